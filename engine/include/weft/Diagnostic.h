@@ -1,0 +1,33 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace weft {
+
+enum class Severity { Error, Warning };
+
+// One problem found in a workflow. `path` is a JSON Pointer into the file
+// ("/nodes/3/needs/0"); line and column are 1-based and 0 when unknown (a
+// workflow built in memory has no text). `nodeId` names the node the problem
+// belongs to, when it belongs to one, so an editor can focus it.
+struct Diagnostic
+{
+    Severity severity = Severity::Error;
+    std::string message;
+    std::string path;
+    int line = 0;
+    int column = 0;
+    std::string nodeId;
+
+    bool operator==(const Diagnostic &) const = default;
+};
+
+using Diagnostics = std::vector<Diagnostic>;
+
+bool hasErrors(const Diagnostics &diagnostics);
+
+// "file:line:col: error: message", the form editors and IDEs parse.
+std::string formatDiagnostic(const Diagnostic &diagnostic, const std::string &fileName);
+
+} // namespace weft

@@ -1,0 +1,168 @@
+#pragma once
+
+// The event stream: the only way out of a run (DESIGN.md, "Events" and
+// "Contract: the event stream as JSON lines"). The executor calls an
+// EventSink from any thread. Calls about one node arrive in order and never
+// concurrently; calls about different nodes may be concurrent, so a sink
+// must be thread-safe. runStarted comes first and runFinished last, alone.
+//
+// Nodes are named by their index into RunStarted::workflow->nodes, which
+// stays valid until runFinished returns.
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace weft {
+
+struct Workflow;
+
+using NodeIndex = std::uint32_t;
+
+enum class NodeState : std::uint8_t {
+    Pending,   // some needs are unfinished
+    Waiting,   // needs met; held by a full pool, a busy non-reentrant type or no free job slot
+    Running,
+    Succeeded,
+    Failed,
+    Skipped,   // never ran: an upstream failed, or the run stopped after a failure
+    Cancelled, // the run was cancelled before this node finished
+};
+inline constexpr int kNodeStateCount = 7;
+
+std::string_view toString(NodeState state); // "pending", "waiting", ...
+bool isFinal(NodeState state);
+
+enum class WaitReason : std::uint8_t {
+    None,
+    Needs,     // with Pending: unfinished needs (detail lists them)
+    Pool,      // detail names the full pool
+    JobSlot,   // no free job slot
+    Exclusive, // a non-reentrant operation type is already running (detail: type)
+};
+
+std::string_view toString(WaitReason reason); // "needs", "pool", "job slot", "exclusive"
+
+enum class OutputStream : std::uint8_t { Stdout, Stderr };
+std::string_view toString(OutputStream stream); // "stdout" / "stderr"
+
+enum class RunOutcome : std::uint8_t { Succeeded, Failed, Cancelled };
+std::string_view toString(RunOutcome outcome);
+
+struct RunStarted
+{
+    double t = 0; // seconds since the run started
+    const Workflow *workflow = nullptr;
+    std::size_t nodes = 0;
+    int jobs = 0;    // effective job limit
+    int threads = 0; // effective arena size
+};
+
+struct NodeStateChanged
+{
+    double t = 0;
+    NodeIndex node = 0;
+    NodeState state = NodeState::Pending;
+    int attempt = 0; // from 1; 0 before the first attempt
+    WaitReason reason = WaitReason::None;
+    std::string detail; // Pending: the unfinished needs; Waiting: pool or type; free text
+    int pid = 0;        // Running, child process: its pid
+    int worker = -1;    // Running, in-process: TBB worker index (this_task_arena::current_thread_index)
+    int slot = -1;      // Running: job slot 0..jobs-1 (the trace lane)
+};
+
+struct OutputChunk
+{
+    double t = 0;
+    NodeIndex node = 0;
+    OutputStream stream = OutputStream::Stdout;
+    std::string_view text; // valid only during the call
+};
+
+struct ProgressUpdate
+{
+    double t = 0;
+    NodeIndex node = 0;
+    double fraction = 0; // 0..1
+    std::string message;
+};
+
+// One attempt of a node ended (there may be more: retries). Emitted before
+// the next attempt's Running state, and before NodeFinished for the last.
+struct AttemptFinished
+{
+    double t = 0;
+    NodeIndex node = 0;
+    int attempt = 1;
+    double start = 0; // seconds since the run started
+    double end = 0;
+    int slot = -1;
+    int worker = -1;
+    int pid = 0;
+    bool ok = false;
+    std::string error;
+};
+
+struct NodeFinished
+{
+    double t = 0;
+    NodeIndex node = 0;
+    NodeState outcome = NodeState::Succeeded; // a final state
+    std::optional<int> exitCode;              // processes that exited
+    std::string signal;                       // "SIGKILL", or empty
+    std::string error;                        // empty when it succeeded; for skipped: the reason
+    std::string causeNode;                    // skipped: the failed upstream (or the failure that stopped the run)
+    double duration = 0;                      // first attempt's start to last attempt's end
+    double start = -1;                        // seconds since run start; -1 if it never ran
+    int attempts = 0;
+    std::string command;    // processes: the command line, for error reports
+    std::string stderrTail; // the last lines of stderr (bounded)
+};
+
+struct RunFinished
+{
+    double t = 0;
+    RunOutcome outcome = RunOutcome::Succeeded;
+    std::array<std::size_t, kNodeStateCount> counts{}; // indexed by NodeState
+    double wall = 0;
+    double work = 0;        // sum of node durations
+    double parallelism = 0; // work / wall
+    std::vector<NodeIndex> criticalPath;
+    double criticalPathDuration = 0;
+    std::vector<std::string> errors; // run-level problems, e.g. surviving processes
+};
+
+class EventSink
+{
+public:
+    virtual ~EventSink() = default;
+    virtual void runStarted(const RunStarted &) {}
+    virtual void nodeStateChanged(const NodeStateChanged &) {}
+    virtual void output(const OutputChunk &) {}
+    virtual void progress(const ProgressUpdate &) {}
+    virtual void attemptFinished(const AttemptFinished &) {}
+    virtual void nodeFinished(const NodeFinished &) {}
+    virtual void runFinished(const RunFinished &) {}
+};
+
+// Forwards every event to several sinks, in order.
+class TeeSink final : public EventSink
+{
+public:
+    explicit TeeSink(std::vector<EventSink *> sinks) : m_sinks(std::move(sinks)) {}
+    void runStarted(const RunStarted &e) override { for (auto *s : m_sinks) s->runStarted(e); }
+    void nodeStateChanged(const NodeStateChanged &e) override { for (auto *s : m_sinks) s->nodeStateChanged(e); }
+    void output(const OutputChunk &e) override { for (auto *s : m_sinks) s->output(e); }
+    void progress(const ProgressUpdate &e) override { for (auto *s : m_sinks) s->progress(e); }
+    void attemptFinished(const AttemptFinished &e) override { for (auto *s : m_sinks) s->attemptFinished(e); }
+    void nodeFinished(const NodeFinished &e) override { for (auto *s : m_sinks) s->nodeFinished(e); }
+    void runFinished(const RunFinished &e) override { for (auto *s : m_sinks) s->runFinished(e); }
+
+private:
+    std::vector<EventSink *> m_sinks;
+};
+
+} // namespace weft

@@ -1,0 +1,71 @@
+#pragma once
+
+// Runs a validated workflow on a oneTBB flow graph. Describing a workflow
+// and running it are separate: the Workflow passed to run() is copied and
+// never modified while it runs.
+
+#include "weft/Events.h"
+#include "weft/Workflow.h"
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace weft {
+
+class OperationRegistry;
+
+struct RunOptions
+{
+    int jobs = 0;    // nodes running at once, of every kind (make -j); 0: settings.jobs, else cores
+    int threads = 0; // TBB arena size for in-process work; 0: min(jobs, cores)
+    std::optional<FailurePolicy> failure;         // overrides settings.failure
+    std::chrono::milliseconds killGrace{5000};     // SIGTERM -> SIGKILL on cancel and timeout
+    std::filesystem::path baseDirectory;           // default cwd, relative paths; empty: current dir
+    const OperationRegistry *registry = nullptr;   // nullptr: the built-in registry
+};
+
+struct RunSummary
+{
+    RunOutcome outcome = RunOutcome::Succeeded;
+    std::array<std::size_t, kNodeStateCount> counts{};
+    double wall = 0;
+    std::vector<std::string> errors; // run-level: invalid workflow, surviving processes, ...
+};
+
+class Executor
+{
+public:
+    explicit Executor(RunOptions options = {});
+    ~Executor();
+    Executor(const Executor &) = delete;
+    Executor &operator=(const Executor &) = delete;
+
+    // Runs to completion and returns when every node is final and every
+    // process the run started is gone. An invalid workflow runs nothing and
+    // returns Failed with the diagnostics in `errors`. One run at a time.
+    RunSummary run(const Workflow &workflow, EventSink &sink);
+
+    // Thread-safe, callable at any time (also before run() or after it
+    // returned, for the next run: no). Running processes get SIGTERM to their
+    // process group, SIGKILL after killGrace; in-process operations see the
+    // cancellation flag; everything unfinished ends Cancelled.
+    void cancel();
+    // Like cancel() but SIGKILL at once (a second Ctrl-C).
+    void kill();
+
+private:
+    class Run;
+    RunOptions m_options;
+    std::shared_ptr<Run> m_current;
+    std::atomic<int> m_cancelRequest{0}; // 0 none, 1 cancel, 2 kill
+};
+
+int defaultConcurrency(); // number of cores available to this process
+
+} // namespace weft

@@ -1,0 +1,127 @@
+#pragma once
+
+// Operation types and their declared concurrency semantics (DESIGN.md,
+// promise 3). The declaration is data: the executor schedules by it, the
+// validator checks parameters against it, the palette and `weft-cli ops`
+// show it.
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace weft {
+
+struct Node;
+struct Diagnostic;
+
+// Where an operation runs.
+enum class ExecutionSite {
+    WorkerThread, // in-process, on a TBB worker of the run's arena
+    ChildProcess, // a child process watched by the reactor; holds no worker
+    Timer,        // a timer of the reactor; holds no worker
+};
+
+std::string_view toString(ExecutionSite site); // "worker thread", "child process", "timer"
+
+struct Semantics
+{
+    ExecutionSite site = ExecutionSite::WorkerThread;
+    bool blocksWorker = false; // occupies a TBB worker for its whole duration
+    bool reentrant = true;     // two nodes of this type may run at the same time
+    bool cancellable = true;   // stops promptly when the run is cancelled
+    std::vector<std::string> touches; // what it affects: "files (read)", "files (write)", "CPU", ...
+};
+
+enum class ParamKind {
+    String,     // free text
+    Command,    // a shell command line (text)
+    Number,     // floating point
+    Integer,
+    Boolean,
+    StringList, // array of strings
+    StringMap,  // object of string -> string
+    Path,       // a file or directory path, relative to the workflow's directory
+    PathList,   // array of paths or globs
+};
+
+std::string_view toString(ParamKind kind); // "string", "number", "list of paths", ...
+
+struct ParamDecl
+{
+    std::string name;
+    ParamKind kind = ParamKind::String;
+    bool required = false;
+    nlohmann::json defaultValue; // null when there is none
+    std::string doc;
+    double minimum = -1e300; // for Number / Integer
+};
+
+// What an in-process operation sees while it runs on a worker.
+struct OperationContext
+{
+    const Node &node;
+    std::filesystem::path baseDirectory; // relative paths resolve against it
+    const std::atomic<bool> &cancelled;  // check it often; return promptly when set
+    std::function<void(std::string_view)> writeStdout;
+    std::function<void(std::string_view)> writeStderr;
+    std::function<void(double fraction, std::string_view message)> reportProgress;
+
+    std::filesystem::path resolve(const std::filesystem::path &p) const
+    {
+        return p.is_absolute() ? p : baseDirectory / p;
+    }
+};
+
+struct OperationResult
+{
+    bool ok = true;
+    std::string error; // set when !ok: a clear, specific message
+};
+
+using InProcessRun = std::function<OperationResult(OperationContext &)>;
+
+// Extra checks beyond per-parameter types (e.g. "exactly one of command/argv").
+// Appends diagnostics whose paths are relative to the node's params object
+// ("" = params itself, "/command" = one key); the validator prefixes them.
+using ParamCheck = std::function<void(const nlohmann::json &params, std::vector<Diagnostic> &out)>;
+
+struct OperationType
+{
+    std::string name;    // the "type" in a .weft file
+    std::string group;   // palette group: "Processes", "Files", "Timing", "Control"
+    std::string summary; // one line
+    std::string doc;     // a paragraph, shown in tooltips and `weft-cli ops`
+    std::string icon;    // resource icon name, for the editor
+    std::vector<ParamDecl> params;
+    Semantics semantics;
+    ParamCheck check;   // optional
+    InProcessRun run;   // for ExecutionSite::WorkerThread; the executor runs the others itself
+
+    const ParamDecl *param(std::string_view name) const;
+};
+
+class OperationRegistry
+{
+public:
+    // The built-in operation types: process, sleep, cpu, hash, copy, write, noop.
+    static const OperationRegistry &builtin();
+
+    void add(OperationType type); // replaces a type of the same name
+    const OperationType *find(std::string_view name) const;
+    const std::vector<OperationType> &types() const { return m_types; }
+    std::vector<std::string> names() const;
+
+private:
+    std::vector<OperationType> m_types;
+};
+
+// A short human description of a semantics declaration, e.g.
+// "child process · holds no worker · reentrant · cancellable · touches: processes".
+std::string describe(const Semantics &semantics);
+
+} // namespace weft

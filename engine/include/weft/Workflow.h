@@ -1,0 +1,94 @@
+#pragma once
+
+// The workflow model: plain value types, cheap enough to copy for undo.
+// A Workflow describes only what depends on what; how much runs at once is
+// decided when it is run (see Executor.h).
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace weft {
+
+enum class FailurePolicy { Stop, KeepGoing };
+
+std::string_view toString(FailurePolicy policy);
+std::optional<FailurePolicy> failurePolicyFromString(std::string_view text);
+
+struct Settings
+{
+    int jobs = 0; // 0 = number of cores
+    FailurePolicy failure = FailurePolicy::Stop;
+    std::map<std::string, std::int64_t> pools; // name -> size
+
+    bool operator==(const Settings &) const = default;
+};
+
+struct Position
+{
+    double x = 0;
+    double y = 0;
+
+    bool operator==(const Position &) const = default;
+};
+
+struct Node
+{
+    std::string id;    // unique, [A-Za-z_][A-Za-z0-9_.-]*
+    std::string type;  // operation type name (OperationRegistry)
+    std::string label; // empty: show the id
+    std::vector<std::string> needs; // ids this node runs after
+    nlohmann::json params = nlohmann::json::object(); // the operation's own parameters
+    std::optional<double> timeout;                    // seconds
+    int retries = 0;
+    std::map<std::string, std::int64_t> resources; // pool -> amount
+    std::optional<Position> position;              // editor only
+
+    const std::string &displayName() const { return label.empty() ? id : label; }
+    bool operator==(const Node &) const = default;
+};
+
+// "to runs after from succeeds". Derived from Node::needs, which is what the
+// file stores; edges are the view a graph editor wants.
+struct Edge
+{
+    std::string from;
+    std::string to;
+
+    bool operator==(const Edge &) const = default;
+};
+
+struct Workflow
+{
+    std::string name;
+    std::string description;
+    Settings settings;
+    std::vector<Node> nodes;
+
+    // Index of the node with this id, or -1. Linear: build a map for bulk lookups.
+    std::ptrdiff_t indexOf(std::string_view id) const;
+    const Node *find(std::string_view id) const;
+    Node *find(std::string_view id);
+    std::vector<Edge> edges() const;
+
+    bool operator==(const Workflow &) const = default;
+};
+
+// True when id matches [A-Za-z_][A-Za-z0-9_.-]*.
+bool isValidNodeId(std::string_view id);
+
+// A fresh id based on `base` that no node of `workflow` uses yet
+// ("build" -> "build_2", "build_3", ...).
+std::string uniqueNodeId(const Workflow &workflow, std::string_view base);
+
+// The sub-workflow holding `targets` and everything they need, transitively,
+// in the original order. Unknown target ids are returned in `unknown`.
+Workflow selectTargets(const Workflow &workflow, const std::vector<std::string> &targets,
+                       std::vector<std::string> *unknown = nullptr);
+
+} // namespace weft

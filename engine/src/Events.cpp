@@ -1,0 +1,52 @@
+#include "weft/Events.h"
+
+namespace weft {
+
+std::string_view toString(NodeState state)
+{
+    switch (state) {
+    case NodeState::Pending: return "pending";
+    case NodeState::Waiting: return "waiting";
+    case NodeState::Running: return "running";
+    case NodeState::Succeeded: return "succeeded";
+    case NodeState::Failed: return "failed";
+    case NodeState::Skipped: return "skipped";
+    case NodeState::Cancelled: return "cancelled";
+    }
+    return "unknown";
+}
+
+bool isFinal(NodeState state)
+{
+    return state == NodeState::Succeeded || state == NodeState::Failed
+           || state == NodeState::Skipped || state == NodeState::Cancelled;
+}
+
+std::string_view toString(WaitReason reason)
+{
+    switch (reason) {
+    case WaitReason::None: return "";
+    case WaitReason::Needs: return "needs";
+    case WaitReason::Pool: return "pool";
+    case WaitReason::JobSlot: return "job slot";
+    case WaitReason::Exclusive: return "exclusive";
+    }
+    return "";
+}
+
+std::string_view toString(OutputStream stream)
+{
+    return stream == OutputStream::Stdout ? "stdout" : "stderr";
+}
+
+std::string_view toString(RunOutcome outcome)
+{
+    switch (outcome) {
+    case RunOutcome::Succeeded: return "succeeded";
+    case RunOutcome::Failed: return "failed";
+    case RunOutcome::Cancelled: return "cancelled";
+    }
+    return "unknown";
+}
+
+} // namespace weft

@@ -1,0 +1,89 @@
+#pragma once
+
+// One thread that owns every child process of a run and every timer: it
+// spawns (through a ProcessLauncher), reads stdout/stderr pipes, notices
+// exits (epoll + pidfd), enforces timeouts and escalates SIGTERM -> SIGKILL.
+// TBB workers never wait on a child or read a pipe: they call start*() and
+// get called back, on the reactor thread, when the work is done.
+
+#include "weft/Events.h"
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace weft {
+
+class ProcessLauncher;
+
+struct ProcessSpec
+{
+    // Exactly one of these: argv executed directly, or a shell command line.
+    // A command without shell syntax is split and executed directly.
+    std::vector<std::string> argv;
+    std::string command;
+    std::filesystem::path cwd;               // absolute
+    std::map<std::string, std::string> env;  // added to the inherited environment
+    std::optional<double> timeoutSeconds;
+};
+
+struct ProcessOutcome
+{
+    bool ok = false;              // spawned and exited 0
+    bool spawned = false;
+    std::optional<int> exitCode;  // set when it exited
+    int signal = 0;               // set when a signal ended it
+    bool timedOut = false;
+    bool cancelled = false;
+    int pid = 0;
+    std::string error;            // clear message: "command not found: foo", "timed out after 30 s", ...
+    std::string stderrTail;       // last lines of stderr (bounded)
+    std::string commandLine;      // as shown to people
+};
+
+struct ProcessCallbacks
+{
+    std::function<void(int pid)> started;                          // after a successful spawn
+    std::function<void(OutputStream, std::string_view)> output;    // chunks, progress lines removed
+    std::function<void(double fraction, std::string_view)> progress;
+    std::function<void(ProcessOutcome)> finished;                  // exactly once
+};
+
+class ProcessReactor
+{
+public:
+    using Handle = std::uint64_t;
+
+    explicit ProcessReactor(std::unique_ptr<ProcessLauncher> launcher = nullptr);
+    ~ProcessReactor(); // terminates (SIGKILL) whatever is left, joins the thread
+
+    // Thread-safe. The spawn itself happens on the caller's thread (errors are
+    // reported through callbacks.finished, also on the caller's thread);
+    // everything after it on the reactor thread.
+    Handle startProcess(ProcessSpec spec, ProcessCallbacks callbacks);
+    // A timer that holds no thread: finished(ok) after `seconds`, or cancelled.
+    Handle startTimer(double seconds, std::function<void(bool cancelled)> finished);
+
+    // SIGTERM to the process group now, SIGKILL after `grace`; timers fire cancelled.
+    void cancel(Handle handle, std::chrono::milliseconds grace);
+    void cancelAll(std::chrono::milliseconds grace);
+
+    // Process groups this reactor created that still have a live member.
+    std::vector<int> survivingProcessGroups() const;
+
+private:
+    class Impl;
+    std::unique_ptr<Impl> d;
+};
+
+// "killed by SIGKILL" style name of a signal: "SIGKILL".
+std::string signalName(int signal);
+
+} // namespace weft

@@ -1,0 +1,146 @@
+// The one purpose-built child program for process tests. Each flag is an
+// action, run in order, so a test composes exactly the behaviour it needs:
+//   weft-test-child --stdout TEXT --stderr TEXT --sleep 0.5 --exit 3
+// Actions:
+//   --stdout TEXT / --stderr TEXT   write TEXT and a newline
+//   --flood BYTES                   write BYTES of 'x' lines to stdout
+//   --sleep SECONDS                 sleep
+//   --exit N                        exit with status N now
+//   --signal NAME                   raise a signal (KILL, SEGV, ABRT, TERM)
+//   --ignore-term                   ignore SIGTERM from now on
+//   --spawn-grandchild SECONDS      fork a grandchild that sleeps SECONDS (same process group)
+//   --pidfile PATH                  append own pid (and grandchildren's) to PATH
+//   --close-stdout                  close stdout
+//   --progress FRACTION MESSAGE     write a progress protocol line
+//   --count-attempts FILE N         append a line to FILE; exit 1 unless FILE now has >= N lines
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace {
+
+void writeAll(int fd, const std::string &text)
+{
+    size_t done = 0;
+    while (done < text.size()) {
+        ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return;
+        }
+        done += size_t(n);
+    }
+}
+
+void sleepSeconds(double seconds)
+{
+    struct timespec ts;
+    ts.tv_sec = time_t(seconds);
+    ts.tv_nsec = long((seconds - double(ts.tv_sec)) * 1e9);
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+int signalByName(const std::string &name)
+{
+    if (name == "KILL")
+        return SIGKILL;
+    if (name == "SEGV")
+        return SIGSEGV;
+    if (name == "ABRT")
+        return SIGABRT;
+    if (name == "TERM")
+        return SIGTERM;
+    if (name == "INT")
+        return SIGINT;
+    return SIGKILL;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    std::string pidfile;
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        auto next = [&]() -> std::string {
+            if (i + 1 >= argc) {
+                std::fprintf(stderr, "weft-test-child: %s needs a value\n", a.c_str());
+                std::exit(64);
+            }
+            return argv[++i];
+        };
+        if (a == "--stdout") {
+            writeAll(1, next() + "\n");
+        } else if (a == "--stderr") {
+            writeAll(2, next() + "\n");
+        } else if (a == "--flood") {
+            long long bytes = std::atoll(next().c_str());
+            std::string line(1023, 'x');
+            line += '\n';
+            std::string block;
+            for (int k = 0; k < 64; ++k)
+                block += line;
+            while (bytes > 0) {
+                size_t n = size_t(std::min<long long>(bytes, (long long)block.size()));
+                writeAll(1, block.substr(0, n));
+                bytes -= (long long)n;
+            }
+        } else if (a == "--sleep") {
+            sleepSeconds(std::atof(next().c_str()));
+        } else if (a == "--exit") {
+            return std::atoi(next().c_str());
+        } else if (a == "--signal") {
+            int sig = signalByName(next());
+            std::signal(sig, SIG_DFL);
+            std::raise(sig);
+        } else if (a == "--ignore-term") {
+            std::signal(SIGTERM, SIG_IGN);
+        } else if (a == "--spawn-grandchild") {
+            double seconds = std::atof(next().c_str());
+            pid_t pid = fork();
+            if (pid == 0) {
+                // Keep the inherited pipes open, as a careless daemon would.
+                sleepSeconds(seconds);
+                _exit(0);
+            }
+            if (!pidfile.empty()) {
+                std::ofstream(pidfile, std::ios::app) << pid << "\n";
+            }
+        } else if (a == "--pidfile") {
+            pidfile = next();
+            std::ofstream(pidfile, std::ios::app) << getpid() << "\n";
+        } else if (a == "--close-stdout") {
+            ::close(1);
+        } else if (a == "--progress") {
+            std::string fraction = next();
+            std::string message = next();
+            writeAll(1, "::progress " + fraction + " " + message + "\n");
+        } else if (a == "--count-attempts") {
+            std::string file = next();
+            int needed = std::atoi(next().c_str());
+            { std::ofstream(file, std::ios::app) << "attempt\n"; }
+            std::ifstream in(file);
+            int lines = 0;
+            std::string line;
+            while (std::getline(in, line))
+                ++lines;
+            if (lines < needed) {
+                writeAll(2, "attempt " + std::to_string(lines) + " fails\n");
+                return 1;
+            }
+        } else {
+            std::fprintf(stderr, "weft-test-child: unknown action %s\n", a.c_str());
+            return 64;
+        }
+    }
+    return 0;
+}
