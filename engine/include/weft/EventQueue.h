@@ -1,0 +1,77 @@
+#pragma once
+
+// A sink that a user interface drains on a timer. Producers (the executor's
+// threads) only append under a short lock; the consumer takes everything
+// that arrived since the last drain in one batch, in which each node appears
+// at most once with its LATEST state. A run of 100,000 events per second thus
+// costs the consumer one small batch per tick, however fast events arrive.
+//
+// Output is kept in order but bounded per drain: past `maxOutputBytesPerDrain`
+// the rest of that interval's output is dropped and counted (a consumer that
+// needs every byte, such as a log file, should be its own sink).
+
+#include "weft/Events.h"
+
+#include <cstddef>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace weft {
+
+class EventQueue final : public EventSink
+{
+public:
+    struct NodeUpdate
+    {
+        NodeIndex node = 0;
+        std::optional<NodeStateChanged> state;   // the latest state change, if any
+        std::optional<ProgressUpdate> progress;  // the latest progress, if any
+        std::optional<NodeFinished> finished;    // set once, when the node finished
+        std::vector<AttemptFinished> attempts;   // every attempt that ended, in order
+    };
+
+    struct Output
+    {
+        double t = 0;
+        NodeIndex node = 0;
+        OutputStream stream = OutputStream::Stdout;
+        std::string text;
+    };
+
+    struct Batch
+    {
+        std::optional<RunStarted> started;
+        std::vector<NodeUpdate> nodes; // each node at most once, in order of first change
+        std::vector<Output> output;    // in arrival order
+        std::size_t droppedOutputBytes = 0;
+        std::optional<RunFinished> finished;
+        std::size_t events = 0; // events that arrived since the previous drain
+
+        bool empty() const { return events == 0; }
+    };
+
+    explicit EventQueue(std::size_t maxOutputBytesPerDrain = 1 << 20);
+
+    Batch drain();
+
+    void runStarted(const RunStarted &event) override;
+    void nodeStateChanged(const NodeStateChanged &event) override;
+    void output(const OutputChunk &event) override;
+    void progress(const ProgressUpdate &event) override;
+    void attemptFinished(const AttemptFinished &event) override;
+    void nodeFinished(const NodeFinished &event) override;
+    void runFinished(const RunFinished &event) override;
+
+private:
+    NodeUpdate &slotFor(NodeIndex node); // with m_mutex held
+
+    const std::size_t m_maxOutputBytes;
+    std::mutex m_mutex;
+    Batch m_pending;
+    std::vector<std::uint32_t> m_slotOfNode; // node -> index in m_pending.nodes + 1, 0 = none
+    std::size_t m_outputBytes = 0;
+};
+
+} // namespace weft

@@ -1,0 +1,188 @@
+// EventQueue: the UI's drain-on-a-timer sink coalesces node states, keeps
+// output bounded and stays consistent under concurrent producers.
+#include "weft/EventQueue.h"
+
+#include <QTest>
+
+#include <thread>
+#include <vector>
+
+using namespace weft;
+
+class TestEventQueue : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void drainKeepsOnlyLatestStatePerNode();
+    void finishedAndAttemptsSurviveCoalescing();
+    void outputIsBoundedPerDrain();
+    void newRunDiscardsStaleEvents();
+    void concurrentProducersLoseNothing();
+};
+
+static NodeStateChanged state(NodeIndex node, NodeState s, int attempt = 1)
+{
+    NodeStateChanged e;
+    e.node = node;
+    e.state = s;
+    e.attempt = attempt;
+    return e;
+}
+
+void TestEventQueue::drainKeepsOnlyLatestStatePerNode()
+{
+    EventQueue queue;
+    RunStarted started;
+    started.nodes = 3;
+    queue.runStarted(started);
+    for (int i = 0; i < 1000; ++i) {
+        queue.nodeStateChanged(state(0, NodeState::Pending));
+        queue.nodeStateChanged(state(0, NodeState::Running));
+        queue.nodeStateChanged(state(2, NodeState::Waiting));
+    }
+    queue.nodeStateChanged(state(2, NodeState::Running));
+
+    EventQueue::Batch batch = queue.drain();
+    QVERIFY(batch.started.has_value());
+    QCOMPARE(batch.started->workflow, nullptr);
+    QCOMPARE(batch.events, std::size_t(3002));
+    QCOMPARE(batch.nodes.size(), std::size_t(2));
+    QCOMPARE(batch.nodes[0].node, NodeIndex(0));
+    QCOMPARE(batch.nodes[0].state->state, NodeState::Running);
+    QCOMPARE(batch.nodes[1].node, NodeIndex(2));
+    QCOMPARE(batch.nodes[1].state->state, NodeState::Running);
+
+    QVERIFY(queue.drain().empty());
+    queue.nodeStateChanged(state(1, NodeState::Succeeded));
+    batch = queue.drain();
+    QCOMPARE(batch.nodes.size(), std::size_t(1));
+    QCOMPARE(batch.nodes[0].node, NodeIndex(1));
+    QVERIFY(!batch.started.has_value());
+}
+
+void TestEventQueue::finishedAndAttemptsSurviveCoalescing()
+{
+    EventQueue queue;
+    RunStarted started;
+    started.nodes = 1;
+    queue.runStarted(started);
+    for (int attempt = 1; attempt <= 3; ++attempt) {
+        queue.nodeStateChanged(state(0, NodeState::Running, attempt));
+        AttemptFinished a;
+        a.node = 0;
+        a.attempt = attempt;
+        a.ok = attempt == 3;
+        queue.attemptFinished(a);
+    }
+    NodeFinished finished;
+    finished.node = 0;
+    finished.outcome = NodeState::Succeeded;
+    finished.attempts = 3;
+    queue.nodeFinished(finished);
+    RunFinished runFinished;
+    runFinished.outcome = RunOutcome::Succeeded;
+    queue.runFinished(runFinished);
+
+    const EventQueue::Batch batch = queue.drain();
+    QCOMPARE(batch.nodes.size(), std::size_t(1));
+    QCOMPARE(batch.nodes[0].attempts.size(), std::size_t(3));
+    QCOMPARE(batch.nodes[0].attempts[2].attempt, 3);
+    QVERIFY(batch.nodes[0].attempts[2].ok);
+    QCOMPARE(batch.nodes[0].finished->attempts, 3);
+    QCOMPARE(batch.nodes[0].state->attempt, 3);
+    QVERIFY(batch.finished.has_value());
+}
+
+void TestEventQueue::outputIsBoundedPerDrain()
+{
+    EventQueue queue(1000);
+    RunStarted started;
+    started.nodes = 1;
+    queue.runStarted(started);
+    const std::string line(100, 'x');
+    for (int i = 0; i < 50; ++i) {
+        OutputChunk chunk;
+        chunk.node = 0;
+        chunk.stream = i % 2 ? OutputStream::Stderr : OutputStream::Stdout;
+        chunk.text = line;
+        queue.output(chunk);
+    }
+    EventQueue::Batch batch = queue.drain();
+    QCOMPARE(batch.output.size(), std::size_t(10));
+    QCOMPARE(batch.droppedOutputBytes, std::size_t(4000));
+    QCOMPARE(batch.output[1].stream, OutputStream::Stderr);
+
+    // The bound is per drain: the next interval gets its own budget.
+    OutputChunk chunk;
+    chunk.text = line;
+    queue.output(chunk);
+    batch = queue.drain();
+    QCOMPARE(batch.output.size(), std::size_t(1));
+    QCOMPARE(batch.droppedOutputBytes, std::size_t(0));
+}
+
+void TestEventQueue::newRunDiscardsStaleEvents()
+{
+    EventQueue queue;
+    RunStarted started;
+    started.nodes = 2;
+    queue.runStarted(started);
+    queue.nodeStateChanged(state(1, NodeState::Failed));
+    queue.runStarted(started);
+    const EventQueue::Batch batch = queue.drain();
+    QVERIFY(batch.nodes.empty());
+    QCOMPARE(batch.events, std::size_t(1));
+}
+
+void TestEventQueue::concurrentProducersLoseNothing()
+{
+    constexpr int kThreads = 4;
+    constexpr int kNodesPerThread = 2000;
+    EventQueue queue;
+    RunStarted started;
+    started.nodes = kThreads * kNodesPerThread;
+    queue.runStarted(started);
+    queue.drain();
+
+    std::vector<NodeState> finalState(started.nodes, NodeState::Pending);
+    std::size_t finishedCount = 0;
+    std::atomic<bool> done{false};
+    std::thread consumer([&] {
+        auto apply = [&](const EventQueue::Batch &batch) {
+            for (const auto &update : batch.nodes) {
+                if (update.state)
+                    finalState[update.node] = update.state->state;
+                if (update.finished)
+                    ++finishedCount;
+            }
+        };
+        while (!done.load())
+            apply(queue.drain());
+        apply(queue.drain());
+    });
+    std::vector<std::thread> producers;
+    for (int t = 0; t < kThreads; ++t) {
+        producers.emplace_back([&, t] {
+            for (int i = 0; i < kNodesPerThread; ++i) {
+                const NodeIndex node = NodeIndex(t * kNodesPerThread + i);
+                queue.nodeStateChanged(state(node, NodeState::Running));
+                queue.nodeStateChanged(state(node, NodeState::Succeeded));
+                NodeFinished finished;
+                finished.node = node;
+                queue.nodeFinished(finished);
+            }
+        });
+    }
+    for (auto &p : producers)
+        p.join();
+    done = true;
+    consumer.join();
+
+    QCOMPARE(finishedCount, std::size_t(started.nodes));
+    for (NodeState s : finalState)
+        QCOMPARE(s, NodeState::Succeeded);
+}
+
+QTEST_GUILESS_MAIN(TestEventQueue)
+#include "tst_eventqueue.moc"
