@@ -1,0 +1,543 @@
+// Semantic checks of an in-memory workflow. The editor runs these on every
+// edit, so everything here is linear in the size of the workflow (hash maps,
+// one flat adjacency array) and iterative: a chain of a million nodes must
+// neither take long nor overflow the stack.
+
+#include "weft/Validator.h"
+
+#include "weft/Operation.h"
+#include "weft/Workflow.h"
+
+#include "format/JsonDocument.h"
+#include "format/Suggest.h"
+
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace weft {
+
+namespace {
+
+using IdIndex = std::unordered_map<std::string_view, std::uint32_t>;
+
+constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
+
+// Suggestions for unknown needs scan every id; past this many unknown needs
+// the rest get no suggestion, which keeps a badly broken file linear.
+constexpr int kMaxIdSuggestions = 64;
+
+// A long cycle is shown by its ends; the full list is findCycle()'s job.
+constexpr std::size_t kMaxCycleShown = 24;
+
+std::string formatNumber(double value)
+{
+    char buffer[32];
+    const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+    return ec == std::errc() ? std::string(buffer, end) : std::string("?");
+}
+
+std::string_view describeJson(const nlohmann::json &value)
+{
+    switch (value.type()) {
+    case nlohmann::json::value_t::null: return "null";
+    case nlohmann::json::value_t::boolean: return "a boolean";
+    case nlohmann::json::value_t::number_integer:
+    case nlohmann::json::value_t::number_unsigned:
+    case nlohmann::json::value_t::number_float: return "a number";
+    case nlohmann::json::value_t::string: return "a string";
+    case nlohmann::json::value_t::array: return "an array";
+    case nlohmann::json::value_t::object: return "an object";
+    default: return "a value";
+    }
+}
+
+std::string_view expectedFor(ParamKind kind)
+{
+    switch (kind) {
+    case ParamKind::String: return "a string";
+    case ParamKind::Command: return "a string (a command line)";
+    case ParamKind::Number: return "a number";
+    case ParamKind::Integer: return "an integer";
+    case ParamKind::Boolean: return "true or false";
+    case ParamKind::StringList: return "a list of strings";
+    case ParamKind::StringMap: return "an object of strings";
+    case ParamKind::Path: return "a string (a path)";
+    case ParamKind::PathList: return "a list of paths";
+    }
+    return "a value";
+}
+
+std::string nodePath(std::size_t index)
+{
+    return "/nodes/" + std::to_string(index);
+}
+
+IdIndex indexIds(const Workflow &workflow)
+{
+    IdIndex ids;
+    ids.reserve(workflow.nodes.size());
+    for (std::size_t i = 0; i < workflow.nodes.size(); ++i)
+        ids.emplace(workflow.nodes[i].id, std::uint32_t(i)); // first occurrence wins
+    return ids;
+}
+
+// The resolved, de-duplicated, non-self needs of every node as one flat array
+// (compressed sparse rows), plus for each entry its position in Node::needs so
+// a cycle can be reported at the exact need that closes it.
+struct NeedGraph
+{
+    std::vector<std::uint32_t> begin; // per node, into `target`; size n + 1
+    std::vector<std::uint32_t> target;
+    std::vector<std::uint32_t> needIndex;
+};
+
+bool isDuplicateNeed(const std::vector<std::string> &needs, std::size_t j,
+                     std::unordered_set<std::string_view> *seen)
+{
+    if (seen)
+        return !seen->insert(needs[j]).second;
+    for (std::size_t k = 0; k < j; ++k) {
+        if (needs[k] == needs[j])
+            return true;
+    }
+    return false;
+}
+
+// Calls visit(j, duplicate) for every need of a node; linear for long lists.
+template<typename Visit>
+void forEachNeed(const Node &node, Visit &&visit)
+{
+    std::unordered_set<std::string_view> seen;
+    const bool useSet = node.needs.size() > 16;
+    for (std::size_t j = 0; j < node.needs.size(); ++j)
+        visit(j, isDuplicateNeed(node.needs, j, useSet ? &seen : nullptr));
+}
+
+NeedGraph buildNeedGraph(const Workflow &workflow, const IdIndex &ids)
+{
+    NeedGraph graph;
+    const std::size_t n = workflow.nodes.size();
+    graph.begin.reserve(n + 1);
+    for (std::size_t i = 0; i < n; ++i) {
+        graph.begin.push_back(std::uint32_t(graph.target.size()));
+        const Node &node = workflow.nodes[i];
+        forEachNeed(node, [&](std::size_t j, bool duplicate) {
+            if (duplicate)
+                return;
+            const auto it = ids.find(node.needs[j]);
+            if (it == ids.end() || it->second == i)
+                return;
+            graph.target.push_back(it->second);
+            graph.needIndex.push_back(std::uint32_t(j));
+        });
+    }
+    graph.begin.push_back(std::uint32_t(graph.target.size()));
+    return graph;
+}
+
+struct Cycle
+{
+    std::vector<std::uint32_t> nodes; // dependency order: each needs the one before it
+    std::uint32_t closingNode = 0;    // the node whose need closes the cycle
+    std::uint32_t closingNeed = 0;    // index into its Node::needs
+};
+
+// Depth-first search along needs with an explicit stack. Every back edge
+// closes exactly one cycle, so each is reported once. Stops after the first
+// cycle when `firstOnly`.
+std::vector<Cycle> findCycles(const NeedGraph &graph, bool firstOnly)
+{
+    const std::size_t n = graph.begin.size() - 1;
+    enum : std::uint8_t { White, Grey, Black };
+    std::vector<std::uint8_t> colour(n, White);
+    struct Frame
+    {
+        std::uint32_t node;
+        std::uint32_t next; // next entry of graph.target to follow
+    };
+    std::vector<Frame> stack;
+    std::vector<Cycle> cycles;
+
+    for (std::uint32_t root = 0; root < n; ++root) {
+        if (colour[root] != White)
+            continue;
+        colour[root] = Grey;
+        stack.push_back({root, graph.begin[root]});
+        while (!stack.empty()) {
+            Frame &frame = stack.back();
+            if (frame.next == graph.begin[frame.node + 1]) {
+                colour[frame.node] = Black;
+                stack.pop_back();
+                continue;
+            }
+            const std::uint32_t edge = frame.next++;
+            const std::uint32_t need = graph.target[edge];
+            if (colour[need] == White) {
+                colour[need] = Grey;
+                stack.push_back({need, graph.begin[need]});
+            } else if (colour[need] == Grey) {
+                // The stack from `need` up to this node, walked backwards, is
+                // the cycle in dependency order starting at the closing node.
+                Cycle cycle;
+                cycle.closingNode = frame.node;
+                cycle.closingNeed = graph.needIndex[edge];
+                for (std::size_t k = stack.size(); k-- > 0;) {
+                    cycle.nodes.push_back(stack[k].node);
+                    if (stack[k].node == need)
+                        break;
+                }
+                cycles.push_back(std::move(cycle));
+                if (firstOnly)
+                    return cycles;
+            }
+        }
+    }
+    return cycles;
+}
+
+std::string describeCycle(const Workflow &workflow, const std::vector<std::uint32_t> &nodes)
+{
+    std::string text = "cycle: ";
+    auto append = [&](std::uint32_t i) {
+        text += workflow.nodes[i].id;
+        text += " \u2192 ";
+    };
+    if (nodes.size() <= kMaxCycleShown) {
+        for (std::uint32_t i : nodes)
+            append(i);
+    } else {
+        for (std::size_t k = 0; k < kMaxCycleShown / 2; ++k)
+            append(nodes[k]);
+        text += "\u2026 \u2192 ";
+        for (std::size_t k = nodes.size() - kMaxCycleShown / 2; k < nodes.size(); ++k)
+            append(nodes[k]);
+    }
+    text += workflow.nodes[nodes.front()].id;
+    if (nodes.size() > kMaxCycleShown)
+        text += " (" + std::to_string(nodes.size()) + " nodes)";
+    return text;
+}
+
+class Checker
+{
+public:
+    Checker(const Workflow &workflow, const OperationRegistry &registry)
+        : m_workflow(workflow)
+        , m_registry(registry)
+    {}
+
+    Diagnostics run()
+    {
+        checkSettings();
+        m_ids = indexIds(m_workflow);
+        for (std::size_t i = 0; i < m_workflow.nodes.size(); ++i)
+            checkNode(i);
+        checkCycles();
+        return std::move(m_out);
+    }
+
+private:
+    void add(std::string path, std::string message, const std::string &nodeId = {})
+    {
+        m_out.push_back({Severity::Error, std::move(message), std::move(path), 0, 0, nodeId});
+    }
+
+    void checkSettings()
+    {
+        const Settings &s = m_workflow.settings;
+        if (s.jobs < 0)
+            add("/settings/jobs", "\"jobs\" must be 0 (as many as there are cores) or more, found "
+                                      + std::to_string(s.jobs));
+        for (const auto &[pool, size] : s.pools) {
+            if (size < 1)
+                add("/settings/pools/" + json::pointerToken(pool),
+                    "pool \"" + pool + "\" must have a size of at least 1, found "
+                        + std::to_string(size));
+        }
+    }
+
+    void checkNode(std::size_t i)
+    {
+        const Node &node = m_workflow.nodes[i];
+        const std::string path = nodePath(i);
+        const std::string &id = node.id;
+
+        if (id.empty()) {
+            add(path + "/id", "node has no \"id\"");
+        } else if (!isValidNodeId(id)) {
+            add(path + "/id", "invalid id \"" + id
+                                  + "\": an id starts with a letter or '_' and continues with "
+                                    "letters, digits, '_', '.' or '-'",
+                id);
+        } else if (const auto it = m_ids.find(id); it != m_ids.end() && it->second != i) {
+            add(path + "/id", "duplicate id \"" + id + "\"; node " + std::to_string(it->second)
+                                  + " already uses it",
+                id);
+        }
+
+        const OperationType *type = nullptr;
+        if (node.type.empty()) {
+            add(path + "/type", "node has no \"type\"", id);
+        } else if (!(type = m_registry.find(node.type))) {
+            add(path + "/type", "unknown operation type \"" + node.type + "\""
+                                    + didYouMean(node.type, typeNames()),
+                id);
+        }
+
+        forEachNeed(node, [&](std::size_t j, bool duplicate) {
+            const std::string &need = node.needs[j];
+            const std::string needPath = path + "/needs/" + std::to_string(j);
+            if (duplicate) {
+                add(needPath, "\"" + need + "\" is already listed in \"needs\"", id);
+            } else if (!id.empty() && need == id) {
+                add(needPath, "a node cannot need itself", id);
+            } else if (!m_ids.contains(need)) {
+                std::string message = "needs unknown node \"" + need + "\"";
+                if (m_idSuggestions++ < kMaxIdSuggestions)
+                    message += didYouMean(need, idNames());
+                add(needPath, std::move(message), id);
+            }
+        });
+
+        if (node.timeout && !(*node.timeout > 0 && std::isfinite(*node.timeout)))
+            add(path + "/timeout", "\"timeout\" must be greater than 0 seconds, found "
+                                       + formatNumber(*node.timeout),
+                id);
+        if (node.retries < 0)
+            add(path + "/retries",
+                "\"retries\" must be 0 or more, found " + std::to_string(node.retries), id);
+
+        for (const auto &[pool, amount] : node.resources) {
+            const std::string resourcePath = path + "/resources/" + json::pointerToken(pool);
+            const auto it = m_workflow.settings.pools.find(pool);
+            if (amount < 1) {
+                add(resourcePath, "amount of pool \"" + pool + "\" must be at least 1, found "
+                                      + std::to_string(amount),
+                    id);
+            } else if (it == m_workflow.settings.pools.end()) {
+                std::vector<std::string_view> pools;
+                for (const auto &entry : m_workflow.settings.pools)
+                    pools.push_back(entry.first);
+                add(resourcePath,
+                    "unknown pool \"" + pool + "\""
+                        + (pools.empty() ? std::string(" (settings define no pools)")
+                                         : didYouMean(pool, pools)),
+                    id);
+            } else if (it->second >= 1 && amount > it->second) {
+                add(resourcePath, "asks for " + std::to_string(amount) + " of pool \"" + pool
+                                      + "\", which has only " + std::to_string(it->second),
+                    id);
+            }
+        }
+
+        if (type)
+            checkParams(node, *type, path + "/params");
+    }
+
+    void checkParams(const Node &node, const OperationType &type, const std::string &path)
+    {
+        const std::string &id = node.id;
+        if (!node.params.is_object()) {
+            add(path, "\"params\" must be an object, found " + std::string(describeJson(node.params)),
+                id);
+            return;
+        }
+        for (const auto &[key, value] : node.params.items()) {
+            const ParamDecl *decl = type.param(key);
+            const std::string keyPath = path + "/" + json::pointerToken(key);
+            if (!decl) {
+                std::vector<std::string_view> names;
+                for (const ParamDecl &p : type.params)
+                    names.push_back(p.name);
+                std::string message = "unknown parameter \"" + key + "\" for " + type.name;
+                if (names.empty())
+                    message += " (it takes none)";
+                else
+                    message += didYouMean(key, names);
+                add(keyPath, std::move(message), id);
+                continue;
+            }
+            checkParam(*decl, value, keyPath, id);
+        }
+        for (const ParamDecl &decl : type.params) {
+            if (decl.required && !node.params.contains(decl.name))
+                add(path, type.name + " needs parameter \"" + decl.name + "\" ("
+                              + std::string(expectedFor(decl.kind)) + ")",
+                    id);
+        }
+        if (type.check) {
+            Diagnostics extra;
+            type.check(node.params, extra);
+            for (Diagnostic &d : extra) {
+                d.path = path + d.path;
+                d.nodeId = id;
+                m_out.push_back(std::move(d));
+            }
+        }
+    }
+
+    void checkParam(const ParamDecl &decl, const nlohmann::json &value, const std::string &path,
+                    const std::string &id)
+    {
+        auto wrongType = [&] {
+            add(path, "parameter \"" + decl.name + "\" must be "
+                          + std::string(expectedFor(decl.kind)) + ", found "
+                          + std::string(describeJson(value)),
+                id);
+        };
+        switch (decl.kind) {
+        case ParamKind::String:
+        case ParamKind::Command:
+        case ParamKind::Path:
+            if (!value.is_string())
+                wrongType();
+            return;
+        case ParamKind::Boolean:
+            if (!value.is_boolean())
+                wrongType();
+            return;
+        case ParamKind::Number:
+        case ParamKind::Integer: {
+            if (decl.kind == ParamKind::Number ? !value.is_number() : !value.is_number_integer()) {
+                wrongType();
+                return;
+            }
+            const double number = value.get<double>();
+            if (number < decl.minimum)
+                add(path, "parameter \"" + decl.name + "\" must be at least "
+                              + formatNumber(decl.minimum) + ", found " + formatNumber(number),
+                    id);
+            return;
+        }
+        case ParamKind::StringList:
+        case ParamKind::PathList:
+            if (!value.is_array()) {
+                wrongType();
+                return;
+            }
+            for (std::size_t k = 0; k < value.size(); ++k) {
+                if (!value[k].is_string())
+                    add(path + "/" + std::to_string(k),
+                        "item " + std::to_string(k) + " of \"" + decl.name
+                            + "\" must be a string, found " + std::string(describeJson(value[k])),
+                        id);
+            }
+            return;
+        case ParamKind::StringMap:
+            if (!value.is_object()) {
+                wrongType();
+                return;
+            }
+            for (const auto &[key, item] : value.items()) {
+                if (!item.is_string())
+                    add(path + "/" + json::pointerToken(key),
+                        "\"" + key + "\" in \"" + decl.name + "\" must be a string, found "
+                            + std::string(describeJson(item)),
+                        id);
+            }
+            return;
+        }
+    }
+
+    void checkCycles()
+    {
+        const NeedGraph graph = buildNeedGraph(m_workflow, m_ids);
+        for (const Cycle &cycle : findCycles(graph, false)) {
+            const Node &node = m_workflow.nodes[cycle.closingNode];
+            add(nodePath(cycle.closingNode) + "/needs/" + std::to_string(cycle.closingNeed),
+                describeCycle(m_workflow, cycle.nodes), node.id);
+        }
+    }
+
+    const std::vector<std::string_view> &typeNames()
+    {
+        if (m_typeNames.empty()) {
+            for (const OperationType &t : m_registry.types())
+                m_typeNames.push_back(t.name);
+        }
+        return m_typeNames;
+    }
+
+    const std::vector<std::string_view> &idNames()
+    {
+        if (m_idNames.empty()) {
+            m_idNames.reserve(m_workflow.nodes.size());
+            for (const Node &n : m_workflow.nodes)
+                m_idNames.push_back(n.id);
+        }
+        return m_idNames;
+    }
+
+    const Workflow &m_workflow;
+    const OperationRegistry &m_registry;
+    IdIndex m_ids;
+    Diagnostics m_out;
+    std::vector<std::string_view> m_typeNames;
+    std::vector<std::string_view> m_idNames;
+    int m_idSuggestions = 0;
+};
+
+} // namespace
+
+Diagnostics validateWorkflow(const Workflow &workflow, const OperationRegistry *registry)
+{
+    return Checker(workflow, registry ? *registry : OperationRegistry::builtin()).run();
+}
+
+std::vector<std::string> findCycle(const Workflow &workflow)
+{
+    const NeedGraph graph = buildNeedGraph(workflow, indexIds(workflow));
+    const std::vector<Cycle> cycles = findCycles(graph, true);
+    std::vector<std::string> result;
+    if (cycles.empty())
+        return result;
+    result.reserve(cycles.front().nodes.size());
+    for (std::uint32_t i : cycles.front().nodes)
+        result.push_back(workflow.nodes[i].id);
+    return result;
+}
+
+std::vector<std::string> pathClosedByEdge(const Workflow &workflow, const std::string &from,
+                                          const std::string &to)
+{
+    const IdIndex ids = indexIds(workflow);
+    const auto fromIt = ids.find(from);
+    const auto toIt = ids.find(to);
+    if (fromIt == ids.end() || toIt == ids.end())
+        return {};
+    if (from == to)
+        return {to};
+    // The new edge closes a cycle when `from` already depends on `to`: search
+    // breadth-first along needs from `from`, so the path shown is a shortest one.
+    const NeedGraph graph = buildNeedGraph(workflow, ids);
+    std::vector<std::uint32_t> parent(workflow.nodes.size(), kNone);
+    std::vector<std::uint32_t> queue{fromIt->second};
+    parent[fromIt->second] = fromIt->second;
+    for (std::size_t head = 0; head < queue.size(); ++head) {
+        const std::uint32_t current = queue[head];
+        if (current == toIt->second) {
+            // Walking parents from `to` leads back to `from`: exactly the order
+            // "to -> ... -> from" in which each node runs before the next.
+            std::vector<std::string> path;
+            for (std::uint32_t i = current;; i = parent[i]) {
+                path.push_back(workflow.nodes[i].id);
+                if (i == fromIt->second)
+                    break;
+            }
+            return path;
+        }
+        for (std::uint32_t e = graph.begin[current]; e < graph.begin[current + 1]; ++e) {
+            const std::uint32_t next = graph.target[e];
+            if (parent[next] == kNone) {
+                parent[next] = current;
+                queue.push_back(next);
+            }
+        }
+    }
+    return {};
+}
+
+} // namespace weft

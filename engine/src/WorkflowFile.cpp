@@ -1,0 +1,694 @@
+// Loading and saving .weft files (DESIGN.md, "Contract: the .weft file").
+//
+// The loader reports every problem it can find, not only the first: a syntax
+// error ends the parse, but after that the walk over the document checks keys
+// and value types everywhere, builds the Workflow with defaults in place of
+// wrong values, runs the semantic validator on it and maps the validator's
+// JSON paths back to line:column. A value the walk rejected is remembered, so
+// the validator's complaint about the default standing in for it is dropped
+// rather than reported twice.
+
+#include "weft/WorkflowFile.h"
+
+#include "weft/Operation.h"
+#include "weft/Validator.h"
+
+#include "format/JsonDocument.h"
+#include "format/JsonWriter.h"
+#include "format/Suggest.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <fcntl.h>
+#include <limits>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <unordered_set>
+
+namespace weft {
+
+namespace {
+
+using json::Document;
+using json::Type;
+
+const std::vector<std::string_view> kTopLevelKeys = {"weft", "name", "description", "settings",
+                                                     "nodes"};
+const std::vector<std::string_view> kSettingsKeys = {"jobs", "failure", "pools"};
+const std::vector<std::string_view> kNodeKeys = {"id",     "type",    "label",     "needs",
+                                                 "params", "timeout", "retries", "resources",
+                                                 "position"};
+
+std::string inQuotes(std::string_view text)
+{
+    return "\"" + std::string(text) + "\"";
+}
+
+std::string formatNumber(double value)
+{
+    char buffer[32];
+    const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+    return std::string(buffer, end);
+}
+
+class Loader
+{
+public:
+    explicit Loader(const OperationRegistry &registry)
+        : m_registry(registry)
+    {}
+
+    LoadResult load(std::string_view text)
+    {
+        const bool parsed = m_doc.parse(text);
+        for (const json::ParseProblem &problem : m_doc.problems()) {
+            const json::TextPosition where = m_doc.position(problem.offset);
+            m_out.push_back({Severity::Error, problem.message,
+                             problem.index ? pathOf(problem.index) : std::string(), where.line,
+                             where.column, {}});
+        }
+        if (parsed && walk())
+            validate();
+        std::stable_sort(m_out.begin(), m_out.end(), [](const Diagnostic &a, const Diagnostic &b) {
+            return a.line != b.line ? a.line < b.line : a.column < b.column;
+        });
+        LoadResult result;
+        result.diagnostics = std::move(m_out);
+        if (!hasErrors(result.diagnostics))
+            result.workflow = std::move(m_workflow);
+        return result;
+    }
+
+private:
+    // Diagnostics about an object member point at its key, the start of the
+    // member, wherever they come from: the walk here or the validator.
+    void error(std::uint32_t at, std::string path, std::string message, std::string nodeId = {})
+    {
+        if (at > 0 && m_doc.at(at - 1).has(json::Key))
+            --at;
+        const json::TextPosition where = m_doc.positionOf(at);
+        m_out.push_back({Severity::Error, std::move(message), std::move(path), where.line,
+                         where.column, std::move(nodeId)});
+    }
+
+    // A wrong value: reported here, and the default that replaces it in the
+    // model is not to be reported again by the validator.
+    void wrongValue(std::uint32_t at, std::string path, std::string message,
+                    const std::string &nodeId = {})
+    {
+        m_suppressed.insert(path);
+        error(at, std::move(path), std::move(message), nodeId);
+    }
+
+    void wrongType(std::uint32_t value, const std::string &path, std::string_view name,
+                   std::string_view expected, const std::string &nodeId = {})
+    {
+        wrongValue(value, path,
+                   inQuotes(name) + " must be " + std::string(expected) + ", found "
+                       + std::string(json::describeType(m_doc.at(value).type)),
+                   nodeId);
+    }
+
+    bool expectString(std::uint32_t value, const std::string &path, std::string_view name,
+                      std::string &out, const std::string &nodeId = {})
+    {
+        if (m_doc.at(value).type != Type::String) {
+            wrongType(value, path, name, "a string", nodeId);
+            return false;
+        }
+        out = m_doc.string(value);
+        return true;
+    }
+
+    bool expectInteger(std::uint32_t value, const std::string &path, std::string_view name,
+                       std::int64_t minimum, std::int64_t maximum, std::int64_t &out,
+                       const std::string &nodeId = {})
+    {
+        const json::Value &v = m_doc.at(value);
+        if (v.type == Type::Integer && v.integer >= minimum && v.integer <= maximum) {
+            out = v.integer;
+            return true;
+        }
+        if (!v.isNumber()) {
+            wrongType(value, path, name, "an integer", nodeId);
+        } else if (v.type == Type::Double && !v.has(json::BigInteger)) {
+            wrongValue(value, path,
+                       inQuotes(name) + " must be an integer, found " + formatNumber(v.number),
+                       nodeId);
+        } else {
+            wrongValue(value, path, inQuotes(name) + " is out of range", nodeId);
+        }
+        return false;
+    }
+
+    void unknownKey(std::uint32_t key, const std::string &path, std::string_view where,
+                    const std::vector<std::string_view> &known, const std::string &nodeId = {})
+    {
+        const std::string_view name = m_doc.string(key);
+        error(key, path, "unknown " + std::string(where) + "key " + inQuotes(name)
+                             + didYouMean(name, known),
+              nodeId);
+    }
+
+    template<typename Visit>
+    void forEachMember(std::uint32_t object, Visit &&visit)
+    {
+        const std::uint32_t end = m_doc.at(object).end;
+        for (std::uint32_t k = object + 1; k < end; k = m_doc.at(k + 1).end) {
+            if (!m_doc.at(k).has(json::Duplicate))
+                visit(k, m_doc.string(k), k + 1);
+        }
+    }
+
+    template<typename Visit>
+    void forEachElement(std::uint32_t array, Visit &&visit)
+    {
+        const std::uint32_t end = m_doc.at(array).end;
+        std::size_t i = 0;
+        for (std::uint32_t c = array + 1; c < end; c = m_doc.at(c).end)
+            visit(i++, c);
+    }
+
+    // False when the document is not a workflow at all, so the semantic
+    // checks would only add noise.
+    bool walk()
+    {
+        const json::Value &root = m_doc.at(0);
+        if (root.type != Type::Object) {
+            error(0, "", "a .weft file must hold a JSON object, found "
+                             + std::string(json::describeType(root.type)));
+            return false;
+        }
+
+        const std::uint32_t version = m_doc.member(0, "weft");
+        if (!version) {
+            error(0, "", "missing \"weft\": the format version (1)");
+        } else if (m_doc.at(version).type == Type::Integer
+                   && m_doc.at(version).integer != kFormatVersion) {
+            error(version - 1, "/weft",
+                  "unsupported format version " + std::to_string(m_doc.at(version).integer)
+                      + "; this version of Weft reads version " + std::to_string(kFormatVersion));
+            return false; // a newer format's keys cannot be judged by this one's rules
+        } else if (m_doc.at(version).type != Type::Integer) {
+            wrongType(version, "/weft", "weft", "the integer 1");
+        }
+
+        bool sawNodes = false;
+        forEachMember(0, [&](std::uint32_t key, std::string_view name, std::uint32_t value) {
+            const std::string path = "/" + json::pointerToken(name);
+            if (name == "weft") {
+                return;
+            } else if (name == "name") {
+                expectString(value, path, name, m_workflow.name);
+            } else if (name == "description") {
+                expectString(value, path, name, m_workflow.description);
+            } else if (name == "settings") {
+                readSettings(value);
+            } else if (name == "nodes") {
+                sawNodes = true;
+                if (m_doc.at(value).type != Type::Array)
+                    wrongType(value, path, name, "an array of nodes");
+                else
+                    readNodes(value);
+            } else {
+                unknownKey(key, path, "top-level ", kTopLevelKeys);
+            }
+        });
+        if (!sawNodes)
+            error(0, "", "missing \"nodes\": the list of nodes (it may be empty)");
+        return true;
+    }
+
+    void readSettings(std::uint32_t object)
+    {
+        if (m_doc.at(object).type != Type::Object) {
+            wrongType(object, "/settings", "settings", "an object");
+            return;
+        }
+        Settings &settings = m_workflow.settings;
+        forEachMember(object, [&](std::uint32_t key, std::string_view name, std::uint32_t value) {
+            const std::string path = "/settings/" + json::pointerToken(name);
+            if (name == "jobs") {
+                std::int64_t jobs = 0;
+                if (expectInteger(value, path, name, std::numeric_limits<int>::min(),
+                                  std::numeric_limits<int>::max(), jobs))
+                    settings.jobs = int(jobs);
+            } else if (name == "failure") {
+                std::string text;
+                if (!expectString(value, path, name, text))
+                    return;
+                if (const auto policy = failurePolicyFromString(text))
+                    settings.failure = *policy;
+                else
+                    wrongValue(value, path, "\"failure\" must be \"stop\" or \"keep-going\", found "
+                                                + inQuotes(text));
+            } else if (name == "pools") {
+                if (m_doc.at(value).type != Type::Object) {
+                    wrongType(value, path, name, "an object of pool sizes");
+                    return;
+                }
+                forEachMember(value, [&](std::uint32_t, std::string_view pool, std::uint32_t size) {
+                    std::int64_t n = 0;
+                    const std::string poolPath = path + "/" + json::pointerToken(pool);
+                    if (expectInteger(size, poolPath, pool, std::numeric_limits<std::int64_t>::min(),
+                                      std::numeric_limits<std::int64_t>::max(), n)) {
+                        settings.pools.emplace(pool, n);
+                    } else {
+                        // Keep the pool defined, and large enough, so requests
+                        // against it are not reported as a second problem.
+                        settings.pools.emplace(pool, std::numeric_limits<std::int64_t>::max());
+                    }
+                });
+            } else {
+                unknownKey(key, path, "settings ", kSettingsKeys);
+            }
+        });
+    }
+
+    void readNodes(std::uint32_t array)
+    {
+        m_workflow.nodes.reserve(m_doc.at(array).span.length);
+        m_nodeValues.reserve(m_doc.at(array).span.length);
+        forEachElement(array, [&](std::size_t i, std::uint32_t value) {
+            m_nodeValues.push_back(value);
+            m_workflow.nodes.emplace_back();
+            const std::string path = "/nodes/" + std::to_string(i);
+            if (m_doc.at(value).type != Type::Object) {
+                wrongValue(value, path,
+                           "a node must be an object, found "
+                               + std::string(json::describeType(m_doc.at(value).type)));
+                return;
+            }
+            readNode(value, path, m_workflow.nodes.back());
+        });
+    }
+
+    void readNode(std::uint32_t object, const std::string &path, Node &node)
+    {
+        // The id first, so every diagnostic about this node can name it.
+        if (const std::uint32_t id = m_doc.member(object, "id"))
+            expectString(id, path + "/id", "id", node.id);
+        const std::string &nodeId = node.id;
+
+        forEachMember(object, [&](std::uint32_t key, std::string_view name, std::uint32_t value) {
+            const std::string keyPath = path + "/" + json::pointerToken(name);
+            const Type type = m_doc.at(value).type;
+            if (name == "id") {
+                return;
+            } else if (name == "type") {
+                expectString(value, keyPath, name, node.type, nodeId);
+            } else if (name == "label") {
+                expectString(value, keyPath, name, node.label, nodeId);
+            } else if (name == "needs") {
+                if (type != Type::Array) {
+                    wrongType(value, keyPath, name, "an array of node ids", nodeId);
+                    return;
+                }
+                node.needs.reserve(m_doc.at(value).span.length);
+                forEachElement(value, [&](std::size_t j, std::uint32_t need) {
+                    node.needs.emplace_back();
+                    if (m_doc.at(need).type == Type::String)
+                        node.needs.back() = m_doc.string(need);
+                    else
+                        wrongValue(need, keyPath + "/" + std::to_string(j),
+                                   "a need must be a node id (a string), found "
+                                       + std::string(json::describeType(m_doc.at(need).type)),
+                                   nodeId);
+                });
+            } else if (name == "params") {
+                if (type != Type::Object) {
+                    wrongType(value, keyPath, name, "an object", nodeId);
+                    return;
+                }
+                node.params = toJson(value);
+            } else if (name == "timeout") {
+                if (!m_doc.at(value).isNumber())
+                    wrongType(value, keyPath, name, "a number of seconds", nodeId);
+                else
+                    node.timeout = m_doc.numberValue(value);
+            } else if (name == "retries") {
+                std::int64_t retries = 0;
+                if (expectInteger(value, keyPath, name, std::numeric_limits<int>::min(),
+                                  std::numeric_limits<int>::max(), retries, nodeId))
+                    node.retries = int(retries);
+            } else if (name == "resources") {
+                if (type != Type::Object) {
+                    wrongType(value, keyPath, name, "an object of pool amounts", nodeId);
+                    return;
+                }
+                forEachMember(value, [&](std::uint32_t, std::string_view pool, std::uint32_t amount) {
+                    std::int64_t n = 0;
+                    if (expectInteger(amount, keyPath + "/" + json::pointerToken(pool), pool,
+                                      std::numeric_limits<std::int64_t>::min(),
+                                      std::numeric_limits<std::int64_t>::max(), n, nodeId))
+                        node.resources.emplace(pool, n);
+                });
+            } else if (name == "position") {
+                const json::Value &v = m_doc.at(value);
+                const bool ok = type == Type::Array && v.span.length == 2
+                                && m_doc.at(value + 1).isNumber() && m_doc.at(value + 2).isNumber();
+                if (!ok) {
+                    std::string found(json::describeType(type));
+                    if (type == Type::Array)
+                        found = "an array of " + std::to_string(v.span.length) + " items";
+                    wrongValue(value, keyPath, "\"position\" must be [x, y] (two numbers), found "
+                                                   + found,
+                               nodeId);
+                    return;
+                }
+                node.position = Position{m_doc.numberValue(value + 1), m_doc.numberValue(value + 2)};
+            } else {
+                unknownKey(key, keyPath, "node ", kNodeKeys, nodeId);
+            }
+        });
+    }
+
+    // Parameters are the operation's business: kept as nlohmann::json and
+    // checked by the validator against the operation's declarations. Depth is
+    // bounded by the parser, so recursion here is too.
+    nlohmann::json toJson(std::uint32_t index)
+    {
+        const json::Value &v = m_doc.at(index);
+        switch (v.type) {
+        case Type::Null: return nullptr;
+        case Type::Boolean: return v.boolean;
+        case Type::Integer: return v.integer;
+        case Type::Double: return v.number;
+        case Type::String: return std::string(m_doc.string(index));
+        case Type::Array: {
+            nlohmann::json array = nlohmann::json::array();
+            auto &items = array.get_ref<nlohmann::json::array_t &>();
+            items.reserve(v.span.length);
+            forEachElement(index, [&](std::size_t, std::uint32_t item) {
+                items.push_back(toJson(item));
+            });
+            return array;
+        }
+        case Type::Object: {
+            nlohmann::json object = nlohmann::json::object();
+            auto &members = object.get_ref<nlohmann::json::object_t &>();
+            forEachMember(index, [&](std::uint32_t, std::string_view key, std::uint32_t item) {
+                members.emplace(std::string(key), toJson(item));
+            });
+            return object;
+        }
+        }
+        return nullptr;
+    }
+
+    bool isSuppressed(std::string_view path) const
+    {
+        if (m_suppressed.empty())
+            return false;
+        for (std::size_t slash = path.size();; --slash) {
+            if (slash == path.size() || path[slash] == '/') {
+                if (m_suppressed.contains(std::string(path.substr(0, slash))))
+                    return true;
+            }
+            if (slash == 0)
+                return false;
+        }
+    }
+
+    void validate()
+    {
+        for (Diagnostic &d : validateWorkflow(m_workflow, &m_registry)) {
+            if (isSuppressed(d.path))
+                continue;
+            const json::TextPosition where = m_doc.positionOf(locate(d.path));
+            d.line = where.line;
+            d.column = where.column;
+            m_out.push_back(std::move(d));
+        }
+    }
+
+    std::uint32_t locate(std::string_view path) const
+    {
+        // Most paths start at a node: jump to it instead of counting siblings.
+        constexpr std::string_view prefix = "/nodes/";
+        if (path.starts_with(prefix)) {
+            std::size_t index = 0;
+            const char *begin = path.data() + prefix.size();
+            const char *end = path.data() + path.size();
+            const auto [ptr, ec] = std::from_chars(begin, end, index);
+            if (ec == std::errc() && index < m_nodeValues.size() && (ptr == end || *ptr == '/'))
+                return m_doc.resolve(path, m_nodeValues[index], std::size_t(ptr - path.data()));
+        }
+        return m_doc.resolve(path);
+    }
+
+    // The JSON Pointer of the value or key at a tape index.
+    std::string pathOf(std::uint32_t target) const
+    {
+        std::string path;
+        std::uint32_t current = 0;
+        while (current != target) {
+            const json::Value &v = m_doc.at(current);
+            const bool isObject = v.type == Type::Object;
+            std::uint32_t next = 0;
+            std::size_t i = 0;
+            for (std::uint32_t c = current + 1; c < v.end; ++i) {
+                const std::uint32_t value = isObject ? c + 1 : c;
+                if (target >= c && target < m_doc.at(value).end) {
+                    path += "/";
+                    path += isObject ? json::pointerToken(m_doc.string(c)) : std::to_string(i);
+                    next = target == c ? target : value;
+                    break;
+                }
+                c = m_doc.at(value).end;
+            }
+            if (!next)
+                break;
+            current = next;
+        }
+        return path;
+    }
+
+private:
+    const OperationRegistry &m_registry;
+    Document m_doc;
+    Workflow m_workflow;
+    Diagnostics m_out;
+    std::unordered_set<std::string> m_suppressed;
+    std::vector<std::uint32_t> m_nodeValues; // node i -> its value in the document
+};
+
+// --- Writing -----------------------------------------------------------------
+
+void appendKey(std::string &out, int indent, std::string_view key)
+{
+    out += '\n';
+    out.append(std::size_t(indent), ' ');
+    out += '"';
+    out += key; // keys of the format itself never need escaping
+    out += "\": ";
+}
+
+void appendStringMap(std::string &out, const std::map<std::string, std::int64_t> &map, int indent)
+{
+    out += '{';
+    bool first = true;
+    for (const auto &[name, amount] : map) {
+        if (!first)
+            out += ',';
+        first = false;
+        out += '\n';
+        out.append(std::size_t(indent + 2), ' ');
+        json::appendString(out, name);
+        out += ": ";
+        json::appendInteger(out, amount);
+    }
+    out += '\n';
+    out.append(std::size_t(indent), ' ');
+    out += '}';
+}
+
+void appendNode(std::string &out, const Node &node)
+{
+    constexpr int indent = 6;
+    out += "    {";
+    appendKey(out, indent, "id");
+    json::appendString(out, node.id);
+    out += ',';
+    appendKey(out, indent, "type");
+    json::appendString(out, node.type);
+    if (!node.label.empty()) {
+        out += ',';
+        appendKey(out, indent, "label");
+        json::appendString(out, node.label);
+    }
+    if (!node.needs.empty()) {
+        out += ',';
+        appendKey(out, indent, "needs");
+        out += '[';
+        for (std::size_t i = 0; i < node.needs.size(); ++i) {
+            if (i)
+                out += ", ";
+            json::appendString(out, node.needs[i]);
+        }
+        out += ']';
+    }
+    if (!node.params.is_null() && !(node.params.is_object() && node.params.empty())) {
+        out += ',';
+        appendKey(out, indent, "params");
+        json::appendValue(out, node.params, indent);
+    }
+    if (node.timeout) {
+        out += ',';
+        appendKey(out, indent, "timeout");
+        json::appendNumber(out, *node.timeout);
+    }
+    if (node.retries != 0) {
+        out += ',';
+        appendKey(out, indent, "retries");
+        json::appendInteger(out, node.retries);
+    }
+    if (!node.resources.empty()) {
+        out += ',';
+        appendKey(out, indent, "resources");
+        appendStringMap(out, node.resources, indent);
+    }
+    if (node.position) {
+        out += ',';
+        appendKey(out, indent, "position");
+        out += '[';
+        json::appendNumber(out, node.position->x);
+        out += ", ";
+        json::appendNumber(out, node.position->y);
+        out += ']';
+    }
+    out += "\n    }";
+}
+
+std::string systemError(const std::string &what, const std::filesystem::path &path)
+{
+    return "cannot " + what + " " + path.string() + ": " + std::strerror(errno);
+}
+
+bool readWholeFile(const std::filesystem::path &path, std::string &contents, std::string &error)
+{
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        error = systemError("read", path);
+        return false;
+    }
+    struct stat info{};
+    if (::fstat(fd, &info) == 0 && S_ISDIR(info.st_mode)) {
+        ::close(fd);
+        error = "cannot read " + path.string() + ": it is a directory";
+        return false;
+    }
+    contents.clear();
+    // Read to the end rather than trusting st_size: pipes and /proc report 0.
+    std::size_t capacity = info.st_size > 0 ? std::size_t(info.st_size) + 1 : 65536;
+    for (;;) {
+        const std::size_t used = contents.size();
+        contents.resize(std::max(capacity, used + 4096));
+        const ssize_t n = ::read(fd, contents.data() + used, contents.size() - used);
+        if (n < 0) {
+            if (errno == EINTR) {
+                contents.resize(used);
+                continue;
+            }
+            error = systemError("read", path);
+            ::close(fd);
+            return false;
+        }
+        contents.resize(used + std::size_t(n));
+        if (n == 0)
+            break;
+        capacity = contents.size() * 2;
+    }
+    ::close(fd);
+    return true;
+}
+
+} // namespace
+
+LoadResult parseWorkflow(std::string_view text, const OperationRegistry *registry)
+{
+    Loader loader(registry ? *registry : OperationRegistry::builtin());
+    return loader.load(text);
+}
+
+LoadResult loadWorkflowFile(const std::filesystem::path &path, const OperationRegistry *registry)
+{
+    std::string contents;
+    std::string error;
+    if (!readWholeFile(path, contents, error)) {
+        LoadResult result;
+        result.diagnostics.push_back({Severity::Error, error, "", 0, 0, {}});
+        return result;
+    }
+    return parseWorkflow(contents, registry);
+}
+
+std::string serializeWorkflow(const Workflow &workflow)
+{
+    std::string out;
+    out.reserve(256 + workflow.nodes.size() * 160);
+    out += "{\n  \"weft\": ";
+    json::appendInteger(out, kFormatVersion);
+    if (!workflow.name.empty()) {
+        out += ',';
+        appendKey(out, 2, "name");
+        json::appendString(out, workflow.name);
+    }
+    if (!workflow.description.empty()) {
+        out += ',';
+        appendKey(out, 2, "description");
+        json::appendString(out, workflow.description);
+    }
+    const Settings &settings = workflow.settings;
+    if (settings != Settings{}) {
+        out += ',';
+        appendKey(out, 2, "settings");
+        out += '{';
+        bool first = true;
+        auto separate = [&] {
+            if (!first)
+                out += ',';
+            first = false;
+        };
+        if (settings.jobs != 0) {
+            separate();
+            appendKey(out, 4, "jobs");
+            json::appendInteger(out, settings.jobs);
+        }
+        if (settings.failure != FailurePolicy::Stop) {
+            separate();
+            appendKey(out, 4, "failure");
+            json::appendString(out, toString(settings.failure));
+        }
+        if (!settings.pools.empty()) {
+            separate();
+            appendKey(out, 4, "pools");
+            appendStringMap(out, settings.pools, 4);
+        }
+        out += "\n  }";
+    }
+    out += ',';
+    appendKey(out, 2, "nodes");
+    if (workflow.nodes.empty()) {
+        out += "[]";
+    } else {
+        out += "[\n";
+        for (std::size_t i = 0; i < workflow.nodes.size(); ++i) {
+            if (i)
+                out += ",\n";
+            appendNode(out, workflow.nodes[i]);
+        }
+        out += "\n  ]";
+    }
+    out += "\n}\n";
+    return out;
+}
+
+SaveResult saveWorkflowFile(const Workflow &workflow, const std::filesystem::path &path)
+{
+    return writeFileAtomically(path, serializeWorkflow(workflow));
+}
+
+} // namespace weft
