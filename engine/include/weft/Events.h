@@ -104,6 +104,7 @@ struct AttemptFinished
     int pid = 0;
     bool ok = false;
     std::string error;
+    double retryIn = -1; // the node runs again after this many seconds (retries); -1: it does not
 };
 
 struct NodeFinished

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -50,11 +51,16 @@ public:
     // process the run started is gone. An invalid workflow runs nothing and
     // returns Failed with the diagnostics in `errors`. One run at a time.
     RunSummary run(const Workflow &workflow, EventSink &sink);
+    // The same without the copy: runs an immutable snapshot that the caller
+    // shares (large generated workflows, benchmarks).
+    RunSummary run(std::shared_ptr<const Workflow> workflow, EventSink &sink);
 
     // Thread-safe, callable at any time (also before run() or after it
     // returned, for the next run: no). Running processes get SIGTERM to their
     // process group, SIGKILL after killGrace; in-process operations see the
-    // cancellation flag; everything unfinished ends Cancelled.
+    // cancellation flag; everything unfinished ends Cancelled. A cancel()
+    // before the first run() starts makes that run cancel everything at once;
+    // one after a run returned is ignored.
     void cancel();
     // Like cancel() but SIGKILL at once (a second Ctrl-C).
     void kill();
@@ -62,7 +68,9 @@ public:
 private:
     class Run;
     RunOptions m_options;
+    std::mutex m_mutex;                  // guards m_current and m_hasRun against cancel()
     std::shared_ptr<Run> m_current;
+    bool m_hasRun = false;               // a run returned: later cancel() calls are ignored
     std::atomic<int> m_cancelRequest{0}; // 0 none, 1 cancel, 2 kill
 };
 

@@ -1,0 +1,91 @@
+#include "scheduler/Admission.h"
+
+namespace weft {
+
+Admission::Admission(const RunGraph &graph, int jobs)
+    : m_graph(graph)
+    , m_slots(jobs)
+    , m_pools(graph)
+{}
+
+int Admission::tryAdmit(NodeIndex i, WaitReason &reason, std::string &detail)
+{
+    if (!m_graph.node(i).needsLock) {
+        const int slot = m_slots.tryClaim();
+        if (slot < 0)
+            reason = WaitReason::JobSlot;
+        return slot;
+    }
+    std::lock_guard lock(m_mutex);
+    reason = m_pools.blocker(i, &detail);
+    if (reason != WaitReason::None)
+        return -1;
+    const int slot = m_slots.tryClaim();
+    if (slot < 0) {
+        reason = WaitReason::JobSlot;
+        return -1;
+    }
+    m_pools.take(i);
+    return slot;
+}
+
+bool Admission::wait(NodeIndex i, std::vector<Grant> &granted)
+{
+    std::lock_guard lock(m_mutex);
+    if (m_halted)
+        return false;
+    m_queue.push_back(i);
+    m_waiters.fetch_add(1, std::memory_order_seq_cst);
+    grantLocked(granted);
+    return true;
+}
+
+void Admission::release(NodeIndex i, int slot, std::vector<Grant> &granted)
+{
+    if (!m_graph.node(i).needsLock) {
+        m_slots.release(slot);
+        if (!hasWaiters())
+            return;
+        std::lock_guard lock(m_mutex);
+        grantLocked(granted);
+        return;
+    }
+    std::lock_guard lock(m_mutex);
+    m_pools.give(i);
+    m_slots.release(slot);
+    grantLocked(granted);
+}
+
+void Admission::halt(std::vector<NodeIndex> &out)
+{
+    std::lock_guard lock(m_mutex);
+    m_halted = true;
+    out.insert(out.end(), m_queue.begin(), m_queue.end());
+    m_waiters.fetch_sub(int(m_queue.size()), std::memory_order_seq_cst);
+    m_queue.clear();
+}
+
+// FIFO, but a waiter held by a pool or a busy type does not block the ones
+// behind it that fit; the scan ends when no job slot is left.
+void Admission::grantLocked(std::vector<Grant> &granted)
+{
+    if (m_halted)
+        return;
+    for (auto it = m_queue.begin(); it != m_queue.end();) {
+        const NodeIndex node = *it;
+        if (m_graph.node(node).needsLock && m_pools.blocker(node) != WaitReason::None) {
+            ++it;
+            continue;
+        }
+        const int slot = m_slots.tryClaim();
+        if (slot < 0)
+            return;
+        if (m_graph.node(node).needsLock)
+            m_pools.take(node);
+        granted.push_back({node, slot});
+        it = m_queue.erase(it);
+        m_waiters.fetch_sub(1, std::memory_order_seq_cst);
+    }
+}
+
+} // namespace weft

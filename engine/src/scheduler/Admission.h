@@ -1,0 +1,73 @@
+#pragma once
+
+// Decides when a ready node may start: it needs a free job slot and, if it
+// declares them, pool units and its non-reentrant type. A node that cannot
+// start goes into a FIFO waiting queue and holds no thread; whoever releases
+// a slot or units dispatches the waiters that now fit.
+//
+// Hot path: a node with no pools and a reentrant type claims its slot with
+// one CAS and releases it with one atomic AND, plus one load of the waiter
+// count; the lock is taken only when someone waits or when pools or
+// exclusive types are involved.
+//
+// No lost wake-ups: a waiter increments the waiter count and then tries to
+// claim again under the lock; a releaser frees its slot and then reads the
+// waiter count. Both are seq_cst, so either the releaser sees the waiter or
+// the waiter sees the free slot.
+
+#include "scheduler/JobSlots.h"
+#include "scheduler/PoolSet.h"
+#include "scheduler/RunGraph.h"
+
+#include <atomic>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace weft {
+
+class Admission
+{
+public:
+    struct Grant
+    {
+        NodeIndex node = 0;
+        int slot = -1;
+    };
+
+    Admission(const RunGraph &graph, int jobs);
+
+    int jobs() const { return m_slots.count(); }
+
+    // Claims everything node `i` needs. Returns its slot, or -1 with the
+    // reason (and pool or type name) that holds it.
+    int tryAdmit(NodeIndex i, WaitReason &reason, std::string &detail);
+
+    // Queues `i` (after tryAdmit failed) and appends to `granted` the waiters
+    // that can start now, `i` itself possibly among them. False when the
+    // queue is halted: `i` was not queued and must end without running.
+    bool wait(NodeIndex i, std::vector<Grant> &granted);
+
+    // Gives back what `i` held; appends to `granted` the waiters that fit now.
+    void release(NodeIndex i, int slot, std::vector<Grant> &granted);
+
+    // The run stopped or was cancelled: nothing is granted or queued from now
+    // on; the waiters are moved to `out` for the caller to end unrun.
+    void halt(std::vector<NodeIndex> &out);
+
+    bool hasWaiters() const { return m_waiters.load(std::memory_order_seq_cst) > 0; }
+
+private:
+    void grantLocked(std::vector<Grant> &granted);
+
+    const RunGraph &m_graph;
+    JobSlots m_slots;
+    std::mutex m_mutex;
+    PoolSet m_pools;                 // guarded by m_mutex
+    std::deque<NodeIndex> m_queue;   // guarded by m_mutex
+    std::atomic<int> m_waiters{0};   // m_queue.size(), readable without the lock
+    bool m_halted = false;           // guarded by m_mutex
+};
+
+} // namespace weft

@@ -1,0 +1,77 @@
+#pragma once
+
+// The static shape of one run, compiled once from a validated workflow:
+// node indices, predecessor and successor lists in flat arrays (CSR), the
+// operation type of each node and what it asks of pools and exclusive
+// types. Immutable while the run goes on, so every thread reads it freely.
+
+#include "weft/Events.h"
+#include "weft/Operation.h"
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace weft {
+
+struct Workflow;
+
+class RunGraph
+{
+public:
+    struct PoolDemand
+    {
+        std::uint32_t pool = 0; // index into poolNames()
+        std::int64_t amount = 0;
+    };
+
+    struct NodeInfo
+    {
+        const OperationType *type = nullptr;
+        ExecutionSite site = ExecutionSite::WorkerThread;
+        int exclusive = -1;      // index into exclusiveTypes() when the type is not reentrant
+        bool needsLock = false;  // pools or an exclusive type: admission takes the lock
+        int retries = 0;
+        double timeout = 0;      // seconds; 0: none
+    };
+
+    // `workflow` must have passed validateWorkflow() against `registry`.
+    RunGraph(const Workflow &workflow, const OperationRegistry &registry);
+
+    std::size_t size() const { return m_nodes.size(); }
+    const NodeInfo &node(NodeIndex i) const { return m_nodes[i]; }
+    std::span<const NodeIndex> predecessors(NodeIndex i) const
+    {
+        return {m_preds.data() + m_predOffsets[i], m_preds.data() + m_predOffsets[i + 1]};
+    }
+    std::span<const NodeIndex> successors(NodeIndex i) const
+    {
+        return {m_succs.data() + m_succOffsets[i], m_succs.data() + m_succOffsets[i + 1]};
+    }
+    std::span<const PoolDemand> poolDemands(NodeIndex i) const
+    {
+        return {m_demands.data() + m_demandOffsets[i],
+                m_demands.data() + m_demandOffsets[i + 1]};
+    }
+
+    const std::vector<std::string> &poolNames() const { return m_poolNames; }
+    const std::vector<std::int64_t> &poolSizes() const { return m_poolSizes; }
+    const std::vector<std::string> &exclusiveTypes() const { return m_exclusiveTypes; }
+    bool hasAsynchronousWork() const { return m_hasAsync; }
+
+private:
+    std::vector<NodeInfo> m_nodes;
+    std::vector<std::uint32_t> m_predOffsets;
+    std::vector<NodeIndex> m_preds;
+    std::vector<std::uint32_t> m_succOffsets;
+    std::vector<NodeIndex> m_succs;
+    std::vector<std::uint32_t> m_demandOffsets;
+    std::vector<PoolDemand> m_demands;
+    std::vector<std::string> m_poolNames;
+    std::vector<std::int64_t> m_poolSizes;
+    std::vector<std::string> m_exclusiveTypes;
+    bool m_hasAsync = false; // processes, timers, timeouts or retries: needs the reactor
+};
+
+} // namespace weft
