@@ -1,9 +1,44 @@
+// weft-cli: the engine without Qt, for terminals, scripts, CI and servers.
+
+#include "Commands.h"
+#include "Signals.h"
+
 #include "weft/Version.h"
 
-#include <cstdio>
+#include <CLI/CLI.hpp>
 
-int main()
+int main(int argc, char **argv)
 {
-    std::printf("weft-cli %s\n", weft::versionString().c_str());
-    return 0;
+    using namespace weft::cli;
+    weft::cli::survivePipeClosing();
+
+    CLI::App app("Weft: run graphs of operations, in parallel, from the command line.",
+                 "weft-cli");
+    app.set_version_flag("--version", "weft-cli " + weft::versionString() + "\noneTBB "
+                                          + weft::tbbVersionString() + "\n"
+                                          + weft::openSslVersionString());
+    app.require_subcommand(1);
+    app.footer("Examples:\n"
+               "  weft-cli run build.weft -j 8        run a workflow, 8 nodes at once\n"
+               "  weft-cli validate *.weft            check files, errors as file:line:col\n"
+               "  weft-cli ops                        operation types and their semantics\n"
+               "  weft-cli dot build.weft | dot -Tsvg > build.svg\n"
+               "\n"
+               "'weft-cli COMMAND --help' describes each command.");
+
+    Action action;
+    addRunCommand(app, action);
+    addValidateCommand(app, action);
+    addOpsCommand(app, action);
+    addDotCommand(app, action);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError &error) {
+        const int code = app.exit(error);
+        // --help and --version end parsing with code 0; every other parse
+        // problem is bad usage, whatever CLI11's own code for it.
+        return code == 0 ? ExitSuccess : ExitUsage;
+    }
+    return action ? action() : int(ExitUsage);
 }

@@ -1,0 +1,296 @@
+// weft-cli run: load, select targets, then either print the plan (--dry-run)
+// or run it with the chosen sinks while a signal thread turns Ctrl-C and
+// SIGTERM into Executor::cancel() (a second one into kill()).
+
+#include "Commands.h"
+#include "LogDirSink.h"
+#include "Signals.h"
+#include "TerminalStatus.h"
+
+#include "weft/Executor.h"
+#include "weft/JsonLinesSink.h"
+#include "weft/RunReport.h"
+#include "weft/StatusPrinter.h"
+#include "weft/TraceRecorder.h"
+#include "weft/Workflow.h"
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <condition_variable>
+#include <csignal>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+namespace weft::cli {
+
+namespace {
+
+struct RunArgs
+{
+    std::string file;
+    std::vector<std::string> targets;
+    int jobs = 0;
+    int threads = 0;
+    bool keepGoing = false;
+    bool dryRun = false;
+    bool verbose = false;
+    std::string events = "text";
+    std::string trace;
+    std::string logDir;
+    std::string directory;
+};
+
+std::size_t editDistance(std::string_view a, std::string_view b)
+{
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j)
+        row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t up = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1,
+                               diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diagonal = up;
+        }
+    }
+    return row[b.size()];
+}
+
+std::string nearestId(const Workflow &workflow, const std::string &name)
+{
+    std::string best;
+    std::size_t bestDistance = std::string::npos;
+    for (const Node &node : workflow.nodes) {
+        const std::size_t distance = editDistance(name, node.id);
+        if (distance < bestDistance) {
+            bestDistance = distance;
+            best = node.id;
+        }
+    }
+    // A suggestion that shares almost nothing with the name only confuses.
+    return bestDistance <= std::max<std::size_t>(2, name.size() / 2) ? best : std::string();
+}
+
+int effectiveJobs(const RunArgs &args, const Workflow &workflow)
+{
+    if (args.jobs > 0)
+        return args.jobs;
+    if (workflow.settings.jobs > 0)
+        return workflow.settings.jobs;
+    return defaultConcurrency();
+}
+
+std::string planText(const Workflow &workflow,
+                     const std::vector<std::vector<std::size_t>> &levels, int jobs)
+{
+    std::string title = workflow.name.empty() ? std::string("workflow") : "\"" + workflow.name + "\"";
+    std::string out = "dry run of " + title + ": " + std::to_string(workflow.nodes.size())
+                      + (workflow.nodes.size() == 1 ? " node" : " nodes") + " in "
+                      + std::to_string(levels.size())
+                      + (levels.size() == 1 ? " level" : " levels") + ", up to "
+                      + std::to_string(jobs) + " at once; nothing is run\n";
+    std::size_t width = 0;
+    for (const Node &node : workflow.nodes)
+        width = std::max(width, node.id.size());
+    for (std::size_t level = 0; level < levels.size(); ++level) {
+        out += "level " + std::to_string(level + 1) + " (" + std::to_string(levels[level].size())
+               + (levels[level].size() == 1 ? " node" : " nodes") + "):\n";
+        for (std::size_t index : levels[level]) {
+            const Node &node = workflow.nodes[index];
+            std::string line = "  " + node.id + std::string(width - node.id.size() + 2, ' ');
+            line += "[" + node.type + "] " + describeNodeWork(node);
+            if (!node.needs.empty()) {
+                line += "  (after ";
+                for (std::size_t i = 0; i < node.needs.size(); ++i)
+                    line += (i ? ", " : "") + node.needs[i];
+                line += ")";
+            }
+            out += line + "\n";
+        }
+    }
+    return out;
+}
+
+int executeRun(const RunArgs &args)
+{
+    // Before any thread exists, so that every thread inherits the mask and
+    // only the watcher's sigwait() ever sees SIGINT and SIGTERM.
+    SignalWatcher::blockSignals();
+
+    std::optional<Workflow> loaded = loadWorkflowReporting(args.file);
+    if (!loaded)
+        return ExitUsage;
+    Workflow workflow = std::move(*loaded);
+
+    if (!args.targets.empty()) {
+        std::vector<std::string> unknown;
+        Workflow selected = selectTargets(workflow, args.targets, &unknown);
+        if (!unknown.empty()) {
+            for (const std::string &name : unknown) {
+                std::string message = "no node named '" + name + "' in " + args.file;
+                const std::string suggestion = nearestId(workflow, name);
+                if (!suggestion.empty())
+                    message += "; did you mean '" + suggestion + "'?";
+                printError(message);
+            }
+            return ExitUsage;
+        }
+        workflow = std::move(selected);
+    }
+
+    std::error_code ec;
+    RunOptions options;
+    options.jobs = args.jobs;
+    options.threads = args.threads;
+    if (args.keepGoing)
+        options.failure = FailurePolicy::KeepGoing;
+    const std::filesystem::path base = args.directory.empty()
+                                           ? std::filesystem::path(args.file).parent_path()
+                                           : std::filesystem::path(args.directory);
+    options.baseDirectory = std::filesystem::absolute(base.empty() ? "." : base, ec);
+    options.baseDirectory = options.baseDirectory.lexically_normal();
+
+    const bool jsonl = args.events == "jsonl";
+    if (args.dryRun) {
+        const auto levels = dependencyLevels(workflow);
+        const int jobs = effectiveJobs(args, workflow);
+        writeOut(1, jsonl ? planJsonLines(workflow, levels, jobs) : planText(workflow, levels, jobs));
+        return ExitSuccess;
+    }
+
+    std::unique_ptr<LogDirSink> logSink;
+    if (!args.logDir.empty()) {
+        std::filesystem::create_directories(args.logDir, ec);
+        if (ec) {
+            printError("cannot create log directory " + args.logDir + ": " + ec.message());
+            return ExitUsage;
+        }
+        logSink = std::make_unique<LogDirSink>(args.logDir);
+    }
+
+    // With JSON lines on stdout, whatever a person reads goes to stderr.
+    const int humanFd = jsonl ? 2 : 1;
+    StatusPrinterOptions printerOptions;
+    printerOptions.fd = humanFd;
+    printerOptions.live = isLiveTerminal(humanFd);
+    printerOptions.colour = wantsColour(humanFd);
+    printerOptions.columns = [humanFd] { return terminalColumns(humanFd); };
+    printerOptions.verbose = args.verbose;
+    StatusPrinter printer(printerOptions);
+
+    std::vector<EventSink *> sinks{&printer};
+    std::unique_ptr<JsonLinesSink> jsonSink;
+    if (jsonl) {
+        jsonSink = std::make_unique<JsonLinesSink>(1);
+        sinks.push_back(jsonSink.get());
+    }
+    std::unique_ptr<TraceRecorder> recorder;
+    if (!args.trace.empty()) {
+        recorder = std::make_unique<TraceRecorder>();
+        sinks.push_back(recorder.get());
+    }
+    if (logSink)
+        sinks.push_back(logSink.get());
+    TeeSink tee(sinks);
+
+    Executor executor(options);
+    SignalWatcher watcher([&](int signal, int count) {
+        const char *name = signal == SIGTERM ? "SIGTERM" : "interrupt";
+        if (count == 1) {
+            printer.printLine(std::string(name)
+                              + ": cancelling the run (again to kill at once)");
+            executor.cancel();
+        } else {
+            printer.printLine(std::string(name) + ": killing every process of the run");
+            executor.kill();
+        }
+    });
+
+    std::mutex mutex;
+    std::condition_variable finished;
+    bool done = false;
+    RunSummary summary;
+    std::thread runner([&] {
+        summary = executor.run(workflow, tee);
+        std::lock_guard lock(mutex);
+        done = true;
+        finished.notify_all();
+    });
+    // The elapsed time on the status line moves even when no event arrives.
+    {
+        std::unique_lock lock(mutex);
+        while (!finished.wait_for(lock, std::chrono::milliseconds(100), [&] { return done; })) {
+            lock.unlock();
+            printer.refresh();
+            lock.lock();
+        }
+    }
+    runner.join();
+
+    int status = watcher.count() > 0 ? int(ExitInterrupted) : exitStatusFor(summary.outcome);
+    if (recorder) {
+        const SaveResult saved = recorder->writeTo(args.trace);
+        if (!saved.ok) {
+            printError("cannot write the trace: " + saved.error);
+            status = std::max(status, int(ExitFailed));
+        }
+    }
+    if (logSink && !logSink->error().empty()) {
+        printError(logSink->error());
+        status = std::max(status, int(ExitFailed));
+    }
+    return status;
+}
+
+} // namespace
+
+void addRunCommand(CLI::App &app, Action &action)
+{
+    auto args = std::make_shared<RunArgs>();
+    CLI::App *run = app.add_subcommand("run", "Run a workflow, or only the nodes named and "
+                                              "everything they need");
+    run->add_option("file", args->file, "Workflow file (.weft)")->required();
+    run->add_option("nodes", args->targets, "Run only these nodes and what they need");
+    run->add_option("-j,--jobs", args->jobs,
+                    "Nodes running at once, of every kind (default: the file's "
+                    "settings.jobs, else the number of cores)")
+        ->check(CLI::NonNegativeNumber);
+    run->add_option("--threads", args->threads,
+                    "Worker threads for in-process operations (default: min(jobs, cores))")
+        ->check(CLI::NonNegativeNumber);
+    run->add_flag("-k,--keep-going", args->keepGoing,
+                  "After a failure, run everything that does not depend on it");
+    run->add_flag("-n,--dry-run", args->dryRun,
+                  "Print what would run, by dependency level; run nothing");
+    run->add_option("--events", args->events,
+                    "text: status for people; jsonl: the event stream as JSON lines on "
+                    "stdout (people's text goes to stderr)")
+        ->check(CLI::IsMember({"text", "jsonl"}));
+    run->add_option("--trace", args->trace,
+                    "Write a Chrome trace of the run (open it in Perfetto or chrome://tracing)");
+    run->add_option("--log-dir", args->logDir,
+                    "Write each node's stdout and stderr to DIR/<id>.stdout and DIR/<id>.stderr");
+    run->add_option("-C,--directory", args->directory,
+                    "Base directory for relative paths and commands (default: the "
+                    "workflow file's directory)");
+    run->add_flag("-v,--verbose", args->verbose, "Print the output of every node, not only "
+                                                 "of failing ones");
+    run->footer("Examples:\n"
+                "  weft-cli run build.weft                  run everything\n"
+                "  weft-cli run build.weft -j 8 -k          8 at once, keep going after failures\n"
+                "  weft-cli run build.weft test             only 'test' and what it needs\n"
+                "  weft-cli run build.weft --dry-run        show the plan\n"
+                "  weft-cli run build.weft --events jsonl | jq -c 'select(.event==\"node_finished\")'\n"
+                "  weft-cli run build.weft --trace run.json --log-dir logs\n"
+                "\n"
+                "Exit status: 0 all succeeded, 1 the workflow failed, 2 bad usage or an invalid "
+                "file,\n130 interrupted (Ctrl-C or SIGTERM cancel cleanly; a second Ctrl-C kills "
+                "at once).");
+    run->callback([args, &action] { action = [args] { return executeRun(*args); }; });
+}
+
+} // namespace weft::cli

@@ -1,0 +1,49 @@
+#pragma once
+
+// The event stream as JSON lines (DESIGN.md, "Contract: the event stream as
+// JSON lines"): one object per line, each with "event" and "t". Every line is
+// written whole with one write(2) as soon as its event arrives, so a tool
+// reading a pipe sees the run live and lines from concurrent events never mix.
+
+#include "weft/Events.h"
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace weft {
+
+struct Workflow;
+
+class JsonLinesSink final : public EventSink
+{
+public:
+    explicit JsonLinesSink(int fd); // not owned
+    ~JsonLinesSink() override;
+    JsonLinesSink(const JsonLinesSink &) = delete;
+    JsonLinesSink &operator=(const JsonLinesSink &) = delete;
+
+    // False once a write failed (e.g. the reader closed the pipe).
+    bool good() const;
+
+    void runStarted(const RunStarted &e) override;
+    void nodeStateChanged(const NodeStateChanged &e) override;
+    void output(const OutputChunk &e) override;
+    void progress(const ProgressUpdate &e) override;
+    void attemptFinished(const AttemptFinished &e) override;
+    void nodeFinished(const NodeFinished &e) override;
+    void runFinished(const RunFinished &e) override;
+
+private:
+    class Private;
+    std::unique_ptr<Private> d;
+};
+
+// The plan of a dry run as JSON lines: a "plan" object (nodes, jobs, levels)
+// and one "plan_node" object per node (node, level, type, needs, params,
+// command for processes), in level order. `levels` from dependencyLevels().
+std::string planJsonLines(const Workflow &workflow,
+                          const std::vector<std::vector<std::size_t>> &levels, int jobs);
+
+} // namespace weft

@@ -1,0 +1,164 @@
+#include "weft/TraceRecorder.h"
+
+#include "weft/Workflow.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <mutex>
+#include <vector>
+
+namespace weft {
+
+namespace {
+
+struct Attempt
+{
+    NodeIndex node = 0;
+    int attempt = 1;
+    double start = 0;
+    double end = 0;
+    int pid = 0;
+    int worker = -1;
+    bool ok = false;
+    std::string error;
+};
+
+struct Lane
+{
+    mutable std::mutex mutex; // uncontended: one node holds a job slot at a time
+    std::vector<Attempt> attempts;
+};
+
+std::int64_t micros(double seconds)
+{
+    return std::llround(seconds * 1e6);
+}
+
+} // namespace
+
+class TraceRecorder::Private
+{
+public:
+    std::string workflowName;
+    std::vector<std::string> ids;
+    std::vector<std::string> types;
+    // lanes[0..jobs-1] are the job slots; the last one takes attempts that
+    // came without a slot.
+    std::vector<std::unique_ptr<Lane>> lanes;
+    // Final outcome per node ("" until finished), written once per node by
+    // the one thread that reports that node's nodeFinished.
+    std::vector<std::string> outcomes;
+    std::vector<int> attempts; // per node, from its nodeFinished
+};
+
+TraceRecorder::TraceRecorder() : d(std::make_unique<Private>()) {}
+
+TraceRecorder::~TraceRecorder() = default;
+
+void TraceRecorder::runStarted(const RunStarted &e)
+{
+    d->workflowName = e.workflow ? e.workflow->name : std::string();
+    d->ids.clear();
+    d->types.clear();
+    if (e.workflow) {
+        d->ids.reserve(e.workflow->nodes.size());
+        d->types.reserve(e.workflow->nodes.size());
+        for (const Node &node : e.workflow->nodes) {
+            d->ids.push_back(node.id);
+            d->types.push_back(node.type);
+        }
+    }
+    d->outcomes.assign(d->ids.size(), std::string());
+    d->attempts.assign(d->ids.size(), 0);
+    d->lanes.clear();
+    const int laneCount = std::max(e.jobs, 1) + 1;
+    for (int i = 0; i < laneCount; ++i)
+        d->lanes.push_back(std::make_unique<Lane>());
+}
+
+void TraceRecorder::attemptFinished(const AttemptFinished &e)
+{
+    if (d->lanes.empty())
+        return;
+    const std::size_t spare = d->lanes.size() - 1;
+    Lane &lane = *d->lanes[e.slot >= 0 && std::size_t(e.slot) < spare ? std::size_t(e.slot) : spare];
+    std::lock_guard lock(lane.mutex);
+    lane.attempts.push_back({e.node, e.attempt, e.start, e.end, e.pid, e.worker, e.ok, e.error});
+}
+
+void TraceRecorder::nodeFinished(const NodeFinished &e)
+{
+    if (e.node < d->outcomes.size()) {
+        d->outcomes[e.node] = std::string(toString(e.outcome));
+        d->attempts[e.node] = e.attempts;
+    }
+}
+
+std::size_t TraceRecorder::attemptCount() const
+{
+    std::size_t count = 0;
+    for (const auto &lane : d->lanes) {
+        std::lock_guard lock(lane->mutex);
+        count += lane->attempts.size();
+    }
+    return count;
+}
+
+std::string TraceRecorder::toJson() const
+{
+    using Json = nlohmann::json;
+    Json events = Json::array();
+    constexpr int pid = 1;
+    events.push_back({{"name", "process_name"}, {"ph", "M"}, {"pid", pid}, {"tid", 0},
+                      {"args", {{"name", "weft: " + d->workflowName}}}});
+    const std::size_t spare = d->lanes.empty() ? 0 : d->lanes.size() - 1;
+    for (std::size_t laneIndex = 0; laneIndex < d->lanes.size(); ++laneIndex) {
+        const Lane &lane = *d->lanes[laneIndex];
+        std::lock_guard lock(lane.mutex);
+        const bool isSpare = laneIndex == spare;
+        if (isSpare && lane.attempts.empty())
+            continue;
+        const int tid = int(laneIndex) + 1;
+        const std::string laneName = isSpare ? std::string("no slot")
+                                             : "slot " + std::to_string(laneIndex + 1);
+        events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", pid}, {"tid", tid},
+                          {"args", {{"name", laneName}}}});
+        events.push_back({{"name", "thread_sort_index"}, {"ph", "M"}, {"pid", pid},
+                          {"tid", tid}, {"args", {{"sort_index", tid}}}});
+        for (const Attempt &a : lane.attempts) {
+            const std::string &id = a.node < d->ids.size() ? d->ids[a.node] : std::string();
+            // The last attempt ends as the node ended; earlier ones failed and were retried.
+            std::string outcome = a.ok ? "succeeded" : "failed";
+            if (!a.ok && a.node < d->outcomes.size() && !d->outcomes[a.node].empty()
+                && a.attempt >= d->attempts[a.node]) {
+                outcome = d->outcomes[a.node];
+            }
+            Json args = {{"node", id}, {"attempt", a.attempt}, {"outcome", outcome}};
+            if (a.pid > 0)
+                args["pid"] = a.pid;
+            if (a.worker >= 0)
+                args["worker"] = a.worker;
+            if (!a.error.empty())
+                args["error"] = a.error;
+            const std::int64_t ts = micros(a.start);
+            events.push_back({{"name", id},
+                              {"cat", a.node < d->types.size() ? d->types[a.node] : ""},
+                              {"ph", "X"},
+                              {"ts", ts},
+                              {"dur", std::max<std::int64_t>(micros(a.end) - ts, 0)},
+                              {"pid", pid},
+                              {"tid", tid},
+                              {"args", std::move(args)}});
+        }
+    }
+    Json trace = {{"traceEvents", std::move(events)}, {"displayTimeUnit", "ms"}};
+    return trace.dump(1, ' ', false, Json::error_handler_t::replace) + "\n";
+}
+
+SaveResult TraceRecorder::writeTo(const std::filesystem::path &path) const
+{
+    return writeFileAtomically(path, toJson());
+}
+
+} // namespace weft
