@@ -11,8 +11,18 @@
 //   --spawn-grandchild SECONDS      fork a grandchild that sleeps SECONDS (same process group)
 //   --pidfile PATH                  append own pid (and grandchildren's) to PATH
 //   --close-stdout                  close stdout
-//   --progress FRACTION MESSAGE     write a progress protocol line
+//   --progress PERCENT MESSAGE      write a progress protocol line ("::progress PERCENT MESSAGE")
+//   --stdout-nonl TEXT              write TEXT without a newline (a line split across writes)
+//   --flood-stderr BYTES            write BYTES of 'x' lines to stderr
+//   --env NAME                      write NAME=VALUE, or NAME unset
+//   --pwd                           write the working directory
+//   --ppid                          write the parent's pid ("ppid N")
+//   --hygiene                       write how it was spawned: SIGPIPE disposition, blocked
+//                                   signals, process group leadership, what stdin gives
+//   --spawn-daemon SECONDS          fork a grandchild that leaves the group (setsid) and sleeps
+//                                   SECONDS, keeping the pipes open
 //   --count-attempts FILE N         append a line to FILE; exit 1 unless FILE now has >= N lines
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -20,6 +30,7 @@
 #include <cstring>
 #include <fstream>
 #include <string>
+#include <fcntl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -37,6 +48,20 @@ void writeAll(int fd, const std::string &text)
             return;
         }
         done += size_t(n);
+    }
+}
+
+void flood(int fd, long long bytes)
+{
+    std::string line(1023, 'x');
+    line += '\n';
+    std::string block;
+    for (int k = 0; k < 64; ++k)
+        block += line;
+    while (bytes > 0) {
+        size_t n = size_t(std::min<long long>(bytes, (long long)block.size()));
+        writeAll(fd, n == block.size() ? block : block.substr(0, n));
+        bytes -= (long long)n;
     }
 }
 
@@ -83,16 +108,47 @@ int main(int argc, char **argv)
         } else if (a == "--stderr") {
             writeAll(2, next() + "\n");
         } else if (a == "--flood") {
-            long long bytes = std::atoll(next().c_str());
-            std::string line(1023, 'x');
-            line += '\n';
-            std::string block;
-            for (int k = 0; k < 64; ++k)
-                block += line;
-            while (bytes > 0) {
-                size_t n = size_t(std::min<long long>(bytes, (long long)block.size()));
-                writeAll(1, block.substr(0, n));
-                bytes -= (long long)n;
+            flood(1, std::atoll(next().c_str()));
+        } else if (a == "--flood-stderr") {
+            flood(2, std::atoll(next().c_str()));
+        } else if (a == "--stdout-nonl") {
+            writeAll(1, next());
+        } else if (a == "--env") {
+            std::string name = next();
+            const char *value = std::getenv(name.c_str());
+            writeAll(1, value ? name + "=" + value + "\n" : name + " unset\n");
+        } else if (a == "--pwd") {
+            char buffer[4096];
+            writeAll(1, std::string(getcwd(buffer, sizeof buffer) ? buffer : "?") + "\n");
+        } else if (a == "--ppid") {
+            writeAll(1, "ppid " + std::to_string(getppid()) + "\n");
+        } else if (a == "--hygiene") {
+            struct sigaction action;
+            sigaction(SIGPIPE, nullptr, &action);
+            sigset_t blocked;
+            sigprocmask(SIG_SETMASK, nullptr, &blocked);
+            int blockedCount = 0;
+            for (int sig = 1; sig < NSIG; ++sig)
+                blockedCount += sigismember(&blocked, sig) == 1;
+            char byte;
+            ssize_t n = read(0, &byte, 1);
+            int flags = fcntl(1, F_GETFL);
+            writeAll(1, std::string("sigpipe ")
+                            + (action.sa_handler == SIG_DFL ? "default" : "not-default")
+                            + "\nblocked " + std::to_string(blockedCount) + "\nleader "
+                            + (getpgrp() == getpid() ? "yes" : "no") + "\nstdin "
+                            + (n == 0 ? "eof" : "data") + "\nstdout "
+                            + ((flags & O_NONBLOCK) ? "nonblocking" : "blocking") + "\n");
+        } else if (a == "--spawn-daemon") {
+            double seconds = std::atof(next().c_str());
+            pid_t pid = fork();
+            if (pid == 0) {
+                setsid();
+                sleepSeconds(seconds);
+                _exit(0);
+            }
+            if (!pidfile.empty()) {
+                std::ofstream(pidfile, std::ios::app) << pid << "\n";
             }
         } else if (a == "--sleep") {
             sleepSeconds(std::atof(next().c_str()));

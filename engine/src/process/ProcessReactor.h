@@ -6,6 +6,7 @@
 // TBB workers never wait on a child or read a pipe: they call start*() and
 // get called back, on the reactor thread, when the work is done.
 
+#include "ProcessLauncher.h"
 #include "weft/Events.h"
 
 #include <chrono>
@@ -21,8 +22,6 @@
 
 namespace weft {
 
-class ProcessLauncher;
-
 struct ProcessSpec
 {
     // Exactly one of these: argv executed directly, or a shell command line.
@@ -32,6 +31,10 @@ struct ProcessSpec
     std::filesystem::path cwd;               // absolute
     std::map<std::string, std::string> env;  // added to the inherited environment
     std::optional<double> timeoutSeconds;
+    // After a timeout: SIGTERM to the group, SIGKILL this much later.
+    std::chrono::milliseconds killGrace{5000};
+    // The cwd as the user wrote it ("work"), for messages; empty: cwd itself.
+    std::string cwdDisplay;
 };
 
 struct ProcessOutcome
@@ -46,6 +49,9 @@ struct ProcessOutcome
     std::string error;            // clear message: "command not found: foo", "timed out after 30 s", ...
     std::string stderrTail;       // last lines of stderr (bounded)
     std::string commandLine;      // as shown to people
+    std::string stdoutTail;       // last lines of stdout (bounded), progress lines removed
+    std::uint64_t stdoutBytes = 0; // all output, progress lines included
+    std::uint64_t stderrBytes = 0;
 };
 
 struct ProcessCallbacks

@@ -1,0 +1,46 @@
+#pragma once
+
+// How a process is launched: the one seam between the reactor and the
+// operating system's (or a cluster's) way of starting a program. A launcher
+// starts argv in a fresh process group with stdin from /dev/null and
+// stdout/stderr on pipes, and hands back the descriptors; the reactor owns
+// everything after that (reading, waiting, signalling the group, closing).
+// A Slurm launcher stands beside the POSIX one by starting `srun …` locally
+// the same way, so nothing above this interface changes.
+
+#include <string>
+#include <vector>
+
+namespace weft {
+
+struct ProcessSpec;
+
+struct LaunchedProcess
+{
+    int pid = 0;
+    int pgid = 0;       // the new process group (signals go to -pgid)
+    int pidfd = -1;     // readable when the process exits; -1: the reactor polls waitpid
+    int stdoutFd = -1;  // read ends, O_NONBLOCK | O_CLOEXEC
+    int stderrFd = -1;
+};
+
+struct LaunchResult
+{
+    LaunchedProcess process;
+    std::string error; // set when nothing was started: "command not found: foo", ...
+
+    bool ok() const { return process.pid > 0; }
+};
+
+class ProcessLauncher
+{
+public:
+    virtual ~ProcessLauncher() = default;
+
+    // Thread-safe: called from any thread, concurrently. argv[0] without a
+    // '/' is looked up in PATH (spec.env's PATH if it sets one). spec gives
+    // cwd and env; argv is already decided (direct or /bin/sh -c).
+    virtual LaunchResult launch(const std::vector<std::string> &argv, const ProcessSpec &spec) = 0;
+};
+
+} // namespace weft
