@@ -1,0 +1,275 @@
+#include "run/LogDock.h"
+
+#include "run/RunStateStyle.h"
+
+#include <QComboBox>
+#include <QDesktopServices>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QScrollBar>
+#include <QShortcut>
+#include <QTextBlock>
+#include <QTextCursor>
+#include <QUrl>
+#include <QVBoxLayout>
+
+namespace weft::ui {
+
+LogDock::LogDock(QWidget *parent)
+    : QDockWidget(tr("Log"), parent)
+    , m_mode(new QComboBox)
+    , m_nodeLabel(new QLabel)
+    , m_find(new QLineEdit)
+    , m_openFull(new QPushButton(tr("Open full log")))
+    , m_view(new QPlainTextEdit)
+{
+    setObjectName(QStringLiteral("logDock"));
+    auto *content = new QWidget;
+    auto *layout = new QVBoxLayout(content);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->setSpacing(4);
+    auto *bar = new QHBoxLayout;
+    m_mode->addItem(tr("Selected node"));
+    m_mode->addItem(tr("All output"));
+    m_mode->setToolTip(tr("Show the output of the node selected on the canvas, or of every node"));
+    bar->addWidget(m_mode);
+    bar->addWidget(m_nodeLabel, 1);
+    m_find->setPlaceholderText(tr("Find (Ctrl+F)"));
+    m_find->setClearButtonEnabled(true);
+    m_find->setMaximumWidth(260);
+    bar->addWidget(m_find);
+    m_openFull->setToolTip(tr("Open the node's complete output, kept on disk for this run"));
+    m_openFull->setEnabled(false);
+    bar->addWidget(m_openFull);
+    layout->addLayout(bar);
+
+    QFont mono(QStringLiteral("monospace"));
+    mono.setStyleHint(QFont::Monospace);
+    m_view->setFont(mono);
+    m_view->setReadOnly(true);
+    m_view->setMaximumBlockCount(kMaxLines);
+    m_view->setLineWrapMode(QPlainTextEdit::NoWrap);
+    m_view->setUndoRedoEnabled(false);
+    m_view->setPlaceholderText(tr("Select a node to see its output while it runs."));
+    layout->addWidget(m_view);
+    setWidget(content);
+
+    auto *findShortcut = new QShortcut(QKeySequence::Find, content);
+    findShortcut->setContext(Qt::WidgetWithChildrenShortcut);
+    connect(findShortcut, &QShortcut::activated, this, [this] {
+        m_find->setFocus();
+        m_find->selectAll();
+    });
+    connect(m_find, &QLineEdit::returnPressed, this, [this] { findNext(false); });
+    connect(m_find, &QLineEdit::textChanged, this, [this] {
+        m_find->setStyleSheet(QString());
+        QTextCursor cursor = m_view->textCursor();
+        cursor.movePosition(QTextCursor::Start);
+        m_view->setTextCursor(cursor);
+        if (!m_find->text().isEmpty())
+            findNext(false);
+    });
+    connect(m_mode, &QComboBox::currentIndexChanged, this, [this] { rebuildView(); });
+    connect(m_openFull, &QPushButton::clicked, this, [this] {
+        const QString path = m_logFileOf ? m_logFileOf(m_nodeId) : QString();
+        if (!path.isEmpty())
+            QDesktopServices::openUrl(QUrl::fromLocalFile(path));
+    });
+}
+
+void LogDock::reset(std::function<QString(NodeIndex)> ids,
+                    std::function<QString(const QString &)> logFileOf)
+{
+    m_ids = std::move(ids);
+    m_logFileOf = std::move(logFileOf);
+    m_logs.clear();
+    m_all.clear();
+    m_hasNode = false;
+    m_nodeId.clear();
+    rebuildView();
+}
+
+void LogDock::commitLine(NodeIndex node, bool error, const QString &text,
+                         std::vector<Line> *shown, std::vector<Line> *shownAll)
+{
+    NodeLog &log = m_logs[node];
+    log.lines.push_back({error, text});
+    if (log.lines.size() > std::size_t(kMaxLines))
+        log.lines.pop_front();
+    Line all{error, (m_ids ? m_ids(node) : QString::number(node)) + QStringLiteral(" | ") + text};
+    if (shown && m_hasNode && node == m_node)
+        shown->push_back({error, text});
+    if (shownAll)
+        shownAll->push_back(all);
+    m_all.push_back(std::move(all));
+    if (m_all.size() > std::size_t(kMaxLines))
+        m_all.pop_front();
+}
+
+void LogDock::appendOutput(const std::vector<EventQueue::Output> &output, std::size_t droppedBytes)
+{
+    std::vector<Line> shown;
+    std::vector<Line> shownAll;
+    const bool all = showingAll();
+    for (const EventQueue::Output &chunk : output) {
+        const bool error = chunk.stream == OutputStream::Stderr;
+        QString &partial = m_logs[chunk.node].partial[error ? 1 : 0];
+        partial += QString::fromUtf8(chunk.text.data(), qsizetype(chunk.text.size()));
+        qsizetype start = 0;
+        for (qsizetype nl = partial.indexOf(QLatin1Char('\n')); nl >= 0;
+             nl = partial.indexOf(QLatin1Char('\n'), start)) {
+            commitLine(chunk.node, error, partial.mid(start, nl - start), &shown, &shownAll);
+            start = nl + 1;
+        }
+        partial.remove(0, start);
+    }
+    if (droppedBytes > 0) {
+        const QString note = tr("[%1 bytes of output not shown here: the window keeps up by "
+                                "skipping; the full log on disk has them]")
+                                 .arg(droppedBytes);
+        m_all.push_back({true, note});
+        shownAll.push_back({true, note});
+    }
+    appendToView(all ? shownAll : shown);
+    updateOpenButton();
+}
+
+void LogDock::flushNode(NodeIndex node)
+{
+    auto it = m_logs.find(node);
+    if (it == m_logs.end())
+        return;
+    std::vector<Line> shown;
+    std::vector<Line> shownAll;
+    for (int stream = 0; stream < 2; ++stream) {
+        if (!it->second.partial[stream].isEmpty()) {
+            const QString text = it->second.partial[stream];
+            it->second.partial[stream].clear();
+            commitLine(node, stream == 1, text, &shown, &shownAll);
+        }
+    }
+    appendToView(showingAll() ? shownAll : shown);
+}
+
+void LogDock::addNote(const QString &text)
+{
+    m_all.push_back({false, text});
+    if (showingAll())
+        appendToView({{false, text}});
+}
+
+void LogDock::showNode(const QString &id, NodeIndex node)
+{
+    m_nodeId = id;
+    m_node = node;
+    m_hasNode = !id.isEmpty();
+    if (!showingAll())
+        rebuildView();
+    updateOpenButton();
+}
+
+void LogDock::showAll()
+{
+    m_mode->setCurrentIndex(1);
+}
+
+bool LogDock::showingAll() const
+{
+    return m_mode->currentIndex() == 1;
+}
+
+QString LogDock::nodeText(NodeIndex node) const
+{
+    auto it = m_logs.find(node);
+    if (it == m_logs.end())
+        return {};
+    QStringList lines;
+    for (const Line &line : it->second.lines)
+        lines << line.text;
+    for (const QString &partial : it->second.partial) {
+        if (!partial.isEmpty())
+            lines << partial;
+    }
+    return lines.join(QLatin1Char('\n'));
+}
+
+void LogDock::rebuildView()
+{
+    m_view->clear();
+    std::vector<Line> lines;
+    if (showingAll()) {
+        m_nodeLabel->setText(tr("every node, prefixed with its id"));
+        lines.assign(m_all.begin(), m_all.end());
+    } else if (m_hasNode) {
+        m_nodeLabel->setText(tr("Output of <b>%1</b>").arg(m_nodeId.toHtmlEscaped()));
+        auto it = m_logs.find(m_node);
+        if (it != m_logs.end()) {
+            lines.assign(it->second.lines.begin(), it->second.lines.end());
+            for (int stream = 0; stream < 2; ++stream) {
+                if (!it->second.partial[stream].isEmpty())
+                    lines.push_back({stream == 1, it->second.partial[stream]});
+            }
+        }
+    } else {
+        m_nodeLabel->setText(tr("no node selected"));
+    }
+    appendToView(lines);
+}
+
+void LogDock::appendToView(const std::vector<Line> &lines)
+{
+    if (lines.empty())
+        return;
+    QScrollBar *bar = m_view->verticalScrollBar();
+    const bool atBottom = bar->value() >= bar->maximum() - 2;
+    QTextCharFormat normal;
+    normal.setForeground(palette().color(QPalette::Text));
+    QTextCharFormat error;
+    error.setForeground(RunStateStyle::errorColor(palette()));
+    // Only the last kMaxLines can survive the block limit: skip the rest.
+    const std::size_t first = lines.size() > std::size_t(kMaxLines) ? lines.size() - kMaxLines : 0;
+    QTextCursor cursor(m_view->document());
+    cursor.movePosition(QTextCursor::End);
+    cursor.beginEditBlock();
+    bool empty = m_view->document()->isEmpty();
+    for (std::size_t i = first; i < lines.size(); ++i) {
+        if (!empty)
+            cursor.insertBlock();
+        empty = false;
+        cursor.insertText(lines[i].text, lines[i].error ? error : normal);
+    }
+    cursor.endEditBlock();
+    if (atBottom)
+        bar->setValue(bar->maximum());
+}
+
+void LogDock::findNext(bool backwards)
+{
+    const QString text = m_find->text();
+    if (text.isEmpty())
+        return;
+    QTextDocument::FindFlags flags;
+    if (backwards)
+        flags |= QTextDocument::FindBackward;
+    bool found = m_view->find(text, flags);
+    if (!found) {
+        // Wrap around once.
+        QTextCursor cursor = m_view->textCursor();
+        cursor.movePosition(backwards ? QTextCursor::End : QTextCursor::Start);
+        m_view->setTextCursor(cursor);
+        found = m_view->find(text, flags);
+    }
+    m_find->setStyleSheet(found ? QString()
+                                : QStringLiteral("QLineEdit { color: %1; }")
+                                      .arg(RunStateStyle::errorColor(palette()).name()));
+}
+
+void LogDock::updateOpenButton()
+{
+    m_openFull->setEnabled(m_hasNode && m_logFileOf && !m_logFileOf(m_nodeId).isEmpty());
+}
+
+} // namespace weft::ui

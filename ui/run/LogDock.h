@@ -1,0 +1,88 @@
+#pragma once
+
+// The output of the run: the selected node's stdout and stderr (stderr in the
+// palette's error colour), or all output interleaved and prefixed with node
+// ids. Bounded twice: each node keeps its last kMaxLines lines in memory and
+// the view keeps kMaxLines blocks, and text is appended once per drained batch
+// in one edit block, so a node printing megabytes does not slow the window.
+// The complete output is on disk (RunLogSink); "Open full log" shows it.
+
+#include <weft/EventQueue.h>
+
+#include <QDockWidget>
+#include <QString>
+
+#include <deque>
+#include <functional>
+#include <unordered_map>
+
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QPlainTextEdit;
+class QPushButton;
+
+namespace weft::ui {
+
+class LogDock : public QDockWidget
+{
+    Q_OBJECT
+
+public:
+    static constexpr int kMaxLines = 5000;
+
+    explicit LogDock(QWidget *parent = nullptr);
+
+    // A new run: forget everything. `ids` names the run's nodes by index.
+    void reset(std::function<QString(NodeIndex)> ids,
+               std::function<QString(const QString &)> logFileOf);
+    void appendOutput(const std::vector<EventQueue::Output> &output, std::size_t droppedBytes);
+    // Commits a node's unterminated last line (it finished).
+    void flushNode(NodeIndex node);
+    void addNote(const QString &text); // a line of the run's own, in "All output"
+
+    void showNode(const QString &id, NodeIndex node); // follow this node
+    void showAll();
+    bool showingAll() const;
+    QString shownNode() const { return m_nodeId; }
+
+    QPlainTextEdit *view() const { return m_view; }
+    QLineEdit *findField() const { return m_find; }
+    // The plain text of a node's kept lines (tests, copy).
+    QString nodeText(NodeIndex node) const;
+
+private:
+    struct Line
+    {
+        bool error = false;
+        QString text; // without the newline; in "all": prefixed with the id
+    };
+    struct NodeLog
+    {
+        std::deque<Line> lines;
+        QString partial[2]; // unterminated text per stream
+    };
+
+    void commitLine(NodeIndex node, bool error, const QString &text, std::vector<Line> *shown,
+                    std::vector<Line> *shownAll);
+    void rebuildView();
+    void appendToView(const std::vector<Line> &lines);
+    void findNext(bool backwards);
+    void updateOpenButton();
+
+    QComboBox *m_mode;
+    QLabel *m_nodeLabel;
+    QLineEdit *m_find;
+    QPushButton *m_openFull;
+    QPlainTextEdit *m_view;
+
+    std::function<QString(NodeIndex)> m_ids;
+    std::function<QString(const QString &)> m_logFileOf;
+    std::unordered_map<NodeIndex, NodeLog> m_logs;
+    std::deque<Line> m_all;
+    QString m_nodeId;
+    NodeIndex m_node = 0;
+    bool m_hasNode = false;
+};
+
+} // namespace weft::ui

@@ -1,0 +1,246 @@
+#include "run/RunController.h"
+
+#include "run/RunLogSink.h"
+
+#include <weft/Validator.h>
+
+#include <QDateTime>
+#include <QDir>
+#include <QFileInfo>
+#include <QStandardPaths>
+#include <QThread>
+
+#include <chrono>
+
+namespace weft::ui {
+
+namespace {
+
+constexpr int kTickMs = 33; // ~30 drains a second
+constexpr int kKeptLogDirectories = 20;
+
+QString newLogDirectory()
+{
+    QString base = QStandardPaths::writableLocation(QStandardPaths::CacheLocation);
+    if (base.isEmpty())
+        base = QDir::tempPath() + QStringLiteral("/weft");
+    QDir runs(base + QStringLiteral("/runs"));
+    runs.mkpath(QStringLiteral("."));
+    // Old runs' logs are a cache: keep the most recent few.
+    const QStringList old = runs.entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name);
+    for (qsizetype i = 0; i + kKeptLogDirectories <= old.size(); ++i)
+        QDir(runs.filePath(old[i])).removeRecursively();
+    QString name = QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz"));
+    for (int n = 2; runs.exists(name); ++n)
+        name = QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz"))
+               + QLatin1Char('-') + QString::number(n);
+    return runs.filePath(name);
+}
+
+} // namespace
+
+RunController::RunController(QObject *parent)
+    : QObject(parent)
+{
+    m_timer.setInterval(kTickMs);
+    m_timer.setTimerType(Qt::PreciseTimer);
+    connect(&m_timer, &QTimer::timeout, this, &RunController::tick);
+}
+
+RunController::~RunController()
+{
+    shutdown(2000);
+}
+
+QString RunController::nodeId(NodeIndex index) const
+{
+    return index < m_workflow.nodes.size() ? QString::fromStdString(m_workflow.nodes[index].id)
+                                           : QString();
+}
+
+double RunController::elapsed() const
+{
+    if (m_endTime >= 0)
+        return m_endTime;
+    return m_clock.isValid() ? double(m_clock.nsecsElapsed()) / 1e9 : 0.0;
+}
+
+QString RunController::logFile(const QString &nodeId) const
+{
+    if (m_logDirectory.isEmpty())
+        return {};
+    const QString path = m_logDirectory + QLatin1Char('/') + nodeId + QStringLiteral(".log");
+    return QFileInfo::exists(path) ? path : QString();
+}
+
+bool RunController::start(const Workflow &workflow, const RunOptions &options, QString *error)
+{
+    if (isRunning()) {
+        if (error)
+            *error = tr("A run is already in progress.");
+        return false;
+    }
+    const Diagnostics diagnostics = validateWorkflow(workflow, options.registry);
+    if (hasErrors(diagnostics)) {
+        if (error) {
+            QStringList lines;
+            for (const Diagnostic &d : diagnostics) {
+                if (d.severity == Severity::Error)
+                    lines << QString::fromStdString(d.message);
+            }
+            *error = tr("The workflow has errors: %1").arg(lines.join(QStringLiteral("; ")));
+        }
+        return false;
+    }
+
+    m_workflow = workflow;
+    m_options = options;
+    m_nodes.assign(m_workflow.nodes.size(), NodeRun{});
+    m_indexOfId.clear();
+    m_indexOfId.reserve(qsizetype(m_workflow.nodes.size()));
+    for (std::size_t i = 0; i < m_workflow.nodes.size(); ++i) {
+        m_indexOfId.insert(QString::fromStdString(m_workflow.nodes[i].id), int(i));
+        m_nodes[i].maxAttempts = 1 + std::max(0, m_workflow.nodes[i].retries);
+    }
+    m_attempts.clear();
+    m_pids.clear();
+    m_counts = {};
+    m_counts[std::size_t(NodeState::Pending)] = m_nodes.size();
+    m_started.reset();
+    m_finished.reset();
+    m_summary = {};
+    m_endTime = -1;
+    m_batches = 0;
+    m_stopping = false;
+
+    m_logDirectory = newLogDirectory();
+    m_executor = std::make_unique<Executor>(m_options);
+    m_queue = std::make_unique<EventQueue>();
+    m_logSink = std::make_unique<RunLogSink>(m_logDirectory.toStdString());
+    m_trace = std::make_unique<TraceRecorder>();
+    std::vector<EventSink *> sinks{m_queue.get(), m_logSink.get(), m_trace.get()};
+    if (m_extraSink)
+        sinks.push_back(m_extraSink);
+    m_tee = std::make_unique<TeeSink>(std::move(sinks));
+    m_engineDone = false;
+
+    m_clock.start();
+    // The engine thread reads only its own copy; m_workflow is not touched
+    // again until the thread is joined.
+    m_thread = std::thread([this, copy = m_workflow] {
+        m_summary = m_executor->run(copy, *m_tee);
+        m_engineDone.store(true, std::memory_order_release);
+    });
+    m_timer.start();
+    Q_EMIT started();
+    return true;
+}
+
+void RunController::stop()
+{
+    if (!isRunning() || m_stopping)
+        return;
+    m_stopping = true;
+    m_executor->cancel();
+}
+
+bool RunController::shutdown(int waitMs)
+{
+    if (!isRunning())
+        return true;
+    m_stopping = true;
+    m_executor->cancel();
+    QElapsedTimer waited;
+    waited.start();
+    while (!m_engineDone.load(std::memory_order_acquire) && waited.elapsed() < waitMs)
+        QThread::msleep(10);
+    const bool inTime = m_engineDone.load(std::memory_order_acquire);
+    if (!inTime)
+        m_executor->kill(); // SIGKILL to every process group: no orphans
+    m_thread.join();
+    tick(); // fold in the last events so the views show the end of the run
+    return inTime;
+}
+
+void RunController::joinEngine()
+{
+    if (m_thread.joinable())
+        m_thread.join();
+    m_timer.stop();
+}
+
+void RunController::tick()
+{
+    // Read the flag before draining: if the engine was done, everything it
+    // emitted is in this drain.
+    const bool done = m_engineDone.load(std::memory_order_acquire);
+    EventQueue::Batch batch = m_queue ? m_queue->drain() : EventQueue::Batch{};
+    if (!batch.empty()) {
+        apply(batch);
+        ++m_batches;
+        Q_EMIT batchApplied(batch);
+    }
+    if (done && m_thread.joinable()) {
+        joinEngine();
+        if (m_endTime < 0)
+            m_endTime = m_finished ? m_finished->wall : elapsed();
+        m_stopping = false;
+        Q_EMIT finishedRun();
+    }
+}
+
+void RunController::apply(const EventQueue::Batch &batch)
+{
+    if (batch.started)
+        m_started = batch.started;
+    auto setState = [this](NodeRun &run, NodeState state) {
+        if (run.state == state)
+            return;
+        --m_counts[std::size_t(run.state)];
+        ++m_counts[std::size_t(state)];
+        run.state = state;
+    };
+    for (const EventQueue::NodeUpdate &update : batch.nodes) {
+        if (update.node >= m_nodes.size())
+            continue;
+        NodeRun &run = m_nodes[update.node];
+        for (const AttemptFinished &attempt : update.attempts) {
+            m_attempts.push_back(attempt);
+            if (attempt.pid > 0)
+                m_pids.push_back(attempt.pid);
+        }
+        if (update.state) {
+            const NodeStateChanged &s = *update.state;
+            run.attempt = std::max(run.attempt, s.attempt);
+            run.reason = s.reason;
+            run.detail = QString::fromStdString(s.detail);
+            if (s.state == NodeState::Running) {
+                run.runningSince = s.t;
+                run.pid = s.pid;
+                run.slot = s.slot;
+                run.worker = s.worker;
+                if (s.pid > 0 && (m_pids.empty() || m_pids.back() != s.pid))
+                    m_pids.push_back(s.pid);
+                // A new attempt starts without the last one's progress.
+                if (!update.progress)
+                    run.progress = -1;
+            }
+            setState(run, s.state);
+        }
+        if (update.progress) {
+            run.progress = std::clamp(update.progress->fraction, 0.0, 1.0);
+            run.progressMessage = QString::fromStdString(update.progress->message);
+        }
+        if (update.finished) {
+            run.finished = update.finished;
+            run.attempt = std::max(run.attempt, update.finished->attempts);
+            setState(run, update.finished->outcome);
+        }
+    }
+    if (batch.finished) {
+        m_finished = batch.finished;
+        m_endTime = batch.finished->wall;
+    }
+}
+
+} // namespace weft::ui

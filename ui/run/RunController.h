@@ -1,0 +1,142 @@
+#pragma once
+
+// Runs a copy of a workflow off the GUI thread and keeps the GUI's picture of
+// it. The engine runs on a std::thread of its own and reports through a Tee
+// of sinks: the EventQueue this controller drains, a RunLogSink writing every
+// byte of output to disk, and a TraceRecorder for File ▸ Export Trace. A
+// QTimer on the GUI thread drains the queue about 30 times a second, folds
+// the batch into nodes() and emits batchApplied() once: the single place
+// from which the run views update themselves (no per-node signals).
+//
+// The workflow handed to start() is copied: the document being edited is
+// never the object being run.
+
+#include <weft/EventQueue.h>
+#include <weft/Executor.h>
+#include <weft/TraceRecorder.h>
+#include <weft/Workflow.h>
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QObject>
+#include <QString>
+#include <QTimer>
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace weft::ui {
+
+class RunLogSink;
+
+class RunController : public QObject
+{
+    Q_OBJECT
+
+public:
+    // What the GUI knows about one node of the run in progress (or the last).
+    struct NodeRun
+    {
+        NodeState state = NodeState::Pending;
+        int attempt = 0;      // current or last attempt, from 1
+        int maxAttempts = 1;  // 1 + retries
+        double runningSince = -1; // run time the current attempt started (Running)
+        double progress = -1;     // 0..1, -1 unknown
+        QString progressMessage;
+        WaitReason reason = WaitReason::None;
+        QString detail; // Pending: unfinished needs; Waiting: pool or type
+        int pid = 0;
+        int slot = -1;
+        int worker = -1;
+        std::optional<NodeFinished> finished;
+    };
+
+    explicit RunController(QObject *parent = nullptr);
+    ~RunController() override;
+
+    // Starts a run of a copy of `workflow`. Returns false (and says why in
+    // `error`) when a run is in progress or the workflow has errors.
+    bool start(const Workflow &workflow, const RunOptions &options, QString *error = nullptr);
+    // Cancel: running processes get SIGTERM (SIGKILL after the grace period),
+    // nothing new starts; the run ends Cancelled. Returns at once.
+    void stop();
+    // For closing the window: cancels, waits up to `waitMs` for the run to
+    // end, then kills what is left and joins the engine thread. Returns true
+    // when the run ended within `waitMs`.
+    bool shutdown(int waitMs);
+
+    bool isRunning() const { return m_thread.joinable(); }
+    bool isStopping() const { return m_stopping; }
+
+    const Workflow &workflow() const { return m_workflow; }
+    const std::vector<NodeRun> &nodes() const { return m_nodes; }
+    int indexOf(const QString &id) const { return m_indexOfId.value(id, -1); }
+    QString nodeId(NodeIndex index) const;
+    const std::vector<AttemptFinished> &attempts() const { return m_attempts; }
+    const std::optional<RunStarted> &startedEvent() const { return m_started; }
+    const std::optional<RunFinished> &finished() const { return m_finished; }
+    const RunSummary &summary() const { return m_summary; }
+    const RunOptions &options() const { return m_options; }
+    // Seconds since the run started (frozen at the end of the run).
+    double elapsed() const;
+    // Nodes in each state, now.
+    std::array<std::size_t, kNodeStateCount> counts() const { return m_counts; }
+    bool hasFailure() const { return m_counts[std::size_t(NodeState::Failed)] > 0; }
+
+    QString logDirectory() const { return m_logDirectory; }
+    // The complete output of a node on disk (empty when it printed nothing).
+    QString logFile(const QString &nodeId) const;
+    const TraceRecorder &trace() const { return *m_trace; }
+
+    // Every pid seen in a Running state of this run, for orphan checks.
+    const std::vector<int> &pids() const { return m_pids; }
+    quint64 batchesApplied() const { return m_batches; }
+
+    // Also send every event to `sink`, on the engine's threads (benchmarks,
+    // tests). Must outlive the run; nullptr to stop.
+    void setExtraSink(EventSink *sink) { m_extraSink = sink; }
+    void setTickInterval(int ms) { m_timer.setInterval(ms); }
+
+Q_SIGNALS:
+    void started();
+    // Once per drain that carried events, after nodes() reflects it.
+    void batchApplied(const weft::EventQueue::Batch &batch);
+    void finishedRun();
+
+private:
+    void tick();
+    void apply(const EventQueue::Batch &batch);
+    void joinEngine();
+
+    Workflow m_workflow;
+    RunOptions m_options;
+    std::vector<NodeRun> m_nodes;
+    QHash<QString, int> m_indexOfId;
+    std::vector<AttemptFinished> m_attempts;
+    std::vector<int> m_pids;
+    std::array<std::size_t, kNodeStateCount> m_counts{};
+    std::optional<RunStarted> m_started;
+    std::optional<RunFinished> m_finished;
+    RunSummary m_summary;
+
+    std::unique_ptr<Executor> m_executor;
+    std::unique_ptr<EventQueue> m_queue;
+    std::unique_ptr<RunLogSink> m_logSink;
+    std::unique_ptr<TraceRecorder> m_trace;
+    std::unique_ptr<TeeSink> m_tee;
+    EventSink *m_extraSink = nullptr;
+    std::thread m_thread;
+    std::atomic<bool> m_engineDone{false};
+    bool m_stopping = false;
+
+    QTimer m_timer;
+    QElapsedTimer m_clock;
+    double m_endTime = -1;
+    QString m_logDirectory;
+    quint64 m_batches = 0;
+};
+
+} // namespace weft::ui

@@ -1,0 +1,129 @@
+#include "run/RunOverlayItem.h"
+
+#include "canvas/EdgeItem.h"
+#include "canvas/NodeItem.h"
+#include "run/RunStateStyle.h"
+
+#include <QGuiApplication>
+#include <QPainter>
+#include <QStyleOptionGraphicsItem>
+
+namespace weft::ui {
+
+namespace {
+
+constexpr qreal kCaptionHeight = 16;
+constexpr qreal kHalo = 9;
+
+} // namespace
+
+RunOverlayItem::RunOverlayItem(QGraphicsItem *node)
+    : QGraphicsItem(node)
+{
+    setAcceptedMouseButtons(Qt::NoButton);
+    setAcceptHoverEvents(false);
+    // Below the node for the halo, which would otherwise cover the body.
+    setFlag(ItemStacksBehindParent, false);
+}
+
+void RunOverlayItem::setCaption(const QString &caption)
+{
+    if (caption == m_caption)
+        return;
+    m_caption = caption;
+    update();
+}
+
+void RunOverlayItem::setPhase(qreal phase)
+{
+    if (phase == m_phase)
+        return;
+    m_phase = phase;
+    update();
+}
+
+void RunOverlayItem::setPulse(qreal pulse)
+{
+    if (pulse == m_pulse)
+        return;
+    m_pulse = pulse;
+    update();
+}
+
+QRectF RunOverlayItem::boundingRect() const
+{
+    return QRectF(0, 0, NodeItem::kWidth, NodeItem::kHeight)
+        .adjusted(-kHalo, -kHalo, kHalo, kHalo + kCaptionHeight);
+}
+
+void RunOverlayItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *)
+{
+    const qreal lod = option->levelOfDetailFromTransform(painter->worldTransform());
+    const QPalette palette = QGuiApplication::palette();
+    const QRectF node(0, 0, NodeItem::kWidth, NodeItem::kHeight);
+    painter->setRenderHint(QPainter::Antialiasing);
+    if (m_pulse > 0) {
+        QColor halo = RunStateStyle::color(NodeState::Failed, palette);
+        halo.setAlphaF(0.75 * m_pulse);
+        painter->setPen(QPen(halo, 2 + 4 * m_pulse));
+        painter->setBrush(Qt::NoBrush);
+        const qreal grow = 2 + (1 - m_pulse) * (kHalo - 4);
+        painter->drawRoundedRect(node.adjusted(-grow, -grow, grow, grow), 9 + grow, 9 + grow);
+    }
+    if (m_phase >= 0 && lod >= 0.3) {
+        // A segment a third of the width sweeping along the bottom edge.
+        const qreal track = node.width() - 12;
+        const qreal length = track / 3;
+        const qreal start = -length + (track + length) * m_phase;
+        const qreal left = std::max<qreal>(0, start);
+        const qreal right = std::min(track, start + length);
+        if (right > left)
+            painter->fillRect(QRectF(6 + left, node.bottom() - 5, right - left, 3),
+                              RunStateStyle::color(NodeState::Running, palette));
+    }
+    if (!m_caption.isEmpty() && lod >= 0.45) {
+        QFont font = QGuiApplication::font();
+        font.setPointSizeF(font.pointSizeF() * 0.85);
+        painter->setFont(font);
+        QColor text = palette.color(QPalette::Text);
+        text.setAlphaF(0.75);
+        painter->setPen(text);
+        painter->drawText(QRectF(4, node.bottom() + 1, node.width() - 8, kCaptionHeight),
+                          Qt::AlignLeft | Qt::AlignVCenter, m_caption);
+    }
+}
+
+EdgeDecoration::EdgeDecoration(EdgeItem *edge)
+    : QGraphicsItem(edge)
+    , m_edge(edge)
+{
+    setAcceptedMouseButtons(Qt::NoButton);
+    setFlag(ItemStacksBehindParent, false);
+}
+
+QRectF EdgeDecoration::boundingRect() const
+{
+    return m_edge->boundingRect();
+}
+
+void EdgeDecoration::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *)
+{
+    // The edge lives in scene coordinates at the origin; so does this child.
+    const QPointF start = m_edge->mapFromScene(m_edge->from()->outputPortScenePos());
+    const QPointF end = m_edge->mapFromScene(m_edge->to()->inputPortScenePos());
+    const qreal lod = option->levelOfDetailFromTransform(painter->worldTransform());
+    QColor color = RunStateStyle::color(NodeState::Succeeded, QGuiApplication::palette());
+    if (lod < 0.3) {
+        painter->setPen(QPen(color, 0));
+        painter->drawLine(start, end);
+        return;
+    }
+    painter->setRenderHint(QPainter::Antialiasing);
+    color.setAlphaF(0.85);
+    painter->setPen(QPen(color, 2.2));
+    painter->setBrush(Qt::NoBrush);
+    // Stop short of the arrowhead so the edge's own arrow stays visible.
+    painter->drawPath(EdgeItem::curve(start, end - QPointF(9, 0)));
+}
+
+} // namespace weft::ui

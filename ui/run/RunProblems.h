@@ -1,0 +1,51 @@
+#pragma once
+
+// The run's problems: one entry per failed node (node, command, exit status
+// or signal, last lines of stderr), per skipped node (which failure caused
+// it), run-level errors, and the run summary at the end. Entries are added
+// by RunView from the drained batch; double-clicking one asks for its node.
+
+#include <weft/Events.h>
+
+#include <QWidget>
+
+class QLabel;
+class QTreeWidget;
+class QTreeWidgetItem;
+
+namespace weft::ui {
+
+class RunProblems : public QWidget
+{
+    Q_OBJECT
+
+public:
+    explicit RunProblems(QWidget *parent = nullptr);
+
+    void clear();
+    // Returns the entry, so the first failure can be selected.
+    QTreeWidgetItem *addFailure(const QString &nodeId, const NodeFinished &finished);
+    void addSkipped(const QString &nodeId, const NodeFinished &finished);
+    void addRunError(const QString &text);
+    void setSummary(RunOutcome outcome, const QString &summary);
+    void select(QTreeWidgetItem *item);
+
+    QTreeWidget *list() const { return m_list; }
+    int failureCount() const { return m_failures; }
+    int skippedCount() const { return m_skipped; }
+
+Q_SIGNALS:
+    void nodeRequested(const QString &id);
+
+private:
+    QTreeWidgetItem *skippedGroup();
+
+    QLabel *m_header;
+    QTreeWidget *m_list;
+    QTreeWidgetItem *m_skippedGroup = nullptr;
+    QTreeWidgetItem *m_summary = nullptr;
+    int m_failures = 0;
+    int m_skipped = 0;
+};
+
+} // namespace weft::ui

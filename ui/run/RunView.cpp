@@ -1,0 +1,735 @@
+#include "run/RunView.h"
+
+#include "Document.h"
+#include "InspectorDock.h"
+#include "MainWindow.h"
+#include "PaletteDock.h"
+#include "canvas/EdgeItem.h"
+#include "canvas/GraphScene.h"
+#include <QMimeData> // GraphView.h uses it without including it
+#include "canvas/GraphView.h"
+#include "canvas/NodeItem.h"
+#include "canvas/PortItem.h"
+#include "run/LogDock.h"
+#include "run/RunController.h"
+#include "run/RunOverlayItem.h"
+#include "run/RunProblems.h"
+#include "run/RunStateStyle.h"
+#include "run/TimelineView.h"
+
+#include <weft/RunReport.h>
+#include <weft/Workflow.h>
+
+#include <QAction>
+#include <QApplication>
+#include <QCheckBox>
+#include <QCloseEvent>
+#include <QDir>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QGraphicsSceneEvent>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QMenu>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QStatusBar>
+#include <QTemporaryDir>
+#include <QToolBar>
+#include <QTreeWidgetItem>
+#include <QWidgetAction>
+
+#include <cmath>
+
+namespace weft::ui {
+
+namespace {
+
+constexpr int kAnimationMs = 50;
+constexpr int kPulseMs = 900;
+
+// Editor actions that change the document or replace it: off during a run.
+const char *const kLockedActions[] = {
+    "actionNew",  "actionOpen",   "actionRevert",    "actionUndo",   "actionRedo",
+    "actionCut",  "actionPaste",  "actionDuplicate", "actionDelete", "actionRename",
+    "actionLayout",
+};
+
+QString clock(double seconds)
+{
+    const int tenths = int(std::floor(std::max(0.0, seconds) * 10));
+    const int minutes = tenths / 600;
+    return QStringLiteral("%1:%2.%3")
+        .arg(minutes, 2, 10, QLatin1Char('0'))
+        .arg((tenths / 10) % 60, 2, 10, QLatin1Char('0'))
+        .arg(tenths % 10);
+}
+
+QString toQ(const std::string &s)
+{
+    return QString::fromStdString(s);
+}
+
+RunOverlayItem *overlayOf(NodeItem *item)
+{
+    if (!item)
+        return nullptr;
+    for (QGraphicsItem *child : item->childItems()) {
+        if (child->type() == RunOverlayItem::Type)
+            return static_cast<RunOverlayItem *>(child);
+    }
+    return nullptr;
+}
+
+void removeDecorations(QGraphicsScene *scene)
+{
+    // Collected first: deleting while iterating items() would invalidate it.
+    QList<QGraphicsItem *> doomed;
+    for (QGraphicsItem *item : scene->items()) {
+        if (item->type() == RunOverlayItem::Type || item->type() == EdgeDecoration::Type)
+            doomed.append(item);
+    }
+    qDeleteAll(doomed);
+}
+
+} // namespace
+
+RunView::RunView(MainWindow *window)
+    : QObject(window)
+    , m_window(window)
+    , m_controller(new RunController(this))
+{
+    createActions();
+    createDocks();
+    createStatus();
+
+    m_banner = new QLabel(tr("Running — editing is locked"), window->view()->viewport());
+    m_banner->setObjectName(QStringLiteral("runLockBanner"));
+    m_banner->setAlignment(Qt::AlignCenter);
+    m_banner->setAutoFillBackground(true);
+    m_banner->setMargin(4);
+    m_banner->hide();
+    window->view()->viewport()->installEventFilter(this);
+    window->installEventFilter(this);
+
+    m_animation.setInterval(kAnimationMs);
+    connect(&m_animation, &QTimer::timeout, this, &RunView::animate);
+    connect(m_controller, &RunController::batchApplied, this, &RunView::applyBatch);
+    connect(m_controller, &RunController::finishedRun, this, &RunView::onRunFinished);
+    connect(window->scene(), &QGraphicsScene::selectionChanged, this, &RunView::selectionChanged);
+    // Items die with a document reset; so do their overlays, which we find
+    // again by walking the scene, never by a stored pointer.
+    connect(window->document(), &Document::aboutToReset, this, [this] {
+        m_running.clear();
+        m_pulses.clear();
+    });
+    connect(qApp, &QCoreApplication::aboutToQuit, this, [this] { m_controller->shutdown(3000); });
+    updateActions();
+    updateStatus();
+}
+
+RunView::~RunView()
+{
+    // Closing the window during a run cancels it and waits briefly; the
+    // controller kills whatever is left, so no child process outlives us.
+    disconnect(m_controller, nullptr, this, nullptr);
+    m_controller->shutdown(3000);
+}
+
+void RunView::createActions()
+{
+    m_run = new QAction(RunStateStyle::actionIcon(QStringLiteral("run")), tr("&Run"), this);
+    m_run->setObjectName(QStringLiteral("actionRun"));
+    m_run->setShortcut(QKeySequence(Qt::Key_F5));
+    m_run->setToolTip(tr("Run the workflow (F5)"));
+    connect(m_run, &QAction::triggered, this, [this] { startRun(); });
+
+    m_stop = new QAction(RunStateStyle::actionIcon(QStringLiteral("stop")), tr("&Stop"), this);
+    m_stop->setObjectName(QStringLiteral("actionStop"));
+    m_stop->setShortcut(QKeySequence(Qt::SHIFT | Qt::Key_F5));
+    m_stop->setToolTip(tr("Stop the run: cancel running nodes, start nothing new (Shift+F5)"));
+    connect(m_stop, &QAction::triggered, this, &RunView::stopRun);
+
+    m_runSelected = new QAction(RunStateStyle::actionIcon(QStringLiteral("run-selected")),
+                                tr("Run S&elected"), this);
+    m_runSelected->setObjectName(QStringLiteral("actionRunSelected"));
+    m_runSelected->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_F5));
+    m_runSelected->setToolTip(
+        tr("Run the selected nodes and everything they need (Ctrl+F5)"));
+    connect(m_runSelected, &QAction::triggered, this,
+            [this] { startRun(m_window->scene()->selectedNodeIds()); });
+
+    m_exportTrace = new QAction(tr("Export &Trace…"), this);
+    m_exportTrace->setObjectName(QStringLiteral("actionExportTrace"));
+    m_exportTrace->setToolTip(tr("Save the last run as Chrome Trace Event JSON (opens in Perfetto)"));
+    connect(m_exportTrace, &QAction::triggered, this, [this] {
+        const QString suggested = QDir::home().filePath(QStringLiteral("weft-trace.json"));
+        const QString path = QFileDialog::getSaveFileName(m_window, tr("Export Trace"), suggested,
+                                                          tr("Chrome trace (*.json)"));
+        if (!path.isEmpty())
+            exportTrace(path);
+    });
+
+    for (QAction *a : {m_run, m_stop, m_runSelected})
+        m_window->addAction(a); // shortcuts work with the menu bar hidden
+
+    m_jobs = new QSpinBox;
+    m_jobs->setObjectName(QStringLiteral("jobsBox"));
+    m_jobs->setRange(1, 256);
+    m_jobs->setValue(defaultConcurrency());
+    m_jobs->setPrefix(tr("jobs "));
+    m_jobs->setToolTip(tr("How many nodes may run at once (1 runs them one at a time). "
+                          "Default: the number of cores."));
+    m_keepGoing = new QCheckBox(tr("keep going"));
+    m_keepGoing->setObjectName(QStringLiteral("keepGoingBox"));
+    m_keepGoing->setToolTip(tr("After a failure, still run everything that does not depend on it"));
+    const Settings &settings = m_window->document()->workflow().settings;
+    if (settings.jobs > 0)
+        m_jobs->setValue(settings.jobs);
+    m_keepGoing->setChecked(settings.failure == FailurePolicy::KeepGoing);
+    // A freshly opened file brings its own settings.
+    connect(m_window->document(), &Document::resetDone, this, [this] {
+        const Settings &s = m_window->document()->workflow().settings;
+        m_jobs->setValue(s.jobs > 0 ? s.jobs : defaultConcurrency());
+        m_keepGoing->setChecked(s.failure == FailurePolicy::KeepGoing);
+    });
+
+    if (QMenu *menu = m_window->runMenu()) {
+        menu->addSeparator();
+        menu->addAction(m_run);
+        menu->addAction(m_runSelected);
+        menu->addAction(m_stop);
+        menu->addSeparator();
+        menu->addAction(m_exportTrace);
+    }
+    if (QToolBar *bar = m_window->toolBar()) {
+        bar->addSeparator();
+        bar->addAction(m_run);
+        bar->addAction(m_stop);
+        bar->addWidget(m_jobs);
+        bar->addWidget(m_keepGoing);
+    }
+}
+
+void RunView::createDocks()
+{
+    m_problems = new RunProblems;
+    m_problemsDock = new QDockWidget(tr("Run Problems"), m_window);
+    m_problemsDock->setObjectName(QStringLiteral("runProblemsDock"));
+    m_problemsDock->setWidget(m_problems);
+    connect(m_problems, &RunProblems::nodeRequested, this, &RunView::focusNode);
+
+    m_logDock = new LogDock(m_window);
+
+    m_timeline = new TimelineView(m_controller);
+    m_timelineDock = new QDockWidget(tr("Timeline"), m_window);
+    m_timelineDock->setObjectName(QStringLiteral("timelineDock"));
+    m_timelineDock->setWidget(m_timeline);
+    connect(m_timeline, &TimelineView::nodeClicked, this, &RunView::focusNode);
+
+    m_window->addBottomDock(m_problemsDock);
+    m_window->addBottomDock(m_logDock);
+    m_window->addBottomDock(m_timelineDock);
+}
+
+void RunView::createStatus()
+{
+    m_status = new QWidget;
+    m_status->setObjectName(QStringLiteral("runStatus"));
+    auto *layout = new QHBoxLayout(m_status);
+    layout->setContentsMargins(6, 0, 2, 0);
+    layout->setSpacing(6);
+    m_statusIcon = new QLabel;
+    m_statusText = new QLabel;
+    m_statusText->setObjectName(QStringLiteral("runStatusText"));
+    m_showFailure = new QPushButton(tr("Show"));
+    m_showFailure->setObjectName(QStringLiteral("showFailureButton"));
+    m_showFailure->setToolTip(tr("Show the first failure: its node and its problem entry"));
+    m_showFailure->setFlat(false);
+    m_showFailure->hide();
+    connect(m_showFailure, &QPushButton::clicked, this, &RunView::showFirstFailure);
+    layout->addWidget(m_statusIcon);
+    layout->addWidget(m_statusText);
+    layout->addWidget(m_showFailure);
+    m_status->setAutoFillBackground(true);
+    m_window->statusBar()->addPermanentWidget(m_status);
+}
+
+bool RunView::startRun(const QStringList &targets)
+{
+    if (m_controller->isRunning())
+        return false;
+    Document *document = m_window->document();
+    Workflow workflow = document->workflow();
+    if (!targets.isEmpty()) {
+        std::vector<std::string> ids;
+        for (const QString &id : targets)
+            ids.push_back(toStd(id));
+        workflow = selectTargets(workflow, ids);
+    }
+    if (workflow.nodes.empty()) {
+        m_window->view()->showMessage(targets.isEmpty() ? tr("Nothing to run: the canvas is empty.")
+                                                        : tr("Select the nodes to run first."));
+        return false;
+    }
+
+    // The base directory is the document file's directory. An unsaved
+    // document runs in a scratch directory of this session instead of
+    // asking to save first: running must never be interrupted by a modal
+    // prompt, and a fresh directory keeps relative outputs somewhere
+    // harmless. The log says where.
+    if (!document->filePath().isEmpty()) {
+        m_baseDirectory = QFileInfo(document->filePath()).absolutePath();
+    } else {
+        if (!m_scratch || !m_scratch->isValid())
+            m_scratch = std::make_unique<QTemporaryDir>(QDir::tempPath()
+                                                        + QStringLiteral("/weft-run-XXXXXX"));
+        m_baseDirectory = m_scratch->path();
+    }
+
+    RunOptions options;
+    options.jobs = m_jobs->value();
+    options.failure = m_keepGoing->isChecked() ? FailurePolicy::KeepGoing : FailurePolicy::Stop;
+    options.baseDirectory = m_baseDirectory.toStdString();
+
+    // Forget the previous run's marks before the new one paints.
+    GraphScene *scene = m_window->scene();
+    removeDecorations(scene);
+    scene->clearVisualStates();
+    m_running.clear();
+    m_pulses.clear();
+    m_firstFailure.clear();
+    m_firstFailureItem = nullptr;
+    m_problems->clear();
+    m_timeline->resetView();
+
+    QString error;
+    if (!m_controller->start(workflow, options, &error)) {
+        m_problems->addRunError(error);
+        m_problemsDock->show();
+        m_problemsDock->raise();
+        m_window->view()->showMessage(error);
+        updateStatus();
+        return false;
+    }
+    m_logDock->reset([this](NodeIndex i) { return m_controller->nodeId(i); },
+                     [this](const QString &id) { return m_controller->logFile(id); });
+    if (document->filePath().isEmpty())
+        m_logDock->addNote(tr("[untitled workflow: running in %1; save it to run beside the file]")
+                               .arg(m_baseDirectory));
+    // Every node of the run starts pending: one update each, once.
+    NodeVisualState pending;
+    pending.runState = RunState::Pending;
+    for (std::size_t i = 0; i < workflow.nodes.size(); ++i) {
+        pending.detail = tooltipFor(int(i));
+        scene->setNodeVisualState(toQ(workflow.nodes[i].id), pending);
+    }
+    selectionChanged();
+    setEditingLocked(true);
+    m_pulseClock.start();
+    m_animation.start();
+    updateActions();
+    updateStatus();
+    return true;
+}
+
+void RunView::stopRun()
+{
+    m_controller->stop();
+    updateActions();
+    updateStatus();
+}
+
+bool RunView::exportTrace(const QString &path)
+{
+    const SaveResult result = m_controller->trace().writeTo(path.toStdString());
+    if (!result.ok) {
+        m_window->statusBar()->showMessage(tr("Export failed: %1").arg(toQ(result.error)), 10000);
+        return false;
+    }
+    m_window->statusBar()->showMessage(tr("Trace written to %1 (open it in Perfetto)").arg(path),
+                                       8000);
+    return true;
+}
+
+QString RunView::tooltipFor(int index) const
+{
+    const RunController::NodeRun &n = m_controller->nodes()[std::size_t(index)];
+    switch (n.state) {
+    case NodeState::Pending:
+        return n.detail.isEmpty() ? tr("Pending: waits for its needs")
+                                  : tr("Pending: waits for %1").arg(n.detail);
+    case NodeState::Waiting:
+        switch (n.reason) {
+        case WaitReason::Pool:
+            return tr("Waiting: pool “%1” is full").arg(n.detail);
+        case WaitReason::JobSlot:
+            return tr("Waiting: no free job slot (jobs = %1)").arg(m_controller->options().jobs);
+        case WaitReason::Exclusive:
+            return tr("Waiting: another “%1” is running and it may not overlap").arg(n.detail);
+        case WaitReason::Needs:
+        case WaitReason::None:
+            break;
+        }
+        return n.detail.isEmpty() ? tr("Waiting") : tr("Waiting: %1").arg(n.detail);
+    case NodeState::Running: {
+        QString text = tr("Running");
+        if (n.maxAttempts > 1)
+            text += tr(", attempt %1/%2").arg(n.attempt).arg(n.maxAttempts);
+        if (n.pid > 0)
+            text += tr(", pid %1").arg(n.pid);
+        if (n.slot >= 0)
+            text += tr(", slot %1").arg(n.slot + 1);
+        if (!n.progressMessage.isEmpty())
+            text += QStringLiteral(" — ") + n.progressMessage;
+        return text;
+    }
+    case NodeState::Succeeded:
+    case NodeState::Failed:
+    case NodeState::Cancelled:
+    case NodeState::Skipped:
+        break;
+    }
+    if (!n.finished)
+        return RunStateStyle::label(n.state, true);
+    const NodeFinished &f = *n.finished;
+    if (f.outcome == NodeState::Skipped)
+        return tr("Skipped: %1").arg(f.error.empty()
+                                         ? tr("%1 failed").arg(toQ(f.causeNode))
+                                         : toQ(f.error));
+    QString text = RunStateStyle::label(f.outcome, true);
+    if (f.outcome != NodeState::Succeeded)
+        text += QStringLiteral(": ") + toQ(describeEnding(f));
+    text += tr(" in %1").arg(toQ(formatSeconds(f.duration)));
+    if (f.attempts > 1)
+        text += tr(" after %n attempts", nullptr, f.attempts);
+    return text;
+}
+
+NodeVisualState RunView::visualFor(int index) const
+{
+    const RunController::NodeRun &n = m_controller->nodes()[std::size_t(index)];
+    NodeVisualState state;
+    state.runState = RunStateStyle::toRunState(n.state);
+    state.progress = n.state == NodeState::Running ? n.progress : -1;
+    state.detail = tooltipFor(index);
+    return state;
+}
+
+void RunView::applyBatch(const EventQueue::Batch &batch)
+{
+    GraphScene *scene = m_window->scene();
+    const auto &nodes = m_controller->nodes();
+    bool newFailure = false;
+    for (const EventQueue::NodeUpdate &update : batch.nodes) {
+        const int index = int(update.node);
+        if (std::size_t(index) >= nodes.size())
+            continue;
+        const RunController::NodeRun &n = nodes[std::size_t(index)];
+        const QString id = m_controller->nodeId(update.node);
+        scene->setNodeVisualState(id, visualFor(index));
+        ++m_appliedNodeUpdates;
+        if (n.state == NodeState::Running)
+            m_running.insert(index);
+        else if (m_running.remove(index)) {
+            if (RunOverlayItem *overlay = overlayOf(scene->nodeItem(id))) {
+                overlay->setCaption(QString());
+                overlay->setPhase(-1);
+            }
+        }
+        if (!update.finished)
+            continue;
+        const NodeFinished &f = *update.finished;
+        m_logDock->flushNode(update.node);
+        if (f.outcome == NodeState::Failed) {
+            QTreeWidgetItem *entry = m_problems->addFailure(id, f);
+            m_pulses.insert(index, m_pulseClock.elapsed());
+            if (m_firstFailure.isEmpty()) {
+                m_firstFailure = id;
+                m_firstFailureItem = entry;
+                newFailure = true;
+            }
+        } else if (f.outcome == NodeState::Skipped) {
+            m_problems->addSkipped(id, f);
+        } else if (f.outcome == NodeState::Succeeded) {
+            if (NodeItem *item = scene->nodeItem(id)) {
+                for (EdgeItem *edge : item->edges()) {
+                    if (edge->from() == item)
+                        new EdgeDecoration(edge);
+                }
+            }
+        }
+    }
+    if (!batch.output.empty() || batch.droppedOutputBytes > 0)
+        m_logDock->appendOutput(batch.output, batch.droppedOutputBytes);
+    m_timeline->refresh();
+    if (newFailure) {
+        // The first failure is impossible to miss, and never modal: the run
+        // goes on, the problems dock comes forward with the entry selected.
+        m_problemsDock->show();
+        m_problemsDock->raise();
+        m_problems->select(m_firstFailureItem);
+    }
+    if (batch.finished) {
+        for (const std::string &e : batch.finished->errors)
+            m_problems->addRunError(toQ(e));
+        m_problems->setSummary(batch.finished->outcome,
+                               toQ(formatRunSummary(*batch.finished, m_controller->workflow())));
+    }
+    ++m_appliedBatches;
+    updateStatus();
+}
+
+void RunView::onRunFinished()
+{
+    m_running.clear();
+    setEditingLocked(false);
+    if (m_pulses.isEmpty())
+        m_animation.stop();
+    updateActions();
+    updateStatus();
+    m_timeline->refresh();
+    Q_EMIT runShown();
+}
+
+void RunView::animate()
+{
+    GraphScene *scene = m_window->scene();
+    const auto &nodes = m_controller->nodes();
+    const double now = m_controller->elapsed();
+    const qint64 ms = m_pulseClock.elapsed();
+    for (int index : std::as_const(m_running)) {
+        const RunController::NodeRun &n = nodes[std::size_t(index)];
+        NodeItem *item = scene->nodeItem(m_controller->nodeId(NodeIndex(index)));
+        if (!item)
+            continue;
+        RunOverlayItem *overlay = overlayOf(item);
+        if (!overlay)
+            overlay = new RunOverlayItem(item);
+        QString caption = clock(now - std::max(0.0, n.runningSince));
+        if (n.maxAttempts > 1)
+            caption += tr(" · attempt %1/%2").arg(n.attempt).arg(n.maxAttempts);
+        if (n.progress >= 0)
+            caption += QStringLiteral(" · %1 %").arg(qRound(n.progress * 100));
+        overlay->setCaption(caption);
+        overlay->setPhase(n.progress >= 0 ? -1.0 : std::fmod(double(ms) / 1400.0, 1.0));
+    }
+    for (auto it = m_pulses.begin(); it != m_pulses.end();) {
+        NodeItem *item = scene->nodeItem(m_controller->nodeId(NodeIndex(it.key())));
+        const double t = double(ms - it.value()) / kPulseMs;
+        RunOverlayItem *overlay = item ? overlayOf(item) : nullptr;
+        if (item && !overlay)
+            overlay = new RunOverlayItem(item);
+        if (t >= 1 || !overlay) {
+            if (overlay)
+                overlay->setPulse(0);
+            it = m_pulses.erase(it);
+            continue;
+        }
+        overlay->setPulse(std::sin(t * M_PI));
+        ++it;
+    }
+    if (m_controller->isRunning()) {
+        m_timeline->refresh();
+        updateStatus();
+    } else if (m_pulses.isEmpty()) {
+        m_animation.stop();
+    }
+}
+
+void RunView::updateStatus()
+{
+    const auto counts = m_controller->counts();
+    auto count = [&counts](NodeState s) { return counts[std::size_t(s)]; };
+    const bool running = m_controller->isRunning();
+    if (!running && !m_controller->startedEvent()) {
+        m_statusText->setText(tr("Ready · F5 runs · j=%1").arg(m_jobs->value()));
+        m_statusIcon->clear();
+        return;
+    }
+    QStringList parts;
+    if (running || count(NodeState::Running))
+        parts << tr("● %1 running").arg(count(NodeState::Running));
+    if (count(NodeState::Waiting))
+        parts << tr("%1 waiting").arg(count(NodeState::Waiting));
+    parts << tr("%1 done").arg(count(NodeState::Succeeded));
+    if (count(NodeState::Failed))
+        parts << tr("%1 failed").arg(count(NodeState::Failed));
+    if (count(NodeState::Skipped))
+        parts << tr("%1 skipped").arg(count(NodeState::Skipped));
+    if (count(NodeState::Cancelled))
+        parts << tr("%1 cancelled").arg(count(NodeState::Cancelled));
+    QString text = parts.join(QStringLiteral(" · ")) + QStringLiteral("   ")
+                   + clock(m_controller->elapsed()) + QStringLiteral("   j=")
+                   + QString::number(m_controller->options().jobs);
+    if (running && m_controller->isStopping())
+        text = tr("Stopping… ") + text;
+    const bool failed = m_controller->hasFailure();
+    const auto &finished = m_controller->finished();
+    NodeState icon = NodeState::Running;
+    if (!running && finished) {
+        icon = finished->outcome == RunOutcome::Succeeded ? NodeState::Succeeded
+               : finished->outcome == RunOutcome::Failed  ? NodeState::Failed
+                                                          : NodeState::Cancelled;
+        text = toQ(formatRunSummary(*finished, m_controller->workflow()));
+    } else if (failed) {
+        icon = NodeState::Failed;
+    }
+    m_statusText->setText(text);
+    const int px = m_statusText->fontMetrics().height();
+    m_statusIcon->setPixmap(RunStateStyle::icon(icon).pixmap(px, px));
+    m_showFailure->setVisible(failed);
+    QPalette pal = m_window->palette();
+    if (failed) {
+        // The error state: a red band that reads in light and dark themes.
+        pal.setColor(QPalette::Window, RunStateStyle::tint(NodeState::Failed, pal));
+        pal.setColor(QPalette::WindowText, pal.color(QPalette::Text));
+    }
+    m_status->setPalette(pal);
+}
+
+void RunView::updateActions()
+{
+    const bool running = m_controller->isRunning();
+    m_run->setEnabled(!running);
+    m_runSelected->setEnabled(!running && !m_window->scene()->selectedNodeIds().isEmpty());
+    m_stop->setEnabled(running && !m_controller->isStopping());
+    m_jobs->setEnabled(!running);
+    m_keepGoing->setEnabled(!running);
+    m_exportTrace->setEnabled(!running && m_controller->startedEvent().has_value());
+}
+
+void RunView::setEditingLocked(bool locked)
+{
+    if (locked == m_locked)
+        return;
+    m_locked = locked;
+    GraphScene *scene = m_window->scene();
+    if (locked) {
+        m_lockedActions.clear();
+        scene->installEventFilter(this);
+    } else {
+        scene->removeEventFilter(this);
+        for (auto it = m_lockedActions.cbegin(); it != m_lockedActions.cend(); ++it)
+            it.key()->setEnabled(it.value());
+        m_lockedActions.clear();
+    }
+    // Nodes stay selectable (the log follows the selection) but not movable.
+    for (QGraphicsItem *item : scene->items()) {
+        if (item->type() == NodeItem::Type)
+            item->setFlag(QGraphicsItem::ItemIsMovable, !locked);
+    }
+    for (QDockWidget *dock : {static_cast<QDockWidget *>(m_window->paletteDock()),
+                              static_cast<QDockWidget *>(m_window->inspectorDock())}) {
+        if (dock && dock->widget())
+            dock->widget()->setEnabled(!locked);
+    }
+    if (locked)
+        reapplyLock();
+    m_banner->setVisible(locked);
+    if (locked) {
+        QPalette pal = m_banner->palette();
+        pal.setColor(QPalette::Window, RunStateStyle::tint(NodeState::Running, pal));
+        pal.setColor(QPalette::WindowText, pal.color(QPalette::Text));
+        m_banner->setPalette(pal);
+        m_banner->setGeometry(0, 0, m_window->view()->viewport()->width(),
+                              m_banner->sizeHint().height());
+        m_banner->raise();
+    }
+    Q_EMIT editingLockedChanged(locked);
+}
+
+void RunView::reapplyLock()
+{
+    if (!m_locked)
+        return;
+    // The editor re-enables its actions from selection changes; the lock
+    // wins, and remembers what each action was before the run.
+    for (const char *name : kLockedActions) {
+        QAction *action = m_window->findChild<QAction *>(QLatin1String(name));
+        if (!action)
+            continue;
+        if (!m_lockedActions.contains(action))
+            m_lockedActions.insert(action, action->isEnabled());
+        action->setEnabled(false);
+    }
+}
+
+void RunView::selectionChanged()
+{
+    const QStringList ids = m_window->scene()->selectedNodeIds();
+    if (ids.size() == 1) {
+        const int index = m_controller->indexOf(ids.front());
+        if (index >= 0)
+            m_logDock->showNode(ids.front(), NodeIndex(index));
+    }
+    if (m_locked) {
+        // Their selection handler ran first; it may have re-enabled edits.
+        for (auto it = m_lockedActions.begin(); it != m_lockedActions.end(); ++it)
+            it.value() = it.key()->isEnabled() || it.value();
+        reapplyLock();
+    }
+    updateActions();
+}
+
+void RunView::focusNode(const QString &id)
+{
+    GraphScene *scene = m_window->scene();
+    if (!scene->nodeItem(id))
+        return;
+    scene->selectNodes({id});
+    m_window->view()->centerOnNode(id);
+}
+
+void RunView::showFirstFailure()
+{
+    m_problemsDock->show();
+    m_problemsDock->raise();
+    m_problems->select(m_firstFailureItem);
+    if (!m_firstFailure.isEmpty())
+        focusNode(m_firstFailure);
+}
+
+bool RunView::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched == m_window->scene()) {
+        // While running, the canvas is read-only: selection, hover and
+        // tooltips pass; anything that would edit is swallowed.
+        switch (event->type()) {
+        case QEvent::KeyPress:
+        case QEvent::GraphicsSceneContextMenu:
+        case QEvent::GraphicsSceneMouseDoubleClick:
+        case QEvent::GraphicsSceneDragEnter:
+        case QEvent::GraphicsSceneDragMove:
+        case QEvent::GraphicsSceneDrop:
+            return true;
+        case QEvent::GraphicsSceneMousePress: {
+            auto *mouse = static_cast<QGraphicsSceneMouseEvent *>(event);
+            const QList<QGraphicsItem *> hit =
+                m_window->scene()->items(mouse->scenePos(), Qt::IntersectsItemShape,
+                                         Qt::DescendingOrder);
+            if (!hit.isEmpty() && hit.front()->type() == PortItem::Type)
+                return true; // no new edges
+            break;
+        }
+        default:
+            break;
+        }
+        return false;
+    }
+    if (watched == m_window->view()->viewport() && event->type() == QEvent::Resize) {
+        m_banner->setGeometry(0, 0, m_window->view()->viewport()->width(),
+                              m_banner->sizeHint().height());
+    } else if (watched == m_window && event->type() == QEvent::Close) {
+        // If the window really closes (the editor may still refuse, to save
+        // changes), cancel the run and wait briefly for its processes.
+        QTimer::singleShot(0, this, [this] {
+            if (!m_window->isVisible() && m_controller->isRunning())
+                m_controller->shutdown(3000);
+        });
+    }
+    return QObject::eventFilter(watched, event);
+}
+
+} // namespace weft::ui

@@ -1,0 +1,142 @@
+#pragma once
+
+// The running half of the window, installed into a MainWindow by creating
+// one RunView: Run / Stop / Run Selected actions, the jobs and keep-going
+// settings in the toolbar, the run problems, log and timeline docks, the run
+// status in the status bar, and the lock on editing while a run is in
+// progress.
+//
+// One place applies a run to the window: applyBatch(), called once per
+// drained batch. It updates the canvas through GraphScene's id -> item map
+// (one setNodeVisualState() per node the batch touched), the docks and the
+// status bar. A separate animation timer repaints only the running nodes
+// (elapsed time, indeterminate progress) and the failure pulse.
+
+#include <weft/EventQueue.h>
+#include <weft/Executor.h>
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QObject>
+#include <QPointer>
+#include <QSet>
+#include <QTimer>
+
+#include <memory>
+#include <optional>
+
+class QAction;
+class QCheckBox;
+class QDockWidget;
+class QLabel;
+class QPushButton;
+class QSpinBox;
+class QTemporaryDir;
+class QTreeWidgetItem;
+
+namespace weft::ui {
+
+class LogDock;
+class MainWindow;
+class RunController;
+class RunProblems;
+class TimelineView;
+struct NodeVisualState;
+
+class RunView : public QObject
+{
+    Q_OBJECT
+
+public:
+    explicit RunView(MainWindow *window);
+    ~RunView() override;
+
+    RunController *controller() const { return m_controller; }
+    QAction *runAction() const { return m_run; }
+    QAction *stopAction() const { return m_stop; }
+    QAction *runSelectedAction() const { return m_runSelected; }
+    QAction *exportTraceAction() const { return m_exportTrace; }
+    QSpinBox *jobsBox() const { return m_jobs; }
+    QCheckBox *keepGoingBox() const { return m_keepGoing; }
+    LogDock *logDock() const { return m_logDock; }
+    QDockWidget *timelineDock() const { return m_timelineDock; }
+    TimelineView *timeline() const { return m_timeline; }
+    QDockWidget *problemsDock() const { return m_problemsDock; }
+    RunProblems *problems() const { return m_problems; }
+    QLabel *statusLabel() const { return m_statusText; }
+    QPushButton *showFailureButton() const { return m_showFailure; }
+    QLabel *lockBanner() const { return m_banner; }
+    bool editingLocked() const { return m_locked; }
+    // The directory the last run used as its base (cwd, relative paths).
+    QString baseDirectory() const { return m_baseDirectory; }
+
+    // Run the whole document, or `targets` and what they need. Returns false
+    // (and shows why, never modally) when nothing could start.
+    bool startRun(const QStringList &targets = {});
+    void stopRun();
+    bool exportTrace(const QString &path);
+
+    // Counted for tests and benchmarks: batches applied, nodes updated.
+    quint64 appliedBatches() const { return m_appliedBatches; }
+    quint64 appliedNodeUpdates() const { return m_appliedNodeUpdates; }
+
+Q_SIGNALS:
+    void editingLockedChanged(bool locked);
+    // After the final batch of a run was applied to every view.
+    void runShown();
+
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
+private:
+    void createActions();
+    void createDocks();
+    void createStatus();
+    void applyBatch(const EventQueue::Batch &batch);
+    void onRunFinished();
+    void animate();
+    void setEditingLocked(bool locked);
+    void reapplyLock();
+    void updateActions();
+    void updateStatus();
+    void showFirstFailure();
+    void focusNode(const QString &id);
+    void selectionChanged();
+    NodeVisualState visualFor(int index) const;
+    QString tooltipFor(int index) const;
+
+    MainWindow *m_window;
+    RunController *m_controller;
+    QAction *m_run = nullptr;
+    QAction *m_stop = nullptr;
+    QAction *m_runSelected = nullptr;
+    QAction *m_exportTrace = nullptr;
+    QAction *m_keepGoingAction = nullptr;
+    QSpinBox *m_jobs = nullptr;
+    QCheckBox *m_keepGoing = nullptr;
+    LogDock *m_logDock = nullptr;
+    QDockWidget *m_timelineDock = nullptr;
+    TimelineView *m_timeline = nullptr;
+    QDockWidget *m_problemsDock = nullptr;
+    RunProblems *m_problems = nullptr;
+    QWidget *m_status = nullptr;
+    QLabel *m_statusIcon = nullptr;
+    QLabel *m_statusText = nullptr;
+    QPushButton *m_showFailure = nullptr;
+    QLabel *m_banner = nullptr;
+
+    QTimer m_animation;
+    QSet<int> m_running;
+    QHash<int, qint64> m_pulses; // failed node -> ms when its pulse started
+    QElapsedTimer m_pulseClock;
+    QString m_firstFailure;
+    QTreeWidgetItem *m_firstFailureItem = nullptr;
+    std::unique_ptr<QTemporaryDir> m_scratch;
+    QString m_baseDirectory;
+    bool m_locked = false;
+    QHash<QAction *, bool> m_lockedActions; // action -> enabled before the lock
+    quint64 m_appliedBatches = 0;
+    quint64 m_appliedNodeUpdates = 0;
+};
+
+} // namespace weft::ui

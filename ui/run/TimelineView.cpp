@@ -1,0 +1,366 @@
+#include "run/TimelineView.h"
+
+#include "run/RunController.h"
+#include "run/RunStateStyle.h"
+
+#include <weft/RunReport.h>
+
+#include <QHelpEvent>
+#include <QMouseEvent>
+#include <QPainter>
+#include <QPainterPath>
+#include <QToolTip>
+#include <QWheelEvent>
+
+#include <algorithm>
+#include <cmath>
+#include <unordered_set>
+
+namespace weft::ui {
+
+namespace {
+
+constexpr int kRulerHeight = 18;
+constexpr int kCurveHeight = 28;
+constexpr int kLaneHeight = 18;
+constexpr int kBarHeight = 14;
+
+double niceStep(double minimum)
+{
+    const double magnitude = std::pow(10.0, std::floor(std::log10(minimum)));
+    for (double f : {1.0, 2.0, 5.0, 10.0}) {
+        if (f * magnitude >= minimum)
+            return f * magnitude;
+    }
+    return 10 * magnitude;
+}
+
+QString timeLabel(double t, double step)
+{
+    if (step >= 60)
+        return QStringLiteral("%1:%2").arg(int(t) / 60).arg(int(t) % 60, 2, 10, QLatin1Char('0'));
+    const int decimals = step >= 1 ? 0 : step >= 0.1 ? 1 : step >= 0.01 ? 2 : 3;
+    return QString::number(t, 'f', decimals) + QStringLiteral(" s");
+}
+
+} // namespace
+
+TimelineView::TimelineView(RunController *controller, QWidget *parent)
+    : QWidget(parent)
+    , m_controller(controller)
+{
+    setMouseTracking(true);
+    setMinimumHeight(kRulerHeight + kCurveHeight + 2 * kLaneHeight);
+    setFocusPolicy(Qt::ClickFocus);
+    setAttribute(Qt::WA_OpaquePaintEvent);
+}
+
+void TimelineView::resetView()
+{
+    m_follow = true;
+    m_scrollY = 0;
+    m_bars.clear();
+    m_parallelism.clear();
+    update();
+}
+
+void TimelineView::refresh()
+{
+    rebuild();
+    if (isVisible())
+        update();
+}
+
+double TimelineView::endTime() const
+{
+    return std::max(m_controller->elapsed(), 1e-3);
+}
+
+void TimelineView::rebuild()
+{
+    m_bars.clear();
+    const auto &nodes = m_controller->nodes();
+    std::unordered_set<NodeIndex> critical;
+    if (const auto &finished = m_controller->finished())
+        critical.insert(finished->criticalPath.begin(), finished->criticalPath.end());
+    int lanes = m_controller->startedEvent() ? std::max(1, m_controller->startedEvent()->jobs) : 1;
+    auto laneOf = [&lanes](int slot) {
+        const int lane = std::max(0, slot);
+        lanes = std::max(lanes, lane + 1);
+        return lane;
+    };
+    m_bars.reserve(m_controller->attempts().size() + 64);
+    for (const AttemptFinished &a : m_controller->attempts()) {
+        NodeState outcome = a.ok ? NodeState::Succeeded : NodeState::Failed;
+        if (!a.ok && a.node < nodes.size() && nodes[a.node].finished
+            && nodes[a.node].finished->attempts == a.attempt)
+            outcome = nodes[a.node].finished->outcome; // cancelled, timed-out, failed
+        m_bars.push_back({a.node, a.attempt, laneOf(a.slot), a.start, a.end, outcome,
+                          critical.count(a.node) > 0});
+    }
+    const double now = m_controller->elapsed();
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+        const RunController::NodeRun &n = nodes[i];
+        if (n.state == NodeState::Running && n.runningSince >= 0)
+            m_bars.push_back({NodeIndex(i), n.attempt, laneOf(n.slot), n.runningSince,
+                              std::max(now, n.runningSince), NodeState::Running, false});
+    }
+    m_lanes = lanes;
+
+    // Nodes running over time: +1 at each start, -1 at each end.
+    std::vector<std::pair<double, int>> steps;
+    steps.reserve(m_bars.size() * 2);
+    for (const Bar &bar : m_bars) {
+        steps.emplace_back(bar.start, 1);
+        steps.emplace_back(bar.end, -1);
+    }
+    std::sort(steps.begin(), steps.end());
+    m_parallelism.clear();
+    m_maxParallel = 1;
+    int running = 0;
+    for (const auto &[t, delta] : steps) {
+        running += delta;
+        if (!m_parallelism.empty() && m_parallelism.back().first == t)
+            m_parallelism.back().second = running;
+        else
+            m_parallelism.emplace_back(t, running);
+        m_maxParallel = std::max(m_maxParallel, running);
+    }
+}
+
+double TimelineView::laneTop(int lane) const
+{
+    return kRulerHeight + kCurveHeight + lane * kLaneHeight - m_scrollY;
+}
+
+QRectF TimelineView::barRect(const Bar &bar) const
+{
+    const double x0 = xOf(bar.start);
+    const double x1 = std::max(xOf(bar.end), x0 + 2); // instant nodes stay visible
+    return {x0, laneTop(bar.lane) + (kLaneHeight - kBarHeight) / 2.0, x1 - x0, double(kBarHeight)};
+}
+
+std::optional<TimelineView::Bar> TimelineView::barAt(const QPoint &pos) const
+{
+    if (pos.x() < m_left || pos.y() < kRulerHeight + kCurveHeight)
+        return std::nullopt;
+    for (auto it = m_bars.rbegin(); it != m_bars.rend(); ++it) {
+        if (barRect(*it).adjusted(-1, 0, 1, 0).contains(pos))
+            return *it;
+    }
+    return std::nullopt;
+}
+
+void TimelineView::paintEvent(QPaintEvent *)
+{
+    const QPalette pal = palette();
+    if (m_follow) {
+        // Fit the whole run so far, leaving a little room on the right.
+        m_t0 = 0;
+        m_pxPerSecond = std::max(1e-3, (width() - m_left - 12) / (endTime() * 1.05));
+    }
+    QPainter p(this);
+    p.fillRect(rect(), pal.color(QPalette::Base));
+    const QColor text = pal.color(QPalette::Text);
+    QColor muted = text;
+    muted.setAlphaF(0.55);
+    QColor grid = text;
+    grid.setAlphaF(0.10);
+
+    const double tLeft = timeAt(m_left);
+    const double tRight = timeAt(width());
+    const double step = niceStep(80 / m_pxPerSecond);
+
+    // Ruler and grid.
+    p.setFont(font());
+    for (double t = std::floor(tLeft / step) * step; t <= tRight; t += step) {
+        const double x = xOf(t);
+        if (x < m_left)
+            continue;
+        p.setPen(grid);
+        p.drawLine(QPointF(x, kRulerHeight), QPointF(x, height()));
+        p.setPen(muted);
+        p.drawText(QRectF(x + 3, 0, 80, kRulerHeight), Qt::AlignVCenter | Qt::AlignLeft,
+                   timeLabel(t, step));
+    }
+    p.setPen(grid);
+    p.drawLine(QPointF(m_left, kRulerHeight - 0.5), QPointF(width(), kRulerHeight - 0.5));
+
+    // Parallelism over time, a step curve scaled to the busiest moment.
+    const QRectF curveArea(m_left, kRulerHeight + 3, width() - m_left, kCurveHeight - 6);
+    if (!m_parallelism.empty()) {
+        QPainterPath path;
+        double lastY = curveArea.bottom();
+        path.moveTo(xOf(m_parallelism.front().first), lastY);
+        for (const auto &[t, n] : m_parallelism) {
+            if (t > tRight)
+                break;
+            const double x = std::max(xOf(t), double(m_left));
+            path.lineTo(x, lastY);
+            lastY = curveArea.bottom() - curveArea.height() * n / m_maxParallel;
+            path.lineTo(x, lastY);
+        }
+        path.lineTo(std::min(xOf(endTime()), double(width())), lastY);
+        QColor fill = RunStateStyle::color(NodeState::Running, pal);
+        fill.setAlphaF(0.18);
+        QPainterPath area = path;
+        area.lineTo(area.currentPosition().x(), curveArea.bottom());
+        area.closeSubpath();
+        p.save();
+        p.setClipRect(curveArea.adjusted(0, -2, 0, 1));
+        p.setRenderHint(QPainter::Antialiasing);
+        p.fillPath(area, fill);
+        p.setPen(QPen(RunStateStyle::color(NodeState::Running, pal), 1.2));
+        p.drawPath(path);
+        p.restore();
+    }
+
+    // Lanes and bars, clipped to the chart area.
+    const QRect chart(m_left, kRulerHeight + kCurveHeight, width() - m_left,
+                      height() - kRulerHeight - kCurveHeight);
+    p.save();
+    p.setClipRect(chart);
+    QColor stripe = text;
+    stripe.setAlphaF(0.035);
+    for (int lane = 0; lane < m_lanes; lane += 2)
+        p.fillRect(QRectF(m_left, laneTop(lane), width() - m_left, kLaneHeight), stripe);
+    const QFontMetrics fm(font());
+    for (const Bar &bar : m_bars) {
+        if (bar.end < tLeft || bar.start > tRight)
+            continue;
+        const QRectF r = barRect(bar);
+        if (r.bottom() < chart.top() || r.top() > chart.bottom())
+            continue;
+        const QColor c = RunStateStyle::color(bar.outcome, pal);
+        p.fillRect(r, c);
+        if (bar.critical) {
+            p.setPen(QPen(text, 2));
+            p.drawRect(r.adjusted(1, 1, -1, -1));
+        }
+        if (r.width() > 30) {
+            const QString id = m_controller->nodeId(bar.node)
+                               + (bar.attempt > 1 ? QStringLiteral(" #%1").arg(bar.attempt)
+                                                  : QString());
+            if (fm.horizontalAdvance(id) + 8 < r.width()) {
+                p.setPen(bar.outcome == NodeState::Skipped || bar.outcome == NodeState::Pending
+                             ? text
+                             : QColor(Qt::white));
+                p.drawText(r.adjusted(4, 0, -2, 0), Qt::AlignVCenter | Qt::AlignLeft, id);
+            }
+        }
+    }
+    p.restore();
+
+    // Lane labels in the gutter.
+    p.fillRect(QRect(0, 0, m_left, height()), pal.color(QPalette::AlternateBase));
+    p.setPen(muted);
+    p.drawText(QRectF(4, kRulerHeight, m_left - 6, kCurveHeight), Qt::AlignVCenter | Qt::AlignLeft,
+               tr("×%1").arg(m_maxParallel));
+    for (int lane = 0; lane < m_lanes; ++lane) {
+        const double top = laneTop(lane);
+        if (top + kLaneHeight < chart.top() || top > height())
+            continue;
+        p.drawText(QRectF(4, top, m_left - 6, kLaneHeight), Qt::AlignVCenter | Qt::AlignLeft,
+                   tr("slot %1").arg(lane + 1));
+    }
+    if (m_bars.empty()) {
+        p.setPen(muted);
+        p.drawText(chart, Qt::AlignCenter,
+                   tr("Run the workflow (F5) to see its timeline: a bar per node attempt, "
+                      "one lane per job slot."));
+    }
+}
+
+bool TimelineView::event(QEvent *event)
+{
+    if (event->type() == QEvent::ToolTip) {
+        auto *help = static_cast<QHelpEvent *>(event);
+        if (const auto bar = barAt(help->pos())) {
+            const QString id = m_controller->nodeId(bar->node);
+            const int maxAttempts = bar->node < m_controller->nodes().size()
+                                        ? m_controller->nodes()[bar->node].maxAttempts
+                                        : 1;
+            QString tip = QStringLiteral("<b>%1</b><br>").arg(id.toHtmlEscaped())
+                          + tr("start %1, duration %2<br>attempt %3 of %4<br>%5")
+                                .arg(QString::fromStdString(formatSeconds(bar->start)),
+                                     QString::fromStdString(formatSeconds(bar->end - bar->start)))
+                                .arg(bar->attempt)
+                                .arg(maxAttempts)
+                                .arg(RunStateStyle::label(bar->outcome, true));
+            if (bar->critical)
+                tip += tr("<br>on the critical path");
+            QToolTip::showText(help->globalPos(), tip, this);
+        } else {
+            QToolTip::hideText();
+            event->ignore();
+        }
+        return true;
+    }
+    return QWidget::event(event);
+}
+
+void TimelineView::wheelEvent(QWheelEvent *event)
+{
+    const QPointF delta = event->angleDelta();
+    if (event->modifiers() & Qt::ControlModifier) {
+        // Zoom time around the cursor: the time under it stays under it.
+        const double x = event->position().x();
+        const double anchor = timeAt(x);
+        const double factor = std::pow(1.0015, delta.y());
+        m_pxPerSecond = std::clamp(m_pxPerSecond * factor, 1e-3, 1e7);
+        m_t0 = anchor - (x - m_left) / m_pxPerSecond;
+        m_follow = false;
+    } else if (std::abs(delta.x()) > std::abs(delta.y()) || event->modifiers() & Qt::ShiftModifier) {
+        const double d = delta.x() != 0 ? delta.x() : delta.y();
+        m_t0 -= d / 120.0 * 60 / m_pxPerSecond;
+        m_follow = false;
+    } else {
+        const int maxScroll = std::max(0, kRulerHeight + kCurveHeight + m_lanes * kLaneHeight
+                                              - height());
+        m_scrollY = std::clamp(m_scrollY - int(delta.y() / 120.0 * kLaneHeight * 2), 0, maxScroll);
+    }
+    event->accept();
+    update();
+}
+
+void TimelineView::mousePressEvent(QMouseEvent *event)
+{
+    if (event->button() != Qt::LeftButton)
+        return QWidget::mousePressEvent(event);
+    m_dragging = true;
+    m_dragged = false;
+    m_dragFrom = event->pos();
+    m_dragT0 = m_t0;
+    m_dragScrollY = m_scrollY;
+}
+
+void TimelineView::mouseMoveEvent(QMouseEvent *event)
+{
+    if (!m_dragging)
+        return;
+    const QPoint d = event->pos() - m_dragFrom;
+    if (!m_dragged && d.manhattanLength() < 4)
+        return;
+    m_dragged = true;
+    m_follow = false;
+    m_t0 = m_dragT0 - d.x() / m_pxPerSecond;
+    const int maxScroll = std::max(0, kRulerHeight + kCurveHeight + m_lanes * kLaneHeight
+                                          - height());
+    m_scrollY = std::clamp(m_dragScrollY - d.y(), 0, maxScroll);
+    setCursor(Qt::ClosedHandCursor);
+    update();
+}
+
+void TimelineView::mouseReleaseEvent(QMouseEvent *event)
+{
+    if (!m_dragging)
+        return QWidget::mouseReleaseEvent(event);
+    m_dragging = false;
+    unsetCursor();
+    if (!m_dragged) {
+        if (const auto bar = barAt(event->pos()))
+            Q_EMIT nodeClicked(m_controller->nodeId(bar->node));
+    }
+}
+
+} // namespace weft::ui

@@ -1,0 +1,89 @@
+#pragma once
+
+// A Gantt chart of the current or last run: one lane per job slot, a bar
+// per node attempt coloured by outcome (running bars grow live), the
+// critical path outlined, a thin parallelism-over-time curve above the lanes
+// and a time ruler. Paints only the visible time range. Ctrl+wheel zooms
+// around the cursor, wheel and drag pan; click selects the node on the
+// canvas; hovering a bar tells node, start, duration, attempt and outcome.
+//
+// The view is passive: RunView calls setRun() at a new run and update()s it
+// after each applied batch; bars come from the controller's attempts and
+// nodes, read at paint time.
+
+#include <weft/Events.h>
+
+#include <QWidget>
+
+#include <optional>
+#include <vector>
+
+namespace weft::ui {
+
+class RunController;
+
+class TimelineView : public QWidget
+{
+    Q_OBJECT
+
+public:
+    struct Bar
+    {
+        NodeIndex node = 0;
+        int attempt = 1;
+        int lane = 0;
+        double start = 0;
+        double end = 0;
+        NodeState outcome = NodeState::Running;
+        bool critical = false;
+    };
+
+    explicit TimelineView(RunController *controller, QWidget *parent = nullptr);
+
+    void resetView();  // a new run: follow it from the start
+    void refresh();    // after a batch: rebuild bars, repaint if visible
+    const std::vector<Bar> &bars() const { return m_bars; }
+    int laneCount() const { return m_lanes; }
+    std::optional<Bar> barAt(const QPoint &pos) const;
+    QRectF barRect(const Bar &bar) const;
+
+    QSize sizeHint() const override { return {800, 180}; }
+
+Q_SIGNALS:
+    void nodeClicked(const QString &id);
+
+protected:
+    bool event(QEvent *event) override;
+    void paintEvent(QPaintEvent *event) override;
+    void wheelEvent(QWheelEvent *event) override;
+    void mousePressEvent(QMouseEvent *event) override;
+    void mouseMoveEvent(QMouseEvent *event) override;
+    void mouseReleaseEvent(QMouseEvent *event) override;
+
+private:
+    void rebuild();
+    double xOf(double t) const { return m_left + (t - m_t0) * m_pxPerSecond; }
+    double timeAt(double x) const { return m_t0 + (x - m_left) / m_pxPerSecond; }
+    double laneTop(int lane) const;
+    double endTime() const;
+
+    RunController *m_controller;
+    std::vector<Bar> m_bars;
+    std::vector<std::pair<double, int>> m_parallelism; // time -> nodes running from then on
+    int m_lanes = 1;
+    int m_maxParallel = 1;
+
+    double m_t0 = 0;            // time at the left edge of the chart area
+    double m_pxPerSecond = 100; // zoom
+    int m_scrollY = 0;
+    bool m_follow = true;       // fit the whole run until the user zooms or pans
+    QPoint m_dragFrom;
+    bool m_dragging = false;
+    bool m_dragged = false;
+    double m_dragT0 = 0;
+    int m_dragScrollY = 0;
+
+    static constexpr int m_left = 56; // the lane-label gutter
+};
+
+} // namespace weft::ui
