@@ -1,5 +1,6 @@
 #include "weft/JsonLinesSink.h"
 
+#include "weft/Operation.h"
 #include "weft/RunReport.h"
 #include "weft/Workflow.h"
 
@@ -117,6 +118,14 @@ void JsonLinesSink::nodeStateChanged(const NodeStateChanged &e)
             j["worker"] = e.worker;
         if (e.slot >= 0)
             j["slot"] = e.slot;
+        // A timer has neither a pid nor a worker; say where the node runs.
+        if (e.pid > 0) {
+            j["site"] = toString(ExecutionSite::ChildProcess);
+        } else if (d->workflow && e.node < d->workflow->nodes.size()) {
+            const std::string &type = d->workflow->nodes[e.node].type;
+            if (const OperationType *op = OperationRegistry::builtin().find(type))
+                j["site"] = toString(op->semantics.site);
+        }
     }
     d->emit(j);
 }

@@ -81,6 +81,7 @@ struct Failure
     std::string error;
     std::string stderrTail;
     double duration = 0;
+    bool errorRepeatsStatus = false; // "exited with status 3" says no more than the ending
 };
 
 struct Running
@@ -204,7 +205,7 @@ public:
                           + formatSeconds(f.duration) + "\n";
         if (!f.work.empty())
             out += "    command: " + f.work + "\n";
-        if (!f.error.empty() && f.error != f.ending)
+        if (!f.error.empty() && f.error != f.ending && !f.errorRepeatsStatus)
             out += "    error: " + f.error + "\n";
         const auto lines = lastLines(f.stderrTail, options.stderrLines);
         if (!lines.empty()) {
@@ -362,6 +363,9 @@ void StatusPrinter::nodeFinished(const NodeFinished &e)
             f.work = describeNodeWork(d->workflow->nodes[e.node]);
         f.ending = describeEnding(e);
         f.error = e.error;
+        f.errorRepeatsStatus = e.exitCode && !e.error.empty() && e.signal.empty()
+                               && e.error.find(std::to_string(*e.exitCode)) != std::string::npos
+                               && e.error.find("status") != std::string::npos;
         f.stderrTail = e.stderrTail.empty() ? output.stderrText : e.stderrTail;
         f.duration = e.duration;
         std::string text = (live ? std::string() : d->counter() + " ")
