@@ -4,6 +4,8 @@
 #include "weft/RunReport.h"
 #include "weft/Workflow.h"
 
+#include "JsonWriter.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cerrno>
@@ -15,7 +17,7 @@ namespace weft {
 
 namespace {
 
-using Json = nlohmann::json;
+using detail::JsonObjectWriter;
 
 // Times to the microsecond: enough for ordering, and short lines.
 double roundTime(double seconds)
@@ -23,17 +25,12 @@ double roundTime(double seconds)
     return std::round(seconds * 1e6) / 1e6;
 }
 
-Json header(const char *event, double t)
+// Each thread formats its events into its own buffer, outside the lock.
+std::string &lineBuffer()
 {
-    Json j = Json::object();
-    j["event"] = event;
-    j["t"] = roundTime(t);
-    return j;
-}
-
-Json nullIfEmpty(const std::string &text)
-{
-    return text.empty() ? Json(nullptr) : Json(text);
+    thread_local std::string buffer;
+    buffer.clear();
+    return buffer;
 }
 
 } // namespace
@@ -43,12 +40,18 @@ class JsonLinesSink::Private
 public:
     explicit Private(int fd) : fd(fd) {}
 
+    JsonObjectWriter start(std::string &line, const char *event, double t)
+    {
+        JsonObjectWriter writer(line);
+        writer.string("event", event).number("t", roundTime(t));
+        return writer;
+    }
+
     // One write(2) per line under the lock: lines never interleave, and a
     // reader of a pipe gets each event as soon as it happens.
-    void emit(const Json &object)
+    void emit(JsonObjectWriter &writer, const std::string &line)
     {
-        std::string line = object.dump(-1, ' ', false, Json::error_handler_t::replace);
-        line += '\n';
+        writer.finish();
         std::lock_guard lock(mutex);
         if (!ok)
             return;
@@ -67,16 +70,18 @@ public:
         }
     }
 
-    const std::string &id(NodeIndex node) const
+    std::string_view id(NodeIndex node) const
     {
-        static const std::string unknown;
-        return workflow && node < workflow->nodes.size() ? workflow->nodes[node].id : unknown;
+        return workflow && node < workflow->nodes.size() ? std::string_view(workflow->nodes[node].id)
+                                                         : std::string_view();
     }
 
     int fd;
-    std::mutex mutex;
+    mutable std::mutex mutex;
     bool ok = true;
-    const Workflow *workflow = nullptr; // set by runStarted, before any other event
+    // Set by runStarted, which the executor delivers before any other event.
+    const Workflow *workflow = nullptr;
+    std::vector<const char *> sites; // per node: where its operation type runs
 };
 
 JsonLinesSink::JsonLinesSink(int fd) : d(std::make_unique<Private>(fd)) {}
@@ -92,150 +97,164 @@ bool JsonLinesSink::good() const
 void JsonLinesSink::runStarted(const RunStarted &e)
 {
     d->workflow = e.workflow;
-    Json j = header("run_started", e.t);
-    j["nodes"] = e.nodes;
-    j["jobs"] = e.jobs;
-    j["threads"] = e.threads;
+    d->sites.clear();
+    if (e.workflow) {
+        for (const Node &node : e.workflow->nodes) {
+            const OperationType *op = OperationRegistry::builtin().find(node.type);
+            d->sites.push_back(op ? toString(op->semantics.site).data() : nullptr);
+        }
+    }
+    std::string &line = lineBuffer();
+    JsonObjectWriter w = d->start(line, "run_started", e.t);
+    w.integer("nodes", static_cast<long long>(e.nodes)).integer("jobs", e.jobs);
+    w.integer("threads", e.threads);
     if (e.workflow)
-        j["workflow"] = e.workflow->name;
-    d->emit(j);
+        w.string("workflow", e.workflow->name);
+    d->emit(w, line);
 }
 
 void JsonLinesSink::nodeStateChanged(const NodeStateChanged &e)
 {
-    Json j = header("node_state", e.t);
-    j["node"] = d->id(e.node);
-    j["state"] = toString(e.state);
-    j["attempt"] = e.attempt;
+    std::string &line = lineBuffer();
+    JsonObjectWriter w = d->start(line, "node_state", e.t);
+    w.string("node", d->id(e.node)).string("state", toString(e.state)).integer("attempt", e.attempt);
     if (e.reason != WaitReason::None)
-        j["reason"] = toString(e.reason);
+        w.string("reason", toString(e.reason));
     if (!e.detail.empty())
-        j["detail"] = e.detail;
+        w.string("detail", e.detail);
     if (e.state == NodeState::Running) {
         if (e.pid > 0)
-            j["pid"] = e.pid;
+            w.integer("pid", e.pid);
         if (e.worker >= 0)
-            j["worker"] = e.worker;
+            w.integer("worker", e.worker);
         if (e.slot >= 0)
-            j["slot"] = e.slot;
+            w.integer("slot", e.slot);
         // A timer has neither a pid nor a worker; say where the node runs.
-        if (e.pid > 0) {
-            j["site"] = toString(ExecutionSite::ChildProcess);
-        } else if (d->workflow && e.node < d->workflow->nodes.size()) {
-            const std::string &type = d->workflow->nodes[e.node].type;
-            if (const OperationType *op = OperationRegistry::builtin().find(type))
-                j["site"] = toString(op->semantics.site);
-        }
+        if (e.pid > 0)
+            w.string("site", toString(ExecutionSite::ChildProcess));
+        else if (e.node < d->sites.size() && d->sites[e.node])
+            w.string("site", d->sites[e.node]);
     }
-    d->emit(j);
+    d->emit(w, line);
 }
 
 void JsonLinesSink::output(const OutputChunk &e)
 {
-    Json j = header("output", e.t);
-    j["node"] = d->id(e.node);
-    j["stream"] = toString(e.stream);
-    j["text"] = std::string(e.text);
-    d->emit(j);
+    std::string &line = lineBuffer();
+    JsonObjectWriter w = d->start(line, "output", e.t);
+    w.string("node", d->id(e.node)).string("stream", toString(e.stream)).string("text", e.text);
+    d->emit(w, line);
 }
 
 void JsonLinesSink::progress(const ProgressUpdate &e)
 {
-    Json j = header("progress", e.t);
-    j["node"] = d->id(e.node);
-    j["fraction"] = e.fraction;
-    j["message"] = e.message;
-    d->emit(j);
+    std::string &line = lineBuffer();
+    JsonObjectWriter w = d->start(line, "progress", e.t);
+    w.string("node", d->id(e.node)).number("fraction", e.fraction).string("message", e.message);
+    d->emit(w, line);
 }
 
 void JsonLinesSink::attemptFinished(const AttemptFinished &e)
 {
-    Json j = header("attempt_finished", e.t);
-    j["node"] = d->id(e.node);
-    j["attempt"] = e.attempt;
-    j["ok"] = e.ok;
-    j["start"] = roundTime(e.start);
-    j["end"] = roundTime(e.end);
+    std::string &line = lineBuffer();
+    JsonObjectWriter w = d->start(line, "attempt_finished", e.t);
+    w.string("node", d->id(e.node)).integer("attempt", e.attempt).boolean("ok", e.ok);
+    w.number("start", roundTime(e.start)).number("end", roundTime(e.end));
     if (e.slot >= 0)
-        j["slot"] = e.slot;
+        w.integer("slot", e.slot);
     if (e.pid > 0)
-        j["pid"] = e.pid;
+        w.integer("pid", e.pid);
     if (e.worker >= 0)
-        j["worker"] = e.worker;
-    j["error"] = nullIfEmpty(e.error);
-    d->emit(j);
+        w.integer("worker", e.worker);
+    w.stringOrNull("error", e.error);
+    d->emit(w, line);
 }
 
 void JsonLinesSink::nodeFinished(const NodeFinished &e)
 {
-    Json j = header("node_finished", e.t);
-    j["node"] = d->id(e.node);
-    j["outcome"] = toString(e.outcome);
-    j["exit_code"] = e.exitCode ? Json(*e.exitCode) : Json(nullptr);
-    j["signal"] = nullIfEmpty(e.signal);
-    j["error"] = nullIfEmpty(e.error);
-    j["duration"] = roundTime(e.duration);
-    j["attempts"] = e.attempts;
+    std::string &line = lineBuffer();
+    JsonObjectWriter w = d->start(line, "node_finished", e.t);
+    w.string("node", d->id(e.node)).string("outcome", toString(e.outcome));
+    if (e.exitCode)
+        w.integer("exit_code", *e.exitCode);
+    else
+        w.null("exit_code");
+    w.stringOrNull("signal", e.signal).stringOrNull("error", e.error);
+    w.number("duration", roundTime(e.duration)).integer("attempts", e.attempts);
     if (e.start >= 0)
-        j["start"] = roundTime(e.start);
+        w.number("start", roundTime(e.start));
     if (!e.causeNode.empty())
-        j["cause"] = e.causeNode;
+        w.string("cause", e.causeNode);
     if (!e.command.empty())
-        j["command"] = e.command;
-    d->emit(j);
+        w.string("command", e.command);
+    d->emit(w, line);
 }
 
 void JsonLinesSink::runFinished(const RunFinished &e)
 {
-    Json j = header("run_finished", e.t);
-    j["outcome"] = toString(e.outcome);
-    Json counts = Json::object();
-    for (NodeState state :
-         {NodeState::Succeeded, NodeState::Failed, NodeState::Skipped, NodeState::Cancelled}) {
-        counts[std::string(toString(state))] = e.counts[std::size_t(state)];
+    std::string &line = lineBuffer();
+    JsonObjectWriter w = d->start(line, "run_finished", e.t);
+    w.string("outcome", toString(e.outcome));
+    std::string counts;
+    {
+        JsonObjectWriter c(counts);
+        for (NodeState state :
+             {NodeState::Succeeded, NodeState::Failed, NodeState::Skipped, NodeState::Cancelled}) {
+            c.integer(toString(state), static_cast<long long>(e.counts[std::size_t(state)]));
+        }
+        // Not final, so normally absent; present if a run ended with nodes stranded.
+        for (NodeState state : {NodeState::Pending, NodeState::Waiting, NodeState::Running}) {
+            if (e.counts[std::size_t(state)])
+                c.integer(toString(state), static_cast<long long>(e.counts[std::size_t(state)]));
+        }
+        counts += '}';
     }
-    // Not final, so normally absent; present if a run ended with nodes stranded.
-    for (NodeState state : {NodeState::Pending, NodeState::Waiting, NodeState::Running}) {
-        if (e.counts[std::size_t(state)])
-            counts[std::string(toString(state))] = e.counts[std::size_t(state)];
+    w.raw("counts", counts);
+    w.number("wall", roundTime(e.wall)).number("work", roundTime(e.work));
+    w.number("parallelism", std::round(e.parallelism * 1000) / 1000);
+    std::string path = "[";
+    for (std::size_t i = 0; i < e.criticalPath.size(); ++i) {
+        if (i)
+            path += ',';
+        JsonObjectWriter::appendEscaped(path, d->id(e.criticalPath[i]));
     }
-    j["counts"] = std::move(counts);
-    j["wall"] = roundTime(e.wall);
-    j["work"] = roundTime(e.work);
-    j["parallelism"] = std::round(e.parallelism * 1000) / 1000;
-    Json path = Json::array();
-    for (NodeIndex node : e.criticalPath)
-        path.push_back(d->id(node));
-    j["critical_path"] = std::move(path);
-    j["critical_path_duration"] = roundTime(e.criticalPathDuration);
-    j["errors"] = e.errors;
-    d->emit(j);
+    path += ']';
+    w.raw("critical_path", path);
+    w.number("critical_path_duration", roundTime(e.criticalPathDuration));
+    std::string errors = "[";
+    for (std::size_t i = 0; i < e.errors.size(); ++i) {
+        if (i)
+            errors += ',';
+        JsonObjectWriter::appendEscaped(errors, e.errors[i]);
+    }
+    errors += ']';
+    w.raw("errors", errors);
+    d->emit(w, line);
     d->workflow = nullptr;
 }
 
 std::string planJsonLines(const Workflow &workflow,
                           const std::vector<std::vector<std::size_t>> &levels, int jobs)
 {
+    using Json = nlohmann::ordered_json;
     std::string out;
     auto append = [&out](const Json &j) {
         out += j.dump(-1, ' ', false, Json::error_handler_t::replace);
         out += '\n';
     };
-    Json plan = header("plan", 0);
-    plan["workflow"] = workflow.name;
-    plan["nodes"] = workflow.nodes.size();
-    plan["jobs"] = jobs;
-    plan["levels"] = levels.size();
-    append(plan);
+    append({{"event", "plan"},
+            {"t", 0},
+            {"workflow", workflow.name},
+            {"nodes", workflow.nodes.size()},
+            {"jobs", jobs},
+            {"levels", levels.size()}});
     for (std::size_t level = 0; level < levels.size(); ++level) {
         for (std::size_t index : levels[level]) {
             const Node &node = workflow.nodes[index];
-            Json j = header("plan_node", 0);
-            j["node"] = node.id;
-            j["level"] = level;
-            j["type"] = node.type;
-            j["needs"] = node.needs;
-            j["params"] = node.params;
+            Json j = {{"event", "plan_node"}, {"t", 0},          {"node", node.id},
+                      {"level", level},       {"type", node.type}, {"needs", node.needs}};
+            j["params"] = Json::parse(node.params.dump(-1, ' ', false,
+                                                       nlohmann::json::error_handler_t::replace));
             if (node.type == "process")
                 j["command"] = describeNodeWork(node);
             append(j);

@@ -209,7 +209,9 @@ public:
             out += "    error: " + f.error + "\n";
         const auto lines = lastLines(f.stderrTail, options.stderrLines);
         if (!lines.empty()) {
-            out += "    stderr (last " + std::to_string(lines.size()) + " lines):\n";
+            out += lines.size() == 1 ? std::string("    stderr (last line):\n")
+                                     : "    stderr (last " + std::to_string(lines.size())
+                                           + " lines):\n";
             for (std::string_view line : lines)
                 out += "      " + paint(kDim, "│") + " " + std::string(line) + "\n";
         }
