@@ -3,6 +3,10 @@
 // one file system is atomic on POSIX, so a reader (or a crash at any point)
 // sees either the old file whole or the new file whole, never a mix or a
 // truncated file. The temporary is removed when anything fails.
+//
+// A symbolic link is followed, and the file it names is replaced: replacing
+// the link itself would silently turn a linked file (dotfiles, shared
+// configuration) into a private copy.
 
 #include "weft/WorkflowFile.h"
 
@@ -37,13 +41,32 @@ bool writeAll(int fd, std::string_view data)
     return true;
 }
 
+// The file a path finally names, following symbolic links (a bounded number
+// of them, so a loop of links ends in an error from rename rather than here).
+fs::path followLinks(fs::path path)
+{
+    for (int hops = 0; hops < 40; ++hops) {
+        std::error_code error;
+        if (!fs::is_symlink(fs::symlink_status(path, error)))
+            break;
+        const fs::path target = fs::read_symlink(path, error);
+        if (error)
+            break;
+        path = target.is_absolute() ? target : path.parent_path() / target;
+    }
+    return path;
+}
+
 } // namespace
 
-SaveResult writeFileAtomically(const fs::path &path, std::string_view contents)
+SaveResult writeFileAtomically(const fs::path &requested, std::string_view contents)
 {
+    const fs::path path = followLinks(requested);
     const fs::path directory = path.has_parent_path() ? path.parent_path() : fs::path(".");
     std::string templ = (directory / ("." + path.filename().string() + ".XXXXXX")).string();
-    const int fd = ::mkstemp(templ.data());
+    // O_CLOEXEC: the executor spawns processes from other threads, and none of
+    // them may inherit (and keep open) a half-written temporary.
+    const int fd = ::mkostemp(templ.data(), O_CLOEXEC);
     if (fd < 0)
         return {false, systemError("create a temporary file in", directory)};
     const fs::path temporary = templ;

@@ -145,18 +145,39 @@ struct Cycle
     std::uint32_t closingNeed = 0;    // index into its Node::needs
 };
 
-// Depth-first search along needs with an explicit stack. Every back edge
-// closes exactly one cycle, so each is reported once. Stops after the first
+// Depth-first search in execution order (from a node to the nodes that need
+// it) with an explicit stack. Every back edge closes exactly one cycle, so
+// each is reported once; searching this way round makes the closing edge the
+// one written last along the cycle's direction ("a needs c" in a -> b -> c),
+// which is where a person reading the file expects it. Stops after the first
 // cycle when `firstOnly`.
-std::vector<Cycle> findCycles(const NeedGraph &graph, bool firstOnly)
+std::vector<Cycle> findCycles(const NeedGraph &needs, bool firstOnly)
 {
-    const std::size_t n = graph.begin.size() - 1;
+    const std::size_t n = needs.begin.size() - 1;
+
+    // Transpose the needs into dependents, keeping where each need is written.
+    std::vector<std::uint32_t> begin(n + 1, 0);
+    for (std::uint32_t target : needs.target)
+        ++begin[target + 1];
+    for (std::size_t i = 0; i < n; ++i)
+        begin[i + 1] += begin[i];
+    std::vector<std::uint32_t> fill(begin.begin(), begin.end() - 1);
+    std::vector<std::uint32_t> dependent(needs.target.size());
+    std::vector<std::uint32_t> needIndex(needs.target.size());
+    for (std::uint32_t node = 0; node < n; ++node) {
+        for (std::uint32_t e = needs.begin[node]; e < needs.begin[node + 1]; ++e) {
+            const std::uint32_t slot = fill[needs.target[e]]++;
+            dependent[slot] = node;
+            needIndex[slot] = needs.needIndex[e];
+        }
+    }
+
     enum : std::uint8_t { White, Grey, Black };
     std::vector<std::uint8_t> colour(n, White);
     struct Frame
     {
         std::uint32_t node;
-        std::uint32_t next; // next entry of graph.target to follow
+        std::uint32_t next; // next entry of `dependent` to follow
     };
     std::vector<Frame> stack;
     std::vector<Cycle> cycles;
@@ -165,30 +186,30 @@ std::vector<Cycle> findCycles(const NeedGraph &graph, bool firstOnly)
         if (colour[root] != White)
             continue;
         colour[root] = Grey;
-        stack.push_back({root, graph.begin[root]});
+        stack.push_back({root, begin[root]});
         while (!stack.empty()) {
             Frame &frame = stack.back();
-            if (frame.next == graph.begin[frame.node + 1]) {
+            if (frame.next == begin[frame.node + 1]) {
                 colour[frame.node] = Black;
                 stack.pop_back();
                 continue;
             }
             const std::uint32_t edge = frame.next++;
-            const std::uint32_t need = graph.target[edge];
-            if (colour[need] == White) {
-                colour[need] = Grey;
-                stack.push_back({need, graph.begin[need]});
-            } else if (colour[need] == Grey) {
-                // The stack from `need` up to this node, walked backwards, is
-                // the cycle in dependency order starting at the closing node.
+            const std::uint32_t next = dependent[edge];
+            if (colour[next] == White) {
+                colour[next] = Grey;
+                stack.push_back({next, begin[next]});
+            } else if (colour[next] == Grey) {
+                // `next` needs this node and is on the stack: the stack from
+                // `next` up to here is the cycle, in dependency order.
                 Cycle cycle;
-                cycle.closingNode = frame.node;
-                cycle.closingNeed = graph.needIndex[edge];
-                for (std::size_t k = stack.size(); k-- > 0;) {
+                cycle.closingNode = next;
+                cycle.closingNeed = needIndex[edge];
+                std::size_t k = stack.size();
+                while (stack[k - 1].node != next)
+                    --k;
+                for (--k; k < stack.size(); ++k)
                     cycle.nodes.push_back(stack[k].node);
-                    if (stack[k].node == need)
-                        break;
-                }
                 cycles.push_back(std::move(cycle));
                 if (firstOnly)
                     return cycles;
@@ -289,16 +310,16 @@ private:
 
         forEachNeed(node, [&](std::size_t j, bool duplicate) {
             const std::string &need = node.needs[j];
-            const std::string needPath = path + "/needs/" + std::to_string(j);
+            auto needPath = [&] { return path + "/needs/" + std::to_string(j); };
             if (duplicate) {
-                add(needPath, "\"" + need + "\" is already listed in \"needs\"", id);
+                add(needPath(), "\"" + need + "\" is already listed in \"needs\"", id);
             } else if (!id.empty() && need == id) {
-                add(needPath, "a node cannot need itself", id);
+                add(needPath(), "a node cannot need itself", id);
             } else if (!m_ids.contains(need)) {
                 std::string message = "needs unknown node \"" + need + "\"";
                 if (m_idSuggestions++ < kMaxIdSuggestions)
                     message += didYouMean(need, idNames());
-                add(needPath, std::move(message), id);
+                add(needPath(), std::move(message), id);
             }
         });
 
@@ -311,35 +332,36 @@ private:
                 "\"retries\" must be 0 or more, found " + std::to_string(node.retries), id);
 
         for (const auto &[pool, amount] : node.resources) {
-            const std::string resourcePath = path + "/resources/" + json::pointerToken(pool);
+            auto resourcePath = [&] { return path + "/resources/" + json::pointerToken(pool); };
             const auto it = m_workflow.settings.pools.find(pool);
             if (amount < 1) {
-                add(resourcePath, "amount of pool \"" + pool + "\" must be at least 1, found "
+                add(resourcePath(), "amount of pool \"" + pool + "\" must be at least 1, found "
                                       + std::to_string(amount),
                     id);
             } else if (it == m_workflow.settings.pools.end()) {
                 std::vector<std::string_view> pools;
                 for (const auto &entry : m_workflow.settings.pools)
                     pools.push_back(entry.first);
-                add(resourcePath,
+                add(resourcePath(),
                     "unknown pool \"" + pool + "\""
                         + (pools.empty() ? std::string(" (settings define no pools)")
                                          : didYouMean(pool, pools)),
                     id);
             } else if (it->second >= 1 && amount > it->second) {
-                add(resourcePath, "asks for " + std::to_string(amount) + " of pool \"" + pool
+                add(resourcePath(), "asks for " + std::to_string(amount) + " of pool \"" + pool
                                       + "\", which has only " + std::to_string(it->second),
                     id);
             }
         }
 
         if (type)
-            checkParams(node, *type, path + "/params");
+            checkParams(node, *type, path);
     }
 
-    void checkParams(const Node &node, const OperationType &type, const std::string &path)
+    void checkParams(const Node &node, const OperationType &type, const std::string &nodeBase)
     {
         const std::string &id = node.id;
+        const std::string path = nodeBase + "/params";
         if (!node.params.is_object()) {
             add(path, "\"params\" must be an object, found " + std::string(describeJson(node.params)),
                 id);
@@ -347,7 +369,7 @@ private:
         }
         for (const auto &[key, value] : node.params.items()) {
             const ParamDecl *decl = type.param(key);
-            const std::string keyPath = path + "/" + json::pointerToken(key);
+            auto keyPath = [&] { return path + "/" + json::pointerToken(key); };
             if (!decl) {
                 std::vector<std::string_view> names;
                 for (const ParamDecl &p : type.params)
@@ -357,7 +379,7 @@ private:
                     message += " (it takes none)";
                 else
                     message += didYouMean(key, names);
-                add(keyPath, std::move(message), id);
+                add(keyPath(), std::move(message), id);
                 continue;
             }
             checkParam(*decl, value, keyPath, id);
@@ -379,11 +401,13 @@ private:
         }
     }
 
-    void checkParam(const ParamDecl &decl, const nlohmann::json &value, const std::string &path,
+    // `path` is a callable: paths are built only for the rare value that is wrong.
+    template<typename PathFn>
+    void checkParam(const ParamDecl &decl, const nlohmann::json &value, const PathFn &path,
                     const std::string &id)
     {
         auto wrongType = [&] {
-            add(path, "parameter \"" + decl.name + "\" must be "
+            add(path(), "parameter \"" + decl.name + "\" must be "
                           + std::string(expectedFor(decl.kind)) + ", found "
                           + std::string(describeJson(value)),
                 id);
@@ -407,7 +431,7 @@ private:
             }
             const double number = value.get<double>();
             if (number < decl.minimum)
-                add(path, "parameter \"" + decl.name + "\" must be at least "
+                add(path(), "parameter \"" + decl.name + "\" must be at least "
                               + formatNumber(decl.minimum) + ", found " + formatNumber(number),
                     id);
             return;
@@ -420,7 +444,7 @@ private:
             }
             for (std::size_t k = 0; k < value.size(); ++k) {
                 if (!value[k].is_string())
-                    add(path + "/" + std::to_string(k),
+                    add(path() + "/" + std::to_string(k),
                         "item " + std::to_string(k) + " of \"" + decl.name
                             + "\" must be a string, found " + std::string(describeJson(value[k])),
                         id);
@@ -433,7 +457,7 @@ private:
             }
             for (const auto &[key, item] : value.items()) {
                 if (!item.is_string())
-                    add(path + "/" + json::pointerToken(key),
+                    add(path() + "/" + json::pointerToken(key),
                         "\"" + key + "\" in \"" + decl.name + "\" must be a string, found "
                             + std::string(describeJson(item)),
                         id);

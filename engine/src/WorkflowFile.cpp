@@ -46,6 +46,12 @@ std::string inQuotes(std::string_view text)
     return "\"" + std::string(text) + "\"";
 }
 
+// A path that is known up front, in the callable form the loader's checks take.
+auto fixedPath(const char *path)
+{
+    return [path] { return std::string(path); };
+}
+
 std::string formatNumber(double value)
 {
     char buffer[32];
@@ -102,16 +108,20 @@ private:
         error(at, std::move(path), std::move(message), nodeId);
     }
 
-    void wrongType(std::uint32_t value, const std::string &path, std::string_view name,
+    // Paths are passed as callables that build them: only the rare wrong value
+    // pays for its path, which keeps the walk free of per-member allocations.
+    template<typename PathFn>
+    void wrongType(std::uint32_t value, const PathFn &path, std::string_view name,
                    std::string_view expected, const std::string &nodeId = {})
     {
-        wrongValue(value, path,
+        wrongValue(value, path(),
                    inQuotes(name) + " must be " + std::string(expected) + ", found "
                        + std::string(json::describeType(m_doc.at(value).type)),
                    nodeId);
     }
 
-    bool expectString(std::uint32_t value, const std::string &path, std::string_view name,
+    template<typename PathFn>
+    bool expectString(std::uint32_t value, const PathFn &path, std::string_view name,
                       std::string &out, const std::string &nodeId = {})
     {
         if (m_doc.at(value).type != Type::String) {
@@ -122,7 +132,8 @@ private:
         return true;
     }
 
-    bool expectInteger(std::uint32_t value, const std::string &path, std::string_view name,
+    template<typename PathFn>
+    bool expectInteger(std::uint32_t value, const PathFn &path, std::string_view name,
                        std::int64_t minimum, std::int64_t maximum, std::int64_t &out,
                        const std::string &nodeId = {})
     {
@@ -134,20 +145,21 @@ private:
         if (!v.isNumber()) {
             wrongType(value, path, name, "an integer", nodeId);
         } else if (v.type == Type::Double && !v.has(json::BigInteger)) {
-            wrongValue(value, path,
+            wrongValue(value, path(),
                        inQuotes(name) + " must be an integer, found " + formatNumber(v.number),
                        nodeId);
         } else {
-            wrongValue(value, path, inQuotes(name) + " is out of range", nodeId);
+            wrongValue(value, path(), inQuotes(name) + " is out of range", nodeId);
         }
         return false;
     }
 
-    void unknownKey(std::uint32_t key, const std::string &path, std::string_view where,
+    template<typename PathFn>
+    void unknownKey(std::uint32_t key, const PathFn &path, std::string_view where,
                     const std::vector<std::string_view> &known, const std::string &nodeId = {})
     {
         const std::string_view name = m_doc.string(key);
-        error(key, path, "unknown " + std::string(where) + "key " + inQuotes(name)
+        error(key, path(), "unknown " + std::string(where) + "key " + inQuotes(name)
                              + didYouMean(name, known),
               nodeId);
     }
@@ -192,12 +204,12 @@ private:
                       + "; this version of Weft reads version " + std::to_string(kFormatVersion));
             return false; // a newer format's keys cannot be judged by this one's rules
         } else if (m_doc.at(version).type != Type::Integer) {
-            wrongType(version, "/weft", "weft", "the integer 1");
+            wrongType(version, fixedPath("/weft"), "weft", "the integer 1");
         }
 
         bool sawNodes = false;
         forEachMember(0, [&](std::uint32_t key, std::string_view name, std::uint32_t value) {
-            const std::string path = "/" + json::pointerToken(name);
+            auto path = [&] { return "/" + json::pointerToken(name); };
             if (name == "weft") {
                 return;
             } else if (name == "name") {
@@ -224,12 +236,12 @@ private:
     void readSettings(std::uint32_t object)
     {
         if (m_doc.at(object).type != Type::Object) {
-            wrongType(object, "/settings", "settings", "an object");
+            wrongType(object, fixedPath("/settings"), "settings", "an object");
             return;
         }
         Settings &settings = m_workflow.settings;
         forEachMember(object, [&](std::uint32_t key, std::string_view name, std::uint32_t value) {
-            const std::string path = "/settings/" + json::pointerToken(name);
+            auto path = [&] { return "/settings/" + json::pointerToken(name); };
             if (name == "jobs") {
                 std::int64_t jobs = 0;
                 if (expectInteger(value, path, name, std::numeric_limits<int>::min(),
@@ -242,7 +254,7 @@ private:
                 if (const auto policy = failurePolicyFromString(text))
                     settings.failure = *policy;
                 else
-                    wrongValue(value, path, "\"failure\" must be \"stop\" or \"keep-going\", found "
+                    wrongValue(value, path(), "\"failure\" must be \"stop\" or \"keep-going\", found "
                                                 + inQuotes(text));
             } else if (name == "pools") {
                 if (m_doc.at(value).type != Type::Object) {
@@ -251,7 +263,7 @@ private:
                 }
                 forEachMember(value, [&](std::uint32_t, std::string_view pool, std::uint32_t size) {
                     std::int64_t n = 0;
-                    const std::string poolPath = path + "/" + json::pointerToken(pool);
+                    auto poolPath = [&] { return path() + "/" + json::pointerToken(pool); };
                     if (expectInteger(size, poolPath, pool, std::numeric_limits<std::int64_t>::min(),
                                       std::numeric_limits<std::int64_t>::max(), n)) {
                         settings.pools.emplace(pool, n);
@@ -289,11 +301,11 @@ private:
     {
         // The id first, so every diagnostic about this node can name it.
         if (const std::uint32_t id = m_doc.member(object, "id"))
-            expectString(id, path + "/id", "id", node.id);
+            expectString(id, [&] { return path + "/id"; }, "id", node.id);
         const std::string &nodeId = node.id;
 
         forEachMember(object, [&](std::uint32_t key, std::string_view name, std::uint32_t value) {
-            const std::string keyPath = path + "/" + json::pointerToken(name);
+            auto keyPath = [&] { return path + "/" + json::pointerToken(name); };
             const Type type = m_doc.at(value).type;
             if (name == "id") {
                 return;
@@ -312,7 +324,7 @@ private:
                     if (m_doc.at(need).type == Type::String)
                         node.needs.back() = m_doc.string(need);
                     else
-                        wrongValue(need, keyPath + "/" + std::to_string(j),
+                        wrongValue(need, keyPath() + "/" + std::to_string(j),
                                    "a need must be a node id (a string), found "
                                        + std::string(json::describeType(m_doc.at(need).type)),
                                    nodeId);
@@ -340,7 +352,8 @@ private:
                 }
                 forEachMember(value, [&](std::uint32_t, std::string_view pool, std::uint32_t amount) {
                     std::int64_t n = 0;
-                    if (expectInteger(amount, keyPath + "/" + json::pointerToken(pool), pool,
+                    auto amountPath = [&] { return keyPath() + "/" + json::pointerToken(pool); };
+                    if (expectInteger(amount, amountPath, pool,
                                       std::numeric_limits<std::int64_t>::min(),
                                       std::numeric_limits<std::int64_t>::max(), n, nodeId))
                         node.resources.emplace(pool, n);
@@ -353,7 +366,7 @@ private:
                     std::string found(json::describeType(type));
                     if (type == Type::Array)
                         found = "an array of " + std::to_string(v.span.length) + " items";
-                    wrongValue(value, keyPath, "\"position\" must be [x, y] (two numbers), found "
+                    wrongValue(value, keyPath(), "\"position\" must be [x, y] (two numbers), found "
                                                    + found,
                                nodeId);
                     return;
