@@ -193,6 +193,9 @@ private slots:
     void spawnHygiene();
     void simpleCommandRunsWithoutShell();
     void shellCommand();
+    void scriptWithoutShebangRunsInShell();
+    void startFromCallbacks();
+    void exitStatusLostWhenSigchldIgnored();
     void manyConcurrentChildren_data();
     void manyConcurrentChildren();
     void timers();
@@ -637,6 +640,71 @@ void tst_ProcessReactor::shellCommand()
     QCOMPARE(run.err, std::string("two\n"));
     QCOMPARE(run.outcome->exitCode.value_or(-1), 4);
     QCOMPARE(run.outcome->error, std::string("exited with status 4"));
+}
+
+void tst_ProcessReactor::scriptWithoutShebangRunsInShell()
+{
+    // execvp's rule, which make follows: no #! line means a shell script.
+    const QString script = m_dir->filePath("plain.sh");
+    {
+        std::ofstream out(script.toStdString());
+        out << "echo \"plain $1\"\nexit 2\n";
+    }
+    QCOMPARE(::chmod(script.toLocal8Bit().constData(), 0755), 0);
+    ProcessSpec spec;
+    spec.argv = {"./plain.sh", "script"};
+    spec.cwd = m_dir->path().toStdString();
+    Run run;
+    m_reactor->startProcess(spec, run.callbacks());
+    QVERIFY(run.wait());
+    QCOMPARE(run.out, std::string("plain script\n"));
+    QCOMPARE(run.outcome->exitCode.value_or(-1), 2);
+}
+
+void tst_ProcessReactor::startFromCallbacks()
+{
+    // A finished callback starts the next process and a timer, as the
+    // executor does for retries with backoff: re-entering from the reactor
+    // thread must work.
+    std::atomic<int> finished{0};
+    std::atomic<int> timersFired{0};
+    std::function<void(int)> startNext = [&](int remaining) {
+        ProcessCallbacks callbacks;
+        callbacks.finished = [&, remaining](ProcessOutcome outcome) {
+            if (!outcome.ok)
+                return;
+            ++finished;
+            m_reactor->startTimer(0.01, [&](bool cancelled) {
+                if (!cancelled)
+                    ++timersFired;
+            });
+            if (remaining > 1)
+                startNext(remaining - 1);
+        };
+        m_reactor->startProcess(childSpec({"--exit", "0"}), std::move(callbacks));
+    };
+    startNext(10);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.load(), 10, 20000);
+    QTRY_COMPARE_WITH_TIMEOUT(timersFired.load(), 10, 5000);
+}
+
+void tst_ProcessReactor::exitStatusLostWhenSigchldIgnored()
+{
+    // With SIGCHLD ignored the kernel reaps children itself; the node must
+    // still finish, with a message instead of a hang.
+    struct sigaction ignore = {};
+    ignore.sa_handler = SIG_IGN;
+    struct sigaction previous = {};
+    QCOMPARE(::sigaction(SIGCHLD, &ignore, &previous), 0);
+    Run run;
+    m_reactor->startProcess(childSpec({"--stdout", "x", "--exit", "0"}), run.callbacks());
+    const bool finished = run.wait();
+    ::sigaction(SIGCHLD, &previous, nullptr);
+    QVERIFY(finished);
+    QVERIFY(!run.outcome->ok);
+    QVERIFY(!run.outcome->exitCode);
+    QVERIFY(run.outcome->error.starts_with("exit status lost"));
+    QCOMPARE(run.out, std::string("x\n"));
 }
 
 void tst_ProcessReactor::manyConcurrentChildren_data()

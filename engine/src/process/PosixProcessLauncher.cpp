@@ -328,10 +328,22 @@ LaunchResult PosixProcessLauncher::launch(const std::vector<std::string> &argv,
     pid_t pid = 0;
     int rc = posix_spawn(&pid, program.c_str(), &actions.object, &attr.object, args.data(),
                          environment);
+    if (rc == ENOEXEC) {
+        // execvp's rule, which make and the shell follow: an executable file
+        // without a #! line is a shell script.
+        std::vector<char *> shellArgs;
+        shellArgs.reserve(args.size() + 1);
+        shellArgs.push_back(const_cast<char *>("/bin/sh"));
+        shellArgs.push_back(program.data());
+        shellArgs.insert(shellArgs.end(), args.begin() + 1, args.end());
+        rc = posix_spawn(&pid, "/bin/sh", &actions.object, &attr.object, shellArgs.data(),
+                         environment);
+    }
     closeFd(outPipe[1]);
     closeFd(errPipe[1]);
-    if (rc != 0 && rc == ENOENT && name.find('/') == std::string::npos) {
-        // The cached path went away (a tool was uninstalled mid-run): search again.
+    if (rc == ENOENT && name.find('/') == std::string::npos) {
+        // A cached path went away (a tool uninstalled mid-run): the next
+        // spawn of this name searches PATH again.
         std::unique_lock lock(m_cacheMutex);
         m_resolved.erase(name);
     }

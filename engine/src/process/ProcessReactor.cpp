@@ -148,6 +148,7 @@ private:
         OutputTail stderrTail;
         std::uint64_t stdoutBytes = 0;
         bool reaped = false;
+        bool statusLost = false;
         int waitStatus = 0;
         bool cancelled = false;
         bool timedOut = false;
@@ -192,7 +193,7 @@ private:
     void closePipe(Process &process, OutputStream stream);
     void deliver(Process &process, OutputStream stream, std::string_view data);
     void onExit(Process &process);
-    void tryReap(Process &process);
+    void reap(Process &process, bool knownExited);
     void drainAndClose(Process &process);
     void maybeFinish(Handle handle);
     ProcessOutcome outcomeOf(const Process &process) const;
@@ -452,7 +453,7 @@ void ProcessReactor::Impl::run()
             for (Handle handle : polled) {
                 auto it = m_processes.find(handle);
                 if (it != m_processes.end()) {
-                    tryReap(*it->second);
+                    reap(*it->second, false);
                     maybeFinish(handle);
                 }
             }
@@ -684,26 +685,36 @@ void ProcessReactor::Impl::closePipe(Process &process, OutputStream stream)
 
 void ProcessReactor::Impl::onExit(Process &process)
 {
-    tryReap(process);
+    // A readable pidfd means the process exited: no need to ask first.
+    reap(process, true);
 }
 
-void ProcessReactor::Impl::tryReap(Process &process)
+void ProcessReactor::Impl::reap(Process &process, bool knownExited)
 {
     if (process.reaped)
         return;
-    siginfo_t info{};
-    // WNOWAIT first: the exited main process stays a zombie, pinning its pid
-    // as the pgid while we kill whatever is left in the group.
-    int rc = retryOnEintr([&] {
-        return ::waitid(P_PID, id_t(process.child.pid), &info, WEXITED | WNOHANG | WNOWAIT);
-    });
-    if (rc != 0 || info.si_pid == 0)
-        return; // not exited yet (a spurious wakeup, or the polling fallback)
+    if (!knownExited) {
+        // Polling fallback: WNOWAIT leaves the zombie in place, so the kill
+        // below still finds the group pinned by it.
+        siginfo_t info{};
+        int rc = retryOnEintr([&] {
+            return ::waitid(P_PID, id_t(process.child.pid), &info,
+                            WEXITED | WNOHANG | WNOWAIT);
+        });
+        if (rc == 0 && info.si_pid == 0)
+            return; // still running
+    }
     signalGroup(process, SIGKILL);
     int status = 0;
     pid_t reaped = retryOnEintr([&] { return ::waitpid(process.child.pid, &status, WNOHANG); });
-    if (reaped != process.child.pid)
+    if (reaped == 0)
         return;
+    if (reaped < 0) {
+        // ECHILD: someone else reaped it (SIGCHLD set to SIG_IGN in this
+        // process, or a stray waitpid(-1)); the status is lost, the process
+        // is gone all the same.
+        process.statusLost = true;
+    }
     process.reaped = true;
     process.waitStatus = status;
     if (process.child.pidfd >= 0) {
@@ -796,15 +807,19 @@ ProcessOutcome ProcessReactor::Impl::outcomeOf(const Process &process) const
     outcome.stdoutBytes = process.stdoutBytes;
     outcome.stderrBytes = process.stderrTail.totalBytes();
     const int status = process.waitStatus;
-    if (WIFEXITED(status))
-        outcome.exitCode = WEXITSTATUS(status);
-    else if (WIFSIGNALED(status))
-        outcome.signal = WTERMSIG(status);
+    if (!process.statusLost) {
+        if (WIFEXITED(status))
+            outcome.exitCode = WEXITSTATUS(status);
+        else if (WIFSIGNALED(status))
+            outcome.signal = WTERMSIG(status);
+    }
 
     if (process.timedOut) {
         outcome.error = "timed out after " + formatSeconds(process.timeoutSeconds.value_or(0));
     } else if (process.cancelled) {
         outcome.error = "cancelled";
+    } else if (process.statusLost) {
+        outcome.error = "exit status lost: the process was reaped elsewhere (SIGCHLD ignored?)";
     } else if (outcome.signal) {
         outcome.error = "killed by " + signalName(outcome.signal);
     } else if (outcome.exitCode && *outcome.exitCode != 0) {

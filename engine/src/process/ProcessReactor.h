@@ -5,6 +5,23 @@
 // exits (epoll + pidfd), enforces timeouts and escalates SIGTERM -> SIGKILL.
 // TBB workers never wait on a child or read a pipe: they call start*() and
 // get called back, on the reactor thread, when the work is done.
+//
+// Threading contract:
+// - startProcess, startTimer, cancel, cancelAll and survivingProcessGroups
+//   may be called from any thread, concurrently, and from inside callbacks.
+// - Callbacks run on the reactor thread, one at a time, in order per handle:
+//   started, then output/progress, then finished, exactly once, and nothing
+//   after finished. The one exception: when nothing could be started
+//   (command not found, bad cwd, ...), finished runs on the caller's thread
+//   before startProcess returns; do not hold a lock that finished takes
+//   while calling startProcess.
+// - Callbacks must be quick and must not throw; they must not destroy the
+//   reactor. A string_view passed to one is valid only during the call.
+// - The destructor kills (SIGKILL) every group still alive, waits for them,
+//   and calls the outstanding finished callbacks (cancelled = true) on the
+//   reactor thread before it returns.
+// - When a node's main process exits, whatever is left in its process group
+//   is killed: a node cannot leave a daemon behind.
 
 #include "ProcessLauncher.h"
 #include "weft/Events.h"
@@ -72,16 +89,22 @@ public:
 
     // Thread-safe. The spawn itself happens on the caller's thread (errors are
     // reported through callbacks.finished, also on the caller's thread);
-    // everything after it on the reactor thread.
+    // everything after it on the reactor thread. A timeout counts from here.
     Handle startProcess(ProcessSpec spec, ProcessCallbacks callbacks);
-    // A timer that holds no thread: finished(ok) after `seconds`, or cancelled.
+    // A timer that holds no thread: finished(false) after `seconds` (counted
+    // from this call), or finished(true) when cancelled.
     Handle startTimer(double seconds, std::function<void(bool cancelled)> finished);
 
-    // SIGTERM to the process group now, SIGKILL after `grace`; timers fire cancelled.
+    // SIGTERM to the process group now, SIGKILL after `grace` (0: SIGKILL at
+    // once); the outcome says cancelled. A timer fires finished(true) at
+    // once. Unknown or finished handles are ignored. A process whose main
+    // process already exited on its own is not marked cancelled.
     void cancel(Handle handle, std::chrono::milliseconds grace);
+    // cancel() for every process and timer started before this call.
     void cancelAll(std::chrono::milliseconds grace);
 
-    // Process groups this reactor created that still have a live member.
+    // Process groups this reactor created that still have a live (not
+    // zombie) member. Empty after a clean run: the proof of no orphans.
     std::vector<int> survivingProcessGroups() const;
 
 private:
