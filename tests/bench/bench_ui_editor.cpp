@@ -1,0 +1,170 @@
+// Editor scale benchmark (offscreen). Prints figures; asserts no timings.
+//
+//  - a 10,000-node layered random DAG: parse + scene build + layout + first
+//    paint, as opening a file does;
+//  - the layered layout alone;
+//  - repaints of the view while panning, at several zoom levels (median of
+//    20 frames rendered into a QImage), with the BSP index and with NoIndex.
+
+#include <Document.h>
+#include <canvas/GraphScene.h>
+#include <canvas/GraphView.h>
+#include <layout/LayeredLayout.h>
+
+#include <weft/WorkflowFile.h>
+
+#include <QElapsedTimer>
+#include <QImage>
+#include <QPainter>
+#include <QTest>
+
+#include <algorithm>
+#include <cstdio>
+#include <random>
+
+using namespace weft;
+using namespace weft::ui;
+
+class bench_UiEditor : public QObject
+{
+    Q_OBJECT
+
+private:
+    static std::string generate(int nodeCount, int layers)
+    {
+        std::mt19937 rng(42);
+        Workflow w;
+        w.name = "bench";
+        const int perLayer = nodeCount / layers;
+        for (int i = 0; i < nodeCount; ++i) {
+            Node n;
+            n.id = "n" + std::to_string(i);
+            n.type = (i % 3 == 0) ? "noop" : (i % 3 == 1 ? "sleep" : "cpu");
+            if (n.type != "noop")
+                n.params["seconds"] = 0.01;
+            const int layer = i / perLayer;
+            if (layer > 0) {
+                const int fanIn = std::uniform_int_distribution<int>(1, 3)(rng);
+                for (int k = 0; k < fanIn; ++k) {
+                    // Mostly the previous layer, sometimes further back: long edges.
+                    const int back = std::uniform_int_distribution<int>(0, 9)(rng) == 0 ? 3 : 1;
+                    const int from = std::max(0, layer - back) * perLayer
+                        + std::uniform_int_distribution<int>(0, perLayer - 1)(rng);
+                    const std::string need = "n" + std::to_string(from);
+                    if (std::find(n.needs.begin(), n.needs.end(), need) == n.needs.end())
+                        n.needs.push_back(need);
+                }
+            }
+            w.nodes.push_back(n);
+        }
+        return serializeWorkflow(w);
+    }
+
+    static double median(std::vector<double> v)
+    {
+        std::sort(v.begin(), v.end());
+        return v[v.size() / 2];
+    }
+
+private Q_SLOTS:
+    void editorAtScale()
+    {
+        const int nodes = 10000;
+        const std::string text = generate(nodes, 100);
+        std::printf("\n10,000-node workflow, %zu bytes of .weft text\n", text.size());
+
+        QElapsedTimer total;
+        total.start();
+        QElapsedTimer t;
+        t.start();
+        LoadResult loaded = parseWorkflow(text);
+        QVERIFY(loaded.ok());
+        const double parseMs = t.nsecsElapsed() / 1e6;
+
+        t.restart();
+        const LayoutResult layout = layeredLayout(*loaded.workflow);
+        const double layoutMs = t.nsecsElapsed() / 1e6;
+        for (std::size_t i = 0; i < layout.positions.size(); ++i)
+            loaded.workflow->nodes[i].position = layout.positions[i];
+
+        Document doc;
+        GraphScene scene(&doc);
+        t.restart();
+        doc.reset(*loaded.workflow, {});
+        const double sceneMs = t.nsecsElapsed() / 1e6;
+        QCOMPARE(scene.nodeCount(), nodes);
+
+        GraphView view(&scene);
+        view.resize(1280, 800);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        t.restart();
+        view.fitGraph();
+        QImage frame(view.viewport()->size(), QImage::Format_ARGB32_Premultiplied);
+        {
+            QPainter painter(&frame);
+            view.render(&painter);
+        }
+        const double firstPaintMs = t.nsecsElapsed() / 1e6;
+        const double totalMs = total.nsecsElapsed() / 1e6;
+
+        std::printf("%-42s %10s\n", "step", "ms");
+        std::printf("%-42s %10.1f\n", "parse + validate (parseWorkflow)", parseMs);
+        std::printf("%-42s %10.1f\n", "layered layout", layoutMs);
+        std::printf("%-42s %10.1f\n", "scene build (10k nodes + edges)", sceneMs);
+        std::printf("%-42s %10.1f\n", "fit + first paint", firstPaintMs);
+        std::printf("%-42s %10.1f\n", "total: open to interactive", totalMs);
+        std::printf("layout: %zu dummy nodes, %d layers, %d edges\n", layout.dummyCount,
+                    *std::max_element(layout.layers.begin(), layout.layers.end()) + 1,
+                    scene.edgeCount());
+
+        // Layout alone, a few runs.
+        std::vector<double> layoutRuns;
+        for (int i = 0; i < 5; ++i) {
+            t.restart();
+            const LayoutResult again = layeredLayout(doc.workflow());
+            layoutRuns.push_back(t.nsecsElapsed() / 1e6);
+            QCOMPARE(again.positions.size(), std::size_t(nodes));
+        }
+        std::printf("%-42s %10.1f\n", "layered layout alone (median of 5)", median(layoutRuns));
+
+        std::printf("\nrepaint while panning, 1280x800 viewport, median of 20 frames (ms)\n");
+        std::printf("%-10s %12s %12s %14s\n", "zoom", "BSP index", "NoIndex", "visible nodes");
+        const QRectF bounds = scene.nodesBoundingRect();
+        for (const qreal zoom : {0.03, 0.1, 0.25, 0.5, 1.0, 2.0}) {
+            double perIndex[2] = {0, 0};
+            int visible = 0;
+            for (int idx = 0; idx < 2; ++idx) {
+                scene.setItemIndexMethod(idx == 0 ? QGraphicsScene::BspTreeIndex
+                                                  : QGraphicsScene::NoIndex);
+                view.resetTransform();
+                view.setZoom(zoom);
+                view.centerOn(bounds.center());
+                std::vector<double> frames;
+                for (int f = 0; f < 20; ++f) {
+                    view.centerOn(bounds.center() + QPointF(f * 40 / zoom, f * 10 / zoom));
+                    t.restart();
+                    QPainter painter(&frame);
+                    view.render(&painter);
+                    painter.end();
+                    frames.push_back(t.nsecsElapsed() / 1e6);
+                }
+                perIndex[idx] = median(frames);
+                visible = int(scene.items(view.mapToScene(view.viewport()->rect())).size());
+            }
+            std::printf("%-10.2f %12.2f %12.2f %14d\n", zoom, perIndex[0], perIndex[1], visible);
+        }
+        scene.setItemIndexMethod(QGraphicsScene::BspTreeIndex);
+
+        // A run view's batch: 10,000 state changes through the id map.
+        t.restart();
+        NodeVisualState state;
+        state.runState = RunState::Running;
+        for (int i = 0; i < nodes; ++i)
+            scene.setNodeVisualState(QStringLiteral("n%1").arg(i), state);
+        std::printf("\n%-42s %10.1f\n", "10,000 setNodeVisualState calls (ms)", t.nsecsElapsed() / 1e6);
+    }
+};
+
+QTEST_MAIN(bench_UiEditor)
+#include "bench_ui_editor.moc"

@@ -1,0 +1,238 @@
+// The canvas driven with real mouse and key events on the view's viewport:
+// connect by dragging port to port, cycles refused with a message, move by
+// dragging (one undo step), delete with Del, rubber band, run-state hook.
+
+#include <Document.h>
+#include <canvas/EdgeItem.h>
+#include <canvas/GraphScene.h>
+#include <canvas/GraphView.h>
+#include <canvas/NodeItem.h>
+#include <canvas/PortItem.h>
+
+#include <weft/WorkflowFile.h>
+
+#include <UndoCommands.h>
+
+#include <QApplication>
+#include <QTest>
+#include <QWheelEvent>
+
+#include <cmath>
+#include <QUndoStack>
+
+using namespace weft;
+using namespace weft::ui;
+
+class tst_GraphScene : public QObject
+{
+    Q_OBJECT
+
+private:
+    std::unique_ptr<Document> m_doc;
+    std::unique_ptr<GraphScene> m_scene;
+    std::unique_ptr<GraphView> m_view;
+
+    static Workflow three()
+    {
+        Workflow w;
+        auto add = [&w](const std::string &id, std::vector<std::string> needs, double x, double y) {
+            Node n;
+            n.id = id;
+            n.type = "noop";
+            n.needs = std::move(needs);
+            n.position = Position{x, y};
+            w.nodes.push_back(n);
+        };
+        add("a", {}, 0, 0);
+        add("b", {"a"}, 260, 0);
+        add("c", {}, 260, 140);
+        return w;
+    }
+
+    QPoint viewPos(const QPointF &scenePos) const { return m_view->mapFromScene(scenePos); }
+    QPoint portPos(const QString &id, bool output) const
+    {
+        NodeItem *item = m_scene->nodeItem(id);
+        return viewPos(output ? item->outputPortScenePos() : item->inputPortScenePos());
+    }
+
+    void drag(const QPoint &from, const QPoint &to)
+    {
+        QWidget *vp = m_view->viewport();
+        QTest::mousePress(vp, Qt::LeftButton, {}, from);
+        // Several steps: QGraphicsView needs moves beyond the drag distance.
+        for (int i = 1; i <= 5; ++i)
+            QTest::mouseMove(vp, from + (to - from) * i / 5);
+        QTest::mouseRelease(vp, Qt::LeftButton, {}, to);
+    }
+
+private Q_SLOTS:
+    void init()
+    {
+        m_doc = std::make_unique<Document>();
+        m_doc->reset(three(), {});
+        m_scene = std::make_unique<GraphScene>(m_doc.get());
+        m_view = std::make_unique<GraphView>(m_scene.get());
+        m_view->resize(900, 600);
+        m_view->show();
+        QVERIFY(QTest::qWaitForWindowExposed(m_view.get()));
+        m_view->centerOn(QPointF(220, 80));
+    }
+
+    void cleanup()
+    {
+        m_view.reset();
+        m_scene.reset();
+        m_doc.reset();
+    }
+
+    void mirrorsDocument()
+    {
+        QCOMPARE(m_scene->nodeCount(), 3);
+        QCOMPARE(m_scene->edgeCount(), 1);
+        QVERIFY(m_scene->edgeItem("a", "b"));
+        QCOMPARE(m_scene->nodeItem("c")->pos(), QPointF(260, 140));
+    }
+
+    void connectByDraggingPortToPort()
+    {
+        drag(portPos("a", true), portPos("c", false));
+        QCOMPARE(m_doc->node("c")->needs, std::vector<std::string>{"a"});
+        QVERIFY(m_scene->edgeItem("a", "c"));
+        QCOMPARE(m_doc->undoStack()->text(m_doc->undoStack()->index() - 1),
+                 QStringLiteral("Connect a → c"));
+        m_doc->undoStack()->undo();
+        QVERIFY(!m_scene->edgeItem("a", "c"));
+        QVERIFY(m_doc->node("c")->needs.empty());
+    }
+
+    void connectByDroppingOnNodeBody()
+    {
+        const QPointF body = m_scene->nodeItem("c")->sceneBoundingRect().center();
+        drag(portPos("b", true), viewPos(body));
+        QCOMPARE(m_doc->node("c")->needs, std::vector<std::string>{"b"});
+    }
+
+    void cycleIsRefusedWithMessage()
+    {
+        const std::string before = serializeWorkflow(m_doc->workflow());
+        QString message;
+        connect(m_scene.get(), &GraphScene::message, this, [&message](const QString &m) { message = m; });
+        drag(portPos("b", true), portPos("a", false));
+        QCOMPARE(serializeWorkflow(m_doc->workflow()), before);
+        QCOMPARE(m_scene->edgeCount(), 1);
+        QVERIFY2(message.contains(QStringLiteral("cycle")), qPrintable(message));
+        QVERIFY2(message.contains(QStringLiteral("a → b")), qPrintable(message));
+        QCOMPARE(m_doc->undoStack()->count(), 0);
+    }
+
+    void moveByDraggingIsOneUndoStep()
+    {
+        NodeItem *c = m_scene->nodeItem("c");
+        const QPointF grab = c->sceneBoundingRect().center() + QPointF(0, 10);
+        drag(viewPos(grab), viewPos(grab + QPointF(100, 60)));
+        const Position moved = *m_doc->node("c")->position;
+        QVERIFY2(moved.x > 300 && moved.y > 160, qPrintable(QStringLiteral("%1,%2").arg(moved.x).arg(moved.y)));
+        QCOMPARE(c->pos(), QPointF(moved.x, moved.y));
+        QCOMPARE(m_doc->undoStack()->count(), 1);
+        QCOMPARE(m_doc->undoStack()->text(0), QStringLiteral("Move c"));
+        m_doc->undoStack()->undo();
+        QCOMPARE(c->pos(), QPointF(260, 140));
+    }
+
+    void snapToGridWhileDragging()
+    {
+        m_scene->setSnapToGrid(true);
+        NodeItem *c = m_scene->nodeItem("c");
+        const QPointF grab = c->sceneBoundingRect().center() + QPointF(0, 10);
+        drag(viewPos(grab), viewPos(grab + QPointF(37, 23)));
+        const Position p = *m_doc->node("c")->position;
+        QCOMPARE(std::fmod(p.x, GraphScene::kGrid), 0.0);
+        QCOMPARE(std::fmod(p.y, GraphScene::kGrid), 0.0);
+    }
+
+    void deleteSelectionRemovesNodeAndEdges()
+    {
+        m_scene->selectNodes({QStringLiteral("a")});
+        m_scene->deleteSelection();
+        QVERIFY(!m_doc->contains("a"));
+        QVERIFY(!m_scene->nodeItem("a"));
+        QCOMPARE(m_scene->edgeCount(), 0);
+        QVERIFY(m_doc->node("b")->needs.empty());
+        m_doc->undoStack()->undo();
+        QVERIFY(m_scene->edgeItem("a", "b"));
+    }
+
+    void deleteSelectedEdge()
+    {
+        EdgeItem *edge = m_scene->edgeItem("a", "b");
+        edge->setSelected(true);
+        m_scene->deleteSelection();
+        QVERIFY(m_doc->node("b")->needs.empty());
+        QCOMPARE(m_scene->edgeCount(), 0);
+        QCOMPARE(m_doc->workflow().nodes.size(), std::size_t(3));
+    }
+
+    void rubberBandSelects()
+    {
+        const QRectF both = m_scene->nodeItem("b")->sceneBoundingRect()
+                            | m_scene->nodeItem("c")->sceneBoundingRect();
+        drag(viewPos(both.topLeft() - QPointF(20, 20)), viewPos(both.bottomRight() + QPointF(20, 20)));
+        QCOMPARE(m_scene->selectedNodeIds(), (QStringList{QStringLiteral("b"), QStringLiteral("c")}));
+    }
+
+    void arrowKeysNudgeAndMerge()
+    {
+        m_scene->selectNodes({QStringLiteral("c")});
+        m_view->setFocus();
+        QTest::keyClick(m_view, Qt::Key_Right);
+        QTest::keyClick(m_view, Qt::Key_Right);
+        QTest::keyClick(m_view, Qt::Key_Down);
+        QCOMPARE(m_doc->node("c")->position, std::optional<Position>(Position{300, 160}));
+        QCOMPARE(m_doc->undoStack()->count(), 1);
+    }
+
+    void visualStateThroughIdMap()
+    {
+        NodeVisualState state;
+        state.runState = RunState::Failed;
+        state.detail = QStringLiteral("exit status 2");
+        m_scene->setNodeVisualState(QStringLiteral("b"), state);
+        QCOMPARE(m_scene->nodeItem("b")->visualState(), state);
+        m_scene->setNodeVisualState(QStringLiteral("unknown"), state); // ignored
+        m_scene->clearVisualStates();
+        QCOMPARE(m_scene->nodeItem("b")->visualState(), NodeVisualState{});
+    }
+
+    void renameKeepsEdges()
+    {
+        auto *stack = m_doc->undoStack();
+        stack->push(SetNeedsCommand::connect(m_doc.get(), "b", "c"));
+        stack->push(new RenameNodeCommand(m_doc.get(), "b", "build"));
+        QVERIFY(m_scene->edgeItem("a", "build"));
+        QVERIFY(m_scene->edgeItem("build", "c"));
+        QCOMPARE(m_scene->edgeCount(), 2);
+        stack->undo();
+        QVERIFY(m_scene->edgeItem("a", "b"));
+        QVERIFY(m_scene->edgeItem("b", "c"));
+        QCOMPARE(m_scene->edgeCount(), 2);
+    }
+
+    void zoomAndFit()
+    {
+        m_view->setZoom(0.5);
+        QCOMPARE(m_view->zoom(), 0.5);
+        QTest::keyClick(m_view.get(), Qt::Key_Space); // a press and release: no pan left on
+        QWheelEvent wheel(QPointF(100, 100), m_view->viewport()->mapToGlobal(QPointF(100, 100)),
+                          QPoint(), QPoint(0, 120), Qt::NoButton, Qt::ControlModifier,
+                          Qt::NoScrollPhase, false);
+        QApplication::sendEvent(m_view->viewport(), &wheel);
+        QVERIFY(m_view->zoom() > 0.5);
+        m_view->fitGraph();
+        const QRectF visible = m_view->mapToScene(m_view->viewport()->rect()).boundingRect();
+        QVERIFY(visible.contains(m_scene->nodesBoundingRect()));
+    }
+};
+
+QTEST_MAIN(tst_GraphScene)
+#include "tst_graphscene.moc"

@@ -1,0 +1,477 @@
+// The running half of the window, end to end: the real MainWindow with its
+// RunView, the real engine and real processes. Every wait has a timeout.
+
+#include "Document.h"
+#include "MainWindow.h"
+#include "canvas/GraphScene.h"
+#include "canvas/NodeItem.h"
+#include "run/LogDock.h"
+#include "run/RunController.h"
+#include "run/RunProblems.h"
+#include "run/RunStateStyle.h"
+#include "run/RunView.h"
+#include "run/TimelineView.h"
+
+#include <weft/WorkflowFile.h>
+
+#include <QAction>
+#include <QApplication>
+#include <QDir>
+#include <QDirIterator>
+#include <QDockWidget>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTextBlock>
+#include <QTreeWidget>
+
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <mutex>
+
+using namespace weft;
+using namespace weft::ui;
+
+namespace {
+
+// Counts what the engine emits, on the engine's threads.
+class CountingSink final : public EventSink
+{
+public:
+    void nodeStateChanged(const NodeStateChanged &) override { ++events; }
+    void progress(const ProgressUpdate &) override { ++events; }
+    void attemptFinished(const AttemptFinished &) override { ++events; }
+    void nodeFinished(const NodeFinished &e) override
+    {
+        ++events;
+        std::lock_guard lock(mutex);
+        outcomes.emplace_back(e.node, e.outcome);
+    }
+    void runFinished(const RunFinished &e) override
+    {
+        std::lock_guard lock(mutex);
+        finished = e;
+    }
+    std::atomic<int> events{0};
+    std::mutex mutex;
+    std::vector<std::pair<NodeIndex, NodeState>> outcomes;
+    std::optional<RunFinished> finished;
+};
+
+bool copyTree(const QString &from, const QString &to)
+{
+    QDir().mkpath(to);
+    QDirIterator it(from, QDir::Files | QDir::Dirs | QDir::NoDotAndDotDot,
+                    QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        const QString path = it.next();
+        const QString target = to + QLatin1Char('/') + QDir(from).relativeFilePath(path);
+        if (it.fileInfo().isDir()) {
+            QDir().mkpath(target);
+        } else if (!QFile::copy(path, target)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+Node processNode(const std::string &id, const std::string &command,
+                 std::vector<std::string> needs = {})
+{
+    Node node;
+    node.id = id;
+    node.type = "process";
+    node.params = {{"command", command}};
+    node.needs = std::move(needs);
+    return node;
+}
+
+} // namespace
+
+class TestRun : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init();
+    void cleanup();
+    void examples_data();
+    void examples();
+    void failingBranch();
+    void stopLeavesNoProcess();
+    void latestStatePerTick();
+    void logShowsStdoutAndStderr();
+    void timelineBarPerAttempt();
+    void runSelected();
+    void exportTrace();
+    void screenshot();
+
+private:
+    bool openWorkflow(const Workflow &workflow);
+    bool runToEnd(int timeoutMs = 30000);
+    RunView *runView() const { return m_window->findChild<RunView *>(); }
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<MainWindow> m_window;
+};
+
+void TestRun::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_dir->isValid());
+    m_window = std::make_unique<MainWindow>();
+    m_window->hooks().askToSave = [](const QString &) { return QMessageBox::Discard; };
+    m_window->resize(1400, 900);
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    QVERIFY(runView());
+}
+
+void TestRun::cleanup()
+{
+    m_window.reset();
+    m_dir.reset();
+}
+
+bool TestRun::openWorkflow(const Workflow &workflow)
+{
+    const QString path = m_dir->filePath(QStringLiteral("test.weft"));
+    if (!saveWorkflowFile(workflow, path.toStdString()).ok)
+        return false;
+    return m_window->openFile(path);
+}
+
+bool TestRun::runToEnd(int timeoutMs)
+{
+    RunView *view = runView();
+    if (!view->startRun())
+        return false;
+    QElapsedTimer timer;
+    timer.start();
+    while (view->controller()->isRunning() && timer.elapsed() < timeoutMs)
+        QTest::qWait(20);
+    return !view->controller()->isRunning();
+}
+
+void TestRun::examples_data()
+{
+    QTest::addColumn<QString>("name");
+    const QStringList names = QDir(QStringLiteral(WEFT_EXAMPLES_DIR))
+                                  .entryList({QStringLiteral("*.weft")}, QDir::Files, QDir::Name);
+    QVERIFY(!names.isEmpty());
+    for (const QString &name : names)
+        QTest::newRow(qPrintable(name)) << name;
+}
+
+void TestRun::examples()
+{
+    QFETCH(QString, name);
+    // The examples write an out/ directory beside themselves: run copies.
+    QVERIFY(copyTree(QStringLiteral(WEFT_EXAMPLES_DIR), m_dir->path()));
+    QVERIFY(m_window->openFile(m_dir->filePath(name)));
+    CountingSink counter;
+    RunView *view = runView();
+    view->controller()->setExtraSink(&counter);
+    view->jobsBox()->setValue(4);
+    QVERIFY(runToEnd(60000));
+    view->controller()->setExtraSink(nullptr);
+
+    QVERIFY(counter.finished.has_value());
+    const RunController *controller = view->controller();
+    QVERIFY(controller->finished().has_value());
+    QCOMPARE(controller->finished()->counts, counter.finished->counts);
+    QCOMPARE(controller->counts(), counter.finished->counts);
+    QCOMPARE(counter.outcomes.size(), controller->workflow().nodes.size());
+    // What the canvas shows is what the engine said, node by node.
+    for (const auto &[index, outcome] : counter.outcomes) {
+        const QString id = controller->nodeId(index);
+        NodeItem *item = m_window->scene()->nodeItem(id);
+        QVERIFY2(item, qPrintable(id));
+        QCOMPARE(int(item->visualState().runState), int(RunStateStyle::toRunState(outcome)));
+    }
+    // Back to editing, with the summary in the status bar and problems.
+    QVERIFY(!view->editingLocked());
+    QVERIFY(view->runAction()->isEnabled());
+    QVERIFY(view->statusLabel()->text().contains(QStringLiteral(" in ")));
+}
+
+void TestRun::failingBranch()
+{
+    QVERIFY(copyTree(QStringLiteral(WEFT_EXAMPLES_DIR), m_dir->path()));
+    QVERIFY(m_window->openFile(m_dir->filePath(QStringLiteral("failing-branch.weft"))));
+    RunView *view = runView();
+    QVERIFY(view->keepGoingBox()->isChecked()); // from the file's settings
+    QVERIFY(runToEnd(30000));
+
+    // The failure's entry: node, command, exit status and the stderr line.
+    QTreeWidget *list = view->problems()->list();
+    QTreeWidgetItem *failure = nullptr;
+    for (int i = 0; i < list->topLevelItemCount(); ++i) {
+        if (list->topLevelItem(i)->text(0) == QLatin1String("check_config"))
+            failure = list->topLevelItem(i);
+    }
+    QVERIFY(failure);
+    QVERIFY2(failure->text(1).contains(QStringLiteral("exit status 3")),
+             qPrintable(failure->text(1)));
+    QString children;
+    for (int i = 0; i < failure->childCount(); ++i)
+        children += failure->child(i)->text(0) + QLatin1Char('=') + failure->child(i)->text(1)
+                    + QLatin1Char('\n');
+    QVERIFY2(children.contains(QStringLiteral("missing key \"region\"")), qPrintable(children));
+    QVERIFY2(children.contains(QStringLiteral("command=")), qPrintable(children));
+    QCOMPARE(list->currentItem(), failure); // selected when it happened
+
+    // Skipped nodes say which failure caused it, in the list and the tooltip.
+    QStringList skipped;
+    for (int i = 0; i < list->topLevelItemCount(); ++i) {
+        QTreeWidgetItem *group = list->topLevelItem(i);
+        for (int c = 0; c < group->childCount(); ++c) {
+            if (group->child(c)->text(0) == QLatin1String("deploy")
+                || group->child(c)->text(0) == QLatin1String("notify"))
+                skipped << group->child(c)->text(1);
+        }
+    }
+    QCOMPARE(skipped.size(), 2);
+    for (const QString &reason : std::as_const(skipped))
+        QVERIFY2(reason.contains(QStringLiteral("check_config")), qPrintable(reason));
+    NodeItem *deploy = m_window->scene()->nodeItem(QStringLiteral("deploy"));
+    QVERIFY(deploy);
+    QCOMPARE(deploy->visualState().runState, RunState::Skipped);
+    QVERIFY(deploy->visualState().detail.contains(QStringLiteral("check_config")));
+    QCOMPARE(m_window->scene()->nodeItem(QStringLiteral("check_config"))->visualState().runState,
+             RunState::Failed);
+    // Keep-going: the independent branch still ran.
+    QCOMPARE(m_window->scene()->nodeItem(QStringLiteral("report"))->visualState().runState,
+             RunState::Succeeded);
+    // The status bar turned to its error state, with a Show button.
+    QVERIFY(view->showFailureButton()->isVisible());
+    QVERIFY(view->statusLabel()->text().contains(QStringLiteral("1 failed")));
+    view->showFailureButton()->click();
+    QCOMPARE(m_window->scene()->selectedNodeIds(), QStringList{QStringLiteral("check_config")});
+}
+
+void TestRun::stopLeavesNoProcess()
+{
+    Workflow workflow;
+    workflow.name = "sleepers";
+    for (int i = 0; i < 4; ++i)
+        workflow.nodes.push_back(processNode("sleeper" + std::to_string(i), "sleep 30"));
+    workflow.nodes.push_back(processNode("after", "true", {"sleeper0"}));
+    QVERIFY(openWorkflow(workflow));
+    RunView *view = runView();
+    view->jobsBox()->setValue(4);
+    QVERIFY(view->startRun());
+    QVERIFY(view->editingLocked());
+    QVERIFY(view->lockBanner()->isVisible());
+    QVERIFY(!m_window->findChild<QAction *>(QStringLiteral("actionUndo"))->isEnabled());
+    QVERIFY(!m_window->findChild<QAction *>(QStringLiteral("actionDelete"))->isEnabled());
+    QVERIFY(!view->runAction()->isEnabled());
+    QTRY_COMPARE_WITH_TIMEOUT(view->controller()->counts()[std::size_t(NodeState::Running)],
+                              std::size_t(4), 10000);
+    const std::vector<int> pids = view->controller()->pids();
+    QCOMPARE(pids.size(), std::size_t(4));
+    for (int pid : pids)
+        QCOMPARE(::kill(pid, 0), 0);
+
+    QVERIFY(view->stopAction()->isEnabled());
+    view->stopAction()->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(!view->controller()->isRunning(), 15000);
+    for (int pid : pids) {
+        errno = 0;
+        QCOMPARE(::kill(pid, 0), -1);
+        QCOMPARE(errno, ESRCH);
+    }
+    QCOMPARE(view->controller()->finished()->outcome, RunOutcome::Cancelled);
+    QCOMPARE(m_window->scene()->nodeItem(QStringLiteral("sleeper1"))->visualState().runState,
+             RunState::Cancelled);
+    // Back to editing.
+    QVERIFY(!view->editingLocked());
+    QVERIFY(!view->lockBanner()->isVisible());
+    QVERIFY(view->runAction()->isEnabled());
+    QVERIFY(!view->stopAction()->isEnabled());
+    QVERIFY(m_window->findChild<QAction *>(QStringLiteral("actionNew"))->isEnabled());
+    QVERIFY(view->jobsBox()->isEnabled());
+}
+
+void TestRun::latestStatePerTick()
+{
+    // 2,000 instant nodes in a chain of layers: many more events than the
+    // window applies, because each tick applies each node once, latest state.
+    Workflow workflow;
+    for (int i = 0; i < 2000; ++i) {
+        Node node;
+        node.id = "n" + std::to_string(i);
+        node.type = "noop";
+        if (i >= 100)
+            node.needs = {"n" + std::to_string(i - 100)};
+        workflow.nodes.push_back(node);
+    }
+    QVERIFY(openWorkflow(workflow));
+    RunView *view = runView();
+    CountingSink counter;
+    view->controller()->setExtraSink(&counter);
+    int batches = 0;
+    bool duplicates = false;
+    connect(view->controller(), &RunController::batchApplied, this,
+            [&](const EventQueue::Batch &batch) {
+                ++batches;
+                QSet<NodeIndex> seen;
+                for (const auto &update : batch.nodes) {
+                    if (seen.contains(update.node))
+                        duplicates = true;
+                    seen.insert(update.node);
+                }
+            });
+    QVERIFY(runToEnd(60000));
+    view->controller()->setExtraSink(nullptr);
+    QVERIFY(!duplicates);
+    // One application to the window per drained batch, no more.
+    QCOMPARE(quint64(batches), view->appliedBatches());
+    QCOMPARE(view->controller()->batchesApplied(), view->appliedBatches());
+    // Each node goes pending -> running -> succeeded at least; the window
+    // applied far fewer node updates than the engine emitted events.
+    QVERIFY2(view->appliedNodeUpdates() < quint64(counter.events.load()),
+             qPrintable(QStringLiteral("%1 applied, %2 events")
+                            .arg(view->appliedNodeUpdates())
+                            .arg(counter.events.load())));
+    QCOMPARE(view->controller()->counts()[std::size_t(NodeState::Succeeded)], std::size_t(2000));
+}
+
+void TestRun::logShowsStdoutAndStderr()
+{
+    Workflow workflow;
+    workflow.nodes.push_back(
+        processNode("talker", "echo out-line-1; echo err-line-1 >&2; echo out-line-2"));
+    QVERIFY(openWorkflow(workflow));
+    RunView *view = runView();
+    m_window->scene()->selectNodes({QStringLiteral("talker")});
+    QVERIFY(runToEnd());
+    LogDock *log = view->logDock();
+    QCOMPARE(log->shownNode(), QStringLiteral("talker"));
+    const QString text = log->view()->toPlainText();
+    QVERIFY2(text.contains(QStringLiteral("out-line-1")), qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("err-line-1")), qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("out-line-2")), qPrintable(text));
+    // stderr in the error colour, stdout not.
+    const QColor error = RunStateStyle::errorColor(log->palette());
+    for (QTextBlock block = log->view()->document()->begin(); block.isValid();
+         block = block.next()) {
+        const QColor colour = block.begin().fragment().charFormat().foreground().color();
+        if (block.text().contains(QStringLiteral("err-line")))
+            QCOMPARE(colour, error);
+        else if (block.text().contains(QStringLiteral("out-line")))
+            QVERIFY(colour != error);
+    }
+    // "All output" prefixes each line with its node.
+    log->showAll();
+    QVERIFY(log->view()->toPlainText().contains(QStringLiteral("talker | err-line-1")));
+    // The complete output is on disk.
+    const QString file = view->controller()->logFile(QStringLiteral("talker"));
+    QVERIFY(!file.isEmpty());
+    QFile full(file);
+    QVERIFY(full.open(QIODevice::ReadOnly));
+    const QByteArray bytes = full.readAll();
+    QVERIFY(bytes.contains("out-line-1") && bytes.contains("err-line-1"));
+}
+
+void TestRun::timelineBarPerAttempt()
+{
+    Workflow workflow;
+    Node flaky = processNode("flaky", "exit 1");
+    flaky.retries = 2;
+    workflow.nodes.push_back(flaky);
+    workflow.nodes.push_back(processNode("fine", "true"));
+    QVERIFY(openWorkflow(workflow));
+    RunView *view = runView();
+    view->keepGoingBox()->setChecked(true);
+    QVERIFY(runToEnd());
+    TimelineView *timeline = view->timeline();
+    int flakyBars = 0;
+    int fineBars = 0;
+    for (const TimelineView::Bar &bar : timeline->bars()) {
+        const QString id = view->controller()->nodeId(bar.node);
+        if (id == QLatin1String("flaky")) {
+            ++flakyBars;
+            QCOMPARE(bar.attempt, flakyBars);
+            QCOMPARE(bar.outcome, NodeState::Failed);
+        } else if (id == QLatin1String("fine")) {
+            ++fineBars;
+            QCOMPARE(bar.outcome, NodeState::Succeeded);
+        }
+    }
+    QCOMPARE(flakyBars, 3);
+    QCOMPARE(fineBars, 1);
+    QCOMPARE(timeline->bars().size(), view->controller()->attempts().size());
+}
+
+void TestRun::runSelected()
+{
+    Workflow workflow;
+    workflow.nodes.push_back(processNode("a", "true"));
+    workflow.nodes.push_back(processNode("b", "true", {"a"}));
+    workflow.nodes.push_back(processNode("c", "true", {"b"}));
+    workflow.nodes.push_back(processNode("other", "true"));
+    QVERIFY(openWorkflow(workflow));
+    RunView *view = runView();
+    m_window->scene()->selectNodes({QStringLiteral("b")});
+    QVERIFY(view->runSelectedAction()->isEnabled());
+    view->runSelectedAction()->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(!view->controller()->isRunning(), 15000);
+    QCOMPARE(view->controller()->workflow().nodes.size(), std::size_t(2));
+    GraphScene *scene = m_window->scene();
+    QCOMPARE(scene->nodeItem(QStringLiteral("a"))->visualState().runState, RunState::Succeeded);
+    QCOMPARE(scene->nodeItem(QStringLiteral("b"))->visualState().runState, RunState::Succeeded);
+    QCOMPARE(scene->nodeItem(QStringLiteral("c"))->visualState().runState, RunState::None);
+    QCOMPARE(scene->nodeItem(QStringLiteral("other"))->visualState().runState, RunState::None);
+}
+
+void TestRun::exportTrace()
+{
+    Workflow workflow;
+    workflow.nodes.push_back(processNode("one", "true"));
+    workflow.nodes.push_back(processNode("two", "true", {"one"}));
+    QVERIFY(openWorkflow(workflow));
+    RunView *view = runView();
+    QVERIFY(runToEnd());
+    QVERIFY(view->exportTraceAction()->isEnabled());
+    const QString path = m_dir->filePath(QStringLiteral("trace.json"));
+    QVERIFY(view->exportTrace(path));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QJsonDocument json = QJsonDocument::fromJson(file.readAll());
+    QVERIFY(json.isObject() || json.isArray());
+    const QByteArray text = json.toJson();
+    QVERIFY(text.contains("\"one\"") && text.contains("\"two\""));
+}
+
+void TestRun::screenshot()
+{
+    // Not a check: with WEFT_RUN_SCREENSHOT=path set, grabs the window in the
+    // middle of a run of failing-branch.weft (a node failed, others running)
+    // for the README. Run it under Xvfb with the xcb platform for real fonts.
+    const QString target = qEnvironmentVariable("WEFT_RUN_SCREENSHOT");
+    if (target.isEmpty())
+        QSKIP("set WEFT_RUN_SCREENSHOT=file.png to take the README screenshot");
+    QVERIFY(copyTree(QStringLiteral(WEFT_EXAMPLES_DIR), m_dir->path()));
+    m_window->resize(1500, 950);
+    QVERIFY(m_window->openFile(m_dir->filePath(QStringLiteral("failing-branch.weft"))));
+    RunView *view = runView();
+    m_window->scene()->selectNodes({QStringLiteral("check_config")});
+    QVERIFY(view->startRun());
+    const int delayMs = qEnvironmentVariableIntValue("WEFT_RUN_SCREENSHOT_DELAY_MS");
+    QTest::qWait(delayMs > 0 ? delayMs : 1100);
+    view->timelineDock()->show();
+    view->timelineDock()->raise();
+    QTest::qWait(60);
+    QVERIFY(m_window->grab().save(target));
+    QTRY_VERIFY_WITH_TIMEOUT(!view->controller()->isRunning(), 30000);
+}
+
+QTEST_MAIN(TestRun)
+#include "tst_run.moc"

@@ -1,0 +1,154 @@
+#include "Document.h"
+
+#include <QFileInfo>
+
+#include <algorithm>
+
+namespace weft::ui {
+
+QString toQString(const std::string &s)
+{
+    return QString::fromUtf8(s.data(), qsizetype(s.size()));
+}
+
+std::string toStd(const QString &s)
+{
+    return s.toStdString();
+}
+
+Document::Document(QObject *parent)
+    : QObject(parent)
+{
+    connect(&m_undoStack, &QUndoStack::cleanChanged, this, [this] {
+        Q_EMIT modifiedChanged(isModified());
+    });
+    connect(&m_undoStack, &QUndoStack::indexChanged, this, [this] { Q_EMIT contentsChanged(); });
+}
+
+void Document::setFilePath(const QString &path)
+{
+    if (path == m_filePath)
+        return;
+    m_filePath = path;
+    Q_EMIT filePathChanged(path);
+}
+
+QString Document::displayName() const
+{
+    return m_filePath.isEmpty() ? tr("Untitled") : QFileInfo(m_filePath).fileName();
+}
+
+void Document::setModified(bool modified)
+{
+    const bool before = isModified();
+    m_forceModified = modified;
+    if (!modified)
+        m_undoStack.setClean();
+    if (before != isModified())
+        Q_EMIT modifiedChanged(isModified());
+}
+
+void Document::reset(const Workflow &workflow, const QString &filePath)
+{
+    Q_EMIT aboutToReset();
+    const bool before = isModified();
+    m_undoStack.clear();
+    m_workflow = workflow;
+    m_forceModified = false;
+    invalidateIndex();
+    setFilePath(filePath);
+    Q_EMIT resetDone();
+    Q_EMIT contentsChanged();
+    if (before != isModified())
+        Q_EMIT modifiedChanged(isModified());
+}
+
+void Document::rebuildIndex() const
+{
+    m_index.clear();
+    m_index.reserve(m_workflow.nodes.size());
+    for (std::size_t i = 0; i < m_workflow.nodes.size(); ++i)
+        m_index.emplace(m_workflow.nodes[i].id, std::ptrdiff_t(i)); // first wins on duplicates
+    m_indexValid = true;
+}
+
+std::ptrdiff_t Document::indexOf(const std::string &id) const
+{
+    if (!m_indexValid)
+        rebuildIndex();
+    const auto it = m_index.find(id);
+    return it == m_index.end() ? -1 : it->second;
+}
+
+const Node *Document::node(const std::string &id) const
+{
+    const std::ptrdiff_t i = indexOf(id);
+    return i < 0 ? nullptr : &m_workflow.nodes[std::size_t(i)];
+}
+
+void Document::insertNode(std::ptrdiff_t index, const Node &node)
+{
+    auto &nodes = m_workflow.nodes;
+    if (index < 0 || index > std::ptrdiff_t(nodes.size()))
+        index = std::ptrdiff_t(nodes.size());
+    nodes.insert(nodes.begin() + index, node);
+    invalidateIndex();
+    Q_EMIT nodeAdded(toQString(node.id));
+}
+
+void Document::removeNode(const std::string &id)
+{
+    const std::ptrdiff_t i = indexOf(id);
+    if (i < 0)
+        return;
+    m_workflow.nodes.erase(m_workflow.nodes.begin() + i);
+    invalidateIndex();
+    Q_EMIT nodeRemoved(toQString(id));
+}
+
+void Document::replaceNode(const std::string &id, const Node &node)
+{
+    const std::ptrdiff_t i = indexOf(id);
+    if (i < 0)
+        return;
+    Node &target = m_workflow.nodes[std::size_t(i)];
+    const bool renamed = target.id != node.id;
+    const bool needsDiffer = target.needs != node.needs;
+    const bool moved = target.position != node.position;
+    target = node;
+    if (renamed) {
+        invalidateIndex();
+        Q_EMIT nodeRenamed(toQString(id), toQString(node.id));
+    }
+    Q_EMIT nodeChanged(toQString(node.id));
+    if (needsDiffer)
+        Q_EMIT needsChanged(toQString(node.id));
+    if (moved)
+        Q_EMIT positionChanged(toQString(node.id));
+}
+
+void Document::setNeeds(const std::string &id, const std::vector<std::string> &needs)
+{
+    const std::ptrdiff_t i = indexOf(id);
+    if (i < 0)
+        return;
+    Node &target = m_workflow.nodes[std::size_t(i)];
+    if (target.needs == needs)
+        return;
+    target.needs = needs;
+    Q_EMIT needsChanged(toQString(id));
+}
+
+void Document::setPosition(const std::string &id, const std::optional<Position> &position)
+{
+    const std::ptrdiff_t i = indexOf(id);
+    if (i < 0)
+        return;
+    Node &target = m_workflow.nodes[std::size_t(i)];
+    if (target.position == position)
+        return;
+    target.position = position;
+    Q_EMIT positionChanged(toQString(id));
+}
+
+} // namespace weft::ui

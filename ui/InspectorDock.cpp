@@ -1,0 +1,549 @@
+#include "InspectorDock.h"
+
+#include "Document.h"
+#include "Theme.h"
+#include "UndoCommands.h"
+
+#include <weft/Operation.h>
+
+#include <QCheckBox>
+#include <QDir>
+#include <QDoubleSpinBox>
+#include <QFontDatabase>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QScrollArea>
+#include <QSpinBox>
+#include <QStackedWidget>
+#include <QTableWidget>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+#include <limits>
+
+namespace weft::ui {
+
+namespace {
+
+using json = nlohmann::json;
+
+// An editable list of strings with add/remove buttons; emits `changed` after
+// every committed change (item edit, add, remove).
+class StringListEditor : public QWidget
+{
+public:
+    StringListEditor(const json &value, std::function<void(const json &)> commit)
+        : m_list(new QListWidget)
+        , m_commit(std::move(commit))
+    {
+        auto *layout = new QVBoxLayout(this);
+        layout->setContentsMargins(0, 0, 0, 0);
+        m_list->setObjectName(QStringLiteral("listEditor"));
+        m_list->setMaximumHeight(110);
+        if (value.is_array()) {
+            for (const json &entry : value)
+                addRow(entry.is_string() ? QString::fromStdString(entry.get<std::string>())
+                                         : QString::fromStdString(entry.dump()));
+        }
+        auto *buttons = new QHBoxLayout;
+        auto *add = new QToolButton;
+        add->setText(QStringLiteral("+"));
+        add->setToolTip(QObject::tr("Add an entry"));
+        auto *remove = new QToolButton;
+        remove->setText(QStringLiteral("−"));
+        remove->setToolTip(QObject::tr("Remove the selected entry"));
+        buttons->addWidget(add);
+        buttons->addWidget(remove);
+        buttons->addStretch();
+        layout->addWidget(m_list);
+        layout->addLayout(buttons);
+        QObject::connect(add, &QToolButton::clicked, m_list, [this] {
+            QListWidgetItem *item = addRow(QString());
+            m_list->setCurrentItem(item);
+            m_list->editItem(item);
+        });
+        QObject::connect(remove, &QToolButton::clicked, m_list, [this] {
+            delete m_list->currentItem();
+            emitChanged();
+        });
+        QObject::connect(m_list, &QListWidget::itemChanged, m_list, [this] { emitChanged(); });
+    }
+
+private:
+    QListWidgetItem *addRow(const QString &text)
+    {
+        auto *item = new QListWidgetItem(text, m_list);
+        item->setFlags(item->flags() | Qt::ItemIsEditable);
+        return item;
+    }
+    void emitChanged()
+    {
+        json array = json::array();
+        for (int i = 0; i < m_list->count(); ++i) {
+            const QString text = m_list->item(i)->text();
+            if (!text.isEmpty())
+                array.push_back(text.toStdString());
+        }
+        m_commit(array);
+    }
+    QListWidget *m_list;
+    std::function<void(const json &)> m_commit;
+};
+
+// A key/value table; integer values when `integers` (resources), strings otherwise.
+class KeyValueEditor : public QWidget
+{
+public:
+    KeyValueEditor(const json &value, bool integers, std::function<void(const json &)> commit)
+        : m_table(new QTableWidget(0, 2))
+        , m_integers(integers)
+        , m_commit(std::move(commit))
+    {
+        auto *layout = new QVBoxLayout(this);
+        layout->setContentsMargins(0, 0, 0, 0);
+        m_table->setObjectName(QStringLiteral("keyValueEditor"));
+        m_table->setHorizontalHeaderLabels(
+            {QObject::tr("Name"), integers ? QObject::tr("Amount") : QObject::tr("Value")});
+        m_table->horizontalHeader()->setStretchLastSection(true);
+        m_table->verticalHeader()->hide();
+        m_table->setMaximumHeight(110);
+        if (value.is_object()) {
+            for (auto it = value.begin(); it != value.end(); ++it) {
+                addRow(QString::fromStdString(it.key()),
+                       it->is_string() ? QString::fromStdString(it->get<std::string>())
+                                       : QString::fromStdString(it->dump()));
+            }
+        }
+        auto *buttons = new QHBoxLayout;
+        auto *add = new QToolButton;
+        add->setText(QStringLiteral("+"));
+        add->setToolTip(QObject::tr("Add an entry"));
+        auto *remove = new QToolButton;
+        remove->setText(QStringLiteral("−"));
+        remove->setToolTip(QObject::tr("Remove the selected entry"));
+        buttons->addWidget(add);
+        buttons->addWidget(remove);
+        buttons->addStretch();
+        layout->addWidget(m_table);
+        layout->addLayout(buttons);
+        QObject::connect(add, &QToolButton::clicked, m_table, [this] {
+            addRow(QString(), QString());
+            m_table->editItem(m_table->item(m_table->rowCount() - 1, 0));
+        });
+        QObject::connect(remove, &QToolButton::clicked, m_table, [this] {
+            m_table->removeRow(m_table->currentRow());
+            emitChanged();
+        });
+        QObject::connect(m_table, &QTableWidget::itemChanged, m_table, [this] { emitChanged(); });
+    }
+
+private:
+    void addRow(const QString &key, const QString &value)
+    {
+        const QSignalBlocker blocker(m_table);
+        const int row = m_table->rowCount();
+        m_table->insertRow(row);
+        m_table->setItem(row, 0, new QTableWidgetItem(key));
+        m_table->setItem(row, 1, new QTableWidgetItem(value));
+    }
+    void emitChanged()
+    {
+        json object = json::object();
+        for (int row = 0; row < m_table->rowCount(); ++row) {
+            const QTableWidgetItem *key = m_table->item(row, 0);
+            const QTableWidgetItem *value = m_table->item(row, 1);
+            if (!key || key->text().isEmpty())
+                continue; // a half-filled row is kept in the table, not in the model
+            const QString text = value ? value->text() : QString();
+            if (m_integers) {
+                bool ok = false;
+                const qlonglong amount = text.toLongLong(&ok);
+                if (!ok)
+                    continue;
+                object[key->text().toStdString()] = amount;
+            } else {
+                object[key->text().toStdString()] = text.toStdString();
+            }
+        }
+        m_commit(object);
+    }
+    QTableWidget *m_table;
+    bool m_integers;
+    std::function<void(const json &)> m_commit;
+};
+
+QString paramLabel(const ParamDecl &decl)
+{
+    return decl.required ? QString::fromStdString(decl.name) + QStringLiteral(" *")
+                         : QString::fromStdString(decl.name);
+}
+
+} // namespace
+
+InspectorDock::InspectorDock(Document *document, QWidget *parent)
+    : QDockWidget(tr("Inspector"), parent)
+    , m_document(document)
+    , m_stack(new QStackedWidget)
+    , m_message(new QLabel)
+    , m_scroll(new QScrollArea)
+{
+    setObjectName(QStringLiteral("inspectorDock"));
+    m_message->setObjectName(QStringLiteral("inspectorMessage"));
+    m_message->setAlignment(Qt::AlignCenter);
+    m_message->setWordWrap(true);
+    m_message->setMargin(16);
+    m_message->setEnabled(false); // muted text
+    m_scroll->setWidgetResizable(true);
+    m_scroll->setFrameShape(QFrame::NoFrame);
+    m_stack->addWidget(m_message);
+    m_stack->addWidget(m_scroll);
+    setWidget(m_stack);
+    showMessage(tr("Select a node to edit its parameters."));
+
+    auto refresh = [this](const QString &id) {
+        if (!m_committing && id == m_nodeId)
+            rebuild();
+    };
+    connect(document, &Document::nodeChanged, this, refresh);
+    connect(document, &Document::needsChanged, this, refresh);
+    connect(document, &Document::nodeRenamed, this, [this](const QString &oldId,
+                                                           const QString &newId) {
+        if (oldId == m_nodeId) {
+            m_nodeId = newId;
+            if (!m_committing)
+                rebuild();
+        }
+    });
+    connect(document, &Document::nodeRemoved, this, [this](const QString &id) {
+        if (id == m_nodeId)
+            setSelection({});
+    });
+    connect(document, &Document::resetDone, this, [this] { setSelection({}); });
+}
+
+void InspectorDock::showMessage(const QString &text)
+{
+    m_message->setText(text);
+    m_stack->setCurrentWidget(m_message);
+}
+
+void InspectorDock::setSelection(const QStringList &ids)
+{
+    if (ids.size() == 1) {
+        if (ids.front() != m_nodeId || m_stack->currentWidget() != m_scroll) {
+            m_nodeId = ids.front();
+            rebuild();
+        }
+        return;
+    }
+    m_nodeId.clear();
+    showMessage(ids.isEmpty() ? tr("Select a node to edit its parameters.")
+                              : tr("%1 nodes selected.\nSelect one node to edit it.")
+                                    .arg(ids.size()));
+}
+
+void InspectorDock::focusIdField()
+{
+    raise();
+    if (m_idEdit) {
+        m_idEdit->setFocus(Qt::OtherFocusReason);
+        m_idEdit->selectAll();
+    }
+}
+
+void InspectorDock::commit(const Node &after, const QString &text)
+{
+    const Node *before = m_document->node(toStd(m_nodeId));
+    if (!before || *before == after)
+        return;
+    m_committing = true;
+    m_document->undoStack()->push(new EditNodeCommand(m_document, *before, after, text));
+    m_committing = false;
+}
+
+void InspectorDock::commitParam(const std::string &name, const json &value)
+{
+    const Node *node = m_document->node(toStd(m_nodeId));
+    if (!node)
+        return;
+    Node after = *node;
+    if (value.is_null())
+        after.params.erase(name);
+    else
+        after.params[name] = value;
+    commit(after, tr("Edit %1 of %2").arg(QString::fromStdString(name), m_nodeId));
+}
+
+void InspectorDock::validateId(const QString &text)
+{
+    QString error;
+    if (text.isEmpty())
+        error = tr("An id is required.");
+    else if (!isValidNodeId(toStd(text)))
+        error = tr("Use letters, digits, _ . - and start with a letter or _.");
+    else if (text != m_nodeId && m_document->contains(toStd(text)))
+        error = tr("Another node already has the id “%1”.").arg(text);
+    if (m_idError) {
+        m_idError->setText(error);
+        m_idError->setVisible(!error.isEmpty());
+    }
+    if (m_idEdit) {
+        m_idEdit->setStyleSheet(error.isEmpty() ? QString()
+                                                : QStringLiteral("QLineEdit { border: 1px solid %1; }")
+                                                      .arg(Theme::nodeColors().error.name()));
+        m_idEdit->setProperty("invalid", !error.isEmpty());
+    }
+}
+
+void InspectorDock::commitId()
+{
+    if (!m_idEdit)
+        return;
+    const QString text = m_idEdit->text();
+    if (text == m_nodeId || m_idEdit->property("invalid").toBool())
+        return;
+    m_committing = true;
+    m_document->undoStack()->push(new RenameNodeCommand(m_document, toStd(m_nodeId), toStd(text)));
+    m_nodeId = text;
+    m_committing = false;
+    rebuild();
+}
+
+QWidget *InspectorDock::editorFor(const ParamDecl &decl, const json &value)
+{
+    const std::string name = decl.name;
+    const json shown = value.is_null() ? decl.defaultValue : value;
+    QWidget *editor = nullptr;
+    switch (decl.kind) {
+    case ParamKind::String:
+    case ParamKind::Command:
+    case ParamKind::Path: {
+        auto *line = new QLineEdit;
+        line->setText(shown.is_string() ? QString::fromStdString(shown.get<std::string>())
+                                        : QString());
+        if (value.is_null() && !decl.defaultValue.is_null())
+            line->setPlaceholderText(line->text()), line->clear();
+        if (decl.kind == ParamKind::Command)
+            line->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+        connect(line, &QLineEdit::editingFinished, this, [this, line, name, required = decl.required] {
+            const QString text = line->text();
+            commitParam(name, text.isEmpty() && !required ? json() : json(text.toStdString()));
+        });
+        editor = line;
+        if (decl.kind == ParamKind::Path) {
+            auto *row = new QWidget;
+            auto *layout = new QHBoxLayout(row);
+            layout->setContentsMargins(0, 0, 0, 0);
+            auto *browse = new QToolButton;
+            browse->setText(QStringLiteral("…"));
+            browse->setToolTip(tr("Browse for a file"));
+            connect(browse, &QToolButton::clicked, this, [this, line] {
+                const QString base = m_document->filePath().isEmpty()
+                    ? QString() : QFileInfo(m_document->filePath()).absolutePath();
+                const QString chosen = QFileDialog::getOpenFileName(this, tr("Choose a file"), base);
+                if (chosen.isEmpty())
+                    return;
+                line->setText(base.isEmpty() ? chosen : QDir(base).relativeFilePath(chosen));
+                Q_EMIT line->editingFinished();
+            });
+            layout->addWidget(line);
+            layout->addWidget(browse);
+            line->setObjectName(QStringLiteral("param_") + QString::fromStdString(name));
+            return row;
+        }
+        break;
+    }
+    case ParamKind::Number: {
+        auto *spin = new QDoubleSpinBox;
+        spin->setDecimals(3);
+        spin->setRange(std::max(decl.minimum, -1e9), 1e9);
+        spin->setValue(shown.is_number() ? shown.get<double>() : 0.0);
+        spin->setKeyboardTracking(false);
+        connect(spin, &QDoubleSpinBox::editingFinished, this, [this, spin, name] {
+            commitParam(name, json(spin->value()));
+        });
+        editor = spin;
+        break;
+    }
+    case ParamKind::Integer: {
+        auto *spin = new QSpinBox;
+        spin->setRange(int(std::max(decl.minimum, double(std::numeric_limits<int>::min()))),
+                       std::numeric_limits<int>::max());
+        spin->setValue(shown.is_number_integer() ? shown.get<int>() : 0);
+        spin->setKeyboardTracking(false);
+        connect(spin, &QSpinBox::editingFinished, this, [this, spin, name] {
+            commitParam(name, json(spin->value()));
+        });
+        editor = spin;
+        break;
+    }
+    case ParamKind::Boolean: {
+        auto *check = new QCheckBox;
+        check->setChecked(shown.is_boolean() && shown.get<bool>());
+        connect(check, &QCheckBox::toggled, this, [this, name](bool on) { commitParam(name, json(on)); });
+        editor = check;
+        break;
+    }
+    case ParamKind::StringList:
+    case ParamKind::PathList:
+        editor = new StringListEditor(shown, [this, name, required = decl.required](const json &v) {
+            commitParam(name, v.empty() && !required ? json() : v);
+        });
+        break;
+    case ParamKind::StringMap:
+        editor = new KeyValueEditor(shown, false, [this, name, required = decl.required](const json &v) {
+            commitParam(name, v.empty() && !required ? json() : v);
+        });
+        break;
+    }
+    editor->setObjectName(QStringLiteral("param_") + QString::fromStdString(name));
+    return editor;
+}
+
+void InspectorDock::rebuild()
+{
+    const Node *node = m_document->node(toStd(m_nodeId));
+    if (!node) {
+        showMessage(tr("Select a node to edit its parameters."));
+        return;
+    }
+    const OperationType *type = OperationRegistry::builtin().find(node->type);
+    auto *form = new QWidget;
+    form->setObjectName(QStringLiteral("inspectorForm"));
+    auto *layout = new QFormLayout(form);
+    layout->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+
+    auto *header = new QLabel;
+    header->setWordWrap(true);
+    header->setText(type ? QStringLiteral("<b>%1</b> — %2<br><small>%3</small>")
+                               .arg(toQString(type->name), toQString(type->summary).toHtmlEscaped(),
+                                    toQString(describe(type->semantics)).toHtmlEscaped())
+                         : tr("<b>%1</b> — unknown operation type").arg(toQString(node->type)));
+    header->setToolTip(type ? toQString(type->doc) : QString());
+    layout->addRow(header);
+
+    m_idEdit = new QLineEdit(m_nodeId);
+    m_idEdit->setObjectName(QStringLiteral("idEdit"));
+    m_idEdit->setToolTip(tr("Unique id: letters, digits, _ . - ; other nodes' needs refer to it"));
+    m_idError = new QLabel;
+    m_idError->setObjectName(QStringLiteral("idError"));
+    QPalette errorPalette = m_idError->palette();
+    errorPalette.setColor(QPalette::WindowText, Theme::nodeColors().error);
+    m_idError->setPalette(errorPalette);
+    m_idError->setWordWrap(true);
+    m_idError->hide();
+    connect(m_idEdit, &QLineEdit::textEdited, this, &InspectorDock::validateId);
+    connect(m_idEdit, &QLineEdit::editingFinished, this, &InspectorDock::commitId);
+    layout->addRow(tr("Id"), m_idEdit);
+    layout->addRow(QString(), m_idError);
+
+    auto *label = new QLineEdit(toQString(node->label));
+    label->setObjectName(QStringLiteral("labelEdit"));
+    label->setPlaceholderText(tr("(shows the id)"));
+    connect(label, &QLineEdit::editingFinished, this, [this, label] {
+        const Node *current = m_document->node(toStd(m_nodeId));
+        if (!current)
+            return;
+        Node after = *current;
+        after.label = toStd(label->text());
+        commit(after, tr("Rename label of %1").arg(m_nodeId));
+    });
+    layout->addRow(tr("Label"), label);
+
+    if (type && !type->params.empty()) {
+        auto *section = new QLabel(tr("<b>Parameters</b>"));
+        layout->addRow(section);
+        for (const ParamDecl &decl : type->params) {
+            const auto it = node->params.find(decl.name);
+            QWidget *editor = editorFor(decl, it == node->params.end() ? json() : *it);
+            editor->setToolTip(toQString(decl.doc));
+            auto *name = new QLabel(paramLabel(decl));
+            name->setToolTip(toQString(decl.doc) + QStringLiteral("\n(")
+                             + toQString(std::string(toString(decl.kind))) + QLatin1Char(')'));
+            layout->addRow(name, editor);
+        }
+    }
+
+    layout->addRow(new QLabel(tr("<b>Run</b>")));
+    auto *timeout = new QDoubleSpinBox;
+    timeout->setObjectName(QStringLiteral("timeoutEdit"));
+    timeout->setRange(0, 1e7);
+    timeout->setDecimals(1);
+    timeout->setSuffix(tr(" s"));
+    timeout->setSpecialValueText(tr("none"));
+    timeout->setValue(node->timeout.value_or(0));
+    timeout->setKeyboardTracking(false);
+    timeout->setToolTip(tr("Seconds before the node is stopped and fails; none = no limit"));
+    connect(timeout, &QDoubleSpinBox::editingFinished, this, [this, timeout] {
+        const Node *current = m_document->node(toStd(m_nodeId));
+        if (!current)
+            return;
+        Node after = *current;
+        after.timeout = timeout->value() > 0 ? std::optional<double>(timeout->value()) : std::nullopt;
+        commit(after, tr("Edit timeout of %1").arg(m_nodeId));
+    });
+    layout->addRow(tr("Timeout"), timeout);
+
+    auto *retries = new QSpinBox;
+    retries->setObjectName(QStringLiteral("retriesEdit"));
+    retries->setRange(0, 1000);
+    retries->setValue(node->retries);
+    retries->setKeyboardTracking(false);
+    retries->setToolTip(tr("How many times a failed attempt is retried, with backoff"));
+    connect(retries, &QSpinBox::editingFinished, this, [this, retries] {
+        const Node *current = m_document->node(toStd(m_nodeId));
+        if (!current)
+            return;
+        Node after = *current;
+        after.retries = retries->value();
+        commit(after, tr("Edit retries of %1").arg(m_nodeId));
+    });
+    layout->addRow(tr("Retries"), retries);
+
+    json resources = json::object();
+    for (const auto &[pool, amount] : node->resources)
+        resources[pool] = amount;
+    auto *resourceEditor = new KeyValueEditor(resources, true, [this](const json &value) {
+        const Node *current = m_document->node(toStd(m_nodeId));
+        if (!current)
+            return;
+        Node after = *current;
+        after.resources.clear();
+        for (auto it = value.begin(); it != value.end(); ++it)
+            after.resources[it.key()] = it->get<std::int64_t>();
+        commit(after, tr("Edit resources of %1").arg(m_nodeId));
+    });
+    resourceEditor->setObjectName(QStringLiteral("resourcesEdit"));
+    resourceEditor->setToolTip(tr("Units of named pools (settings.pools) this node holds while it runs"));
+    layout->addRow(tr("Resources"), resourceEditor);
+
+    if (!node->needs.empty()) {
+        QStringList needs;
+        for (const std::string &need : node->needs)
+            needs.append(toQString(need));
+        auto *needsLabel = new QLabel(needs.join(QStringLiteral(", ")));
+        needsLabel->setWordWrap(true);
+        needsLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+        layout->addRow(tr("Runs after"), needsLabel);
+    }
+
+    // The old form may still hold focus: silence it so its focus-out
+    // editingFinished cannot commit a stale value over an undo.
+    QWidget *old = m_scroll->takeWidget();
+    if (old) {
+        for (QObject *child : old->findChildren<QObject *>())
+            child->blockSignals(true);
+        old->hide();
+        old->deleteLater();
+    }
+    m_scroll->setWidget(form);
+    m_stack->setCurrentWidget(m_scroll);
+}
+
+} // namespace weft::ui

@@ -1,0 +1,590 @@
+#include "GraphScene.h"
+
+#include "Document.h"
+#include "EdgeItem.h"
+#include "NodeItem.h"
+#include "PortItem.h"
+#include "Theme.h"
+#include "UndoCommands.h"
+
+#include <weft/Operation.h>
+#include <weft/Validator.h>
+
+#include <QGraphicsPathItem>
+#include <QGraphicsSceneContextMenuEvent>
+#include <QGraphicsSceneHelpEvent>
+#include <QGraphicsSceneMouseEvent>
+#include <QGraphicsView>
+#include <QMenu>
+#include <QToolTip>
+
+#include <algorithm>
+#include <set>
+
+namespace weft::ui {
+
+GraphScene::GraphScene(Document *document, QObject *parent)
+    : QGraphicsScene(parent)
+    , m_document(document)
+{
+    // BSP keeps hit tests and exposed-region queries logarithmic; with
+    // NoIndex a zoomed-in repaint of 10,000 nodes scans them all
+    // (bench_ui_editor measures both).
+    setItemIndexMethod(BspTreeIndex);
+    connect(document, &Document::aboutToReset, this, &GraphScene::clearItems);
+    connect(document, &Document::resetDone, this, &GraphScene::rebuild);
+    connect(document, &Document::nodeAdded, this, [this](const QString &id) {
+        const Node *node = m_document->node(toStd(id));
+        if (!node || m_nodes.contains(id))
+            return;
+        createNodeItem(*node);
+        syncIncomingEdges(id);
+        const QSet<QString> waiting = m_waitingEdges.take(id);
+        for (const QString &target : waiting)
+            syncIncomingEdges(target);
+    });
+    connect(document, &Document::nodeRemoved, this, &GraphScene::removeNodeItem);
+    connect(document, &Document::nodeChanged, this, [this](const QString &id) {
+        if (NodeItem *item = m_nodes.value(id)) {
+            if (const Node *node = m_document->node(toStd(id)))
+                item->setFromNode(*node);
+        }
+    });
+    connect(document, &Document::nodeRenamed, this,
+            [this](const QString &oldId, const QString &newId) {
+                NodeItem *item = m_nodes.take(oldId);
+                if (!item)
+                    return;
+                // Edges are re-derived from needs: the rename command updates
+                // the needs that named the old id right after this.
+                const QList<EdgeItem *> edges = item->edges();
+                for (EdgeItem *edge : edges) {
+                    if (edge->from() == item)
+                        m_waitingEdges[oldId].insert(edge->to()->id());
+                    destroyEdge(edge);
+                }
+                m_nodes.insert(newId, item);
+                if (const Node *node = m_document->node(toStd(newId)))
+                    item->setFromNode(*node);
+                syncIncomingEdges(newId);
+                const QSet<QString> waiting = m_waitingEdges.take(newId);
+                for (const QString &target : waiting)
+                    syncIncomingEdges(target);
+            });
+    connect(document, &Document::needsChanged, this, &GraphScene::syncIncomingEdges);
+    connect(document, &Document::positionChanged, this, [this](const QString &id) {
+        NodeItem *item = m_nodes.value(id);
+        const Node *node = m_document->node(toStd(id));
+        if (item && node && node->position)
+            item->setPos(node->position->x, node->position->y);
+    });
+    rebuild();
+}
+
+GraphScene::~GraphScene()
+{
+    // Items reference each other (edges <-> nodes); drop the map before
+    // QGraphicsScene deletes them in arbitrary order.
+    m_nodes.clear();
+}
+
+EdgeItem *GraphScene::edgeItem(const QString &from, const QString &to) const
+{
+    NodeItem *target = m_nodes.value(to);
+    if (!target)
+        return nullptr;
+    for (EdgeItem *edge : target->edges()) {
+        if (edge->to() == target && edge->from()->id() == from)
+            return edge;
+    }
+    return nullptr;
+}
+
+QRectF GraphScene::nodesBoundingRect() const
+{
+    QRectF rect;
+    for (const NodeItem *item : m_nodes)
+        rect |= item->sceneBoundingRect();
+    return rect;
+}
+
+void GraphScene::setNodeVisualState(const QString &id, const NodeVisualState &state)
+{
+    if (NodeItem *item = m_nodes.value(id))
+        item->setVisualState(state);
+}
+
+void GraphScene::clearVisualStates()
+{
+    for (NodeItem *item : std::as_const(m_nodes))
+        item->setVisualState({});
+}
+
+void GraphScene::clearItems()
+{
+    if (m_connectPreview) {
+        delete m_connectPreview;
+        m_connectPreview = nullptr;
+        m_connectFrom.clear();
+    }
+    m_nodes.clear();
+    m_waitingEdges.clear();
+    m_edgeCount = 0;
+    m_connectTarget = nullptr;
+    clear();
+}
+
+void GraphScene::rebuild()
+{
+    clearItems();
+    const auto &nodes = m_document->workflow().nodes;
+    // Adding to a BSP index one item at a time rebuilds it repeatedly;
+    // switch it off while filling and on again once.
+    setItemIndexMethod(NoIndex);
+    for (const Node &node : nodes) {
+        if (!m_nodes.contains(toQString(node.id)))
+            createNodeItem(node);
+    }
+    for (const Node &node : nodes)
+        syncIncomingEdges(toQString(node.id));
+    setItemIndexMethod(BspTreeIndex);
+}
+
+NodeItem *GraphScene::createNodeItem(const Node &node)
+{
+    auto *item = new NodeItem(node);
+    if (node.position)
+        item->setPos(node.position->x, node.position->y);
+    addItem(item);
+    m_nodes.insert(item->id(), item);
+    return item;
+}
+
+void GraphScene::syncIncomingEdges(const QString &id)
+{
+    NodeItem *target = m_nodes.value(id);
+    const Node *node = m_document->node(toStd(id));
+    if (!target || !node)
+        return;
+    QSet<QString> wanted;
+    for (const std::string &need : node->needs)
+        wanted.insert(toQString(need));
+    const QList<EdgeItem *> edges = target->edges();
+    for (EdgeItem *edge : edges) {
+        if (edge->to() != target)
+            continue;
+        if (!wanted.remove(edge->from()->id()))
+            destroyEdge(edge);
+    }
+    for (const QString &source : std::as_const(wanted)) {
+        if (NodeItem *from = m_nodes.value(source); from && from != target)
+            createEdge(from, target);
+        else if (!from)
+            m_waitingEdges[source].insert(id);
+    }
+}
+
+void GraphScene::removeNodeItem(const QString &id)
+{
+    NodeItem *item = m_nodes.take(id);
+    if (!item)
+        return;
+    if (m_connectFrom == id) {
+        delete m_connectPreview;
+        m_connectPreview = nullptr;
+        m_connectFrom.clear();
+    }
+    if (m_connectTarget && m_connectTarget->node() == item)
+        m_connectTarget = nullptr;
+    const QList<EdgeItem *> edges = item->edges();
+    for (EdgeItem *edge : edges) {
+        if (edge->from() == item)
+            m_waitingEdges[id].insert(edge->to()->id()); // a dangling need, if it stays
+        destroyEdge(edge);
+    }
+    for (auto it = m_waitingEdges.begin(); it != m_waitingEdges.end(); ++it)
+        it->remove(id);
+    m_pressPositions.remove(id);
+    delete item;
+}
+
+EdgeItem *GraphScene::createEdge(NodeItem *from, NodeItem *to)
+{
+    auto *edge = new EdgeItem(from, to);
+    from->addEdge(edge);
+    to->addEdge(edge);
+    addItem(edge);
+    ++m_edgeCount;
+    return edge;
+}
+
+void GraphScene::destroyEdge(EdgeItem *edge)
+{
+    edge->from()->removeEdge(edge);
+    edge->to()->removeEdge(edge);
+    --m_edgeCount;
+    delete edge;
+}
+
+QStringList GraphScene::selectedNodeIds() const
+{
+    QSet<QString> selected;
+    for (QGraphicsItem *item : selectedItems()) {
+        if (auto *node = qgraphicsitem_cast<NodeItem *>(item))
+            selected.insert(node->id());
+    }
+    QStringList ids;
+    for (const Node &node : m_document->workflow().nodes) {
+        const QString id = toQString(node.id);
+        if (selected.contains(id))
+            ids.append(id);
+    }
+    return ids;
+}
+
+std::vector<Edge> GraphScene::selectedEdges() const
+{
+    std::vector<Edge> edges;
+    for (QGraphicsItem *item : selectedItems()) {
+        if (auto *edge = qgraphicsitem_cast<EdgeItem *>(item))
+            edges.push_back({toStd(edge->from()->id()), toStd(edge->to()->id())});
+    }
+    return edges;
+}
+
+void GraphScene::selectNodes(const QStringList &ids)
+{
+    clearSelection();
+    for (const QString &id : ids) {
+        if (NodeItem *item = m_nodes.value(id))
+            item->setSelected(true);
+    }
+}
+
+QPointF GraphScene::snapped(const QPointF &pos) const
+{
+    return {std::round(pos.x() / kGrid) * kGrid, std::round(pos.y() / kGrid) * kGrid};
+}
+
+bool GraphScene::connectNodes(const QString &from, const QString &to)
+{
+    if (from == to) {
+        Q_EMIT message(tr("A node cannot run after itself."));
+        return false;
+    }
+    const Node *target = m_document->node(toStd(to));
+    if (!target || !m_document->contains(toStd(from)))
+        return false;
+    if (std::find(target->needs.begin(), target->needs.end(), toStd(from)) != target->needs.end()) {
+        Q_EMIT message(tr("%1 already runs after %2.").arg(to, from));
+        return false;
+    }
+    const std::vector<std::string> path =
+        pathClosedByEdge(m_document->workflow(), toStd(from), toStd(to));
+    if (!path.empty()) {
+        QStringList names;
+        for (const std::string &id : path)
+            names.append(toQString(id));
+        names.append(to);
+        Q_EMIT message(tr("Not connected: %1 → %2 would close the cycle %3.")
+                           .arg(from, to, names.join(QStringLiteral(" → "))));
+        return false;
+    }
+    m_document->undoStack()->push(SetNeedsCommand::connect(m_document, toStd(from), toStd(to)));
+    return true;
+}
+
+QString GraphScene::addNode(const std::string &type, const QPointF &scenePos)
+{
+    const OperationType *op = OperationRegistry::builtin().find(type);
+    if (!op)
+        return {};
+    Node node;
+    node.type = type;
+    node.id = uniqueNodeId(m_document->workflow(), type);
+    for (const ParamDecl &param : op->params) {
+        // Required parameters start from their default (or an empty value of
+        // their kind) so the form shows them; optional ones stay absent.
+        if (!param.required)
+            continue;
+        if (!param.defaultValue.is_null())
+            node.params[param.name] = param.defaultValue;
+    }
+    const QPointF topLeft = snapped(scenePos - QPointF(NodeItem::kWidth / 2, NodeItem::kHeight / 2));
+    node.position = Position{topLeft.x(), topLeft.y()};
+    m_document->undoStack()->push(new AddNodesCommand(
+        m_document, {node}, tr("Add %1").arg(toQString(node.id))));
+    const QString id = toQString(node.id);
+    selectNodes({id});
+    return id;
+}
+
+void GraphScene::deleteSelection()
+{
+    const QStringList ids = selectedNodeIds();
+    std::vector<Edge> edges = selectedEdges();
+    // Edges to or from deleted nodes go with their nodes.
+    std::erase_if(edges, [&ids](const Edge &e) {
+        return ids.contains(toQString(e.from)) || ids.contains(toQString(e.to));
+    });
+    if (ids.isEmpty() && edges.empty())
+        return;
+    QUndoStack *stack = m_document->undoStack();
+    const bool both = !ids.isEmpty() && !edges.empty();
+    if (both)
+        stack->beginMacro(tr("Delete selection"));
+    if (!edges.empty())
+        stack->push(SetNeedsCommand::disconnect(m_document, edges));
+    if (!ids.isEmpty()) {
+        std::vector<std::string> stdIds;
+        for (const QString &id : ids)
+            stdIds.push_back(toStd(id));
+        stack->push(new RemoveNodesCommand(m_document, stdIds));
+    }
+    if (both)
+        stack->endMacro();
+}
+
+void GraphScene::duplicateSelection()
+{
+    const QStringList ids = selectedNodeIds();
+    if (ids.isEmpty())
+        return;
+    Workflow scratch = m_document->workflow();
+    std::map<std::string, std::string> renamed;
+    std::vector<Node> copies;
+    for (const QString &id : ids) {
+        Node copy = *m_document->node(toStd(id));
+        copy.id = uniqueNodeId(scratch, copy.id);
+        renamed[toStd(id)] = copy.id;
+        const Position p = copy.position.value_or(Position{});
+        copy.position = Position{p.x + 40, p.y + 40};
+        scratch.nodes.push_back(copy);
+        copies.push_back(copy);
+    }
+    for (Node &copy : copies) {
+        std::vector<std::string> needs;
+        for (const std::string &need : copy.needs) {
+            const auto it = renamed.find(need);
+            // Inside the selection: follow the copy. Outside: keep the dependency.
+            needs.push_back(it == renamed.end() ? need : it->second);
+        }
+        copy.needs = needs;
+    }
+    QStringList newIds;
+    for (const Node &copy : copies)
+        newIds.append(toQString(copy.id));
+    m_document->undoStack()->push(new AddNodesCommand(
+        m_document, copies,
+        copies.size() == 1 ? tr("Duplicate %1").arg(ids.front())
+                           : tr("Duplicate %1 nodes").arg(copies.size())));
+    selectNodes(newIds);
+}
+
+void GraphScene::disconnectNode(const QString &id)
+{
+    NodeItem *item = m_nodes.value(id);
+    if (!item || item->edges().isEmpty())
+        return;
+    std::vector<Edge> edges;
+    for (EdgeItem *edge : item->edges())
+        edges.push_back({toStd(edge->from()->id()), toStd(edge->to()->id())});
+    auto *command = SetNeedsCommand::disconnect(m_document, edges);
+    command->setText(tr("Disconnect %1").arg(id));
+    m_document->undoStack()->push(command);
+}
+
+void GraphScene::nudgeSelection(const QPointF &delta)
+{
+    const QStringList ids = selectedNodeIds();
+    if (ids.isEmpty())
+        return;
+    MoveNodesCommand::Positions before, after;
+    for (const QString &id : ids) {
+        const Node *node = m_document->node(toStd(id));
+        const Position p = node->position.value_or(Position{});
+        before[node->id] = node->position;
+        after[node->id] = Position{p.x + delta.x(), p.y + delta.y()};
+    }
+    // Drag id 0: consecutive nudges of the same nodes merge into one step.
+    m_document->undoStack()->push(new MoveNodesCommand(m_document, before, after, 0));
+}
+
+NodeItem *GraphScene::nodeAt(const QPointF &scenePos, PortItem **port) const
+{
+    const QList<QGraphicsItem *> hits = items(scenePos);
+    for (QGraphicsItem *hit : hits) {
+        if (auto *p = qgraphicsitem_cast<PortItem *>(hit)) {
+            if (port)
+                *port = p;
+            return p->node();
+        }
+        if (auto *node = qgraphicsitem_cast<NodeItem *>(hit)) {
+            if (port)
+                *port = nullptr;
+            return node;
+        }
+    }
+    return nullptr;
+}
+
+void GraphScene::mousePressEvent(QGraphicsSceneMouseEvent *event)
+{
+    if (event->button() == Qt::LeftButton) {
+        PortItem *port = nullptr;
+        NodeItem *node = nodeAt(event->scenePos(), &port);
+        if (node && port && port->direction() == PortItem::Direction::Output) {
+            m_connectFrom = node->id();
+            m_connectPreview = new QGraphicsPathItem;
+            QPen pen(Theme::nodeColors().selection, 2, Qt::DashLine);
+            m_connectPreview->setPen(pen);
+            m_connectPreview->setZValue(10);
+            addItem(m_connectPreview);
+            updateConnectionTarget(event->scenePos());
+            event->accept();
+            return;
+        }
+    }
+    QGraphicsScene::mousePressEvent(event);
+    if (event->button() == Qt::LeftButton) {
+        m_userMoving = true;
+        m_pressPositions.clear();
+        for (QGraphicsItem *item : selectedItems()) {
+            if (auto *node = qgraphicsitem_cast<NodeItem *>(item))
+                m_pressPositions.insert(node->id(), node->pos());
+        }
+    }
+}
+
+void GraphScene::updateConnectionTarget(const QPointF &scenePos)
+{
+    NodeItem *source = m_nodes.value(m_connectFrom);
+    if (!source || !m_connectPreview)
+        return;
+    PortItem *port = nullptr;
+    NodeItem *target = nodeAt(scenePos, &port);
+    PortItem *highlight = target && target != source ? target->inputPort() : nullptr;
+    if (highlight != m_connectTarget) {
+        if (m_connectTarget)
+            m_connectTarget->setHighlighted(false);
+        m_connectTarget = highlight;
+        if (m_connectTarget)
+            m_connectTarget->setHighlighted(true);
+    }
+    const QPointF end = highlight ? target->inputPortScenePos() : scenePos;
+    m_connectPreview->setPath(EdgeItem::curve(source->outputPortScenePos(), end));
+}
+
+void GraphScene::mouseMoveEvent(QGraphicsSceneMouseEvent *event)
+{
+    if (m_connectPreview) {
+        updateConnectionTarget(event->scenePos());
+        event->accept();
+        return;
+    }
+    QGraphicsScene::mouseMoveEvent(event);
+}
+
+void GraphScene::finishConnection(const QPointF &scenePos)
+{
+    const QString from = m_connectFrom;
+    delete m_connectPreview;
+    m_connectPreview = nullptr;
+    m_connectFrom.clear();
+    if (m_connectTarget)
+        m_connectTarget->setHighlighted(false);
+    m_connectTarget = nullptr;
+    NodeItem *target = nodeAt(scenePos);
+    if (!target)
+        return; // dropped on the empty canvas: nothing to connect
+    if (target->id() == from)
+        return; // a click on the port, or a drag back onto the same node
+    connectNodes(from, target->id());
+}
+
+void GraphScene::mouseReleaseEvent(QGraphicsSceneMouseEvent *event)
+{
+    if (m_connectPreview) {
+        finishConnection(event->scenePos());
+        event->accept();
+        return;
+    }
+    QGraphicsScene::mouseReleaseEvent(event);
+    if (event->button() != Qt::LeftButton || !m_userMoving)
+        return;
+    m_userMoving = false;
+    MoveNodesCommand::Positions before, after;
+    for (auto it = m_pressPositions.cbegin(); it != m_pressPositions.cend(); ++it) {
+        NodeItem *item = m_nodes.value(it.key());
+        if (!item || item->pos() == it.value())
+            continue;
+        const Node *node = m_document->node(toStd(it.key()));
+        if (!node)
+            continue;
+        before[node->id] = node->position;
+        after[node->id] = Position{item->pos().x(), item->pos().y()};
+    }
+    m_pressPositions.clear();
+    if (!after.empty())
+        m_document->undoStack()->push(
+            new MoveNodesCommand(m_document, before, after, m_nextDragId++));
+}
+
+void GraphScene::mouseDoubleClickEvent(QGraphicsSceneMouseEvent *event)
+{
+    if (NodeItem *node = nodeAt(event->scenePos())) {
+        Q_EMIT nodeActivated(node->id());
+        event->accept();
+        return;
+    }
+    QGraphicsScene::mouseDoubleClickEvent(event);
+}
+
+void GraphScene::contextMenuEvent(QGraphicsSceneContextMenuEvent *event)
+{
+    QGraphicsItem *hit = itemAt(event->scenePos(), QTransform());
+    if (auto *port = qgraphicsitem_cast<PortItem *>(hit))
+        hit = port->node();
+    QMenu menu;
+    if (auto *node = qgraphicsitem_cast<NodeItem *>(hit)) {
+        if (!node->isSelected()) {
+            clearSelection();
+            node->setSelected(true);
+        }
+        const QString id = node->id();
+        menu.addAction(tr("Rename…"), this, [this, id] { Q_EMIT renameRequested(id); });
+        menu.addAction(tr("Duplicate"), this, &GraphScene::duplicateSelection);
+        QAction *disconnectAction =
+            menu.addAction(tr("Disconnect"), this, [this, id] { disconnectNode(id); });
+        disconnectAction->setEnabled(!node->edges().isEmpty());
+        menu.addSeparator();
+        menu.addAction(tr("Delete"), this, &GraphScene::deleteSelection);
+    } else if (auto *edge = qgraphicsitem_cast<EdgeItem *>(hit)) {
+        const Edge e{toStd(edge->from()->id()), toStd(edge->to()->id())};
+        menu.addAction(tr("Delete Edge %1 → %2").arg(edge->from()->id(), edge->to()->id()), this,
+                       [this, e] {
+                           m_document->undoStack()->push(
+                               SetNeedsCommand::disconnect(m_document, {e}));
+                       });
+    } else {
+        QGraphicsScene::contextMenuEvent(event);
+        return;
+    }
+    menu.exec(event->screenPos());
+    event->accept();
+}
+
+void GraphScene::helpEvent(QGraphicsSceneHelpEvent *event)
+{
+    PortItem *port = nullptr;
+    NodeItem *node = nodeAt(event->scenePos(), &port);
+    if (!node || port) {
+        QGraphicsScene::helpEvent(event);
+        return;
+    }
+    QToolTip::showText(event->screenPos(), node->toolTipAt(node->mapFromScene(event->scenePos())),
+                       event->widget());
+    event->accept();
+}
+
+} // namespace weft::ui

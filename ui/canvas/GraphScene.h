@@ -1,0 +1,109 @@
+#pragma once
+
+// The canvas scene: a view of a Document, keyed by node id (QtNodes' split).
+// It mirrors the document through the document's signals and turns user
+// gestures (drag a port, move nodes, delete) into undo commands; it never
+// edits the workflow itself.
+//
+// For the run view: setNodeVisualState() updates one node through the
+// id -> item map, with no per-item signal connection, so a drained batch of
+// thousands of state changes costs one hash lookup and one update() each.
+
+#include "NodeVisualState.h"
+
+#include <weft/Workflow.h>
+
+#include <QGraphicsScene>
+#include <QHash>
+#include <QSet>
+
+class QGraphicsPathItem;
+
+namespace weft::ui {
+
+class Document;
+class EdgeItem;
+class NodeItem;
+class PortItem;
+
+class GraphScene : public QGraphicsScene
+{
+    Q_OBJECT
+
+public:
+    explicit GraphScene(Document *document, QObject *parent = nullptr);
+    ~GraphScene() override;
+
+    Document *document() const { return m_document; }
+
+    NodeItem *nodeItem(const QString &id) const { return m_nodes.value(id); }
+    EdgeItem *edgeItem(const QString &from, const QString &to) const;
+    int nodeCount() const { return int(m_nodes.size()); }
+    int edgeCount() const { return m_edgeCount; }
+    QRectF nodesBoundingRect() const;
+
+    void setNodeVisualState(const QString &id, const NodeVisualState &state);
+    void clearVisualStates();
+
+    QStringList selectedNodeIds() const; // in document order
+    std::vector<Edge> selectedEdges() const;
+    void selectNodes(const QStringList &ids);
+
+    bool isSnapping() const { return m_snapToGrid && m_userMoving; }
+    void setSnapToGrid(bool on) { m_snapToGrid = on; }
+    bool snapToGrid() const { return m_snapToGrid; }
+    QPointF snapped(const QPointF &pos) const;
+    static constexpr qreal kGrid = 20;
+
+    // Edits, each one undo command. They report refusals through message().
+    bool connectNodes(const QString &from, const QString &to);
+    QString addNode(const std::string &type, const QPointF &scenePos);
+    void deleteSelection();
+    void duplicateSelection();
+    void disconnectNode(const QString &id);
+    void nudgeSelection(const QPointF &delta);
+
+Q_SIGNALS:
+    // A transient explanation for the canvas and status bar (never modal).
+    void message(const QString &text);
+    void renameRequested(const QString &id);
+    void nodeActivated(const QString &id);
+
+protected:
+    void mousePressEvent(QGraphicsSceneMouseEvent *event) override;
+    void mouseMoveEvent(QGraphicsSceneMouseEvent *event) override;
+    void mouseReleaseEvent(QGraphicsSceneMouseEvent *event) override;
+    void mouseDoubleClickEvent(QGraphicsSceneMouseEvent *event) override;
+    void contextMenuEvent(QGraphicsSceneContextMenuEvent *event) override;
+    void helpEvent(QGraphicsSceneHelpEvent *event) override;
+
+private:
+    void rebuild();
+    void clearItems();
+    NodeItem *createNodeItem(const Node &node);
+    void syncIncomingEdges(const QString &id);
+    void removeNodeItem(const QString &id);
+    EdgeItem *createEdge(NodeItem *from, NodeItem *to);
+    void destroyEdge(EdgeItem *edge);
+    NodeItem *nodeAt(const QPointF &scenePos, PortItem **port = nullptr) const;
+    void finishConnection(const QPointF &scenePos);
+    void updateConnectionTarget(const QPointF &scenePos);
+
+    Document *m_document;
+    QHash<QString, NodeItem *> m_nodes;
+    // Needs whose source has no item yet (pasted in any order, or dangling):
+    // source id -> target ids, resolved when the source appears.
+    QHash<QString, QSet<QString>> m_waitingEdges;
+    int m_edgeCount = 0;
+
+    bool m_snapToGrid = false;
+    bool m_userMoving = false;
+    QHash<QString, QPointF> m_pressPositions;
+    int m_nextDragId = 1;
+
+    QString m_connectFrom;
+    QGraphicsPathItem *m_connectPreview = nullptr;
+    PortItem *m_connectTarget = nullptr;
+};
+
+} // namespace weft::ui

@@ -1,0 +1,399 @@
+#include "GraphView.h"
+
+#include "GraphScene.h"
+#include "NodeItem.h"
+#include "Theme.h"
+
+#include <QFileInfo>
+#include <QGestureEvent>
+#include <QLabel>
+#include <QMimeData>
+#include <QNativeGestureEvent>
+#include <QPainter>
+#include <QPinchGesture>
+#include <QPushButton>
+#include <QScrollBar>
+#include <QTimer>
+#include <QVBoxLayout>
+#include <QWheelEvent>
+
+#include <cmath>
+
+namespace weft::ui {
+
+namespace {
+constexpr qreal kMinZoom = 0.02;
+constexpr qreal kMaxZoom = 4.0;
+} // namespace
+
+GraphView::GraphView(GraphScene *scene, QWidget *parent)
+    : QGraphicsView(scene, parent)
+    , m_scene(scene)
+    , m_emptyState(new QWidget(viewport()))
+    , m_examplesLayout(new QVBoxLayout)
+    , m_message(new QLabel(viewport()))
+    , m_messageTimer(new QTimer(this))
+{
+    setObjectName(QStringLiteral("canvas"));
+    setRenderHint(QPainter::Antialiasing);
+    setRenderHint(QPainter::SmoothPixmapTransform);
+    setDragMode(RubberBandDrag);
+    setRubberBandSelectionMode(Qt::IntersectsItemShape);
+    setTransformationAnchor(AnchorUnderMouse);
+    setResizeAnchor(AnchorViewCenter);
+    // Minimal updates repaint only what changed: one node's state change does
+    // not repaint 10,000 others.
+    setViewportUpdateMode(MinimalViewportUpdate);
+    setOptimizationFlags(DontSavePainterState | DontAdjustForAntialiasing);
+    setCacheMode(CacheNone);
+    setAcceptDrops(true);
+    setFocusPolicy(Qt::StrongFocus);
+    setSceneRect(QRectF(-50000, -50000, 100000, 100000));
+    viewport()->grabGesture(Qt::PinchGesture);
+
+    m_emptyState->setObjectName(QStringLiteral("emptyState"));
+    auto *layout = new QVBoxLayout(m_emptyState);
+    auto *title = new QLabel(tr("<b>This workflow is empty</b>"));
+    title->setAlignment(Qt::AlignCenter);
+    auto *hint = new QLabel(tr("Drag an operation from the Palette onto the canvas,\n"
+                               "or double-click it, to add the first node.\n"
+                               "Then drag from a node's right port to another node's left "
+                               "port to say what runs after what."));
+    hint->setAlignment(Qt::AlignCenter);
+    hint->setWordWrap(true);
+    layout->addWidget(title);
+    layout->addWidget(hint);
+    layout->addSpacing(8);
+    auto *examplesTitle = new QLabel(tr("Or start from an example:"));
+    examplesTitle->setAlignment(Qt::AlignCenter);
+    examplesTitle->setObjectName(QStringLiteral("examplesTitle"));
+    layout->addWidget(examplesTitle);
+    layout->addLayout(m_examplesLayout);
+    m_emptyState->setAutoFillBackground(false);
+
+    m_message->setObjectName(QStringLiteral("canvasMessage"));
+    m_message->setWordWrap(true);
+    m_message->setMargin(8);
+    m_message->setAutoFillBackground(true);
+    m_message->hide();
+    m_messageTimer->setSingleShot(true);
+    connect(m_messageTimer, &QTimer::timeout, m_message, &QWidget::hide);
+
+    connect(scene, &QGraphicsScene::changed, this, [this] { updateEmptyState(); });
+    updateEmptyState();
+}
+
+void GraphView::setExamples(const QStringList &paths)
+{
+    while (QLayoutItem *item = m_examplesLayout->takeAt(0)) {
+        delete item->widget();
+        delete item;
+    }
+    for (const QString &path : paths) {
+        auto *button = new QPushButton(QFileInfo(path).completeBaseName(), m_emptyState);
+        button->setToolTip(path);
+        button->setCursor(Qt::PointingHandCursor);
+        connect(button, &QPushButton::clicked, this, [this, path] { Q_EMIT exampleRequested(path); });
+        m_examplesLayout->addWidget(button, 0, Qt::AlignHCenter);
+    }
+    m_emptyState->findChild<QLabel *>(QStringLiteral("examplesTitle"))->setVisible(!paths.isEmpty());
+    layoutOverlays();
+}
+
+void GraphView::updateEmptyState()
+{
+    const bool empty = m_scene->nodeCount() == 0;
+    if (empty != m_emptyState->isVisible()) {
+        m_emptyState->setVisible(empty);
+        layoutOverlays();
+    }
+}
+
+void GraphView::showMessage(const QString &text, int milliseconds)
+{
+    QPalette palette = m_message->palette();
+    palette.setColor(QPalette::Window, palette.color(QPalette::ToolTipBase));
+    palette.setColor(QPalette::WindowText, palette.color(QPalette::ToolTipText));
+    m_message->setPalette(palette);
+    m_message->setText(text);
+    m_message->show();
+    m_message->raise();
+    layoutOverlays();
+    m_messageTimer->start(milliseconds);
+}
+
+QString GraphView::currentMessage() const
+{
+    return m_message->isVisible() ? m_message->text() : QString();
+}
+
+void GraphView::layoutOverlays()
+{
+    const QRect area = viewport()->rect();
+    if (m_emptyState->isVisible()) {
+        const QSize hint = m_emptyState->sizeHint().boundedTo(area.size());
+        const int width = std::min(area.width() - 40, std::max(hint.width(), 420));
+        const int height = m_emptyState->heightForWidth(width) > 0
+            ? m_emptyState->heightForWidth(width) : hint.height();
+        m_emptyState->setGeometry(QRect(0, 0, width, height).translated(
+            area.center() - QPoint(width / 2, height / 2)));
+    }
+    if (m_message->isVisible()) {
+        const int width = std::min(area.width() - 40, 640);
+        const int height = m_message->heightForWidth(width);
+        m_message->setGeometry((area.width() - width) / 2, 16, width, height);
+    }
+}
+
+void GraphView::resizeEvent(QResizeEvent *event)
+{
+    QGraphicsView::resizeEvent(event);
+    layoutOverlays();
+}
+
+void GraphView::setZoom(qreal zoom, const QPointF &anchorViewPos)
+{
+    zoom = std::clamp(zoom, kMinZoom, kMaxZoom);
+    const qreal factor = zoom / this->zoom();
+    if (qFuzzyCompare(factor, 1.0))
+        return;
+    const ViewportAnchor anchor = transformationAnchor();
+    if (anchorViewPos.x() < 0)
+        setTransformationAnchor(AnchorViewCenter);
+    scale(factor, factor);
+    setTransformationAnchor(anchor);
+    Q_EMIT zoomChanged(this->zoom());
+}
+
+void GraphView::zoomBy(qreal factor, const QPointF &anchorViewPos)
+{
+    setZoom(zoom() * factor, anchorViewPos);
+}
+
+void GraphView::fitGraph()
+{
+    const QRectF bounds = m_scene->nodesBoundingRect();
+    if (bounds.isEmpty()) {
+        resetTransform();
+        centerOn(0, 0);
+        Q_EMIT zoomChanged(zoom());
+        return;
+    }
+    fitInView(bounds.adjusted(-40, -40, 40, 40), Qt::KeepAspectRatio);
+    if (zoom() > 1.0) { // a small graph is shown at 100 %, not blown up
+        setZoom(1.0);
+        centerOn(bounds.center());
+    } else if (zoom() < kMinZoom) {
+        setZoom(kMinZoom);
+        centerOn(bounds.center());
+    }
+    Q_EMIT zoomChanged(zoom());
+}
+
+void GraphView::centerOnNode(const QString &id)
+{
+    if (NodeItem *item = m_scene->nodeItem(id)) {
+        if (zoom() < 0.6)
+            setZoom(1.0);
+        centerOn(item);
+    }
+}
+
+QPointF GraphView::viewCenterInScene() const
+{
+    return mapToScene(viewport()->rect().center());
+}
+
+void GraphView::wheelEvent(QWheelEvent *event)
+{
+    if (event->modifiers() & Qt::ControlModifier) {
+        const qreal steps = event->angleDelta().y() / 120.0;
+        zoomBy(std::pow(1.15, steps), event->position());
+        event->accept();
+        return;
+    }
+    QGraphicsView::wheelEvent(event);
+}
+
+bool GraphView::viewportEvent(QEvent *event)
+{
+    if (event->type() == QEvent::Gesture) {
+        auto *gesture = static_cast<QGestureEvent *>(event);
+        if (auto *pinch = static_cast<QPinchGesture *>(gesture->gesture(Qt::PinchGesture))) {
+            if (pinch->changeFlags() & QPinchGesture::ScaleFactorChanged)
+                zoomBy(pinch->scaleFactor(), mapFromGlobal(pinch->centerPoint().toPoint()));
+            gesture->accept(pinch);
+            return true;
+        }
+    } else if (event->type() == QEvent::NativeGesture) {
+        // Touchpads on macOS and Wayland deliver pinch as native zoom gestures.
+        auto *native = static_cast<QNativeGestureEvent *>(event);
+        if (native->gestureType() == Qt::ZoomNativeGesture) {
+            zoomBy(1.0 + native->value(), native->position());
+            return true;
+        }
+    }
+    return QGraphicsView::viewportEvent(event);
+}
+
+void GraphView::mousePressEvent(QMouseEvent *event)
+{
+    if (event->button() == Qt::MiddleButton
+        || (event->button() == Qt::LeftButton && m_spaceHeld)) {
+        m_panning = true;
+        m_panLast = event->position().toPoint();
+        viewport()->setCursor(Qt::ClosedHandCursor);
+        event->accept();
+        return;
+    }
+    QGraphicsView::mousePressEvent(event);
+}
+
+void GraphView::mouseMoveEvent(QMouseEvent *event)
+{
+    if (m_panning) {
+        const QPoint delta = event->position().toPoint() - m_panLast;
+        m_panLast = event->position().toPoint();
+        horizontalScrollBar()->setValue(horizontalScrollBar()->value() - delta.x());
+        verticalScrollBar()->setValue(verticalScrollBar()->value() - delta.y());
+        event->accept();
+        return;
+    }
+    QGraphicsView::mouseMoveEvent(event);
+}
+
+void GraphView::mouseReleaseEvent(QMouseEvent *event)
+{
+    if (m_panning) {
+        m_panning = false;
+        viewport()->setCursor(m_spaceHeld ? Qt::OpenHandCursor : Qt::ArrowCursor);
+        event->accept();
+        return;
+    }
+    QGraphicsView::mouseReleaseEvent(event);
+}
+
+void GraphView::keyPressEvent(QKeyEvent *event)
+{
+    if (event->key() == Qt::Key_Space && !event->isAutoRepeat()) {
+        m_spaceHeld = true;
+        viewport()->setCursor(Qt::OpenHandCursor);
+        event->accept();
+        return;
+    }
+    const qreal step = (event->modifiers() & Qt::ShiftModifier) ? GraphScene::kGrid * 5
+                                                                  : GraphScene::kGrid;
+    QPointF delta;
+    switch (event->key()) {
+    case Qt::Key_Left: delta = {-step, 0}; break;
+    case Qt::Key_Right: delta = {step, 0}; break;
+    case Qt::Key_Up: delta = {0, -step}; break;
+    case Qt::Key_Down: delta = {0, step}; break;
+    default: break;
+    }
+    if (!delta.isNull() && !m_scene->selectedNodeIds().isEmpty()) {
+        m_scene->nudgeSelection(delta);
+        event->accept();
+        return;
+    }
+    QGraphicsView::keyPressEvent(event);
+}
+
+void GraphView::keyReleaseEvent(QKeyEvent *event)
+{
+    if (event->key() == Qt::Key_Space && !event->isAutoRepeat()) {
+        m_spaceHeld = false;
+        if (!m_panning)
+            viewport()->setCursor(Qt::ArrowCursor);
+        event->accept();
+        return;
+    }
+    QGraphicsView::keyReleaseEvent(event);
+}
+
+void GraphView::focusOutEvent(QFocusEvent *event)
+{
+    m_spaceHeld = false;
+    QGraphicsView::focusOutEvent(event);
+}
+
+bool GraphView::acceptsDrag(const QMimeData *mime) const
+{
+    if (mime->hasFormat(QString::fromLatin1(kOperationMime)))
+        return true;
+    if (!mime->hasUrls())
+        return false;
+    for (const QUrl &url : mime->urls()) {
+        if (url.isLocalFile() && url.toLocalFile().endsWith(QLatin1String(".weft")))
+            return true;
+    }
+    return false;
+}
+
+void GraphView::dragEnterEvent(QDragEnterEvent *event)
+{
+    if (acceptsDrag(event->mimeData()))
+        event->acceptProposedAction();
+    else
+        event->ignore();
+}
+
+void GraphView::dragMoveEvent(QDragMoveEvent *event)
+{
+    if (acceptsDrag(event->mimeData()))
+        event->acceptProposedAction();
+    else
+        event->ignore();
+}
+
+void GraphView::dropEvent(QDropEvent *event)
+{
+    const QMimeData *mime = event->mimeData();
+    if (mime->hasFormat(QString::fromLatin1(kOperationMime))) {
+        const QByteArray type = mime->data(QString::fromLatin1(kOperationMime));
+        m_scene->addNode(type.toStdString(), mapToScene(event->position().toPoint()));
+        event->acceptProposedAction();
+        setFocus();
+        return;
+    }
+    QStringList files;
+    for (const QUrl &url : mime->urls()) {
+        if (url.isLocalFile() && url.toLocalFile().endsWith(QLatin1String(".weft")))
+            files.append(url.toLocalFile());
+    }
+    if (!files.isEmpty()) {
+        Q_EMIT filesDropped(files);
+        event->acceptProposedAction();
+    }
+}
+
+void GraphView::drawBackground(QPainter *painter, const QRectF &rect)
+{
+    const auto &c = Theme::nodeColors();
+    painter->fillRect(rect, c.canvas);
+    const qreal z = zoom();
+    if (z < 0.35)
+        return; // a grid finer than a few pixels is noise, and costs a frame
+    const qreal step = z < 0.7 ? GraphScene::kGrid * 5 : GraphScene::kGrid;
+    const qreal left = std::floor(rect.left() / step) * step;
+    const qreal top = std::floor(rect.top() / step) * step;
+    QVarLengthArray<QLineF, 256> minor;
+    QVarLengthArray<QLineF, 256> major;
+    for (qreal x = left; x < rect.right(); x += step) {
+        const bool isMajor = std::fmod(std::abs(x), GraphScene::kGrid * 5) < 0.5;
+        (isMajor ? major : minor).append(QLineF(x, rect.top(), x, rect.bottom()));
+    }
+    for (qreal y = top; y < rect.bottom(); y += step) {
+        const bool isMajor = std::fmod(std::abs(y), GraphScene::kGrid * 5) < 0.5;
+        (isMajor ? major : minor).append(QLineF(rect.left(), y, rect.right(), y));
+    }
+    painter->setRenderHint(QPainter::Antialiasing, false);
+    QColor minorColor = c.grid;
+    minorColor.setAlphaF(0.45);
+    painter->setPen(QPen(minorColor, 0));
+    painter->drawLines(minor.data(), int(minor.size()));
+    painter->setPen(QPen(c.grid, 0));
+    painter->drawLines(major.data(), int(major.size()));
+}
+
+} // namespace weft::ui

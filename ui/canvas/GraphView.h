@@ -1,0 +1,77 @@
+#pragma once
+
+// The canvas view: zoom (Ctrl+wheel, pinch), pan (middle drag, Space+drag),
+// fit, rubber-band selection, drops from the palette and of .weft files,
+// an empty state that teaches, and a transient message line.
+
+#include <QGraphicsView>
+#include <QStringList>
+
+class QLabel;
+class QMimeData;
+class QTimer;
+class QVBoxLayout;
+class QWidget;
+
+namespace weft::ui {
+
+class GraphScene;
+
+class GraphView : public QGraphicsView
+{
+    Q_OBJECT
+
+public:
+    explicit GraphView(GraphScene *scene, QWidget *parent = nullptr);
+
+    GraphScene *graphScene() const { return m_scene; }
+    qreal zoom() const { return transform().m11(); }
+    void setZoom(qreal zoom, const QPointF &anchorViewPos = QPointF(-1, -1));
+    void zoomBy(qreal factor, const QPointF &anchorViewPos = QPointF(-1, -1));
+    void fitGraph();
+    void centerOnNode(const QString &id);
+    QPointF viewCenterInScene() const;
+
+    // Example files offered by the empty state (absolute paths).
+    void setExamples(const QStringList &paths);
+    void showMessage(const QString &text, int milliseconds = 5000);
+    QString currentMessage() const;
+    void updateEmptyState();
+
+    static constexpr const char *kOperationMime = "application/x-weft-operation";
+
+Q_SIGNALS:
+    void exampleRequested(const QString &path);
+    void filesDropped(const QStringList &paths);
+    void zoomChanged(qreal zoom);
+
+protected:
+    void wheelEvent(QWheelEvent *event) override;
+    bool viewportEvent(QEvent *event) override;
+    void mousePressEvent(QMouseEvent *event) override;
+    void mouseMoveEvent(QMouseEvent *event) override;
+    void mouseReleaseEvent(QMouseEvent *event) override;
+    void keyPressEvent(QKeyEvent *event) override;
+    void keyReleaseEvent(QKeyEvent *event) override;
+    void focusOutEvent(QFocusEvent *event) override;
+    void dragEnterEvent(QDragEnterEvent *event) override;
+    void dragMoveEvent(QDragMoveEvent *event) override;
+    void dropEvent(QDropEvent *event) override;
+    void drawBackground(QPainter *painter, const QRectF &rect) override;
+    void resizeEvent(QResizeEvent *event) override;
+
+private:
+    bool acceptsDrag(const QMimeData *mime) const;
+    void layoutOverlays();
+
+    GraphScene *m_scene;
+    bool m_spaceHeld = false;
+    bool m_panning = false;
+    QPoint m_panLast;
+    QWidget *m_emptyState;
+    QVBoxLayout *m_examplesLayout;
+    QLabel *m_message;
+    QTimer *m_messageTimer;
+};
+
+} // namespace weft::ui

@@ -1,0 +1,301 @@
+#include "NodeItem.h"
+
+#include "Document.h"
+#include "EdgeItem.h"
+#include "GraphScene.h"
+#include "PortItem.h"
+#include "Theme.h"
+
+#include <weft/Workflow.h>
+
+#include <QFontMetricsF>
+#include <QGuiApplication>
+#include <QPainter>
+#include <QStyleOptionGraphicsItem>
+
+namespace weft::ui {
+
+namespace {
+
+constexpr qreal kRadius = 7;
+constexpr qreal kIcon = 16;
+constexpr qreal kBadge = 14;
+
+QColor runStateColor(RunState state)
+{
+    switch (state) {
+    case RunState::Running:
+        return QColor(0x2f, 0x7f, 0xd8);
+    case RunState::Succeeded:
+        return QColor(0x2e, 0x9d, 0x4f);
+    case RunState::Failed:
+        return QColor(0xd3, 0x2f, 0x2f);
+    case RunState::Cancelled:
+        return QColor(0xe0, 0x9b, 0x1a);
+    case RunState::Pending:
+    case RunState::Waiting:
+    case RunState::Skipped:
+    case RunState::None:
+        break;
+    }
+    return QColor(0x8a, 0x8a, 0x8a);
+}
+
+QFont labelFont()
+{
+    QFont font = QGuiApplication::font();
+    font.setBold(true);
+    return font;
+}
+
+QFont idFont()
+{
+    QFont font = QGuiApplication::font();
+    font.setPointSizeF(font.pointSizeF() * 0.88);
+    return font;
+}
+
+} // namespace
+
+NodeItem::NodeItem(const Node &node)
+    : m_input(new PortItem(PortItem::Direction::Input, this))
+    , m_output(new PortItem(PortItem::Direction::Output, this))
+{
+    setFlags(ItemIsSelectable | ItemIsMovable | ItemSendsGeometryChanges);
+    setAcceptHoverEvents(true);
+    m_input->setPos(0, kHeaderHeight);
+    m_output->setPos(kWidth, kHeaderHeight);
+    setFromNode(node);
+}
+
+void NodeItem::setFromNode(const Node &node)
+{
+    m_id = toQString(node.id);
+    m_label = toQString(node.displayName());
+    m_typeName = toQString(node.type);
+    const OperationType *type = OperationRegistry::builtin().find(node.type);
+    m_knownType = type != nullptr;
+    if (type) {
+        m_group = type->group;
+        m_iconName = type->icon;
+        m_site = type->semantics.site;
+        m_typeSummary = toQString(type->summary);
+    } else {
+        m_group.clear();
+        m_iconName.clear();
+        m_typeSummary = QObject::tr("Unknown operation type");
+    }
+    update();
+}
+
+void NodeItem::setVisualState(const NodeVisualState &state)
+{
+    if (state == m_visual)
+        return;
+    m_visual = state;
+    update();
+}
+
+QPointF NodeItem::inputPortScenePos() const
+{
+    return pos() + m_input->pos();
+}
+
+QPointF NodeItem::outputPortScenePos() const
+{
+    return pos() + m_output->pos();
+}
+
+QRectF NodeItem::badgeRect() const
+{
+    return {kWidth - 8 - kBadge, (kHeaderHeight - kBadge) / 2, kBadge, kBadge};
+}
+
+QString NodeItem::toolTipAt(const QPointF &itemPos) const
+{
+    if (m_knownType && badgeRect().adjusted(-3, -3, 3, 3).contains(itemPos))
+        return Theme::siteToolTip(m_site);
+    QString tip = QStringLiteral("<b>%1</b><br>id: %2<br>%3 — %4")
+                      .arg(m_label.toHtmlEscaped(), m_id.toHtmlEscaped(),
+                           m_typeName.toHtmlEscaped(), m_typeSummary.toHtmlEscaped());
+    if (!m_visual.detail.isEmpty())
+        tip += QStringLiteral("<br>") + m_visual.detail.toHtmlEscaped();
+    return tip;
+}
+
+QRectF NodeItem::boundingRect() const
+{
+    // The outline pen (up to 3 px for selection and failure) straddles the edge.
+    return QRectF(0, 0, kWidth, kHeight).adjusted(-2, -2, 2, 2);
+}
+
+QPainterPath NodeItem::shape() const
+{
+    QPainterPath path;
+    path.addRoundedRect(QRectF(0, 0, kWidth, kHeight), kRadius, kRadius);
+    return path;
+}
+
+void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *)
+{
+    const auto &c = Theme::nodeColors();
+    const qreal lod = option->levelOfDetailFromTransform(painter->worldTransform());
+    const QRectF rect(0, 0, kWidth, kHeight);
+    const QColor accent = m_visual.runState == RunState::None ? Theme::groupColor(m_group)
+                                                              : runStateColor(m_visual.runState);
+
+    if (lod < 0.3) {
+        // Level of detail: a plain box, no antialiasing, no text.
+        painter->fillRect(rect, isSelected() ? c.selection : accent);
+        return;
+    }
+
+    painter->setRenderHint(QPainter::Antialiasing);
+    const bool failed = m_visual.runState == RunState::Failed;
+    QPen outline(c.outline, 1);
+    if (m_visual.runState != RunState::None && m_visual.runState != RunState::Pending)
+        outline = QPen(accent, failed ? 3 : 2);
+    if (m_visual.runState == RunState::Waiting)
+        outline.setStyle(Qt::DashLine);
+    if (m_hovered && !isSelected())
+        outline.setColor(c.hover);
+    if (isSelected())
+        outline = QPen(c.selection, 2);
+    if (m_visual.runState == RunState::Skipped)
+        painter->setOpacity(0.55);
+
+    QPainterPath body;
+    body.addRoundedRect(rect, kRadius, kRadius);
+    painter->fillPath(body, c.body);
+    // Header band tinted by the group (or the run state), clipped to the rounded top.
+    QPainterPath header;
+    header.addRect(QRectF(0, 0, kWidth, kHeaderHeight));
+    QColor headerColor = accent;
+    headerColor.setAlphaF(failed ? 0.85 : (Theme::isDark(QGuiApplication::palette()) ? 0.32 : 0.20));
+    painter->fillPath(body.intersected(header), headerColor);
+    // A strip at the left edge carries the group colour even when tinted faintly.
+    painter->fillPath(body.intersected([&] {
+        QPainterPath strip;
+        strip.addRect(QRectF(0, 0, 4, kHeight));
+        return strip;
+    }()), accent);
+
+    if (lod >= 0.55) {
+        const qreal dpr = painter->device() ? painter->device()->devicePixelRatioF() : 1.0;
+        const int iconPx = int(kIcon * std::min(lod, 2.0));
+        const QPixmap icon = Theme::cachedPixmap(QString::fromStdString("op:" + m_iconName),
+                                                 Theme::operationIcon(m_iconName), iconPx, dpr);
+        const QRectF iconRect(10, (kHeaderHeight - kIcon) / 2, kIcon, kIcon);
+        painter->drawPixmap(iconRect, icon, QRectF(icon.rect()));
+        if (m_knownType) {
+            const QPixmap badge = Theme::cachedPixmap(QStringLiteral("site:%1").arg(int(m_site)),
+                                                      Theme::siteIcon(m_site),
+                                                      int(kBadge * std::min(lod, 2.0)), dpr);
+            painter->drawPixmap(badgeRect(), badge, QRectF(badge.rect()));
+        }
+
+        static const QFont bold = labelFont();
+        static const QFont small = idFont();
+        painter->setFont(bold);
+        painter->setPen(failed ? QColor(Qt::white) : c.text);
+        const QRectF labelRect(iconRect.right() + 6, 0,
+                               badgeRect().left() - iconRect.right() - 12, kHeaderHeight);
+        const QString label = QFontMetricsF(bold).elidedText(m_label, Qt::ElideRight,
+                                                             labelRect.width());
+        painter->drawText(labelRect, Qt::AlignVCenter | Qt::AlignLeft, label);
+
+        QFont idLineFont = small;
+        idLineFont.setStrikeOut(m_visual.runState == RunState::Skipped);
+        painter->setFont(idLineFont);
+        painter->setPen(c.mutedText);
+        const QRectF idRect(12, kHeaderHeight, kWidth - 24, kHeight - kHeaderHeight - 2);
+        const QString idLine = m_knownType ? m_id + QStringLiteral("  ·  ") + m_typeName
+                                           : m_id + QStringLiteral("  ·  ? ") + m_typeName;
+        painter->drawText(idRect, Qt::AlignVCenter | Qt::AlignLeft,
+                          QFontMetricsF(idLineFont).elidedText(idLine, Qt::ElideRight,
+                                                               idRect.width()));
+    }
+
+    if (m_visual.runState != RunState::None)
+        paintRunDecoration(painter, rect);
+
+    painter->setOpacity(1);
+    painter->setBrush(Qt::NoBrush);
+    painter->setPen(outline);
+    painter->drawRoundedRect(rect, kRadius, kRadius);
+}
+
+void NodeItem::paintRunDecoration(QPainter *painter, const QRectF &rect)
+{
+    // Shape as well as colour (UI.md): a progress bar while running, a
+    // state mark in the corner for final states.
+    if (m_visual.runState == RunState::Running && m_visual.progress >= 0) {
+        const QRectF bar(rect.left() + 6, rect.bottom() - 5,
+                         (rect.width() - 12) * std::clamp(m_visual.progress, 0.0, 1.0), 3);
+        painter->fillRect(bar, runStateColor(RunState::Running));
+    }
+    const QPointF mark(rect.right() - 15, rect.bottom() - 14);
+    QPen pen(runStateColor(m_visual.runState), 2);
+    pen.setCapStyle(Qt::RoundCap);
+    painter->setPen(pen);
+    painter->setBrush(Qt::NoBrush);
+    switch (m_visual.runState) {
+    case RunState::Succeeded:
+        painter->drawPolyline(QPolygonF({mark + QPointF(0, 5), mark + QPointF(3, 8),
+                                         mark + QPointF(9, 1)}));
+        break;
+    case RunState::Failed:
+        painter->drawLine(mark + QPointF(1, 1), mark + QPointF(8, 8));
+        painter->drawLine(mark + QPointF(8, 1), mark + QPointF(1, 8));
+        break;
+    case RunState::Cancelled:
+        painter->fillRect(QRectF(mark + QPointF(1, 1), QSizeF(7, 7)),
+                          runStateColor(RunState::Cancelled));
+        break;
+    case RunState::Skipped:
+        painter->drawLine(mark + QPointF(0, 4.5), mark + QPointF(9, 4.5));
+        painter->drawPolyline(QPolygonF({mark + QPointF(6, 1.5), mark + QPointF(9, 4.5),
+                                         mark + QPointF(6, 7.5)}));
+        break;
+    case RunState::Running:
+        painter->setBrush(runStateColor(RunState::Running));
+        painter->setPen(Qt::NoPen);
+        painter->drawPolygon(QPolygonF({mark + QPointF(1, 0), mark + QPointF(9, 4.5),
+                                        mark + QPointF(1, 9)}));
+        break;
+    case RunState::Waiting:
+        painter->drawPolyline(QPolygonF({mark + QPointF(1, 0), mark + QPointF(8, 0),
+                                         mark + QPointF(1, 9), mark + QPointF(8, 9),
+                                         mark + QPointF(1, 0)}));
+        break;
+    case RunState::Pending:
+    case RunState::None:
+        break;
+    }
+}
+
+QVariant NodeItem::itemChange(GraphicsItemChange change, const QVariant &value)
+{
+    if (change == ItemPositionChange) {
+        if (auto *graph = qobject_cast<GraphScene *>(scene()); graph && graph->isSnapping())
+            return graph->snapped(value.toPointF());
+    } else if (change == ItemPositionHasChanged) {
+        for (EdgeItem *edge : std::as_const(m_edges))
+            edge->adjust();
+    }
+    return QGraphicsItem::itemChange(change, value);
+}
+
+void NodeItem::hoverEnterEvent(QGraphicsSceneHoverEvent *)
+{
+    m_hovered = true;
+    update();
+}
+
+void NodeItem::hoverLeaveEvent(QGraphicsSceneHoverEvent *)
+{
+    m_hovered = false;
+    update();
+}
+
+} // namespace weft::ui

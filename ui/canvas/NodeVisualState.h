@@ -1,0 +1,26 @@
+#pragma once
+
+// What a node item paints besides its workflow data. The editor leaves it at
+// its default; the run view sets it through GraphScene::setNodeVisualState()
+// for as many nodes as a drained event batch touched. It is a value so the
+// run view can keep its own table of them and push only what changed.
+
+#include <QMetaType>
+#include <QString>
+
+namespace weft::ui {
+
+enum class RunState { None, Pending, Waiting, Running, Succeeded, Failed, Skipped, Cancelled };
+
+struct NodeVisualState
+{
+    RunState runState = RunState::None; // None: editing, no run decoration
+    double progress = -1;               // 0..1 while running, -1: unknown
+    QString detail;                     // tooltip line: reason, exit status, ...
+
+    bool operator==(const NodeVisualState &) const = default;
+};
+
+} // namespace weft::ui
+
+Q_DECLARE_METATYPE(weft::ui::NodeVisualState)
