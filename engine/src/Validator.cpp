@@ -14,14 +14,11 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
-#include <unordered_map>
-#include <unordered_set>
+#include <functional>
 
 namespace weft {
 
 namespace {
-
-using IdIndex = std::unordered_map<std::string_view, std::uint32_t>;
 
 constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
 
@@ -75,14 +72,109 @@ std::string nodePath(std::size_t index)
     return "/nodes/" + std::to_string(index);
 }
 
-IdIndex indexIds(const Workflow &workflow)
+// Node ids -> index, as an open-addressing table of (hash, index) pairs.
+// Validation is bound by memory latency, not arithmetic: a node-based
+// std::unordered_map costs an allocation per id and a pointer chase per
+// probe, and the editor runs this on every edit of workflows with 100,000
+// nodes. The stored hash settles almost every probe without touching the
+// id's characters.
+class IdTable
 {
-    IdIndex ids;
-    ids.reserve(workflow.nodes.size());
-    for (std::size_t i = 0; i < workflow.nodes.size(); ++i)
-        ids.emplace(workflow.nodes[i].id, std::uint32_t(i)); // first occurrence wins
-    return ids;
-}
+public:
+    explicit IdTable(const Workflow &workflow)
+        : m_workflow(workflow)
+    {
+        const std::size_t n = workflow.nodes.size();
+        std::size_t capacity = 16;
+        while (capacity < n * 2)
+            capacity *= 2;
+        m_slots.assign(capacity, Slot{0, kNone});
+        m_mask = capacity - 1;
+        m_first.resize(n);
+        for (std::uint32_t i = 0; i < n; ++i)
+            m_first[i] = insert(workflow.nodes[i].id, i);
+    }
+
+    // The index of the (first) node with this id, or kNone.
+    std::uint32_t find(std::string_view id) const
+    {
+        const std::size_t hash = std::hash<std::string_view>{}(id);
+        for (std::size_t slot = hash & m_mask;; slot = (slot + 1) & m_mask) {
+            const Slot &s = m_slots[slot];
+            if (s.index == kNone)
+                return kNone;
+            if (s.hash == std::uint32_t(hash) && m_workflow.nodes[s.index].id == id)
+                return s.index;
+        }
+    }
+
+    // The first node that has node i's id: i itself unless the id repeats.
+    std::uint32_t first(std::uint32_t i) const { return m_first[i]; }
+
+private:
+    struct Slot
+    {
+        std::uint32_t hash;
+        std::uint32_t index;
+    };
+
+    std::uint32_t insert(std::string_view id, std::uint32_t index)
+    {
+        const std::size_t hash = std::hash<std::string_view>{}(id);
+        for (std::size_t slot = hash & m_mask;; slot = (slot + 1) & m_mask) {
+            Slot &s = m_slots[slot];
+            if (s.index == kNone) {
+                s = {std::uint32_t(hash), index};
+                return index;
+            }
+            if (s.hash == std::uint32_t(hash) && m_workflow.nodes[s.index].id == id)
+                return s.index;
+        }
+    }
+
+    const Workflow &m_workflow;
+    std::vector<Slot> m_slots;
+    std::size_t m_mask = 0;
+    std::vector<std::uint32_t> m_first;
+};
+
+// Resolves each node's needs to indices. Repeats are found by index in O(1)
+// (the last node that needed each target), so long needs lists stay linear;
+// only unknown ids, rare, are compared as text.
+class NeedResolver
+{
+public:
+    NeedResolver(const Workflow &workflow, const IdTable &ids)
+        : m_workflow(workflow)
+        , m_ids(ids)
+        , m_lastNeededBy(workflow.nodes.size(), kNone)
+    {}
+
+    // visit(j, target, duplicate, self): target is kNone for an unknown id.
+    template<typename Visit>
+    void resolve(std::uint32_t i, Visit &&visit)
+    {
+        const Node &node = m_workflow.nodes[i];
+        const std::uint32_t self = node.id.empty() ? kNone : m_ids.first(i);
+        for (std::size_t j = 0; j < node.needs.size(); ++j) {
+            const std::uint32_t target = m_ids.find(node.needs[j]);
+            bool duplicate = false;
+            if (target != kNone) {
+                duplicate = m_lastNeededBy[target] == i;
+                m_lastNeededBy[target] = i;
+            } else {
+                for (std::size_t k = 0; k < j && !duplicate; ++k)
+                    duplicate = node.needs[k] == node.needs[j];
+            }
+            visit(j, target, duplicate, target != kNone && target == self);
+        }
+    }
+
+private:
+    const Workflow &m_workflow;
+    const IdTable &m_ids;
+    std::vector<std::uint32_t> m_lastNeededBy;
+};
 
 // The resolved, de-duplicated, non-self needs of every node as one flat array
 // (compressed sparse rows), plus for each entry its position in Node::needs so
@@ -92,46 +184,25 @@ struct NeedGraph
     std::vector<std::uint32_t> begin; // per node, into `target`; size n + 1
     std::vector<std::uint32_t> target;
     std::vector<std::uint32_t> needIndex;
+
+    void add(std::uint32_t to, std::size_t j)
+    {
+        target.push_back(to);
+        needIndex.push_back(std::uint32_t(j));
+    }
 };
 
-bool isDuplicateNeed(const std::vector<std::string> &needs, std::size_t j,
-                     std::unordered_set<std::string_view> *seen)
-{
-    if (seen)
-        return !seen->insert(needs[j]).second;
-    for (std::size_t k = 0; k < j; ++k) {
-        if (needs[k] == needs[j])
-            return true;
-    }
-    return false;
-}
-
-// Calls visit(j, duplicate) for every need of a node; linear for long lists.
-template<typename Visit>
-void forEachNeed(const Node &node, Visit &&visit)
-{
-    std::unordered_set<std::string_view> seen;
-    const bool useSet = node.needs.size() > 16;
-    for (std::size_t j = 0; j < node.needs.size(); ++j)
-        visit(j, isDuplicateNeed(node.needs, j, useSet ? &seen : nullptr));
-}
-
-NeedGraph buildNeedGraph(const Workflow &workflow, const IdIndex &ids)
+NeedGraph buildNeedGraph(const Workflow &workflow, const IdTable &ids)
 {
     NeedGraph graph;
-    const std::size_t n = workflow.nodes.size();
+    const std::uint32_t n = std::uint32_t(workflow.nodes.size());
     graph.begin.reserve(n + 1);
-    for (std::size_t i = 0; i < n; ++i) {
+    NeedResolver resolver(workflow, ids);
+    for (std::uint32_t i = 0; i < n; ++i) {
         graph.begin.push_back(std::uint32_t(graph.target.size()));
-        const Node &node = workflow.nodes[i];
-        forEachNeed(node, [&](std::size_t j, bool duplicate) {
-            if (duplicate)
-                return;
-            const auto it = ids.find(node.needs[j]);
-            if (it == ids.end() || it->second == i)
-                return;
-            graph.target.push_back(it->second);
-            graph.needIndex.push_back(std::uint32_t(j));
+        resolver.resolve(i, [&](std::size_t j, std::uint32_t target, bool duplicate, bool self) {
+            if (target != kNone && !duplicate && !self)
+                graph.add(target, j);
         });
     }
     graph.begin.push_back(std::uint32_t(graph.target.size()));
@@ -253,9 +324,12 @@ public:
     Diagnostics run()
     {
         checkSettings();
-        m_ids = indexIds(m_workflow);
-        for (std::size_t i = 0; i < m_workflow.nodes.size(); ++i)
-            checkNode(i);
+        const IdTable ids(m_workflow);
+        NeedResolver resolver(m_workflow, ids);
+        m_graph.begin.reserve(m_workflow.nodes.size() + 1);
+        for (std::uint32_t i = 0; i < m_workflow.nodes.size(); ++i)
+            checkNode(i, ids, resolver);
+        m_graph.begin.push_back(std::uint32_t(m_graph.target.size()));
         checkCycles();
         return std::move(m_out);
     }
@@ -280,7 +354,7 @@ private:
         }
     }
 
-    void checkNode(std::size_t i)
+    void checkNode(std::uint32_t i, const IdTable &ids, NeedResolver &resolver)
     {
         const Node &node = m_workflow.nodes[i];
         const std::string path = nodePath(i);
@@ -293,8 +367,8 @@ private:
                                   + "\": an id starts with a letter or '_' and continues with "
                                     "letters, digits, '_', '.' or '-'",
                 id);
-        } else if (const auto it = m_ids.find(id); it != m_ids.end() && it->second != i) {
-            add(path + "/id", "duplicate id \"" + id + "\"; node " + std::to_string(it->second)
+        } else if (ids.first(i) != i) {
+            add(path + "/id", "duplicate id \"" + id + "\"; node " + std::to_string(ids.first(i))
                                   + " already uses it",
                 id);
         }
@@ -308,14 +382,17 @@ private:
                 id);
         }
 
-        forEachNeed(node, [&](std::size_t j, bool duplicate) {
+        m_graph.begin.push_back(std::uint32_t(m_graph.target.size()));
+        resolver.resolve(i, [&](std::size_t j, std::uint32_t target, bool duplicate, bool self) {
             const std::string &need = node.needs[j];
             auto needPath = [&] { return path + "/needs/" + std::to_string(j); };
             if (duplicate) {
                 add(needPath(), "\"" + need + "\" is already listed in \"needs\"", id);
-            } else if (!id.empty() && need == id) {
+            } else if (self) {
                 add(needPath(), "a node cannot need itself", id);
-            } else if (!m_ids.contains(need)) {
+            } else if (target != kNone) {
+                m_graph.add(target, j);
+            } else {
                 std::string message = "needs unknown node \"" + need + "\"";
                 if (m_idSuggestions++ < kMaxIdSuggestions)
                     message += didYouMean(need, idNames());
@@ -468,8 +545,7 @@ private:
 
     void checkCycles()
     {
-        const NeedGraph graph = buildNeedGraph(m_workflow, m_ids);
-        for (const Cycle &cycle : findCycles(graph, false)) {
+        for (const Cycle &cycle : findCycles(m_graph, false)) {
             const Node &node = m_workflow.nodes[cycle.closingNode];
             add(nodePath(cycle.closingNode) + "/needs/" + std::to_string(cycle.closingNeed),
                 describeCycle(m_workflow, cycle.nodes), node.id);
@@ -497,7 +573,7 @@ private:
 
     const Workflow &m_workflow;
     const OperationRegistry &m_registry;
-    IdIndex m_ids;
+    NeedGraph m_graph;
     Diagnostics m_out;
     std::vector<std::string_view> m_typeNames;
     std::vector<std::string_view> m_idNames;
@@ -513,7 +589,7 @@ Diagnostics validateWorkflow(const Workflow &workflow, const OperationRegistry *
 
 std::vector<std::string> findCycle(const Workflow &workflow)
 {
-    const NeedGraph graph = buildNeedGraph(workflow, indexIds(workflow));
+    const NeedGraph graph = buildNeedGraph(workflow, IdTable(workflow));
     const std::vector<Cycle> cycles = findCycles(graph, true);
     std::vector<std::string> result;
     if (cycles.empty())
@@ -527,10 +603,10 @@ std::vector<std::string> findCycle(const Workflow &workflow)
 std::vector<std::string> pathClosedByEdge(const Workflow &workflow, const std::string &from,
                                           const std::string &to)
 {
-    const IdIndex ids = indexIds(workflow);
-    const auto fromIt = ids.find(from);
-    const auto toIt = ids.find(to);
-    if (fromIt == ids.end() || toIt == ids.end())
+    const IdTable ids(workflow);
+    const std::uint32_t fromIndex = ids.find(from);
+    const std::uint32_t toIndex = ids.find(to);
+    if (fromIndex == kNone || toIndex == kNone)
         return {};
     if (from == to)
         return {to};
@@ -538,17 +614,17 @@ std::vector<std::string> pathClosedByEdge(const Workflow &workflow, const std::s
     // breadth-first along needs from `from`, so the path shown is a shortest one.
     const NeedGraph graph = buildNeedGraph(workflow, ids);
     std::vector<std::uint32_t> parent(workflow.nodes.size(), kNone);
-    std::vector<std::uint32_t> queue{fromIt->second};
-    parent[fromIt->second] = fromIt->second;
+    std::vector<std::uint32_t> queue{fromIndex};
+    parent[fromIndex] = fromIndex;
     for (std::size_t head = 0; head < queue.size(); ++head) {
         const std::uint32_t current = queue[head];
-        if (current == toIt->second) {
+        if (current == toIndex) {
             // Walking parents from `to` leads back to `from`: exactly the order
             // "to -> ... -> from" in which each node runs before the next.
             std::vector<std::string> path;
             for (std::uint32_t i = current;; i = parent[i]) {
                 path.push_back(workflow.nodes[i].id);
-                if (i == fromIt->second)
+                if (i == fromIndex)
                     break;
             }
             return path;
