@@ -150,9 +150,11 @@ private:
     void onReady(NodeIndex i);
     void admit(NodeIndex i, bool onWorker);
     void begin(NodeIndex i, int slot, bool onWorker);
+    void start(NodeIndex i);
     void onDispatched(NodeIndex i);
     void runInProcess(NodeIndex i);
     void startAsync(NodeIndex i);
+    void cancelIfCancelled(Handle handle);
     void deliver(NodeIndex i, AttemptResult *result);
     void onWakeup(const Wakeup &wakeup);
     void attemptDone(NodeIndex i, std::unique_ptr<AttemptResult> result);
@@ -450,6 +452,19 @@ void Executor::Run::begin(NodeIndex i, int slot, bool onWorker)
 {
     NodeRuntime &rt = m_rt[i];
     rt.slot = slot;
+    if (!onWorker || m_graph->node(i).site != ExecutionSite::WorkerThread) {
+        rt.grantedSlot.store(slot, std::memory_order_release);
+        m_async->try_put(i);
+        return;
+    }
+    start(i);
+}
+
+// Runs node `i`, which holds its slot (and units), on this worker, or hands
+// it to the reactor.
+void Executor::Run::start(NodeIndex i)
+{
+    NodeRuntime &rt = m_rt[i];
     if (halted()) {
         // Admitted just as the run stopped: under -j 1 nothing may start after a failure.
         releaseSlot(i);
@@ -460,12 +475,10 @@ void Executor::Run::begin(NodeIndex i, int slot, bool onWorker)
             finishHalted(i);
         return;
     }
-    if (onWorker && m_graph->node(i).site == ExecutionSite::WorkerThread) {
+    if (m_graph->node(i).site == ExecutionSite::WorkerThread)
         runInProcess(i);
-        return;
-    }
-    rt.grantedSlot.store(slot, std::memory_order_release);
-    m_async->try_put(i);
+    else
+        startAsync(i);
 }
 
 // The async_node body: a node admitted elsewhere, or a process or timer.
@@ -473,10 +486,7 @@ void Executor::Run::onDispatched(NodeIndex i)
 {
     NodeRuntime &rt = m_rt[i];
     rt.slot = rt.grantedSlot.load(std::memory_order_acquire);
-    if (m_graph->node(i).site == ExecutionSite::WorkerThread)
-        runInProcess(i);
-    else
-        startAsync(i);
+    start(i);
 }
 
 int Executor::Run::beginAttempt(NodeIndex i)
@@ -621,7 +631,7 @@ void Executor::Run::startAsync(NodeIndex i)
         const double seconds = n.params.value("seconds", 0.0);
         const bool timesOut = info.timeout > 0 && info.timeout < seconds;
         emitRunning(i, attempt);
-        m_reactor->startTimer(timesOut ? info.timeout : seconds,
+        const Handle timer = m_reactor->startTimer(timesOut ? info.timeout : seconds,
                               [this, i, timesOut, timeout = info.timeout](bool cancelled) {
                                   auto *r = new AttemptResult;
                                   r->cancelled = cancelled;
@@ -632,6 +642,7 @@ void Executor::Run::startAsync(NodeIndex i)
                                       r->error = "timed out after " + formatSeconds(timeout) + " s";
                                   deliver(i, r);
                               });
+        cancelIfCancelled(timer);
         return;
     }
 
@@ -681,7 +692,15 @@ void Executor::Run::startAsync(NodeIndex i)
         r->command = std::move(outcome.commandLine);
         deliver(i, r);
     };
-    m_reactor->startProcess(std::move(spec), std::move(callbacks));
+    cancelIfCancelled(m_reactor->startProcess(std::move(spec), std::move(callbacks)));
+}
+
+// A cancel() racing with a start: either cancelAll() was posted after this
+// work (and reaches it), or this check sees the flag.
+void Executor::Run::cancelIfCancelled(Handle handle)
+{
+    if (const int level = m_cancelled.load(); level != 0)
+        m_reactor->cancel(handle, level >= 2 ? std::chrono::milliseconds(0) : m_options.killGrace);
 }
 
 // Reactor side of the gateway discipline: hand the result to the completer,
@@ -775,15 +794,16 @@ void Executor::Run::finishRan(NodeIndex i, NodeState outcome, const AttemptResul
     finished.start = rt.firstStart;
     finished.duration = rt.end - rt.firstStart;
     finished.attempts = rt.attempt.load(std::memory_order_relaxed);
-    if (last && outcome != NodeState::Succeeded) {
+    if (last) {
         finished.exitCode = last->exitCode;
         if (last->signal != 0)
             finished.signal = signalName(last->signal);
-        finished.error = last->error;
-        finished.stderrTail = last->stderrTail;
-    }
-    if (last)
         finished.command = last->command;
+        if (outcome != NodeState::Succeeded) {
+            finished.error = last->error;
+            finished.stderrTail = last->stderrTail;
+        }
+    }
     m_sink.nodeFinished(finished);
     rt.state.store(outcome, std::memory_order_release);
     rt.lastFailure.reset();
