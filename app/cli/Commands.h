@@ -21,8 +21,8 @@ namespace weft::cli {
 
 enum ExitStatus : int {
     ExitSuccess = 0,
-    ExitFailed = 1,     // the workflow failed
-    ExitUsage = 2,      // bad usage or an invalid file
+    ExitFailed = 1, // the workflow failed
+    ExitUsage = 2, // bad usage or an invalid file
     ExitInterrupted = 130,
 };
 

@@ -9,7 +9,10 @@
 
 namespace weft::cli {
 
-LogDirSink::LogDirSink(std::filesystem::path directory) : m_directory(std::move(directory)) {}
+LogDirSink::LogDirSink(std::filesystem::path directory)
+    : m_directory(std::move(directory))
+{
+}
 
 LogDirSink::~LogDirSink()
 {
@@ -33,7 +36,7 @@ void LogDirSink::open(NodeIndex node)
 {
     if (node >= m_ids.size() || m_fds[2 * node] >= 0)
         return;
-    static const char *const suffixes[] = {".stdout", ".stderr"};
+    static const char *const suffixes[] = { ".stdout", ".stderr" };
     for (int stream = 0; stream < 2; ++stream) {
         const std::filesystem::path path = m_directory / (m_ids[node] + suffixes[stream]);
         // Close-on-exec: the run's children must not inherit log files.

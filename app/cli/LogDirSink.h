@@ -14,8 +14,7 @@
 
 namespace weft::cli {
 
-class LogDirSink final : public EventSink
-{
+class LogDirSink final : public EventSink {
 public:
     explicit LogDirSink(std::filesystem::path directory);
     ~LogDirSink() override;

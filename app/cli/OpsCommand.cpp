@@ -50,7 +50,7 @@ std::string paramSummary(const OperationType &type)
         if (!text.empty())
             text += ", ";
         text += "`" + p.name + "`" + (p.required ? "*" : "") + " (" + std::string(toString(p.kind))
-                + ")";
+            + ")";
     }
     return text.empty() ? "—" : text;
 }
@@ -63,10 +63,9 @@ std::string markdownTable(const OperationRegistry &registry)
     for (const OperationType &type : registry.types()) {
         const Semantics &s = type.semantics;
         out += "| `" + type.name + "` | " + markdownCell(type.summary) + " | "
-               + std::string(toString(s.site)) + " | " + yesNo(s.blocksWorker) + " | "
-               + yesNo(s.reentrant) + " | " + yesNo(s.cancellable) + " | "
-               + markdownCell(joined(s.touches)) + " | " + markdownCell(paramSummary(type))
-               + " |\n";
+            + std::string(toString(s.site)) + " | " + yesNo(s.blocksWorker) + " | "
+            + yesNo(s.reentrant) + " | " + yesNo(s.cancellable) + " | "
+            + markdownCell(joined(s.touches)) + " | " + markdownCell(paramSummary(type)) + " |\n";
     }
     return out;
 }
@@ -86,7 +85,7 @@ std::string plainText(const OperationRegistry &registry)
             width = std::max(width, p.name.size());
         for (const ParamDecl &p : type.params) {
             out += "    " + p.name + std::string(width - p.name.size() + 2, ' ') + "("
-                   + std::string(toString(p.kind)) + (p.required ? ", required" : "");
+                + std::string(toString(p.kind)) + (p.required ? ", required" : "");
             if (!p.defaultValue.is_null())
                 out += ", default " + p.defaultValue.dump();
             out += ") " + p.doc + "\n";
@@ -101,24 +100,17 @@ std::string jsonText(const OperationRegistry &registry)
     for (const OperationType &type : registry.types()) {
         nlohmann::json params = nlohmann::json::array();
         for (const ParamDecl &p : type.params) {
-            params.push_back({{"name", p.name},
-                              {"kind", toString(p.kind)},
-                              {"required", p.required},
-                              {"default", p.defaultValue},
-                              {"doc", p.doc}});
+            params.push_back({ { "name", p.name }, { "kind", toString(p.kind) },
+                { "required", p.required }, { "default", p.defaultValue }, { "doc", p.doc } });
         }
         const Semantics &s = type.semantics;
-        types.push_back({{"name", type.name},
-                         {"group", type.group},
-                         {"summary", type.summary},
-                         {"doc", type.doc},
-                         {"semantics",
-                          {{"site", toString(s.site)},
-                           {"blocks_worker", s.blocksWorker},
-                           {"reentrant", s.reentrant},
-                           {"cancellable", s.cancellable},
-                           {"touches", s.touches}}},
-                         {"params", std::move(params)}});
+        types.push_back({ { "name", type.name }, { "group", type.group },
+            { "summary", type.summary }, { "doc", type.doc },
+            { "semantics",
+                { { "site", toString(s.site) }, { "blocks_worker", s.blocksWorker },
+                    { "reentrant", s.reentrant }, { "cancellable", s.cancellable },
+                    { "touches", s.touches } } },
+            { "params", std::move(params) } });
     }
     return types.dump(2) + "\n";
 }
@@ -128,10 +120,11 @@ std::string jsonText(const OperationRegistry &registry)
 void addOpsCommand(CLI::App &app, Action &action)
 {
     auto format = std::make_shared<std::string>("text");
-    CLI::App *ops = app.add_subcommand("ops", "List the operation types, their parameters and "
-                                              "concurrency semantics");
+    CLI::App *ops = app.add_subcommand("ops",
+        "List the operation types, their parameters and "
+        "concurrency semantics");
     ops->add_option("--format", *format, "text, markdown (the README table) or json")
-        ->check(CLI::IsMember({"text", "markdown", "json"}));
+        ->check(CLI::IsMember({ "text", "markdown", "json" }));
     ops->footer("Examples:\n"
                 "  weft-cli ops\n"
                 "  weft-cli ops --format markdown > ops.md\n"

@@ -27,8 +27,7 @@ namespace weft::cli {
 
 namespace {
 
-struct RunArgs
-{
+struct RunArgs {
     std::string file;
     std::vector<std::string> targets;
     int jobs = 0;
@@ -52,8 +51,8 @@ std::size_t editDistance(std::string_view a, std::string_view b)
         row[0] = i;
         for (std::size_t j = 1; j <= b.size(); ++j) {
             const std::size_t up = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1,
-                               diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            row[j] = std::min(
+                { row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1) });
             diagonal = up;
         }
     }
@@ -84,21 +83,21 @@ int effectiveJobs(const RunArgs &args, const Workflow &workflow)
     return defaultConcurrency();
 }
 
-std::string planText(const Workflow &workflow,
-                     const std::vector<std::vector<std::size_t>> &levels, int jobs)
+std::string planText(
+    const Workflow &workflow, const std::vector<std::vector<std::size_t>> &levels, int jobs)
 {
-    std::string title = workflow.name.empty() ? std::string("workflow") : "\"" + workflow.name + "\"";
+    std::string title
+        = workflow.name.empty() ? std::string("workflow") : "\"" + workflow.name + "\"";
     std::string out = "dry run of " + title + ": " + std::to_string(workflow.nodes.size())
-                      + (workflow.nodes.size() == 1 ? " node" : " nodes") + " in "
-                      + std::to_string(levels.size())
-                      + (levels.size() == 1 ? " level" : " levels") + ", up to "
-                      + std::to_string(jobs) + " at once; nothing is run\n";
+        + (workflow.nodes.size() == 1 ? " node" : " nodes") + " in " + std::to_string(levels.size())
+        + (levels.size() == 1 ? " level" : " levels") + ", up to " + std::to_string(jobs)
+        + " at once; nothing is run\n";
     std::size_t width = 0;
     for (const Node &node : workflow.nodes)
         width = std::max(width, node.id.size());
     for (std::size_t level = 0; level < levels.size(); ++level) {
         out += "level " + std::to_string(level + 1) + " (" + std::to_string(levels[level].size())
-               + (levels[level].size() == 1 ? " node" : " nodes") + "):\n";
+            + (levels[level].size() == 1 ? " node" : " nodes") + "):\n";
         for (std::size_t index : levels[level]) {
             const Node &node = workflow.nodes[index];
             std::string line = "  " + node.id + std::string(width - node.id.size() + 2, ' ');
@@ -149,8 +148,8 @@ int executeRun(const RunArgs &args)
     if (args.keepGoing)
         options.failure = FailurePolicy::KeepGoing;
     const std::filesystem::path base = args.directory.empty()
-                                           ? std::filesystem::path(args.file).parent_path()
-                                           : std::filesystem::path(args.directory);
+        ? std::filesystem::path(args.file).parent_path()
+        : std::filesystem::path(args.directory);
     options.baseDirectory = std::filesystem::absolute(base.empty() ? "." : base, ec);
     options.baseDirectory = options.baseDirectory.lexically_normal();
 
@@ -158,7 +157,8 @@ int executeRun(const RunArgs &args)
     if (args.dryRun) {
         const auto levels = dependencyLevels(workflow);
         const int jobs = effectiveJobs(args, workflow);
-        writeOut(1, jsonl ? planJsonLines(workflow, levels, jobs) : planText(workflow, levels, jobs));
+        writeOut(
+            1, jsonl ? planJsonLines(workflow, levels, jobs) : planText(workflow, levels, jobs));
         return ExitSuccess;
     }
 
@@ -182,7 +182,7 @@ int executeRun(const RunArgs &args)
     printerOptions.verbose = args.verbose;
     StatusPrinter printer(printerOptions);
 
-    std::vector<EventSink *> sinks{&printer};
+    std::vector<EventSink *> sinks { &printer };
     std::unique_ptr<JsonLinesSink> jsonSink;
     if (jsonl) {
         jsonSink = std::make_unique<JsonLinesSink>(1);
@@ -201,8 +201,7 @@ int executeRun(const RunArgs &args)
     SignalWatcher watcher([&](int signal, int count) {
         const char *name = signal == SIGTERM ? "SIGTERM" : "interrupt";
         if (count == 1) {
-            printer.printLine(std::string(name)
-                              + ": cancelling the run (again to kill at once)");
+            printer.printLine(std::string(name) + ": cancelling the run (again to kill at once)");
             executor.cancel();
         } else {
             printer.printLine(std::string(name) + ": killing every process of the run");
@@ -251,45 +250,48 @@ int executeRun(const RunArgs &args)
 void addRunCommand(CLI::App &app, Action &action)
 {
     auto args = std::make_shared<RunArgs>();
-    CLI::App *run = app.add_subcommand("run", "Run a workflow, or only the nodes named and "
-                                              "everything they need");
+    CLI::App *run = app.add_subcommand("run",
+        "Run a workflow, or only the nodes named and "
+        "everything they need");
     run->add_option("file", args->file, "Workflow file (.weft)")->required();
     run->add_option("nodes", args->targets, "Run only these nodes and what they need");
     run->add_option("-j,--jobs", args->jobs,
-                    "Nodes running at once, of every kind (default: the file's "
-                    "settings.jobs, else the number of cores)")
+           "Nodes running at once, of every kind (default: the file's "
+           "settings.jobs, else the number of cores)")
         ->check(CLI::NonNegativeNumber);
     run->add_option("--threads", args->threads,
-                    "Worker threads for in-process operations (default: min(jobs, cores))")
+           "Worker threads for in-process operations (default: min(jobs, cores))")
         ->check(CLI::NonNegativeNumber);
     run->add_flag("-k,--keep-going", args->keepGoing,
-                  "After a failure, run everything that does not depend on it");
-    run->add_flag("-n,--dry-run", args->dryRun,
-                  "Print what would run, by dependency level; run nothing");
+        "After a failure, run everything that does not depend on it");
+    run->add_flag(
+        "-n,--dry-run", args->dryRun, "Print what would run, by dependency level; run nothing");
     run->add_option("--events", args->events,
-                    "text: status for people; jsonl: the event stream as JSON lines on "
-                    "stdout (people's text goes to stderr)")
-        ->check(CLI::IsMember({"text", "jsonl"}));
+           "text: status for people; jsonl: the event stream as JSON lines on "
+           "stdout (people's text goes to stderr)")
+        ->check(CLI::IsMember({ "text", "jsonl" }));
     run->add_option("--trace", args->trace,
-                    "Write a Chrome trace of the run (open it in Perfetto or chrome://tracing)");
+        "Write a Chrome trace of the run (open it in Perfetto or chrome://tracing)");
     run->add_option("--log-dir", args->logDir,
-                    "Write each node's stdout and stderr to DIR/<id>.stdout and DIR/<id>.stderr");
+        "Write each node's stdout and stderr to DIR/<id>.stdout and DIR/<id>.stderr");
     run->add_option("-C,--directory", args->directory,
-                    "Base directory for relative paths and commands (default: the "
-                    "workflow file's directory)");
-    run->add_flag("-v,--verbose", args->verbose, "Print the output of every node, not only "
-                                                 "of failing ones");
-    run->footer("Examples:\n"
-                "  weft-cli run build.weft                  run everything\n"
-                "  weft-cli run build.weft -j 8 -k          8 at once, keep going after failures\n"
-                "  weft-cli run build.weft test             only 'test' and what it needs\n"
-                "  weft-cli run build.weft --dry-run        show the plan\n"
-                "  weft-cli run build.weft --events jsonl | jq -c 'select(.event==\"node_finished\")'\n"
-                "  weft-cli run build.weft --trace run.json --log-dir logs\n"
-                "\n"
-                "Exit status: 0 all succeeded, 1 the workflow failed, 2 bad usage or an invalid "
-                "file,\n130 interrupted (Ctrl-C or SIGTERM cancel cleanly; a second Ctrl-C kills "
-                "at once).");
+        "Base directory for relative paths and commands (default: the "
+        "workflow file's directory)");
+    run->add_flag("-v,--verbose", args->verbose,
+        "Print the output of every node, not only "
+        "of failing ones");
+    run->footer(
+        "Examples:\n"
+        "  weft-cli run build.weft                  run everything\n"
+        "  weft-cli run build.weft -j 8 -k          8 at once, keep going after failures\n"
+        "  weft-cli run build.weft test             only 'test' and what it needs\n"
+        "  weft-cli run build.weft --dry-run        show the plan\n"
+        "  weft-cli run build.weft --events jsonl | jq -c 'select(.event==\"node_finished\")'\n"
+        "  weft-cli run build.weft --trace run.json --log-dir logs\n"
+        "\n"
+        "Exit status: 0 all succeeded, 1 the workflow failed, 2 bad usage or an invalid "
+        "file,\n130 interrupted (Ctrl-C or SIGTERM cancel cleanly; a second Ctrl-C kills "
+        "at once).");
     run->callback([args, &action] { action = [args] { return executeRun(*args); }; });
 }
 

@@ -21,7 +21,7 @@ sigset_t watchedSignals()
     return set;
 }
 
-extern "C" void ignoreSignal(int) {}
+extern "C" void ignoreSignal(int) { }
 
 } // namespace
 

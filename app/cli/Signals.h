@@ -12,8 +12,7 @@
 
 namespace weft::cli {
 
-class SignalWatcher
-{
+class SignalWatcher {
 public:
     // Blocks SIGINT, SIGTERM (and the watcher's wake-up signal) in the
     // calling thread. Call it before starting any thread.
@@ -32,8 +31,8 @@ private:
     void watch();
 
     std::function<void(int, int)> m_onSignal;
-    std::atomic<int> m_count{0};
-    std::atomic<bool> m_stopping{false};
+    std::atomic<int> m_count { 0 };
+    std::atomic<bool> m_stopping { false };
     std::thread m_thread;
 };
 

@@ -13,8 +13,7 @@ namespace weft::cli {
 
 namespace {
 
-struct ValidateArgs
-{
+struct ValidateArgs {
     std::vector<std::string> files;
     bool quiet = false;
 };
@@ -30,8 +29,8 @@ int executeValidate(const ValidateArgs &args)
         }
         if (!args.quiet) {
             const std::size_t n = workflow->nodes.size();
-            writeOut(1, file + ": ok (" + std::to_string(n) + (n == 1 ? " node" : " nodes")
-                            + ")\n");
+            writeOut(
+                1, file + ": ok (" + std::to_string(n) + (n == 1 ? " node" : " nodes") + ")\n");
         }
     }
     return status;
@@ -42,8 +41,9 @@ int executeValidate(const ValidateArgs &args)
 void addValidateCommand(CLI::App &app, Action &action)
 {
     auto args = std::make_shared<ValidateArgs>();
-    CLI::App *validate = app.add_subcommand("validate", "Check workflow files without running "
-                                                        "them");
+    CLI::App *validate = app.add_subcommand("validate",
+        "Check workflow files without running "
+        "them");
     validate->add_option("files", args->files, "Workflow files (.weft)")->required();
     validate->add_flag("-q,--quiet", args->quiet, "Print only problems");
     validate->footer("Examples:\n"

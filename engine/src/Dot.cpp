@@ -15,11 +15,20 @@ std::string dotString(std::string_view text)
     std::string out = "\"";
     for (char c : text) {
         switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': break;
-        default: out += c; break;
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            break;
+        default:
+            out += c;
+            break;
         }
     }
     return out + "\"";
@@ -40,8 +49,8 @@ const char *fillColour(std::string_view type)
 
 std::string toDot(const Workflow &workflow)
 {
-    std::string out = "digraph " + dotString(workflow.name.empty() ? "workflow" : workflow.name)
-                      + " {\n";
+    std::string out
+        = "digraph " + dotString(workflow.name.empty() ? "workflow" : workflow.name) + " {\n";
     out += "    rankdir=LR;\n";
     out += "    node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", "
            "fontsize=11];\n";
@@ -51,12 +60,11 @@ std::string toDot(const Workflow &workflow)
     for (const Node &node : workflow.nodes)
         ids.insert(node.id);
     for (const Node &node : workflow.nodes) {
-        std::string label = node.label.empty() || node.label == node.id
-                                ? node.id
-                                : node.label + "\n" + node.id;
+        std::string label
+            = node.label.empty() || node.label == node.id ? node.id : node.label + "\n" + node.id;
         label += "\n(" + node.type + ")";
         out += "    " + dotString(node.id) + " [label=" + dotString(label) + ", fillcolor=\""
-               + fillColour(node.type) + "\"];\n";
+            + fillColour(node.type) + "\"];\n";
     }
     for (const Node &node : workflow.nodes) {
         for (const std::string &need : node.needs) {

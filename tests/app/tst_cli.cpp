@@ -21,8 +21,7 @@ using Json = nlohmann::json;
 
 namespace {
 
-struct CliResult
-{
+struct CliResult {
     int exitCode = -1;
     bool crashed = false;
     QByteArray out;
@@ -45,8 +44,7 @@ bool processGone(pid_t pid)
 
 } // namespace
 
-class TestCli : public QObject
-{
+class TestCli : public QObject {
     Q_OBJECT
 
 private:
@@ -61,7 +59,7 @@ private:
         const QString sub = m_dir.filePath(QStringLiteral("case%1").arg(++counter));
         QDir().mkpath(sub);
         const QDir fixtures(QStringLiteral(WEFT_FIXTURES_DIR "/cli"));
-        for (const QString &name : fixtures.entryList({"*.weft"}, QDir::Files)) {
+        for (const QString &name : fixtures.entryList({ "*.weft" }, QDir::Files)) {
             QFile in(fixtures.filePath(name));
             if (!in.open(QIODevice::ReadOnly))
                 qFatal("cannot read fixture %s", qPrintable(name));
@@ -75,8 +73,8 @@ private:
         return sub;
     }
 
-    CliResult runCli(const QStringList &args, const QString &workingDir = QString(),
-                     int timeoutMs = 60000)
+    CliResult runCli(
+        const QStringList &args, const QString &workingDir = QString(), int timeoutMs = 60000)
     {
         QProcess process;
         process.setProgram(QStringLiteral(WEFT_CLI_PATH));
@@ -153,23 +151,23 @@ private slots:
     {
         QTest::addColumn<QStringList>("args");
         QTest::addColumn<int>("expected");
-        QTest::newRow("success") << QStringList{"run", "ok.weft"} << 0;
-        QTest::newRow("success -j 1") << QStringList{"run", "-j", "1", "ok.weft"} << 0;
-        QTest::newRow("failure") << QStringList{"run", "fail.weft"} << 1;
-        QTest::newRow("failure keep-going") << QStringList{"run", "fail.weft", "-k"} << 1;
-        QTest::newRow("invalid file") << QStringList{"run", "invalid.weft"} << 2;
-        QTest::newRow("missing file") << QStringList{"run", "no-such.weft"} << 2;
-        QTest::newRow("unknown node") << QStringList{"run", "targets.weft", "compil"} << 2;
-        QTest::newRow("unknown option") << QStringList{"run", "ok.weft", "--frobnicate"} << 2;
-        QTest::newRow("negative jobs") << QStringList{"run", "ok.weft", "-j", "-3"} << 2;
-        QTest::newRow("bad events") << QStringList{"run", "ok.weft", "--events", "xml"} << 2;
-        QTest::newRow("no command") << QStringList{} << 2;
-        QTest::newRow("unknown command") << QStringList{"frob"} << 2;
-        QTest::newRow("run without file") << QStringList{"run"} << 2;
-        QTest::newRow("ops bad format") << QStringList{"ops", "--format", "yaml"} << 2;
-        QTest::newRow("validate ok") << QStringList{"validate", "ok.weft"} << 0;
-        QTest::newRow("validate invalid") << QStringList{"validate", "invalid.weft"} << 2;
-        QTest::newRow("dot invalid") << QStringList{"dot", "invalid.weft"} << 2;
+        QTest::newRow("success") << QStringList { "run", "ok.weft" } << 0;
+        QTest::newRow("success -j 1") << QStringList { "run", "-j", "1", "ok.weft" } << 0;
+        QTest::newRow("failure") << QStringList { "run", "fail.weft" } << 1;
+        QTest::newRow("failure keep-going") << QStringList { "run", "fail.weft", "-k" } << 1;
+        QTest::newRow("invalid file") << QStringList { "run", "invalid.weft" } << 2;
+        QTest::newRow("missing file") << QStringList { "run", "no-such.weft" } << 2;
+        QTest::newRow("unknown node") << QStringList { "run", "targets.weft", "compil" } << 2;
+        QTest::newRow("unknown option") << QStringList { "run", "ok.weft", "--frobnicate" } << 2;
+        QTest::newRow("negative jobs") << QStringList { "run", "ok.weft", "-j", "-3" } << 2;
+        QTest::newRow("bad events") << QStringList { "run", "ok.weft", "--events", "xml" } << 2;
+        QTest::newRow("no command") << QStringList {} << 2;
+        QTest::newRow("unknown command") << QStringList { "frob" } << 2;
+        QTest::newRow("run without file") << QStringList { "run" } << 2;
+        QTest::newRow("ops bad format") << QStringList { "ops", "--format", "yaml" } << 2;
+        QTest::newRow("validate ok") << QStringList { "validate", "ok.weft" } << 0;
+        QTest::newRow("validate invalid") << QStringList { "validate", "invalid.weft" } << 2;
+        QTest::newRow("dot invalid") << QStringList { "dot", "invalid.weft" } << 2;
     }
 
     void exitStatus()
@@ -179,15 +177,15 @@ private slots:
         const CliResult r = runCli(args, freshCopy());
         QVERIFY2(!r.crashed, r.err.constData());
         QVERIFY2(r.exitCode == expected,
-                 qPrintable(QStringLiteral("exit %1, expected %2; stderr:\n%3")
-                                .arg(r.exitCode)
-                                .arg(expected)
-                                .arg(QString::fromUtf8(r.err))));
+            qPrintable(QStringLiteral("exit %1, expected %2; stderr:\n%3")
+                           .arg(r.exitCode)
+                           .arg(expected)
+                           .arg(QString::fromUtf8(r.err))));
     }
 
     void invalidFileDiagnostics()
     {
-        const CliResult r = runCli({"run", "invalid.weft"}, freshCopy());
+        const CliResult r = runCli({ "run", "invalid.weft" }, freshCopy());
         QCOMPARE(r.exitCode, 2);
         QVERIFY(r.out.isEmpty());
         static const QRegularExpression form(
@@ -207,7 +205,7 @@ private slots:
 
     void unknownNodeSuggestsNearest()
     {
-        const CliResult r = runCli({"run", "targets.weft", "compil"}, freshCopy());
+        const CliResult r = runCli({ "run", "targets.weft", "compil" }, freshCopy());
         QCOMPARE(r.exitCode, 2);
         QVERIFY2(r.err.contains("'compil'"), r.err.constData());
         QVERIFY2(r.err.contains("did you mean 'compile'"), r.err.constData());
@@ -215,8 +213,8 @@ private slots:
 
     void targetSelectionRunsOnlyWhatIsNeeded()
     {
-        const CliResult r = runCli({"run", "targets.weft", "link", "--events", "jsonl"},
-                                   freshCopy());
+        const CliResult r
+            = runCli({ "run", "targets.weft", "link", "--events", "jsonl" }, freshCopy());
         QCOMPARE(r.exitCode, 0);
         const auto events = parseLines(r.out);
         QVERIFY(!events.empty());
@@ -224,7 +222,7 @@ private slots:
         std::set<std::string> ran;
         for (const auto &[id, e] : finishedByNode(events))
             ran.insert(id);
-        QCOMPARE(ran, (std::set<std::string>{"fetch", "compile", "link"}));
+        QCOMPARE(ran, (std::set<std::string> { "fetch", "compile", "link" }));
     }
 
     void jsonLinesContract_data()
@@ -232,7 +230,7 @@ private slots:
         QTest::addColumn<QString>("file");
         QTest::addColumn<QString>("jobs");
         QTest::addColumn<QString>("outcome");
-        for (const char *jobs : {"1", "2", "4"}) {
+        for (const char *jobs : { "1", "2", "4" }) {
             QTest::addRow("ok -j %s", jobs) << "ok.weft" << jobs << "succeeded";
             QTest::addRow("fail -j %s", jobs) << "fail.weft" << jobs << "failed";
             QTest::addRow("retry -j %s", jobs) << "retry.weft" << jobs << "succeeded";
@@ -244,7 +242,7 @@ private slots:
         QFETCH(QString, file);
         QFETCH(QString, jobs);
         QFETCH(QString, outcome);
-        const CliResult r = runCli({"run", file, "-j", jobs, "--events", "jsonl"}, freshCopy());
+        const CliResult r = runCli({ "run", file, "-j", jobs, "--events", "jsonl" }, freshCopy());
         QVERIFY2(!r.crashed, r.err.constData());
         QCOMPARE(r.exitCode, outcome == "succeeded" ? 0 : 1);
 
@@ -255,7 +253,7 @@ private slots:
         for (const Json &e : events) {
             QVERIFY2(e.contains("event") && e["event"].is_string(), e.dump().c_str());
             QVERIFY2(e.contains("t") && e["t"].is_number() && e["t"].get<double>() >= 0,
-                     e.dump().c_str());
+                e.dump().c_str());
         }
         QCOMPARE(events.front()["event"].get<std::string>(), std::string("run_started"));
         QCOMPARE(events.back()["event"].get<std::string>(), std::string("run_finished"));
@@ -273,16 +271,17 @@ private slots:
                 const std::string node = e["node"];
                 QVERIFY2(!finishedNodes.count(node), e.dump().c_str());
                 const std::string state = e["state"];
-                static const std::set<std::string> states{
-                    "pending", "waiting", "running", "succeeded", "failed", "skipped", "cancelled"};
+                static const std::set<std::string> states { "pending", "waiting", "running",
+                    "succeeded", "failed", "skipped", "cancelled" };
                 QVERIFY2(states.count(state), e.dump().c_str());
                 QVERIFY(e["attempt"].is_number_integer());
                 if (state == "waiting")
                     QVERIFY2(e.contains("reason") && e["reason"].is_string(), e.dump().c_str());
                 if (state == "running") {
                     QVERIFY2(e["attempt"].get<int>() >= 1, e.dump().c_str());
-                    QVERIFY2(e.contains("pid") || e.contains("worker") || e.value("site", "") == "timer",
-                             e.dump().c_str());
+                    QVERIFY2(
+                        e.contains("pid") || e.contains("worker") || e.value("site", "") == "timer",
+                        e.dump().c_str());
                     // Attempts count up from 1, one at a time.
                     QCOMPARE(e["attempt"].get<int>(), lastAttempt[node] + 1);
                     lastAttempt[node] = e["attempt"].get<int>();
@@ -291,7 +290,7 @@ private slots:
                 const std::string node = e["node"];
                 ++finishedCount[node];
                 finishedNodes.insert(node);
-                for (const char *key : {"outcome", "exit_code", "signal", "error", "duration"})
+                for (const char *key : { "outcome", "exit_code", "signal", "error", "duration" })
                     QVERIFY2(e.contains(key), e.dump().c_str());
                 QVERIFY(e["exit_code"].is_null() || e["exit_code"].is_number_integer());
                 QVERIFY(e["signal"].is_null() || e["signal"].is_string());
@@ -312,7 +311,7 @@ private slots:
         for (const auto &[state, count] : last["counts"].items())
             total += count.get<std::size_t>();
         QCOMPARE(total, nodes);
-        for (const char *key : {"wall", "work", "critical_path"})
+        for (const char *key : { "wall", "work", "critical_path" })
             QVERIFY2(last.contains(key), last.dump().c_str());
         QVERIFY(last["critical_path"].is_array());
         for (const Json &id : last["critical_path"])
@@ -333,7 +332,7 @@ private slots:
     {
         QFETCH(bool, keepGoing);
         QFETCH(QString, afterSlow);
-        QStringList args{"run", "fail.weft", "-j", "2", "--events", "jsonl"};
+        QStringList args { "run", "fail.weft", "-j", "2", "--events", "jsonl" };
         if (keepGoing)
             args << "--keep-going";
         const CliResult r = runCli(args, freshCopy());
@@ -343,15 +342,14 @@ private slots:
         QCOMPARE(finished.at("bad")["outcome"].get<std::string>(), std::string("failed"));
         QCOMPARE(finished.at("bad")["exit_code"].get<int>(), 3);
         QCOMPARE(finished.at("dependent")["outcome"].get<std::string>(), std::string("skipped"));
-        QVERIFY(finished.at("dependent")["error"].get<std::string>().find("bad")
-                != std::string::npos);
-        QCOMPARE(finished.at("after_slow")["outcome"].get<std::string>(),
-                 afterSlow.toStdString());
+        QVERIFY(
+            finished.at("dependent")["error"].get<std::string>().find("bad") != std::string::npos);
+        QCOMPARE(finished.at("after_slow")["outcome"].get<std::string>(), afterSlow.toStdString());
     }
 
     void failureIsImpossibleToMiss()
     {
-        const CliResult r = runCli({"run", "fail.weft", "-j", "2"}, freshCopy());
+        const CliResult r = runCli({ "run", "fail.weft", "-j", "2" }, freshCopy());
         QCOMPARE(r.exitCode, 1);
         const QString out = QString::fromUtf8(r.out);
         // The failing node's whole output, then a block with its command,
@@ -364,8 +362,8 @@ private slots:
         QVERIFY2(out.contains("stderr (last 2 lines):"), qPrintable(out));
         QVERIFY2(out.contains("│ bad stderr line"), qPrintable(out));
         QVERIFY2(out.contains("skipped 2 nodes because of it: ")
-                     || out.contains("skipped 1 node because of it: dependent"),
-                 qPrintable(out));
+                || out.contains("skipped 1 node because of it: dependent"),
+            qPrintable(out));
         const QStringList lines = out.trimmed().split('\n');
         static const QRegularExpression summary(
             QStringLiteral("^\\d+ succeeded, 1 failed, \\d+ skipped in [0-9.]+ s"));
@@ -374,22 +372,22 @@ private slots:
 
     void plainLinesWhenNotATerminal()
     {
-        const CliResult r = runCli({"run", "ok.weft", "-j", "2"}, freshCopy());
+        const CliResult r = runCli({ "run", "ok.weft", "-j", "2" }, freshCopy());
         QCOMPARE(r.exitCode, 0);
         const QString out = QString::fromUtf8(r.out);
         QVERIFY2(!out.contains('\r') && !out.contains("\x1b["), qPrintable(out));
-        for (const char *id : {"start", "left", "right", "pause", "join"}) {
+        for (const char *id : { "start", "left", "right", "pause", "join" }) {
             QVERIFY2(QRegularExpression(QStringLiteral("^\\[\\d/5\\] started %1$").arg(id),
-                                        QRegularExpression::MultilineOption)
+                         QRegularExpression::MultilineOption)
                          .match(out)
                          .hasMatch(),
-                     qPrintable(out));
+                qPrintable(out));
             QVERIFY2(QRegularExpression(
                          QStringLiteral("^\\[\\d/5\\] succeeded %1 \\([0-9.]+ s\\)$").arg(id),
                          QRegularExpression::MultilineOption)
                          .match(out)
                          .hasMatch(),
-                     qPrintable(out));
+                qPrintable(out));
         }
         const QString last = out.trimmed().split('\n').last();
         QVERIFY2(last.startsWith("5 succeeded in "), qPrintable(last));
@@ -415,7 +413,7 @@ private slots:
         const QString dir = freshCopy();
         QProcess process;
         process.setProgram(QStringLiteral(WEFT_CLI_PATH));
-        process.setArguments({"run", "sleepers.weft", "-j", jobs, "--events", "jsonl"});
+        process.setArguments({ "run", "sleepers.weft", "-j", jobs, "--events", "jsonl" });
         process.setWorkingDirectory(dir);
         process.start();
         QVERIFY(process.waitForStarted(10000));
@@ -424,15 +422,15 @@ private slots:
         // one.pid: the child and its grandchild; the others: one process each.
         if (allStart) {
             QTRY_VERIFY_WITH_TIMEOUT(readPids(dir + "/one.pid").size() == 2
-                                         && readPids(dir + "/two.pid").size() == 1
-                                         && readPids(dir + "/stubborn.pid").size() == 1,
-                                     20000);
+                    && readPids(dir + "/two.pid").size() == 1
+                    && readPids(dir + "/stubborn.pid").size() == 1,
+                20000);
         } else {
-            QTRY_VERIFY_WITH_TIMEOUT((out += process.readAllStandardOutput()).contains("\"running\""),
-                                     20000);
+            QTRY_VERIFY_WITH_TIMEOUT(
+                (out += process.readAllStandardOutput()).contains("\"running\""), 20000);
         }
         QList<pid_t> pids = readPids(dir + "/one.pid") + readPids(dir + "/two.pid")
-                            + readPids(dir + "/stubborn.pid");
+            + readPids(dir + "/stubborn.pid");
         for (pid_t pid : pids)
             QVERIFY(!processGone(pid));
 
@@ -446,7 +444,7 @@ private slots:
                   "after the cancel and was never cancelled?)");
         }
         pids = readPids(dir + "/one.pid") + readPids(dir + "/two.pid")
-               + readPids(dir + "/stubborn.pid");
+            + readPids(dir + "/stubborn.pid");
         QCOMPARE(process.exitStatus(), QProcess::NormalExit);
         QCOMPARE(process.exitCode(), 130);
         for (pid_t pid : pids)
@@ -459,7 +457,7 @@ private slots:
         QCOMPARE(events.back()["outcome"].get<std::string>(), std::string("cancelled"));
         const auto finished = finishedByNode(events);
         QCOMPARE(finished.size(), std::size_t(5));
-        for (const char *id : {"one", "two", "stubborn", "nap"})
+        for (const char *id : { "one", "two", "stubborn", "nap" })
             QCOMPARE(finished.at(id)["outcome"].get<std::string>(), std::string("cancelled"));
     }
 
@@ -468,7 +466,7 @@ private slots:
         const QString dir = freshCopy();
         QProcess process;
         process.setProgram(QStringLiteral(WEFT_CLI_PATH));
-        process.setArguments({"run", "sleepers.weft", "stubborn"});
+        process.setArguments({ "run", "sleepers.weft", "stubborn" });
         process.setWorkingDirectory(dir);
         process.start();
         QVERIFY(process.waitForStarted(10000));
@@ -489,8 +487,8 @@ private slots:
     void traceIsChromeTraceJson()
     {
         const QString dir = freshCopy();
-        const CliResult r = runCli({"run", "retry.weft", "-j", "2", "--trace", "trace.json"},
-                                   dir);
+        const CliResult r
+            = runCli({ "run", "retry.weft", "-j", "2", "--trace", "trace.json" }, dir);
         QCOMPARE(r.exitCode, 0);
         QFile file(dir + "/trace.json");
         QVERIFY(file.open(QIODevice::ReadOnly));
@@ -501,7 +499,7 @@ private slots:
         std::set<int> lanes;
         std::set<int> namedLanes;
         for (const Json &e : trace["traceEvents"]) {
-            for (const char *key : {"ph", "pid", "tid", "name"})
+            for (const char *key : { "ph", "pid", "tid", "name" })
                 QVERIFY2(e.contains(key), e.dump().c_str());
             if (e["ph"] == "X") {
                 QVERIFY2(e["ts"].is_number() && e["dur"].is_number(), e.dump().c_str());
@@ -529,7 +527,7 @@ private slots:
     void dryRunRunsNothing()
     {
         const QString dir = freshCopy();
-        const CliResult r = runCli({"run", "dryrun.weft", "--dry-run", "-j", "3"}, dir);
+        const CliResult r = runCli({ "run", "dryrun.weft", "--dry-run", "-j", "3" }, dir);
         QCOMPARE(r.exitCode, 0);
         const QString out = QString::fromUtf8(r.out);
         QVERIFY2(out.contains("4 nodes in 3 levels"), qPrintable(out));
@@ -544,7 +542,7 @@ private slots:
         QVERIFY(!QFile::exists(dir + "/touched.txt"));
         QVERIFY(!QFile::exists(dir + "/spawned.pid"));
 
-        const CliResult j = runCli({"run", "--events", "jsonl", "dryrun.weft", "-n"}, dir);
+        const CliResult j = runCli({ "run", "--events", "jsonl", "dryrun.weft", "-n" }, dir);
         QCOMPARE(j.exitCode, 0);
         const auto events = parseLines(j.out);
         QCOMPARE(events.size(), std::size_t(5));
@@ -555,8 +553,9 @@ private slots:
             QCOMPARE(events[i]["event"].get<std::string>(), std::string("plan_node"));
             levels[events[i]["node"]] = events[i]["level"];
         }
-        QCOMPARE(levels, (std::map<std::string, int>{
-                             {"make_file", 0}, {"touch_file", 1}, {"spawn", 1}, {"last", 2}}));
+        QCOMPARE(levels,
+            (std::map<std::string, int> {
+                { "make_file", 0 }, { "touch_file", 1 }, { "spawn", 1 }, { "last", 2 } }));
         QVERIFY(!QFile::exists(dir + "/created.txt"));
         QVERIFY(!QFile::exists(dir + "/spawned.pid"));
     }
@@ -564,7 +563,7 @@ private slots:
     void logDirHoldsFullOutput()
     {
         const QString dir = freshCopy();
-        const CliResult r = runCli({"run", "logs.weft", "--log-dir", "logs"}, dir);
+        const CliResult r = runCli({ "run", "logs.weft", "--log-dir", "logs" }, dir);
         QCOMPARE(r.exitCode, 0);
         QFile out(dir + "/logs/chatty.stdout");
         QVERIFY(out.open(QIODevice::ReadOnly));
@@ -591,12 +590,12 @@ private slots:
     void dotIsAcceptedByGraphviz()
     {
         QFETCH(QString, file);
-        const CliResult r = runCli({"dot", file}, freshCopy());
+        const CliResult r = runCli({ "dot", file }, freshCopy());
         QCOMPARE(r.exitCode, 0);
         QVERIFY(r.out.startsWith("digraph "));
         QVERIFY(r.out.contains("rankdir=LR"));
         QProcess dot;
-        dot.start("dot", {"-Tsvg"});
+        dot.start("dot", { "-Tsvg" });
         QVERIFY2(dot.waitForStarted(10000), "graphviz 'dot' is not installed");
         dot.write(r.out);
         dot.closeWriteChannel();
@@ -614,7 +613,7 @@ private slots:
     void cliLinksNoQt()
     {
         QProcess ldd;
-        ldd.start("ldd", {QStringLiteral(WEFT_CLI_PATH)});
+        ldd.start("ldd", { QStringLiteral(WEFT_CLI_PATH) });
         QVERIFY(ldd.waitForFinished(30000));
         QCOMPARE(ldd.exitCode(), 0);
         const QByteArray libs = ldd.readAllStandardOutput();
@@ -625,27 +624,27 @@ private slots:
     void validateSeveralFiles()
     {
         const QString dir = freshCopy();
-        CliResult r = runCli({"validate", "ok.weft", "targets.weft", "retry.weft"}, dir);
+        CliResult r = runCli({ "validate", "ok.weft", "targets.weft", "retry.weft" }, dir);
         QCOMPARE(r.exitCode, 0);
         QCOMPARE(QString::fromUtf8(r.out),
-                 QStringLiteral("ok.weft: ok (5 nodes)\ntargets.weft: ok (5 nodes)\n"
-                                "retry.weft: ok (3 nodes)\n"));
+            QStringLiteral("ok.weft: ok (5 nodes)\ntargets.weft: ok (5 nodes)\n"
+                           "retry.weft: ok (3 nodes)\n"));
         QVERIFY(r.err.isEmpty());
 
-        r = runCli({"validate", "ok.weft", "invalid.weft", "targets.weft"}, dir);
+        r = runCli({ "validate", "ok.weft", "invalid.weft", "targets.weft" }, dir);
         QCOMPARE(r.exitCode, 2);
         QCOMPARE(QString::fromUtf8(r.out),
-                 QStringLiteral("ok.weft: ok (5 nodes)\ntargets.weft: ok (5 nodes)\n"));
+            QStringLiteral("ok.weft: ok (5 nodes)\ntargets.weft: ok (5 nodes)\n"));
         QVERIFY2(r.err.startsWith("invalid.weft:"), r.err.constData());
 
-        r = runCli({"validate", "-q", "ok.weft", "targets.weft"}, dir);
+        r = runCli({ "validate", "-q", "ok.weft", "targets.weft" }, dir);
         QCOMPARE(r.exitCode, 0);
         QVERIFY(r.out.isEmpty());
     }
 
     void opsTableMatchesReadme()
     {
-        const CliResult r = runCli({"ops", "--format", "markdown"});
+        const CliResult r = runCli({ "ops", "--format", "markdown" });
         QCOMPARE(r.exitCode, 0);
         QFile readme(QStringLiteral(WEFT_SOURCE_DIR "/README.md"));
         QVERIFY(readme.open(QIODevice::ReadOnly));
@@ -661,7 +660,7 @@ private slots:
 
     void opsFormats()
     {
-        const CliResult json = runCli({"ops", "--format", "json"});
+        const CliResult json = runCli({ "ops", "--format", "json" });
         QCOMPARE(json.exitCode, 0);
         const Json types = Json::parse(json.out.toStdString(), nullptr, false);
         QVERIFY(types.is_array());
@@ -671,9 +670,9 @@ private slots:
             QVERIFY(t["semantics"]["site"].is_string());
             QVERIFY(t["semantics"]["reentrant"].is_boolean());
         }
-        QCOMPARE(names, (std::set<std::string>{"process", "sleep", "cpu", "hash", "copy",
-                                                "write", "noop"}));
-        const CliResult text = runCli({"ops"});
+        QCOMPARE(names,
+            (std::set<std::string> { "process", "sleep", "cpu", "hash", "copy", "write", "noop" }));
+        const CliResult text = runCli({ "ops" });
         QCOMPARE(text.exitCode, 0);
         QVERIFY(text.out.contains("process — "));
         QVERIFY(text.out.contains("semantics: child process"));
@@ -683,11 +682,11 @@ private slots:
     void helpForEveryCommand_data()
     {
         QTest::addColumn<QStringList>("args");
-        QTest::newRow("top") << QStringList{"--help"};
-        QTest::newRow("run") << QStringList{"run", "--help"};
-        QTest::newRow("validate") << QStringList{"validate", "--help"};
-        QTest::newRow("ops") << QStringList{"ops", "--help"};
-        QTest::newRow("dot") << QStringList{"dot", "--help"};
+        QTest::newRow("top") << QStringList { "--help" };
+        QTest::newRow("run") << QStringList { "run", "--help" };
+        QTest::newRow("validate") << QStringList { "validate", "--help" };
+        QTest::newRow("ops") << QStringList { "ops", "--help" };
+        QTest::newRow("dot") << QStringList { "dot", "--help" };
     }
 
     void helpForEveryCommand()
@@ -701,7 +700,7 @@ private slots:
 
     void version()
     {
-        const CliResult r = runCli({"--version"});
+        const CliResult r = runCli({ "--version" });
         QCOMPARE(r.exitCode, 0);
         QVERIFY2(r.out.startsWith("weft-cli 0."), r.out.constData());
         QVERIFY2(r.out.contains("oneTBB"), r.out.constData());
@@ -713,7 +712,7 @@ private slots:
         // Run from elsewhere: the write and the cat of ok.weft still meet in
         // the file's own directory.
         const QString dir = freshCopy();
-        const CliResult r = runCli({"run", dir + "/ok.weft", "--events", "jsonl"}, m_dir.path());
+        const CliResult r = runCli({ "run", dir + "/ok.weft", "--events", "jsonl" }, m_dir.path());
         QCOMPARE(r.exitCode, 0);
         QVERIFY(QFile::exists(dir + "/out/right.txt"));
         QVERIFY(r.out.contains("\"text\":\"right\\n\""));

@@ -55,8 +55,7 @@ int columns(const QByteArray &text)
 
 } // namespace
 
-class TestCliSinks : public QObject
-{
+class TestCliSinks : public QObject {
     Q_OBJECT
 
 private slots:
@@ -102,7 +101,7 @@ private slots:
 
     void runSummaryLeavesOutZeroCounts()
     {
-        const Workflow w = chain({"fetch", "unpack", "build", "test"});
+        const Workflow w = chain({ "fetch", "unpack", "build", "test" });
         RunFinished e;
         e.outcome = RunOutcome::Failed;
         e.counts[std::size_t(NodeState::Succeeded)] = 239;
@@ -111,14 +110,14 @@ private slots:
         e.wall = 14.2;
         e.work = 25.56;
         e.parallelism = 1.8;
-        e.criticalPath = {0, 1, 2, 3};
+        e.criticalPath = { 0, 1, 2, 3 };
         e.criticalPathDuration = 9.1;
         QCOMPARE(QString::fromStdString(formatRunSummary(e, w)),
-                 QStringLiteral("239 succeeded, 1 failed, 12 skipped in 14.2 s — parallelism "
-                                "1.8×, critical path 9.10 s: fetch → unpack → build → test"));
+            QStringLiteral("239 succeeded, 1 failed, 12 skipped in 14.2 s — parallelism "
+                           "1.8×, critical path 9.10 s: fetch → unpack → build → test"));
         RunFinished none;
         QCOMPARE(QString::fromStdString(formatRunSummary(none, w)),
-                 QStringLiteral("0 succeeded in 0.00 s"));
+            QStringLiteral("0 succeeded in 0.00 s"));
     }
 
     void describeEnding_data()
@@ -127,11 +126,18 @@ private slots:
         QTest::addColumn<QString>("signal");
         QTest::addColumn<QString>("error");
         QTest::addColumn<QString>("expected");
-        QTest::newRow("exit") << 2 << "" << "exited with status 2" << "exit status 2";
-        QTest::newRow("signal") << -1 << "SIGKILL" << "" << "killed by SIGKILL";
-        QTest::newRow("timeout") << -1 << "SIGTERM" << "timed out after 3 s"
+        QTest::newRow("exit") << 2 << ""
+                              << "exited with status 2"
+                              << "exit status 2";
+        QTest::newRow("signal") << -1 << "SIGKILL"
+                                << ""
+                                << "killed by SIGKILL";
+        QTest::newRow("timeout") << -1 << "SIGTERM"
+                                 << "timed out after 3 s"
                                  << "killed by SIGTERM (timed out after 3 s)";
-        QTest::newRow("in-process") << -1 << "" << "cannot read a.txt" << "cannot read a.txt";
+        QTest::newRow("in-process") << -1 << ""
+                                    << "cannot read a.txt"
+                                    << "cannot read a.txt";
     }
 
     void describeEnding()
@@ -151,30 +157,30 @@ private slots:
 
     void dependencyLevels()
     {
-        Workflow w = chain({"a", "b", "c", "d", "e"});
-        w.nodes[1].needs = {"a"};
-        w.nodes[2].needs = {"a", "b"};
-        w.nodes[3].needs = {"a"};
+        Workflow w = chain({ "a", "b", "c", "d", "e" });
+        w.nodes[1].needs = { "a" };
+        w.nodes[2].needs = { "a", "b" };
+        w.nodes[3].needs = { "a" };
         const auto levels = weft::dependencyLevels(w);
         QCOMPARE(levels.size(), std::size_t(3));
-        QCOMPARE(levels[0], (std::vector<std::size_t>{0, 4}));
-        QCOMPARE(levels[1], (std::vector<std::size_t>{1, 3}));
-        QCOMPARE(levels[2], (std::vector<std::size_t>{2}));
+        QCOMPARE(levels[0], (std::vector<std::size_t> { 0, 4 }));
+        QCOMPARE(levels[1], (std::vector<std::size_t> { 1, 3 }));
+        QCOMPARE(levels[2], (std::vector<std::size_t> { 2 }));
     }
 
     void liveStatusLineFitsTheTerminal()
     {
         QTemporaryFile file;
         QVERIFY(file.open());
-        const Workflow w = chain({"compile_a_rather_long_name", "compile_b_rather_long_name",
-                                  "link_everything_together"});
+        const Workflow w = chain({ "compile_a_rather_long_name", "compile_b_rather_long_name",
+            "link_everything_together" });
         StatusPrinterOptions options;
         options.fd = file.handle();
         options.live = true;
         options.columns = [] { return 40; };
         options.minRedrawInterval = std::chrono::milliseconds(0);
         StatusPrinter printer(options);
-        printer.runStarted({0, &w, 3, 4, 2});
+        printer.runStarted({ 0, &w, 3, 4, 2 });
         for (NodeIndex i = 0; i < 3; ++i) {
             NodeStateChanged running;
             running.node = i;
@@ -196,13 +202,13 @@ private slots:
     {
         QTemporaryFile file;
         QVERIFY(file.open());
-        const Workflow w = chain({"a", "b"});
+        const Workflow w = chain({ "a", "b" });
         StatusPrinterOptions options;
         options.fd = file.handle();
         options.live = true;
         options.minRedrawInterval = std::chrono::hours(1);
         StatusPrinter printer(options);
-        printer.runStarted({0, &w, 2, 2, 2});
+        printer.runStarted({ 0, &w, 2, 2, 2 });
         for (int i = 0; i < 1000; ++i) {
             NodeStateChanged running;
             running.node = NodeIndex(i % 2);
@@ -219,14 +225,14 @@ private slots:
     {
         QTemporaryFile file;
         QVERIFY(file.open());
-        std::vector<std::string> ids{"build"};
+        std::vector<std::string> ids { "build" };
         for (int i = 0; i < 12; ++i)
             ids.push_back("dep" + std::to_string(i));
         const Workflow w = chain(ids);
         StatusPrinterOptions options;
         options.fd = file.handle();
         StatusPrinter printer(options);
-        printer.runStarted({0, &w, w.nodes.size(), 2, 2});
+        printer.runStarted({ 0, &w, w.nodes.size(), 2, 2 });
         NodeStateChanged running;
         running.state = NodeState::Running;
         running.attempt = 1;
@@ -264,17 +270,17 @@ private slots:
         const QString out = QString::fromUtf8(readAll(file));
         QVERIFY2(out.contains("[1/13] FAILED build: exit status 2 (1.25 s)\ncommand: make -C "
                               "src\ncompiling\n"),
-                 qPrintable(out));
+            qPrintable(out));
         QVERIFY2(out.contains("✗ build failed: exit status 2 after 1.25 s\n"
                               "    command: make -C src\n"
                               "    stderr (last 20 lines):\n"
                               "      │ err 11\n"),
-                 qPrintable(out));
+            qPrintable(out));
         QVERIFY(!out.contains("│ err 10\n"));
         QVERIFY(out.contains("│ err 30\n"));
         QVERIFY(!out.contains("error: exited with status 2")); // says nothing new
         QVERIFY2(out.contains("skipped 12 nodes because of it: dep0, dep1, dep2, … and 9 more"),
-                 qPrintable(out));
+            qPrintable(out));
         QVERIFY2(out.endsWith("0 succeeded, 1 failed, 12 skipped in 1.50 s\n"), qPrintable(out));
     }
 
@@ -282,10 +288,10 @@ private slots:
     {
         QTemporaryFile file;
         QVERIFY(file.open());
-        const Workflow w = chain({"we\"ird"});
+        const Workflow w = chain({ "we\"ird" });
         {
             JsonLinesSink sink(file.handle());
-            sink.runStarted({0, &w, 1, 1, 1});
+            sink.runStarted({ 0, &w, 1, 1, 1 });
             OutputChunk chunk;
             const std::string text = "q\"b\\s\nnl\x01 \xff é \xe2\x82";
             chunk.text = text;
@@ -302,7 +308,7 @@ private slots:
         QCOMPARE(output["node"].get<std::string>(), std::string("we\"ird"));
         QCOMPARE(output["stream"].get<std::string>(), std::string("stderr"));
         QCOMPARE(output["text"].get<std::string>(),
-                 std::string("q\"b\\s\nnl\x01 \xEF\xBF\xBD é \xEF\xBF\xBD\xEF\xBF\xBD"));
+            std::string("q\"b\\s\nnl\x01 \xEF\xBF\xBD é \xEF\xBF\xBD\xEF\xBF\xBD"));
         const Json finished = Json::parse(lines[2].toStdString());
         QVERIFY(finished["exit_code"].is_null());
         QVERIFY(finished["error"].is_null());
@@ -321,7 +327,7 @@ private slots:
         constexpr int perThread = 2000;
         {
             JsonLinesSink sink(file.handle());
-            sink.runStarted({0, &w, 4, 4, 4});
+            sink.runStarted({ 0, &w, 4, 4, 4 });
             std::vector<std::thread> threads;
             for (int t = 0; t < 4; ++t) {
                 threads.emplace_back([&sink, t] {
@@ -355,20 +361,20 @@ private slots:
 
     void traceHasOneEventPerAttempt()
     {
-        const Workflow w = chain({"flaky", "steady", "orphan"});
+        const Workflow w = chain({ "flaky", "steady", "orphan" });
         TraceRecorder recorder;
-        recorder.runStarted({0, &w, 3, 2, 2});
-        auto attempt = [&](NodeIndex node, int number, double start, double end, int slot,
-                           bool ok) {
-            AttemptFinished a;
-            a.node = node;
-            a.attempt = number;
-            a.start = start;
-            a.end = end;
-            a.slot = slot;
-            a.ok = ok;
-            recorder.attemptFinished(a);
-        };
+        recorder.runStarted({ 0, &w, 3, 2, 2 });
+        auto attempt
+            = [&](NodeIndex node, int number, double start, double end, int slot, bool ok) {
+                  AttemptFinished a;
+                  a.node = node;
+                  a.attempt = number;
+                  a.start = start;
+                  a.end = end;
+                  a.slot = slot;
+                  a.ok = ok;
+                  recorder.attemptFinished(a);
+              };
         attempt(0, 1, 0.0, 0.5, 0, false);
         attempt(1, 1, 0.0, 1.0, 1, true);
         attempt(0, 2, 0.6, 1.2, 0, true);
@@ -389,8 +395,8 @@ private slots:
             if (e["ph"] == "X")
                 complete.push_back(e);
         }
-        QCOMPARE(laneNames, (std::map<int, std::string>{{1, "slot 1"}, {2, "slot 2"},
-                                                         {3, "no slot"}}));
+        QCOMPARE(laneNames,
+            (std::map<int, std::string> { { 1, "slot 1" }, { 2, "slot 2" }, { 3, "no slot" } }));
         QCOMPARE(complete.size(), std::size_t(4));
         for (const Json &e : complete) {
             if (e["name"] == "flaky" && e["args"]["attempt"] == 1) {
@@ -418,16 +424,16 @@ private slots:
 
     void dotQuotesEverything()
     {
-        Workflow w = chain({"a.b-c", "node"});
+        Workflow w = chain({ "a.b-c", "node" });
         w.name = "say \"x\"";
         w.nodes[0].label = "back\\slash \"q\"\nline";
-        w.nodes[1].needs = {"a.b-c"};
+        w.nodes[1].needs = { "a.b-c" };
         const std::string dot = toDot(w);
         QVERIFY2(dot.rfind("digraph \"say \\\"x\\\"\" {\n", 0) == 0, dot.c_str());
         QVERIFY(dot.find("rankdir=LR;") != std::string::npos);
         QVERIFY2(dot.find("\"a.b-c\" [label=\"back\\\\slash \\\"q\\\"\\nline\\na.b-c\\n(noop)\"")
-                     != std::string::npos,
-                 dot.c_str());
+                != std::string::npos,
+            dot.c_str());
         QVERIFY(dot.find("\"a.b-c\" -> \"node\";") != std::string::npos);
     }
 };

@@ -16,8 +16,7 @@ namespace weft {
 
 struct Workflow;
 
-class JsonLinesSink final : public EventSink
-{
+class JsonLinesSink final : public EventSink {
 public:
     explicit JsonLinesSink(int fd); // not owned
     ~JsonLinesSink() override;
@@ -43,7 +42,7 @@ private:
 // The plan of a dry run as JSON lines: a "plan" object (nodes, jobs, levels)
 // and one "plan_node" object per node (node, level, type, needs, params,
 // command for processes), in level order. `levels` from dependencyLevels().
-std::string planJsonLines(const Workflow &workflow,
-                          const std::vector<std::vector<std::size_t>> &levels, int jobs);
+std::string planJsonLines(
+    const Workflow &workflow, const std::vector<std::vector<std::size_t>> &levels, int jobs);
 
 } // namespace weft

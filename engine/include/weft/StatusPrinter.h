@@ -15,21 +15,19 @@
 
 namespace weft {
 
-struct StatusPrinterOptions
-{
-    int fd = 1;          // written with write(2); not owned
-    bool live = false;   // one status line redrawn in place (a terminal)
+struct StatusPrinterOptions {
+    int fd = 1; // written with write(2); not owned
+    bool live = false; // one status line redrawn in place (a terminal)
     bool colour = false; // ANSI colours
     std::function<int()> columns; // terminal width, asked at each redraw; null: 80
     bool verbose = false; // print every node's output, not only failing ones'
     std::size_t outputLimit = std::size_t(1) << 20; // per node, kept for a failure report
     std::size_t stderrLines = 20; // lines of stderr in a failure block
     // Live mode redraws at most this often, however many events arrive.
-    std::chrono::milliseconds minRedrawInterval{50};
+    std::chrono::milliseconds minRedrawInterval { 50 };
 };
 
-class StatusPrinter final : public EventSink
-{
+class StatusPrinter final : public EventSink {
 public:
     explicit StatusPrinter(StatusPrinterOptions options);
     ~StatusPrinter() override;

@@ -16,8 +16,7 @@
 
 namespace weft {
 
-class TraceRecorder final : public EventSink
-{
+class TraceRecorder final : public EventSink {
 public:
     TraceRecorder();
     ~TraceRecorder() override;

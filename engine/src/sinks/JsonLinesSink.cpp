@@ -35,10 +35,12 @@ std::string &lineBuffer()
 
 } // namespace
 
-class JsonLinesSink::Private
-{
+class JsonLinesSink::Private {
 public:
-    explicit Private(int fd) : fd(fd) {}
+    explicit Private(int fd)
+        : fd(fd)
+    {
+    }
 
     JsonObjectWriter start(std::string &line, const char *event, double t)
     {
@@ -72,8 +74,9 @@ public:
 
     std::string_view id(NodeIndex node) const
     {
-        return workflow && node < workflow->nodes.size() ? std::string_view(workflow->nodes[node].id)
-                                                         : std::string_view();
+        return workflow && node < workflow->nodes.size()
+            ? std::string_view(workflow->nodes[node].id)
+            : std::string_view();
     }
 
     int fd;
@@ -84,7 +87,10 @@ public:
     std::vector<const char *> sites; // per node: where its operation type runs
 };
 
-JsonLinesSink::JsonLinesSink(int fd) : d(std::make_unique<Private>(fd)) {}
+JsonLinesSink::JsonLinesSink(int fd)
+    : d(std::make_unique<Private>(fd))
+{
+}
 
 JsonLinesSink::~JsonLinesSink() = default;
 
@@ -117,7 +123,9 @@ void JsonLinesSink::nodeStateChanged(const NodeStateChanged &e)
 {
     std::string &line = lineBuffer();
     JsonObjectWriter w = d->start(line, "node_state", e.t);
-    w.string("node", d->id(e.node)).string("state", toString(e.state)).integer("attempt", e.attempt);
+    w.string("node", d->id(e.node))
+        .string("state", toString(e.state))
+        .integer("attempt", e.attempt);
     if (e.reason != WaitReason::None)
         w.string("reason", toString(e.reason));
     if (!e.detail.empty())
@@ -199,11 +207,11 @@ void JsonLinesSink::runFinished(const RunFinished &e)
     {
         JsonObjectWriter c(counts);
         for (NodeState state :
-             {NodeState::Succeeded, NodeState::Failed, NodeState::Skipped, NodeState::Cancelled}) {
+            { NodeState::Succeeded, NodeState::Failed, NodeState::Skipped, NodeState::Cancelled }) {
             c.integer(toString(state), static_cast<long long>(e.counts[std::size_t(state)]));
         }
         // Not final, so normally absent; present if a run ended with nodes stranded.
-        for (NodeState state : {NodeState::Pending, NodeState::Waiting, NodeState::Running}) {
+        for (NodeState state : { NodeState::Pending, NodeState::Waiting, NodeState::Running }) {
             if (e.counts[std::size_t(state)])
                 c.integer(toString(state), static_cast<long long>(e.counts[std::size_t(state)]));
         }
@@ -233,8 +241,8 @@ void JsonLinesSink::runFinished(const RunFinished &e)
     d->workflow = nullptr;
 }
 
-std::string planJsonLines(const Workflow &workflow,
-                          const std::vector<std::vector<std::size_t>> &levels, int jobs)
+std::string planJsonLines(
+    const Workflow &workflow, const std::vector<std::vector<std::size_t>> &levels, int jobs)
 {
     using Json = nlohmann::ordered_json;
     std::string out;
@@ -242,19 +250,15 @@ std::string planJsonLines(const Workflow &workflow,
         out += j.dump(-1, ' ', false, Json::error_handler_t::replace);
         out += '\n';
     };
-    append({{"event", "plan"},
-            {"t", 0},
-            {"workflow", workflow.name},
-            {"nodes", workflow.nodes.size()},
-            {"jobs", jobs},
-            {"levels", levels.size()}});
+    append({ { "event", "plan" }, { "t", 0 }, { "workflow", workflow.name },
+        { "nodes", workflow.nodes.size() }, { "jobs", jobs }, { "levels", levels.size() } });
     for (std::size_t level = 0; level < levels.size(); ++level) {
         for (std::size_t index : levels[level]) {
             const Node &node = workflow.nodes[index];
-            Json j = {{"event", "plan_node"}, {"t", 0},          {"node", node.id},
-                      {"level", level},       {"type", node.type}, {"needs", node.needs}};
-            j["params"] = Json::parse(node.params.dump(-1, ' ', false,
-                                                       nlohmann::json::error_handler_t::replace));
+            Json j = { { "event", "plan_node" }, { "t", 0 }, { "node", node.id },
+                { "level", level }, { "type", node.type }, { "needs", node.needs } };
+            j["params"] = Json::parse(
+                node.params.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
             if (node.type == "process")
                 j["command"] = describeNodeWork(node);
             append(j);

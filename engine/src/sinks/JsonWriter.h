@@ -12,10 +12,13 @@
 
 namespace weft::detail {
 
-class JsonObjectWriter
-{
+class JsonObjectWriter {
 public:
-    explicit JsonObjectWriter(std::string &out) : m_out(out) { m_out += '{'; }
+    explicit JsonObjectWriter(std::string &out)
+        : m_out(out)
+    {
+        m_out += '{';
+    }
 
     JsonObjectWriter &key(std::string_view name);
     JsonObjectWriter &string(std::string_view name, std::string_view value);

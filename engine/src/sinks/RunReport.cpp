@@ -83,10 +83,10 @@ std::string describeEnding(const NodeFinished &finished)
 
 std::string formatRunSummary(const RunFinished &finished, const Workflow &workflow)
 {
-    std::string text = std::to_string(finished.counts[std::size_t(NodeState::Succeeded)])
-                       + " succeeded";
-    for (NodeState state : {NodeState::Failed, NodeState::Skipped, NodeState::Cancelled,
-                            NodeState::Pending, NodeState::Waiting, NodeState::Running}) {
+    std::string text
+        = std::to_string(finished.counts[std::size_t(NodeState::Succeeded)]) + " succeeded";
+    for (NodeState state : { NodeState::Failed, NodeState::Skipped, NodeState::Cancelled,
+             NodeState::Pending, NodeState::Waiting, NodeState::Running }) {
         const std::size_t count = finished.counts[std::size_t(state)];
         if (count)
             text += ", " + std::to_string(count) + " " + std::string(toString(state));
@@ -107,7 +107,7 @@ std::string formatRunSummary(const RunFinished &finished, const Workflow &workfl
         }
         text += finished.work > 0 ? ", " : " — ";
         text += "critical path " + formatSeconds(finished.criticalPathDuration) + ": "
-                + formatPath(ids);
+            + formatPath(ids);
     }
     return text;
 }
@@ -120,7 +120,7 @@ std::string shellQuote(const std::string &arg)
     if (!arg.empty()
         && arg.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                  "0123456789_-+=/.,:@%")
-               == std::string::npos) {
+            == std::string::npos) {
         return arg;
     }
     std::string quoted = "'";
@@ -206,9 +206,12 @@ std::vector<std::vector<std::size_t>> dependencyLevels(const Workflow &workflow)
 int exitStatusFor(RunOutcome outcome)
 {
     switch (outcome) {
-    case RunOutcome::Succeeded: return 0;
-    case RunOutcome::Failed: return 1;
-    case RunOutcome::Cancelled: return 130;
+    case RunOutcome::Succeeded:
+        return 0;
+    case RunOutcome::Failed:
+        return 1;
+    case RunOutcome::Cancelled:
+        return 130;
     }
     return 1;
 }

@@ -66,15 +66,13 @@ std::vector<std::string_view> lastLines(std::string_view text, std::size_t count
     return lines;
 }
 
-struct NodeOutput
-{
-    std::string text;    // stdout and stderr as they arrived, bounded at the front
+struct NodeOutput {
+    std::string text; // stdout and stderr as they arrived, bounded at the front
     std::string stderrText; // bounded at the front
     std::size_t dropped = 0;
 };
 
-struct Failure
-{
+struct Failure {
     std::string id;
     std::string work; // the command, or what the operation was asked to do
     std::string ending;
@@ -84,14 +82,13 @@ struct Failure
     bool errorRepeatsStatus = false; // "exited with status 3" says no more than the ending
 };
 
-struct Running
-{
+struct Running {
     NodeIndex node;
     double since;
 };
 
-void appendBounded(std::string &buffer, std::string_view text, std::size_t limit,
-                   std::size_t *dropped)
+void appendBounded(
+    std::string &buffer, std::string_view text, std::size_t limit, std::size_t *dropped)
 {
     buffer.append(text);
     // Trimming at twice the limit keeps appends amortised O(1).
@@ -105,10 +102,12 @@ void appendBounded(std::string &buffer, std::string_view text, std::size_t limit
 
 } // namespace
 
-class StatusPrinter::Private
-{
+class StatusPrinter::Private {
 public:
-    explicit Private(StatusPrinterOptions o) : options(std::move(o)) {}
+    explicit Private(StatusPrinterOptions o)
+        : options(std::move(o))
+    {
+    }
 
     void write(std::string_view text)
     {
@@ -141,10 +140,7 @@ public:
         return "[" + std::to_string(finished) + "/" + std::to_string(total) + "]";
     }
 
-    double elapsed() const
-    {
-        return std::chrono::duration<double>(Clock::now() - started).count();
-    }
+    double elapsed() const { return std::chrono::duration<double>(Clock::now() - started).count(); }
 
     // Text printed while a run is live goes above the status line.
     void printAbove(std::string_view text)
@@ -165,8 +161,8 @@ public:
     {
         const int width = options.columns ? options.columns() : 80;
         const std::size_t columns = width > 1 ? std::size_t(width - 1) : 79;
-        const std::string prefix = counter() + " " + std::to_string(running.size())
-                                   + " running" + (running.empty() ? "" : ": ");
+        const std::string prefix = counter() + " " + std::to_string(running.size()) + " running"
+            + (running.empty() ? "" : ": ");
         const std::string suffix = " (" + formatSeconds(elapsed()) + ")";
         std::string names;
         for (const Running &r : running) {
@@ -202,23 +198,25 @@ public:
     void printFailureBlock(const Failure &f)
     {
         std::string out = paint(kRed, "✗ " + f.id + " failed: " + f.ending) + " after "
-                          + formatSeconds(f.duration) + "\n";
+            + formatSeconds(f.duration) + "\n";
         if (!f.work.empty())
             out += "    command: " + f.work + "\n";
         if (!f.error.empty() && f.error != f.ending && !f.errorRepeatsStatus)
             out += "    error: " + f.error + "\n";
         const auto lines = lastLines(f.stderrTail, options.stderrLines);
         if (!lines.empty()) {
-            out += lines.size() == 1 ? std::string("    stderr (last line):\n")
-                                     : "    stderr (last " + std::to_string(lines.size())
-                                           + " lines):\n";
+            out += lines.size() == 1
+                ? std::string("    stderr (last line):\n")
+                : "    stderr (last " + std::to_string(lines.size()) + " lines):\n";
             for (std::string_view line : lines)
                 out += "      " + paint(kDim, "│") + " " + std::string(line) + "\n";
         }
         if (auto it = skippedBy.find(f.id); it != skippedBy.end()) {
-            out += "    " + paint(kYellow, "skipped " + std::to_string(it->second.size())
-                                             + (it->second.size() == 1 ? " node" : " nodes"))
-                   + " because of it: " + abbreviateList(it->second) + "\n";
+            out += "    "
+                + paint(kYellow,
+                    "skipped " + std::to_string(it->second.size())
+                        + (it->second.size() == 1 ? " node" : " nodes"))
+                + " because of it: " + abbreviateList(it->second) + "\n";
         }
         write(out);
     }
@@ -241,7 +239,8 @@ public:
 
 StatusPrinter::StatusPrinter(StatusPrinterOptions options)
     : d(std::make_unique<Private>(std::move(options)))
-{}
+{
+}
 
 StatusPrinter::~StatusPrinter() = default;
 
@@ -263,20 +262,19 @@ void StatusPrinter::runStarted(const RunStarted &e)
     std::lock_guard lock(d->mutex);
     d->workflow = e.workflow;
     d->inRun = true;
-    d->started = Clock::now() - std::chrono::duration_cast<Clock::duration>(
-                                    std::chrono::duration<double>(e.t));
-    d->lastDraw = Clock::time_point{};
+    d->started = Clock::now()
+        - std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(e.t));
+    d->lastDraw = Clock::time_point {};
     d->total = e.nodes;
     d->finished = 0;
     d->running.clear();
     d->failures.clear();
     d->skippedBy.clear();
-    d->outputs.assign(e.nodes, NodeOutput{});
+    d->outputs.assign(e.nodes, NodeOutput {});
     std::string title = e.workflow && !e.workflow->name.empty() ? "\"" + e.workflow->name + "\""
                                                                 : std::string("workflow");
     d->printAbove("running " + title + ": " + std::to_string(e.nodes)
-                  + (e.nodes == 1 ? " node" : " nodes") + ", up to " + std::to_string(e.jobs)
-                  + " at once");
+        + (e.nodes == 1 ? " node" : " nodes") + ", up to " + std::to_string(e.jobs) + " at once");
 }
 
 void StatusPrinter::nodeStateChanged(const NodeStateChanged &e)
@@ -284,14 +282,14 @@ void StatusPrinter::nodeStateChanged(const NodeStateChanged &e)
     if (e.state != NodeState::Running)
         return;
     std::lock_guard lock(d->mutex);
-    const bool known = std::any_of(d->running.begin(), d->running.end(),
-                                   [&](const Running &r) { return r.node == e.node; });
+    const bool known = std::any_of(
+        d->running.begin(), d->running.end(), [&](const Running &r) { return r.node == e.node; });
     if (!known)
-        d->running.push_back({e.node, e.t});
+        d->running.push_back({ e.node, e.t });
     if (e.attempt > 1 && e.node < d->outputs.size()) {
         appendBounded(d->outputs[e.node].text,
-                      "--- attempt " + std::to_string(e.attempt) + " ---\n",
-                      d->options.outputLimit, &d->outputs[e.node].dropped);
+            "--- attempt " + std::to_string(e.attempt) + " ---\n", d->options.outputLimit,
+            &d->outputs[e.node].dropped);
     }
     if (d->options.live) {
         d->changed();
@@ -319,11 +317,12 @@ void StatusPrinter::attemptFinished(const AttemptFinished &e)
     std::lock_guard lock(d->mutex);
     std::erase_if(d->running, [&](const Running &r) { return r.node == e.node; });
     const bool retried = !e.ok && d->workflow && e.node < d->workflow->nodes.size()
-                         && e.attempt <= d->workflow->nodes[e.node].retries;
+        && e.attempt <= d->workflow->nodes[e.node].retries;
     if (retried) {
-        d->printAbove(d->paint(kYellow, "attempt " + std::to_string(e.attempt) + " of "
-                                            + d->id(e.node) + " failed")
-                      + (e.error.empty() ? std::string() : ": " + e.error) + "; retrying");
+        d->printAbove(
+            d->paint(kYellow,
+                "attempt " + std::to_string(e.attempt) + " of " + d->id(e.node) + " failed")
+            + (e.error.empty() ? std::string() : ": " + e.error) + "; retrying");
     } else {
         d->changed();
     }
@@ -345,7 +344,7 @@ void StatusPrinter::nodeFinished(const NodeFinished &e)
         std::string text;
         if (!live)
             text = d->counter() + " " + d->paint(kGreen, "succeeded") + " " + id + " ("
-                   + formatSeconds(e.duration) + ")\n";
+                + formatSeconds(e.duration) + ")\n";
         if (d->options.verbose && !output.text.empty()) {
             text += d->paint(kDim, "── output of " + id + " ──") + "\n" + output.text;
             if (output.text.back() != '\n')
@@ -366,20 +365,21 @@ void StatusPrinter::nodeFinished(const NodeFinished &e)
         f.ending = describeEnding(e);
         f.error = e.error;
         f.errorRepeatsStatus = e.exitCode && !e.error.empty() && e.signal.empty()
-                               && e.error.find(std::to_string(*e.exitCode)) != std::string::npos
-                               && e.error.find("status") != std::string::npos;
+            && e.error.find(std::to_string(*e.exitCode)) != std::string::npos
+            && e.error.find("status") != std::string::npos;
         f.stderrTail = e.stderrTail.empty() ? output.stderrText : e.stderrTail;
         f.duration = e.duration;
         std::string text = (live ? std::string() : d->counter() + " ")
-                           + d->paint(kRed, "FAILED " + id + ": " + f.ending) + " ("
-                           + formatSeconds(e.duration) + ")\n";
+            + d->paint(kRed, "FAILED " + id + ": " + f.ending) + " (" + formatSeconds(e.duration)
+            + ")\n";
         if (!f.work.empty())
             text += "command: " + f.work + "\n";
         if (!output.text.empty()) {
             if (output.dropped)
-                text += d->paint(kDim, "(first " + std::to_string(output.dropped)
-                                           + " bytes of output left out)")
-                        + "\n";
+                text += d->paint(kDim,
+                            "(first " + std::to_string(output.dropped)
+                                + " bytes of output left out)")
+                    + "\n";
             text += output.text;
             if (output.text.back() != '\n')
                 text += '\n';
@@ -393,10 +393,10 @@ void StatusPrinter::nodeFinished(const NodeFinished &e)
         if (live) {
             d->changed();
         } else {
-            std::string reason = !e.causeNode.empty() ? "because " + e.causeNode + " failed"
-                                                      : e.error;
+            std::string reason
+                = !e.causeNode.empty() ? "because " + e.causeNode + " failed" : e.error;
             d->printAbove(d->counter() + " " + d->paint(kYellow, "skipped") + " " + id
-                          + (reason.empty() ? std::string() : " (" + reason + ")"));
+                + (reason.empty() ? std::string() : " (" + reason + ")"));
         }
         break;
     }
@@ -425,21 +425,22 @@ void StatusPrinter::runFinished(const RunFinished &e)
     // Skips whose cause is not a failure listed above (e.g. a run-level stop).
     for (const auto &[cause, ids] : d->skippedBy) {
         const bool listed = std::any_of(d->failures.begin(), d->failures.end(),
-                                        [&](const Failure &f) { return f.id == cause; });
+            [&](const Failure &f) { return f.id == cause; });
         if (listed)
             continue;
-        d->write(d->paint(kYellow, "skipped " + std::to_string(ids.size())
-                                       + (ids.size() == 1 ? " node" : " nodes"))
-                 + (cause.empty() ? std::string() : " because of " + cause) + ": "
-                 + abbreviateList(ids) + "\n");
+        d->write(
+            d->paint(kYellow,
+                "skipped " + std::to_string(ids.size()) + (ids.size() == 1 ? " node" : " nodes"))
+            + (cause.empty() ? std::string() : " because of " + cause) + ": " + abbreviateList(ids)
+            + "\n");
     }
     for (const std::string &error : e.errors)
         d->write(d->paint(kRed, "error: ") + error + "\n");
     const char *colour = e.outcome == RunOutcome::Succeeded ? kGreen
-                         : e.outcome == RunOutcome::Failed  ? kRed
+        : e.outcome == RunOutcome::Failed                   ? kRed
                                                             : kYellow;
-    std::string summary = d->workflow ? formatRunSummary(e, *d->workflow)
-                                      : formatRunSummary(e, Workflow{});
+    std::string summary
+        = d->workflow ? formatRunSummary(e, *d->workflow) : formatRunSummary(e, Workflow {});
     if (e.outcome == RunOutcome::Cancelled)
         summary = "interrupted: " + summary;
     d->write(d->paint(colour, summary) + "\n");

@@ -12,8 +12,7 @@ namespace weft {
 
 namespace {
 
-struct Attempt
-{
+struct Attempt {
     NodeIndex node = 0;
     int attempt = 1;
     double start = 0;
@@ -24,8 +23,7 @@ struct Attempt
     std::string error;
 };
 
-struct Lane
-{
+struct Lane {
     mutable std::mutex mutex; // uncontended: one node holds a job slot at a time
     std::vector<Attempt> attempts;
 };
@@ -37,8 +35,7 @@ std::int64_t micros(double seconds)
 
 } // namespace
 
-class TraceRecorder::Private
-{
+class TraceRecorder::Private {
 public:
     std::string workflowName;
     std::vector<std::string> ids;
@@ -52,7 +49,10 @@ public:
     std::vector<int> attempts; // per node, from its nodeFinished
 };
 
-TraceRecorder::TraceRecorder() : d(std::make_unique<Private>()) {}
+TraceRecorder::TraceRecorder()
+    : d(std::make_unique<Private>())
+{
+}
 
 TraceRecorder::~TraceRecorder() = default;
 
@@ -82,9 +82,10 @@ void TraceRecorder::attemptFinished(const AttemptFinished &e)
     if (d->lanes.empty())
         return;
     const std::size_t spare = d->lanes.size() - 1;
-    Lane &lane = *d->lanes[e.slot >= 0 && std::size_t(e.slot) < spare ? std::size_t(e.slot) : spare];
+    Lane &lane
+        = *d->lanes[e.slot >= 0 && std::size_t(e.slot) < spare ? std::size_t(e.slot) : spare];
     std::lock_guard lock(lane.mutex);
-    lane.attempts.push_back({e.node, e.attempt, e.start, e.end, e.pid, e.worker, e.ok, e.error});
+    lane.attempts.push_back({ e.node, e.attempt, e.start, e.end, e.pid, e.worker, e.ok, e.error });
 }
 
 void TraceRecorder::nodeFinished(const NodeFinished &e)
@@ -110,8 +111,8 @@ std::string TraceRecorder::toJson() const
     using Json = nlohmann::json;
     Json events = Json::array();
     constexpr int pid = 1;
-    events.push_back({{"name", "process_name"}, {"ph", "M"}, {"pid", pid}, {"tid", 0},
-                      {"args", {{"name", "weft: " + d->workflowName}}}});
+    events.push_back({ { "name", "process_name" }, { "ph", "M" }, { "pid", pid }, { "tid", 0 },
+        { "args", { { "name", "weft: " + d->workflowName } } } });
     const std::size_t spare = d->lanes.empty() ? 0 : d->lanes.size() - 1;
     for (std::size_t laneIndex = 0; laneIndex < d->lanes.size(); ++laneIndex) {
         const Lane &lane = *d->lanes[laneIndex];
@@ -120,12 +121,12 @@ std::string TraceRecorder::toJson() const
         if (isSpare && lane.attempts.empty())
             continue;
         const int tid = int(laneIndex) + 1;
-        const std::string laneName = isSpare ? std::string("no slot")
-                                             : "slot " + std::to_string(laneIndex + 1);
-        events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", pid}, {"tid", tid},
-                          {"args", {{"name", laneName}}}});
-        events.push_back({{"name", "thread_sort_index"}, {"ph", "M"}, {"pid", pid},
-                          {"tid", tid}, {"args", {{"sort_index", tid}}}});
+        const std::string laneName
+            = isSpare ? std::string("no slot") : "slot " + std::to_string(laneIndex + 1);
+        events.push_back({ { "name", "thread_name" }, { "ph", "M" }, { "pid", pid }, { "tid", tid },
+            { "args", { { "name", laneName } } } });
+        events.push_back({ { "name", "thread_sort_index" }, { "ph", "M" }, { "pid", pid },
+            { "tid", tid }, { "args", { { "sort_index", tid } } } });
         for (const Attempt &a : lane.attempts) {
             const std::string &id = a.node < d->ids.size() ? d->ids[a.node] : std::string();
             // The last attempt ends as the node ended; earlier ones failed and were retried.
@@ -134,7 +135,7 @@ std::string TraceRecorder::toJson() const
                 && a.attempt >= d->attempts[a.node]) {
                 outcome = d->outcomes[a.node];
             }
-            Json args = {{"node", id}, {"attempt", a.attempt}, {"outcome", outcome}};
+            Json args = { { "node", id }, { "attempt", a.attempt }, { "outcome", outcome } };
             if (a.pid > 0)
                 args["pid"] = a.pid;
             if (a.worker >= 0)
@@ -142,17 +143,13 @@ std::string TraceRecorder::toJson() const
             if (!a.error.empty())
                 args["error"] = a.error;
             const std::int64_t ts = micros(a.start);
-            events.push_back({{"name", id},
-                              {"cat", a.node < d->types.size() ? d->types[a.node] : ""},
-                              {"ph", "X"},
-                              {"ts", ts},
-                              {"dur", std::max<std::int64_t>(micros(a.end) - ts, 0)},
-                              {"pid", pid},
-                              {"tid", tid},
-                              {"args", std::move(args)}});
+            events.push_back({ { "name", id },
+                { "cat", a.node < d->types.size() ? d->types[a.node] : "" }, { "ph", "X" },
+                { "ts", ts }, { "dur", std::max<std::int64_t>(micros(a.end) - ts, 0) },
+                { "pid", pid }, { "tid", tid }, { "args", std::move(args) } });
         }
     }
-    Json trace = {{"traceEvents", std::move(events)}, {"displayTimeUnit", "ms"}};
+    Json trace = { { "traceEvents", std::move(events) }, { "displayTimeUnit", "ms" } };
     return trace.dump(1, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
