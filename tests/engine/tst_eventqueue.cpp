@@ -49,9 +49,9 @@ void TestEventQueue::drainKeepsOnlyLatestStatePerNode()
     QCOMPARE(batch.events, std::size_t(3002));
     QCOMPARE(batch.nodes.size(), std::size_t(2));
     QCOMPARE(batch.nodes[0].node, NodeIndex(0));
-    QCOMPARE(batch.nodes[0].state->state, NodeState::Running);
+    QVERIFY(batch.nodes[0].state->state == NodeState::Running);
     QCOMPARE(batch.nodes[1].node, NodeIndex(2));
-    QCOMPARE(batch.nodes[1].state->state, NodeState::Running);
+    QVERIFY(batch.nodes[1].state->state == NodeState::Running);
 
     QVERIFY(queue.drain().empty());
     queue.nodeStateChanged(state(1, NodeState::Succeeded));
@@ -111,7 +111,7 @@ void TestEventQueue::outputIsBoundedPerDrain()
     EventQueue::Batch batch = queue.drain();
     QCOMPARE(batch.output.size(), std::size_t(10));
     QCOMPARE(batch.droppedOutputBytes, std::size_t(4000));
-    QCOMPARE(batch.output[1].stream, OutputStream::Stderr);
+    QVERIFY(batch.output[1].stream == OutputStream::Stderr);
 
     // The bound is per drain: the next interval gets its own budget.
     OutputChunk chunk;
@@ -181,7 +181,7 @@ void TestEventQueue::concurrentProducersLoseNothing()
 
     QCOMPARE(finishedCount, std::size_t(started.nodes));
     for (NodeState s : finalState)
-        QCOMPARE(s, NodeState::Succeeded);
+        QVERIFY(s == NodeState::Succeeded);
 }
 
 QTEST_GUILESS_MAIN(TestEventQueue)
