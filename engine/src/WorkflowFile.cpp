@@ -167,8 +167,8 @@ private:
     template<typename Visit>
     void forEachMember(std::uint32_t object, Visit &&visit)
     {
-        const std::uint32_t end = m_doc.at(object).end;
-        for (std::uint32_t k = object + 1; k < end; k = m_doc.at(k + 1).end) {
+        const std::uint32_t end = m_doc.end(object);
+        for (std::uint32_t k = object + 1; k < end; k = m_doc.end(k + 1)) {
             if (!m_doc.at(k).has(json::Duplicate))
                 visit(k, m_doc.string(k), k + 1);
         }
@@ -177,9 +177,9 @@ private:
     template<typename Visit>
     void forEachElement(std::uint32_t array, Visit &&visit)
     {
-        const std::uint32_t end = m_doc.at(array).end;
+        const std::uint32_t end = m_doc.end(array);
         std::size_t i = 0;
-        for (std::uint32_t c = array + 1; c < end; c = m_doc.at(c).end)
+        for (std::uint32_t c = array + 1; c < end; c = m_doc.end(c))
             visit(i++, c);
     }
 
@@ -281,8 +281,8 @@ private:
 
     void readNodes(std::uint32_t array)
     {
-        m_workflow.nodes.reserve(m_doc.at(array).span.length);
-        m_nodeValues.reserve(m_doc.at(array).span.length);
+        m_workflow.nodes.reserve(m_doc.at(array).children.count);
+        m_nodeValues.reserve(m_doc.at(array).children.count);
         forEachElement(array, [&](std::size_t i, std::uint32_t value) {
             m_nodeValues.push_back(value);
             m_workflow.nodes.emplace_back();
@@ -318,7 +318,7 @@ private:
                     wrongType(value, keyPath, name, "an array of node ids", nodeId);
                     return;
                 }
-                node.needs.reserve(m_doc.at(value).span.length);
+                node.needs.reserve(m_doc.at(value).children.count);
                 forEachElement(value, [&](std::size_t j, std::uint32_t need) {
                     node.needs.emplace_back();
                     if (m_doc.at(need).type == Type::String)
@@ -360,12 +360,12 @@ private:
                 });
             } else if (name == "position") {
                 const json::Value &v = m_doc.at(value);
-                const bool ok = type == Type::Array && v.span.length == 2
+                const bool ok = type == Type::Array && v.children.count == 2
                                 && m_doc.at(value + 1).isNumber() && m_doc.at(value + 2).isNumber();
                 if (!ok) {
                     std::string found(json::describeType(type));
                     if (type == Type::Array)
-                        found = "an array of " + std::to_string(v.span.length) + " items";
+                        found = "an array of " + std::to_string(v.children.count) + " items";
                     wrongValue(value, keyPath(), "\"position\" must be [x, y] (two numbers), found "
                                                    + found,
                                nodeId);
@@ -393,7 +393,7 @@ private:
         case Type::Array: {
             nlohmann::json array = nlohmann::json::array();
             auto &items = array.get_ref<nlohmann::json::array_t &>();
-            items.reserve(v.span.length);
+            items.reserve(v.children.count);
             forEachElement(index, [&](std::size_t, std::uint32_t item) {
                 items.push_back(toJson(item));
             });
@@ -462,15 +462,15 @@ private:
             const bool isObject = v.type == Type::Object;
             std::uint32_t next = 0;
             std::size_t i = 0;
-            for (std::uint32_t c = current + 1; c < v.end; ++i) {
+            for (std::uint32_t c = current + 1; c < m_doc.end(current); ++i) {
                 const std::uint32_t value = isObject ? c + 1 : c;
-                if (target >= c && target < m_doc.at(value).end) {
+                if (target >= c && target < m_doc.end(value)) {
                     path += "/";
                     path += isObject ? json::pointerToken(m_doc.string(c)) : std::to_string(i);
                     next = target == c ? target : value;
                     break;
                 }
-                c = m_doc.at(value).end;
+                c = m_doc.end(value);
             }
             if (!next)
                 break;
@@ -593,27 +593,27 @@ bool readWholeFile(const std::filesystem::path &path, std::string &contents, std
         error = "cannot read " + path.string() + ": it is a directory";
         return false;
     }
-    contents.clear();
-    // Read to the end rather than trusting st_size: pipes and /proc report 0.
-    std::size_t capacity = info.st_size > 0 ? std::size_t(info.st_size) + 1 : 65536;
+    // Read to the end rather than trusting st_size (pipes and /proc report 0);
+    // one spare byte lets a regular file finish in one read plus the read
+    // that returns 0, without growing the buffer.
+    contents.assign(info.st_size > 0 ? std::size_t(info.st_size) + 1 : 65536, '\0');
+    std::size_t used = 0;
     for (;;) {
-        const std::size_t used = contents.size();
-        contents.resize(std::max(capacity, used + 4096));
+        if (used == contents.size())
+            contents.resize(contents.size() * 2);
         const ssize_t n = ::read(fd, contents.data() + used, contents.size() - used);
         if (n < 0) {
-            if (errno == EINTR) {
-                contents.resize(used);
+            if (errno == EINTR)
                 continue;
-            }
             error = systemError("read", path);
             ::close(fd);
             return false;
         }
-        contents.resize(used + std::size_t(n));
         if (n == 0)
             break;
-        capacity = contents.size() * 2;
+        used += std::size_t(n);
     }
+    contents.resize(used);
     ::close(fd);
     return true;
 }

@@ -345,7 +345,7 @@ bool Document::parseNumber(std::size_t &pos, Value &value)
 void Document::checkDuplicateKeys(std::uint32_t object)
 {
     const Value &obj = m_values[object];
-    const std::uint32_t count = obj.span.length;
+    const std::uint32_t count = obj.children.count;
     if (count < 2)
         return;
     auto markDuplicate = [&](std::uint32_t key, std::uint32_t first) {
@@ -360,7 +360,7 @@ void Document::checkDuplicateKeys(std::uint32_t object)
         // Small objects (every node): pairwise comparison beats any hashing.
         std::uint32_t keys[16];
         std::uint32_t n = 0;
-        for (std::uint32_t k = object + 1; k < obj.end; k = m_values[k + 1].end)
+        for (std::uint32_t k = object + 1; k < obj.children.end; k = end(k + 1))
             keys[n++] = k;
         for (std::uint32_t i = 1; i < n; ++i) {
             const std::string_view key = string(keys[i]);
@@ -375,7 +375,7 @@ void Document::checkDuplicateKeys(std::uint32_t object)
     }
     std::vector<std::pair<std::string_view, std::uint32_t>> keys;
     keys.reserve(count);
-    for (std::uint32_t k = object + 1; k < obj.end; k = m_values[k + 1].end)
+    for (std::uint32_t k = object + 1; k < obj.children.end; k = end(k + 1))
         keys.emplace_back(string(k), k);
     std::sort(keys.begin(), keys.end());
     std::vector<std::pair<std::uint32_t, std::uint32_t>> found; // (duplicate, first)
@@ -439,7 +439,7 @@ bool Document::parse(std::string_view text)
                 return fail(pos, "nesting is deeper than " + std::to_string(kMaxDepth)
                                      + " levels");
             value.type = c == '{' ? Type::Object : Type::Array;
-            value.span = {0, 0};
+            value.children = {0, 0};
             ++pos;
             opened = true;
             break;
@@ -468,7 +468,6 @@ bool Document::parse(std::string_view text)
                 return fail(pos, "expected a value after ',', found ']' (trailing comma?)");
             return fail(pos, "expected a value, found " + describeAt(pos));
         }
-        value.end = index + 1;
         m_values.push_back(value);
 
         if (opened) {
@@ -477,6 +476,7 @@ bool Document::parse(std::string_view text)
             const char close = c == '{' ? '}' : ']';
             if (pos < size && data[pos] == close) {
                 ++pos;
+                m_values[index].children.end = index + 1;
                 stack.pop_back();
                 // Empty container: fall through to "after a value".
             } else if (c == '{') {
@@ -497,7 +497,7 @@ bool Document::parse(std::string_view text)
             }
             const std::uint32_t top = stack.back();
             Value &container = m_values[top];
-            ++container.span.length;
+            ++container.children.count;
             skipSpace();
             const bool isObject = container.type == Type::Object;
             const char close = isObject ? '}' : ']';
@@ -509,7 +509,7 @@ bool Document::parse(std::string_view text)
             }
             if (pos < size && data[pos] == close) {
                 ++pos;
-                container.end = std::uint32_t(m_values.size());
+                container.children.end = std::uint32_t(m_values.size());
                 if (isObject)
                     checkDuplicateKeys(top);
                 stack.pop_back();
@@ -540,7 +540,6 @@ bool Document::parse(std::string_view text)
             if (!parseString(pos, key))
                 return false;
             key.flags |= Key;
-            key.end = std::uint32_t(m_values.size()) + 1;
             m_values.push_back(key);
         }
         skipSpace();
@@ -569,7 +568,7 @@ std::uint32_t Document::member(std::uint32_t object, std::string_view key) const
     const Value &obj = m_values[object];
     if (obj.type != Type::Object)
         return 0;
-    for (std::uint32_t k = object + 1; k < obj.end; k = m_values[k + 1].end) {
+    for (std::uint32_t k = object + 1; k < obj.children.end; k = end(k + 1)) {
         if (!(m_values[k].flags & Duplicate) && string(k) == key)
             return k + 1;
     }
@@ -601,11 +600,11 @@ std::uint32_t Document::resolve(std::string_view pointer, std::uint32_t start,
             std::uint64_t wanted = 0;
             const auto [ptr, ec] = std::from_chars(token.data(), token.data() + token.size(),
                                                    wanted);
-            if (ec != std::errc() || ptr != token.data() + token.size() || wanted >= v.span.length)
+            if (ec != std::errc() || ptr != token.data() + token.size() || wanted >= v.children.count)
                 return result;
             std::uint32_t child = current + 1;
             for (std::uint64_t i = 0; i < wanted; ++i)
-                child = m_values[child].end;
+                child = end(child);
             current = child;
             result = child;
         } else {

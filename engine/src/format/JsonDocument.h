@@ -4,8 +4,8 @@
 //
 // nlohmann::json cannot report positions, and a file format whose users write
 // files by hand needs "line:column" in every diagnostic. The document is a flat
-// tape of Values in document order (a container is followed by its members;
-// Value::end is the index just past its subtree), so walking it allocates
+// tape of 16-byte Values in document order (a container is followed by its
+// members and knows the index just past its subtree), so walking it allocates
 // nothing and positions cost 4 bytes per value. Strings without escapes are
 // views into the source text; only escaped strings are decoded, into an arena.
 //
@@ -35,7 +35,6 @@ struct Value
     Type type = Type::Null;
     std::uint8_t flags = 0;
     std::uint32_t offset = 0; // byte offset of the value's first character in the text
-    std::uint32_t end = 0;    // index past this value's subtree in the tape
     union {
         bool boolean;
         std::int64_t integer;
@@ -43,14 +42,22 @@ struct Value
         struct
         {
             std::uint32_t begin;  // string: start in the source or arena
-            std::uint32_t length; // string: bytes; container: member count
-        } span;
+            std::uint32_t length; // bytes
+        } span;                   // strings
+        struct
+        {
+            std::uint32_t count; // members or elements
+            std::uint32_t end;   // index past the container's subtree in the tape
+        } children;              // arrays and objects
     };
 
     Value() : integer(0) {}
     bool isNumber() const { return type == Type::Integer || type == Type::Double; }
+    bool isContainer() const { return type == Type::Array || type == Type::Object; }
     bool has(ValueFlag flag) const { return flags & flag; }
 };
+
+static_assert(sizeof(Value) == 16, "the tape's size is the parser's memory footprint");
 
 struct TextPosition
 {
@@ -78,6 +85,12 @@ public:
     bool empty() const { return m_values.empty(); }
 
     const Value &at(std::uint32_t index) const { return m_values[index]; }
+    // The index just past the value at `index` and everything inside it.
+    std::uint32_t end(std::uint32_t index) const
+    {
+        const Value &v = m_values[index];
+        return v.isContainer() ? v.children.end : index + 1;
+    }
     std::uint32_t size() const { return std::uint32_t(m_values.size()); }
     std::string_view string(std::uint32_t index) const;
     double numberValue(std::uint32_t index) const; // Integer or Double as double
