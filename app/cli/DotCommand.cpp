@@ -15,7 +15,7 @@ void addDotCommand(CLI::App &app, Action &action)
 {
     auto file = std::make_shared<std::string>();
     CLI::App *dot = app.add_subcommand("dot", "Print the workflow's graph in Graphviz DOT");
-    dot->add_option("file", *file, "Workflow file (.weft)")->required();
+    dot->add_option("file", *file, "Workflow file (.weft)")->required()->type_name("FILE");
     dot->footer("Examples:\n"
                 "  weft-cli dot build.weft | dot -Tsvg > build.svg\n"
                 "  weft-cli dot build.weft | xdot -");

@@ -101,7 +101,9 @@ std::string planText(
         for (std::size_t index : levels[level]) {
             const Node &node = workflow.nodes[index];
             std::string line = "  " + node.id + std::string(width - node.id.size() + 2, ' ');
-            line += "[" + node.type + "] " + describeNodeWork(node);
+            line += "[" + node.type + "]";
+            if (const std::string work = describeNodeWork(node); work != node.type)
+                line += " " + work;
             if (!node.needs.empty()) {
                 line += "  (after ";
                 for (std::size_t i = 0; i < node.needs.size(); ++i)
@@ -253,15 +255,18 @@ void addRunCommand(CLI::App &app, Action &action)
     CLI::App *run = app.add_subcommand("run",
         "Run a workflow, or only the nodes named and "
         "everything they need");
-    run->add_option("file", args->file, "Workflow file (.weft)")->required();
-    run->add_option("nodes", args->targets, "Run only these nodes and what they need");
+    run->add_option("file", args->file, "Workflow file (.weft)")->required()->type_name("FILE");
+    run->add_option("nodes", args->targets, "Run only these nodes and what they need")
+        ->type_name("NODE");
     run->add_option("-j,--jobs", args->jobs,
            "Nodes running at once, of every kind (default: the file's "
            "settings.jobs, else the number of cores)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(CLI::NonNegativeNumber)
+        ->type_name("N");
     run->add_option("--threads", args->threads,
            "Worker threads for in-process operations (default: min(jobs, cores))")
-        ->check(CLI::NonNegativeNumber);
+        ->check(CLI::NonNegativeNumber)
+        ->type_name("N");
     run->add_flag("-k,--keep-going", args->keepGoing,
         "After a failure, run everything that does not depend on it");
     run->add_flag(
@@ -271,12 +276,15 @@ void addRunCommand(CLI::App &app, Action &action)
            "stdout (people's text goes to stderr)")
         ->check(CLI::IsMember({ "text", "jsonl" }));
     run->add_option("--trace", args->trace,
-        "Write a Chrome trace of the run (open it in Perfetto or chrome://tracing)");
+           "Write a Chrome trace of the run (open it in Perfetto or chrome://tracing)")
+        ->type_name("FILE");
     run->add_option("--log-dir", args->logDir,
-        "Write each node's stdout and stderr to DIR/<id>.stdout and DIR/<id>.stderr");
+           "Write each node's stdout and stderr to DIR/<id>.stdout and DIR/<id>.stderr")
+        ->type_name("DIR");
     run->add_option("-C,--directory", args->directory,
-        "Base directory for relative paths and commands (default: the "
-        "workflow file's directory)");
+           "Base directory for relative paths and commands (default: the "
+           "workflow file's directory)")
+        ->type_name("DIR");
     run->add_flag("-v,--verbose", args->verbose,
         "Print the output of every node, not only "
         "of failing ones");

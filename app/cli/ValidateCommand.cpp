@@ -44,7 +44,9 @@ void addValidateCommand(CLI::App &app, Action &action)
     CLI::App *validate = app.add_subcommand("validate",
         "Check workflow files without running "
         "them");
-    validate->add_option("files", args->files, "Workflow files (.weft)")->required();
+    validate->add_option("files", args->files, "Workflow files (.weft)")
+        ->required()
+        ->type_name("FILE");
     validate->add_flag("-q,--quiet", args->quiet, "Print only problems");
     validate->footer("Examples:\n"
                      "  weft-cli validate build.weft\n"
