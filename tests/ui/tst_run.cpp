@@ -16,6 +16,8 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QCheckBox>
+#include <QSpinBox>
 #include <QDir>
 #include <QDirIterator>
 #include <QDockWidget>
@@ -242,13 +244,13 @@ void TestRun::failingBranch()
         QVERIFY2(reason.contains(QStringLiteral("check_config")), qPrintable(reason));
     NodeItem *deploy = m_window->scene()->nodeItem(QStringLiteral("deploy"));
     QVERIFY(deploy);
-    QCOMPARE(deploy->visualState().runState, RunState::Skipped);
+    QCOMPARE(int(deploy->visualState().runState), int(RunState::Skipped));
     QVERIFY(deploy->visualState().detail.contains(QStringLiteral("check_config")));
-    QCOMPARE(m_window->scene()->nodeItem(QStringLiteral("check_config"))->visualState().runState,
-             RunState::Failed);
+    QCOMPARE(int(m_window->scene()->nodeItem(QStringLiteral("check_config"))->visualState().runState),
+             int(RunState::Failed));
     // Keep-going: the independent branch still ran.
-    QCOMPARE(m_window->scene()->nodeItem(QStringLiteral("report"))->visualState().runState,
-             RunState::Succeeded);
+    QCOMPARE(int(m_window->scene()->nodeItem(QStringLiteral("report"))->visualState().runState),
+             int(RunState::Succeeded));
     // The status bar turned to its error state, with a Show button.
     QVERIFY(view->showFailureButton()->isVisible());
     QVERIFY(view->statusLabel()->text().contains(QStringLiteral("1 failed")));
@@ -287,9 +289,9 @@ void TestRun::stopLeavesNoProcess()
         QCOMPARE(::kill(pid, 0), -1);
         QCOMPARE(errno, ESRCH);
     }
-    QCOMPARE(view->controller()->finished()->outcome, RunOutcome::Cancelled);
-    QCOMPARE(m_window->scene()->nodeItem(QStringLiteral("sleeper1"))->visualState().runState,
-             RunState::Cancelled);
+    QCOMPARE(int(view->controller()->finished()->outcome), int(RunOutcome::Cancelled));
+    QCOMPARE(int(m_window->scene()->nodeItem(QStringLiteral("sleeper1"))->visualState().runState),
+             int(RunState::Cancelled));
     // Back to editing.
     QVERIFY(!view->editingLocked());
     QVERIFY(!view->lockBanner()->isVisible());
@@ -399,10 +401,10 @@ void TestRun::timelineBarPerAttempt()
         if (id == QLatin1String("flaky")) {
             ++flakyBars;
             QCOMPARE(bar.attempt, flakyBars);
-            QCOMPARE(bar.outcome, NodeState::Failed);
+            QCOMPARE(int(bar.outcome), int(NodeState::Failed));
         } else if (id == QLatin1String("fine")) {
             ++fineBars;
-            QCOMPARE(bar.outcome, NodeState::Succeeded);
+            QCOMPARE(int(bar.outcome), int(NodeState::Succeeded));
         }
     }
     QCOMPARE(flakyBars, 3);
@@ -425,10 +427,14 @@ void TestRun::runSelected()
     QTRY_VERIFY_WITH_TIMEOUT(!view->controller()->isRunning(), 15000);
     QCOMPARE(view->controller()->workflow().nodes.size(), std::size_t(2));
     GraphScene *scene = m_window->scene();
-    QCOMPARE(scene->nodeItem(QStringLiteral("a"))->visualState().runState, RunState::Succeeded);
-    QCOMPARE(scene->nodeItem(QStringLiteral("b"))->visualState().runState, RunState::Succeeded);
-    QCOMPARE(scene->nodeItem(QStringLiteral("c"))->visualState().runState, RunState::None);
-    QCOMPARE(scene->nodeItem(QStringLiteral("other"))->visualState().runState, RunState::None);
+    QCOMPARE(int(scene->nodeItem(QStringLiteral("a"))->visualState().runState),
+             int(RunState::Succeeded));
+    QCOMPARE(int(scene->nodeItem(QStringLiteral("b"))->visualState().runState),
+             int(RunState::Succeeded));
+    QCOMPARE(int(scene->nodeItem(QStringLiteral("c"))->visualState().runState),
+             int(RunState::None));
+    QCOMPARE(int(scene->nodeItem(QStringLiteral("other"))->visualState().runState),
+             int(RunState::None));
 }
 
 void TestRun::exportTrace()

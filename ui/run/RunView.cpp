@@ -42,6 +42,14 @@
 
 #include <cmath>
 
+// weft_ui is a static library: its compiled resources are linked only when
+// something references them, and Q_INIT_RESOURCE must be called outside any
+// namespace.
+static void initWeftResources()
+{
+    Q_INIT_RESOURCE(weft);
+}
+
 namespace weft::ui {
 
 namespace {
@@ -100,6 +108,7 @@ RunView::RunView(MainWindow *window)
     , m_window(window)
     , m_controller(new RunController(this))
 {
+    initWeftResources();
     createActions();
     createDocks();
     createStatus();
