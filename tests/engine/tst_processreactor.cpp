@@ -6,6 +6,7 @@
 #include <QtTest>
 
 #include <atomic>
+#include <cmath>
 #include <condition_variable>
 #include <csignal>
 #include <fstream>
@@ -199,6 +200,7 @@ private slots:
     void manyConcurrentChildren_data();
     void manyConcurrentChildren();
     void timers();
+    void timerEdgeCases();
     void cancelAll();
     void destructorKillsEverything();
     void signalNames();
@@ -357,6 +359,8 @@ void tst_ProcessReactor::killedFromOutside()
     m_reactor->startProcess(childSpec({"--stdout", "ready", "--sleep", "30"}), run.callbacks());
     QVERIFY(waitForText(run, "ready"));
     QVERIFY(run.pid() > 0);
+    // While it runs, its group is reported as alive (pgid = pid).
+    QCOMPARE(m_reactor->survivingProcessGroups(), std::vector<int>{run.pid()});
     QCOMPARE(::kill(run.pid(), SIGKILL), 0);
     QVERIFY(run.wait());
     QCOMPARE(run.outcome->signal, SIGKILL);
@@ -798,6 +802,22 @@ void tst_ProcessReactor::timers()
     // Cancelling a finished handle is harmless.
     m_reactor->cancel(handles[1], 0ms);
     m_reactor->cancel(987654321, 0ms);
+}
+
+void tst_ProcessReactor::timerEdgeCases()
+{
+    std::atomic<int> zero{-1};
+    std::atomic<int> negative{-1};
+    std::atomic<int> never{-1};
+    m_reactor->startTimer(0, [&](bool cancelled) { zero = cancelled; });
+    m_reactor->startTimer(-5, [&](bool cancelled) { negative = cancelled; });
+    auto handle = m_reactor->startTimer(std::nan(""), [&](bool cancelled) { never = cancelled; });
+    QTRY_COMPARE_WITH_TIMEOUT(zero.load(), 0, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(negative.load(), 0, 5000);
+    QTest::qWait(50);
+    QCOMPARE(never.load(), -1);
+    m_reactor->cancel(handle, std::chrono::milliseconds(5000));
+    QTRY_COMPARE_WITH_TIMEOUT(never.load(), 1, 5000);
 }
 
 void tst_ProcessReactor::cancelAll()

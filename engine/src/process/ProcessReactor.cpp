@@ -81,6 +81,19 @@ void closeFd(int &fd)
     }
 }
 
+// Seconds from a user's file: negative means now, NaN or huge means never
+// (about 30 years, well inside the clock's range).
+Clock::duration toDuration(double seconds)
+{
+    constexpr double kNever = 1e9;
+    if (std::isnan(seconds))
+        seconds = kNever;
+    if (seconds <= 0)
+        return Clock::duration::zero();
+    return std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(std::min(seconds, kNever)));
+}
+
 std::string formatSeconds(double seconds)
 {
     char text[32];
@@ -316,9 +329,7 @@ ProcessReactor::Handle ProcessReactor::Impl::startProcess(ProcessSpec spec,
     process->timeoutSeconds = spec.timeoutSeconds;
     process->killGrace = std::max(spec.killGrace, std::chrono::milliseconds(0));
     if (spec.timeoutSeconds) {
-        process->timeoutAt = Clock::now()
-                             + std::chrono::duration_cast<Clock::duration>(
-                                 std::chrono::duration<double>(std::max(0.0, *spec.timeoutSeconds)));
+        process->timeoutAt = Clock::now() + toDuration(*spec.timeoutSeconds);
     }
 
     Command command;
@@ -336,10 +347,7 @@ ProcessReactor::Handle ProcessReactor::Impl::startTimer(double seconds,
     auto timer = std::make_unique<Timer>();
     timer->finished = std::move(finished);
     // The deadline counts from now, not from when the reactor gets to it.
-    timer->at = Clock::now()
-                + std::chrono::duration_cast<Clock::duration>(
-                    std::chrono::duration<double>(std::isfinite(seconds) ? std::max(0.0, seconds)
-                                                                         : 1e9));
+    timer->at = Clock::now() + toDuration(seconds);
     Command command;
     command.kind = Command::StartTimer;
     command.handle = handle;
@@ -367,15 +375,17 @@ void ProcessReactor::Impl::cancelAll(std::chrono::milliseconds grace)
 
 std::vector<int> ProcessReactor::Impl::survivingProcessGroups() const
 {
-    std::lock_guard lock(m_groupsMutex);
-    std::vector<int> candidates;
-    for (auto it = m_groups.begin(); it != m_groups.end();) {
-        if (::kill(-*it, 0) != 0 && errno == ESRCH) {
-            it = m_groups.erase(it);
-            continue;
+    std::vector<int> candidates; // sorted, as m_groups is
+    {
+        std::lock_guard lock(m_groupsMutex);
+        for (auto it = m_groups.begin(); it != m_groups.end();) {
+            if (::kill(-*it, 0) != 0 && errno == ESRCH) {
+                it = m_groups.erase(it);
+                continue;
+            }
+            candidates.push_back(*it);
+            ++it;
         }
-        candidates.push_back(*it);
-        ++it;
     }
     if (candidates.empty())
         return {};
