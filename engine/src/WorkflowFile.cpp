@@ -479,7 +479,6 @@ private:
         return path;
     }
 
-private:
     const OperationRegistry &m_registry;
     Document m_doc;
     Workflow m_workflow;
