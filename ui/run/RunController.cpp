@@ -2,7 +2,6 @@
 
 #include "run/RunLogSink.h"
 
-#include <weft/Validator.h>
 
 #include <QDateTime>
 #include <QDir>
@@ -80,19 +79,10 @@ bool RunController::start(const Workflow &workflow, const RunOptions &options, Q
             *error = tr("A run is already in progress.");
         return false;
     }
-    const Diagnostics diagnostics = validateWorkflow(workflow, options.registry);
-    if (hasErrors(diagnostics)) {
-        if (error) {
-            QStringList lines;
-            for (const Diagnostic &d : diagnostics) {
-                if (d.severity == Severity::Error)
-                    lines << QString::fromStdString(d.message);
-            }
-            *error = tr("The workflow has errors: %1").arg(lines.join(QStringLiteral("; ")));
-        }
-        return false;
-    }
-
+    // No validation here: the executor validates its copy and reports an
+    // invalid workflow as a failed run with the diagnostics (summary()),
+    // and the editor's problems dock has shown them all along. Validating
+    // twice would cost a large workflow a visible pause on the GUI thread.
     m_workflow = workflow;
     m_options = options;
     m_nodes.assign(m_workflow.nodes.size(), NodeRun{});
@@ -125,10 +115,10 @@ bool RunController::start(const Workflow &workflow, const RunOptions &options, Q
     m_engineDone = false;
 
     m_clock.start();
-    // The engine thread reads only its own copy; m_workflow is not touched
-    // again until the thread is joined.
-    m_thread = std::thread([this, copy = m_workflow] {
-        m_summary = m_executor->run(copy, *m_tee);
+    // m_workflow is the copy being run: nothing writes it until the engine
+    // thread is joined (start() refuses while a run is in progress).
+    m_thread = std::thread([this] {
+        m_summary = m_executor->run(m_workflow, *m_tee);
         m_engineDone.store(true, std::memory_order_release);
     });
     m_timer.start();

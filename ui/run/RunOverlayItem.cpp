@@ -1,6 +1,7 @@
 #include "run/RunOverlayItem.h"
 
 #include "canvas/EdgeItem.h"
+#include "canvas/GraphScene.h"
 #include "canvas/NodeItem.h"
 #include "run/RunStateStyle.h"
 
@@ -93,37 +94,84 @@ void RunOverlayItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *op
     }
 }
 
-EdgeDecoration::EdgeDecoration(EdgeItem *edge)
-    : QGraphicsItem(edge)
-    , m_edge(edge)
+SatisfiedEdgesItem::SatisfiedEdgesItem(GraphScene *scene)
+    : m_scene(scene)
 {
     setAcceptedMouseButtons(Qt::NoButton);
-    setFlag(ItemStacksBehindParent, false);
+    setFlag(ItemUsesExtendedStyleOption); // for exposedRect: paint only what is visible
+    setZValue(-0.5); // above the edges (-1), below the nodes (0)
 }
 
-QRectF EdgeDecoration::boundingRect() const
+void SatisfiedEdgesItem::clear()
 {
-    return m_edge->boundingRect();
+    prepareGeometryChange();
+    m_nodes.clear();
+    m_bounds = QRectF();
+    m_added = QRectF();
 }
 
-void EdgeDecoration::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *)
+void SatisfiedEdgesItem::addSucceeded(const QString &nodeId)
 {
-    // The edge lives in scene coordinates at the origin; so does this child.
-    const QPointF start = m_edge->mapFromScene(m_edge->from()->outputPortScenePos());
-    const QPointF end = m_edge->mapFromScene(m_edge->to()->inputPortScenePos());
+    NodeItem *item = m_scene->nodeItem(nodeId);
+    if (!item)
+        return;
+    bool any = false;
+    for (EdgeItem *edge : item->edges()) {
+        if (edge->from() == item) {
+            m_added |= edge->sceneBoundingRect();
+            any = true;
+        }
+    }
+    if (any)
+        m_nodes.append(nodeId);
+}
+
+void SatisfiedEdgesItem::commit()
+{
+    if (m_added.isNull())
+        return;
+    const QRectF bounds = m_bounds | m_added;
+    if (bounds != m_bounds) {
+        prepareGeometryChange();
+        m_bounds = bounds;
+    }
+    update(m_added);
+    m_added = QRectF();
+}
+
+void SatisfiedEdgesItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *)
+{
     const qreal lod = option->levelOfDetailFromTransform(painter->worldTransform());
     QColor color = RunStateStyle::color(NodeState::Succeeded, QGuiApplication::palette());
-    if (lod < 0.3) {
-        painter->setPen(QPen(color, 0));
-        painter->drawLine(start, end);
-        return;
-    }
-    painter->setRenderHint(QPainter::Antialiasing);
-    color.setAlphaF(0.85);
-    painter->setPen(QPen(color, 2.2));
+    const QRectF exposed = option->exposedRect;
+    const bool far = lod < 0.3;
+    // Far out, thousands of edges: straight aliased lines in one call, which
+    // costs a fraction of antialiased strokes drawn one by one.
+    QVector<QLineF> lines;
+    painter->setRenderHint(QPainter::Antialiasing, !far);
+    if (!far)
+        color.setAlphaF(0.85);
+    painter->setPen(QPen(color, far ? 0 : 2.2));
     painter->setBrush(Qt::NoBrush);
-    // Stop short of the arrowhead so the edge's own arrow stays visible.
-    painter->drawPath(EdgeItem::curve(start, end - QPointF(9, 0)));
+    for (const QString &id : m_nodes) {
+        NodeItem *item = m_scene->nodeItem(id);
+        if (!item)
+            continue;
+        const QPointF start = item->outputPortScenePos();
+        for (EdgeItem *edge : item->edges()) {
+            if (edge->from() != item)
+                continue;
+            const QPointF end = edge->to()->inputPortScenePos();
+            if (!QRectF(start, end).normalized().adjusted(-40, -40, 40, 40).intersects(exposed))
+                continue;
+            if (far)
+                lines.append(QLineF(start, end));
+            else // short of the arrowhead, so the edge's own arrow stays visible
+                painter->drawPath(EdgeItem::curve(start, end - QPointF(9, 0)));
+        }
+    }
+    if (!lines.isEmpty())
+        painter->drawLines(lines);
 }
 
 } // namespace weft::ui

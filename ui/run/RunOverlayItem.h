@@ -7,15 +7,16 @@
 // A child of the NodeItem, created by RunView only for nodes that need it,
 // so the animation timer repaints exactly those items and nothing else.
 //
-// EdgeDecoration marks an edge whose upstream succeeded as satisfied: the
-// same curve drawn over the edge in the succeeded colour.
+// SatisfiedEdgesItem marks edges whose upstream succeeded as satisfied: the
+// same curves drawn over the edges in the succeeded colour.
 
 #include <QGraphicsItem>
 #include <QString>
+#include <QStringList>
 
 namespace weft::ui {
 
-class EdgeItem;
+class GraphScene;
 
 class RunOverlayItem : public QGraphicsItem
 {
@@ -40,19 +41,31 @@ private:
     qreal m_pulse = 0;
 };
 
-class EdgeDecoration : public QGraphicsItem
+class SatisfiedEdgesItem : public QGraphicsItem
 {
 public:
     enum { Type = UserType + 41 };
 
-    explicit EdgeDecoration(EdgeItem *edge);
+    // One item for all satisfied edges, between the edges and the nodes: a
+    // run of 10,000 nodes adds one item to the scene, not 20,000. Nodes are
+    // held by id and resolved through the scene's map at paint time, so an
+    // edit after the run can never leave a dangling pointer here.
+    explicit SatisfiedEdgesItem(GraphScene *scene);
 
     int type() const override { return Type; }
-    QRectF boundingRect() const override;
+    void clear();
+    void addSucceeded(const QString &nodeId); // its outgoing edges are satisfied
+    void commit(); // once per batch: one geometry change and one update for all added
+    int nodeCount() const { return int(m_nodes.size()); }
+
+    QRectF boundingRect() const override { return m_bounds; }
     void paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *widget) override;
 
 private:
-    EdgeItem *m_edge;
+    GraphScene *m_scene;
+    QStringList m_nodes;
+    QRectF m_bounds;
+    QRectF m_added; // the area of edges added since the last commit()
 };
 
 } // namespace weft::ui

@@ -79,28 +79,6 @@ QString toQ(const std::string &s)
     return QString::fromStdString(s);
 }
 
-RunOverlayItem *overlayOf(NodeItem *item)
-{
-    if (!item)
-        return nullptr;
-    for (QGraphicsItem *child : item->childItems()) {
-        if (child->type() == RunOverlayItem::Type)
-            return static_cast<RunOverlayItem *>(child);
-    }
-    return nullptr;
-}
-
-void removeDecorations(QGraphicsScene *scene)
-{
-    // Collected first: deleting while iterating items() would invalidate it.
-    QList<QGraphicsItem *> doomed;
-    for (QGraphicsItem *item : scene->items()) {
-        if (item->type() == RunOverlayItem::Type || item->type() == EdgeDecoration::Type)
-            doomed.append(item);
-    }
-    qDeleteAll(doomed);
-}
-
 } // namespace
 
 RunView::RunView(MainWindow *window)
@@ -132,7 +110,19 @@ RunView::RunView(MainWindow *window)
     connect(window->document(), &Document::aboutToReset, this, [this] {
         m_running.clear();
         m_pulses.clear();
+        m_overlays.clear(); // they die with their nodes
+        // Taken out before the scene clears itself, however it does that.
+        delete m_satisfied;
+        m_satisfied = nullptr;
     });
+    connect(window->scene(), &QObject::destroyed, this, [this] {
+        m_satisfied = nullptr;
+        m_overlays.clear();
+    });
+    connect(window->document(), &Document::nodeRemoved, this,
+            [this](const QString &id) { m_overlays.remove(id); });
+    connect(window->document(), &Document::nodeRenamed, this,
+            [this](const QString &oldId, const QString &) { m_overlays.remove(oldId); });
     connect(qApp, &QCoreApplication::aboutToQuit, this, [this] { m_controller->shutdown(3000); });
     updateActions();
     updateStatus();
@@ -304,7 +294,7 @@ bool RunView::startRun(const QStringList &targets)
 
     // Forget the previous run's marks before the new one paints.
     GraphScene *scene = m_window->scene();
-    removeDecorations(scene);
+    removeDecorations();
     scene->clearVisualStates();
     m_running.clear();
     m_pulses.clear();
@@ -327,12 +317,16 @@ bool RunView::startRun(const QStringList &targets)
     if (document->filePath().isEmpty())
         m_logDock->addNote(tr("[untitled workflow: running in %1; save it to run beside the file]")
                                .arg(m_baseDirectory));
-    // Every node of the run starts pending: one update each, once.
-    NodeVisualState pending;
-    pending.runState = RunState::Pending;
-    for (std::size_t i = 0; i < workflow.nodes.size(); ++i) {
-        pending.detail = tooltipFor(int(i));
-        scene->setNodeVisualState(toQ(workflow.nodes[i].id), pending);
+    // Every node of the run starts pending; pushed to the canvas in slices.
+    m_dirty.clear();
+    m_dirtyDone = 0;
+    m_isDirty.assign(workflow.nodes.size(), 1);
+    for (std::size_t i = 0; i < workflow.nodes.size(); ++i)
+        m_dirty.push_back(int(i));
+    m_finishPending = false;
+    if (!m_satisfied) {
+        m_satisfied = new SatisfiedEdgesItem(scene);
+        scene->addItem(m_satisfied);
     }
     selectionChanged();
     setEditingLocked(true);
@@ -428,7 +422,6 @@ NodeVisualState RunView::visualFor(int index) const
 
 void RunView::applyBatch(const EventQueue::Batch &batch)
 {
-    GraphScene *scene = m_window->scene();
     const auto &nodes = m_controller->nodes();
     bool newFailure = false;
     for (const EventQueue::NodeUpdate &update : batch.nodes) {
@@ -437,12 +430,14 @@ void RunView::applyBatch(const EventQueue::Batch &batch)
             continue;
         const RunController::NodeRun &n = nodes[std::size_t(index)];
         const QString id = m_controller->nodeId(update.node);
-        scene->setNodeVisualState(id, visualFor(index));
-        ++m_appliedNodeUpdates;
+        if (!m_isDirty[std::size_t(index)]) {
+            m_isDirty[std::size_t(index)] = 1;
+            m_dirty.push_back(index);
+        }
         if (n.state == NodeState::Running)
             m_running.insert(index);
         else if (m_running.remove(index)) {
-            if (RunOverlayItem *overlay = overlayOf(scene->nodeItem(id))) {
+            if (RunOverlayItem *overlay = overlayFor(id, false)) {
                 overlay->setCaption(QString());
                 overlay->setPhase(-1);
             }
@@ -461,13 +456,8 @@ void RunView::applyBatch(const EventQueue::Batch &batch)
             }
         } else if (f.outcome == NodeState::Skipped) {
             m_problems->addSkipped(id, f);
-        } else if (f.outcome == NodeState::Succeeded) {
-            if (NodeItem *item = scene->nodeItem(id)) {
-                for (EdgeItem *edge : item->edges()) {
-                    if (edge->from() == item)
-                        new EdgeDecoration(edge);
-                }
-            }
+        } else if (f.outcome == NodeState::Succeeded && m_satisfied) {
+            m_satisfied->addSucceeded(id);
         }
     }
     if (!batch.output.empty() || batch.droppedOutputBytes > 0)
@@ -486,36 +476,92 @@ void RunView::applyBatch(const EventQueue::Batch &batch)
         m_problems->setSummary(batch.finished->outcome,
                                toQ(formatRunSummary(*batch.finished, m_controller->workflow())));
     }
+    if (m_satisfied)
+        m_satisfied->commit();
     ++m_appliedBatches;
+    flushCanvas(25);
     updateStatus();
+}
+
+void RunView::flushCanvas(int budgetMs)
+{
+    GraphScene *scene = m_window->scene();
+    QElapsedTimer budget;
+    budget.start();
+    std::size_t i = m_dirtyDone;
+    for (; i < m_dirty.size(); ++i) {
+        // Checking the clock every 256 nodes keeps its cost out of the loop.
+        if ((i & 255) == 0 && i != m_dirtyDone && budget.elapsed() >= budgetMs)
+            break;
+        const int index = m_dirty[i];
+        m_isDirty[std::size_t(index)] = 0;
+        scene->setNodeVisualState(m_controller->nodeId(NodeIndex(index)), visualFor(index));
+        ++m_appliedNodeUpdates;
+    }
+    m_dirtyDone = i;
+    if (m_dirtyDone == m_dirty.size()) {
+        m_dirty.clear();
+        m_dirtyDone = 0;
+        if (m_finishPending) {
+            m_finishPending = false;
+            Q_EMIT runShown();
+        }
+    }
+}
+
+void RunView::removeDecorations()
+{
+    qDeleteAll(m_overlays);
+    m_overlays.clear();
+    if (m_satisfied)
+        m_satisfied->clear();
+}
+
+RunOverlayItem *RunView::overlayFor(const QString &id, bool create)
+{
+    if (RunOverlayItem *overlay = m_overlays.value(id))
+        return overlay;
+    if (!create)
+        return nullptr;
+    NodeItem *item = m_window->scene()->nodeItem(id);
+    if (!item)
+        return nullptr;
+    auto *overlay = new RunOverlayItem(item);
+    m_overlays.insert(id, overlay);
+    return overlay;
 }
 
 void RunView::onRunFinished()
 {
     m_running.clear();
+    if (!m_controller->finished()) {
+        // The engine refused to run (an invalid workflow): say why.
+        for (const std::string &e : m_controller->summary().errors)
+            m_problems->addRunError(toQ(e));
+        m_problems->setSummary(RunOutcome::Failed, tr("The run did not start."));
+        m_problemsDock->show();
+        m_problemsDock->raise();
+    }
     setEditingLocked(false);
-    if (m_pulses.isEmpty())
-        m_animation.stop();
     updateActions();
     updateStatus();
     m_timeline->refresh();
-    Q_EMIT runShown();
+    m_finishPending = true;
+    flushCanvas(1000);
+    if (m_finishPending)
+        m_animation.start(); // the canvas catches up on the next ticks
 }
 
 void RunView::animate()
 {
-    GraphScene *scene = m_window->scene();
     const auto &nodes = m_controller->nodes();
     const double now = m_controller->elapsed();
     const qint64 ms = m_pulseClock.elapsed();
     for (int index : std::as_const(m_running)) {
         const RunController::NodeRun &n = nodes[std::size_t(index)];
-        NodeItem *item = scene->nodeItem(m_controller->nodeId(NodeIndex(index)));
-        if (!item)
-            continue;
-        RunOverlayItem *overlay = overlayOf(item);
+        RunOverlayItem *overlay = overlayFor(m_controller->nodeId(NodeIndex(index)), true);
         if (!overlay)
-            overlay = new RunOverlayItem(item);
+            continue;
         QString caption = clock(now - std::max(0.0, n.runningSince));
         if (n.maxAttempts > 1)
             caption += tr(" · attempt %1/%2").arg(n.attempt).arg(n.maxAttempts);
@@ -525,11 +571,8 @@ void RunView::animate()
         overlay->setPhase(n.progress >= 0 ? -1.0 : std::fmod(double(ms) / 1400.0, 1.0));
     }
     for (auto it = m_pulses.begin(); it != m_pulses.end();) {
-        NodeItem *item = scene->nodeItem(m_controller->nodeId(NodeIndex(it.key())));
         const double t = double(ms - it.value()) / kPulseMs;
-        RunOverlayItem *overlay = item ? overlayOf(item) : nullptr;
-        if (item && !overlay)
-            overlay = new RunOverlayItem(item);
+        RunOverlayItem *overlay = overlayFor(m_controller->nodeId(NodeIndex(it.key())), true);
         if (t >= 1 || !overlay) {
             if (overlay)
                 overlay->setPulse(0);
@@ -539,10 +582,11 @@ void RunView::animate()
         overlay->setPulse(std::sin(t * M_PI));
         ++it;
     }
+    flushCanvas(25);
     if (m_controller->isRunning()) {
         m_timeline->refresh();
         updateStatus();
-    } else if (m_pulses.isEmpty()) {
+    } else if (m_pulses.isEmpty() && m_dirty.empty()) {
         m_animation.stop();
     }
 }
@@ -625,8 +669,8 @@ void RunView::setEditingLocked(bool locked)
         m_lockedActions.clear();
     }
     // Nodes stay selectable (the log follows the selection) but not movable.
-    for (QGraphicsItem *item : scene->items()) {
-        if (item->type() == NodeItem::Type)
+    for (const Node &node : m_window->document()->workflow().nodes) {
+        if (NodeItem *item = scene->nodeItem(toQ(node.id)))
             item->setFlag(QGraphicsItem::ItemIsMovable, !locked);
     }
     for (QDockWidget *dock : {static_cast<QDockWidget *>(m_window->paletteDock()),

@@ -39,7 +39,9 @@ namespace weft::ui {
 class LogDock;
 class MainWindow;
 class RunController;
+class RunOverlayItem;
 class RunProblems;
+class SatisfiedEdgesItem;
 class TimelineView;
 struct NodeVisualState;
 
@@ -95,6 +97,12 @@ private:
     void applyBatch(const EventQueue::Batch &batch);
     void onRunFinished();
     void animate();
+    // Pushes queued node states to the canvas for at most `budgetMs`, so a
+    // batch touching 10,000 nodes never stalls the event loop; the rest
+    // goes out on the next tick.
+    void flushCanvas(int budgetMs);
+    void removeDecorations();
+    RunOverlayItem *overlayFor(const QString &id, bool create);
     void setEditingLocked(bool locked);
     void reapplyLock();
     void updateActions();
@@ -126,6 +134,12 @@ private:
     QLabel *m_banner = nullptr;
 
     QTimer m_animation;
+    std::vector<int> m_dirty;        // nodes whose canvas state is not pushed yet
+    std::vector<char> m_isDirty;     // node -> queued in m_dirty
+    std::size_t m_dirtyDone = 0;     // m_dirty[0..m_dirtyDone) are pushed
+    bool m_finishPending = false;    // the run ended; runShown once the canvas caught up
+    QHash<QString, RunOverlayItem *> m_overlays; // children of node items, by node id
+    SatisfiedEdgesItem *m_satisfied = nullptr; // owned by the scene while in it
     QSet<int> m_running;
     QHash<int, qint64> m_pulses; // failed node -> ms when its pulse started
     QElapsedTimer m_pulseClock;

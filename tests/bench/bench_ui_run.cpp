@@ -1,0 +1,185 @@
+// How the window keeps up with a large run: a 10,000-node layered DAG of
+// `noop` and `sleep 0` nodes, run through the real MainWindow with its run
+// view shown (offscreen). Prints figures; asserts no timings.
+//
+// - the longest stall of the GUI event loop during the run (a 1 ms timer
+//   records the largest gap between its firings), goal: under 50 ms;
+// - the time from run_finished in the engine (steady_clock, taken in a sink
+//   on the engine's thread) to the window showing the final state (the last
+//   batch applied and the canvas repainted), goal: under 100 ms;
+// - peak resident memory (VmHWM).
+
+#include "MainWindow.h"
+#include "canvas/GraphScene.h"
+#include "canvas/GraphView.h"
+#include "run/RunController.h"
+#include "run/RunView.h"
+
+#include <weft/WorkflowFile.h>
+
+#include <QDockWidget>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+
+using namespace weft;
+using namespace weft::ui;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+class FinishStamp final : public EventSink
+{
+public:
+    void nodeStateChanged(const NodeStateChanged &) override { ++events; }
+    void nodeFinished(const NodeFinished &) override { ++events; }
+    void attemptFinished(const AttemptFinished &) override { ++events; }
+    void runFinished(const RunFinished &) override
+    {
+        at.store(Clock::now().time_since_epoch().count(), std::memory_order_release);
+    }
+    std::atomic<Clock::rep> at{0};
+    std::atomic<long> events{0};
+};
+
+long vmHwmKiB()
+{
+    QFile status(QStringLiteral("/proc/self/status"));
+    if (!status.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray &line : status.readAll().split('\n')) {
+        if (line.startsWith("VmHWM:"))
+            return line.mid(6).trimmed().split(' ').front().toLong();
+    }
+    return -1;
+}
+
+Workflow layeredDag(int layers, int width)
+{
+    Workflow workflow;
+    workflow.name = "bench";
+    for (int layer = 0; layer < layers; ++layer) {
+        for (int i = 0; i < width; ++i) {
+            Node node;
+            node.id = "n" + std::to_string(layer) + "_" + std::to_string(i);
+            if ((layer + i) % 2) {
+                node.type = "noop";
+            } else {
+                node.type = "sleep";
+                node.params = {{"seconds", 0}};
+            }
+            if (layer > 0) {
+                node.needs = {"n" + std::to_string(layer - 1) + "_" + std::to_string(i),
+                              "n" + std::to_string(layer - 1) + "_" + std::to_string((i + 1) % width)};
+            }
+            workflow.nodes.push_back(std::move(node));
+        }
+    }
+    return workflow;
+}
+
+} // namespace
+
+class BenchUiRun : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void tenThousandNodes();
+};
+
+void BenchUiRun::tenThousandNodes()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("bench.weft"));
+    QVERIFY(saveWorkflowFile(layeredDag(100, 100), path.toStdString()).ok);
+
+    MainWindow window;
+    window.resize(1600, 1000);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QElapsedTimer openTimer;
+    openTimer.start();
+    QVERIFY(window.openFile(path));
+    QTest::qWait(50);
+    std::printf("open + layout of 10,000 nodes: %lld ms\n", openTimer.elapsed());
+    window.view()->fitGraph();
+
+    QElapsedTimer paintTimer;
+    paintTimer.start();
+    window.view()->viewport()->repaint();
+    std::printf("one full repaint of the fitted canvas before the run: %lld ms\n",
+                paintTimer.elapsed());
+
+    auto *run = window.findChild<RunView *>();
+    QVERIFY(run);
+    run->timelineDock()->show();
+    run->timelineDock()->raise();
+    FinishStamp stamp;
+    run->controller()->setExtraSink(&stamp);
+
+    // The event-loop probe: the longest gap between two 1 ms timer firings.
+    QElapsedTimer probeClock;
+    qint64 last = 0;
+    qint64 maxGap = 0;
+    QTimer probe;
+    probe.setTimerType(Qt::PreciseTimer);
+    probe.setInterval(1);
+    connect(&probe, &QTimer::timeout, this, [&] {
+        const qint64 now = probeClock.nsecsElapsed();
+        maxGap = std::max(maxGap, now - last);
+        last = now;
+    });
+
+    Clock::time_point shown{};
+    connect(run, &RunView::runShown, this, [&] {
+        // The final batch is applied; paint it now and stamp when done.
+        QElapsedTimer finalPaint;
+        finalPaint.start();
+        window.view()->viewport()->repaint();
+        shown = Clock::now();
+        std::printf("final repaint of the canvas: %lld ms\n", finalPaint.elapsed());
+    });
+
+    QElapsedTimer wall;
+    probeClock.start();
+    probe.start();
+    wall.start();
+    QElapsedTimer startTimer;
+    startTimer.start();
+    QVERIFY(run->startRun());
+    std::printf("startRun() (copy, validate, spawn the engine thread): %lld ms\n",
+                startTimer.elapsed());
+    QTRY_VERIFY_WITH_TIMEOUT(!run->controller()->isRunning(), 600000);
+    probe.stop();
+    const qint64 wallMs = wall.elapsed();
+    run->controller()->setExtraSink(nullptr);
+
+    QVERIFY(run->controller()->finished().has_value());
+    QCOMPARE(run->controller()->counts()[std::size_t(NodeState::Succeeded)], std::size_t(10000));
+    const Clock::time_point finished{Clock::duration(stamp.at.load())};
+    const double latencyMs =
+        std::chrono::duration<double, std::milli>(shown - finished).count();
+
+    std::printf("nodes: 10000, events from the engine: %ld, batches applied: %llu, "
+                "node updates applied: %llu\n",
+                stamp.events.load(), static_cast<unsigned long long>(run->appliedBatches()),
+                static_cast<unsigned long long>(run->appliedNodeUpdates()));
+    std::printf("run wall (engine): %.3f s, until the window was back to editing: %lld ms\n",
+                run->controller()->finished()->wall, wallMs);
+    std::printf("longest GUI event-loop stall: %.1f ms (goal < 50 ms)\n", double(maxGap) / 1e6);
+    std::printf("run_finished in the engine -> final state shown: %.1f ms (goal < 100 ms)\n",
+                latencyMs);
+    std::printf("peak memory (VmHWM): %.1f MiB\n", double(vmHwmKiB()) / 1024.0);
+}
+
+QTEST_MAIN(BenchUiRun)
+#include "bench_ui_run.moc"
