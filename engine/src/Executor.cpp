@@ -78,6 +78,8 @@ double backoffSeconds(int failedAttempt)
     return std::min(5.0, 0.1 * std::ldexp(1.0, std::min(failedAttempt - 1, 16)));
 }
 
+std::atomic<std::uint64_t> g_runSerial{0};
+
 struct AttemptResult
 {
     bool ok = false;
@@ -175,6 +177,7 @@ private:
     EventSink &m_sink;
     const OperationRegistry &m_registry;
     const Clock::time_point m_t0;
+    const std::uint64_t m_serial; // tells this run's per-thread caches from an earlier run's
     std::filesystem::path m_base;
     FailurePolicy m_policy = FailurePolicy::Stop;
     int m_jobs = 1;
@@ -200,6 +203,7 @@ Executor::Run::Run(const RunOptions &options, std::shared_ptr<const Workflow> wo
     , m_sink(sink)
     , m_registry(options.registry ? *options.registry : OperationRegistry::builtin())
     , m_t0(Clock::now())
+    , m_serial(g_runSerial.fetch_add(1) + 1)
     , m_rt(new NodeRuntime[m_workflow->nodes.size()])
     , m_reactor(std::make_unique<ProcessReactor>())
 {
@@ -506,7 +510,7 @@ void Executor::Run::emitRunning(NodeIndex i, int attempt)
 {
     const NodeRuntime &rt = m_rt[i];
     NodeStateChanged running;
-    running.t = now();
+    running.t = rt.pid == 0 ? rt.attemptStart : now();
     running.node = i;
     running.state = NodeState::Running;
     running.attempt = attempt;
@@ -567,10 +571,23 @@ void Executor::Run::runInProcess(NodeIndex i)
         });
     }
 
+    // OperationContext holds the base directory by value; copying a path
+    // allocates, so each worker lends its own copy to the context and takes
+    // it back. A nested call on the same thread (an operation that waits on
+    // TBB) finds the copy lent out and makes one.
+    thread_local struct
+    {
+        std::uint64_t serial = 0;
+        std::filesystem::path base;
+    } lent;
+    if (lent.serial != m_serial || lent.base.empty()) {
+        lent.base = m_base;
+        lent.serial = m_serial;
+    }
     InProcessCall call{&m_sink, i, m_t0, {}};
     OperationContext context{
         node(i),
-        m_base,
+        std::move(lent.base),
         rt.cancelFlag,
         [c = &call](std::string_view text) { c->output(OutputStream::Stdout, text); },
         [c = &call](std::string_view text) { c->output(OutputStream::Stderr, text); },
@@ -588,6 +605,8 @@ void Executor::Run::runInProcess(NodeIndex i)
     }
     if (timer != 0)
         m_reactor->cancel(timer, std::chrono::milliseconds(0));
+    if (lent.serial == m_serial)
+        lent.base = std::move(context.baseDirectory);
 
     if (result.ok) {
         // The common case allocates nothing: no AttemptResult on the heap.

@@ -25,6 +25,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <deque>
 #include <memory>
@@ -200,8 +201,14 @@ void BenchEngine::schedulingOverhead()
     const int repeats = qEnvironmentVariableIntValue("WEFT_BENCH_REPEATS") > 0
                             ? qEnvironmentVariableIntValue("WEFT_BENCH_REPEATS")
                             : 3;
-    const std::vector<Shape> shapes = {chain(100000), fan(100000), lattice(300, 300),
-                                       randomDag(100000, 3)};
+    // WEFT_BENCH_SCALE=0.1 shrinks the shapes, for profiling under callgrind.
+    const double scale = qEnvironmentVariableIsSet("WEFT_BENCH_SCALE")
+                             ? qEnvironmentVariable("WEFT_BENCH_SCALE").toDouble()
+                             : 1.0;
+    const auto n = [scale](double count) { return std::max<std::uint32_t>(4, std::uint32_t(count * scale)); };
+    const std::uint32_t side = std::max<std::uint32_t>(2, std::uint32_t(300 * std::sqrt(scale)));
+    const std::vector<Shape> shapes = {chain(n(100000)), fan(n(100000)), lattice(side, side),
+                                       randomDag(n(100000), 3)};
     for (const Shape &shape : shapes) {
         const auto wf = toWorkflow(shape, "noop", nlohmann::json::object());
         const auto v0 = Clock::now();

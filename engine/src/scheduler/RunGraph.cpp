@@ -25,6 +25,10 @@ RunGraph::RunGraph(const Workflow &workflow, const OperationRegistry &registry)
 
     // Predecessors in `needs` order (skip reasons name the first failed need);
     // successors are counted first so both lists land in flat arrays.
+    std::size_t edges = 0;
+    for (const Node &n : workflow.nodes)
+        edges += n.needs.size();
+    m_preds.reserve(edges);
     std::vector<std::uint32_t> succCount(count, 0);
     m_predOffsets.reserve(count + 1);
     m_predOffsets.push_back(0);
