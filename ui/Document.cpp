@@ -25,6 +25,13 @@ Document::Document(QObject *parent)
     connect(&m_undoStack, &QUndoStack::indexChanged, this, [this] { Q_EMIT contentsChanged(); });
 }
 
+Document::~Document()
+{
+    // QUndoStack's destructor clears the stack, which reports "clean": that
+    // is not a save, and observers (autosave) must not take it as one.
+    m_undoStack.blockSignals(true);
+}
+
 void Document::setFilePath(const QString &path)
 {
     if (path == m_filePath)

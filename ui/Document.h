@@ -25,6 +25,7 @@ class Document : public QObject
 
 public:
     explicit Document(QObject *parent = nullptr);
+    ~Document() override;
 
     const Workflow &workflow() const { return m_workflow; }
     QUndoStack *undoStack() { return &m_undoStack; }

@@ -137,7 +137,14 @@ MainWindow::MainWindow(QWidget *parent)
     updateActions();
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow()
+{
+    // The scene outlives nothing it observes: it goes first, silently, so no
+    // selection signal reaches this half-destroyed window or a dead document.
+    m_scene->disconnect(this);
+    delete m_scene;
+    m_scene = nullptr;
+}
 
 QAction *MainWindow::makeAction(const char *objectName, const QString &text,
                                 const QKeySequence &shortcut, const QIcon &icon)

@@ -185,9 +185,9 @@ private Q_SLOTS:
     {
         m_scene->selectNodes({QStringLiteral("c")});
         m_view->setFocus();
-        QTest::keyClick(m_view, Qt::Key_Right);
-        QTest::keyClick(m_view, Qt::Key_Right);
-        QTest::keyClick(m_view, Qt::Key_Down);
+        QTest::keyClick(m_view.get(), Qt::Key_Right);
+        QTest::keyClick(m_view.get(), Qt::Key_Right);
+        QTest::keyClick(m_view.get(), Qt::Key_Down);
         QCOMPARE(m_doc->node("c")->position, std::optional<Position>(Position{300, 160}));
         QCOMPARE(m_doc->undoStack()->count(), 1);
     }
