@@ -137,7 +137,8 @@ private:
     std::vector<int> m_dirty;        // nodes whose canvas state is not pushed yet
     std::vector<char> m_isDirty;     // node -> queued in m_dirty
     std::size_t m_dirtyDone = 0;     // m_dirty[0..m_dirtyDone) are pushed
-    bool m_finishPending = false;    // the run ended; runShown once the canvas caught up
+    bool m_finishPending = false;
+    int m_editorUpdateMode = -1; // the view's update mode before the run, -1: not changed    // the run ended; runShown once the canvas caught up
     QHash<QString, RunOverlayItem *> m_overlays; // children of node items, by node id
     SatisfiedEdgesItem *m_satisfied = nullptr; // owned by the scene while in it
     QSet<int> m_running;
