@@ -109,6 +109,7 @@ struct NodeRuntime
     std::atomic<int> grantedSlot{-1};                  // dispatcher -> async body
     std::atomic<AttemptResult *> result{nullptr};      // reactor -> completer
     std::atomic<Handle> backoffTimer{0};
+    std::atomic<bool> retired{false};                  // set last: the run thread acquires it
     std::unique_ptr<AttemptResult> lastFailure;        // kept across a retry backoff
     int slot = -1;
     int worker = -1;
@@ -359,6 +360,9 @@ RunSummary Executor::Run::summarize()
     bool anyFailed = false;
     for (std::size_t i = 0; i < count; ++i) {
         NodeRuntime &rt = m_rt[i];
+        // Everything a worker did for this node happens-before this load; the
+        // graph's own wait gives the same order, invisibly to ThreadSanitizer.
+        rt.retired.load(std::memory_order_acquire);
         NodeState state = rt.state.load(std::memory_order_acquire);
         if (!isFinal(state)) {
             // A scheduling bug must not pass silently as a clean run.
@@ -562,12 +566,13 @@ void Executor::Run::runInProcess(NodeIndex i)
     if (info.timeout > 0) {
         gateway().reserve_wait();
         timer = m_reactor->startTimer(info.timeout, [this, i, attempt](bool cancelled) {
+            Gateway &gw = gateway();
             NodeRuntime &r = m_rt[i];
             if (!cancelled && r.attempt.load() == attempt) {
                 r.timedOut.store(true);
                 r.cancelFlag.store(true);
             }
-            gateway().release_wait();
+            gw.release_wait();
         });
     }
 
@@ -726,9 +731,10 @@ void Executor::Run::cancelIfCancelled(Handle handle)
 // then let the graph finish if this was its last outstanding work.
 void Executor::Run::deliver(NodeIndex i, AttemptResult *result)
 {
+    Gateway &gw = gateway(); // before the hand-over: the node may retire at once
     m_rt[i].result.store(result, std::memory_order_release);
-    gateway().try_put({i, Wakeup::AttemptDone, false});
-    gateway().release_wait();
+    gw.try_put({i, Wakeup::AttemptDone, false});
+    gw.release_wait();
 }
 
 void Executor::Run::onWakeup(const Wakeup &wakeup)
@@ -778,9 +784,10 @@ void Executor::Run::attemptDone(NodeIndex i, std::unique_ptr<AttemptResult> resu
     releaseSlot(i);
     gateway().reserve_wait();
     const Handle timer = m_reactor->startTimer(finishedAttempt.retryIn, [this, i](bool c) {
+        Gateway &gw = gateway();
         m_rt[i].backoffTimer.store(0);
-        gateway().try_put({i, Wakeup::RetryDue, c});
-        gateway().release_wait();
+        gw.try_put({i, Wakeup::RetryDue, c});
+        gw.release_wait();
     });
     rt.backoffTimer.store(timer);
     if (halted()) // stopped or cancelled meanwhile: stopAfter() may have missed this timer
@@ -831,6 +838,7 @@ void Executor::Run::finishRan(NodeIndex i, NodeState outcome, const AttemptResul
     if (outcome == NodeState::Failed && m_stopCause.load() == std::int64_t(i))
         stopAfter(i);
     notifySuccessors(i);
+    rt.retired.store(true, std::memory_order_release);
 }
 
 void Executor::Run::finishUnrun(NodeIndex i, NodeState outcome, int cause, std::string error)
@@ -848,6 +856,7 @@ void Executor::Run::finishUnrun(NodeIndex i, NodeState outcome, int cause, std::
     rt.state.store(outcome, std::memory_order_release);
     if (m_nodes)
         notifySuccessors(i);
+    rt.retired.store(true, std::memory_order_release);
 }
 
 void Executor::Run::finishHalted(NodeIndex i)
