@@ -292,7 +292,7 @@ void MainWindow::createDocks()
     addDockWidget(Qt::BottomDockWidgetArea, m_problems);
     setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
     setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
-    resizeDocks({m_palette, m_inspector}, {230, 320}, Qt::Horizontal);
+    resizeDocks({m_palette, m_inspector}, {250, 330}, Qt::Horizontal);
     resizeDocks({m_problems}, {150}, Qt::Vertical);
 }
 

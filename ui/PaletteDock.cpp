@@ -76,7 +76,9 @@ PaletteDock::PaletteDock(QWidget *parent)
     m_tree->setIndentation(8);
     m_tree->setDragEnabled(true);
     m_tree->setDragDropMode(QAbstractItemView::DragOnly);
-    m_tree->setIconSize(QSize(20, 20));
+    m_tree->setIconSize(QSize(22, 22));
+    m_tree->setUniformRowHeights(false);
+    m_tree->setTextElideMode(Qt::ElideRight);
     layout->addWidget(m_search);
     layout->addWidget(m_tree);
     setWidget(content);
@@ -93,7 +95,8 @@ PaletteDock::PaletteDock(QWidget *parent)
             group->setForeground(0, palette().color(QPalette::PlaceholderText));
         }
         auto *item = new QTreeWidgetItem(group);
-        item->setText(0, QString::fromStdString(type.name) + QStringLiteral(" — ")
+        // Two lines, as node editors' palettes do: the name, then what it does.
+        item->setText(0, QString::fromStdString(type.name) + QLatin1Char('\n')
                              + QString::fromStdString(type.summary));
         item->setIcon(0, Theme::operationIcon(type.icon));
         item->setData(0, TypeRole, QString::fromStdString(type.name));

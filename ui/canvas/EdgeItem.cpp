@@ -39,7 +39,8 @@ void EdgeItem::adjust()
 {
     prepareGeometryChange();
     m_start = m_from->outputPortScenePos();
-    m_end = m_to->inputPortScenePos() - QPointF(kArrow * 0.9, 0);
+    // The arrow's tip stops at the input port's rim, so the port does not hide it.
+    m_end = m_to->inputPortScenePos() - QPointF(kArrow + 5, 0);
     m_path = curve(m_start, m_end);
     m_bounds = m_path.controlPointRect().adjusted(-kArrow - 2, -kArrow - 2, kArrow + 10, kArrow + 2);
 }
@@ -74,7 +75,7 @@ void EdgeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     painter->drawPath(m_path);
     if (lod < 0.5)
         return;
-    const QPointF tip = m_end + QPointF(kArrow * 0.9, 0);
+    const QPointF tip = m_end + QPointF(kArrow, 0);
     const QPointF a[3] = {tip, m_end + QPointF(0, -kArrow * 0.55), m_end + QPointF(0, kArrow * 0.55)};
     painter->setPen(Qt::NoPen);
     painter->setBrush(color);

@@ -47,6 +47,10 @@ GraphView::GraphView(GraphScene *scene, QWidget *parent)
     setOptimizationFlags(DontSavePainterState | DontAdjustForAntialiasing);
     setCacheMode(CacheNone);
     setAcceptDrops(true);
+    // Node editors pan by dragging, not by scroll bars, and the scene is unbounded.
+    setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    setFrameShape(QFrame::NoFrame);
     setFocusPolicy(Qt::StrongFocus);
     setSceneRect(QRectF(-50000, -50000, 100000, 100000));
     viewport()->grabGesture(Qt::PinchGesture);

@@ -62,11 +62,15 @@ protected:
 
 private:
     void paintRunDecoration(QPainter *painter, const QRectF &rect);
+    QRectF labelRect() const;
+    QRectF idLineRect() const;
 
     QString m_id;
     QString m_label;
     QString m_typeName;
     QString m_typeSummary;
+    QString m_elidedLabel;
+    QString m_elidedIdLine;
     std::string m_group;
     std::string m_iconName;
     ExecutionSite m_site = ExecutionSite::WorkerThread;
