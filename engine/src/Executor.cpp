@@ -144,6 +144,9 @@ private:
     }
     const Node &node(NodeIndex i) const { return m_workflow->nodes[i]; }
     Gateway &gateway() { return m_async->gateway(); }
+    // Every task body starts here: what the run thread built before the first
+    // try_put happens-before the body, visibly to ThreadSanitizer too.
+    void acquireRun() const { (void)m_published.load(std::memory_order_acquire); }
 
     RunSummary invalid(const Diagnostics &diagnostics);
     void emitPending();
@@ -190,6 +193,7 @@ private:
     std::unique_ptr<Admission> m_admission;
 
     std::atomic<int> m_cancelled{0};
+    std::atomic<bool> m_published{false}; // the graph and everything above, built: see acquireRun()
     std::atomic<std::int64_t> m_stopCause{-1}; // the failure that stopped the run (policy stop)
 
     flow::graph *m_flowGraph = nullptr;
@@ -341,6 +345,7 @@ void Executor::Run::buildAndRun()
         m_flowGraph = &g;
         m_nodes = &nodes;
         m_async = &async;
+        m_published.store(true, std::memory_order_release);
         for (NodeIndex i = 0; i < count; ++i) {
             if (m_graph->predecessors(i).empty())
                 nodes[i].try_put(flow::continue_msg());
@@ -404,6 +409,7 @@ RunSummary Executor::Run::summarize()
 // The continue_node body: every need has finished, one way or another.
 void Executor::Run::onReady(NodeIndex i)
 {
+    acquireRun();
     for (NodeIndex p : m_graph->predecessors(i)) {
         const NodeState state = m_rt[p].state.load(std::memory_order_acquire);
         if (state == NodeState::Succeeded)
@@ -492,6 +498,7 @@ void Executor::Run::start(NodeIndex i)
 // The async_node body: a node admitted elsewhere, or a process or timer.
 void Executor::Run::onDispatched(NodeIndex i)
 {
+    acquireRun();
     NodeRuntime &rt = m_rt[i];
     rt.slot = rt.grantedSlot.load(std::memory_order_acquire);
     start(i);
@@ -739,6 +746,7 @@ void Executor::Run::deliver(NodeIndex i, AttemptResult *result)
 
 void Executor::Run::onWakeup(const Wakeup &wakeup)
 {
+    acquireRun();
     if (wakeup.kind == Wakeup::RetryDue) {
         retryDue(wakeup.node, wakeup.cancelled);
         return;

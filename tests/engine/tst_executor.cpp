@@ -186,8 +186,6 @@ void TestExecutor::stopPolicy()
         QCOMPARE(finals.at(3).causeNode, std::string("bad"));
         QCOMPARE(finals.at(3).error, std::string("skipped: the run stopped after bad failed"));
     }
-    if (jobs > 1) // `bad` starts at once and fails long before `other` ends
-        QCOMPARE(str(finals.at(3).outcome), str(NodeState::Skipped));
     // At -j 1 nothing starts after the failure. (With more jobs a process
     // admitted together with `bad` may report running after `bad` failed: it
     // was being spawned at the time.)
