@@ -408,7 +408,11 @@ private:
             add(path + "/retries",
                 "\"retries\" must be 0 or more, found " + std::to_string(node.retries), id);
 
-        for (const auto &[pool, amount] : node.resources) {
+        for (const auto &entry : node.resources) {
+            // Named references, not a structured binding: clang 14 (the fuzzer's
+            // compiler) cannot capture bindings in a lambda.
+            const std::string &pool = entry.first;
+            const std::int64_t amount = entry.second;
             auto resourcePath = [&] { return path + "/resources/" + json::pointerToken(pool); };
             const auto it = m_workflow.settings.pools.find(pool);
             if (amount < 1) {
@@ -444,7 +448,9 @@ private:
                 id);
             return;
         }
-        for (const auto &[key, value] : node.params.items()) {
+        for (const auto &item : node.params.items()) {
+            const std::string &key = item.key();
+            const auto &value = item.value();
             const ParamDecl *decl = type.param(key);
             auto keyPath = [&] { return path + "/" + json::pointerToken(key); };
             if (!decl) {
