@@ -259,8 +259,12 @@ void MainWindow::createActions()
     connect(a, &QAction::triggered, this, [this] {
         QMessageBox::about(this, tr("About Weft"),
                            tr("<h3>Weft %1</h3><p>Draw a graph of operations and watch it run. "
-                              "Concurrency is the graph; parallelism is a run-time choice.</p>")
-                               .arg(QString::fromStdString(weft::versionString())));
+                              "Concurrency is the graph; parallelism is a run-time choice.</p>"
+                              "<p>Qt %2 · oneTBB %3 · %4</p>")
+                               .arg(QString::fromStdString(weft::versionString()),
+                                    QString::fromLatin1(qVersion()),
+                                    QString::fromStdString(weft::tbbVersionString()),
+                                    QString::fromStdString(weft::openSslVersionString())));
     });
     a = makeAction("actionAboutQt", tr("About &Qt"), QKeySequence());
     a->setMenuRole(QAction::AboutQtRole);

@@ -11,6 +11,8 @@
 #include <QStyleFactory>
 #include <QTimer>
 
+#include <cstdio>
+
 int main(int argc, char *argv[])
 {
     QApplication app(argc, argv);
@@ -18,7 +20,8 @@ int main(int argc, char *argv[])
     QApplication::setApplicationName(QStringLiteral("Weft"));
     QApplication::setApplicationDisplayName(QStringLiteral("Weft"));
     QApplication::setApplicationVersion(QString::fromStdString(weft::versionString()));
-    QApplication::setDesktopFileName(QStringLiteral("weft"));
+    // Matches packaging/dev.weft.Weft.desktop, so Wayland shells find the icon.
+    QApplication::setDesktopFileName(QStringLiteral("dev.weft.Weft"));
     QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
     QApplication::setWindowIcon(weft::ui::Theme::appIcon());
 
@@ -26,10 +29,18 @@ int main(int argc, char *argv[])
     parser.setApplicationDescription(
         QStringLiteral("Draw graphs of operations and watch them run."));
     parser.addHelpOption();
-    parser.addVersionOption();
+    // --version also names the libraries Weft runs on, for bug reports.
+    const QCommandLineOption versionOption({QStringLiteral("v"), QStringLiteral("version")},
+                                           QStringLiteral("Show version information."));
+    parser.addOption(versionOption);
     parser.addPositionalArgument(QStringLiteral("file"), QStringLiteral("A .weft workflow to open."),
                                  QStringLiteral("[file]"));
     parser.process(app);
+    if (parser.isSet(versionOption)) {
+        std::printf("weft %s\nQt %s\noneTBB %s\n%s\n", weft::versionString().c_str(), qVersion(),
+                    weft::tbbVersionString().c_str(), weft::openSslVersionString().c_str());
+        return 0;
+    }
 
     weft::ui::MainWindow window;
     window.show();
