@@ -6,6 +6,9 @@
 #include "weft/Version.h"
 
 #include <CLI/CLI.hpp>
+#include <oneapi/tbb/global_control.h>
+
+#include <new>
 
 int main(int argc, char **argv)
 {
@@ -39,5 +42,13 @@ int main(int argc, char **argv)
         // problem is bad usage, whatever CLI11's own code for it.
         return code == 0 ? ExitSuccess : ExitUsage;
     }
-    return action ? action() : int(ExitUsage);
+    if (!action)
+        return ExitUsage;
+    // Join oneTBB's worker threads before exit instead of leaving them running
+    // while the process tears down: a clean exit for valgrind and sanitizers,
+    // and no worker touching static state that is being destroyed.
+    oneapi::tbb::task_scheduler_handle scheduler{oneapi::tbb::attach{}};
+    const int status = action();
+    oneapi::tbb::finalize(scheduler, std::nothrow);
+    return status;
 }
