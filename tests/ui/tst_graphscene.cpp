@@ -7,7 +7,6 @@
 #include <canvas/GraphScene.h>
 #include <canvas/GraphView.h>
 #include <canvas/NodeItem.h>
-#include <canvas/PortItem.h>
 
 #include <weft/WorkflowFile.h>
 

@@ -21,6 +21,8 @@ public:
     NodeItem *from() const { return m_from; }
     NodeItem *to() const { return m_to; }
     void adjust();
+    // The straight line drawn for the edge at far zoom (scene coordinates).
+    QLineF overviewLine() const { return {m_start, m_end}; }
 
     QRectF boundingRect() const override;
     QPainterPath shape() const override;
@@ -35,6 +37,10 @@ private:
     QPointF m_start;
     QPointF m_end;
     QPainterPath m_path;
+    // The curve flattened finely enough for the largest zoom, so a paint
+    // strokes only the stretches inside the viewport: stroking a whole long
+    // curve at 100 % and above was most of a zoomed-in frame.
+    QPolygonF m_polyline;
     QRectF m_bounds;
 };
 

@@ -3,7 +3,6 @@
 #include "Document.h"
 #include "EdgeItem.h"
 #include "NodeItem.h"
-#include "PortItem.h"
 #include "Theme.h"
 #include "UndoCommands.h"
 
@@ -27,10 +26,13 @@ GraphScene::GraphScene(Document *document, QObject *parent)
     : QGraphicsScene(parent)
     , m_document(document)
 {
-    // BSP keeps hit tests and exposed-region queries logarithmic; with
-    // NoIndex a zoomed-in repaint of 10,000 nodes scans them all
-    // (bench_ui_editor measures both).
-    setItemIndexMethod(BspTreeIndex);
+    // No index: bench_ui_editor measured repaints faster with NoIndex than
+    // with the BSP tree at almost every zoom (10,000 nodes, 20,000 edges),
+    // and a BSP tree is rebuilt from scratch - a GUI stall of hundreds of
+    // ms - whenever enough items are added or change geometry, as during a
+    // run. A hit test scanning 30,000 bounding rectangles costs about a
+    // millisecond.
+    setItemIndexMethod(NoIndex);
     connect(document, &Document::aboutToReset, this, &GraphScene::clearItems);
     connect(document, &Document::resetDone, this, &GraphScene::rebuild);
     connect(document, &Document::nodeAdded, this, [this](const QString &id) {
@@ -108,6 +110,50 @@ QRectF GraphScene::nodesBoundingRect() const
     return rect;
 }
 
+void GraphScene::setEdgeOverview(bool on)
+{
+    if (on == m_edgeOverview)
+        return;
+    m_edgeOverview = on;
+    for (const NodeItem *node : std::as_const(m_nodes)) {
+        for (EdgeItem *edge : node->edges()) {
+            if (edge->from() == node)
+                edge->setFlag(QGraphicsItem::ItemHasNoContents, on);
+        }
+    }
+    update();
+}
+
+void GraphScene::drawEdgeOverview(QPainter *painter, const QRectF &sceneRect) const
+{
+    if (!m_edgeOverview)
+        return;
+    std::vector<QLineF> &lines = m_overviewLines;
+    std::vector<QLineF> &selected = m_overviewSelected;
+    lines.clear();
+    selected.clear();
+    for (const NodeItem *node : std::as_const(m_nodes)) {
+        for (const EdgeItem *edge : node->edges()) {
+            if (edge->from() != node)
+                continue;
+            const QLineF line = edge->overviewLine();
+            const QRectF box = QRectF(line.p1(), line.p2()).normalized();
+            if (!box.adjusted(-1, -1, 1, 1).intersects(sceneRect))
+                continue;
+            (edge->isSelected() ? selected : lines).push_back(line);
+        }
+    }
+    const auto &c = Theme::nodeColors();
+    painter->save();
+    // Aliased hairlines, as the run view's satisfied edges draw at this zoom.
+    painter->setRenderHint(QPainter::Antialiasing, false);
+    painter->setPen(QPen(c.edge, 0));
+    painter->drawLines(lines.data(), int(lines.size()));
+    painter->setPen(QPen(c.edgeSelected, 0));
+    painter->drawLines(selected.data(), int(selected.size()));
+    painter->restore();
+}
+
 void GraphScene::setNodeVisualState(const QString &id, const NodeVisualState &state)
 {
     if (NodeItem *item = m_nodes.value(id))
@@ -138,16 +184,12 @@ void GraphScene::rebuild()
 {
     clearItems();
     const auto &nodes = m_document->workflow().nodes;
-    // Adding to a BSP index one item at a time rebuilds it repeatedly;
-    // switch it off while filling and on again once.
-    setItemIndexMethod(NoIndex);
     for (const Node &node : nodes) {
         if (!m_nodes.contains(toQString(node.id)))
             createNodeItem(node);
     }
     for (const Node &node : nodes)
         syncIncomingEdges(toQString(node.id));
-    setItemIndexMethod(BspTreeIndex);
 }
 
 NodeItem *GraphScene::createNodeItem(const Node &node)
@@ -194,7 +236,7 @@ void GraphScene::removeNodeItem(const QString &id)
         m_connectPreview = nullptr;
         m_connectFrom.clear();
     }
-    if (m_connectTarget && m_connectTarget->node() == item)
+    if (m_connectTarget && m_connectTarget == item)
         m_connectTarget = nullptr;
     const QList<EdgeItem *> edges = item->edges();
     for (EdgeItem *edge : edges) {
@@ -211,6 +253,7 @@ void GraphScene::removeNodeItem(const QString &id)
 EdgeItem *GraphScene::createEdge(NodeItem *from, NodeItem *to)
 {
     auto *edge = new EdgeItem(from, to);
+    edge->setFlag(QGraphicsItem::ItemHasNoContents, m_edgeOverview);
     from->addEdge(edge);
     to->addEdge(edge);
     addItem(edge);
@@ -410,18 +453,13 @@ void GraphScene::nudgeSelection(const QPointF &delta)
     m_document->undoStack()->push(new MoveNodesCommand(m_document, before, after, 0));
 }
 
-NodeItem *GraphScene::nodeAt(const QPointF &scenePos, PortItem **port) const
+NodeItem *GraphScene::nodeAt(const QPointF &scenePos, NodeItem::Port *port) const
 {
     const QList<QGraphicsItem *> hits = items(scenePos);
     for (QGraphicsItem *hit : hits) {
-        if (auto *p = qgraphicsitem_cast<PortItem *>(hit)) {
-            if (port)
-                *port = p;
-            return p->node();
-        }
         if (auto *node = qgraphicsitem_cast<NodeItem *>(hit)) {
             if (port)
-                *port = nullptr;
+                *port = node->portAt(node->mapFromScene(scenePos));
             return node;
         }
     }
@@ -431,9 +469,9 @@ NodeItem *GraphScene::nodeAt(const QPointF &scenePos, PortItem **port) const
 void GraphScene::mousePressEvent(QGraphicsSceneMouseEvent *event)
 {
     if (event->button() == Qt::LeftButton) {
-        PortItem *port = nullptr;
+        NodeItem::Port port = NodeItem::Port::None;
         NodeItem *node = nodeAt(event->scenePos(), &port);
-        if (node && port && port->direction() == PortItem::Direction::Output) {
+        if (node && port == NodeItem::Port::Output) {
             m_connectFrom = node->id();
             m_connectPreview = new QGraphicsPathItem;
             QPen pen(Theme::nodeColors().selection, 2, Qt::DashLine);
@@ -461,15 +499,14 @@ void GraphScene::updateConnectionTarget(const QPointF &scenePos)
     NodeItem *source = m_nodes.value(m_connectFrom);
     if (!source || !m_connectPreview)
         return;
-    PortItem *port = nullptr;
-    NodeItem *target = nodeAt(scenePos, &port);
-    PortItem *highlight = target && target != source ? target->inputPort() : nullptr;
+    NodeItem *target = nodeAt(scenePos);
+    NodeItem *highlight = target && target != source ? target : nullptr;
     if (highlight != m_connectTarget) {
         if (m_connectTarget)
-            m_connectTarget->setHighlighted(false);
+            m_connectTarget->setPortHighlighted(NodeItem::Port::None);
         m_connectTarget = highlight;
         if (m_connectTarget)
-            m_connectTarget->setHighlighted(true);
+            m_connectTarget->setPortHighlighted(NodeItem::Port::Input);
     }
     const QPointF end = highlight ? target->inputPortScenePos() : scenePos;
     m_connectPreview->setPath(EdgeItem::curve(source->outputPortScenePos(), end));
@@ -492,7 +529,7 @@ void GraphScene::finishConnection(const QPointF &scenePos)
     m_connectPreview = nullptr;
     m_connectFrom.clear();
     if (m_connectTarget)
-        m_connectTarget->setHighlighted(false);
+        m_connectTarget->setPortHighlighted(NodeItem::Port::None);
     m_connectTarget = nullptr;
     NodeItem *target = nodeAt(scenePos);
     if (!target)
@@ -543,8 +580,6 @@ void GraphScene::mouseDoubleClickEvent(QGraphicsSceneMouseEvent *event)
 void GraphScene::contextMenuEvent(QGraphicsSceneContextMenuEvent *event)
 {
     QGraphicsItem *hit = itemAt(event->scenePos(), QTransform());
-    if (auto *port = qgraphicsitem_cast<PortItem *>(hit))
-        hit = port->node();
     QMenu menu;
     if (auto *node = qgraphicsitem_cast<NodeItem *>(hit)) {
         if (!node->isSelected()) {
@@ -576,9 +611,8 @@ void GraphScene::contextMenuEvent(QGraphicsSceneContextMenuEvent *event)
 
 void GraphScene::helpEvent(QGraphicsSceneHelpEvent *event)
 {
-    PortItem *port = nullptr;
-    NodeItem *node = nodeAt(event->scenePos(), &port);
-    if (!node || port) {
+    NodeItem *node = nodeAt(event->scenePos());
+    if (!node) {
         QGraphicsScene::helpEvent(event);
         return;
     }

@@ -9,6 +9,7 @@
 // id -> item map, with no per-item signal connection, so a drained batch of
 // thousands of state changes costs one hash lookup and one update() each.
 
+#include "NodeItem.h"
 #include "NodeVisualState.h"
 
 #include <weft/Workflow.h>
@@ -17,6 +18,8 @@
 #include <QHash>
 #include <QSet>
 
+#include <vector>
+
 class QGraphicsPathItem;
 
 namespace weft::ui {
@@ -24,7 +27,6 @@ namespace weft::ui {
 class Document;
 class EdgeItem;
 class NodeItem;
-class PortItem;
 
 class GraphScene : public QGraphicsScene
 {
@@ -41,6 +43,15 @@ public:
     int nodeCount() const { return int(m_nodes.size()); }
     int edgeCount() const { return m_edgeCount; }
     QRectF nodesBoundingRect() const;
+
+    // Below kEdgeOverviewZoom every edge is a straight hairline. The items
+    // then paint nothing (they stay selectable and hit-testable) and the
+    // view draws all visible edges in one drawLines() call: 20,000 items
+    // each painting one line cost more in per-item overhead than the lines.
+    static constexpr qreal kEdgeOverviewZoom = 0.3;
+    void setEdgeOverview(bool on);
+    bool edgeOverview() const { return m_edgeOverview; }
+    void drawEdgeOverview(QPainter *painter, const QRectF &sceneRect) const;
 
     void setNodeVisualState(const QString &id, const NodeVisualState &state);
     void clearVisualStates();
@@ -85,7 +96,7 @@ private:
     void removeNodeItem(const QString &id);
     EdgeItem *createEdge(NodeItem *from, NodeItem *to);
     void destroyEdge(EdgeItem *edge);
-    NodeItem *nodeAt(const QPointF &scenePos, PortItem **port = nullptr) const;
+    NodeItem *nodeAt(const QPointF &scenePos, NodeItem::Port *port = nullptr) const;
     void finishConnection(const QPointF &scenePos);
     void updateConnectionTarget(const QPointF &scenePos);
 
@@ -95,6 +106,11 @@ private:
     // source id -> target ids, resolved when the source appears.
     QHash<QString, QSet<QString>> m_waitingEdges;
     int m_edgeCount = 0;
+    bool m_edgeOverview = false;
+    // Reused between frames: a fresh 20,000-line buffer per frame was paid
+    // in page faults.
+    mutable std::vector<QLineF> m_overviewLines;
+    mutable std::vector<QLineF> m_overviewSelected;
 
     bool m_snapToGrid = false;
     bool m_userMoving = false;
@@ -103,7 +119,7 @@ private:
 
     QString m_connectFrom;
     QGraphicsPathItem *m_connectPreview = nullptr;
-    PortItem *m_connectTarget = nullptr;
+    NodeItem *m_connectTarget = nullptr; // its input port is highlighted
 };
 
 } // namespace weft::ui

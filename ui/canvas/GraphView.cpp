@@ -376,8 +376,13 @@ void GraphView::drawBackground(QPainter *painter, const QRectF &rect)
     const auto &c = Theme::nodeColors();
     painter->fillRect(rect, c.canvas);
     const qreal z = zoom();
-    if (z < 0.35)
-        return; // a grid finer than a few pixels is noise, and costs a frame
+    m_scene->setEdgeOverview(z < GraphScene::kEdgeOverviewZoom);
+    if (z < 0.35) {
+        // A grid finer than a few pixels is noise, and costs a frame. The
+        // edges go under the nodes, as their items (z -1) would.
+        m_scene->drawEdgeOverview(painter, rect);
+        return;
+    }
     const qreal step = z < 0.7 ? GraphScene::kGrid * 5 : GraphScene::kGrid;
     const qreal left = std::floor(rect.left() / step) * step;
     const qreal top = std::floor(rect.top() / step) * step;

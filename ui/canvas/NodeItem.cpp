@@ -3,13 +3,13 @@
 #include "Document.h"
 #include "EdgeItem.h"
 #include "GraphScene.h"
-#include "PortItem.h"
 #include "Theme.h"
 
 #include <weft/Workflow.h>
 
 #include <QFontMetricsF>
 #include <QGuiApplication>
+#include <QGraphicsSceneHoverEvent>
 #include <QPainter>
 #include <QStyleOptionGraphicsItem>
 
@@ -20,6 +20,8 @@ namespace {
 constexpr qreal kRadius = 7;
 constexpr qreal kIcon = 16;
 constexpr qreal kBadge = 14;
+constexpr qreal kPortRadius = 5;
+constexpr qreal kPortHoverRadius = 7.5;
 
 QColor runStateColor(RunState state)
 {
@@ -89,14 +91,45 @@ QRectF NodeItem::idLineRect() const
 }
 
 NodeItem::NodeItem(const Node &node)
-    : m_input(new PortItem(PortItem::Direction::Input, this))
-    , m_output(new PortItem(PortItem::Direction::Output, this))
 {
     setFlags(ItemIsSelectable | ItemIsMovable | ItemSendsGeometryChanges);
     setAcceptHoverEvents(true);
-    m_input->setPos(0, kHeaderHeight);
-    m_output->setPos(kWidth, kHeaderHeight);
     setFromNode(node);
+}
+
+QPointF NodeItem::portPos(Port port)
+{
+    return port == Port::Output ? QPointF(kWidth, kHeaderHeight) : QPointF(0, kHeaderHeight);
+}
+
+NodeItem::Port NodeItem::portAt(const QPointF &itemPos) const
+{
+    for (const Port port : {Port::Output, Port::Input}) {
+        const QPointF d = itemPos - portPos(port);
+        if (d.x() * d.x() + d.y() * d.y() <= kPortHitRadius * kPortHitRadius)
+            return port;
+    }
+    return Port::None;
+}
+
+void NodeItem::setPortHighlighted(Port port)
+{
+    if (port == m_highlightedPort)
+        return;
+    m_highlightedPort = port;
+    update();
+}
+
+void NodeItem::setHoveredPort(Port port)
+{
+    if (port == m_hoveredPort)
+        return;
+    m_hoveredPort = port;
+    if (port == Port::Output)
+        setCursor(Qt::CrossCursor);
+    else
+        unsetCursor();
+    update();
 }
 
 void NodeItem::setFromNode(const Node &node)
@@ -123,6 +156,11 @@ void NodeItem::setFromNode(const Node &node)
     const QString idLine = m_knownType ? m_id + QStringLiteral("  ·  ") + m_typeName
                                        : m_id + QStringLiteral("  ·  ? ") + m_typeName;
     m_elidedIdLine = smallMetrics.elidedText(idLine, Qt::ElideRight, idLineRect().width());
+    m_labelText.setTextFormat(Qt::PlainText);
+    m_labelText.setText(m_elidedLabel);
+    m_idLineText.setTextFormat(Qt::PlainText);
+    m_idLineText.setText(m_elidedIdLine);
+    m_iconKey = QString::fromStdString("op:" + m_iconName);
     update();
 }
 
@@ -136,12 +174,12 @@ void NodeItem::setVisualState(const NodeVisualState &state)
 
 QPointF NodeItem::inputPortScenePos() const
 {
-    return pos() + m_input->pos();
+    return pos() + portPos(Port::Input);
 }
 
 QPointF NodeItem::outputPortScenePos() const
 {
-    return pos() + m_output->pos();
+    return pos() + portPos(Port::Output);
 }
 
 QRectF NodeItem::badgeRect() const
@@ -151,6 +189,14 @@ QRectF NodeItem::badgeRect() const
 
 QString NodeItem::toolTipAt(const QPointF &itemPos) const
 {
+    switch (portAt(itemPos)) {
+    case Port::Output:
+        return QObject::tr("Drag to an input to make a node run after this one");
+    case Port::Input:
+        return QObject::tr("Input: this node runs after every node connected here");
+    case Port::None:
+        break;
+    }
     if (m_knownType && badgeRect().adjusted(-3, -3, 3, 3).contains(itemPos))
         return Theme::siteToolTip(m_site);
     QString tip = QStringLiteral("<b>%1</b><br>id: %2<br>%3 — %4")
@@ -163,15 +209,32 @@ QString NodeItem::toolTipAt(const QPointF &itemPos) const
 
 QRectF NodeItem::boundingRect() const
 {
-    // The outline pen (up to 3 px for selection and failure) straddles the edge.
-    return QRectF(0, 0, kWidth, kHeight).adjusted(-2, -2, 2, 2);
+    // The outline pen (up to 3 px for selection and failure) straddles the
+    // edge; the ports' hit circles stick out left and right.
+    return QRectF(0, 0, kWidth, kHeight).adjusted(-kPortHitRadius, -2, kPortHitRadius, 2);
 }
 
 QPainterPath NodeItem::shape() const
 {
-    QPainterPath path;
-    path.addRoundedRect(QRectF(0, 0, kWidth, kHeight), kRadius, kRadius);
+    static const QPainterPath path = [] {
+        QPainterPath p;
+        p.addRoundedRect(QRectF(0, 0, kWidth, kHeight), kRadius, kRadius);
+        for (const Port port : {Port::Input, Port::Output})
+            p.addEllipse(portPos(port), kPortHitRadius, kPortHitRadius);
+        p.setFillRule(Qt::WindingFill);
+        return p;
+    }();
     return path;
+}
+
+void NodeItem::paintPort(QPainter *painter, Port port)
+{
+    const auto &c = Theme::nodeColors();
+    const bool grown = port == m_hoveredPort || port == m_highlightedPort;
+    const qreal r = grown ? kPortHoverRadius : kPortRadius;
+    painter->setPen(QPen(c.body, 1.5));
+    painter->setBrush(grown ? c.selection : c.port);
+    painter->drawEllipse(portPos(port), r, r);
 }
 
 void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *)
@@ -215,8 +278,8 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     if (lod >= 0.55) {
         const qreal dpr = painter->device() ? painter->device()->devicePixelRatioF() : 1.0;
         const int iconPx = int(kIcon * std::min(lod, 2.0));
-        const QPixmap icon = Theme::cachedPixmap(QString::fromStdString("op:" + m_iconName),
-                                                 Theme::operationIcon(m_iconName), iconPx, dpr);
+        const QPixmap icon = Theme::cachedPixmap(m_iconKey, Theme::operationIcon(m_iconName),
+                                                 iconPx, dpr);
         const QRectF iconRect(10, (kHeaderHeight - kIcon) / 2, kIcon, kIcon);
         painter->drawPixmap(iconRect, icon, QRectF(icon.rect()));
         if (m_knownType) {
@@ -233,12 +296,23 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
             f.setStrikeOut(true);
             return f;
         }();
+        // Vertically centred in their rectangles, as AlignVCenter would.
+        static const qreal boldHeight = QFontMetricsF(bold).ascent()
+            + QFontMetricsF(bold).descent();
+        static const qreal smallHeight = QFontMetricsF(small).ascent()
+            + QFontMetricsF(small).descent();
+        const QRectF label = labelRect();
+        const QRectF idLine = idLineRect();
         painter->setFont(bold);
         painter->setPen(failed ? QColor(Qt::white) : c.text);
-        painter->drawText(labelRect(), Qt::AlignVCenter | Qt::AlignLeft, m_elidedLabel);
+        painter->drawStaticText(QPointF(label.left(),
+                                        label.top() + (label.height() - boldHeight) / 2),
+                                m_labelText);
         painter->setFont(m_visual.runState == RunState::Skipped ? struck : small);
         painter->setPen(c.mutedText);
-        painter->drawText(idLineRect(), Qt::AlignVCenter | Qt::AlignLeft, m_elidedIdLine);
+        painter->drawStaticText(QPointF(idLine.left(),
+                                        idLine.top() + (idLine.height() - smallHeight) / 2),
+                                m_idLineText);
     }
 
     if (m_visual.runState != RunState::None)
@@ -248,6 +322,11 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     painter->setBrush(Qt::NoBrush);
     painter->setPen(outline);
     painter->drawRoundedRect(rect, kRadius, kRadius);
+
+    if (lod >= 0.45) { // far zoom: the node box alone carries the shape
+        paintPort(painter, Port::Input);
+        paintPort(painter, Port::Output);
+    }
 }
 
 void NodeItem::paintRunDecoration(QPainter *painter, const QRectF &rect)
@@ -311,15 +390,22 @@ QVariant NodeItem::itemChange(GraphicsItemChange change, const QVariant &value)
     return QGraphicsItem::itemChange(change, value);
 }
 
-void NodeItem::hoverEnterEvent(QGraphicsSceneHoverEvent *)
+void NodeItem::hoverEnterEvent(QGraphicsSceneHoverEvent *event)
 {
     m_hovered = true;
+    setHoveredPort(portAt(event->pos()));
     update();
+}
+
+void NodeItem::hoverMoveEvent(QGraphicsSceneHoverEvent *event)
+{
+    setHoveredPort(portAt(event->pos()));
 }
 
 void NodeItem::hoverLeaveEvent(QGraphicsSceneHoverEvent *)
 {
     m_hovered = false;
+    setHoveredPort(Port::None);
     update();
 }
 

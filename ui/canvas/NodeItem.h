@@ -13,6 +13,7 @@
 #include <QGraphicsItem>
 #include <QIcon>
 #include <QList>
+#include <QStaticText>
 
 namespace weft {
 struct Node;
@@ -21,7 +22,6 @@ struct Node;
 namespace weft::ui {
 
 class EdgeItem;
-class PortItem;
 
 class NodeItem : public QGraphicsItem
 {
@@ -40,8 +40,14 @@ public:
     const NodeVisualState &visualState() const { return m_visual; }
     void setVisualState(const NodeVisualState &state);
 
-    PortItem *inputPort() const { return m_input; }
-    PortItem *outputPort() const { return m_output; }
+    // The input (left) and output (right) ports are painted and hit-tested
+    // by the node itself: 20,000 child items for them cost more per frame
+    // than the nodes. Edges are dragged from an output to an input.
+    enum class Port { None, Input, Output };
+    static constexpr qreal kPortHitRadius = 10; // generous target for the mouse
+    static QPointF portPos(Port port);
+    Port portAt(const QPointF &itemPos) const;
+    void setPortHighlighted(Port port);
     QPointF inputPortScenePos() const;
     QPointF outputPortScenePos() const;
     QRectF badgeRect() const;
@@ -58,9 +64,12 @@ public:
 protected:
     QVariant itemChange(GraphicsItemChange change, const QVariant &value) override;
     void hoverEnterEvent(QGraphicsSceneHoverEvent *event) override;
+    void hoverMoveEvent(QGraphicsSceneHoverEvent *event) override;
     void hoverLeaveEvent(QGraphicsSceneHoverEvent *event) override;
 
 private:
+    void paintPort(QPainter *painter, Port port);
+    void setHoveredPort(Port port);
     void paintRunDecoration(QPainter *painter, const QRectF &rect);
     QRectF labelRect() const;
     QRectF idLineRect() const;
@@ -71,14 +80,19 @@ private:
     QString m_typeSummary;
     QString m_elidedLabel;
     QString m_elidedIdLine;
+    // Laid out once and reused by every paint at the same zoom: shaping two
+    // lines of text per node was most of a zoomed-in frame.
+    QStaticText m_labelText;
+    QStaticText m_idLineText;
+    QString m_iconKey;
     std::string m_group;
     std::string m_iconName;
     ExecutionSite m_site = ExecutionSite::WorkerThread;
     bool m_knownType = false;
     bool m_hovered = false;
     NodeVisualState m_visual;
-    PortItem *m_input;
-    PortItem *m_output;
+    Port m_hoveredPort = Port::None;
+    Port m_highlightedPort = Port::None;
     QList<EdgeItem *> m_edges;
 };
 

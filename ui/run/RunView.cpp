@@ -9,7 +9,6 @@
 #include <QMimeData> // GraphView.h uses it without including it
 #include "canvas/GraphView.h"
 #include "canvas/NodeItem.h"
-#include "canvas/PortItem.h"
 #include "run/LogDock.h"
 #include "run/RunController.h"
 #include "run/RunOverlayItem.h"
@@ -775,8 +774,11 @@ bool RunView::eventFilter(QObject *watched, QEvent *event)
             const QList<QGraphicsItem *> hit =
                 m_window->scene()->items(mouse->scenePos(), Qt::IntersectsItemShape,
                                          Qt::DescendingOrder);
-            if (!hit.isEmpty() && hit.front()->type() == PortItem::Type)
-                return true; // no new edges
+            if (!hit.isEmpty() && hit.front()->type() == NodeItem::Type) {
+                const auto *node = static_cast<const NodeItem *>(hit.front());
+                if (node->portAt(node->mapFromScene(mouse->scenePos())) != NodeItem::Port::None)
+                    return true; // no new edges
+            }
             break;
         }
         default:
