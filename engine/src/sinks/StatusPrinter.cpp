@@ -423,7 +423,10 @@ void StatusPrinter::runFinished(const RunFinished &e)
     for (const Failure &f : d->failures)
         d->printFailureBlock(f);
     // Skips whose cause is not a failure listed above (e.g. a run-level stop).
-    for (const auto &[cause, ids] : d->skippedBy) {
+    for (const auto &skip : d->skippedBy) {
+        // Named references, not a structured binding: clang 14 cannot capture those.
+        const auto &cause = skip.first;
+        const auto &ids = skip.second;
         const bool listed = std::any_of(d->failures.begin(), d->failures.end(),
             [&](const Failure &f) { return f.id == cause; });
         if (listed)
