@@ -191,7 +191,10 @@ void RunView::createActions()
         const Settings &s = m_window->document()->workflow().settings;
         m_jobs->setValue(s.jobs > 0 ? s.jobs : defaultConcurrency());
         m_keepGoing->setChecked(s.failure == FailurePolicy::KeepGoing);
+        updateStatus();
     });
+    // The idle status line quotes the job count: keep it in step with the box.
+    connect(m_jobs, &QSpinBox::valueChanged, this, [this] { updateStatus(); });
 
     if (QMenu *menu = m_window->runMenu()) {
         menu->addSeparator();
@@ -605,6 +608,8 @@ void RunView::animate()
 
 void RunView::updateStatus()
 {
+    if (!m_statusText)
+        return; // still being built
     const auto counts = m_controller->counts();
     auto count = [&counts](NodeState s) { return counts[std::size_t(s)]; };
     const bool running = m_controller->isRunning();

@@ -179,6 +179,9 @@ void TimelineView::paintEvent(QPaintEvent *)
             continue;
         p.setPen(grid);
         p.drawLine(QPointF(x, kRulerHeight), QPointF(x, height()));
+        // Before the first bar there is no time scale worth labelling.
+        if (m_bars.empty())
+            continue;
         p.setPen(muted);
         p.drawText(QRectF(x + 3, 0, 80, kRulerHeight), Qt::AlignVCenter | Qt::AlignLeft,
                    timeLabel(t, step));
