@@ -35,6 +35,27 @@ using json = nlohmann::json;
 
 // An editable list of strings with add/remove buttons; emits `changed` after
 // every committed change (item edit, add, remove).
+// The list or table of an editor for many entries, with its + and − buttons
+// below it; both entry editors share this one arrangement.
+void addEntryList(QVBoxLayout *layout, QWidget *view, const std::function<void()> &onAdd,
+                  const std::function<void()> &onRemove)
+{
+    auto *buttons = new QHBoxLayout;
+    auto *add = new QToolButton;
+    add->setText(QStringLiteral("+"));
+    add->setToolTip(QObject::tr("Add an entry"));
+    auto *remove = new QToolButton;
+    remove->setText(QStringLiteral("−"));
+    remove->setToolTip(QObject::tr("Remove the selected entry"));
+    buttons->addWidget(add);
+    buttons->addWidget(remove);
+    buttons->addStretch();
+    layout->addWidget(view);
+    layout->addLayout(buttons);
+    QObject::connect(add, &QToolButton::clicked, view, onAdd);
+    QObject::connect(remove, &QToolButton::clicked, view, onRemove);
+}
+
 class StringListEditor : public QWidget
 {
 public:
@@ -51,27 +72,16 @@ public:
                 addRow(entry.is_string() ? QString::fromStdString(entry.get<std::string>())
                                          : QString::fromStdString(entry.dump()));
         }
-        auto *buttons = new QHBoxLayout;
-        auto *add = new QToolButton;
-        add->setText(QStringLiteral("+"));
-        add->setToolTip(QObject::tr("Add an entry"));
-        auto *remove = new QToolButton;
-        remove->setText(QStringLiteral("−"));
-        remove->setToolTip(QObject::tr("Remove the selected entry"));
-        buttons->addWidget(add);
-        buttons->addWidget(remove);
-        buttons->addStretch();
-        layout->addWidget(m_list);
-        layout->addLayout(buttons);
-        QObject::connect(add, &QToolButton::clicked, m_list, [this] {
-            QListWidgetItem *item = addRow(QString());
-            m_list->setCurrentItem(item);
-            m_list->editItem(item);
-        });
-        QObject::connect(remove, &QToolButton::clicked, m_list, [this] {
-            delete m_list->currentItem();
-            emitChanged();
-        });
+        addEntryList(layout, m_list,
+            [this] {
+                QListWidgetItem *item = addRow(QString());
+                m_list->setCurrentItem(item);
+                m_list->editItem(item);
+            },
+            [this] {
+                delete m_list->currentItem();
+                emitChanged();
+            });
         QObject::connect(m_list, &QListWidget::itemChanged, m_list, [this] { emitChanged(); });
     }
 
@@ -120,26 +130,15 @@ public:
                                        : QString::fromStdString(it->dump()));
             }
         }
-        auto *buttons = new QHBoxLayout;
-        auto *add = new QToolButton;
-        add->setText(QStringLiteral("+"));
-        add->setToolTip(QObject::tr("Add an entry"));
-        auto *remove = new QToolButton;
-        remove->setText(QStringLiteral("−"));
-        remove->setToolTip(QObject::tr("Remove the selected entry"));
-        buttons->addWidget(add);
-        buttons->addWidget(remove);
-        buttons->addStretch();
-        layout->addWidget(m_table);
-        layout->addLayout(buttons);
-        QObject::connect(add, &QToolButton::clicked, m_table, [this] {
-            addRow(QString(), QString());
-            m_table->editItem(m_table->item(m_table->rowCount() - 1, 0));
-        });
-        QObject::connect(remove, &QToolButton::clicked, m_table, [this] {
-            m_table->removeRow(m_table->currentRow());
-            emitChanged();
-        });
+        addEntryList(layout, m_table,
+            [this] {
+                addRow(QString(), QString());
+                m_table->editItem(m_table->item(m_table->rowCount() - 1, 0));
+            },
+            [this] {
+                m_table->removeRow(m_table->currentRow());
+                emitChanged();
+            });
         QObject::connect(m_table, &QTableWidget::itemChanged, m_table, [this] { emitChanged(); });
     }
 

@@ -7,6 +7,7 @@
 // yardstick, `/usr/bin/python3 -c 'import json,sys; json.load(open(sys.argv[1]))'`
 // on the same file. Prints a table; asserts correctness only, never timing.
 
+#include "ProcessMemory.h"
 #include "weft/Validator.h"
 #include "weft/WorkflowFile.h"
 
@@ -120,24 +121,12 @@ Workflow generate()
 // Peak resident memory since the last reset, in KiB.
 long peakKiB()
 {
-    std::ifstream status("/proc/self/status");
-    std::string line;
-    while (std::getline(status, line)) {
-        if (line.rfind("VmHWM:", 0) == 0)
-            return std::stol(line.substr(6));
-    }
-    return -1;
+    return weft::test::peakResidentKiB();
 }
 
 long currentKiB()
 {
-    std::ifstream status("/proc/self/status");
-    std::string line;
-    while (std::getline(status, line)) {
-        if (line.rfind("VmRSS:", 0) == 0)
-            return std::stol(line.substr(6));
-    }
-    return -1;
+    return weft::test::residentKiB();
 }
 
 // Resets VmHWM to the current resident size (Linux >= 4.0), after giving

@@ -2,6 +2,7 @@
 // Prints resident memory at the start and the end; the goal is growth under
 // 5 %. Leaks per run (a reactor, a graph, a sink's buffers) show here long
 // before a user's all-day session would notice.
+#include "ProcessMemory.h"
 #include "weft/Executor.h"
 #include "weft/Workflow.h"
 
@@ -17,16 +18,7 @@ using namespace weft;
 
 namespace {
 
-long residentKiB()
-{
-    std::ifstream status("/proc/self/status");
-    std::string line;
-    while (std::getline(status, line)) {
-        if (line.rfind("VmRSS:", 0) == 0)
-            return std::stol(line.substr(6));
-    }
-    return -1;
-}
+using weft::test::residentKiB;
 
 class CountingSink : public EventSink
 {

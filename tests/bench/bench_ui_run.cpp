@@ -9,6 +9,7 @@
 //   batch applied and the canvas repainted), goal: under 100 ms;
 // - peak resident memory (VmHWM).
 
+#include "ProcessMemory.h"
 #include "MainWindow.h"
 #include "canvas/GraphScene.h"
 #include "canvas/GraphView.h"
@@ -51,14 +52,7 @@ public:
 
 long vmHwmKiB()
 {
-    QFile status(QStringLiteral("/proc/self/status"));
-    if (!status.open(QIODevice::ReadOnly))
-        return -1;
-    for (const QByteArray &line : status.readAll().split('\n')) {
-        if (line.startsWith("VmHWM:"))
-            return line.mid(6).trimmed().split(' ').front().toLong();
-    }
-    return -1;
+    return weft::test::peakResidentKiB();
 }
 
 Workflow layeredDag(int layers, int width)

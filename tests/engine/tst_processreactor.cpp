@@ -1,6 +1,7 @@
 // The process reactor against real processes: weft-test-child does exactly
 // what each test needs (exit N, crash, hang, flood, ignore SIGTERM, leave
 // grandchildren or a daemon behind).
+#include "ProcessMemory.h"
 #include "../../engine/src/process/ProcessReactor.h"
 
 #include <QtTest>
@@ -139,16 +140,7 @@ std::vector<int> readPids(const QString &path)
     return pids;
 }
 
-long residentKiB()
-{
-    std::ifstream status("/proc/self/status");
-    std::string line;
-    while (std::getline(status, line)) {
-        if (line.rfind("VmRSS:", 0) == 0)
-            return std::stol(line.substr(6));
-    }
-    return -1;
-}
+using weft::test::residentKiB;
 
 bool waitForText(Run &run, const std::string &text, std::chrono::seconds timeout = 20s)
 {

@@ -1,5 +1,7 @@
 #include "process/PosixProcessLauncher.h"
 
+#include "process/FileDescriptor.h"
+
 #include "process/ProcessReactor.h"
 
 #include <cerrno>
@@ -66,14 +68,6 @@ const SpawnAttributes &spawnAttributes()
 {
     static const SpawnAttributes attributes;
     return attributes;
-}
-
-void closeFd(int &fd)
-{
-    if (fd >= 0) {
-        ::close(fd); // never retried: Linux releases the descriptor even on EINTR
-        fd = -1;
-    }
 }
 
 std::string errorText(int error)

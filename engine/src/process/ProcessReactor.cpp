@@ -1,5 +1,7 @@
 #include "process/ProcessReactor.h"
 
+#include "process/FileDescriptor.h"
+
 #include "process/CommandLine.h"
 #include "process/OutputTail.h"
 #include "process/PosixProcessLauncher.h"
@@ -71,14 +73,6 @@ auto retryOnEintr(F f)
         result = f();
     } while (result == -1 && errno == EINTR);
     return result;
-}
-
-void closeFd(int &fd)
-{
-    if (fd >= 0) {
-        ::close(fd); // never retried: Linux releases the descriptor even on EINTR
-        fd = -1;
-    }
 }
 
 // Seconds from a user's file: negative means now, NaN or huge means never
