@@ -78,8 +78,6 @@ double backoffSeconds(int failedAttempt)
     return std::min(5.0, 0.1 * std::ldexp(1.0, std::min(failedAttempt - 1, 16)));
 }
 
-std::atomic<std::uint64_t> g_runSerial{0};
-
 struct AttemptResult
 {
     bool ok = false;
@@ -181,7 +179,6 @@ private:
     EventSink &m_sink;
     const OperationRegistry &m_registry;
     const Clock::time_point m_t0;
-    const std::uint64_t m_serial; // tells this run's per-thread caches from an earlier run's
     std::filesystem::path m_base;
     FailurePolicy m_policy = FailurePolicy::Stop;
     int m_jobs = 1;
@@ -208,7 +205,6 @@ Executor::Run::Run(const RunOptions &options, std::shared_ptr<const Workflow> wo
     , m_sink(sink)
     , m_registry(options.registry ? *options.registry : OperationRegistry::builtin())
     , m_t0(Clock::now())
-    , m_serial(g_runSerial.fetch_add(1) + 1)
     , m_rt(new NodeRuntime[m_workflow->nodes.size()])
     , m_reactor(std::make_unique<ProcessReactor>())
 {
@@ -583,23 +579,10 @@ void Executor::Run::runInProcess(NodeIndex i)
         });
     }
 
-    // OperationContext holds the base directory by value; copying a path
-    // allocates, so each worker lends its own copy to the context and takes
-    // it back. A nested call on the same thread (an operation that waits on
-    // TBB) finds the copy lent out and makes one.
-    thread_local struct
-    {
-        std::uint64_t serial = 0;
-        std::filesystem::path base;
-    } lent;
-    if (lent.serial != m_serial || lent.base.empty()) {
-        lent.base = m_base;
-        lent.serial = m_serial;
-    }
     InProcessCall call{&m_sink, i, m_t0, {}};
     OperationContext context{
         node(i),
-        std::move(lent.base),
+        m_base,
         rt.cancelFlag,
         [c = &call](std::string_view text) { c->output(OutputStream::Stdout, text); },
         [c = &call](std::string_view text) { c->output(OutputStream::Stderr, text); },
@@ -617,8 +600,6 @@ void Executor::Run::runInProcess(NodeIndex i)
     }
     if (timer != 0)
         m_reactor->cancel(timer, std::chrono::milliseconds(0));
-    if (lent.serial == m_serial)
-        lent.base = std::move(context.baseDirectory);
 
     if (result.ok) {
         // The common case allocates nothing: no AttemptResult on the heap.

@@ -65,7 +65,9 @@ struct ParamDecl
 struct OperationContext
 {
     const Node &node;
-    std::filesystem::path baseDirectory; // relative paths resolve against it
+    // Relative paths resolve against it. A reference to the run's own copy:
+    // an in-process node must not pay a path allocation to start.
+    const std::filesystem::path &baseDirectory;
     const std::atomic<bool> &cancelled;  // check it often; return promptly when set
     std::function<void(std::string_view)> writeStdout;
     std::function<void(std::string_view)> writeStderr;
