@@ -139,6 +139,7 @@ public:
     void cancel(Handle handle, std::chrono::milliseconds grace);
     void cancelAll(std::chrono::milliseconds grace);
     std::vector<int> survivingProcessGroups() const;
+    std::vector<int> liveProcessGroups() const; // one scan, no settling
 
 private:
     struct Process
@@ -368,6 +369,23 @@ void ProcessReactor::Impl::cancelAll(std::chrono::milliseconds grace)
 }
 
 std::vector<int> ProcessReactor::Impl::survivingProcessGroups() const
+{
+    // Every group was sent SIGKILL when its main process exited, but dying
+    // takes a moment: a member closes its pipes (which lets its node finish)
+    // before it turns into a zombie. So a group seen alive right at the end
+    // of a run gets a short while to finish dying before it counts as a
+    // survivor; a real survivor costs the run this delay once.
+    constexpr auto kSettle = std::chrono::milliseconds(500);
+    const auto deadline = Clock::now() + kSettle;
+    std::vector<int> alive = liveProcessGroups();
+    while (!alive.empty() && Clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        alive = liveProcessGroups();
+    }
+    return alive;
+}
+
+std::vector<int> ProcessReactor::Impl::liveProcessGroups() const
 {
     std::vector<int> candidates; // sorted, as m_groups is
     {
