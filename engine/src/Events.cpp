@@ -1,5 +1,9 @@
 #include "weft/Events.h"
 
+#include "weft/Workflow.h"
+
+#include <algorithm>
+
 namespace weft {
 
 std::string_view toString(NodeState state)
@@ -20,6 +24,21 @@ bool isFinal(NodeState state)
 {
     return state == NodeState::Succeeded || state == NodeState::Failed
            || state == NodeState::Skipped || state == NodeState::Cancelled;
+}
+
+std::string pendingDetail(const Node &node)
+{
+    constexpr std::size_t kShown = 8; // a join of 1,000 needs stays one readable line
+    std::string detail;
+    const std::size_t shown = std::min(node.needs.size(), kShown);
+    for (std::size_t k = 0; k < shown; ++k) {
+        if (k > 0)
+            detail += ", ";
+        detail += node.needs[k];
+    }
+    if (shown < node.needs.size())
+        detail += " and " + std::to_string(node.needs.size() - shown) + " more";
+    return detail;
 }
 
 std::string_view toString(WaitReason reason)

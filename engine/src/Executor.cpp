@@ -1,14 +1,21 @@
 // The executor: a validated workflow becomes one tbb::flow::graph per run.
 //
 // Design, and why:
-// - One continue_node per workflow node, constructed with its predecessor
-//   count. Its body runs exactly once, when every need has finished in any
-//   way, and decides: skip (a need failed or was skipped), cancel, or admit.
-//   Completion is signalled by hand with try_put(continue_msg) to each
-//   successor, not through edges, because an asynchronous node completes
-//   long after its body returned and a failed node must still release its
-//   successors (they end skipped with the reason). So every body runs once and
-//   the graph's own wait_for_all() is the "every node is final" condition.
+// - One continue_node per workflow node, counting its predecessors. Its body
+//   runs exactly once, when every need has finished in any way, and decides:
+//   skip (a need failed or was skipped), cancel, or admit. A failed node
+//   still releases its successors (they end skipped with the reason), so
+//   every body runs once and the graph's own wait_for_all() is the "every
+//   node is final" condition.
+// - How a node tells its successors it is final depends on the run. When
+//   every node is in-process work that can never wait (no processes, timers,
+//   pools, exclusive types or retries, and no more threads than job slots),
+//   each node is final when its body returns, so real edges carry the
+//   message and oneTBB runs one ready successor next on the same thread
+//   (task bypass), exactly as in a hand-built graph. Otherwise a node may
+//   finish long after its body returned (a process, a wait for a pool), so
+//   completion is signalled by hand with try_put() to each successor, and
+//   the nodes are built with their predecessor counts instead of edges.
 // - Admission (scheduler/Admission.h) hands out job slots lock-free; nodes
 //   that cannot start wait in a FIFO queue holding no thread. Whoever releases
 //   a slot or pool units dispatches the waiters that now fit into the one
@@ -33,6 +40,8 @@
 // queues, which ThreadSanitizer cannot see into.
 
 #include "weft/Executor.h"
+
+#include "weft/CompiledWorkflow.h"
 
 #include "weft/Operation.h"
 #include "weft/Validator.h"
@@ -63,7 +72,6 @@ using Clock = std::chrono::steady_clock;
 using Handle = ProcessReactor::Handle;
 
 constexpr std::size_t kStderrTailBytes = 4096; // in-process operations' stderr kept for reports
-constexpr std::size_t kPendingDetailNeeds = 8; // names listed in a pending event's detail
 
 std::string formatSeconds(double seconds)
 {
@@ -77,6 +85,20 @@ double backoffSeconds(int failedAttempt)
 {
     return std::min(5.0, 0.1 * std::ldexp(1.0, std::min(failedAttempt - 1, 16)));
 }
+
+// The last node whose body ended on this worker thread, and when. Reading
+// the clock costs about as much as scheduling a small node (30 ns under
+// kvm-clock), so a node that oneTBB runs right after the need that made it
+// ready reuses that need's end time as its start: see readyTime().
+struct LastEnd
+{
+    std::uint64_t run = 0; // Run::m_serial; 0: none
+    NodeIndex node = 0;
+    double t = 0;
+};
+thread_local LastEnd t_lastEnd;  // set when an in-process node ends
+thread_local LastEnd t_previous; // t_lastEnd as the current body found it
+std::atomic<std::uint64_t> g_runSerial{0};
 
 struct AttemptResult
 {
@@ -123,7 +145,10 @@ struct NodeRuntime
 class Executor::Run
 {
 public:
-    Run(const RunOptions &options, std::shared_ptr<const Workflow> workflow, EventSink &sink);
+    // `compiled` is null when the workflow is invalid: execute() then reports
+    // `diagnostics` and runs nothing.
+    Run(const RunOptions &options, std::shared_ptr<const Workflow> workflow,
+        std::shared_ptr<const CompiledWorkflow> compiled, Diagnostics diagnostics, EventSink &sink);
     ~Run();
 
     RunSummary execute();
@@ -146,8 +171,7 @@ private:
     // try_put happens-before the body, visibly to ThreadSanitizer too.
     void acquireRun() const { (void)m_published.load(std::memory_order_acquire); }
 
-    RunSummary invalid(const Diagnostics &diagnostics);
-    void emitPending();
+    RunSummary invalid();
     void buildAndRun();
     RunSummary summarize();
 
@@ -163,10 +187,13 @@ private:
     void onWakeup(const Wakeup &wakeup);
     void attemptDone(NodeIndex i, std::unique_ptr<AttemptResult> result);
     void retryDue(NodeIndex i, bool timerCancelled);
+    double readyTime(NodeIndex i) const;
     int beginAttempt(NodeIndex i);
     void emitRunning(NodeIndex i, int attempt);
 
-    void finishRan(NodeIndex i, NodeState outcome, const AttemptResult *last, bool holdsSlot);
+    // `t`: when it finished, if the caller has just read the clock.
+    void finishRan(NodeIndex i, NodeState outcome, const AttemptResult *last, bool holdsSlot,
+                   double t = -1);
     void finishUnrun(NodeIndex i, NodeState outcome, int cause, std::string error);
     void finishHalted(NodeIndex i);
     void releaseSlot(NodeIndex i);
@@ -176,17 +203,20 @@ private:
 
     RunOptions m_options;
     std::shared_ptr<const Workflow> m_workflow;
+    std::shared_ptr<const CompiledWorkflow> m_compiled;
+    Diagnostics m_diagnostics; // why the workflow is invalid, when m_compiled is null
     EventSink &m_sink;
-    const OperationRegistry &m_registry;
     const Clock::time_point m_t0;
     std::filesystem::path m_base;
     FailurePolicy m_policy = FailurePolicy::Stop;
     int m_jobs = 1;
     int m_threads = 1;
+    bool m_completesInBody = false; // successors are told through edges: see the top of the file
+    const std::uint64_t m_serial = ++g_runSerial; // tells this run's LastEnd from an earlier one's
 
     std::unique_ptr<NodeRuntime[]> m_rt; // allocated first: cancel() may touch it at any time
     std::unique_ptr<ProcessReactor> m_reactor;
-    std::unique_ptr<RunGraph> m_graph;
+    const RunGraph *m_graph = nullptr; // m_compiled's
     std::unique_ptr<Admission> m_admission;
 
     std::atomic<int> m_cancelled{0};
@@ -199,14 +229,20 @@ private:
 };
 
 Executor::Run::Run(const RunOptions &options, std::shared_ptr<const Workflow> workflow,
+                   std::shared_ptr<const CompiledWorkflow> compiled, Diagnostics diagnostics,
                    EventSink &sink)
     : m_options(options)
     , m_workflow(std::move(workflow))
+    , m_compiled(std::move(compiled))
+    , m_diagnostics(std::move(diagnostics))
     , m_sink(sink)
-    , m_registry(options.registry ? *options.registry : OperationRegistry::builtin())
     , m_t0(Clock::now())
     , m_rt(new NodeRuntime[m_workflow->nodes.size()])
-    , m_reactor(std::make_unique<ProcessReactor>())
+    // Only processes, timers, timeouts and retries need the reactor's thread;
+    // a run of in-process work does without one.
+    , m_reactor(m_compiled && !m_compiled->graph().hasAsynchronousWork()
+                    ? nullptr
+                    : std::make_unique<ProcessReactor>())
 {
     std::error_code ec;
     m_base = m_options.baseDirectory.empty() ? std::filesystem::current_path(ec)
@@ -227,23 +263,24 @@ void Executor::Run::cancel(int level)
     // the reactor's. Waiters are drained by the next slot release.
     for (std::size_t i = 0; i < m_workflow->nodes.size(); ++i)
         m_rt[i].cancelFlag.store(true, std::memory_order_relaxed);
-    m_reactor->cancelAll(level >= 2 ? std::chrono::milliseconds(0) : m_options.killGrace);
+    if (m_reactor)
+        m_reactor->cancelAll(level >= 2 ? std::chrono::milliseconds(0) : m_options.killGrace);
 }
 
 RunSummary Executor::Run::execute()
 {
-    const Diagnostics diagnostics = validateWorkflow(*m_workflow, &m_registry);
-    if (hasErrors(diagnostics))
-        return invalid(diagnostics);
+    if (!m_compiled)
+        return invalid();
 
     const Workflow &wf = *m_workflow;
-    m_graph = std::make_unique<RunGraph>(wf, m_registry);
+    m_graph = &m_compiled->graph();
     m_policy = m_options.failure.value_or(wf.settings.failure);
     m_jobs = m_options.jobs > 0 ? m_options.jobs
              : wf.settings.jobs > 0 ? wf.settings.jobs
                                     : defaultConcurrency();
     m_threads = m_options.threads > 0 ? m_options.threads : std::min(m_jobs, defaultConcurrency());
     m_admission = std::make_unique<Admission>(*m_graph, m_jobs);
+    m_completesInBody = m_threads <= m_jobs && m_graph->nothingEverWaits();
 
     RunStarted started;
     started.t = now();
@@ -251,8 +288,7 @@ RunSummary Executor::Run::execute()
     started.nodes = wf.nodes.size();
     started.jobs = m_jobs;
     started.threads = m_threads;
-    m_sink.runStarted(started);
-    emitPending();
+    m_sink.runStarted(started); // every node is pending from here: see RunStarted
 
     if (m_cancelled.load() != 0) {
         // Cancelled before the graph existed: nothing runs.
@@ -264,16 +300,17 @@ RunSummary Executor::Run::execute()
     return summarize();
 }
 
-RunSummary Executor::Run::invalid(const Diagnostics &diagnostics)
+RunSummary Executor::Run::invalid()
 {
     RunStarted started;
     started.workflow = m_workflow.get();
     started.nodes = m_workflow->nodes.size();
+    started.valid = false;
     m_sink.runStarted(started);
 
     RunSummary summary;
     summary.outcome = RunOutcome::Failed;
-    for (const Diagnostic &d : diagnostics) {
+    for (const Diagnostic &d : m_diagnostics) {
         if (d.severity == Severity::Error)
             summary.errors.push_back("invalid workflow: " + (d.path.empty() ? "" : d.path + ": ")
                                      + d.message);
@@ -286,32 +323,6 @@ RunSummary Executor::Run::invalid(const Diagnostics &diagnostics)
     summary.wall = finished.wall;
     m_sink.runFinished(finished);
     return summary;
-}
-
-// Every node with needs starts pending, its detail naming them (all are
-// unfinished yet). One event object is reused: no allocation per node.
-void Executor::Run::emitPending()
-{
-    NodeStateChanged event;
-    event.state = NodeState::Pending;
-    event.reason = WaitReason::Needs;
-    for (NodeIndex i = 0; i < NodeIndex(m_graph->size()); ++i) {
-        const auto &needs = node(i).needs;
-        if (needs.empty())
-            continue;
-        event.t = now();
-        event.node = i;
-        event.detail.clear();
-        const std::size_t shown = std::min(needs.size(), kPendingDetailNeeds);
-        for (std::size_t k = 0; k < shown; ++k) {
-            if (k > 0)
-                event.detail += ", ";
-            event.detail += needs[k];
-        }
-        if (shown < needs.size())
-            event.detail += " and " + std::to_string(needs.size() - shown) + " more";
-        m_sink.nodeStateChanged(event);
-    }
 }
 
 void Executor::Run::buildAndRun()
@@ -332,11 +343,18 @@ void Executor::Run::buildAndRun()
 
         const NodeIndex count = NodeIndex(m_graph->size());
         for (NodeIndex i = 0; i < count; ++i) {
-            nodes.emplace_back(g, int(m_graph->predecessors(i).size()),
-                               [this, i](const flow::continue_msg &) {
-                                   onReady(i);
-                                   return flow::continue_msg();
-                               });
+            // With edges, make_edge() registers each predecessor.
+            const int manual = m_completesInBody ? 0 : int(m_graph->predecessors(i).size());
+            nodes.emplace_back(g, manual, [this, i](const flow::continue_msg &) {
+                onReady(i);
+                return flow::continue_msg();
+            });
+        }
+        if (m_completesInBody) {
+            for (NodeIndex i = 0; i < count; ++i) {
+                for (NodeIndex s : m_graph->successors(i))
+                    flow::make_edge(nodes[i], nodes[s]);
+            }
         }
         m_flowGraph = &g;
         m_nodes = &nodes;
@@ -379,7 +397,7 @@ RunSummary Executor::Run::summarize()
         if (rt.firstStart >= 0)
             finished.work += rt.end - rt.firstStart;
     }
-    for (int pgid : m_reactor->survivingProcessGroups())
+    for (int pgid : m_reactor ? m_reactor->survivingProcessGroups() : std::vector<int>())
         finished.errors.push_back("process group " + std::to_string(pgid)
                                   + " outlived its node and was killed");
 
@@ -406,6 +424,7 @@ RunSummary Executor::Run::summarize()
 void Executor::Run::onReady(NodeIndex i)
 {
     acquireRun();
+    t_previous = std::exchange(t_lastEnd, LastEnd{}); // see readyTime()
     for (NodeIndex p : m_graph->predecessors(i)) {
         const NodeState state = m_rt[p].state.load(std::memory_order_acquire);
         if (state == NodeState::Succeeded)
@@ -434,6 +453,12 @@ void Executor::Run::onReady(NodeIndex i)
 
 void Executor::Run::admit(NodeIndex i, bool onWorker)
 {
+    if (m_completesInBody) {
+        // At most m_threads bodies run at once and m_threads <= m_jobs, so
+        // the worker's own arena index is a job slot nobody else holds now.
+        begin(i, oneapi::tbb::this_task_arena::current_thread_index(), onWorker);
+        return;
+    }
     WaitReason reason = WaitReason::None;
     std::string detail;
     const int slot = m_admission->tryAdmit(i, reason, detail);
@@ -500,12 +525,34 @@ void Executor::Run::onDispatched(NodeIndex i)
     start(i);
 }
 
+// When node `i`, admitted at once, starts. Where nodes complete in their
+// bodies, the need that finished last released `i`; if it finished on this
+// thread and no other node body ran here since, this body is the very next
+// thing the thread did, so that instant is `i`'s start too. Otherwise
+// (another thread, a steal, a gap), read the clock.
+double Executor::Run::readyTime(NodeIndex i) const
+{
+    const LastEnd &last = t_previous;
+    if (!m_completesInBody || last.run != m_serial)
+        return now();
+    const auto needs = m_graph->predecessors(i);
+    if (needs.empty())
+        return now();
+    NodeIndex latest = needs[0];
+    for (NodeIndex p : needs) {
+        // Final, acquired in onReady(): their end times are visible.
+        if (m_rt[p].end > m_rt[latest].end)
+            latest = p;
+    }
+    return latest == last.node && m_rt[latest].end == last.t ? last.t : now();
+}
+
 int Executor::Run::beginAttempt(NodeIndex i)
 {
     NodeRuntime &rt = m_rt[i];
     const int attempt = rt.attempt.load(std::memory_order_relaxed) + 1;
     rt.attempt.store(attempt, std::memory_order_relaxed);
-    rt.attemptStart = now();
+    rt.attemptStart = attempt == 1 ? readyTime(i) : now();
     if (rt.firstStart < 0)
         rt.firstStart = rt.attemptStart;
     rt.worker = -1;
@@ -529,25 +576,35 @@ void Executor::Run::emitRunning(NodeIndex i, int attempt)
 
 namespace {
 
-// What the in-process operation's output callbacks need; one pointer, so
-// the std::function objects hold it inline instead of allocating.
-struct InProcessCall
+// Turns an in-process operation's output into events, keeping a stderr tail
+// for the failure report.
+class InProcessOutput final : public OperationOutput
 {
-    EventSink *sink;
-    NodeIndex node;
-    Clock::time_point t0;
-    std::string stderrTail;
-
-    double now() const { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-    void output(OutputStream stream, std::string_view text)
+public:
+    InProcessOutput(EventSink &sink, NodeIndex node, Clock::time_point t0)
+        : m_sink(sink), m_node(node), m_t0(t0)
+    {}
+    void write(bool toStderr, std::string_view text) override
     {
-        sink->output({now(), node, stream, text});
-        if (stream == OutputStream::Stderr) {
-            stderrTail.append(text);
-            if (stderrTail.size() > kStderrTailBytes)
-                stderrTail.erase(0, stderrTail.size() - kStderrTailBytes);
+        m_sink.output({now(), m_node, toStderr ? OutputStream::Stderr : OutputStream::Stdout, text});
+        if (toStderr) {
+            m_stderrTail.append(text);
+            if (m_stderrTail.size() > kStderrTailBytes)
+                m_stderrTail.erase(0, m_stderrTail.size() - kStderrTailBytes);
         }
     }
+    void progress(double fraction, std::string_view message) override
+    {
+        m_sink.progress({now(), m_node, std::clamp(fraction, 0.0, 1.0), std::string(message)});
+    }
+    std::string takeStderrTail() { return std::move(m_stderrTail); }
+
+private:
+    double now() const { return std::chrono::duration<double>(Clock::now() - m_t0).count(); }
+    EventSink &m_sink;
+    NodeIndex m_node;
+    Clock::time_point m_t0;
+    std::string m_stderrTail;
 };
 
 } // namespace
@@ -557,12 +614,15 @@ void Executor::Run::runInProcess(NodeIndex i)
     NodeRuntime &rt = m_rt[i];
     const RunGraph::NodeInfo &info = m_graph->node(i);
     const int attempt = beginAttempt(i);
-    rt.worker = oneapi::tbb::this_task_arena::current_thread_index();
-    rt.timedOut.store(false, std::memory_order_relaxed);
-    // Clear, then re-check: a cancel() between the two still leaves it set.
-    rt.cancelFlag.store(false);
-    if (m_cancelled.load() != 0)
-        rt.cancelFlag.store(true);
+    rt.worker = m_completesInBody ? rt.slot : oneapi::tbb::this_task_arena::current_thread_index();
+    if (attempt > 1) {
+        // A timed-out attempt left its flag raised. Clear, then re-check: a
+        // cancel() between the two still leaves it set.
+        rt.timedOut.store(false, std::memory_order_relaxed);
+        rt.cancelFlag.store(false);
+        if (m_cancelled.load() != 0)
+            rt.cancelFlag.store(true);
+    }
     emitRunning(i, attempt);
 
     Handle timer = 0;
@@ -579,17 +639,8 @@ void Executor::Run::runInProcess(NodeIndex i)
         });
     }
 
-    InProcessCall call{&m_sink, i, m_t0, {}};
-    OperationContext context{
-        node(i),
-        m_base,
-        rt.cancelFlag,
-        [c = &call](std::string_view text) { c->output(OutputStream::Stdout, text); },
-        [c = &call](std::string_view text) { c->output(OutputStream::Stderr, text); },
-        [c = &call](double fraction, std::string_view message) {
-            c->sink->progress({c->now(), c->node, std::clamp(fraction, 0.0, 1.0),
-                               std::string(message)});
-        }};
+    InProcessOutput output(m_sink, i, m_t0);
+    OperationContext context{node(i), m_base, rt.cancelFlag, output};
     OperationResult result;
     try {
         result = info.type->run(context);
@@ -606,6 +657,8 @@ void Executor::Run::runInProcess(NodeIndex i)
         AttemptResult ok;
         ok.ok = true;
         rt.end = now();
+        if (m_completesInBody)
+            t_lastEnd = {m_serial, i, rt.end};
         AttemptFinished finishedAttempt;
         finishedAttempt.t = rt.end;
         finishedAttempt.node = i;
@@ -616,7 +669,7 @@ void Executor::Run::runInProcess(NodeIndex i)
         finishedAttempt.worker = rt.worker;
         finishedAttempt.ok = true;
         m_sink.attemptFinished(finishedAttempt);
-        finishRan(i, NodeState::Succeeded, &ok, true);
+        finishRan(i, NodeState::Succeeded, &ok, true, rt.end);
         return;
     }
     auto failed = std::make_unique<AttemptResult>();
@@ -628,7 +681,7 @@ void Executor::Run::runInProcess(NodeIndex i)
     } else {
         failed->error = result.error.empty() ? "failed" : std::move(result.error);
     }
-    failed->stderrTail = std::move(call.stderrTail);
+    failed->stderrTail = output.takeStderrTail();
     attemptDone(i, std::move(failed));
 }
 
@@ -795,7 +848,7 @@ void Executor::Run::retryDue(NodeIndex i, bool timerCancelled)
 }
 
 void Executor::Run::finishRan(NodeIndex i, NodeState outcome, const AttemptResult *last,
-                              bool holdsSlot)
+                              bool holdsSlot, double t)
 {
     NodeRuntime &rt = m_rt[i];
     if (outcome == NodeState::Failed && m_policy == FailurePolicy::Stop) {
@@ -803,7 +856,7 @@ void Executor::Run::finishRan(NodeIndex i, NodeState outcome, const AttemptResul
         m_stopCause.compare_exchange_strong(none, std::int64_t(i));
     }
     NodeFinished finished;
-    finished.t = now();
+    finished.t = t >= 0 ? t : now();
     finished.node = i;
     finished.outcome = outcome;
     finished.start = rt.firstStart;
@@ -861,6 +914,10 @@ void Executor::Run::finishHalted(NodeIndex i)
 
 void Executor::Run::releaseSlot(NodeIndex i)
 {
+    if (m_completesInBody) { // the slot was the worker's index: see admit()
+        m_rt[i].slot = -1;
+        return;
+    }
     std::vector<Admission::Grant> granted;
     m_admission->release(i, m_rt[i].slot, granted);
     m_rt[i].slot = -1;
@@ -886,6 +943,8 @@ void Executor::Run::dispatch(const std::vector<Admission::Grant> &granted)
 
 void Executor::Run::notifySuccessors(NodeIndex i)
 {
+    if (m_completesInBody)
+        return; // the node's body is returning: its edges carry the message
     for (NodeIndex s : m_graph->successors(i))
         (*m_nodes)[s].try_put(flow::continue_msg());
 }
@@ -917,7 +976,22 @@ RunSummary Executor::run(const Workflow &workflow, EventSink &sink)
 
 RunSummary Executor::run(std::shared_ptr<const Workflow> workflow, EventSink &sink)
 {
-    auto current = std::make_shared<Run>(m_options, std::move(workflow), sink);
+    Diagnostics diagnostics;
+    auto compiled = CompiledWorkflow::compile(workflow, diagnostics, m_options.registry);
+    return execute(std::make_shared<Run>(m_options, std::move(workflow), std::move(compiled),
+                                         std::move(diagnostics), sink));
+}
+
+RunSummary Executor::run(std::shared_ptr<const CompiledWorkflow> workflow, EventSink &sink)
+{
+    // The workflow lives as long as its compiled form: share that ownership.
+    std::shared_ptr<const Workflow> plain(workflow, &workflow->workflow());
+    return execute(std::make_shared<Run>(m_options, std::move(plain), std::move(workflow),
+                                         Diagnostics(), sink));
+}
+
+RunSummary Executor::execute(std::shared_ptr<Run> current)
+{
     {
         std::lock_guard lock(m_mutex);
         m_current = current;

@@ -263,6 +263,7 @@ private slots:
         std::map<std::string, int> finishedCount;
         std::map<std::string, int> lastAttempt;
         std::set<std::string> finishedNodes;
+        std::set<std::string> pendingNodes;
         for (std::size_t i = 1; i + 1 < events.size(); ++i) {
             const Json &e = events[i];
             const std::string kind = e["event"];
@@ -277,6 +278,13 @@ private slots:
                 QVERIFY(e["attempt"].is_number_integer());
                 if (state == "waiting")
                     QVERIFY2(e.contains("reason") && e["reason"].is_string(), e.dump().c_str());
+                if (state == "pending") {
+                    // Once per node with needs, at the start, naming them.
+                    QVERIFY2(!pendingNodes.count(node) && lastAttempt[node] == 0, e.dump().c_str());
+                    QVERIFY2(e.value("reason", "") == "needs" && !e.value("detail", "").empty(),
+                        e.dump().c_str());
+                    pendingNodes.insert(node);
+                }
                 if (state == "running") {
                     QVERIFY2(e["attempt"].get<int>() >= 1, e.dump().c_str());
                     QVERIFY2(
@@ -318,6 +326,7 @@ private slots:
             QVERIFY(finishedNodes.count(id.get<std::string>()));
         if (file == "retry.weft")
             QCOMPARE(lastAttempt["flaky"], 2);
+        QVERIFY(!pendingNodes.empty()); // every fixture has nodes with needs
     }
 
     void keepGoing_data()

@@ -370,9 +370,24 @@ QString RunView::tooltipFor(int index) const
 {
     const RunController::NodeRun &n = m_controller->nodes()[std::size_t(index)];
     switch (n.state) {
-    case NodeState::Pending:
-        return n.detail.isEmpty() ? tr("Pending: waits for its needs")
-                                  : tr("Pending: waits for %1").arg(n.detail);
+    case NodeState::Pending: {
+        // The needs still unfinished now, not the list at the start.
+        QStringList unfinished;
+        const auto &needs = m_controller->workflow().nodes[std::size_t(index)].needs;
+        for (const std::string &need : needs) {
+            const QString id = QString::fromStdString(need);
+            const int k = m_controller->indexOf(id);
+            if (k < 0 || !isFinal(m_controller->nodes()[std::size_t(k)].state))
+                unfinished << id;
+        }
+        if (unfinished.isEmpty())
+            return tr("Pending: waits for its needs");
+        constexpr int kShown = 8;
+        QString text = QStringList(unfinished.mid(0, kShown)).join(QStringLiteral(", "));
+        if (unfinished.size() > kShown)
+            text += tr(" and %n more", nullptr, int(unfinished.size()) - kShown);
+        return tr("Pending: waits for %1").arg(text);
+    }
     case NodeState::Waiting:
         switch (n.reason) {
         case WaitReason::Pool:

@@ -52,6 +52,11 @@ std::string_view toString(OutputStream stream); // "stdout" / "stderr"
 enum class RunOutcome : std::uint8_t { Succeeded, Failed, Cancelled };
 std::string_view toString(RunOutcome outcome);
 
+// Every node is pending from runStarted on. The executor sends no pending
+// event per node: a run of 100,000 small nodes would pay for 100,000 calls
+// that only a log needs. A sink that shows pending nodes (the JSON-lines
+// stream, the window) takes them from the workflow, naming the needs with
+// pendingDetail().
 struct RunStarted
 {
     double t = 0; // seconds since the run started
@@ -59,6 +64,7 @@ struct RunStarted
     std::size_t nodes = 0;
     int jobs = 0;    // effective job limit
     int threads = 0; // effective arena size
+    bool valid = true; // false: the workflow is invalid and nothing will run
 };
 
 struct NodeStateChanged
@@ -135,6 +141,11 @@ struct RunFinished
     double criticalPathDuration = 0;
     std::vector<std::string> errors; // run-level problems, e.g. surviving processes
 };
+
+struct Node;
+// "a, b, c and 4 more": a pending node's unfinished needs, as the JSON-lines
+// `detail` of its pending event shows them (all are unfinished at the start).
+std::string pendingDetail(const Node &node);
 
 class EventSink
 {

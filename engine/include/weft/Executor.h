@@ -19,6 +19,7 @@
 
 namespace weft {
 
+class CompiledWorkflow;
 class OperationRegistry;
 
 struct RunOptions
@@ -54,6 +55,9 @@ public:
     // The same without the copy: runs an immutable snapshot that the caller
     // shares (large generated workflows, benchmarks).
     RunSummary run(std::shared_ptr<const Workflow> workflow, EventSink &sink);
+    // Runs a workflow compiled beforehand, without checking it again. It
+    // uses the registry it was compiled against, not RunOptions::registry.
+    RunSummary run(std::shared_ptr<const CompiledWorkflow> workflow, EventSink &sink);
 
     // Thread-safe, callable at any time (also before run() or after it
     // returned, for the next run: no). Running processes get SIGTERM to their
@@ -67,6 +71,7 @@ public:
 
 private:
     class Run;
+    RunSummary execute(std::shared_ptr<Run> run);
     RunOptions m_options;
     std::mutex m_mutex;                  // guards m_current and m_hasRun against cancel()
     std::shared_ptr<Run> m_current;

@@ -61,6 +61,19 @@ struct ParamDecl
     double minimum = -1e300; // for Number / Integer
 };
 
+// Where an in-process operation's output and progress go (the executor
+// turns them into events). One interface rather than three std::functions:
+// starting a node of a small operation must cost next to nothing.
+class OperationOutput
+{
+public:
+    virtual void write(bool toStderr, std::string_view text) = 0;
+    virtual void progress(double fraction, std::string_view message) = 0;
+
+protected:
+    ~OperationOutput() = default;
+};
+
 // What an in-process operation sees while it runs on a worker.
 struct OperationContext
 {
@@ -69,9 +82,14 @@ struct OperationContext
     // an in-process node must not pay a path allocation to start.
     const std::filesystem::path &baseDirectory;
     const std::atomic<bool> &cancelled;  // check it often; return promptly when set
-    std::function<void(std::string_view)> writeStdout;
-    std::function<void(std::string_view)> writeStderr;
-    std::function<void(double fraction, std::string_view message)> reportProgress;
+    OperationOutput &output;
+
+    void writeStdout(std::string_view text) const { output.write(false, text); }
+    void writeStderr(std::string_view text) const { output.write(true, text); }
+    void reportProgress(double fraction, std::string_view message) const
+    {
+        output.progress(fraction, message);
+    }
 
     std::filesystem::path resolve(const std::filesystem::path &p) const
     {

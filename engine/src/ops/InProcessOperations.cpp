@@ -122,7 +122,7 @@ OperationResult runCpu(OperationContext &c)
         const auto now = Clock::now();
         if (now >= end)
             break;
-        if (seconds >= 1.0 && c.reportProgress) {
+        if (seconds >= 1.0) {
             const double fraction = std::chrono::duration<double>(now - start).count() / seconds;
             const int percent = int(fraction * 100);
             if (percent != lastPercent && percent % 10 == 0) {
@@ -178,9 +178,8 @@ OperationResult runHash(OperationContext &c)
         if (EVP_DigestFinal_ex(ctx.get(), digest, &length) != 1)
             return failure("OpenSSL failed to finish the digest of " + shown);
         std::string line = hexDigest(digest, length) + "  " + shown + "\n";
-        if (c.writeStdout)
-            c.writeStdout(line);
-        if (c.reportProgress && files.size() > 1)
+        c.writeStdout(line);
+        if (files.size() > 1)
             c.reportProgress(double(index + 1) / double(files.size()), shown);
     }
     return {};

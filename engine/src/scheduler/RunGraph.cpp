@@ -83,6 +83,8 @@ RunGraph::RunGraph(const Workflow &workflow, const OperationRegistry &registry)
         info.needsLock = info.exclusive >= 0 || !poolDemands(NodeIndex(i)).empty();
         if (info.site != ExecutionSite::WorkerThread || info.retries > 0 || info.timeout > 0)
             m_hasAsync = true;
+        if (info.site != ExecutionSite::WorkerThread || info.retries > 0 || info.needsLock)
+            m_nothingWaits = false;
     }
 }
 

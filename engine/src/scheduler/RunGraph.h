@@ -59,6 +59,10 @@ public:
     const std::vector<std::int64_t> &poolSizes() const { return m_poolSizes; }
     const std::vector<std::string> &exclusiveTypes() const { return m_exclusiveTypes; }
     bool hasAsynchronousWork() const { return m_hasAsync; }
+    // Only reentrant in-process work without pools or retries: given as
+    // many job slots as threads, no node ever waits or finishes after its
+    // task returned.
+    bool nothingEverWaits() const { return m_nothingWaits; }
 
 private:
     std::vector<NodeInfo> m_nodes;
@@ -72,6 +76,7 @@ private:
     std::vector<std::int64_t> m_poolSizes;
     std::vector<std::string> m_exclusiveTypes;
     bool m_hasAsync = false; // processes, timers, timeouts or retries: needs the reactor
+    bool m_nothingWaits = true;
 };
 
 } // namespace weft

@@ -117,6 +117,22 @@ void JsonLinesSink::runStarted(const RunStarted &e)
     if (e.workflow)
         w.string("workflow", e.workflow->name);
     d->emit(w, line);
+
+    // The executor sends no pending events (see RunStarted): the contract's
+    // stream has one for every node that has needs, stamped at the start.
+    if (!e.workflow || !e.valid)
+        return;
+    NodeStateChanged pending;
+    pending.t = e.t;
+    pending.state = NodeState::Pending;
+    pending.reason = WaitReason::Needs;
+    for (NodeIndex i = 0; i < NodeIndex(e.workflow->nodes.size()); ++i) {
+        if (e.workflow->nodes[i].needs.empty())
+            continue;
+        pending.node = i;
+        pending.detail = pendingDetail(e.workflow->nodes[i]);
+        nodeStateChanged(pending);
+    }
 }
 
 void JsonLinesSink::nodeStateChanged(const NodeStateChanged &e)
