@@ -66,6 +66,8 @@ private slots:
     void keepGoingSkipReasons_data() { addJobsRows(); }
     void keepGoingSkipReasons();
     void sameFinalStatesAtAnyJobs();
+    void inProcessOnlyRun_data() { addJobsRows(); }
+    void inProcessOnlyRun();
     void cancelMidRun_data() { addJobsRows(); }
     void cancelMidRun();
     void killIgnoresGrace();
@@ -276,6 +278,71 @@ void TestExecutor::sameFinalStatesAtAnyJobs()
                 reference = states;
             else
                 QVERIFY(states == reference);
+        }
+    }
+}
+
+// A run of in-process work only: nodes finish in their bodies and oneTBB
+// edges release the successors (see Executor.cpp). Failures, skips, the
+// stop policy and the start-after-needs order must be those of any run.
+void TestExecutor::inProcessOnlyRun()
+{
+    QFETCH(int, jobs);
+    QTemporaryDir dir;
+    for (FailurePolicy policy : {FailurePolicy::Stop, FailurePolicy::KeepGoing}) {
+        Workflow wf;
+        wf.settings.failure = policy;
+        constexpr int kLayers = 30, kWidth = 20;
+        for (int layer = 0; layer < kLayers; ++layer) {
+            for (int k = 0; k < kWidth; ++k) {
+                const std::string id = "n" + std::to_string(layer) + "_" + std::to_string(k);
+                std::vector<std::string> needs;
+                if (layer > 0) {
+                    needs.push_back("n" + std::to_string(layer - 1) + "_" + std::to_string(k));
+                    needs.push_back("n" + std::to_string(layer - 1) + "_"
+                                    + std::to_string((k + 1) % kWidth));
+                }
+                // One copy of a missing file fails, in the middle of layer 10.
+                wf.nodes.push_back(layer == 10 && k == 7
+                                       ? makeNode(id, "copy", {{"from", "missing.txt"}, {"to", "x"}}, needs)
+                                       : makeNode(id, "noop", {}, needs));
+            }
+        }
+        RecordingSink sink;
+        RunOptions o = options(jobs);
+        o.baseDirectory = dir.path().toStdString();
+        Executor executor(o);
+        const RunSummary summary = executor.run(wf, sink);
+        QCOMPARE(str(summary.outcome), str(RunOutcome::Failed));
+        QVERIFY2(sink.contractViolation(wf).isEmpty(), qPrintable(sink.contractViolation(wf)));
+        const auto finals = sink.finals();
+        const std::size_t failed = 10 * kWidth + 7;
+        QCOMPARE(str(finals.at(NodeIndex(failed)).outcome), str(NodeState::Failed));
+        QVERIFY(finals.at(NodeIndex(failed)).error.find("missing.txt") != std::string::npos);
+        // Its direct successors are skipped, naming it.
+        const std::size_t below = 11 * kWidth + 7, beside = 11 * kWidth + 6;
+        for (std::size_t s : {below, beside}) {
+            QCOMPARE(str(finals.at(NodeIndex(s)).outcome), str(NodeState::Skipped));
+            QCOMPARE(finals.at(NodeIndex(s)).causeNode, wf.nodes[failed].id);
+        }
+        // Under keep-going, everything that does not depend on the failure
+        // runs: every layer above it at least.
+        if (policy == FailurePolicy::KeepGoing)
+            QVERIFY(summary.counts[std::size_t(NodeState::Succeeded)] >= 10 * kWidth);
+        // A node starts only after all of its needs ended.
+        std::map<NodeIndex, double> end, start;
+        for (const Recorded &r : sink.events) {
+            if (r.kind == Recorded::Attempt)
+                end[r.node] = r.attempt.end;
+            if (r.kind == Recorded::State && r.state.state == NodeState::Running)
+                start[r.node] = r.t;
+        }
+        for (const auto &[node, t] : start) {
+            for (const std::string &need : wf.nodes[node].needs) {
+                const NodeIndex p = NodeIndex(std::stoi(need.substr(1, need.find('_') - 1)) * kWidth
+                                              + std::stoi(need.substr(need.find('_') + 1)));
+                QVERIFY2(end.count(p) && end[p] <= t, wf.nodes[node].id.c_str());
+            }
         }
     }
 }
