@@ -11,6 +11,17 @@ bool hasErrors(const Diagnostics &diagnostics)
     return false;
 }
 
+std::string inQuotesBounded(std::string_view text)
+{
+    constexpr std::size_t kShown = 60;
+    if (text.size() <= kShown)
+        return "\"" + std::string(text) + "\"";
+    std::size_t cut = kShown;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+        --cut; // never split a UTF-8 sequence
+    return "\"" + std::string(text.substr(0, cut)) + "…\" (" + std::to_string(text.size()) + " bytes)";
+}
+
 std::string formatDiagnostic(const Diagnostic &diagnostic, const std::string &fileName)
 {
     std::string text = fileName;

@@ -349,7 +349,7 @@ private:
         for (const auto &[pool, size] : s.pools) {
             if (size < 1)
                 add("/settings/pools/" + json::pointerToken(pool),
-                    "pool \"" + pool + "\" must have a size of at least 1, found "
+                    "pool " + inQuotesBounded(pool) + " must have a size of at least 1, found "
                         + std::to_string(size));
         }
     }
@@ -363,12 +363,12 @@ private:
         if (id.empty()) {
             add(path + "/id", "node has no \"id\"");
         } else if (!isValidNodeId(id)) {
-            add(path + "/id", "invalid id \"" + id
-                                  + "\": an id starts with a letter or '_' and continues with "
+            add(path + "/id", "invalid id " + inQuotesBounded(id)
+                                  + ": an id starts with a letter or '_' and continues with "
                                     "letters, digits, '_', '.' or '-'",
                 id);
         } else if (ids.first(i) != i) {
-            add(path + "/id", "duplicate id \"" + id + "\"; node " + std::to_string(ids.first(i))
+            add(path + "/id", "duplicate id " + inQuotesBounded(id) + "; node " + std::to_string(ids.first(i))
                                   + " already uses it",
                 id);
         }
@@ -377,7 +377,7 @@ private:
         if (node.type.empty()) {
             add(path + "/type", "node has no \"type\"", id);
         } else if (!(type = m_registry.find(node.type))) {
-            add(path + "/type", "unknown operation type \"" + node.type + "\""
+            add(path + "/type", "unknown operation type " + inQuotesBounded(node.type)
                                     + didYouMean(node.type, typeNames()),
                 id);
         }
@@ -387,13 +387,13 @@ private:
             const std::string &need = node.needs[j];
             auto needPath = [&] { return path + "/needs/" + std::to_string(j); };
             if (duplicate) {
-                add(needPath(), "\"" + need + "\" is already listed in \"needs\"", id);
+                add(needPath(), inQuotesBounded(need) + " is already listed in \"needs\"", id);
             } else if (self) {
                 add(needPath(), "a node cannot need itself", id);
             } else if (target != kNone) {
                 m_graph.add(target, j);
             } else {
-                std::string message = "needs unknown node \"" + need + "\"";
+                std::string message = "needs unknown node " + inQuotesBounded(need);
                 if (m_idSuggestions++ < kMaxIdSuggestions)
                     message += didYouMean(need, idNames());
                 add(needPath(), std::move(message), id);
@@ -416,7 +416,7 @@ private:
             auto resourcePath = [&] { return path + "/resources/" + json::pointerToken(pool); };
             const auto it = m_workflow.settings.pools.find(pool);
             if (amount < 1) {
-                add(resourcePath(), "amount of pool \"" + pool + "\" must be at least 1, found "
+                add(resourcePath(), "amount of pool " + inQuotesBounded(pool) + " must be at least 1, found "
                                       + std::to_string(amount),
                     id);
             } else if (it == m_workflow.settings.pools.end()) {
@@ -424,13 +424,13 @@ private:
                 for (const auto &entry : m_workflow.settings.pools)
                     pools.push_back(entry.first);
                 add(resourcePath(),
-                    "unknown pool \"" + pool + "\""
+                    "unknown pool " + inQuotesBounded(pool)
                         + (pools.empty() ? std::string(" (settings define no pools)")
                                          : didYouMean(pool, pools)),
                     id);
             } else if (it->second >= 1 && amount > it->second) {
-                add(resourcePath(), "asks for " + std::to_string(amount) + " of pool \"" + pool
-                                      + "\", which has only " + std::to_string(it->second),
+                add(resourcePath(), "asks for " + std::to_string(amount) + " of pool " + inQuotesBounded(pool)
+                                      + ", which has only " + std::to_string(it->second),
                     id);
             }
         }
@@ -457,7 +457,7 @@ private:
                 std::vector<std::string_view> names;
                 for (const ParamDecl &p : type.params)
                     names.push_back(p.name);
-                std::string message = "unknown parameter \"" + key + "\" for " + type.name;
+                std::string message = "unknown parameter " + inQuotesBounded(key) + " for " + type.name;
                 if (names.empty())
                     message += " (it takes none)";
                 else
@@ -541,7 +541,7 @@ private:
             for (const auto &[key, item] : value.items()) {
                 if (!item.is_string())
                     add(path() + "/" + json::pointerToken(key),
-                        "\"" + key + "\" in \"" + decl.name + "\" must be a string, found "
+                        inQuotesBounded(key) + " in \"" + decl.name + "\" must be a string, found "
                             + std::string(describeJson(item)),
                         id);
             }

@@ -43,7 +43,7 @@ const std::vector<std::string_view> kNodeKeys = {"id",     "type",    "label",  
 
 std::string inQuotes(std::string_view text)
 {
-    return "\"" + std::string(text) + "\"";
+    return inQuotesBounded(text);
 }
 
 // A path that is known up front, in the callable form the loader's checks take.

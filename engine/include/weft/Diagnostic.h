@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace weft {
@@ -26,6 +27,11 @@ struct Diagnostic
 using Diagnostics = std::vector<Diagnostic>;
 
 bool hasErrors(const Diagnostics &diagnostics);
+
+// `text` in double quotes for a message, cut after 60 bytes (at a UTF-8
+// boundary) with the full length noted: a 10 MB key or id in a file must not
+// turn one diagnostic into 10 MB of output.
+std::string inQuotesBounded(std::string_view text);
 
 // "file:line:col: error: message", the form editors and IDEs parse.
 std::string formatDiagnostic(const Diagnostic &diagnostic, const std::string &fileName);

@@ -1,5 +1,7 @@
 #include "format/Suggest.h"
 
+#include "weft/Diagnostic.h"
+
 #include <algorithm>
 
 namespace weft {
@@ -52,7 +54,7 @@ std::string didYouMean(std::string_view word, const std::vector<std::string_view
     const std::string_view best = nearest(word, candidates);
     if (best.empty())
         return {};
-    return "; did you mean \"" + std::string(best) + "\"?";
+    return "; did you mean " + inQuotesBounded(best) + "?";
 }
 
 } // namespace weft
