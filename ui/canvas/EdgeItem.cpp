@@ -42,12 +42,6 @@ void EdgeItem::adjust()
     // The arrow's tip stops at the input port's rim, so the port does not hide it.
     m_end = m_to->inputPortScenePos() - QPointF(kArrow + 5, 0);
     m_path = curve(m_start, m_end);
-    // Flattened at four times the scale: fine enough up to the 400 % zoom limit.
-    constexpr qreal kFine = 4;
-    const QList<QPolygonF> polygons = m_path.toSubpathPolygons(QTransform::fromScale(kFine, kFine));
-    m_polyline = polygons.isEmpty() ? QPolygonF() : polygons.front();
-    for (QPointF &p : m_polyline)
-        p /= kFine;
     m_bounds = m_path.controlPointRect().adjusted(-kArrow - 2, -kArrow - 2, kArrow + 10, kArrow + 2);
 }
 
@@ -78,41 +72,40 @@ void EdgeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     painter->setRenderHint(QPainter::Antialiasing);
     painter->setBrush(Qt::NoBrush);
     if (lod < 0.6 && !isSelected()) {
-        // Below 60 % the 1.6 unit pen is about one pixel wide: a cosmetic
-        // pen draws the same line without stroking the curve into a
-        // polygon first, which is most of an edge's cost.
+        // Below 60 % the 1.6 unit pen is about one pixel wide: a hairline
+        // draws the same line without stroking the curve into a polygon.
         painter->setPen(QPen(color, 0));
         painter->drawPath(m_path);
         if (lod < 0.5)
             return;
     } else {
+        // The curve as straight segments, flattened for this scale, of which
+        // only those inside the viewport are drawn. Qt rasterises a wide
+        // antialiased line directly, while a wide curve is stroked into an
+        // outline and filled: five times the cost, and most of a frame at
+        // 100 % and above, where long edges cross the viewport. Square caps
+        // close the joints; the result matches the stroked curve.
         const qreal width = isSelected() ? 2.5 : 1.6;
-        painter->setPen(QPen(color, width));
         QRectF visible = m_bounds;
         if (const QPaintDevice *device = painter->device()) {
             const QRectF deviceRect(0, 0, device->width(), device->height());
             visible = painter->worldTransform().inverted().mapRect(deviceRect);
         }
-        // Consecutive segments that touch the visible rectangle, one polyline per run.
-        qsizetype runStart = -1;
-        for (qsizetype i = 0; i + 1 < m_polyline.size(); ++i) {
-            // Padded: a horizontal segment's rectangle is empty and intersects nothing.
-            const bool in = QRectF(m_polyline[i], m_polyline[i + 1])
-                                .normalized()
-                                .adjusted(-width, -width, width, width)
-                                .intersects(visible);
-            if (in && runStart < 0)
-                runStart = i;
-            if (!in && runStart >= 0) {
-                painter->drawPolyline(m_polyline.constData() + runStart, int(i + 1 - runStart));
-                runStart = -1;
+        visible.adjust(-width, -width, width, width);
+        const QList<QPolygonF> flat = m_path.toSubpathPolygons(QTransform::fromScale(lod, lod));
+        if (!flat.isEmpty()) {
+            const QPolygonF &points = flat.front();
+            QVarLengthArray<QLineF, 128> segments;
+            for (qsizetype i = 0; i + 1 < points.size(); ++i) {
+                const QPointF a = points[i] / lod;
+                const QPointF b = points[i + 1] / lod;
+                // Padded: a horizontal segment's rectangle is empty and intersects nothing.
+                if (QRectF(a, b).normalized().adjusted(-1, -1, 1, 1).intersects(visible))
+                    segments.append(QLineF(a, b));
             }
+            painter->setPen(QPen(color, width, Qt::SolidLine, Qt::SquareCap));
+            painter->drawLines(segments.constData(), int(segments.size()));
         }
-        if (runStart >= 0)
-            painter->drawPolyline(m_polyline.constData() + runStart,
-                                  int(m_polyline.size() - runStart));
-        if (lod < 0.5)
-            return;
     }
     const QPointF tip = m_end + QPointF(kArrow, 0);
     const QPointF a[3] = {tip, m_end + QPointF(0, -kArrow * 0.55), m_end + QPointF(0, kArrow * 0.55)};

@@ -36,11 +36,7 @@ private:
     NodeItem *m_to;
     QPointF m_start;
     QPointF m_end;
-    QPainterPath m_path;
-    // The curve flattened finely enough for the largest zoom, so a paint
-    // strokes only the stretches inside the viewport: stroking a whole long
-    // curve at 100 % and above was most of a zoomed-in frame.
-    QPolygonF m_polyline;
+    QPainterPath m_path; // built when an end moves, never per paint
     QRectF m_bounds;
 };
 
