@@ -131,7 +131,14 @@ private Q_SLOTS:
         std::printf("\nrepaint while panning, 1280x800 viewport, median of 20 frames (ms)\n");
         std::printf("%-10s %12s %12s %14s\n", "zoom", "BSP index", "NoIndex", "visible nodes");
         const QRectF bounds = scene.nodesBoundingRect();
-        for (const qreal zoom : {0.03, 0.1, 0.25, 0.5, 1.0, 2.0}) {
+        // WEFT_BENCH_ZOOMS="1,2" measures only those levels (for a profiler).
+        std::vector<qreal> zooms{0.03, 0.1, 0.25, 0.5, 1.0, 2.0};
+        if (const QByteArray only = qgetenv("WEFT_BENCH_ZOOMS"); !only.isEmpty()) {
+            zooms.clear();
+            for (const QByteArray &z : only.split(','))
+                zooms.push_back(z.toDouble());
+        }
+        for (const qreal zoom : zooms) {
             double perIndex[2] = {0, 0};
             int visible = 0;
             for (int idx = 0; idx < 2; ++idx) {
@@ -150,6 +157,11 @@ private Q_SLOTS:
                     frames.push_back(t.nsecsElapsed() / 1e6);
                 }
                 perIndex[idx] = median(frames);
+                // WEFT_BENCH_SHOTS=dir keeps the last frame of each zoom, to
+                // see what the timed frames draw.
+                if (const QString shots = qEnvironmentVariable("WEFT_BENCH_SHOTS");
+                    !shots.isEmpty() && idx == 1)
+                    frame.save(QStringLiteral("%1/zoom-%2.png").arg(shots).arg(zoom));
                 visible = int(scene.items(view.mapToScene(view.viewport()->rect())).size());
             }
             std::printf("%-10.2f %12.2f %12.2f %14d\n", zoom, perIndex[0], perIndex[1], visible);
