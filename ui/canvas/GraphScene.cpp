@@ -33,6 +33,7 @@ GraphScene::GraphScene(Document *document, QObject *parent)
     // run. A hit test scanning 30,000 bounding rectangles costs about a
     // millisecond.
     setItemIndexMethod(NoIndex);
+    connect(this, &QGraphicsScene::selectionChanged, this, [this] { overviewChanged(); });
     connect(document, &Document::aboutToReset, this, &GraphScene::clearItems);
     connect(document, &Document::resetDone, this, &GraphScene::rebuild);
     connect(document, &Document::nodeAdded, this, [this](const QString &id) {
@@ -50,6 +51,7 @@ GraphScene::GraphScene(Document *document, QObject *parent)
         if (NodeItem *item = m_nodes.value(id)) {
             if (const Node *node = m_document->node(toStd(id)))
                 item->setFromNode(*node);
+            overviewChanged(); // the operation, so the group colour, may have changed
         }
     });
     connect(document, &Document::nodeRenamed, this,
@@ -110,60 +112,118 @@ QRectF GraphScene::nodesBoundingRect() const
     return rect;
 }
 
-void GraphScene::setEdgeOverview(bool on)
+void GraphScene::setOverview(bool on)
 {
-    if (on == m_edgeOverview)
+    if (on == m_overview)
         return;
-    m_edgeOverview = on;
-    for (const NodeItem *node : std::as_const(m_nodes)) {
+    m_overview = on;
+    for (NodeItem *node : std::as_const(m_nodes)) {
+        node->setFlag(QGraphicsItem::ItemHasNoContents, on);
         for (EdgeItem *edge : node->edges()) {
             if (edge->from() == node)
-                edge->setFlag(QGraphicsItem::ItemHasNoContents, on);
+                edge->setVisible(!on);
         }
     }
     update();
 }
 
-void GraphScene::drawEdgeOverview(QPainter *painter, const QRectF &sceneRect) const
+void GraphScene::overviewChanged(bool geometry)
 {
-    if (!m_edgeOverview)
+    if (geometry)
+        m_edgeLinesDirty = true;
+    m_boxesDirty = true;
+    if (!m_overview || m_overviewUpdateQueued)
         return;
-    std::vector<QLineF> &lines = m_overviewLines;
-    std::vector<QLineF> &selected = m_overviewSelected;
-    lines.clear();
-    selected.clear();
-    for (const NodeItem *node : std::as_const(m_nodes)) {
-        for (const EdgeItem *edge : node->edges()) {
-            if (edge->from() != node)
-                continue;
-            const QLineF line = edge->overviewLine();
-            const QRectF box = QRectF(line.p1(), line.p2()).normalized();
-            if (!box.adjusted(-1, -1, 1, 1).intersects(sceneRect))
-                continue;
-            (edge->isSelected() ? selected : lines).push_back(line);
+    // One repaint for a whole batch of changes (a run's tick, a selection,
+    // a document reset), after the batch.
+    m_overviewUpdateQueued = true;
+    QMetaObject::invokeMethod(
+        this,
+        [this] {
+            m_overviewUpdateQueued = false;
+            if (m_overview)
+                update();
+        },
+        Qt::QueuedConnection);
+}
+
+void GraphScene::drawOverviewEdges(QPainter *painter, const QRectF &sceneRect) const
+{
+    if (!m_overview)
+        return;
+    if (m_edgeLinesDirty) {
+        m_edgeLines.clear();
+        m_edgeLines.reserve(std::size_t(m_edgeCount));
+        for (const NodeItem *node : std::as_const(m_nodes)) {
+            for (const EdgeItem *edge : node->edges()) {
+                if (edge->from() == node)
+                    m_edgeLines.push_back(edge->overviewLine());
+            }
         }
+        m_edgeLinesDirty = false;
     }
-    const auto &c = Theme::nodeColors();
+    m_visibleLines.clear();
+    const QRectF area = sceneRect.adjusted(-1, -1, 1, 1);
+    for (const QLineF &line : m_edgeLines) {
+        if (QRectF(line.p1(), line.p2()).normalized().intersects(area))
+            m_visibleLines.push_back(line);
+    }
     painter->save();
     // Aliased hairlines, as the run view's satisfied edges draw at this zoom.
     painter->setRenderHint(QPainter::Antialiasing, false);
-    painter->setPen(QPen(c.edge, 0));
-    painter->drawLines(lines.data(), int(lines.size()));
-    painter->setPen(QPen(c.edgeSelected, 0));
-    painter->drawLines(selected.data(), int(selected.size()));
+    painter->setPen(QPen(Theme::nodeColors().edge, 0));
+    painter->drawLines(m_visibleLines.data(), int(m_visibleLines.size()));
+    painter->restore();
+}
+
+void GraphScene::drawOverviewNodes(QPainter *painter, const QRectF &sceneRect) const
+{
+    if (!m_overview)
+        return;
+    if (m_boxesDirty) {
+        m_boxes.clear();
+        m_boxes.reserve(std::size_t(m_nodes.size()));
+        for (const NodeItem *node : std::as_const(m_nodes)) {
+            m_boxes.emplace_back(node->overviewColor().rgba(),
+                                 QRectF(node->pos(), QSizeF(NodeItem::kWidth, NodeItem::kHeight)));
+        }
+        // A few colours (groups, run states, selection): one brush per
+        // colour, selected boxes last so they are drawn over their neighbours.
+        const QRgb selection = Theme::nodeColors().selection.rgba();
+        std::sort(m_boxes.begin(), m_boxes.end(), [selection](const auto &a, const auto &b) {
+            const bool aSelected = a.first == selection;
+            const bool bSelected = b.first == selection;
+            return aSelected != bSelected ? bSelected : a.first < b.first;
+        });
+        m_boxesDirty = false;
+    }
+    painter->save();
+    painter->setRenderHint(QPainter::Antialiasing, false);
+    painter->setPen(Qt::NoPen);
+    for (std::size_t i = 0; i < m_boxes.size(); ++i) {
+        if (m_boxes[i].second.intersects(sceneRect))
+            m_visibleBoxes.push_back(m_boxes[i].second);
+        if (i + 1 == m_boxes.size() || m_boxes[i + 1].first != m_boxes[i].first) {
+            painter->setBrush(QColor::fromRgba(m_boxes[i].first));
+            painter->drawRects(m_visibleBoxes.data(), int(m_visibleBoxes.size()));
+            m_visibleBoxes.clear();
+        }
+    }
     painter->restore();
 }
 
 void GraphScene::setNodeVisualState(const QString &id, const NodeVisualState &state)
 {
-    if (NodeItem *item = m_nodes.value(id))
-        item->setVisualState(state);
+    if (NodeItem *item = m_nodes.value(id); item && item->setVisualState(state))
+        overviewChanged();
 }
 
 void GraphScene::clearVisualStates()
 {
-    for (NodeItem *item : std::as_const(m_nodes))
-        item->setVisualState({});
+    for (NodeItem *item : std::as_const(m_nodes)) {
+        if (item->setVisualState({}))
+            overviewChanged();
+    }
 }
 
 void GraphScene::clearItems()
@@ -176,6 +236,8 @@ void GraphScene::clearItems()
     m_nodes.clear();
     m_waitingEdges.clear();
     m_edgeCount = 0;
+    m_edgeLinesDirty = true;
+    m_boxesDirty = true;
     m_connectTarget = nullptr;
     clear();
 }
@@ -195,9 +257,11 @@ void GraphScene::rebuild()
 NodeItem *GraphScene::createNodeItem(const Node &node)
 {
     auto *item = new NodeItem(node);
+    item->setFlag(QGraphicsItem::ItemHasNoContents, m_overview);
     if (node.position)
         item->setPos(node.position->x, node.position->y);
     addItem(item);
+    overviewChanged(true);
     m_nodes.insert(item->id(), item);
     return item;
 }
@@ -248,16 +312,18 @@ void GraphScene::removeNodeItem(const QString &id)
         it->remove(id);
     m_pressPositions.remove(id);
     delete item;
+    overviewChanged(true);
 }
 
 EdgeItem *GraphScene::createEdge(NodeItem *from, NodeItem *to)
 {
     auto *edge = new EdgeItem(from, to);
-    edge->setFlag(QGraphicsItem::ItemHasNoContents, m_edgeOverview);
+    edge->setVisible(!m_overview);
     from->addEdge(edge);
     to->addEdge(edge);
     addItem(edge);
     ++m_edgeCount;
+    overviewChanged(true);
     return edge;
 }
 
@@ -267,6 +333,7 @@ void GraphScene::destroyEdge(EdgeItem *edge)
     edge->to()->removeEdge(edge);
     --m_edgeCount;
     delete edge;
+    overviewChanged(true);
 }
 
 QStringList GraphScene::selectedNodeIds() const

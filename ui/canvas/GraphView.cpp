@@ -376,11 +376,11 @@ void GraphView::drawBackground(QPainter *painter, const QRectF &rect)
     const auto &c = Theme::nodeColors();
     painter->fillRect(rect, c.canvas);
     const qreal z = zoom();
-    m_scene->setEdgeOverview(z < GraphScene::kEdgeOverviewZoom);
+    m_scene->setOverview(z < GraphScene::kOverviewZoom);
     if (z < 0.35) {
         // A grid finer than a few pixels is noise, and costs a frame. The
         // edges go under the nodes, as their items (z -1) would.
-        m_scene->drawEdgeOverview(painter, rect);
+        m_scene->drawOverviewEdges(painter, rect);
         return;
     }
     const qreal step = z < 0.7 ? GraphScene::kGrid * 5 : GraphScene::kGrid;
@@ -403,6 +403,13 @@ void GraphView::drawBackground(QPainter *painter, const QRectF &rect)
     painter->drawLines(minor.data(), int(minor.size()));
     painter->setPen(QPen(c.grid, 0));
     painter->drawLines(major.data(), int(major.size()));
+}
+
+void GraphView::drawForeground(QPainter *painter, const QRectF &rect)
+{
+    // Over the run view's decorations, which stay items: at this zoom they
+    // are a halo around the box, not on it.
+    m_scene->drawOverviewNodes(painter, rect);
 }
 
 } // namespace weft::ui

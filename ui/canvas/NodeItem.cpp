@@ -164,12 +164,24 @@ void NodeItem::setFromNode(const Node &node)
     update();
 }
 
-void NodeItem::setVisualState(const NodeVisualState &state)
+bool NodeItem::setVisualState(const NodeVisualState &state)
 {
     if (state == m_visual)
-        return;
+        return false;
     m_visual = state;
     update();
+    return true;
+}
+
+QColor NodeItem::accentColor() const
+{
+    return m_visual.runState == RunState::None ? Theme::groupColor(m_group)
+                                               : runStateColor(m_visual.runState);
+}
+
+QColor NodeItem::overviewColor() const
+{
+    return isSelected() ? Theme::nodeColors().selection : accentColor();
 }
 
 QPointF NodeItem::inputPortScenePos() const
@@ -242,12 +254,12 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     const auto &c = Theme::nodeColors();
     const qreal lod = option->levelOfDetailFromTransform(painter->worldTransform());
     const QRectF rect(0, 0, kWidth, kHeight);
-    const QColor accent = m_visual.runState == RunState::None ? Theme::groupColor(m_group)
-                                                              : runStateColor(m_visual.runState);
+    const QColor accent = accentColor();
 
-    if (lod < 0.3) {
-        // Level of detail: a plain box, no antialiasing, no text.
-        painter->fillRect(rect, isSelected() ? c.selection : accent);
+    if (lod < GraphScene::kOverviewZoom) {
+        // Level of detail: a plain box, no text. The view draws these
+        // itself in the canvas; this is for rendering the item elsewhere.
+        painter->fillRect(rect, overviewColor());
         return;
     }
 
@@ -386,6 +398,8 @@ QVariant NodeItem::itemChange(GraphicsItemChange change, const QVariant &value)
     } else if (change == ItemPositionHasChanged) {
         for (EdgeItem *edge : std::as_const(m_edges))
             edge->adjust();
+        if (auto *graph = qobject_cast<GraphScene *>(scene()))
+            graph->overviewChanged(true);
     }
     return QGraphicsItem::itemChange(change, value);
 }

@@ -38,7 +38,12 @@ public:
     void setFromNode(const Node &node);
 
     const NodeVisualState &visualState() const { return m_visual; }
-    void setVisualState(const NodeVisualState &state);
+    // Returns whether the state changed.
+    bool setVisualState(const NodeVisualState &state);
+    // The group colour, or the run state's once the node has one.
+    QColor accentColor() const;
+    // The node's plain box at far zoom: its accent, or the selection colour.
+    QColor overviewColor() const;
 
     // The input (left) and output (right) ports are painted and hit-tested
     // by the node itself: 20,000 child items for them cost more per frame
