@@ -220,6 +220,7 @@ private:
     std::unique_ptr<Admission> m_admission;
 
     std::atomic<int> m_cancelled{0};
+    std::atomic<bool> m_handedOver{false}; // see buildAndRun()
     std::atomic<bool> m_published{false}; // the graph and everything above, built: see acquireRun()
     std::atomic<std::int64_t> m_stopCause{-1}; // the failure that stopped the run (policy stop)
 
@@ -328,7 +329,13 @@ RunSummary Executor::Run::invalid()
 void Executor::Run::buildAndRun()
 {
     oneapi::tbb::task_arena arena(m_threads);
+    // execute() may hand the functor to a worker of the arena when the
+    // calling thread cannot join it; what this thread did so far (the
+    // caller's sink, the events already sent) must happen-before, visibly
+    // to ThreadSanitizer too.
+    m_handedOver.store(true, std::memory_order_release);
     arena.execute([this] {
+        (void)m_handedOver.load(std::memory_order_acquire);
         // The graph attaches to the arena it is built in: every task it
         // spawns, also from the reactor thread, runs on this arena's workers.
         flow::graph g;
