@@ -25,15 +25,24 @@ QString newLogDirectory()
         base = QDir::tempPath() + QStringLiteral("/weft");
     QDir runs(base + QStringLiteral("/runs"));
     runs.mkpath(QStringLiteral("."));
-    // Old runs' logs are a cache: keep the most recent few.
-    const QStringList old = runs.entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name);
-    for (qsizetype i = 0; i + kKeptLogDirectories <= old.size(); ++i)
-        QDir(runs.filePath(old[i])).removeRecursively();
     QString name = QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz"));
     for (int n = 2; runs.exists(name); ++n)
         name = QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz"))
                + QLatin1Char('-') + QString::number(n);
     return runs.filePath(name);
+}
+
+// Old runs' logs are a cache: keep the most recent few, `current` among
+// them. Called on the engine's thread: removing thousands of log files is
+// disk work the GUI thread must not wait for.
+void pruneLogDirectories(const QString &current)
+{
+    const QDir runs = QFileInfo(current).dir();
+    const QStringList old = runs.entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name);
+    for (qsizetype i = 0; i + kKeptLogDirectories <= old.size(); ++i) {
+        if (runs.filePath(old[i]) != current)
+            QDir(runs.filePath(old[i])).removeRecursively();
+    }
 }
 
 } // namespace
@@ -72,7 +81,19 @@ QString RunController::logFile(const QString &nodeId) const
     return QFileInfo::exists(path) ? path : QString();
 }
 
-bool RunController::start(const Workflow &workflow, const RunOptions &options, QString *error)
+int RunController::indexOf(const QString &id) const
+{
+    if (!m_indexBuilt) {
+        m_indexOfId.clear();
+        m_indexOfId.reserve(qsizetype(m_workflow.nodes.size()));
+        for (std::size_t i = 0; i < m_workflow.nodes.size(); ++i)
+            m_indexOfId.insert(QString::fromStdString(m_workflow.nodes[i].id), int(i));
+        m_indexBuilt = true;
+    }
+    return m_indexOfId.value(id, -1);
+}
+
+bool RunController::start(Workflow workflow, const RunOptions &options, QString *error)
 {
     if (isRunning()) {
         if (error)
@@ -83,15 +104,15 @@ bool RunController::start(const Workflow &workflow, const RunOptions &options, Q
     // invalid workflow as a failed run with the diagnostics (summary()),
     // and the editor's problems dock has shown them all along. Validating
     // twice would cost a large workflow a visible pause on the GUI thread.
-    m_workflow = workflow;
+    // Moved, not copied: the caller's copy is this run's (a copy of 10,000
+    // nodes is over 10 ms of the GUI thread).
+    m_workflow = std::move(workflow);
     m_options = options;
     m_nodes.assign(m_workflow.nodes.size(), NodeRun{});
     m_indexOfId.clear();
-    m_indexOfId.reserve(qsizetype(m_workflow.nodes.size()));
-    for (std::size_t i = 0; i < m_workflow.nodes.size(); ++i) {
-        m_indexOfId.insert(QString::fromStdString(m_workflow.nodes[i].id), int(i));
+    m_indexBuilt = false;
+    for (std::size_t i = 0; i < m_workflow.nodes.size(); ++i)
         m_nodes[i].maxAttempts = 1 + std::max(0, m_workflow.nodes[i].retries);
-    }
     m_attempts.clear();
     m_pids.clear();
     m_counts = {};
@@ -117,9 +138,14 @@ bool RunController::start(const Workflow &workflow, const RunOptions &options, Q
     m_clock.start();
     // m_workflow is the copy being run: nothing writes it until the engine
     // thread is joined (start() refuses while a run is in progress).
-    m_thread = std::thread([this] {
+    m_thread = std::thread([this, logDirectory = m_logDirectory] {
+        pruneLogDirectories(logDirectory);
         m_summary = m_executor->run(m_workflow, *m_tee);
         m_engineDone.store(true, std::memory_order_release);
+        // Drain now rather than at the next tick, up to kTickMs away: the
+        // final state should show as soon as the run ends. Dropped if the
+        // controller is gone; a tick after the join finds nothing to do.
+        QMetaObject::invokeMethod(this, &RunController::tick, Qt::QueuedConnection);
     });
     m_timer.start();
     Q_EMIT started();

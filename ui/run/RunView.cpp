@@ -123,6 +123,11 @@ RunView::RunView(MainWindow *window)
     connect(window->document(), &Document::nodeRenamed, this,
             [this](const QString &oldId, const QString &) { m_overlays.remove(oldId); });
     connect(qApp, &QCoreApplication::aboutToQuit, this, [this] { m_controller->shutdown(3000); });
+    window->scene()->setDetailProvider([this](const QString &id) {
+        const int index = m_controller->indexOf(id);
+        return index >= 0 && std::size_t(index) < m_controller->nodes().size() ? tooltipFor(index)
+                                                                               : QString();
+    });
     updateActions();
     updateStatus();
 }
@@ -306,7 +311,8 @@ bool RunView::startRun(const QStringList &targets)
     m_timeline->resetView();
 
     QString error;
-    if (!m_controller->start(workflow, options, &error)) {
+    const std::size_t nodeCount = workflow.nodes.size();
+    if (!m_controller->start(std::move(workflow), options, &error)) {
         m_problems->addRunError(error);
         m_problemsDock->show();
         m_problemsDock->raise();
@@ -322,8 +328,8 @@ bool RunView::startRun(const QStringList &targets)
     // Every node of the run starts pending; pushed to the canvas in slices.
     m_dirty.clear();
     m_dirtyDone = 0;
-    m_isDirty.assign(workflow.nodes.size(), 1);
-    for (std::size_t i = 0; i < workflow.nodes.size(); ++i)
+    m_isDirty.assign(nodeCount, 1);
+    for (std::size_t i = 0; i < nodeCount; ++i)
         m_dirty.push_back(int(i));
     m_finishPending = false;
     if (!m_satisfied) {
@@ -441,7 +447,8 @@ NodeVisualState RunView::visualFor(int index) const
     NodeVisualState state;
     state.runState = RunStateStyle::toRunState(n.state);
     state.progress = n.state == NodeState::Running ? n.progress : -1;
-    state.detail = tooltipFor(index);
+    // No detail: the tooltip line is written when a tooltip asks for it
+    // (the scene's detail provider), not for every node on every update.
     return state;
 }
 
