@@ -18,6 +18,7 @@
 #include <QHash>
 #include <QSet>
 
+#include <functional>
 #include <vector>
 
 class QGraphicsPathItem;
@@ -63,6 +64,15 @@ public:
     void overviewChanged(bool geometry = false);
 
     void setNodeVisualState(const QString &id, const NodeVisualState &state);
+    // The tooltip line of a node with a run state and no detail of its own,
+    // asked for only when a tooltip shows: writing it for 10,000 nodes on
+    // every update of a run was GUI time nobody looked at.
+    using DetailProvider = std::function<QString(const QString &id)>;
+    void setDetailProvider(DetailProvider provider) { m_detailProvider = std::move(provider); }
+    QString detailFor(const QString &id) const
+    {
+        return m_detailProvider ? m_detailProvider(id) : QString();
+    }
     void clearVisualStates();
 
     QStringList selectedNodeIds() const; // in document order
@@ -110,6 +120,7 @@ private:
     void updateConnectionTarget(const QPointF &scenePos);
 
     Document *m_document;
+    DetailProvider m_detailProvider;
     QHash<QString, NodeItem *> m_nodes;
     // Needs whose source has no item yet (pasted in any order, or dangling):
     // source id -> target ids, resolved when the source appears.

@@ -214,8 +214,13 @@ QString NodeItem::toolTipAt(const QPointF &itemPos) const
     QString tip = QStringLiteral("<b>%1</b><br>id: %2<br>%3 — %4")
                       .arg(m_label.toHtmlEscaped(), m_id.toHtmlEscaped(),
                            m_typeName.toHtmlEscaped(), m_typeSummary.toHtmlEscaped());
-    if (!m_visual.detail.isEmpty())
-        tip += QStringLiteral("<br>") + m_visual.detail.toHtmlEscaped();
+    QString detail = m_visual.detail;
+    if (detail.isEmpty() && m_visual.runState != RunState::None) {
+        if (auto *graph = qobject_cast<GraphScene *>(scene()))
+            detail = graph->detailFor(m_id);
+    }
+    if (!detail.isEmpty())
+        tip += QStringLiteral("<br>") + detail.toHtmlEscaped();
     return tip;
 }
 

@@ -16,7 +16,7 @@ struct NodeVisualState
 {
     RunState runState = RunState::None; // None: editing, no run decoration
     double progress = -1;               // 0..1 while running, -1: unknown
-    QString detail;                     // tooltip line: reason, exit status, ...
+    QString detail;                     // tooltip line; empty: GraphScene::detailFor()
 
     bool operator==(const NodeVisualState &) const = default;
 };
