@@ -5,6 +5,8 @@
 
 #include "weft/Validator.h"
 
+#include "ValidatedNeeds.h"
+
 #include "weft/Operation.h"
 #include "weft/Workflow.h"
 
@@ -321,6 +323,9 @@ public:
         , m_registry(registry)
     {}
 
+    // The resolved needs, once run() returned.
+    ResolvedNeeds takeNeeds() { return {std::move(m_graph.begin), std::move(m_graph.target)}; }
+
     Diagnostics run()
     {
         checkSettings();
@@ -591,6 +596,15 @@ private:
 Diagnostics validateWorkflow(const Workflow &workflow, const OperationRegistry *registry)
 {
     return Checker(workflow, registry ? *registry : OperationRegistry::builtin()).run();
+}
+
+Diagnostics validateWorkflow(const Workflow &workflow, const OperationRegistry &registry,
+                             ResolvedNeeds &needs)
+{
+    Checker checker(workflow, registry);
+    Diagnostics diagnostics = checker.run();
+    needs = checker.takeNeeds();
+    return diagnostics;
 }
 
 std::vector<std::string> findCycle(const Workflow &workflow)

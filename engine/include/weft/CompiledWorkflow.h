@@ -15,6 +15,7 @@ namespace weft {
 struct Workflow;
 class OperationRegistry;
 class RunGraph;
+struct ResolvedNeeds;
 
 class CompiledWorkflow
 {
@@ -34,7 +35,8 @@ public:
     const RunGraph &graph() const { return *m_graph; } // engine-internal type
 
 private:
-    CompiledWorkflow(std::shared_ptr<const Workflow> workflow, const OperationRegistry &registry);
+    CompiledWorkflow(std::shared_ptr<const Workflow> workflow, const OperationRegistry &registry,
+                     ResolvedNeeds needs);
 
     std::shared_ptr<const Workflow> m_workflow;
     const OperationRegistry &m_registry;

@@ -2,45 +2,31 @@
 
 #include "weft/Workflow.h"
 
+#include "ValidatedNeeds.h"
+
 #include <cassert>
-#include <string_view>
-#include <unordered_map>
 
 namespace weft {
 
-RunGraph::RunGraph(const Workflow &workflow, const OperationRegistry &registry)
+RunGraph::RunGraph(const Workflow &workflow, const OperationRegistry &registry, ResolvedNeeds needs)
 {
     const std::size_t count = workflow.nodes.size();
+    assert(needs.begin.size() == count + 1 && "RunGraph needs a validated workflow");
     m_nodes.resize(count);
-
-    std::unordered_map<std::string_view, NodeIndex> indexById;
-    indexById.reserve(count);
-    for (std::size_t i = 0; i < count; ++i)
-        indexById.emplace(workflow.nodes[i].id, NodeIndex(i));
 
     for (const auto &[name, size] : workflow.settings.pools) {
         m_poolNames.push_back(name);
         m_poolSizes.push_back(size);
     }
 
-    // Predecessors in `needs` order (skip reasons name the first failed need);
-    // successors are counted first so both lists land in flat arrays.
-    std::size_t edges = 0;
-    for (const Node &n : workflow.nodes)
-        edges += n.needs.size();
-    m_preds.reserve(edges);
+    // Predecessors in `needs` order (skip reasons name the first failed
+    // need), as the validator resolved them; successors are counted first so
+    // both lists land in flat arrays.
+    m_predOffsets = std::move(needs.begin);
+    m_preds = std::move(needs.target);
     std::vector<std::uint32_t> succCount(count, 0);
-    m_predOffsets.reserve(count + 1);
-    m_predOffsets.push_back(0);
-    for (std::size_t i = 0; i < count; ++i) {
-        for (const std::string &need : workflow.nodes[i].needs) {
-            const auto it = indexById.find(need);
-            assert(it != indexById.end() && "RunGraph needs a validated workflow");
-            m_preds.push_back(it->second);
-            ++succCount[it->second];
-        }
-        m_predOffsets.push_back(std::uint32_t(m_preds.size()));
-    }
+    for (NodeIndex p : m_preds)
+        ++succCount[p];
     m_succOffsets.resize(count + 1, 0);
     for (std::size_t i = 0; i < count; ++i)
         m_succOffsets[i + 1] = m_succOffsets[i] + succCount[i];

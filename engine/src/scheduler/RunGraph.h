@@ -16,6 +16,7 @@
 namespace weft {
 
 struct Workflow;
+struct ResolvedNeeds;
 
 class RunGraph
 {
@@ -36,8 +37,9 @@ public:
         double timeout = 0;      // seconds; 0: none
     };
 
-    // `workflow` must have passed validateWorkflow() against `registry`.
-    RunGraph(const Workflow &workflow, const OperationRegistry &registry);
+    // `workflow` must have passed validateWorkflow() against `registry`,
+    // which resolved `needs`.
+    RunGraph(const Workflow &workflow, const OperationRegistry &registry, ResolvedNeeds needs);
 
     std::size_t size() const { return m_nodes.size(); }
     const NodeInfo &node(NodeIndex i) const { return m_nodes[i]; }

@@ -1,0 +1,28 @@
+#pragma once
+
+// What the validator resolved on its way, handed to the compiler so that a
+// workflow's ids are hashed once: each node's needs as node indices, in
+// `needs` order (a valid workflow has no repeats or self-needs), as
+// compressed rows: node i's needs are target[begin[i] .. begin[i + 1]).
+
+#include "weft/Diagnostic.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace weft {
+
+struct Workflow;
+class OperationRegistry;
+
+struct ResolvedNeeds
+{
+    std::vector<std::uint32_t> begin; // size n + 1
+    std::vector<std::uint32_t> target;
+};
+
+// validateWorkflow(), also filling `needs` (meaningful only without errors).
+Diagnostics validateWorkflow(const Workflow &workflow, const OperationRegistry &registry,
+                             ResolvedNeeds &needs);
+
+} // namespace weft
