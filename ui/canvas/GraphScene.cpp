@@ -129,8 +129,10 @@ void GraphScene::setOverview(bool on)
 
 void GraphScene::overviewChanged(bool geometry)
 {
-    if (geometry)
+    if (geometry) {
         m_edgeLinesDirty = true;
+        ++m_geometryGeneration;
+    }
     m_boxesDirty = true;
     if (!m_overview || m_overviewUpdateQueued)
         return;
@@ -237,6 +239,7 @@ void GraphScene::clearItems()
     m_waitingEdges.clear();
     m_edgeCount = 0;
     m_edgeLinesDirty = true;
+    ++m_geometryGeneration;
     m_boxesDirty = true;
     m_connectTarget = nullptr;
     clear();

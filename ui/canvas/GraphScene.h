@@ -62,6 +62,9 @@ public:
     // What the overview shows changed: `geometry` for edges and positions,
     // false for colours (states, selection).
     void overviewChanged(bool geometry = false);
+    // Counts geometry changes (positions, items), so a cache of scene
+    // coordinates can tell that it is stale.
+    quint64 geometryGeneration() const { return m_geometryGeneration; }
 
     void setNodeVisualState(const QString &id, const NodeVisualState &state);
     // The tooltip line of a node with a run state and no detail of its own,
@@ -128,6 +131,7 @@ private:
     int m_edgeCount = 0;
     bool m_overview = false;
     bool m_overviewUpdateQueued = false;
+    quint64 m_geometryGeneration = 0;
     // Every edge's overview line, rebuilt only after geometry changed: one
     // contiguous array is scanned in a fraction of the time that walking
     // 10,000 nodes' edge lists takes. The others are reused between frames:

@@ -8,6 +8,7 @@
 #include <QGuiApplication>
 #include <QPainter>
 #include <QStyleOptionGraphicsItem>
+#include <QVarLengthArray>
 
 namespace weft::ui {
 
@@ -106,6 +107,8 @@ void SatisfiedEdgesItem::clear()
 {
     prepareGeometryChange();
     m_nodes.clear();
+    m_lines.clear();
+    m_linesValid = false;
     m_bounds = QRectF();
     m_added = QRectF();
 }
@@ -116,9 +119,12 @@ void SatisfiedEdgesItem::addSucceeded(const QString &nodeId)
     if (!item)
         return;
     bool any = false;
+    const QPointF start = item->outputPortScenePos();
     for (EdgeItem *edge : item->edges()) {
         if (edge->from() == item) {
             m_added |= edge->sceneBoundingRect();
+            if (m_linesValid)
+                m_lines.emplace_back(start, edge->to()->inputPortScenePos());
             any = true;
         }
     }
@@ -147,12 +153,35 @@ void SatisfiedEdgesItem::paint(QPainter *painter, const QStyleOptionGraphicsItem
     const bool far = lod < 0.3;
     // Far out, thousands of edges: straight aliased lines in one call, which
     // costs a fraction of antialiased strokes drawn one by one.
-    QVector<QLineF> lines;
     painter->setRenderHint(QPainter::Antialiasing, !far);
     if (!far)
         color.setAlphaF(0.85);
     painter->setPen(QPen(color, far ? 0 : 2.2));
     painter->setBrush(Qt::NoBrush);
+    if (far) {
+        if (!m_linesValid || m_linesGeneration != m_scene->geometryGeneration()) {
+            m_lines.clear();
+            for (const QString &id : m_nodes) {
+                NodeItem *item = m_scene->nodeItem(id);
+                if (!item)
+                    continue;
+                const QPointF start = item->outputPortScenePos();
+                for (EdgeItem *edge : item->edges()) {
+                    if (edge->from() == item)
+                        m_lines.emplace_back(start, edge->to()->inputPortScenePos());
+                }
+            }
+            m_linesGeneration = m_scene->geometryGeneration();
+            m_linesValid = true;
+        }
+        QVarLengthArray<QLineF, 1024> lines;
+        for (const QLineF &line : m_lines) {
+            if (QRectF(line.p1(), line.p2()).normalized().adjusted(-40, -40, 40, 40).intersects(exposed))
+                lines.append(line);
+        }
+        painter->drawLines(lines.constData(), int(lines.size()));
+        return;
+    }
     for (const QString &id : m_nodes) {
         NodeItem *item = m_scene->nodeItem(id);
         if (!item)
@@ -164,14 +193,10 @@ void SatisfiedEdgesItem::paint(QPainter *painter, const QStyleOptionGraphicsItem
             const QPointF end = edge->to()->inputPortScenePos();
             if (!QRectF(start, end).normalized().adjusted(-40, -40, 40, 40).intersects(exposed))
                 continue;
-            if (far)
-                lines.append(QLineF(start, end));
-            else // short of the arrowhead, so the edge's own arrow stays visible
-                painter->drawPath(EdgeItem::curve(start, end - QPointF(9, 0)));
+            // Short of the arrowhead, so the edge's own arrow stays visible.
+            painter->drawPath(EdgeItem::curve(start, end - QPointF(9, 0)));
         }
     }
-    if (!lines.isEmpty())
-        painter->drawLines(lines);
 }
 
 } // namespace weft::ui

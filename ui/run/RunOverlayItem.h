@@ -14,6 +14,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <vector>
+
 namespace weft::ui {
 
 class GraphScene;
@@ -64,6 +66,12 @@ public:
 private:
     GraphScene *m_scene;
     QStringList m_nodes;
+    // The far-zoom lines of m_nodes' edges, for the scene geometry they were
+    // taken from: a paint during a run then draws them without 10,000 id
+    // lookups and edge-list walks.
+    std::vector<QLineF> m_lines;
+    quint64 m_linesGeneration = 0;
+    bool m_linesValid = false;
     QRectF m_bounds;
     QRectF m_added; // the area of edges added since the last commit()
 };
