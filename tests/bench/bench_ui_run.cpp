@@ -163,6 +163,13 @@ void BenchUiRun::tenThousandNodes()
     again.start();
     window.view()->viewport()->repaint();
     std::printf("a second repaint of the finished canvas: %lld ms\n", again.elapsed());
+    // WEFT_BENCH_SHOTS=dir keeps a picture of the finished window.
+    if (const QString shots = qEnvironmentVariable("WEFT_BENCH_SHOTS"); !shots.isEmpty()) {
+        window.grab().save(shots + QStringLiteral("/run-finished.png"));
+        window.view()->setZoom(1.0);
+        window.view()->centerOnNode(QStringLiteral("n50_50"));
+        window.grab().save(shots + QStringLiteral("/run-finished-100.png"));
+    }
     const Clock::time_point finished{Clock::duration(stamp.at.load())};
     const double latencyMs =
         std::chrono::duration<double, std::milli>(shown - finished).count();
