@@ -139,7 +139,11 @@ MainWindow::MainWindow(QWidget *parent)
 
 MainWindow::~MainWindow()
 {
-    // The scene outlives nothing it observes: it goes first, silently, so no
+    // The run view filters this window's and the scene's events; it must not
+    // see the ones QWidget's destructor sends once this class is gone. It
+    // goes first (it cancels a run in progress and waits for it).
+    delete findChild<RunView *>(QString(), Qt::FindDirectChildrenOnly);
+    // The scene outlives nothing it observes: it goes next, silently, so no
     // selection signal reaches this half-destroyed window or a dead document.
     m_scene->disconnect(this);
     delete m_scene;

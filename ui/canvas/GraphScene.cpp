@@ -87,6 +87,10 @@ GraphScene::GraphScene(Document *document, QObject *parent)
 
 GraphScene::~GraphScene()
 {
+    // QGraphicsScene's destructor removes the items and so emits
+    // selectionChanged; by then this part of the object is gone, so the
+    // scene's own handlers must not run.
+    disconnect(this, nullptr, this, nullptr);
     // Items reference each other (edges <-> nodes); drop the map before
     // QGraphicsScene deletes them in arbitrary order.
     m_nodes.clear();
