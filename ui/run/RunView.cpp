@@ -110,10 +110,15 @@ RunView::RunView(MainWindow *window)
         m_running.clear();
         m_pulses.clear();
         m_overlays.clear(); // they die with their nodes
-        // Taken out before the scene clears itself, however it does that.
-        delete m_satisfied;
+        // The satisfied-edges item is in the scene, which deletes it with
+        // its nodes (before or after this slot): only forget it here.
         m_satisfied = nullptr;
     });
+    // The satisfied-edges item joins the scene with its nodes, not when a
+    // run starts: adding an item to a scene of 20,000 makes its next paint
+    // re-sort them all, which would land on the run's first frame.
+    connect(window->document(), &Document::resetDone, this, &RunView::ensureSatisfiedItem);
+    ensureSatisfiedItem();
     connect(window->scene(), &QObject::destroyed, this, [this] {
         m_satisfied = nullptr;
         m_overlays.clear();
@@ -332,10 +337,7 @@ bool RunView::startRun(const QStringList &targets)
     for (std::size_t i = 0; i < nodeCount; ++i)
         m_dirty.push_back(int(i));
     m_finishPending = false;
-    if (!m_satisfied) {
-        m_satisfied = new SatisfiedEdgesItem(scene);
-        scene->addItem(m_satisfied);
-    }
+    ensureSatisfiedItem();
     // A run updates items all over the scene at once; the view's minimal
     // mode would union thousands of small rectangles into a region on every
     // frame (hundreds of ms at 10,000 nodes). One bounding rectangle is far
@@ -539,6 +541,14 @@ void RunView::flushCanvas(int budgetMs)
             Q_EMIT runShown();
         }
     }
+}
+
+void RunView::ensureSatisfiedItem()
+{
+    if (m_satisfied)
+        return;
+    m_satisfied = new SatisfiedEdgesItem(m_window->scene());
+    m_window->scene()->addItem(m_satisfied);
 }
 
 void RunView::removeDecorations()

@@ -102,6 +102,7 @@ private:
     // goes out on the next tick.
     void flushCanvas(int budgetMs);
     void removeDecorations();
+    void ensureSatisfiedItem();
     RunOverlayItem *overlayFor(const QString &id, bool create);
     void setEditingLocked(bool locked);
     void reapplyLock();
