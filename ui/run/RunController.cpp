@@ -197,6 +197,14 @@ void RunController::tick()
         Q_EMIT batchApplied(batch);
     }
     if (done && m_thread.joinable()) {
+        if (!batch.empty()) {
+            // The last batch of a large run is a frame's work on its own
+            // (applied, then painted); the end of the run (unlocking, the
+            // final flush) goes to the next pass of the event loop, so no
+            // single pass does both.
+            QTimer::singleShot(0, this, &RunController::tick);
+            return;
+        }
         joinEngine();
         if (m_endTime < 0)
             m_endTime = m_finished ? m_finished->wall : elapsed();
