@@ -4,6 +4,8 @@
 #include "Document.h"
 #include "MainWindow.h"
 #include "canvas/GraphScene.h"
+#include <QMimeData> // GraphView.h uses it without including it
+#include "canvas/GraphView.h"
 #include "canvas/NodeItem.h"
 #include "run/LogDock.h"
 #include "run/RunController.h"
@@ -276,6 +278,20 @@ void TestRun::stopLeavesNoProcess()
     QVERIFY(!m_window->findChild<QAction *>(QStringLiteral("actionUndo"))->isEnabled());
     QVERIFY(!m_window->findChild<QAction *>(QStringLiteral("actionDelete"))->isEnabled());
     QVERIFY(!view->runAction()->isEnabled());
+    // A drag on a node moves it only while editing is not locked.
+    auto dragMoves = [this](const QString &id) {
+        NodeItem *item = m_window->scene()->nodeItem(id);
+        m_window->view()->centerOnNode(id);
+        QWidget *viewport = m_window->view()->viewport();
+        const QPoint from = m_window->view()->mapFromScene(item->sceneBoundingRect().center());
+        const QPointF before = item->pos();
+        QTest::mousePress(viewport, Qt::LeftButton, {}, from);
+        for (int step = 1; step <= 4; ++step)
+            QTest::mouseMove(viewport, from + QPoint(15 * step, 10 * step));
+        QTest::mouseRelease(viewport, Qt::LeftButton, {}, from + QPoint(60, 40));
+        return item->pos() != before;
+    };
+    QVERIFY(!dragMoves(QStringLiteral("after")));
     QTRY_COMPARE_WITH_TIMEOUT(view->controller()->counts()[std::size_t(NodeState::Running)],
                               std::size_t(4), 10000);
     const std::vector<int> pids = view->controller()->pids();
@@ -301,6 +317,7 @@ void TestRun::stopLeavesNoProcess()
     QVERIFY(!view->stopAction()->isEnabled());
     QVERIFY(m_window->findChild<QAction *>(QStringLiteral("actionNew"))->isEnabled());
     QVERIFY(view->jobsBox()->isEnabled());
+    QVERIFY(dragMoves(QStringLiteral("after")));
 }
 
 void TestRun::latestStatePerTick()
