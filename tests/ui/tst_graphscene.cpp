@@ -14,6 +14,10 @@
 
 #include <QApplication>
 #include <QTest>
+#include <QGestureEvent>
+#include <QNativeGestureEvent>
+#include <QPinchGesture>
+#include <QPointingDevice>
 #include <QWheelEvent>
 
 #include <cmath>
@@ -230,6 +234,37 @@ private Q_SLOTS:
         m_view->fitGraph();
         const QRectF visible = m_view->mapToScene(m_view->viewport()->rect()).boundingRect();
         QVERIFY(visible.contains(m_scene->nodesBoundingRect()));
+    }
+
+    // Pinch, as the two ways it reaches a view: Qt's gesture framework
+    // (touch screens, X11 touchpads) and native zoom gestures (macOS and
+    // Wayland touchpads). The offscreen platform makes neither, so the
+    // events are built here and sent to the viewport as the platform would.
+    void pinchZooms()
+    {
+        m_view->setZoom(1.0);
+        const QPointF anchor(120, 80);
+        const QPointF before = m_view->mapToScene(anchor.toPoint());
+
+        QPinchGesture pinch;
+        pinch.setChangeFlags(QPinchGesture::ScaleFactorChanged);
+        pinch.setScaleFactor(1.5);
+        pinch.setCenterPoint(m_view->mapToGlobal(anchor.toPoint()));
+        QGestureEvent gesture({&pinch});
+        QApplication::sendEvent(m_view->viewport(), &gesture);
+        QVERIFY2(std::abs(m_view->zoom() - 1.5) < 1e-6, qPrintable(QString::number(m_view->zoom())));
+        // The point under the fingers stays put.
+        const QPointF after = m_view->mapToScene(anchor.toPoint());
+        QVERIFY2((after - before).manhattanLength() < 2.0, "pinch moved the anchor");
+
+        QPointingDevice touchpad(QStringLiteral("touchpad"), 1, QInputDevice::DeviceType::TouchPad,
+                                 QPointingDevice::PointerType::Finger,
+                                 QInputDevice::Capability::Position, 2, 0);
+        QNativeGestureEvent native(Qt::ZoomNativeGesture, &touchpad, 2, anchor,
+                                   anchor, m_view->viewport()->mapToGlobal(anchor), -0.5,
+                                   QPointF(), 0);
+        QApplication::sendEvent(m_view->viewport(), &native);
+        QVERIFY2(std::abs(m_view->zoom() - 0.75) < 1e-6, qPrintable(QString::number(m_view->zoom())));
     }
 };
 

@@ -162,9 +162,19 @@ void GraphView::setZoom(qreal zoom, const QPointF &anchorViewPos)
     if (qFuzzyCompare(factor, 1.0))
         return;
     const ViewportAnchor anchor = transformationAnchor();
-    if (anchorViewPos.x() < 0)
+    if (anchorViewPos.x() < 0) {
         setTransformationAnchor(AnchorViewCenter);
-    scale(factor, factor);
+        scale(factor, factor);
+    } else {
+        // Keep the scene point under `anchorViewPos` there: the cursor for
+        // the wheel, the fingers' centre for a pinch.
+        const QPointF scenePoint = mapToScene(anchorViewPos.toPoint());
+        setTransformationAnchor(NoAnchor);
+        scale(factor, factor);
+        const QPointF drift = mapFromScene(scenePoint) - anchorViewPos;
+        horizontalScrollBar()->setValue(horizontalScrollBar()->value() + qRound(drift.x()));
+        verticalScrollBar()->setValue(verticalScrollBar()->value() + qRound(drift.y()));
+    }
     setTransformationAnchor(anchor);
     Q_EMIT zoomChanged(this->zoom());
 }
@@ -225,7 +235,7 @@ bool GraphView::viewportEvent(QEvent *event)
         auto *gesture = static_cast<QGestureEvent *>(event);
         if (auto *pinch = static_cast<QPinchGesture *>(gesture->gesture(Qt::PinchGesture))) {
             if (pinch->changeFlags() & QPinchGesture::ScaleFactorChanged)
-                zoomBy(pinch->scaleFactor(), mapFromGlobal(pinch->centerPoint().toPoint()));
+                zoomBy(pinch->scaleFactor(), viewport()->mapFromGlobal(pinch->centerPoint()));
             gesture->accept(pinch);
             return true;
         }
