@@ -14,6 +14,23 @@ namespace weft::ui {
 
 namespace {
 
+// Calls visit(start, end) with the port positions of every edge leaving the
+// named nodes.
+template<typename Visit>
+void forEachOutgoingEdge(const GraphScene &scene, const QStringList &nodes, Visit &&visit)
+{
+    for (const QString &id : nodes) {
+        NodeItem *item = scene.nodeItem(id);
+        if (!item)
+            continue;
+        const QPointF start = item->outputPortScenePos();
+        for (EdgeItem *edge : item->edges()) {
+            if (edge->from() == item)
+                visit(start, edge->to()->inputPortScenePos());
+        }
+    }
+}
+
 constexpr qreal kCaptionHeight = 16;
 constexpr qreal kHalo = 9;
 
@@ -161,16 +178,9 @@ void SatisfiedEdgesItem::paint(QPainter *painter, const QStyleOptionGraphicsItem
     if (far) {
         if (!m_linesValid || m_linesGeneration != m_scene->geometryGeneration()) {
             m_lines.clear();
-            for (const QString &id : m_nodes) {
-                NodeItem *item = m_scene->nodeItem(id);
-                if (!item)
-                    continue;
-                const QPointF start = item->outputPortScenePos();
-                for (EdgeItem *edge : item->edges()) {
-                    if (edge->from() == item)
-                        m_lines.emplace_back(start, edge->to()->inputPortScenePos());
-                }
-            }
+            forEachOutgoingEdge(*m_scene, m_nodes, [this](QPointF start, QPointF end) {
+                m_lines.emplace_back(start, end);
+            });
             m_linesGeneration = m_scene->geometryGeneration();
             m_linesValid = true;
         }
@@ -182,21 +192,12 @@ void SatisfiedEdgesItem::paint(QPainter *painter, const QStyleOptionGraphicsItem
         painter->drawLines(lines.constData(), int(lines.size()));
         return;
     }
-    for (const QString &id : m_nodes) {
-        NodeItem *item = m_scene->nodeItem(id);
-        if (!item)
-            continue;
-        const QPointF start = item->outputPortScenePos();
-        for (EdgeItem *edge : item->edges()) {
-            if (edge->from() != item)
-                continue;
-            const QPointF end = edge->to()->inputPortScenePos();
-            if (!QRectF(start, end).normalized().adjusted(-40, -40, 40, 40).intersects(exposed))
-                continue;
-            // Short of the arrowhead, so the edge's own arrow stays visible.
-            painter->drawPath(EdgeItem::curve(start, end - QPointF(9, 0)));
-        }
-    }
+    forEachOutgoingEdge(*m_scene, m_nodes, [&](QPointF start, QPointF end) {
+        if (!QRectF(start, end).normalized().adjusted(-40, -40, 40, 40).intersects(exposed))
+            return;
+        // Short of the arrowhead, so the edge's own arrow stays visible.
+        painter->drawPath(EdgeItem::curve(start, end - QPointF(9, 0)));
+    });
 }
 
 } // namespace weft::ui
