@@ -42,9 +42,7 @@
 #include "weft/Executor.h"
 
 #include "weft/CompiledWorkflow.h"
-
 #include "weft/Operation.h"
-#include "weft/Validator.h"
 #include "weft/Workflow.h"
 
 #include "process/ProcessLauncher.h"

@@ -29,7 +29,7 @@ struct RunOptions
     std::optional<FailurePolicy> failure;         // overrides settings.failure
     std::chrono::milliseconds killGrace{5000};     // SIGTERM -> SIGKILL on cancel and timeout
     std::filesystem::path baseDirectory;           // default cwd, relative paths; empty: current dir
-    const OperationRegistry *registry = nullptr;   // nullptr: the built-in registry
+    const OperationRegistry *registry = nullptr;   // for plain workflows; nullptr: the built-in one
 };
 
 struct RunSummary
