@@ -112,6 +112,7 @@ private Q_SLOTS:
     void latestStatePerTick();
     void logShowsStdoutAndStderr();
     void timelineBarPerAttempt();
+    void timelineShowsFailureAmongThousands();
     void runSelected();
     void exportTrace();
     void screenshot();
@@ -429,6 +430,59 @@ void TestRun::timelineBarPerAttempt()
     QCOMPARE(flakyBars, 3);
     QCOMPARE(fineBars, 1);
     QCOMPARE(timeline->bars().size(), view->controller()->attempts().size());
+}
+
+void TestRun::timelineShowsFailureAmongThousands()
+{
+    // 5,000 in-process nodes finish in a few milliseconds, so their bars are
+    // far narrower than a pixel and the chart draws one per outcome and
+    // column. The one failure in the middle must still be seen in red, the
+    // successes in green, and the parallelism curve above them.
+    Workflow workflow;
+    for (int i = 0; i < 5000; ++i) {
+        Node node;
+        node.id = "n" + std::to_string(i);
+        node.type = i == 3500 ? "copy" : "noop";
+        if (i == 3500)
+            node.params = {{"from", "missing.txt"}, {"to", "x"}};
+        if (i > 0)
+            node.needs = {"n" + std::to_string(i - 1)};
+        workflow.nodes.push_back(std::move(node));
+    }
+    QVERIFY(openWorkflow(workflow));
+    RunView *view = runView();
+    view->keepGoingBox()->setChecked(true);
+    view->timelineDock()->show();
+    view->timelineDock()->raise();
+    QVERIFY(runToEnd());
+    TimelineView *timeline = view->timeline();
+    QCOMPARE(timeline->bars().size(), std::size_t(3501)); // the rest were skipped
+    QTRY_VERIFY(timeline->isVisible());
+    const QImage image = timeline->grab().toImage();
+    const QColor failed = RunStateStyle::color(NodeState::Failed, timeline->palette());
+    const QColor succeeded = RunStateStyle::color(NodeState::Succeeded, timeline->palette());
+    const QColor curve = RunStateStyle::color(NodeState::Running, timeline->palette());
+    const TimelineView::Bar &failedBar = timeline->bars().back();
+    QVERIFY(failedBar.outcome == NodeState::Failed);
+    const QRectF failedRect = timeline->barRect(failedBar); // as painted (it fits the run)
+    // Far more bars than pixel columns: most share a column with others.
+    QVERIFY(timeline->bars().size() > std::size_t(2 * timeline->width()));
+    int failedPixels = 0;
+    int succeededPixels = 0;
+    int curvePixels = 0;
+    for (int y = 0; y < image.height(); ++y) {
+        for (int x = 0; x < image.width(); ++x) {
+            const QRgb px = image.pixel(x, y) | 0xff000000u;
+            failedPixels += px == failed.rgb();
+            succeededPixels += px == succeeded.rgb();
+            curvePixels += px == curve.rgb() && y < failedRect.top();
+        }
+    }
+    QVERIFY2(failedPixels > 0, "the failed attempt is not drawn");
+    QVERIFY(succeededPixels > failedPixels);
+    QVERIFY2(curvePixels > 0, "no parallelism curve");
+    const QPoint centre = failedRect.center().toPoint();
+    QCOMPARE(QColor(image.pixel(centre)).rgb(), failed.rgb());
 }
 
 void TestRun::runSelected()
