@@ -169,7 +169,11 @@ bool NodeItem::setVisualState(const NodeVisualState &state)
     if (state == m_visual)
         return false;
     m_visual = state;
-    update();
+    // In the overview the scene paints every box itself (and is told so by
+    // the caller); marking 10,000 content-less items dirty on a run's tick
+    // cost the scene a 25-30 ms pass over them for nothing.
+    if (!(flags() & ItemHasNoContents))
+        update();
     return true;
 }
 
