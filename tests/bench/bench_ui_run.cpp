@@ -8,6 +8,10 @@
 //   on the engine's thread) to the window showing the final state (the last
 //   batch applied and the canvas repainted), goal: under 100 ms;
 // - peak resident memory (VmHWM).
+//
+// WEFT_BENCH_SLOW_EVENTS=ms also prints each event delivery on the GUI
+// thread slower than that (nested deliveries at a quarter of it per level),
+// which is how the stalls above are taken apart.
 
 #include "ProcessMemory.h"
 #include "MainWindow.h"
@@ -18,6 +22,7 @@
 
 #include <weft/WorkflowFile.h>
 
+#include <QApplication>
 #include <QDockWidget>
 #include <QElapsedTimer>
 #include <QFile>
@@ -196,5 +201,45 @@ void BenchUiRun::tenThousandNodes()
     std::printf("peak memory (VmHWM): %.1f MiB\n", double(vmHwmKiB()) / 1024.0);
 }
 
-QTEST_MAIN(BenchUiRun)
+namespace {
+
+// WEFT_BENCH_SLOW_EVENTS=ms prints every event delivery on the GUI thread
+// that took longer than that, with its receiver: where a stall comes from.
+class TimedApplication final : public QApplication
+{
+public:
+    using QApplication::QApplication;
+    bool notify(QObject *receiver, QEvent *event) override
+    {
+        if (m_thresholdNs <= 0)
+            return QApplication::notify(receiver, event);
+        ++m_depth;
+        QElapsedTimer timer;
+        timer.start();
+        const int type = int(event->type());
+        const bool result = QApplication::notify(receiver, event);
+        const qint64 ns = timer.nsecsElapsed();
+        --m_depth;
+        if (ns > m_thresholdNs >> (2 * m_depth))
+            std::printf("  %*sslow event: %.1f ms, type %d, to %s \"%s\"\n", 2 * m_depth, "",
+                        double(ns) / 1e6, type,
+                        receiver->metaObject()->className(),
+                        qPrintable(receiver->objectName()));
+        return result;
+    }
+    qint64 m_thresholdNs = qEnvironmentVariableIntValue("WEFT_BENCH_SLOW_EVENTS") * 1000000LL;
+
+private:
+    int m_depth = 0;
+};
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    TimedApplication app(argc, argv);
+    app.setAttribute(Qt::AA_Use96Dpi, true); // as QTEST_MAIN does
+    BenchUiRun bench;
+    return QTest::qExec(&bench, argc, argv);
+}
 #include "bench_ui_run.moc"
