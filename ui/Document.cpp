@@ -60,7 +60,7 @@ void Document::reset(const Workflow &workflow, const QString &filePath)
     Q_EMIT aboutToReset();
     const bool before = isModified();
     m_undoStack.clear();
-    m_workflow = workflow;
+    m_workflow = std::make_shared<Workflow>(workflow);
     m_forceModified = false;
     invalidateIndex();
     setFilePath(filePath);
@@ -70,12 +70,21 @@ void Document::reset(const Workflow &workflow, const QString &filePath)
         Q_EMIT modifiedChanged(isModified());
 }
 
+Workflow &Document::edit()
+{
+    // A run may still hold the last snapshot; it keeps what it ran.
+    if (m_workflow.use_count() > 1)
+        m_workflow = std::make_shared<Workflow>(*m_workflow);
+    return *m_workflow;
+}
+
 void Document::rebuildIndex() const
 {
     m_index.clear();
-    m_index.reserve(m_workflow.nodes.size());
-    for (std::size_t i = 0; i < m_workflow.nodes.size(); ++i)
-        m_index.emplace(m_workflow.nodes[i].id, std::ptrdiff_t(i)); // first wins on duplicates
+    const auto &nodes = m_workflow->nodes;
+    m_index.reserve(nodes.size());
+    for (std::size_t i = 0; i < nodes.size(); ++i)
+        m_index.emplace(nodes[i].id, std::ptrdiff_t(i)); // first wins on duplicates
     m_indexValid = true;
 }
 
@@ -90,12 +99,12 @@ std::ptrdiff_t Document::indexOf(const std::string &id) const
 const Node *Document::node(const std::string &id) const
 {
     const std::ptrdiff_t i = indexOf(id);
-    return i < 0 ? nullptr : &m_workflow.nodes[std::size_t(i)];
+    return i < 0 ? nullptr : &m_workflow->nodes[std::size_t(i)];
 }
 
 void Document::insertNode(std::ptrdiff_t index, const Node &node)
 {
-    auto &nodes = m_workflow.nodes;
+    auto &nodes = edit().nodes;
     if (index < 0 || index > std::ptrdiff_t(nodes.size()))
         index = std::ptrdiff_t(nodes.size());
     nodes.insert(nodes.begin() + index, node);
@@ -108,7 +117,8 @@ void Document::removeNode(const std::string &id)
     const std::ptrdiff_t i = indexOf(id);
     if (i < 0)
         return;
-    m_workflow.nodes.erase(m_workflow.nodes.begin() + i);
+    auto &nodes = edit().nodes;
+    nodes.erase(nodes.begin() + i);
     invalidateIndex();
     Q_EMIT nodeRemoved(toQString(id));
 }
@@ -118,7 +128,7 @@ void Document::replaceNode(const std::string &id, const Node &node)
     const std::ptrdiff_t i = indexOf(id);
     if (i < 0)
         return;
-    Node &target = m_workflow.nodes[std::size_t(i)];
+    Node &target = edit().nodes[std::size_t(i)];
     const bool renamed = target.id != node.id;
     const bool needsDiffer = target.needs != node.needs;
     const bool moved = target.position != node.position;
@@ -139,7 +149,7 @@ void Document::setNeeds(const std::string &id, const std::vector<std::string> &n
     const std::ptrdiff_t i = indexOf(id);
     if (i < 0)
         return;
-    Node &target = m_workflow.nodes[std::size_t(i)];
+    Node &target = edit().nodes[std::size_t(i)];
     if (target.needs == needs)
         return;
     target.needs = needs;
@@ -151,7 +161,7 @@ void Document::setPosition(const std::string &id, const std::optional<Position> 
     const std::ptrdiff_t i = indexOf(id);
     if (i < 0)
         return;
-    Node &target = m_workflow.nodes[std::size_t(i)];
+    Node &target = edit().nodes[std::size_t(i)];
     if (target.position == position)
         return;
     target.position = position;

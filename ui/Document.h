@@ -5,8 +5,10 @@
 // observe it through the signals below and address nodes by id only, so a
 // QUndoCommand can hold ids and values and never an item pointer.
 //
-// The document is never what runs: a run copies workflow() and validates the
-// copy (DESIGN.md, Taskflow's split between describing and running).
+// The document is never what runs: a run takes a snapshot() and validates
+// that (DESIGN.md, Taskflow's split between describing and running). The
+// snapshot shares the document's nodes until the next edit copies them, so
+// starting a run costs no copy of a large workflow on the GUI thread.
 
 #include <weft/Workflow.h>
 
@@ -15,6 +17,7 @@
 #include <QStringList>
 #include <QUndoStack>
 
+#include <memory>
 #include <unordered_map>
 
 namespace weft::ui {
@@ -27,7 +30,10 @@ public:
     explicit Document(QObject *parent = nullptr);
     ~Document() override;
 
-    const Workflow &workflow() const { return m_workflow; }
+    const Workflow &workflow() const { return *m_workflow; }
+    // The workflow as it is now, never changed afterwards: edits made while
+    // someone holds it go to a copy. Safe to read from another thread.
+    std::shared_ptr<const Workflow> snapshot() const { return m_workflow; }
     QUndoStack *undoStack() { return &m_undoStack; }
 
     QString filePath() const { return m_filePath; }
@@ -70,10 +76,11 @@ Q_SIGNALS:
     void filePathChanged(const QString &path);
 
 private:
+    Workflow &edit(); // the workflow to change, unshared first
     void rebuildIndex() const;
     void invalidateIndex() { m_indexValid = false; }
 
-    Workflow m_workflow;
+    std::shared_ptr<Workflow> m_workflow = std::make_shared<Workflow>();
     QString m_filePath;
     QUndoStack m_undoStack;
     bool m_forceModified = false;

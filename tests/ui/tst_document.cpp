@@ -77,6 +77,31 @@ private Q_SLOTS:
         QVERIFY(!doc.isModified());
     }
 
+    void snapshotIsUnchangedByEdits()
+    {
+        // What a run holds is what it runs: later edits of every kind go to
+        // the document's own copy.
+        Document doc;
+        doc.reset(sample(), {});
+        const std::shared_ptr<const Workflow> snapshot = doc.snapshot();
+        const std::string before = serializeWorkflow(*snapshot);
+        QCOMPARE(serializeWorkflow(doc.workflow()), before);
+        doc.undoStack()->push(SetNeedsCommand::connect(&doc, "docs", "test"));
+        doc.setPosition("fetch", Position{-40, 80});
+        doc.removeNode("build");
+        Node n;
+        n.id = "lint";
+        n.type = "noop";
+        doc.insertNode(-1, n);
+        QCOMPARE(serializeWorkflow(*snapshot), before);
+        QVERIFY(serializeWorkflow(doc.workflow()) != before);
+        QVERIFY(doc.contains("lint") && !doc.contains("build"));
+        // Unshared, the document edits in place again.
+        const Workflow *own = &doc.workflow();
+        doc.setPosition("fetch", Position{0, 0});
+        QCOMPARE(&doc.workflow(), own);
+    }
+
     void addNodes()
     {
         Document doc;

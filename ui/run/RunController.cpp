@@ -62,7 +62,7 @@ RunController::~RunController()
 
 QString RunController::nodeId(NodeIndex index) const
 {
-    return index < m_workflow.nodes.size() ? QString::fromStdString(m_workflow.nodes[index].id)
+    return index < m_workflow->nodes.size() ? QString::fromStdString(m_workflow->nodes[index].id)
                                            : QString();
 }
 
@@ -85,15 +85,17 @@ int RunController::indexOf(const QString &id) const
 {
     if (!m_indexBuilt) {
         m_indexOfId.clear();
-        m_indexOfId.reserve(qsizetype(m_workflow.nodes.size()));
-        for (std::size_t i = 0; i < m_workflow.nodes.size(); ++i)
-            m_indexOfId.insert(QString::fromStdString(m_workflow.nodes[i].id), int(i));
+        const auto &nodes = m_workflow->nodes;
+        m_indexOfId.reserve(qsizetype(nodes.size()));
+        for (std::size_t i = 0; i < nodes.size(); ++i)
+            m_indexOfId.insert(QString::fromStdString(nodes[i].id), int(i));
         m_indexBuilt = true;
     }
     return m_indexOfId.value(id, -1);
 }
 
-bool RunController::start(Workflow workflow, const RunOptions &options, QString *error)
+bool RunController::start(std::shared_ptr<const Workflow> workflow, const RunOptions &options,
+                          QString *error)
 {
     if (isRunning()) {
         if (error)
@@ -104,15 +106,16 @@ bool RunController::start(Workflow workflow, const RunOptions &options, QString 
     // invalid workflow as a failed run with the diagnostics (summary()),
     // and the editor's problems dock has shown them all along. Validating
     // twice would cost a large workflow a visible pause on the GUI thread.
-    // Moved, not copied: the caller's copy is this run's (a copy of 10,000
-    // nodes is over 10 ms of the GUI thread).
-    m_workflow = std::move(workflow);
+    // A snapshot, not a copy: a copy of 10,000 nodes is 8-10 ms of the GUI
+    // thread. Nobody changes it; the document's next edit copies instead.
+    m_workflow = workflow ? std::move(workflow) : std::make_shared<const Workflow>();
     m_options = options;
-    m_nodes.assign(m_workflow.nodes.size(), NodeRun{});
+    const auto &nodes = m_workflow->nodes;
+    m_nodes.assign(nodes.size(), NodeRun{});
     m_indexOfId.clear();
     m_indexBuilt = false;
-    for (std::size_t i = 0; i < m_workflow.nodes.size(); ++i)
-        m_nodes[i].maxAttempts = 1 + std::max(0, m_workflow.nodes[i].retries);
+    for (std::size_t i = 0; i < nodes.size(); ++i)
+        m_nodes[i].maxAttempts = 1 + std::max(0, nodes[i].retries);
     m_attempts.clear();
     m_pids.clear();
     m_counts = {};
@@ -136,11 +139,10 @@ bool RunController::start(Workflow workflow, const RunOptions &options, QString 
     m_engineDone = false;
 
     m_clock.start();
-    // m_workflow is the copy being run: nothing writes it until the engine
-    // thread is joined (start() refuses while a run is in progress).
-    m_thread = std::thread([this, logDirectory = m_logDirectory] {
+    // The engine thread holds its own reference to the snapshot it runs.
+    m_thread = std::thread([this, logDirectory = m_logDirectory, workflow = m_workflow] {
         pruneLogDirectories(logDirectory);
-        m_summary = m_executor->run(m_workflow, *m_tee);
+        m_summary = m_executor->run(workflow, *m_tee);
         m_engineDone.store(true, std::memory_order_release);
         // Drain now rather than at the next tick, up to kTickMs away: the
         // final state should show as soon as the run ends. Dropped if the
@@ -256,7 +258,7 @@ void RunController::apply(const EventQueue::Batch &batch)
             run.progressMessage = QString::fromStdString(update.progress->message);
         }
         if (update.finished) {
-            run.finished = update.finished;
+            run.finished = std::make_shared<const NodeFinished>(*update.finished);
             run.attempt = std::max(run.attempt, update.finished->attempts);
             setState(run, update.finished->outcome);
         }

@@ -272,14 +272,14 @@ bool RunView::startRun(const QStringList &targets)
     if (m_controller->isRunning())
         return false;
     Document *document = m_window->document();
-    Workflow workflow = document->workflow();
+    std::shared_ptr<const Workflow> workflow = document->snapshot();
     if (!targets.isEmpty()) {
         std::vector<std::string> ids;
         for (const QString &id : targets)
             ids.push_back(toStd(id));
-        workflow = selectTargets(workflow, ids);
+        workflow = std::make_shared<const Workflow>(selectTargets(*workflow, ids));
     }
-    if (workflow.nodes.empty()) {
+    if (workflow->nodes.empty()) {
         m_window->view()->showMessage(targets.isEmpty() ? tr("Nothing to run: the canvas is empty.")
                                                         : tr("Select the nodes to run first."));
         return false;
@@ -316,7 +316,7 @@ bool RunView::startRun(const QStringList &targets)
     m_timeline->resetView();
 
     QString error;
-    const std::size_t nodeCount = workflow.nodes.size();
+    const std::size_t nodeCount = workflow->nodes.size();
     if (!m_controller->start(std::move(workflow), options, &error)) {
         m_problems->addRunError(error);
         m_problemsDock->show();
