@@ -61,9 +61,20 @@ void TimelineView::resetView()
 {
     m_follow = true;
     m_scrollY = 0;
-    m_bars.clear();
-    m_parallelism.clear();
+    forgetRun();
     update();
+}
+
+void TimelineView::forgetRun()
+{
+    m_bars.clear();
+    m_finishedBars = 0;
+    m_unsettled.clear();
+    m_finishedSteps.clear();
+    m_criticalMarked = false;
+    m_parallelism.clear();
+    m_lanes = 1;
+    m_maxParallel = 1;
 }
 
 void TimelineView::refresh()
@@ -78,55 +89,96 @@ double TimelineView::endTime() const
     return std::max(m_controller->elapsed(), 1e-3);
 }
 
+// Incremental: a batch adds the attempts that ended since the last one, and
+// their steps are merged into the sorted steps kept so far. Rebuilding all of
+// it per batch grew with the run (3 ms a batch late in a 10,000-node run).
 void TimelineView::rebuild()
 {
-    m_bars.clear();
+    const auto &attempts = m_controller->attempts();
     const auto &nodes = m_controller->nodes();
-    std::unordered_set<NodeIndex> critical;
-    if (const auto &finished = m_controller->finished())
-        critical.insert(finished->criticalPath.begin(), finished->criticalPath.end());
+    if (attempts.size() < m_finishedBars)
+        forgetRun(); // a new run started since
     int lanes = m_controller->startedEvent() ? std::max(1, m_controller->startedEvent()->jobs) : 1;
+    lanes = std::max(lanes, m_lanes);
     auto laneOf = [&lanes](int slot) {
         const int lane = std::max(0, slot);
         lanes = std::max(lanes, lane + 1);
         return lane;
     };
-    m_bars.reserve(m_controller->attempts().size() + 64);
-    for (const AttemptFinished &a : m_controller->attempts()) {
-        NodeState outcome = a.ok ? NodeState::Succeeded : NodeState::Failed;
-        if (!a.ok && a.node < nodes.size() && nodes[a.node].finished
-            && nodes[a.node].finished->attempts == a.attempt)
-            outcome = nodes[a.node].finished->outcome; // cancelled, timed-out, failed
-        m_bars.push_back({a.node, a.attempt, laneOf(a.slot), a.start, a.end, outcome,
-                          critical.count(a.node) > 0});
+    // A failed attempt's bar shows how its node ended (cancelled, timed out)
+    // once that is known, which may be a batch later than the attempt.
+    auto settle = [&](std::size_t bar) {
+        const AttemptFinished &a = attempts[bar];
+        if (a.ok)
+            return true;
+        if (a.node >= nodes.size() || !nodes[a.node].finished)
+            return false;
+        if (nodes[a.node].finished->attempts == a.attempt)
+            m_bars[bar].outcome = nodes[a.node].finished->outcome;
+        return true;
+    };
+
+    m_bars.resize(m_finishedBars); // drop the running bars of the last pass
+    m_unsettled.erase(std::remove_if(m_unsettled.begin(), m_unsettled.end(), settle),
+                      m_unsettled.end());
+    const std::size_t firstNew = m_finishedSteps.size();
+    for (std::size_t i = m_finishedBars; i < attempts.size(); ++i) {
+        const AttemptFinished &a = attempts[i];
+        m_bars.push_back({a.node, a.attempt, laneOf(a.slot), a.start, a.end,
+                          a.ok ? NodeState::Succeeded : NodeState::Failed, false});
+        if (!settle(i))
+            m_unsettled.push_back(i);
+        m_finishedSteps.emplace_back(a.start, 1);
+        m_finishedSteps.emplace_back(a.end, -1);
     }
+    m_finishedBars = attempts.size();
+    std::sort(m_finishedSteps.begin() + std::ptrdiff_t(firstNew), m_finishedSteps.end());
+    std::inplace_merge(m_finishedSteps.begin(), m_finishedSteps.begin() + std::ptrdiff_t(firstNew),
+                       m_finishedSteps.end());
+
+    if (!m_criticalMarked && m_controller->finished()) {
+        const std::unordered_set<NodeIndex> critical(m_controller->finished()->criticalPath.begin(),
+                                                     m_controller->finished()->criticalPath.end());
+        for (Bar &bar : m_bars)
+            bar.critical = critical.count(bar.node) > 0;
+        m_criticalMarked = true;
+    }
+
+    // Bars still running grow to now; their steps join the kept ones below.
     const double now = m_controller->elapsed();
+    std::vector<std::pair<double, int>> runningSteps;
     for (std::size_t i = 0; i < nodes.size(); ++i) {
         const RunController::NodeRun &n = nodes[i];
-        if (n.state == NodeState::Running && n.runningSince >= 0)
-            m_bars.push_back({NodeIndex(i), n.attempt, laneOf(n.slot), n.runningSince,
-                              std::max(now, n.runningSince), NodeState::Running, false});
+        if (n.state != NodeState::Running || n.runningSince < 0)
+            continue;
+        const double end = std::max(now, n.runningSince);
+        m_bars.push_back({NodeIndex(i), n.attempt, laneOf(n.slot), n.runningSince, end,
+                          NodeState::Running, false});
+        runningSteps.emplace_back(n.runningSince, 1);
+        runningSteps.emplace_back(end, -1);
     }
+    std::sort(runningSteps.begin(), runningSteps.end());
     m_lanes = lanes;
 
     // Nodes running over time: +1 at each start, -1 at each end.
-    std::vector<std::pair<double, int>> steps;
-    steps.reserve(m_bars.size() * 2);
-    for (const Bar &bar : m_bars) {
-        steps.emplace_back(bar.start, 1);
-        steps.emplace_back(bar.end, -1);
-    }
-    std::sort(steps.begin(), steps.end());
     m_parallelism.clear();
     m_maxParallel = 1;
     int running = 0;
-    for (const auto &[t, delta] : steps) {
-        running += delta;
-        if (!m_parallelism.empty() && m_parallelism.back().first == t)
+    auto add = [&](const std::pair<double, int> &step) {
+        running += step.second;
+        if (!m_parallelism.empty() && m_parallelism.back().first == step.first)
             m_parallelism.back().second = running;
         else
-            m_parallelism.emplace_back(t, running);
+            m_parallelism.emplace_back(step.first, running);
         m_maxParallel = std::max(m_maxParallel, running);
+    };
+    auto kept = m_finishedSteps.cbegin();
+    auto live = runningSteps.cbegin();
+    while (kept != m_finishedSteps.cend() || live != runningSteps.cend()) {
+        if (live == runningSteps.cend() || (kept != m_finishedSteps.cend() && *kept < *live))
+            add(*kept++);
+        else
+            add(*live++);
     }
 }
 

@@ -62,13 +62,18 @@ protected:
 
 private:
     void rebuild();
+    void forgetRun();
     double xOf(double t) const { return m_left + (t - m_t0) * m_pxPerSecond; }
     double timeAt(double x) const { return m_t0 + (x - m_left) / m_pxPerSecond; }
     double laneTop(int lane) const;
     double endTime() const;
 
     RunController *m_controller;
-    std::vector<Bar> m_bars;
+    std::vector<Bar> m_bars; // the ended attempts' bars (in order), then the running ones
+    std::size_t m_finishedBars = 0;      // how many attempts have their bar
+    std::vector<std::size_t> m_unsettled; // failed attempts whose node's end is not known yet
+    std::vector<std::pair<double, int>> m_finishedSteps; // ended attempts' +1/-1, sorted
+    bool m_criticalMarked = false;
     std::vector<std::pair<double, int>> m_parallelism; // time -> nodes running from then on
     int m_lanes = 1;
     int m_maxParallel = 1;
