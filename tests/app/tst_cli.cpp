@@ -375,7 +375,7 @@ private slots:
             qPrintable(out));
         const QStringList lines = out.trimmed().split('\n');
         static const QRegularExpression summary(
-            QStringLiteral("^\\d+ succeeded, 1 failed, \\d+ skipped in [0-9.]+ s"));
+            QStringLiteral("^\\d+ succeeded, 1 failed, \\d+ skipped in [0-9.]+ (s|ms|µs)"));
         QVERIFY2(summary.match(lines.last()).hasMatch(), qPrintable(lines.last()));
     }
 
@@ -392,7 +392,7 @@ private slots:
                          .hasMatch(),
                 qPrintable(out));
             QVERIFY2(QRegularExpression(
-                         QStringLiteral("^\\[\\d/5\\] succeeded %1 \\([0-9.]+ s\\)$").arg(id),
+                         QStringLiteral("^\\[\\d/5\\] succeeded %1 \\([0-9.]+ (s|ms|µs)\\)$").arg(id),
                          QRegularExpression::MultilineOption)
                          .match(out)
                          .hasMatch(),

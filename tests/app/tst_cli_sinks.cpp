@@ -12,6 +12,7 @@
 
 #include <QTemporaryDir>
 #include <QTemporaryFile>
+#include <QRegularExpression>
 #include <QTest>
 
 #include <nlohmann/json.hpp>
@@ -85,7 +86,11 @@ private slots:
     {
         QTest::addColumn<double>("seconds");
         QTest::addColumn<QString>("expected");
+        QTest::newRow("microseconds") << 0.0000734 << "73 µs";
+        QTest::newRow("under a microsecond") << 0.0000002 << "1 µs";
+        QTest::newRow("milliseconds") << 0.0421 << "42.1 ms";
         QTest::newRow("short") << 0.354 << "0.35 s";
+        QTest::newRow("zero") << 0.0 << "0.00 s";
         QTest::newRow("tens") << 14.23 << "14.2 s";
         QTest::newRow("minutes") << 185.0 << "3 min 05 s";
         QTest::newRow("hours") << 3720.0 << "1 h 02 min";
@@ -113,8 +118,11 @@ private slots:
         e.criticalPath = { 0, 1, 2, 3 };
         e.criticalPathDuration = 9.1;
         QCOMPARE(QString::fromStdString(formatRunSummary(e, w)),
-            QStringLiteral("239 succeeded, 1 failed, 12 skipped in 14.2 s — parallelism "
-                           "1.8×, critical path 9.10 s: fetch → unpack → build → test"));
+            QStringLiteral("239 succeeded, 1 failed, 12 skipped in 14.2 s — work 25.6 s, "
+                           "parallelism 1.8×, critical path 9.10 s: fetch → unpack → build → test"));
+        QCOMPARE(QString::fromStdString(formatRunSummary(e, w, 0)),
+            QStringLiteral("239 succeeded, 1 failed, 12 skipped in 14.2 s — work 25.6 s, "
+                           "parallelism 1.8×, critical path 9.10 s (4 nodes)"));
         RunFinished none;
         QCOMPARE(QString::fromStdString(formatRunSummary(none, w)),
             QStringLiteral("0 succeeded in 0.00 s"));
@@ -194,7 +202,9 @@ private slots:
         QVERIFY2(lastDraw.endsWith("\x1b[K"), lastDraw.constData());
         const QByteArray visible = lastDraw.chopped(3);
         QVERIFY2(columns(visible) <= 39, visible.constData());
-        QVERIFY2(visible.contains("…") && visible.endsWith(" s)"), visible.constData());
+        static const QRegularExpression elapsed(QStringLiteral(" \\([0-9.]+ (s|ms|µs)\\)$"));
+        QVERIFY2(visible.contains("…") && elapsed.match(QString::fromUtf8(visible)).hasMatch(),
+                 visible.constData());
         QVERIFY(!visible.contains("\x1b[1m")); // no colour asked for
     }
 

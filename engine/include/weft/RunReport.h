@@ -15,7 +15,7 @@ namespace weft {
 struct Workflow;
 struct Node;
 
-// "0.35 s", "14.2 s", "3 min 05 s", "1 h 02 min".
+// "73 µs", "42.1 ms", "0.35 s", "14.2 s", "3 min 05 s", "1 h 02 min".
 std::string formatSeconds(double seconds);
 
 // "a, b, c" or, with more than `shown` items, "a, b, c, … and 9 more".
@@ -28,10 +28,13 @@ std::string formatPath(const std::vector<std::string> &ids, std::size_t shown = 
 // SIGKILL", "timed out after 30 s" (the error text when there is no status).
 std::string describeEnding(const NodeFinished &finished);
 
-// "239 succeeded, 1 failed, 12 skipped in 14.2 s — parallelism 1.8×, critical
-// path 9.1 s: fetch → unpack → build → test". Zero counts are left out except
-// "succeeded". `workflow` names the nodes of the critical path.
-std::string formatRunSummary(const RunFinished &finished, const Workflow &workflow);
+// "239 succeeded, 1 failed, 12 skipped in 14.2 s — work 25.6 s, parallelism
+// 1.8×, critical path 9.10 s: fetch → unpack → build → test". Zero counts are
+// left out except "succeeded". `workflow` names the nodes of the critical
+// path; with `pathIds` 0 the path is only counted: "critical path 9.10 s
+// (4 nodes)", for a status bar.
+std::string formatRunSummary(const RunFinished &finished, const Workflow &workflow,
+                             std::size_t pathIds = 8);
 
 // What a node would run, on one line: the command line of a process, the
 // parameters of anything else.

@@ -14,7 +14,12 @@ std::string formatSeconds(double seconds)
     if (!(seconds >= 0))
         seconds = 0;
     char buffer[48];
-    if (seconds < 10)
+    // In-process nodes take microseconds: "0.00 s" would say nothing.
+    if (seconds > 0 && seconds < 0.001)
+        std::snprintf(buffer, sizeof buffer, "%.0f µs", std::max(1.0, seconds * 1e6));
+    else if (seconds > 0 && seconds < 0.1)
+        std::snprintf(buffer, sizeof buffer, "%.1f ms", seconds * 1e3);
+    else if (seconds < 10)
         std::snprintf(buffer, sizeof buffer, "%.2f s", seconds);
     else if (seconds < 60)
         std::snprintf(buffer, sizeof buffer, "%.1f s", seconds);
@@ -81,7 +86,8 @@ std::string describeEnding(const NodeFinished &finished)
     return std::string(toString(finished.outcome));
 }
 
-std::string formatRunSummary(const RunFinished &finished, const Workflow &workflow)
+std::string formatRunSummary(const RunFinished &finished, const Workflow &workflow,
+                             std::size_t pathIds)
 {
     std::string text
         = std::to_string(finished.counts[std::size_t(NodeState::Succeeded)]) + " succeeded";
@@ -95,10 +101,15 @@ std::string formatRunSummary(const RunFinished &finished, const Workflow &workfl
     if (finished.work > 0) {
         char parallelism[32];
         std::snprintf(parallelism, sizeof parallelism, "%.1f×", finished.parallelism);
-        text += " — parallelism ";
+        text += " — work " + formatSeconds(finished.work) + ", parallelism ";
         text += parallelism;
     }
-    if (!finished.criticalPath.empty()) {
+    if (!finished.criticalPath.empty() && pathIds == 0) {
+        text += finished.work > 0 ? ", " : " — ";
+        const std::size_t n = finished.criticalPath.size();
+        text += "critical path " + formatSeconds(finished.criticalPathDuration) + " ("
+            + std::to_string(n) + (n == 1 ? " node)" : " nodes)");
+    } else if (!finished.criticalPath.empty()) {
         std::vector<std::string> ids;
         ids.reserve(finished.criticalPath.size());
         for (NodeIndex index : finished.criticalPath) {
@@ -107,7 +118,7 @@ std::string formatRunSummary(const RunFinished &finished, const Workflow &workfl
         }
         text += finished.work > 0 ? ", " : " — ";
         text += "critical path " + formatSeconds(finished.criticalPathDuration) + ": "
-            + formatPath(ids);
+            + formatPath(ids, pathIds);
     }
     return text;
 }
