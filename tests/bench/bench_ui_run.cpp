@@ -208,6 +208,7 @@ void BenchUiRun::tenThousandNodes()
                     static_cast<unsigned long long>(run->appliedNodeUpdates() - updatesBefore),
                     stamp.events.load(), stalls.back(), latencyMs, finalPaintMs);
         if (!shots.isEmpty() && r == 0) {
+            QTest::qWait(50); // the status bar lays out its new text
             window.grab().save(shots + QStringLiteral("/run-finished.png"));
             window.view()->setZoom(1.0);
             window.view()->centerOnNode(QStringLiteral("n50_50"));

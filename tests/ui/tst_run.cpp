@@ -259,6 +259,17 @@ void TestRun::failingBranch()
     // The status bar turned to its error state, with a Show button.
     QVERIFY(view->showFailureButton()->isVisible());
     QVERIFY(view->statusLabel()->text().contains(QStringLiteral("1 failed")));
+    // The summary is read whole, not clipped by the status bar's layout,
+    // and names the critical path in its tooltip.
+    QTRY_VERIFY2_WITH_TIMEOUT(view->statusLabel()->width()
+                                  >= view->statusLabel()->sizeHint().width(),
+                              qPrintable(QStringLiteral("%1 px for “%2”, wants %3 px")
+                                             .arg(view->statusLabel()->width())
+                                             .arg(view->statusLabel()->text())
+                                             .arg(view->statusLabel()->sizeHint().width())),
+                              2000);
+    QVERIFY(view->statusLabel()->text().contains(QStringLiteral("critical path")));
+    QVERIFY(view->statusLabel()->toolTip().contains(QStringLiteral("→")));
     view->showFailureButton()->click();
     QCOMPARE(m_window->scene()->selectedNodeIds(), QStringList{QStringLiteral("check_config")});
 }

@@ -647,6 +647,7 @@ void RunView::updateStatus()
     const bool running = m_controller->isRunning();
     if (!running && !m_controller->startedEvent()) {
         m_statusText->setText(tr("Ready · F5 runs · j=%1").arg(m_jobs->value()));
+        m_statusText->setToolTip(QString());
         m_statusIcon->clear();
         return;
     }
@@ -669,16 +670,22 @@ void RunView::updateStatus()
         text = tr("Stopping… ") + text;
     const bool failed = m_controller->hasFailure();
     const auto &finished = m_controller->finished();
+    QString tooltip;
     NodeState icon = NodeState::Running;
     if (!running && finished) {
         icon = finished->outcome == RunOutcome::Succeeded ? NodeState::Succeeded
                : finished->outcome == RunOutcome::Failed  ? NodeState::Failed
                                                           : NodeState::Cancelled;
-        text = toQ(formatRunSummary(*finished, m_controller->workflow()));
+        // The path itself would push the status bar's other fields off a
+        // narrow window: it is counted here and named in the tooltip and
+        // the problems dock.
+        text = toQ(formatRunSummary(*finished, m_controller->workflow(), 0));
+        tooltip = toQ(formatRunSummary(*finished, m_controller->workflow()));
     } else if (failed) {
         icon = NodeState::Failed;
     }
     m_statusText->setText(text);
+    m_statusText->setToolTip(tooltip);
     const int px = m_statusText->fontMetrics().height();
     m_statusIcon->setPixmap(RunStateStyle::icon(icon).pixmap(px, px));
     m_showFailure->setVisible(failed);

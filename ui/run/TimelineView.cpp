@@ -144,7 +144,9 @@ void TimelineView::rebuild()
         m_criticalMarked = true;
     }
 
-    // Bars still running grow to now; their steps join the kept ones below.
+    // Bars still running grow to now; their starts join the kept steps
+    // below, with no end: the curve holds them up to the right edge, which
+    // is painted later than this `now`.
     const double now = m_controller->elapsed();
     std::vector<std::pair<double, int>> runningSteps;
     for (std::size_t i = 0; i < nodes.size(); ++i) {
@@ -155,7 +157,6 @@ void TimelineView::rebuild()
         m_bars.push_back({NodeIndex(i), n.attempt, laneOf(n.slot), n.runningSince, end,
                           NodeState::Running, false});
         runningSteps.emplace_back(n.runningSince, 1);
-        runningSteps.emplace_back(end, -1);
     }
     std::sort(runningSteps.begin(), runningSteps.end());
     m_lanes = lanes;
