@@ -191,7 +191,9 @@ double TimelineView::laneTop(int lane) const
 QRectF TimelineView::barRect(const Bar &bar) const
 {
     const double x0 = xOf(bar.start);
-    const double x1 = std::max(xOf(bar.end), x0 + 2); // instant nodes stay visible
+    // A running bar reaches the time of this paint, not of the last batch.
+    const double end = bar.outcome == NodeState::Running ? std::max(bar.end, endTime()) : bar.end;
+    const double x1 = std::max(xOf(end), x0 + 2); // instant nodes stay visible
     return {x0, laneTop(bar.lane) + (kLaneHeight - kBarHeight) / 2.0, x1 - x0, double(kBarHeight)};
 }
 
@@ -323,7 +325,8 @@ void TimelineView::paintEvent(QPaintEvent *)
     const int lastLane = std::min(m_lanes, (m_scrollY + chart.height()) / kLaneHeight + 2);
     taken.assign(std::size_t(std::max(0, lastLane - firstLane)) * std::size_t(columns), 0);
     for (const Bar &bar : m_bars) {
-        if (bar.end < tLeft || bar.start > tRight || bar.lane < firstLane || bar.lane >= lastLane)
+        if ((bar.end < tLeft && bar.outcome != NodeState::Running) || bar.start > tRight
+            || bar.lane < firstLane || bar.lane >= lastLane)
             continue;
         const QRectF r = barRect(bar);
         if (r.bottom() < chart.top() || r.top() > chart.bottom())
