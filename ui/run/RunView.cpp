@@ -30,6 +30,7 @@
 #include <QGraphicsSceneEvent>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLayout>
 #include <QMenu>
 #include <QPushButton>
 #include <QSpinBox>
@@ -686,6 +687,14 @@ void RunView::updateStatus()
     }
     m_statusText->setText(text);
     m_statusText->setToolTip(tooltip);
+    if (m_statusText->sizeHint().width() > m_statusText->width()) {
+        // Lay the status bar out now: left to the posted layout requests, a
+        // frame or two would paint the longer text clipped ("1223 don"),
+        // on every tick whose counts gained a digit.
+        m_status->layout()->activate();
+        if (QLayout *bar = m_window->statusBar()->layout())
+            bar->activate();
+    }
     const int px = m_statusText->fontMetrics().height();
     m_statusIcon->setPixmap(RunStateStyle::icon(icon).pixmap(px, px));
     m_showFailure->setVisible(failed);
