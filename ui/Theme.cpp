@@ -44,6 +44,7 @@ void refresh()
     c.canvas = dark ? mix(p.color(QPalette::Window), QColor(Qt::black), 0.25)
                     : mix(p.color(QPalette::Window), QColor(Qt::white), 0.35);
     c.grid = mix(c.canvas, text, dark ? 0.10 : 0.08);
+    c.gridMinor = mix(c.canvas, c.grid, 0.45);
     c.body = dark ? mix(base, QColor(Qt::white), 0.06) : base;
     c.header = mix(c.body, text, 0.05);
     c.outline = mix(c.body, text, dark ? 0.35 : 0.30);

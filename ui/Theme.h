@@ -27,7 +27,8 @@ struct NodeColors
     QColor edge;
     QColor edgeSelected;
     QColor canvas;
-    QColor grid;
+    QColor grid;      // the major lines of the canvas grid
+    QColor gridMinor; // opaque, already mixed over the canvas (see GraphView)
     QColor error;
 };
 

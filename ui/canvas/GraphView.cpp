@@ -407,9 +407,9 @@ void GraphView::drawBackground(QPainter *painter, const QRectF &rect)
         (isMajor ? major : minor).append(QLineF(rect.left(), y, rect.right(), y));
     }
     painter->setRenderHint(QPainter::Antialiasing, false);
-    QColor minorColor = c.grid;
-    minorColor.setAlphaF(0.45);
-    painter->setPen(QPen(minorColor, 0));
+    // Opaque: Qt draws translucent aliased lines on a slow path, 15-30 ms for
+    // the 70 minor lines of a frame at 100 %, against 0.2 ms opaque.
+    painter->setPen(QPen(c.gridMinor, 0));
     painter->drawLines(minor.data(), int(minor.size()));
     painter->setPen(QPen(c.grid, 0));
     painter->drawLines(major.data(), int(major.size()));
