@@ -35,12 +35,46 @@ QPainterPath EdgeItem::curve(const QPointF &start, const QPointF &end)
     return path;
 }
 
+QPointF EdgeItem::curveEnd(const QPointF &inputPort)
+{
+    // The arrow's tip stops at the input port's rim, so the port does not hide it.
+    return inputPort - QPointF(kArrow + 5, 0);
+}
+
+void EdgeItem::drawWide(QPainter *painter, const QPainterPath &path, qreal lod, const QColor &color,
+                        qreal width)
+{
+    // Qt rasterises a wide antialiased line directly, while a wide curve is
+    // stroked into an outline and filled: five times the cost, and most of a
+    // frame at 100 % and above, where long edges cross the viewport. Square
+    // caps close the joints; the result matches the stroked curve.
+    QRectF visible = path.controlPointRect();
+    if (const QPaintDevice *device = painter->device()) {
+        const QRectF deviceRect(0, 0, device->width(), device->height());
+        visible = painter->worldTransform().inverted().mapRect(deviceRect);
+    }
+    visible.adjust(-width, -width, width, width);
+    const QList<QPolygonF> flat = path.toSubpathPolygons(QTransform::fromScale(lod, lod));
+    if (flat.isEmpty())
+        return;
+    const QPolygonF &points = flat.front();
+    QVarLengthArray<QLineF, 128> segments;
+    for (qsizetype i = 0; i + 1 < points.size(); ++i) {
+        const QPointF a = points[i] / lod;
+        const QPointF b = points[i + 1] / lod;
+        // Padded: a horizontal segment's rectangle is empty and intersects nothing.
+        if (QRectF(a, b).normalized().adjusted(-1, -1, 1, 1).intersects(visible))
+            segments.append(QLineF(a, b));
+    }
+    painter->setPen(QPen(color, width, Qt::SolidLine, Qt::SquareCap));
+    painter->drawLines(segments.constData(), int(segments.size()));
+}
+
 void EdgeItem::adjust()
 {
     prepareGeometryChange();
     m_start = m_from->outputPortScenePos();
-    // The arrow's tip stops at the input port's rim, so the port does not hide it.
-    m_end = m_to->inputPortScenePos() - QPointF(kArrow + 5, 0);
+    m_end = curveEnd(m_to->inputPortScenePos());
     m_path = curve(m_start, m_end);
     m_bounds = m_path.controlPointRect().adjusted(-kArrow - 2, -kArrow - 2, kArrow + 10, kArrow + 2);
 }
@@ -79,33 +113,7 @@ void EdgeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
         if (lod < 0.5)
             return;
     } else {
-        // The curve as straight segments, flattened for this scale, of which
-        // only those inside the viewport are drawn. Qt rasterises a wide
-        // antialiased line directly, while a wide curve is stroked into an
-        // outline and filled: five times the cost, and most of a frame at
-        // 100 % and above, where long edges cross the viewport. Square caps
-        // close the joints; the result matches the stroked curve.
-        const qreal width = isSelected() ? 2.5 : 1.6;
-        QRectF visible = m_bounds;
-        if (const QPaintDevice *device = painter->device()) {
-            const QRectF deviceRect(0, 0, device->width(), device->height());
-            visible = painter->worldTransform().inverted().mapRect(deviceRect);
-        }
-        visible.adjust(-width, -width, width, width);
-        const QList<QPolygonF> flat = m_path.toSubpathPolygons(QTransform::fromScale(lod, lod));
-        if (!flat.isEmpty()) {
-            const QPolygonF &points = flat.front();
-            QVarLengthArray<QLineF, 128> segments;
-            for (qsizetype i = 0; i + 1 < points.size(); ++i) {
-                const QPointF a = points[i] / lod;
-                const QPointF b = points[i + 1] / lod;
-                // Padded: a horizontal segment's rectangle is empty and intersects nothing.
-                if (QRectF(a, b).normalized().adjusted(-1, -1, 1, 1).intersects(visible))
-                    segments.append(QLineF(a, b));
-            }
-            painter->setPen(QPen(color, width, Qt::SolidLine, Qt::SquareCap));
-            painter->drawLines(segments.constData(), int(segments.size()));
-        }
+        drawWide(painter, m_path, lod, color, isSelected() ? 2.5 : 1.6);
     }
     const QPointF tip = m_end + QPointF(kArrow, 0);
     const QPointF a[3] = {tip, m_end + QPointF(0, -kArrow * 0.55), m_end + QPointF(0, kArrow * 0.55)};

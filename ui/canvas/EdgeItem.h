@@ -30,6 +30,12 @@ public:
 
     // The curve between two scene points, shared with the drag preview.
     static QPainterPath curve(const QPointF &start, const QPointF &end);
+    // Where the curve into an input port ends and its arrowhead begins.
+    static QPointF curveEnd(const QPointF &inputPort);
+    // Draws a wide antialiased `path` at level of detail `lod` as straight
+    // segments flattened for that scale, only those inside the viewport.
+    static void drawWide(QPainter *painter, const QPainterPath &path, qreal lod, const QColor &color,
+                         qreal width);
 
 private:
     NodeItem *m_from;

@@ -165,39 +165,41 @@ void SatisfiedEdgesItem::commit()
 void SatisfiedEdgesItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *)
 {
     const qreal lod = option->levelOfDetailFromTransform(painter->worldTransform());
-    QColor color = RunStateStyle::color(NodeState::Succeeded, QGuiApplication::palette());
+    // Opaque: the near curves are drawn as overlapping segments, where a
+    // translucent colour would bead at every joint.
+    const QColor color = RunStateStyle::color(NodeState::Succeeded, QGuiApplication::palette());
     const QRectF exposed = option->exposedRect;
     const bool far = lod < 0.3;
-    // Far out, thousands of edges: straight aliased lines in one call, which
-    // costs a fraction of antialiased strokes drawn one by one.
     painter->setRenderHint(QPainter::Antialiasing, !far);
-    if (!far)
-        color.setAlphaF(0.85);
-    painter->setPen(QPen(color, far ? 0 : 2.2));
+    painter->setPen(QPen(color, 0));
     painter->setBrush(Qt::NoBrush);
+    // The lines are kept between paints (addSucceeded() appends to them) and
+    // culled here; walking every succeeded node's edges through the scene on
+    // each paint took 18-23 ms of a frame at 100 % with 10,000 nodes.
+    if (!m_linesValid || m_linesGeneration != m_scene->geometryGeneration()) {
+        m_lines.clear();
+        forEachOutgoingEdge(*m_scene, m_nodes, [this](QPointF start, QPointF end) {
+            m_lines.emplace_back(start, end);
+        });
+        m_linesGeneration = m_scene->geometryGeneration();
+        m_linesValid = true;
+    }
+    QVarLengthArray<QLineF, 1024> lines;
+    for (const QLineF &line : m_lines) {
+        if (QRectF(line.p1(), line.p2()).normalized().adjusted(-40, -40, 40, 40).intersects(exposed))
+            lines.append(line);
+    }
     if (far) {
-        if (!m_linesValid || m_linesGeneration != m_scene->geometryGeneration()) {
-            m_lines.clear();
-            forEachOutgoingEdge(*m_scene, m_nodes, [this](QPointF start, QPointF end) {
-                m_lines.emplace_back(start, end);
-            });
-            m_linesGeneration = m_scene->geometryGeneration();
-            m_linesValid = true;
-        }
-        QVarLengthArray<QLineF, 1024> lines;
-        for (const QLineF &line : m_lines) {
-            if (QRectF(line.p1(), line.p2()).normalized().adjusted(-40, -40, 40, 40).intersects(exposed))
-                lines.append(line);
-        }
+        // Far out, thousands of edges: straight aliased lines in one call,
+        // which costs a fraction of antialiased strokes drawn one by one.
         painter->drawLines(lines.constData(), int(lines.size()));
         return;
     }
-    forEachOutgoingEdge(*m_scene, m_nodes, [&](QPointF start, QPointF end) {
-        if (!QRectF(start, end).normalized().adjusted(-40, -40, 40, 40).intersects(exposed))
-            return;
-        // Short of the arrowhead, so the edge's own arrow stays visible.
-        painter->drawPath(EdgeItem::curve(start, end - QPointF(9, 0)));
-    });
+    for (const QLineF &line : lines) {
+        // Over the edge's own curve exactly, up to its arrowhead.
+        EdgeItem::drawWide(painter, EdgeItem::curve(line.p1(), EdgeItem::curveEnd(line.p2())), lod,
+                           color, 2.2);
+    }
 }
 
 } // namespace weft::ui
