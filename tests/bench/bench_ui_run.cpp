@@ -10,6 +10,7 @@
 // - peak resident memory (VmHWM).
 //
 // The run is repeated (WEFT_BENCH_RUNS, 5): first run, median and worst.
+// WEFT_BENCH_ZOOM=1 watches it at 100 % instead of the fitted overview.
 //
 // WEFT_BENCH_SLOW_EVENTS=ms also prints each event delivery on the GUI
 // thread slower than that (nested deliveries at a quarter of it per level),
@@ -115,6 +116,18 @@ void BenchUiRun::tenThousandNodes()
     QTest::qWait(50);
     std::printf("open + layout of 10,000 nodes: %lld ms\n", openTimer.elapsed());
     window.view()->fitGraph();
+    // WEFT_BENCH_ZOOM=z watches the run at that zoom around the middle node
+    // instead of the whole graph (the overview).
+    const double zoom = qEnvironmentVariable("WEFT_BENCH_ZOOM").toDouble();
+    auto frame = [&] {
+        if (zoom > 0) {
+            window.view()->setZoom(zoom);
+            window.view()->centerOnNode(QStringLiteral("n50_50"));
+        } else {
+            window.view()->fitGraph();
+        }
+    };
+    frame();
 
     QElapsedTimer paintTimer;
     paintTimer.start();
@@ -213,7 +226,7 @@ void BenchUiRun::tenThousandNodes()
             window.view()->setZoom(1.0);
             window.view()->centerOnNode(QStringLiteral("n50_50"));
             window.grab().save(shots + QStringLiteral("/run-finished-100.png"));
-            window.view()->fitGraph();
+            frame();
         }
         if (r == 0)
             std::printf("peak memory after the first run (VmHWM): %.1f MiB\n",
