@@ -225,15 +225,30 @@ void GraphScene::drawOverviewNodes(QPainter *painter, const QRectF &sceneRect) c
 
 void GraphScene::setNodeVisualState(const QString &id, const NodeVisualState &state)
 {
-    if (NodeItem *item = m_nodes.value(id); item && item->setVisualState(state))
-        overviewChanged();
+    NodeItem *item = m_nodes.value(id);
+    if (!item || !item->setVisualState(state, m_stateBatches == 0))
+        return;
+    m_batchedChanges |= m_stateBatches > 0;
+    overviewChanged();
+}
+
+void GraphScene::closeStateBatch()
+{
+    if (--m_stateBatches > 0 || !m_batchedChanges)
+        return;
+    m_batchedChanges = false;
+    if (!m_overview) // the overview repaints through overviewChanged()
+        update();
 }
 
 void GraphScene::clearVisualStates()
 {
+    const StateBatch batch(this);
     for (NodeItem *item : std::as_const(m_nodes)) {
-        if (item->setVisualState({}))
+        if (item->setVisualState({}, false)) {
+            m_batchedChanges = true;
             overviewChanged();
+        }
     }
 }
 

@@ -164,7 +164,7 @@ void NodeItem::setFromNode(const Node &node)
     update();
 }
 
-bool NodeItem::setVisualState(const NodeVisualState &state)
+bool NodeItem::setVisualState(const NodeVisualState &state, bool repaint)
 {
     if (state == m_visual)
         return false;
@@ -172,7 +172,7 @@ bool NodeItem::setVisualState(const NodeVisualState &state)
     // In the overview the scene paints every box itself (and is told so by
     // the caller); marking 10,000 content-less items dirty on a run's tick
     // cost the scene a 25-30 ms pass over them for nothing.
-    if (!(flags() & ItemHasNoContents))
+    if (repaint && !(flags() & ItemHasNoContents))
         update();
     return true;
 }

@@ -39,7 +39,8 @@ public:
 
     const NodeVisualState &visualState() const { return m_visual; }
     // Returns whether the state changed.
-    bool setVisualState(const NodeVisualState &state);
+    // `repaint` false: the caller repaints the scene itself (a batch).
+    bool setVisualState(const NodeVisualState &state, bool repaint = true);
     // The group colour, or the run state's once the node has one.
     QColor accentColor() const;
     // The node's plain box at far zoom: its accent, or the selection colour.

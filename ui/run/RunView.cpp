@@ -523,15 +523,21 @@ void RunView::flushCanvas(int budgetMs)
     GraphScene *scene = m_window->scene();
     QElapsedTimer budget;
     budget.start();
+    constexpr std::size_t kBatchFrom = 64; // below it, repaint just the items
     std::size_t i = m_dirtyDone;
-    for (; i < m_dirty.size(); ++i) {
-        // Checking the clock every 256 nodes keeps its cost out of the loop.
-        if ((i & 255) == 0 && i != m_dirtyDone && budget.elapsed() >= budgetMs)
-            break;
-        const int index = m_dirty[i];
-        m_isDirty[std::size_t(index)] = 0;
-        scene->setNodeVisualState(m_controller->nodeId(NodeIndex(index)), visualFor(index));
-        ++m_appliedNodeUpdates;
+    {
+        std::optional<GraphScene::StateBatch> batch;
+        if (m_dirty.size() - m_dirtyDone >= kBatchFrom)
+            batch.emplace(scene);
+        for (; i < m_dirty.size(); ++i) {
+            // Checking the clock every 256 nodes keeps its cost out of the loop.
+            if ((i & 255) == 0 && i != m_dirtyDone && budget.elapsed() >= budgetMs)
+                break;
+            const int index = m_dirty[i];
+            m_isDirty[std::size_t(index)] = 0;
+            scene->setNodeVisualState(m_controller->nodeId(NodeIndex(index)), visualFor(index));
+            ++m_appliedNodeUpdates;
+        }
     }
     m_dirtyDone = i;
     if (m_dirtyDone == m_dirty.size()) {
