@@ -207,6 +207,47 @@ private Q_SLOTS:
         QCOMPARE(m_scene->nodeItem("b")->visualState(), NodeVisualState{});
     }
 
+    void stateBatchRepaintsOnceAtTheEnd()
+    {
+        // Inside a batch the states change at once but nothing is scheduled
+        // for painting; closing the batch repaints the view.
+        struct PaintCounter : QObject
+        {
+            int paints = 0;
+            bool eventFilter(QObject *, QEvent *event) override
+            {
+                paints += event->type() == QEvent::Paint;
+                return false;
+            }
+        } counter;
+        m_view->viewport()->installEventFilter(&counter);
+        QCoreApplication::processEvents();
+        counter.paints = 0;
+        NodeVisualState state;
+        state.runState = RunState::Running;
+        {
+            const GraphScene::StateBatch outer(m_scene.get());
+            {
+                const GraphScene::StateBatch inner(m_scene.get());
+                m_scene->setNodeVisualState(QStringLiteral("a"), state);
+                m_scene->setNodeVisualState(QStringLiteral("b"), state);
+            }
+            QCOMPARE(m_scene->nodeItem("a")->visualState(), state);
+            QCoreApplication::processEvents();
+            QCOMPARE(counter.paints, 0); // the inner batch closing is not the end
+        }
+        QTRY_VERIFY(counter.paints > 0);
+        // A batch in which nothing changed repaints nothing.
+        counter.paints = 0;
+        {
+            const GraphScene::StateBatch batch(m_scene.get());
+            m_scene->setNodeVisualState(QStringLiteral("a"), state);
+        }
+        QCoreApplication::processEvents();
+        QCOMPARE(counter.paints, 0);
+        m_view->viewport()->removeEventFilter(&counter);
+    }
+
     void renameKeepsEdges()
     {
         auto *stack = m_doc->undoStack();
