@@ -170,6 +170,22 @@ private Q_SLOTS:
         }
         scene.setItemIndexMethod(QGraphicsScene::NoIndex); // the scene's own choice
 
+        // Crossing the overview threshold, through the event loop as a user's
+        // zoom does: items change mode, then the first frame in the new mode.
+        std::printf("\nzoom across the overview threshold, first frame (ms)\n");
+        for (int i = 0; i < 3; ++i) {
+            for (const qreal zoom : {1.0, 0.05}) {
+                t.restart();
+                view.setZoom(zoom);
+                view.centerOn(bounds.center());
+                view.viewport()->repaint();
+                QCoreApplication::processEvents();
+                std::printf("%s %-30s %10.1f\n", i == 0 ? "first" : "again",
+                            zoom > 0.5 ? "overview -> 100 %" : "100 % -> overview",
+                            t.nsecsElapsed() / 1e6);
+            }
+        }
+
         // A run view's batch at 100 %: 10,000 state changes through the id
         // map, then the frame that shows them (Qt's pass over the dirty
         // items and the repaint), each item marked on its own, then in a

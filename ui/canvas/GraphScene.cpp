@@ -126,6 +126,11 @@ void GraphScene::setOverview(bool on)
     if (on == m_overview)
         return;
     m_overview = on;
+    // Every item changes: repaint everything once, which also makes Qt's
+    // per-item bookkeeping below return at once. Without it each edge hidden
+    // was added to the view's dirty region, 20,000 rectangles unioned one by
+    // one: 220 ms to zoom out to the overview at 10,000 nodes.
+    update();
     for (NodeItem *node : std::as_const(m_nodes)) {
         node->setFlag(QGraphicsItem::ItemHasNoContents, on);
         for (EdgeItem *edge : node->edges()) {
