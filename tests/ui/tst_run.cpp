@@ -436,6 +436,12 @@ void TestRun::timelineBarPerAttempt()
             ++flakyBars;
             QCOMPARE(bar.attempt, flakyBars);
             QCOMPARE(int(bar.outcome), int(NodeState::Failed));
+            // Hovering tells where it ran and why it failed, and that it ran again.
+            QVERIFY(bar.pid > 0);
+            const QString tip = timeline->tooltipFor(bar);
+            QVERIFY2(tip.contains(QStringLiteral("process %1").arg(bar.pid)), qPrintable(tip));
+            QVERIFY2(tip.contains(QStringLiteral("status 1")), qPrintable(tip));
+            QCOMPARE(tip.contains(QStringLiteral("ran again after")), bar.attempt < 3);
         } else if (id == QLatin1String("fine")) {
             ++fineBars;
             QCOMPARE(int(bar.outcome), int(NodeState::Succeeded));
@@ -497,6 +503,9 @@ void TestRun::timelineShowsFailureAmongThousands()
     QVERIFY2(curvePixels > 0, "no parallelism curve");
     const QPoint centre = failedRect.center().toPoint();
     QCOMPARE(QColor(image.pixel(centre)).rgb(), failed.rgb());
+    const QString tip = timeline->tooltipFor(failedBar);
+    QVERIFY2(tip.contains(QStringLiteral("worker thread")) && tip.contains(QStringLiteral("missing.txt")),
+             qPrintable(tip));
 }
 
 void TestRun::runSelected()

@@ -126,6 +126,9 @@ void TimelineView::rebuild()
         const AttemptFinished &a = attempts[i];
         m_bars.push_back({a.node, a.attempt, laneOf(a.slot), a.start, a.end,
                           a.ok ? NodeState::Succeeded : NodeState::Failed, false});
+        m_bars.back().worker = a.worker;
+        m_bars.back().pid = a.pid;
+        m_bars.back().attemptIndex = int(i);
         if (!settle(i))
             m_unsettled.push_back(i);
         m_finishedSteps.emplace_back(a.start, 1);
@@ -156,6 +159,8 @@ void TimelineView::rebuild()
         const double end = std::max(now, n.runningSince);
         m_bars.push_back({NodeIndex(i), n.attempt, laneOf(n.slot), n.runningSince, end,
                           NodeState::Running, false});
+        m_bars.back().worker = n.worker;
+        m_bars.back().pid = n.pid;
         runningSteps.emplace_back(n.runningSince, 1);
     }
     std::sort(runningSteps.begin(), runningSteps.end());
@@ -400,25 +405,50 @@ void TimelineView::paintEvent(QPaintEvent *)
     }
 }
 
+QString TimelineView::tooltipFor(const Bar &bar) const
+{
+    const QString id = m_controller->nodeId(bar.node);
+    const int maxAttempts = bar.node < m_controller->nodes().size()
+                                ? m_controller->nodes()[bar.node].maxAttempts
+                                : 1;
+    QString tip = QStringLiteral("<b>%1</b><br>").arg(id.toHtmlEscaped())
+                  + tr("start %1, duration %2<br>attempt %3 of %4<br>%5")
+                        .arg(QString::fromStdString(formatSeconds(bar.start)),
+                             QString::fromStdString(formatSeconds(bar.end - bar.start)))
+                        .arg(bar.attempt)
+                        .arg(maxAttempts)
+                        .arg(RunStateStyle::label(bar.outcome, true));
+    // Where it ran: the job slot is its lane; a process has a pid,
+    // in-process work a worker thread.
+    tip += QStringLiteral("<br>") + tr("slot %1").arg(bar.lane + 1);
+    if (bar.pid > 0)
+        tip += tr(", process %1").arg(bar.pid);
+    else if (bar.worker >= 0)
+        tip += tr(", worker thread %1").arg(bar.worker + 1);
+    if (bar.attemptIndex >= 0
+        && std::size_t(bar.attemptIndex) < m_controller->attempts().size()) {
+        const AttemptFinished &a = m_controller->attempts()[std::size_t(bar.attemptIndex)];
+        if (!a.ok && !a.error.empty()) {
+            QString error = QString::fromStdString(a.error);
+            if (error.size() > 200)
+                error = error.left(200) + QStringLiteral("…");
+            tip += QStringLiteral("<br>") + error.toHtmlEscaped();
+        }
+        if (a.retryIn >= 0)
+            tip += QStringLiteral("<br>")
+                   + tr("ran again after %1").arg(QString::fromStdString(formatSeconds(a.retryIn)));
+    }
+    if (bar.critical)
+        tip += tr("<br>on the critical path");
+    return tip;
+}
+
 bool TimelineView::event(QEvent *event)
 {
     if (event->type() == QEvent::ToolTip) {
         auto *help = static_cast<QHelpEvent *>(event);
         if (const auto bar = barAt(help->pos())) {
-            const QString id = m_controller->nodeId(bar->node);
-            const int maxAttempts = bar->node < m_controller->nodes().size()
-                                        ? m_controller->nodes()[bar->node].maxAttempts
-                                        : 1;
-            QString tip = QStringLiteral("<b>%1</b><br>").arg(id.toHtmlEscaped())
-                          + tr("start %1, duration %2<br>attempt %3 of %4<br>%5")
-                                .arg(QString::fromStdString(formatSeconds(bar->start)),
-                                     QString::fromStdString(formatSeconds(bar->end - bar->start)))
-                                .arg(bar->attempt)
-                                .arg(maxAttempts)
-                                .arg(RunStateStyle::label(bar->outcome, true));
-            if (bar->critical)
-                tip += tr("<br>on the critical path");
-            QToolTip::showText(help->globalPos(), tip, this);
+            QToolTip::showText(help->globalPos(), tooltipFor(*bar), this);
         } else {
             QToolTip::hideText();
             event->ignore();

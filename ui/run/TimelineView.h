@@ -36,6 +36,9 @@ public:
         double end = 0;
         NodeState outcome = NodeState::Running;
         bool critical = false;
+        int worker = -1;      // in-process work: the worker thread it ran on
+        int pid = 0;          // a process: its pid
+        int attemptIndex = -1; // into RunController::attempts(); -1 while running
     };
 
     explicit TimelineView(RunController *controller, QWidget *parent = nullptr);
@@ -46,6 +49,7 @@ public:
     int laneCount() const { return m_lanes; }
     std::optional<Bar> barAt(const QPoint &pos) const;
     QRectF barRect(const Bar &bar) const;
+    QString tooltipFor(const Bar &bar) const; // rich text: node, times, where it ran, error
 
     QSize sizeHint() const override { return {800, 180}; }
 
