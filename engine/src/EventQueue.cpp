@@ -12,6 +12,8 @@ EventQueue::Batch EventQueue::drain()
 {
     Batch batch;
     std::lock_guard lock(m_mutex);
+    if (m_outputBytes > m_maxOutputBytes)
+        trimOutput();
     for (const NodeUpdate &update : m_pending.nodes)
         m_slotOfNode[update.node] = 0;
     std::swap(batch, m_pending);
@@ -37,6 +39,7 @@ void EventQueue::runStarted(const RunStarted &event)
     // A new run: whatever an undrained previous run left is stale.
     m_pending = Batch{};
     m_outputBytes = 0;
+    m_gapBefore.clear();
     m_slotOfNode.assign(event.nodes, 0);
     m_pending.started = event;
     // The executor's workflow pointer dies with the run, before a consumer may
@@ -56,12 +59,43 @@ void EventQueue::output(const OutputChunk &event)
 {
     std::lock_guard lock(m_mutex);
     ++m_pending.events;
-    if (m_outputBytes + event.text.size() > m_maxOutputBytes) {
-        m_pending.droppedOutputBytes += event.text.size();
-        return;
-    }
+    const bool gap =
+        !m_gapBefore.empty() && m_gapBefore.erase(std::uint64_t(event.node) * 2 + unsigned(event.stream)) > 0;
     m_outputBytes += event.text.size();
-    m_pending.output.push_back({event.t, event.node, event.stream, std::string(event.text)});
+    m_pending.output.push_back({event.t, event.node, event.stream, std::string(event.text), gap});
+    // Trimmed in bulk at twice the bound, so a flood costs amortised O(1)
+    // per chunk and the queue holds at most twice the bound.
+    if (m_outputBytes > 2 * m_maxOutputBytes)
+        trimOutput();
+}
+
+void EventQueue::trimOutput()
+{
+    auto key = [](const Output &o) { return std::uint64_t(o.node) * 2 + unsigned(o.stream); };
+    std::vector<Output> &out = m_pending.output;
+    std::size_t first = 0;
+    while (m_outputBytes > m_maxOutputBytes && first + 1 < out.size()) {
+        m_outputBytes -= out[first].text.size();
+        m_pending.droppedOutputBytes += out[first].text.size();
+        m_gapBefore.insert(key(out[first]));
+        ++first;
+    }
+    if (m_outputBytes > m_maxOutputBytes && first < out.size()) {
+        // One chunk larger than the bound: keep its end.
+        Output &last = out[first];
+        const std::size_t excess = m_outputBytes - m_maxOutputBytes;
+        last.text.erase(0, excess);
+        last.gapBefore = true;
+        m_outputBytes -= excess;
+        m_pending.droppedOutputBytes += excess;
+    }
+    out.erase(out.begin(), out.begin() + std::ptrdiff_t(first));
+    for (Output &o : out) {
+        if (m_gapBefore.empty())
+            break;
+        if (m_gapBefore.erase(key(o)) > 0)
+            o.gapBefore = true;
+    }
 }
 
 void EventQueue::progress(const ProgressUpdate &event)

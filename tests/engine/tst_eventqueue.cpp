@@ -109,9 +109,15 @@ void TestEventQueue::outputIsBoundedPerDrain()
         queue.output(chunk);
     }
     EventQueue::Batch batch = queue.drain();
+    // The newest 1,000 bytes are kept: what a person reads is the latest.
     QCOMPARE(batch.output.size(), std::size_t(10));
     QCOMPARE(batch.droppedOutputBytes, std::size_t(4000));
+    QVERIFY(batch.output[0].stream == OutputStream::Stdout);
     QVERIFY(batch.output[1].stream == OutputStream::Stderr);
+    // Both streams lost output just before their first kept chunk, and only there.
+    QVERIFY(batch.output[0].gapBefore && batch.output[1].gapBefore);
+    for (std::size_t i = 2; i < batch.output.size(); ++i)
+        QVERIFY(!batch.output[i].gapBefore);
 
     // The bound is per drain: the next interval gets its own budget.
     OutputChunk chunk;
@@ -120,6 +126,30 @@ void TestEventQueue::outputIsBoundedPerDrain()
     batch = queue.drain();
     QCOMPARE(batch.output.size(), std::size_t(1));
     QCOMPARE(batch.droppedOutputBytes, std::size_t(0));
+    QVERIFY(!batch.output[0].gapBefore);
+
+    // One chunk larger than the bound keeps its end.
+    std::string big;
+    for (int i = 0; i < 300; ++i)
+        big += std::to_string(1000 + i) + "\n"; // 1,500 bytes
+    chunk.text = big;
+    queue.output(chunk);
+    batch = queue.drain();
+    QCOMPARE(batch.output.size(), std::size_t(1));
+    QCOMPARE(batch.output[0].text.size(), std::size_t(1000));
+    QCOMPARE(batch.droppedOutputBytes, std::size_t(500));
+    QVERIFY(batch.output[0].gapBefore);
+    QVERIFY(batch.output[0].text.size() >= 5
+            && batch.output[0].text.compare(batch.output[0].text.size() - 5, 5, "1299\n") == 0);
+
+    // A flood far past the bound between drains holds at most twice it.
+    for (int i = 0; i < 10000; ++i) {
+        chunk.text = line;
+        queue.output(chunk);
+    }
+    batch = queue.drain();
+    QCOMPARE(batch.output.size(), std::size_t(10));
+    QCOMPARE(batch.droppedOutputBytes, std::size_t(10000 * 100 - 1000));
 }
 
 void TestEventQueue::newRunDiscardsStaleEvents()

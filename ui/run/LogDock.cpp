@@ -114,9 +114,34 @@ void LogDock::appendOutput(const std::vector<EventQueue::Output> &output, std::s
     std::vector<Line> shown;
     std::vector<Line> shownAll;
     const bool all = showingAll();
+    // The skipped output came before what is kept: the note goes first.
+    if (droppedBytes > 0) {
+        const QString note = tr("[%1 bytes of output not shown here: the window keeps up by "
+                                "showing the latest; the full log on disk has them]")
+                                 .arg(droppedBytes);
+        m_all.push_back({true, note});
+        shownAll.push_back({true, note});
+        if (m_all.size() > std::size_t(kMaxLines))
+            m_all.pop_front();
+    }
     for (const EventQueue::Output &chunk : output) {
         const bool error = chunk.stream == OutputStream::Stderr;
-        QString &partial = m_logs[chunk.node].partial[error ? 1 : 0];
+        NodeLog &log = m_logs[chunk.node];
+        QString &partial = log.partial[error ? 1 : 0];
+        if (chunk.gapBefore) {
+            // What came before the gap ends there, and the node's own log
+            // says that lines are missing; the kept text may start mid-line.
+            if (!partial.isEmpty()) {
+                commitLine(chunk.node, error, partial, &shown, &shownAll);
+                partial.clear();
+            }
+            const Line gap{false, tr("[… output skipped here; the full log on disk has it]")};
+            log.lines.push_back(gap);
+            if (log.lines.size() > std::size_t(kMaxLines))
+                log.lines.pop_front();
+            if (m_hasNode && chunk.node == m_node)
+                shown.push_back(gap);
+        }
         partial += QString::fromUtf8(chunk.text.data(), qsizetype(chunk.text.size()));
         qsizetype start = 0;
         for (qsizetype nl = partial.indexOf(QLatin1Char('\n')); nl >= 0;
@@ -125,13 +150,6 @@ void LogDock::appendOutput(const std::vector<EventQueue::Output> &output, std::s
             start = nl + 1;
         }
         partial.remove(0, start);
-    }
-    if (droppedBytes > 0) {
-        const QString note = tr("[%1 bytes of output not shown here: the window keeps up by "
-                                "skipping; the full log on disk has them]")
-                                 .arg(droppedBytes);
-        m_all.push_back({true, note});
-        shownAll.push_back({true, note});
     }
     appendToView(all ? shownAll : shown);
     updateOpenButton();

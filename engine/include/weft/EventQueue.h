@@ -7,8 +7,9 @@
 // costs the consumer one small batch per tick, however fast events arrive.
 //
 // Output is kept in order but bounded per drain: past `maxOutputBytesPerDrain`
-// the rest of that interval's output is dropped and counted (a consumer that
-// needs every byte, such as a log file, should be its own sink).
+// the OLDEST output of that interval is dropped and counted, so what a person
+// reads is the latest (where the errors are). A consumer that needs every
+// byte, such as a log file, should be its own sink.
 
 #include "weft/Events.h"
 
@@ -16,6 +17,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 namespace weft {
@@ -38,6 +40,9 @@ public:
         NodeIndex node = 0;
         OutputStream stream = OutputStream::Stdout;
         std::string text;
+        // Output of this node and stream was dropped just before this chunk:
+        // its text starts wherever the kept bytes start, maybe mid-line.
+        bool gapBefore = false;
     };
 
     struct Batch
@@ -66,12 +71,16 @@ public:
 
 private:
     NodeUpdate &slotFor(NodeIndex node); // with m_mutex held
+    void trimOutput();                    // with m_mutex held
 
     const std::size_t m_maxOutputBytes;
     std::mutex m_mutex;
     Batch m_pending;
     std::vector<std::uint32_t> m_slotOfNode; // node -> index in m_pending.nodes + 1, 0 = none
     std::size_t m_outputBytes = 0;
+    // Streams (node * 2 + stream) that lost output and have not had a chunk
+    // since: their next chunk is marked gapBefore.
+    std::unordered_set<std::uint64_t> m_gapBefore;
 };
 
 } // namespace weft
