@@ -111,6 +111,7 @@ private Q_SLOTS:
     void stopLeavesNoProcess();
     void latestStatePerTick();
     void logShowsStdoutAndStderr();
+    void loudNodeIsBoundedInTheViewAndWholeOnDisk();
     void timelineBarPerAttempt();
     void timelineShowsFailureAmongThousands();
     void runSelected();
@@ -414,6 +415,44 @@ void TestRun::logShowsStdoutAndStderr()
     QVERIFY(full.open(QIODevice::ReadOnly));
     const QByteArray bytes = full.readAll();
     QVERIFY(bytes.contains("out-line-1") && bytes.contains("err-line-1"));
+}
+
+void TestRun::loudNodeIsBoundedInTheViewAndWholeOnDisk()
+{
+    // 300,000 lines (about 2 MB): the view keeps the last kMaxLines, in
+    // order and ending with the last line; the log file has every byte.
+    constexpr int kLines = 300000;
+    Workflow workflow;
+    workflow.nodes.push_back(processNode("loud", "seq 1 " + std::to_string(kLines)));
+    QVERIFY(openWorkflow(workflow));
+    RunView *view = runView();
+    m_window->scene()->selectNodes({QStringLiteral("loud")});
+    QVERIFY(runToEnd());
+    QCOMPARE(int(view->controller()->finished()->outcome), int(RunOutcome::Succeeded));
+    LogDock *log = view->logDock();
+    QCOMPARE(log->shownNode(), QStringLiteral("loud"));
+    const QTextDocument *shown = log->view()->document();
+    QVERIFY2(shown->blockCount() <= LogDock::kMaxLines + 1, qPrintable(QString::number(shown->blockCount())));
+    QVERIFY(shown->blockCount() >= LogDock::kMaxLines / 2);
+    // The kept lines are the last ones, consecutive, ending with the last.
+    QTextBlock block = shown->lastBlock();
+    while (block.isValid() && block.text().isEmpty())
+        block = block.previous();
+    QCOMPARE(block.text(), QString::number(kLines));
+    for (int expected = kLines; block.isValid() && expected > kLines - 100; --expected) {
+        QCOMPARE(block.text(), QString::number(expected));
+        block = block.previous();
+    }
+    QVERIFY(!log->view()->toPlainText().startsWith(QStringLiteral("1\n")));
+    // The whole output on disk: the same bytes seq prints.
+    QByteArray expected;
+    for (int i = 1; i <= kLines; ++i)
+        expected += QByteArray::number(i) + '\n';
+    QFile file(view->controller()->logFile(QStringLiteral("loud")));
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QByteArray onDisk = file.readAll();
+    QCOMPARE(onDisk.size(), expected.size());
+    QVERIFY(onDisk == expected);
 }
 
 void TestRun::timelineBarPerAttempt()
