@@ -65,6 +65,8 @@ private:
 
     void commitLine(NodeIndex node, bool error, const QString &text, std::vector<Line> *shown,
                     std::vector<Line> *shownAll);
+    // Per output chunk, how many of its leading lines no view would keep.
+    static std::vector<std::size_t> displacedLines(const std::vector<EventQueue::Output> &output);
     void rebuildView();
     void appendToView(const std::vector<Line> &lines);
     void findNext(bool backwards);
