@@ -112,6 +112,7 @@ private Q_SLOTS:
     void latestStatePerTick();
     void logShowsStdoutAndStderr();
     void loudNodeIsBoundedInTheViewAndWholeOnDisk();
+    void logViewKeepsTheLastLinesInOrder();
     void timelineBarPerAttempt();
     void timelineShowsFailureAmongThousands();
     void runSelected();
@@ -453,6 +454,53 @@ void TestRun::loudNodeIsBoundedInTheViewAndWholeOnDisk()
     const QByteArray onDisk = file.readAll();
     QCOMPARE(onDisk.size(), expected.size());
     QVERIFY(onDisk == expected);
+}
+
+void TestRun::logViewKeepsTheLastLinesInOrder()
+{
+    // Batches smaller than the view (the oldest lines leave in one edit) and
+    // one larger (the view is replaced), stdout and stderr interleaved: the
+    // view always holds the newest kMaxLines lines, in order, each stream in
+    // its colour, and a line split across chunks is joined.
+    LogDock *log = runView()->logDock();
+    log->reset([](NodeIndex) { return QStringLiteral("x"); }, [](const QString &) { return QString(); });
+    log->showNode(QStringLiteral("x"), 0);
+    int next = 1;
+    auto batch = [&](int count) {
+        std::vector<EventQueue::Output> output;
+        for (int i = 0; i < count; ++i, ++next) {
+            const std::string text = std::to_string(next) + "\n";
+            const OutputStream stream = next % 7 == 0 ? OutputStream::Stderr : OutputStream::Stdout;
+            // Every 5th line arrives in two chunks.
+            if (next % 5 == 0) {
+                output.push_back({0, 0, stream, text.substr(0, 1), false});
+                output.push_back({0, 0, stream, text.substr(1), false});
+            } else {
+                output.push_back({0, 0, stream, text, false});
+            }
+        }
+        log->appendOutput(output, 0);
+    };
+    const QColor error = RunStateStyle::errorColor(log->palette());
+    auto check = [&] {
+        const QTextDocument *document = log->view()->document();
+        const int total = next - 1;
+        const int kept = std::min(total, LogDock::kMaxLines);
+        QCOMPARE(document->blockCount(), kept);
+        int expected = total - kept + 1;
+        for (QTextBlock block = document->begin(); block.isValid(); block = block.next(), ++expected) {
+            QCOMPARE(block.text(), QString::number(expected));
+            const bool isError =
+                block.begin().fragment().charFormat().foreground().color() == error;
+            QCOMPARE(isError, expected % 7 == 0);
+        }
+    };
+    for (int count : {1500, 1500, 1500, 1500, 7000, 2500}) {
+        batch(count);
+        check();
+        if (QTest::currentTestFailed())
+            return;
+    }
 }
 
 void TestRun::timelineBarPerAttempt()
