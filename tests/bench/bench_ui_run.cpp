@@ -65,6 +65,38 @@ public:
     std::atomic<long> events{0};
 };
 
+// The event-loop probe: the longest gap between two firings of a 1 ms timer,
+// from start() to stop().
+class LoopProbe
+{
+public:
+    LoopProbe()
+    {
+        m_timer.setTimerType(Qt::PreciseTimer);
+        m_timer.setInterval(1);
+        QObject::connect(&m_timer, &QTimer::timeout, [this] {
+            const qint64 now = m_clock.nsecsElapsed();
+            m_maxGap = std::max(m_maxGap, now - m_last);
+            m_last = now;
+        });
+    }
+    void start()
+    {
+        m_maxGap = 0;
+        m_last = 0;
+        m_clock.start();
+        m_timer.start();
+    }
+    void stop() { m_timer.stop(); }
+    double longestGapMs() const { return double(m_maxGap) / 1e6; }
+
+private:
+    QTimer m_timer;
+    QElapsedTimer m_clock;
+    qint64 m_last = 0;
+    qint64 m_maxGap = 0;
+};
+
 long vmHwmKiB()
 {
     return weft::test::peakResidentKiB();
@@ -148,18 +180,7 @@ void BenchUiRun::tenThousandNodes()
     FinishStamp stamp;
     run->controller()->setExtraSink(&stamp);
 
-    // The event-loop probe: the longest gap between two 1 ms timer firings.
-    QElapsedTimer probeClock;
-    qint64 last = 0;
-    qint64 maxGap = 0;
-    QTimer probe;
-    probe.setTimerType(Qt::PreciseTimer);
-    probe.setInterval(1);
-    connect(&probe, &QTimer::timeout, this, [&] {
-        const qint64 now = probeClock.nsecsElapsed();
-        maxGap = std::max(maxGap, now - last);
-        last = now;
-    });
+    LoopProbe probe;
 
     Clock::time_point shown{};
     qint64 finalPaintMs = 0;
@@ -197,10 +218,7 @@ void BenchUiRun::tenThousandNodes()
         stamp.events = 0;
         stamp.at = 0;
         shown = {};
-        maxGap = 0;
         QElapsedTimer wall;
-        probeClock.start();
-        last = 0;
         probe.start();
         wall.start();
         QElapsedTimer startTimer;
@@ -217,7 +235,7 @@ void BenchUiRun::tenThousandNodes()
         const Clock::time_point finished{Clock::duration(stamp.at.load())};
         const double latencyMs =
             std::chrono::duration<double, std::milli>(shown - finished).count();
-        stalls.push_back(double(maxGap) / 1e6);
+        stalls.push_back(probe.longestGapMs());
         latencies.push_back(latencyMs);
         std::printf("run %d: startRun() %lld ms, engine %.3f s, back to editing after %lld ms, "
                     "%llu batches, %llu node updates (%ld events); longest stall %.1f ms, "
@@ -293,19 +311,8 @@ void BenchUiRun::nodePrintingMegabytes()
     run->logDock()->raise();
     window.scene()->selectNodes({QStringLiteral("loud")});
 
-    QElapsedTimer probeClock;
-    qint64 last = 0;
-    qint64 maxGap = 0;
-    QTimer probe;
-    probe.setTimerType(Qt::PreciseTimer);
-    probe.setInterval(1);
-    connect(&probe, &QTimer::timeout, this, [&] {
-        const qint64 now = probeClock.nsecsElapsed();
-        maxGap = std::max(maxGap, now - last);
-        last = now;
-    });
+    LoopProbe probe;
     QElapsedTimer wall;
-    probeClock.start();
     probe.start();
     wall.start();
     QVERIFY(run->startRun());
@@ -321,7 +328,7 @@ void BenchUiRun::nodePrintingMegabytes()
                 "alone into /dev/null: %lld ms, ratio %.2f), longest GUI stall %.1f ms, "
                 "%d lines in the view, log file %lld bytes, peak memory %.1f MiB\n",
                 wallMs, baselineMs, double(wallMs) / double(std::max<qint64>(1, baselineMs)),
-                double(maxGap) / 1e6, shownLines, log.size(), double(vmHwmKiB()) / 1024.0);
+                probe.longestGapMs(), shownLines, log.size(), double(vmHwmKiB()) / 1024.0);
 }
 
 namespace {
