@@ -108,6 +108,7 @@ private Q_SLOTS:
     void examples_data();
     void examples();
     void failingBranch();
+    void everyFailureHasItsEntry();
     void stopLeavesNoProcess();
     void latestStatePerTick();
     void logShowsStdoutAndStderr();
@@ -277,6 +278,67 @@ void TestRun::failingBranch()
     QVERIFY(view->statusLabel()->toolTip().contains(QStringLiteral("→")));
     view->showFailureButton()->click();
     QCOMPARE(m_window->scene()->selectedNodeIds(), QStringList{QStringLiteral("check_config")});
+}
+
+void TestRun::everyFailureHasItsEntry()
+{
+    // Under keep-going each failure gets its own entry, however it ended
+    // (exit status or signal), and double-clicking one focuses its node.
+    Workflow workflow;
+    workflow.nodes.push_back(processNode("exits_two", "echo broken >&2; exit 2"));
+    workflow.nodes.push_back(processNode("exits_five", "exit 5"));
+    workflow.nodes.push_back(processNode("killed", "kill -9 $$"));
+    workflow.nodes.push_back(processNode("after_two", "true", {"exits_two"}));
+    workflow.nodes.push_back(processNode("fine", "true"));
+    for (int i = 0; i < int(workflow.nodes.size()); ++i)
+        workflow.nodes[std::size_t(i)].position = Position{0, i * 400.0};
+    QVERIFY(openWorkflow(workflow));
+    RunView *view = runView();
+    view->keepGoingBox()->setChecked(true);
+    QVERIFY(runToEnd());
+    QTreeWidget *list = view->problems()->list();
+    QMap<QString, QTreeWidgetItem *> failures;
+    for (int i = 0; i < list->topLevelItemCount(); ++i) {
+        QTreeWidgetItem *item = list->topLevelItem(i);
+        if (item->text(0) == QLatin1String("exits_two") || item->text(0) == QLatin1String("exits_five")
+            || item->text(0) == QLatin1String("killed")) {
+            QVERIFY2(!failures.contains(item->text(0)), "one entry per failure");
+            failures.insert(item->text(0), item);
+        }
+    }
+    QCOMPARE(failures.size(), 3);
+    QVERIFY2(failures[QStringLiteral("exits_two")]->text(1).contains(QStringLiteral("status 2")),
+             qPrintable(failures[QStringLiteral("exits_two")]->text(1)));
+    QVERIFY2(failures[QStringLiteral("exits_five")]->text(1).contains(QStringLiteral("status 5")),
+             qPrintable(failures[QStringLiteral("exits_five")]->text(1)));
+    QVERIFY2(failures[QStringLiteral("killed")]->text(1).contains(QStringLiteral("SIGKILL")),
+             qPrintable(failures[QStringLiteral("killed")]->text(1)));
+    QVERIFY(view->statusLabel()->text().contains(QStringLiteral("3 failed")));
+    QCOMPARE(int(m_window->scene()->nodeItem(QStringLiteral("fine"))->visualState().runState),
+             int(RunState::Succeeded));
+
+    // Double-click the last entry: its node is selected and brought into view
+    // (from where the canvas looks elsewhere, close up).
+    GraphView *canvas = m_window->view();
+    canvas->setZoom(2.0);
+    canvas->centerOnNode(QStringLiteral("exits_two"));
+    auto nodeShown = [&](const char *id) {
+        const QRectF shown = canvas->mapToScene(canvas->viewport()->rect()).boundingRect();
+        return shown.contains(
+            m_window->scene()->nodeItem(QLatin1String(id))->sceneBoundingRect().center());
+    };
+    QVERIFY(!nodeShown("killed"));
+    view->problemsDock()->show();
+    view->problemsDock()->raise();
+    QTreeWidgetItem *killed = failures[QStringLiteral("killed")];
+    list->scrollToItem(killed);
+    const QRect rect = list->visualItemRect(killed);
+    QVERIFY(rect.isValid());
+    // QTest sends only the double-click event; a person's first click comes first.
+    QTest::mouseClick(list->viewport(), Qt::LeftButton, {}, rect.center());
+    QTest::mouseDClick(list->viewport(), Qt::LeftButton, {}, rect.center());
+    QCOMPARE(m_window->scene()->selectedNodeIds(), QStringList{QStringLiteral("killed")});
+    QVERIFY(nodeShown("killed"));
 }
 
 void TestRun::stopLeavesNoProcess()
