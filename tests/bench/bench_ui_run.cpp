@@ -323,6 +323,11 @@ void BenchUiRun::nodePrintingMegabytes()
     const QFileInfo log(run->controller()->logFile(QStringLiteral("loud")));
     QCOMPARE(log.size(), qint64(38888896)); // every byte of seq 1 5000000
     const int shownLines = run->logDock()->view()->document()->blockCount();
+    // WEFT_BENCH_SHOTS=dir keeps a picture of the window at the end.
+    if (const QString shots = qEnvironmentVariable("WEFT_BENCH_SHOTS"); !shots.isEmpty()) {
+        QTest::qWait(50);
+        window.grab().save(shots + QStringLiteral("/log-flood.png"));
+    }
     QVERIFY(shownLines <= LogDock::kMaxLines + 1);
     std::printf("node printing 38.9 MB, followed live in the log dock: run %lld ms (the command "
                 "alone into /dev/null: %lld ms, ratio %.2f), longest GUI stall %.1f ms, "
