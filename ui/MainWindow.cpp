@@ -301,7 +301,8 @@ void MainWindow::createDocks()
     setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
     setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
     resizeDocks({m_palette, m_inspector}, {250, 330}, Qt::Horizontal);
-    resizeDocks({m_problems}, {150}, Qt::Vertical);
+    // Tall enough for a dozen log lines or timeline lanes on a first run.
+    resizeDocks({m_problems}, {230}, Qt::Vertical);
 }
 
 void MainWindow::createMenus()
