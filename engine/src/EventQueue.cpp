@@ -81,13 +81,19 @@ void EventQueue::trimOutput()
         ++first;
     }
     if (m_outputBytes > m_maxOutputBytes && first < out.size()) {
-        // One chunk larger than the bound: keep its end.
+        // One chunk larger than the bound: keep its end, from a line start
+        // when there is one (whole lines, no UTF-8 sequence cut in two).
         Output &last = out[first];
-        const std::size_t excess = m_outputBytes - m_maxOutputBytes;
-        last.text.erase(0, excess);
+        std::size_t cut = m_outputBytes - m_maxOutputBytes;
+        if (last.text[cut - 1] != '\n') {
+            if (const std::size_t newline = last.text.find('\n', cut); newline != std::string::npos
+                && newline + 1 < last.text.size())
+                cut = newline + 1;
+        }
+        last.text.erase(0, cut);
         last.gapBefore = true;
-        m_outputBytes -= excess;
-        m_pending.droppedOutputBytes += excess;
+        m_outputBytes -= cut;
+        m_pending.droppedOutputBytes += cut;
     }
     out.erase(out.begin(), out.begin() + std::ptrdiff_t(first));
     for (Output &o : out) {

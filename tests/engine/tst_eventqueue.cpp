@@ -142,6 +142,18 @@ void TestEventQueue::outputIsBoundedPerDrain()
     QVERIFY(batch.output[0].text.size() >= 5
             && batch.output[0].text.compare(batch.output[0].text.size() - 5, 5, "1299\n") == 0);
 
+    // Cut at a line start, not inside a line (or a UTF-8 sequence).
+    big.clear();
+    for (int i = 0; i < 100; ++i)
+        big += "line " + std::to_string(1000 + i) + " \u00e9t\u00e9\n"; // 16 bytes
+    chunk.text = big; // 1,600 bytes: 600 over, which is not a line boundary
+    queue.output(chunk);
+    batch = queue.drain();
+    QCOMPARE(batch.output.size(), std::size_t(1));
+    QVERIFY(batch.output[0].text.size() <= 1000);
+    QVERIFY(batch.output[0].text.rfind("line ", 0) == 0);
+    QCOMPARE(batch.droppedOutputBytes + batch.output[0].text.size(), big.size());
+
     // A flood far past the bound between drains holds at most twice it.
     for (int i = 0; i < 10000; ++i) {
         chunk.text = line;
