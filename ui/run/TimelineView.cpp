@@ -125,10 +125,7 @@ void TimelineView::rebuild()
     for (std::size_t i = m_finishedBars; i < attempts.size(); ++i) {
         const AttemptFinished &a = attempts[i];
         m_bars.push_back({a.node, a.attempt, laneOf(a.slot), a.start, a.end,
-                          a.ok ? NodeState::Succeeded : NodeState::Failed, false});
-        m_bars.back().worker = a.worker;
-        m_bars.back().pid = a.pid;
-        m_bars.back().attemptIndex = int(i);
+                          a.ok ? NodeState::Succeeded : NodeState::Failed, false, int(i)});
         if (!settle(i))
             m_unsettled.push_back(i);
         m_finishedSteps.emplace_back(a.start, 1);
@@ -159,8 +156,6 @@ void TimelineView::rebuild()
         const double end = std::max(now, n.runningSince);
         m_bars.push_back({NodeIndex(i), n.attempt, laneOf(n.slot), n.runningSince, end,
                           NodeState::Running, false});
-        m_bars.back().worker = n.worker;
-        m_bars.back().pid = n.pid;
         runningSteps.emplace_back(n.runningSince, 1);
     }
     std::sort(runningSteps.begin(), runningSteps.end());
@@ -418,25 +413,31 @@ QString TimelineView::tooltipFor(const Bar &bar) const
                         .arg(bar.attempt)
                         .arg(maxAttempts)
                         .arg(RunStateStyle::label(bar.outcome, true));
-    // Where it ran: the job slot is its lane; a process has a pid,
-    // in-process work a worker thread.
+    // Where it ran: the job slot is its lane; a process has a pid, in-process
+    // work a worker thread (from the attempt, or the node while it runs).
+    const AttemptFinished *a = bar.attemptIndex >= 0
+                                       && std::size_t(bar.attemptIndex) < m_controller->attempts().size()
+                                   ? &m_controller->attempts()[std::size_t(bar.attemptIndex)]
+                                   : nullptr;
+    const RunController::NodeRun *running =
+        !a && bar.node < m_controller->nodes().size() ? &m_controller->nodes()[bar.node] : nullptr;
+    const int pid = a ? a->pid : running ? running->pid : 0;
+    const int worker = a ? a->worker : running ? running->worker : -1;
     tip += QStringLiteral("<br>") + tr("slot %1").arg(bar.lane + 1);
-    if (bar.pid > 0)
-        tip += tr(", process %1").arg(bar.pid);
-    else if (bar.worker >= 0)
-        tip += tr(", worker thread %1").arg(bar.worker + 1);
-    if (bar.attemptIndex >= 0
-        && std::size_t(bar.attemptIndex) < m_controller->attempts().size()) {
-        const AttemptFinished &a = m_controller->attempts()[std::size_t(bar.attemptIndex)];
-        if (!a.ok && !a.error.empty()) {
-            QString error = QString::fromStdString(a.error);
+    if (pid > 0)
+        tip += tr(", process %1").arg(pid);
+    else if (worker >= 0)
+        tip += tr(", worker thread %1").arg(worker + 1);
+    if (a) {
+        if (!a->ok && !a->error.empty()) {
+            QString error = QString::fromStdString(a->error);
             if (error.size() > 200)
                 error = error.left(200) + QStringLiteral("…");
             tip += QStringLiteral("<br>") + error.toHtmlEscaped();
         }
-        if (a.retryIn >= 0)
+        if (a->retryIn >= 0)
             tip += QStringLiteral("<br>")
-                   + tr("ran again after %1").arg(QString::fromStdString(formatSeconds(a.retryIn)));
+                   + tr("ran again after %1").arg(QString::fromStdString(formatSeconds(a->retryIn)));
     }
     if (bar.critical)
         tip += tr("<br>on the critical path");

@@ -36,8 +36,6 @@ public:
         double end = 0;
         NodeState outcome = NodeState::Running;
         bool critical = false;
-        int worker = -1;      // in-process work: the worker thread it ran on
-        int pid = 0;          // a process: its pid
         int attemptIndex = -1; // into RunController::attempts(); -1 while running
     };
 
