@@ -1,10 +1,12 @@
 // Declarations of the built-in operation types: parameters and semantics.
-// How the in-process ones run lives in ops/; `process` and `sleep` are run by
-// the executor itself through the process reactor and its timers.
+// How each runs lives in ops/: the in-process ones run on a worker, and
+// `process` and `sleep` say what the executor starts for them (a child
+// process, a reactor timer).
 
 #include "weft/Diagnostic.h"
 #include "weft/Operation.h"
 
+#include "ops/AsyncOperations.h"
 #include "ops/InProcessOperations.h"
 
 namespace weft {
@@ -29,6 +31,7 @@ OperationType processType()
         {"env", ParamKind::StringMap, false, nullptr, "Extra environment variables", -1e300},
     };
     t.semantics = {ExecutionSite::ChildProcess, false, true, true, {"processes", "files (per command)"}};
+    t.launch = launchProcess;
     t.check = [](const nlohmann::json &params, std::vector<Diagnostic> &out) {
         const bool hasCommand = params.contains("command");
         const bool hasArgv = params.contains("argv");
@@ -60,6 +63,7 @@ OperationType sleepType()
     t.doc = "Waits on a timer of the reactor: holds no thread and no worker while it waits.";
     t.params = {{"seconds", ParamKind::Number, true, nullptr, "How long to wait", 0}};
     t.semantics = {ExecutionSite::Timer, false, true, true, {"nothing"}};
+    t.launch = launchSleep;
     return t;
 }
 

@@ -9,6 +9,8 @@
 // Nodes are named by their index into RunStarted::workflow->nodes, which
 // stays valid until runFinished returns.
 
+#include "weft/ProcessCommand.h" // OutputStream
+
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -45,9 +47,6 @@ enum class WaitReason : std::uint8_t {
 };
 
 std::string_view toString(WaitReason reason); // "needs", "pool", "job slot", "exclusive"
-
-enum class OutputStream : std::uint8_t { Stdout, Stderr };
-std::string_view toString(OutputStream stream); // "stdout" / "stderr"
 
 enum class RunOutcome : std::uint8_t { Succeeded, Failed, Cancelled };
 std::string_view toString(RunOutcome outcome);

@@ -5,6 +5,8 @@
 // validator checks parameters against it, the palette and `weft-cli ops`
 // show it.
 
+#include "weft/ProcessCommand.h"
+
 #include <nlohmann/json.hpp>
 
 #include <atomic>
@@ -105,6 +107,27 @@ struct OperationResult
 
 using InProcessRun = std::function<OperationResult(OperationContext &)>;
 
+// What an operation that holds no worker (a child process, a timer) asks
+// the executor to start for one attempt. The operation derives it from the
+// node; the executor adds only what scheduling owns (the timeout, the kill
+// grace) and starts it without reading a parameter of its own.
+struct Launch
+{
+    enum class Kind : std::uint8_t { Process, Timer };
+    Kind kind = Kind::Process;
+    ProcessCommand process; // Kind::Process
+    double seconds = 0;     // Kind::Timer: how long to wait
+    std::string error;      // set: nothing can start, and the attempt fails with this
+};
+
+struct LaunchContext
+{
+    const Node &node;
+    const std::filesystem::path &baseDirectory; // absolute: the default cwd, relative paths
+};
+
+using LaunchPlan = std::function<Launch(const LaunchContext &)>;
+
 // Extra checks beyond per-parameter types (e.g. "exactly one of command/argv").
 // Appends diagnostics whose paths are relative to the node's params object
 // ("" = params itself, "/command" = one key); the validator prefixes them.
@@ -120,7 +143,8 @@ struct OperationType
     std::vector<ParamDecl> params;
     Semantics semantics;
     ParamCheck check;   // optional
-    InProcessRun run;   // for ExecutionSite::WorkerThread; the executor runs the others itself
+    InProcessRun run;   // for ExecutionSite::WorkerThread: runs on a worker
+    LaunchPlan launch;  // for ExecutionSite::ChildProcess and Timer: what to start
 
     const ParamDecl *param(std::string_view name) const;
 };

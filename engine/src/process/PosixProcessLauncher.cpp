@@ -2,7 +2,6 @@
 
 #include "process/FileDescriptor.h"
 
-#include "process/ProcessReactor.h"
 
 #include <cerrno>
 #include <csignal>
@@ -39,16 +38,6 @@ extern char **environ;
 namespace weft {
 
 namespace {
-
-template<typename F>
-auto retryOnEintr(F f)
-{
-    decltype(f()) result;
-    do {
-        result = f();
-    } while (result == -1 && errno == EINTR);
-    return result;
-}
 
 struct SpawnAttributes
 {
@@ -93,7 +82,7 @@ bool isExecutableFile(const std::string &path, int &error)
     return true;
 }
 
-std::string describeSpawnError(int error, const std::string &program, const ProcessSpec &spec)
+std::string describeSpawnError(int error, const std::string &program, const ProcessCommand &spec)
 {
     const std::string cwdName = spec.cwdDisplay.empty() ? spec.cwd.string() : spec.cwdDisplay;
     if (!spec.cwd.empty() && (error == ENOENT || error == EACCES || error == ENOTDIR)) {
@@ -185,7 +174,7 @@ PosixProcessLauncher::Resolution PosixProcessLauncher::resolve(const std::string
 }
 
 LaunchResult PosixProcessLauncher::launch(const std::vector<std::string> &argv,
-                                          const ProcessSpec &spec)
+                                          const ProcessCommand &spec)
 {
     LaunchResult result;
     if (argv.empty() || argv.front().empty()) {

@@ -13,7 +13,7 @@ namespace weft {
 class PosixProcessLauncher final : public ProcessLauncher
 {
 public:
-    LaunchResult launch(const std::vector<std::string> &argv, const ProcessSpec &spec) override;
+    LaunchResult launch(const std::vector<std::string> &argv, const ProcessCommand &spec) override;
 
 private:
     struct Resolution

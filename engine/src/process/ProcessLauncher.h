@@ -8,12 +8,12 @@
 // A Slurm launcher stands beside the POSIX one by starting `srun …` locally
 // the same way, so nothing above this interface changes.
 
+#include "weft/ProcessCommand.h"
+
 #include <string>
 #include <vector>
 
 namespace weft {
-
-struct ProcessSpec;
 
 struct LaunchedProcess
 {
@@ -38,9 +38,11 @@ public:
     virtual ~ProcessLauncher() = default;
 
     // Thread-safe: called from any thread, concurrently. argv[0] without a
-    // '/' is looked up in PATH (spec.env's PATH if it sets one). spec gives
-    // cwd and env; argv is already decided (direct or /bin/sh -c).
-    virtual LaunchResult launch(const std::vector<std::string> &argv, const ProcessSpec &spec) = 0;
+    // '/' is looked up in PATH (what.env's PATH if it sets one). `what`
+    // gives the working directory and environment; argv is already decided
+    // (direct or /bin/sh -c).
+    virtual LaunchResult launch(const std::vector<std::string> &argv,
+                                const ProcessCommand &what) = 0;
 };
 
 } // namespace weft

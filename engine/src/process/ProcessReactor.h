@@ -24,7 +24,6 @@
 //   is killed: a node cannot leave a daemon behind.
 
 #include "ProcessLauncher.h"
-#include "weft/Events.h"
 
 #include <chrono>
 #include <cstdint>
@@ -39,19 +38,13 @@
 
 namespace weft {
 
-struct ProcessSpec
+// A process as the reactor starts it: what to run (the operation decided
+// that), and the limits the scheduler sets on it.
+struct ProcessSpec : ProcessCommand
 {
-    // Exactly one of these: argv executed directly, or a shell command line.
-    // A command without shell syntax is split and executed directly.
-    std::vector<std::string> argv;
-    std::string command;
-    std::filesystem::path cwd;               // absolute
-    std::map<std::string, std::string> env;  // added to the inherited environment
     std::optional<double> timeoutSeconds;
     // After a timeout: SIGTERM to the group, SIGKILL this much later.
     std::chrono::milliseconds killGrace{5000};
-    // The cwd as the user wrote it ("work"), for messages; empty: cwd itself.
-    std::string cwdDisplay;
 };
 
 struct ProcessOutcome

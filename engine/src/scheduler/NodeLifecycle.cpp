@@ -1,0 +1,235 @@
+// A node's way through a run: ready (every need final) -> skipped, or
+// admitted (a job slot, pool units) -> started -> final, and what a final
+// node tells its successors. Also what a stop after a failure does to the
+// nodes that have not started.
+
+#include "scheduler/Run.h"
+
+#include <oneapi/tbb/task_arena.h>
+
+namespace weft {
+
+using namespace detail;
+
+// The continue_node body: every need has finished, one way or another.
+void Executor::Run::onReady(NodeIndex i)
+{
+    acquireRun();
+    t_previous = std::exchange(t_lastEnd, LastEnd{}); // see readyTime()
+    for (NodeIndex p : m_graph->predecessors(i)) {
+        const NodeState state = m_rt[p].state.load(std::memory_order_acquire);
+        if (state == NodeState::Succeeded)
+            continue;
+        if (state == NodeState::Cancelled || m_cancelled.load() != 0) {
+            finishUnrun(i, NodeState::Cancelled, -1, "cancelled");
+            return;
+        }
+        const std::string &need = node(p).id;
+        if (state == NodeState::Failed) {
+            finishUnrun(i, NodeState::Skipped, int(p), "skipped: needs " + need + ", which failed");
+        } else {
+            const int root = m_rt[p].rootCause;
+            finishUnrun(i, NodeState::Skipped, root,
+                        "skipped: needs " + need + ", which was skipped"
+                            + (root >= 0 ? " (" + node(NodeIndex(root)).id + " failed)" : ""));
+        }
+        return;
+    }
+    if (halted()) {
+        finishHalted(i);
+        return;
+    }
+    admit(i, true);
+}
+
+void Executor::Run::admit(NodeIndex i, bool onWorker)
+{
+    if (m_completesInBody) {
+        // At most m_threads bodies run at once and m_threads <= m_jobs, so
+        // the worker's own arena index is a job slot nobody else holds now.
+        begin(i, oneapi::tbb::this_task_arena::current_thread_index(), onWorker);
+        return;
+    }
+    WaitReason reason = WaitReason::None;
+    std::string detail;
+    const int slot = m_admission->tryAdmit(i, reason, detail);
+    if (slot >= 0) {
+        begin(i, slot, onWorker);
+        return;
+    }
+    NodeStateChanged waiting;
+    waiting.t = now();
+    waiting.node = i;
+    waiting.state = NodeState::Waiting;
+    waiting.attempt = m_rt[i].attempt.load(std::memory_order_relaxed);
+    waiting.reason = reason;
+    waiting.detail = reason == WaitReason::JobSlot ? "no free job slot" : std::move(detail);
+    m_sink.nodeStateChanged(waiting);
+
+    std::vector<Admission::Grant> granted;
+    if (!m_admission->wait(i, granted)) {
+        finishHalted(i);
+        return;
+    }
+    dispatch(granted);
+}
+
+void Executor::Run::begin(NodeIndex i, int slot, bool onWorker)
+{
+    NodeRuntime &rt = m_rt[i];
+    rt.slot = slot;
+    if (!onWorker || m_graph->node(i).site != ExecutionSite::WorkerThread) {
+        rt.grantedSlot.store(slot, std::memory_order_release);
+        m_async->try_put(i);
+        return;
+    }
+    start(i);
+}
+
+// Runs node `i`, which holds its slot (and units), on this worker, or hands
+// it to the reactor.
+void Executor::Run::start(NodeIndex i)
+{
+    NodeRuntime &rt = m_rt[i];
+    if (halted()) {
+        // Admitted just as the run stopped: under -j 1 nothing may start after a failure.
+        releaseSlot(i);
+        if (rt.lastFailure)
+            finishRan(i, m_cancelled.load() ? NodeState::Cancelled : NodeState::Failed,
+                      rt.lastFailure.get(), false);
+        else
+            finishHalted(i);
+        return;
+    }
+    if (m_graph->node(i).site == ExecutionSite::WorkerThread)
+        runInProcess(i);
+    else
+        startAsync(i);
+}
+
+// The async_node body: a node admitted elsewhere, or a process or timer.
+void Executor::Run::onDispatched(NodeIndex i)
+{
+    acquireRun();
+    NodeRuntime &rt = m_rt[i];
+    rt.slot = rt.grantedSlot.load(std::memory_order_acquire);
+    start(i);
+}
+
+void Executor::Run::finishRan(NodeIndex i, NodeState outcome, const AttemptResult *last,
+                              bool holdsSlot, double t)
+{
+    NodeRuntime &rt = m_rt[i];
+    if (outcome == NodeState::Failed && m_policy == FailurePolicy::Stop) {
+        std::int64_t none = -1;
+        m_stopCause.compare_exchange_strong(none, std::int64_t(i));
+    }
+    NodeFinished finished;
+    finished.t = t >= 0 ? t : now();
+    finished.node = i;
+    finished.outcome = outcome;
+    finished.start = rt.firstStart;
+    finished.duration = rt.end - rt.firstStart;
+    finished.attempts = rt.attempt.load(std::memory_order_relaxed);
+    if (last) {
+        finished.exitCode = last->exitCode;
+        if (last->signal != 0)
+            finished.signal = signalName(last->signal);
+        finished.command = last->shownAs;
+        if (outcome != NodeState::Succeeded) {
+            finished.error = last->error;
+            finished.stderrTail = last->stderrTail;
+        }
+    }
+    m_sink.nodeFinished(finished);
+    rt.state.store(outcome, std::memory_order_release);
+    rt.lastFailure.reset();
+    if (holdsSlot)
+        releaseSlot(i);
+    if (outcome == NodeState::Failed && m_stopCause.load() == std::int64_t(i))
+        stopAfter(i);
+    notifySuccessors(i);
+    rt.retired.store(true, std::memory_order_release);
+}
+
+void Executor::Run::finishUnrun(NodeIndex i, NodeState outcome, int cause, std::string error)
+{
+    NodeRuntime &rt = m_rt[i];
+    rt.rootCause = cause;
+    NodeFinished finished;
+    finished.t = now();
+    finished.node = i;
+    finished.outcome = outcome;
+    finished.error = std::move(error);
+    if (cause >= 0)
+        finished.causeNode = node(NodeIndex(cause)).id;
+    m_sink.nodeFinished(finished);
+    rt.state.store(outcome, std::memory_order_release);
+    if (m_nodes)
+        notifySuccessors(i);
+    rt.retired.store(true, std::memory_order_release);
+}
+
+void Executor::Run::finishHalted(NodeIndex i)
+{
+    if (m_cancelled.load() != 0) {
+        finishUnrun(i, NodeState::Cancelled, -1, "cancelled");
+        return;
+    }
+    const int cause = int(m_stopCause.load());
+    finishUnrun(i, NodeState::Skipped, cause,
+                "skipped: the run stopped after " + node(NodeIndex(cause)).id + " failed");
+}
+
+void Executor::Run::releaseSlot(NodeIndex i)
+{
+    if (m_completesInBody) { // the slot was the worker's index: see admit()
+        m_rt[i].slot = -1;
+        return;
+    }
+    std::vector<Admission::Grant> granted;
+    m_admission->release(i, m_rt[i].slot, granted);
+    m_rt[i].slot = -1;
+    if (halted() && m_admission->hasWaiters()) {
+        // Whoever releases after a stop or cancel ends the waiters, which
+        // hold nothing; grants made just before still come through begin().
+        std::vector<NodeIndex> drained;
+        m_admission->halt(drained);
+        for (NodeIndex waiter : drained)
+            finishHalted(waiter);
+    }
+    dispatch(granted);
+}
+
+void Executor::Run::dispatch(const std::vector<Admission::Grant> &granted)
+{
+    for (const Admission::Grant &g : granted) {
+        m_rt[g.node].slot = g.slot;
+        m_rt[g.node].grantedSlot.store(g.slot, std::memory_order_release);
+        m_async->try_put(g.node);
+    }
+}
+
+void Executor::Run::notifySuccessors(NodeIndex i)
+{
+    if (m_completesInBody)
+        return; // the node's body is returning: its edges carry the message
+    for (NodeIndex s : m_graph->successors(i))
+        (*m_nodes)[s].try_put(flow::continue_msg());
+}
+
+// The first failure under policy stop: nothing new starts. Waiters end
+// skipped now; nodes backing off before a retry stop waiting.
+void Executor::Run::stopAfter(NodeIndex)
+{
+    std::vector<NodeIndex> drained;
+    m_admission->halt(drained);
+    for (NodeIndex waiter : drained)
+        finishHalted(waiter);
+    for (std::size_t k = 0; k < m_graph->size(); ++k) {
+        if (const Handle timer = m_rt[k].backoffTimer.load(); timer != 0)
+            m_reactor->cancel(timer, std::chrono::milliseconds(0));
+    }
+}
+
+} // namespace weft

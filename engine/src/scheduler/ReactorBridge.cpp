@@ -1,0 +1,140 @@
+// Processes and timers: what the operation says to start (its Launch) goes
+// to the reactor, and the reactor's completions come back into the graph
+// through the async_node's gateway (reserve_wait/try_put/release_wait).
+
+#include "scheduler/Run.h"
+
+#include <algorithm>
+#include <exception>
+
+namespace weft {
+
+using namespace detail;
+
+namespace {
+
+// Validation keeps this from happening to a built-in type; a registry may
+// still hold a type that declares no worker and says nothing to start.
+Launch describeNoLaunch(const OperationType &type)
+{
+    Launch launch;
+    launch.error = "operation type " + type.name + " says nothing to start";
+    return launch;
+}
+
+} // namespace
+
+void Executor::Run::startAsync(NodeIndex i)
+{
+    const RunGraph::NodeInfo &info = m_graph->node(i);
+    const int attempt = beginAttempt(i);
+    gateway().reserve_wait();
+
+    Launch launch;
+    try {
+        launch = info.type->launch ? info.type->launch(LaunchContext{node(i), m_base})
+                                   : describeNoLaunch(*info.type);
+    } catch (const std::exception &e) {
+        launch.error = std::string("cannot start: ") + e.what();
+    }
+    if (!launch.error.empty()) {
+        emitRunning(i, attempt); // an attempt that could not start is an attempt too
+        auto *r = new AttemptResult;
+        r->error = std::move(launch.error);
+        deliver(i, r);
+        return;
+    }
+    if (launch.kind == Launch::Kind::Timer)
+        startTimerAttempt(i, attempt, launch.seconds);
+    else
+        startProcessAttempt(i, attempt, std::move(launch.process));
+}
+
+void Executor::Run::startTimerAttempt(NodeIndex i, int attempt, double seconds)
+{
+    const double timeout = m_graph->node(i).timeout;
+    const bool timesOut = timeout > 0 && timeout < seconds;
+    emitRunning(i, attempt);
+    const Handle timer = m_reactor->startTimer(timesOut ? timeout : seconds,
+                                               [this, i, timesOut, timeout](bool cancelled) {
+                                                   auto *r = new AttemptResult;
+                                                   r->cancelled = cancelled;
+                                                   r->ok = !cancelled && !timesOut;
+                                                   if (cancelled)
+                                                       r->error = "cancelled";
+                                                   else if (timesOut)
+                                                       r->error = "timed out after "
+                                                                  + formatSeconds(timeout) + " s";
+                                                   deliver(i, r);
+                                               });
+    cancelIfCancelled(timer);
+}
+
+void Executor::Run::startProcessAttempt(NodeIndex i, int attempt, ProcessCommand what)
+{
+    ProcessSpec spec;
+    static_cast<ProcessCommand &>(spec) = std::move(what);
+    if (const double timeout = m_graph->node(i).timeout; timeout > 0)
+        spec.timeoutSeconds = timeout;
+    spec.killGrace = m_options.killGrace;
+
+    ProcessCallbacks callbacks;
+    callbacks.started = [this, i, attempt](int pid) {
+        m_rt[i].pid = pid;
+        emitRunning(i, attempt);
+    };
+    callbacks.output = [this, i](OutputStream stream, std::string_view text) {
+        m_sink.output({now(), i, stream, text});
+    };
+    callbacks.progress = [this, i](double fraction, std::string_view message) {
+        m_sink.progress({now(), i, std::clamp(fraction, 0.0, 1.0), std::string(message)});
+    };
+    callbacks.finished = [this, i, attempt](ProcessOutcome outcome) {
+        if (!outcome.spawned && m_rt[i].pid == 0)
+            emitRunning(i, attempt); // a failed spawn is an attempt too: keep the event order
+        auto *r = new AttemptResult;
+        r->ok = outcome.ok;
+        r->cancelled = outcome.cancelled;
+        r->exitCode = outcome.exitCode;
+        r->signal = outcome.signal;
+        r->error = outcome.ok ? std::string() : std::move(outcome.error);
+        if (!outcome.ok && r->error.empty())
+            r->error = "failed";
+        r->stderrTail = std::move(outcome.stderrTail);
+        r->shownAs = std::move(outcome.commandLine);
+        deliver(i, r);
+    };
+    cancelIfCancelled(m_reactor->startProcess(std::move(spec), std::move(callbacks)));
+}
+
+// A cancel() racing with a start: either cancelAll() was posted after this
+// work (and reaches it), or this check sees the flag.
+void Executor::Run::cancelIfCancelled(Handle handle)
+{
+    if (const int level = m_cancelled.load(); level != 0)
+        m_reactor->cancel(handle, level >= 2 ? std::chrono::milliseconds(0) : m_options.killGrace);
+}
+
+// Reactor side of the gateway discipline: hand the result to the completer,
+// then let the graph finish if this was its last outstanding work.
+void Executor::Run::deliver(NodeIndex i, AttemptResult *result)
+{
+    Gateway &gw = gateway(); // before the hand-over: the node may retire at once
+    m_rt[i].result.store(result, std::memory_order_release);
+    gw.try_put({i, Wakeup::AttemptDone, false});
+    gw.release_wait();
+}
+
+void Executor::Run::onWakeup(const Wakeup &wakeup)
+{
+    acquireRun();
+    if (wakeup.kind == Wakeup::RetryDue) {
+        retryDue(wakeup.node, wakeup.cancelled);
+        return;
+    }
+    std::unique_ptr<AttemptResult> result(
+        m_rt[wakeup.node].result.exchange(nullptr, std::memory_order_acquire));
+    attemptDone(wakeup.node, std::move(result));
+}
+
+} // namespace weft

@@ -1,0 +1,219 @@
+// A run from start to end: build the flow graph, run it to the last node,
+// and sum it up (runFinished). The design is described in Run.h.
+
+#include "scheduler/Run.h"
+
+#include "scheduler/CriticalPath.h"
+
+#include <oneapi/tbb/task_arena.h>
+
+namespace weft {
+
+using namespace detail;
+
+std::string detail::formatSeconds(double seconds)
+{
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", seconds);
+    return text;
+}
+
+Executor::Run::Run(const RunOptions &options, std::shared_ptr<const Workflow> workflow,
+                   std::shared_ptr<const CompiledWorkflow> compiled, Diagnostics diagnostics,
+                   EventSink &sink)
+    : m_options(options)
+    , m_workflow(std::move(workflow))
+    , m_compiled(std::move(compiled))
+    , m_diagnostics(std::move(diagnostics))
+    , m_sink(sink)
+    , m_t0(Clock::now())
+    , m_rt(new NodeRuntime[m_workflow->nodes.size()])
+    // Only processes, timers, timeouts and retries need the reactor's thread;
+    // a run of in-process work does without one.
+    , m_reactor(m_compiled && !m_compiled->graph().hasAsynchronousWork()
+                    ? nullptr
+                    : std::make_unique<ProcessReactor>())
+{
+    std::error_code ec;
+    m_base = m_options.baseDirectory.empty() ? std::filesystem::current_path(ec)
+                                             : std::filesystem::absolute(m_options.baseDirectory, ec);
+    m_base = m_base.lexically_normal();
+}
+
+Executor::Run::~Run() = default;
+
+void Executor::Run::cancel(int level)
+{
+    int previous = m_cancelled.load();
+    while (previous < level && !m_cancelled.compare_exchange_weak(previous, level)) {
+    }
+    if (previous >= level)
+        return;
+    // In-process operations poll their node's flag; processes and timers are
+    // the reactor's. Waiters are drained by the next slot release.
+    for (std::size_t i = 0; i < m_workflow->nodes.size(); ++i)
+        m_rt[i].cancelFlag.store(true, std::memory_order_relaxed);
+    if (m_reactor)
+        m_reactor->cancelAll(level >= 2 ? std::chrono::milliseconds(0) : m_options.killGrace);
+}
+
+RunSummary Executor::Run::execute()
+{
+    if (!m_compiled)
+        return invalid();
+
+    const Workflow &wf = *m_workflow;
+    m_graph = &m_compiled->graph();
+    m_policy = m_options.failure.value_or(wf.settings.failure);
+    m_jobs = m_options.jobs > 0 ? m_options.jobs
+             : wf.settings.jobs > 0 ? wf.settings.jobs
+                                    : defaultConcurrency();
+    m_threads = m_options.threads > 0 ? m_options.threads : std::min(m_jobs, defaultConcurrency());
+    m_admission = std::make_unique<Admission>(*m_graph, m_jobs);
+    m_completesInBody = m_threads <= m_jobs && m_graph->nothingEverWaits();
+
+    RunStarted started;
+    started.t = now();
+    started.workflow = m_workflow.get();
+    started.nodes = wf.nodes.size();
+    started.jobs = m_jobs;
+    started.threads = m_threads;
+    m_sink.runStarted(started); // every node is pending from here: see RunStarted
+
+    if (m_cancelled.load() != 0) {
+        // Cancelled before the graph existed: nothing runs.
+        for (NodeIndex i = 0; i < NodeIndex(wf.nodes.size()); ++i)
+            finishUnrun(i, NodeState::Cancelled, -1, "cancelled");
+    } else {
+        buildAndRun();
+    }
+    return summarize();
+}
+
+RunSummary Executor::Run::invalid()
+{
+    RunStarted started;
+    started.workflow = m_workflow.get();
+    started.nodes = m_workflow->nodes.size();
+    started.valid = false;
+    m_sink.runStarted(started);
+
+    RunSummary summary;
+    summary.outcome = RunOutcome::Failed;
+    for (const Diagnostic &d : m_diagnostics) {
+        if (d.severity == Severity::Error)
+            summary.errors.push_back("invalid workflow: " + (d.path.empty() ? "" : d.path + ": ")
+                                     + d.message);
+    }
+    RunFinished finished;
+    finished.t = now();
+    finished.outcome = RunOutcome::Failed;
+    finished.wall = finished.t;
+    finished.errors = summary.errors;
+    summary.wall = finished.wall;
+    m_sink.runFinished(finished);
+    return summary;
+}
+
+void Executor::Run::buildAndRun()
+{
+    oneapi::tbb::task_arena arena(m_threads);
+    // execute() may hand the functor to a worker of the arena when the
+    // calling thread cannot join it; what this thread did so far (the
+    // caller's sink, the events already sent) must happen-before, visibly
+    // to ThreadSanitizer too.
+    m_handedOver.store(true, std::memory_order_release);
+    arena.execute([this] {
+        (void)m_handedOver.load(std::memory_order_acquire);
+        // The graph attaches to the arena it is built in: every task it
+        // spawns, also from the reactor thread, runs on this arena's workers.
+        flow::graph g;
+        std::deque<ContinueNode> nodes;
+        AsyncNode async(g, flow::unlimited,
+                        [this](const NodeIndex &i, Gateway &) { onDispatched(i); });
+        flow::function_node<Wakeup> completer(g, flow::unlimited, [this](const Wakeup &w) {
+            onWakeup(w);
+            return flow::continue_msg();
+        });
+        flow::make_edge(async, completer);
+
+        const NodeIndex count = NodeIndex(m_graph->size());
+        for (NodeIndex i = 0; i < count; ++i) {
+            // With edges, make_edge() registers each predecessor.
+            const int manual = m_completesInBody ? 0 : int(m_graph->predecessors(i).size());
+            nodes.emplace_back(g, manual, [this, i](const flow::continue_msg &) {
+                onReady(i);
+                return flow::continue_msg();
+            });
+        }
+        if (m_completesInBody) {
+            for (NodeIndex i = 0; i < count; ++i) {
+                for (NodeIndex s : m_graph->successors(i))
+                    flow::make_edge(nodes[i], nodes[s]);
+            }
+        }
+        m_flowGraph = &g;
+        m_nodes = &nodes;
+        m_async = &async;
+        m_published.store(true, std::memory_order_release);
+        for (NodeIndex i = 0; i < count; ++i) {
+            if (m_graph->predecessors(i).empty())
+                nodes[i].try_put(flow::continue_msg());
+        }
+        g.wait_for_all();
+        m_async = nullptr;
+        m_nodes = nullptr;
+        m_flowGraph = nullptr;
+    });
+}
+
+RunSummary Executor::Run::summarize()
+{
+    const std::size_t count = m_workflow->nodes.size();
+    RunFinished finished;
+    std::vector<double> start(count), end(count);
+    bool anyFailed = false;
+    for (std::size_t i = 0; i < count; ++i) {
+        NodeRuntime &rt = m_rt[i];
+        // Everything a worker did for this node happens-before this load; the
+        // graph's own wait gives the same order, invisibly to ThreadSanitizer.
+        rt.retired.load(std::memory_order_acquire);
+        NodeState state = rt.state.load(std::memory_order_acquire);
+        if (!isFinal(state)) {
+            // A scheduling bug must not pass silently as a clean run.
+            finished.errors.push_back("internal error: node " + m_workflow->nodes[i].id
+                                      + " never finished");
+            finishUnrun(NodeIndex(i), NodeState::Cancelled, -1, "never started (internal error)");
+            state = NodeState::Cancelled;
+        }
+        ++finished.counts[std::size_t(state)];
+        anyFailed = anyFailed || state == NodeState::Failed;
+        start[i] = rt.firstStart;
+        end[i] = rt.end;
+        if (rt.firstStart >= 0)
+            finished.work += rt.end - rt.firstStart;
+    }
+    for (int pgid : m_reactor ? m_reactor->survivingProcessGroups() : std::vector<int>())
+        finished.errors.push_back("process group " + std::to_string(pgid)
+                                  + " outlived its node and was killed");
+
+    CriticalPath path = findCriticalPath(*m_graph, start, end);
+    finished.criticalPath = std::move(path.nodes);
+    finished.criticalPathDuration = path.duration;
+    finished.t = now();
+    finished.wall = finished.t;
+    finished.parallelism = finished.wall > 0 ? finished.work / finished.wall : 0;
+    finished.outcome = m_cancelled.load() != 0           ? RunOutcome::Cancelled
+                       : anyFailed || !finished.errors.empty() ? RunOutcome::Failed
+                                                               : RunOutcome::Succeeded;
+
+    RunSummary summary;
+    summary.outcome = finished.outcome;
+    summary.counts = finished.counts;
+    summary.wall = finished.wall;
+    summary.errors = finished.errors;
+    m_sink.runFinished(finished);
+    return summary;
+}
+
+} // namespace weft

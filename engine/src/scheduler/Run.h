@@ -1,0 +1,237 @@
+#pragma once
+
+// One run of a workflow: a validated workflow becomes one tbb::flow::graph.
+// Executor (weft/Executor.h) is the public face; this class is the run's
+// state machine, spread over the files of this folder by concern:
+//   Run.cpp             build the graph, run it, summarize (runFinished)
+//   NodeLifecycle.cpp   ready -> admitted -> started -> final, skips, stop
+//   Attempts.cpp        attempts, retries with backoff, the running event
+//   InProcessWork.cpp   an in-process operation on a worker, its timeout
+//   ReactorBridge.cpp   processes and timers: the operation's Launch to the
+//                       reactor, and its completions back into the graph
+// A new way to run a node (a launcher, an isolation helper) enters through
+// OperationType::launch and the reactor, not through a new branch here.
+//
+// Design, and why:
+// - One continue_node per workflow node, counting its predecessors. Its body
+//   runs exactly once, when every need has finished in any way, and decides:
+//   skip (a need failed or was skipped), cancel, or admit. A failed node
+//   still releases its successors (they end skipped with the reason), so
+//   every body runs once and the graph's own wait_for_all() is the "every
+//   node is final" condition.
+// - How a node tells its successors it is final depends on the run. When
+//   every node is in-process work that can never wait (no processes, timers,
+//   pools, exclusive types or retries, and no more threads than job slots),
+//   each node is final when its body returns, so real edges carry the
+//   message and oneTBB runs one ready successor next on the same thread
+//   (task bypass), exactly as in a hand-built graph. Otherwise a node may
+//   finish long after its body returned (a process, a wait for a pool), so
+//   completion is signalled by hand with try_put() to each successor, and
+//   the nodes are built with their predecessor counts instead of edges.
+// - Admission (scheduler/Admission.h) hands out job slots lock-free; nodes
+//   that cannot start wait in a FIFO queue holding no thread. Whoever releases
+//   a slot or pool units dispatches the waiters that now fit into the one
+//   shared async_node, whose body runs them on a worker.
+// - In-process work (ExecutionSite::WorkerThread) admitted in a continue_node
+//   body runs right there on that worker: the hot path of a run of small
+//   in-process nodes is one task per node, like the raw flow graph.
+// - Processes and timers go through the shared async_node: its body calls
+//   gateway.reserve_wait() and hands the work to the ProcessReactor; the
+//   reactor's completion stores the attempt's result, try_put()s the node
+//   into a completer function_node through the gateway and calls
+//   release_wait(). The completer does the bookkeeping on a worker, so the
+//   reactor thread only watches children and never runs scheduling work.
+// - Retries wait on a reactor timer (reserve_wait/release_wait around it),
+//   holding neither a thread nor a job slot; in-process timeouts are reactor
+//   timers that raise the node's own cancellation flag.
+//
+// Thread-safety: per-node data is written by whichever thread currently owns
+// the node (the continue_node body, the async body, the completer) and is
+// handed over with release/acquire atomics in our own code (the final state,
+// the granted slot, the attempt result), not only through oneTBB's task
+// queues, which ThreadSanitizer cannot see into.
+
+#include "weft/Executor.h"
+
+#include "weft/CompiledWorkflow.h"
+#include "weft/Operation.h"
+#include "weft/Workflow.h"
+
+#include "process/ProcessReactor.h"
+#include "scheduler/Admission.h"
+#include "scheduler/RunGraph.h"
+
+#include <oneapi/tbb/flow_graph.h>
+
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace weft {
+
+namespace detail {
+
+namespace flow = oneapi::tbb::flow;
+using Clock = std::chrono::steady_clock;
+using Handle = ProcessReactor::Handle;
+
+// The last node whose body ended on this worker thread, and when. Reading
+// the clock costs about as much as scheduling a small node (30 ns under
+// kvm-clock), so a node that oneTBB runs right after the need that made it
+// ready reuses that need's end time as its start: see readyTime().
+struct LastEnd
+{
+    std::uint64_t run = 0; // Run::m_serial; 0: none
+    NodeIndex node = 0;
+    double t = 0;
+};
+// Inline with a constant initializer: every file of the run reaches them
+// directly, without the wrapper call an extern thread_local would cost.
+inline thread_local LastEnd t_lastEnd;  // set when an in-process node ends
+inline thread_local LastEnd t_previous; // t_lastEnd as the current body found it
+inline std::atomic<std::uint64_t> g_runSerial{0};
+
+struct AttemptResult
+{
+    bool ok = false;
+    bool cancelled = false;
+    std::optional<int> exitCode;
+    int signal = 0;
+    std::string error;
+    std::string stderrTail;
+    std::string shownAs; // the program as people read it, for error reports
+};
+
+// What a reactor completion or a retry timer tells the completer node.
+struct Wakeup
+{
+    enum Kind : std::uint8_t { AttemptDone, RetryDue };
+    NodeIndex node = 0;
+    Kind kind = AttemptDone;
+    bool cancelled = false; // RetryDue: the timer was cancelled
+};
+
+struct NodeRuntime
+{
+    std::atomic<NodeState> state{NodeState::Pending}; // final states published with release
+    std::atomic<bool> cancelFlag{false};               // what the in-process operation polls
+    std::atomic<int> attempt{0};                       // read by timeout timers
+    std::atomic<bool> timedOut{false};
+    std::atomic<int> grantedSlot{-1};                  // dispatcher -> async body
+    std::atomic<AttemptResult *> result{nullptr};      // reactor -> completer
+    std::atomic<Handle> backoffTimer{0};
+    std::atomic<bool> retired{false};                  // set last: the run thread acquires it
+    std::unique_ptr<AttemptResult> lastFailure;        // kept across a retry backoff
+    int slot = -1;
+    int worker = -1;
+    int pid = 0;
+    int rootCause = -1; // skipped: the failed node behind it
+    double firstStart = -1;
+    double attemptStart = 0;
+    double end = 0;
+};
+
+// "%g": how the executor writes seconds into its messages ("timed out after 2 s").
+std::string formatSeconds(double seconds);
+
+} // namespace detail
+
+class Executor::Run
+{
+public:
+    // `compiled` is null when the workflow is invalid: execute() then reports
+    // `diagnostics` and runs nothing.
+    Run(const RunOptions &options, std::shared_ptr<const Workflow> workflow,
+        std::shared_ptr<const CompiledWorkflow> compiled, Diagnostics diagnostics, EventSink &sink);
+    ~Run();
+
+    RunSummary execute();
+    void cancel(int level); // 1 cancel, 2 kill
+
+private:
+    using Clock = detail::Clock;
+    using Handle = detail::Handle;
+    using NodeRuntime = detail::NodeRuntime;
+    using AttemptResult = detail::AttemptResult;
+    using Wakeup = detail::Wakeup;
+    using ContinueNode = detail::flow::continue_node<detail::flow::continue_msg>;
+    using AsyncNode = detail::flow::async_node<NodeIndex, Wakeup>;
+    using Gateway = AsyncNode::gateway_type;
+
+    double now() const { return std::chrono::duration<double>(Clock::now() - m_t0).count(); }
+    bool halted() const
+    {
+        return m_cancelled.load(std::memory_order_seq_cst) != 0
+               || m_stopCause.load(std::memory_order_seq_cst) >= 0;
+    }
+    const Node &node(NodeIndex i) const { return m_workflow->nodes[i]; }
+    Gateway &gateway() { return m_async->gateway(); }
+    // Every task body starts here: what the run thread built before the first
+    // try_put happens-before the body, visibly to ThreadSanitizer too.
+    void acquireRun() const { (void)m_published.load(std::memory_order_acquire); }
+
+    RunSummary invalid();
+    void buildAndRun();
+    RunSummary summarize();
+
+    void onReady(NodeIndex i);
+    void admit(NodeIndex i, bool onWorker);
+    void begin(NodeIndex i, int slot, bool onWorker);
+    void start(NodeIndex i);
+    void onDispatched(NodeIndex i);
+    void runInProcess(NodeIndex i);
+    void startAsync(NodeIndex i);
+    void startTimerAttempt(NodeIndex i, int attempt, double seconds);
+    void startProcessAttempt(NodeIndex i, int attempt, ProcessCommand what);
+    void cancelIfCancelled(Handle handle);
+    void deliver(NodeIndex i, AttemptResult *result);
+    void onWakeup(const Wakeup &wakeup);
+    void attemptDone(NodeIndex i, std::unique_ptr<AttemptResult> result);
+    void retryDue(NodeIndex i, bool timerCancelled);
+    double readyTime(NodeIndex i) const;
+    int beginAttempt(NodeIndex i);
+    void emitRunning(NodeIndex i, int attempt);
+    AttemptFinished attemptFinished(NodeIndex i, int attempt, bool ok) const; // stamped at its end
+
+    // `t`: when it finished, if the caller has just read the clock.
+    void finishRan(NodeIndex i, NodeState outcome, const AttemptResult *last, bool holdsSlot,
+                   double t = -1);
+    void finishUnrun(NodeIndex i, NodeState outcome, int cause, std::string error);
+    void finishHalted(NodeIndex i);
+    void releaseSlot(NodeIndex i);
+    void dispatch(const std::vector<Admission::Grant> &granted);
+    void notifySuccessors(NodeIndex i);
+    void stopAfter(NodeIndex failed);
+
+    RunOptions m_options;
+    std::shared_ptr<const Workflow> m_workflow;
+    std::shared_ptr<const CompiledWorkflow> m_compiled;
+    Diagnostics m_diagnostics; // why the workflow is invalid, when m_compiled is null
+    EventSink &m_sink;
+    const Clock::time_point m_t0;
+    std::filesystem::path m_base;
+    FailurePolicy m_policy = FailurePolicy::Stop;
+    int m_jobs = 1;
+    int m_threads = 1;
+    bool m_completesInBody = false; // successors are told through edges: see above
+    const std::uint64_t m_serial = ++detail::g_runSerial; // tells this run's LastEnd from an earlier one's
+
+    std::unique_ptr<NodeRuntime[]> m_rt; // allocated first: cancel() may touch it at any time
+    std::unique_ptr<ProcessReactor> m_reactor;
+    const RunGraph *m_graph = nullptr; // m_compiled's
+    std::unique_ptr<Admission> m_admission;
+
+    std::atomic<int> m_cancelled{0};
+    std::atomic<bool> m_handedOver{false}; // see buildAndRun()
+    std::atomic<bool> m_published{false}; // the graph and everything above, built: see acquireRun()
+    std::atomic<std::int64_t> m_stopCause{-1}; // the failure that stopped the run (policy stop)
+
+    detail::flow::graph *m_flowGraph = nullptr;
+    std::deque<ContinueNode> *m_nodes = nullptr;
+    AsyncNode *m_async = nullptr;
+};
+
+} // namespace weft
