@@ -1,5 +1,7 @@
 #include "format/JsonDocument.h"
 
+#include "format/Utf8.h"
+
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -34,35 +36,6 @@ bool isSpace(unsigned char c)
 bool isDigit(unsigned char c)
 {
     return c >= '0' && c <= '9';
-}
-
-// Length of the valid UTF-8 sequence at p (lead byte >= 0x80), or 0 when it is
-// invalid: overlong forms, surrogates and code points above U+10FFFF are refused.
-std::size_t utf8SequenceLength(const unsigned char *p, const unsigned char *end)
-{
-    const unsigned char c = p[0];
-    auto cont = [&](std::size_t i) { return p + i < end && (p[i] & 0xC0) == 0x80; };
-    if (c >= 0xC2 && c <= 0xDF)
-        return cont(1) ? 2 : 0;
-    if (c >= 0xE0 && c <= 0xEF) {
-        if (!cont(1) || !cont(2))
-            return 0;
-        if (c == 0xE0 && p[1] < 0xA0)
-            return 0; // overlong
-        if (c == 0xED && p[1] >= 0xA0)
-            return 0; // UTF-16 surrogate
-        return 3;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        if (!cont(1) || !cont(2) || !cont(3))
-            return 0;
-        if (c == 0xF0 && p[1] < 0x90)
-            return 0; // overlong
-        if (c == 0xF4 && p[1] >= 0x90)
-            return 0; // above U+10FFFF
-        return 4;
-    }
-    return 0;
 }
 
 void appendUtf8(std::string &out, std::uint32_t cp)
