@@ -1,5 +1,7 @@
 #include "format/JsonWriter.h"
 
+#include "format/Utf8.h"
+
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -8,35 +10,30 @@ namespace weft::json {
 
 namespace {
 
-// Whether a byte can be copied to the output without a closer look.
-constexpr auto kPlain = [] {
-    std::array<bool, 256> table{};
-    for (int c = 0x20; c < 0x80; ++c)
-        table[c] = true;
-    table['"'] = false;
-    table['\\'] = false;
+// How each byte is written inside a string literal: as itself (length 0),
+// through the UTF-8 check (kNonAscii), or as the escape RFC 8259 gives it,
+// the short form where there is one. One table lookup per byte keeps the scan
+// of long output chunks tight.
+struct Escape
+{
+    std::uint8_t length = 0;
+    char text[7] = {};
+};
+constexpr std::uint8_t kNonAscii = 0xFF;
+
+constexpr auto kEscapes = [] {
+    std::array<Escape, 256> table{};
+    constexpr char hex[] = "0123456789abcdef";
+    for (int c = 0; c < 0x20; ++c)
+        table[c] = { 6, { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF] } };
+    const char shortForms[][2] = { { '"', '"' }, { '\\', '\\' }, { '\n', 'n' }, { '\t', 't' },
+        { '\r', 'r' }, { '\b', 'b' }, { '\f', 'f' } };
+    for (const auto &[byte, letter] : shortForms)
+        table[static_cast<unsigned char>(byte)] = { 2, { '\\', letter } };
+    for (int c = 0x80; c < 0x100; ++c)
+        table[c].length = kNonAscii;
     return table;
 }();
-
-std::size_t validUtf8Length(const unsigned char *p, const unsigned char *end)
-{
-    const unsigned char c = p[0];
-    auto cont = [&](std::size_t i) { return p + i < end && (p[i] & 0xC0) == 0x80; };
-    if (c >= 0xC2 && c <= 0xDF)
-        return cont(1) ? 2 : 0;
-    if (c >= 0xE0 && c <= 0xEF) {
-        if (!cont(1) || !cont(2) || (c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] >= 0xA0))
-            return 0;
-        return 3;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        if (!cont(1) || !cont(2) || !cont(3) || (c == 0xF0 && p[1] < 0x90)
-            || (c == 0xF4 && p[1] >= 0x90))
-            return 0;
-        return 4;
-    }
-    return 0;
-}
 
 bool isScalar(const nlohmann::json &value)
 {
@@ -58,38 +55,24 @@ void appendString(std::string &out, std::string_view text)
     const auto *const end = p + text.size();
     while (p < end) {
         const unsigned char *run = p;
-        while (p < end && kPlain[*p])
+        while (p < end && kEscapes[*p].length == 0)
             ++p;
         out.append(reinterpret_cast<const char *>(run), std::size_t(p - run));
         if (p >= end)
             break;
-        const unsigned char c = *p;
-        if (c >= 0x80) {
-            const std::size_t n = validUtf8Length(p, end);
-            if (n == 0) {
-                out += "\xEF\xBF\xBD";
-                ++p;
-            } else {
-                out.append(reinterpret_cast<const char *>(p), n);
-                p += n;
-            }
+        const Escape &escape = kEscapes[*p];
+        if (escape.length != kNonAscii) {
+            out.append(escape.text, escape.length);
+            ++p;
             continue;
         }
-        ++p;
-        switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\t': out += "\\t"; break;
-        case '\r': out += "\\r"; break;
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
-        default: {
-            static constexpr char hex[] = "0123456789abcdef";
-            out += "\\u00";
-            out += hex[c >> 4];
-            out += hex[c & 0xF];
-        }
+        const std::size_t n = utf8SequenceLength(p, end);
+        if (n == 0) {
+            out += "\xEF\xBF\xBD"; // U+FFFD
+            ++p;
+        } else {
+            out.append(reinterpret_cast<const char *>(p), n);
+            p += n;
         }
     }
     out += '"';
@@ -174,6 +157,95 @@ void appendValue(std::string &out, const nlohmann::json &value, int indent)
     }
     default: out += "null"; return;
     }
+}
+
+void ContainerWriter::newLine(std::string_view separator, int depth)
+{
+    m_out += separator;
+    m_out.append(std::size_t(depth) * std::size_t(m_indent), ' ');
+}
+
+ObjectWriter &ObjectWriter::key(std::string_view name)
+{
+    next();
+    appendString(m_out, name);
+    if (m_indent < 0)
+        m_out += ':';
+    else
+        m_out += ": ";
+    return *this;
+}
+
+ObjectWriter &ObjectWriter::string(std::string_view name, std::string_view value)
+{
+    key(name);
+    appendString(m_out, value);
+    return *this;
+}
+
+ObjectWriter &ObjectWriter::stringOrNull(std::string_view name, std::string_view value)
+{
+    return value.empty() ? null(name) : string(name, value);
+}
+
+ObjectWriter &ObjectWriter::integer(std::string_view name, std::int64_t value)
+{
+    key(name);
+    appendInteger(m_out, value);
+    return *this;
+}
+
+ObjectWriter &ObjectWriter::number(std::string_view name, double value)
+{
+    key(name);
+    appendNumber(m_out, value);
+    return *this;
+}
+
+ObjectWriter &ObjectWriter::boolean(std::string_view name, bool value)
+{
+    key(name);
+    m_out += value ? "true" : "false";
+    return *this;
+}
+
+ObjectWriter &ObjectWriter::null(std::string_view name)
+{
+    key(name);
+    m_out += "null";
+    return *this;
+}
+
+ObjectWriter &ObjectWriter::raw(std::string_view name, std::string_view json)
+{
+    key(name);
+    m_out += json;
+    return *this;
+}
+
+ObjectWriter ObjectWriter::object(std::string_view name)
+{
+    key(name);
+    return ObjectWriter(m_out, m_indent, m_depth + 1);
+}
+
+ArrayWriter ObjectWriter::array(std::string_view name)
+{
+    key(name);
+    return ArrayWriter(m_out, m_indent, m_depth + 1);
+}
+
+ArrayWriter &ArrayWriter::string(std::string_view value)
+{
+    next();
+    appendString(m_out, value);
+    return *this;
+}
+
+ObjectWriter ArrayWriter::object()
+{
+    next();
+    return ObjectWriter(m_out, m_indent, m_depth + 1);
 }
 
 } // namespace weft::json

@@ -4,7 +4,7 @@
 #include "weft/RunReport.h"
 #include "weft/Workflow.h"
 
-#include "JsonWriter.h"
+#include "format/JsonWriter.h"
 
 #include <nlohmann/json.hpp>
 
@@ -17,7 +17,7 @@ namespace weft {
 
 namespace {
 
-using detail::JsonObjectWriter;
+using json::ObjectWriter;
 
 // Times to the microsecond: enough for ordering, and short lines.
 double roundTime(double seconds)
@@ -42,18 +42,19 @@ public:
     {
     }
 
-    JsonObjectWriter start(std::string &line, const char *event, double t)
+    ObjectWriter start(std::string &line, const char *event, double t)
     {
-        JsonObjectWriter writer(line);
+        ObjectWriter writer(line);
         writer.string("event", event).number("t", roundTime(t));
         return writer;
     }
 
     // One write(2) per line under the lock: lines never interleave, and a
     // reader of a pipe gets each event as soon as it happens.
-    void emit(JsonObjectWriter &writer, const std::string &line)
+    void emit(ObjectWriter &writer, std::string &line)
     {
-        writer.finish();
+        writer.close();
+        line += '\n';
         std::lock_guard lock(mutex);
         if (!ok)
             return;
@@ -111,8 +112,8 @@ void JsonLinesSink::runStarted(const RunStarted &e)
         }
     }
     std::string &line = lineBuffer();
-    JsonObjectWriter w = d->start(line, "run_started", e.t);
-    w.integer("nodes", static_cast<long long>(e.nodes)).integer("jobs", e.jobs);
+    ObjectWriter w = d->start(line, "run_started", e.t);
+    w.integer("nodes", std::int64_t(e.nodes)).integer("jobs", e.jobs);
     w.integer("threads", e.threads);
     if (e.workflow)
         w.string("workflow", e.workflow->name);
@@ -138,7 +139,7 @@ void JsonLinesSink::runStarted(const RunStarted &e)
 void JsonLinesSink::nodeStateChanged(const NodeStateChanged &e)
 {
     std::string &line = lineBuffer();
-    JsonObjectWriter w = d->start(line, "node_state", e.t);
+    ObjectWriter w = d->start(line, "node_state", e.t);
     w.string("node", d->id(e.node))
         .string("state", toString(e.state))
         .integer("attempt", e.attempt);
@@ -165,7 +166,7 @@ void JsonLinesSink::nodeStateChanged(const NodeStateChanged &e)
 void JsonLinesSink::output(const OutputChunk &e)
 {
     std::string &line = lineBuffer();
-    JsonObjectWriter w = d->start(line, "output", e.t);
+    ObjectWriter w = d->start(line, "output", e.t);
     w.string("node", d->id(e.node)).string("stream", toString(e.stream)).string("text", e.text);
     d->emit(w, line);
 }
@@ -173,7 +174,7 @@ void JsonLinesSink::output(const OutputChunk &e)
 void JsonLinesSink::progress(const ProgressUpdate &e)
 {
     std::string &line = lineBuffer();
-    JsonObjectWriter w = d->start(line, "progress", e.t);
+    ObjectWriter w = d->start(line, "progress", e.t);
     w.string("node", d->id(e.node)).number("fraction", e.fraction).string("message", e.message);
     d->emit(w, line);
 }
@@ -181,7 +182,7 @@ void JsonLinesSink::progress(const ProgressUpdate &e)
 void JsonLinesSink::attemptFinished(const AttemptFinished &e)
 {
     std::string &line = lineBuffer();
-    JsonObjectWriter w = d->start(line, "attempt_finished", e.t);
+    ObjectWriter w = d->start(line, "attempt_finished", e.t);
     w.string("node", d->id(e.node)).integer("attempt", e.attempt).boolean("ok", e.ok);
     w.number("start", roundTime(e.start)).number("end", roundTime(e.end));
     if (e.slot >= 0)
@@ -197,7 +198,7 @@ void JsonLinesSink::attemptFinished(const AttemptFinished &e)
 void JsonLinesSink::nodeFinished(const NodeFinished &e)
 {
     std::string &line = lineBuffer();
-    JsonObjectWriter w = d->start(line, "node_finished", e.t);
+    ObjectWriter w = d->start(line, "node_finished", e.t);
     w.string("node", d->id(e.node)).string("outcome", toString(e.outcome));
     if (e.exitCode)
         w.integer("exit_code", *e.exitCode);
@@ -217,42 +218,32 @@ void JsonLinesSink::nodeFinished(const NodeFinished &e)
 void JsonLinesSink::runFinished(const RunFinished &e)
 {
     std::string &line = lineBuffer();
-    JsonObjectWriter w = d->start(line, "run_finished", e.t);
+    ObjectWriter w = d->start(line, "run_finished", e.t);
     w.string("outcome", toString(e.outcome));
-    std::string counts;
     {
-        JsonObjectWriter c(counts);
+        ObjectWriter counts = w.object("counts");
         for (NodeState state :
             { NodeState::Succeeded, NodeState::Failed, NodeState::Skipped, NodeState::Cancelled }) {
-            c.integer(toString(state), static_cast<long long>(e.counts[std::size_t(state)]));
+            counts.integer(toString(state), std::int64_t(e.counts[std::size_t(state)]));
         }
         // Not final, so normally absent; present if a run ended with nodes stranded.
         for (NodeState state : { NodeState::Pending, NodeState::Waiting, NodeState::Running }) {
             if (e.counts[std::size_t(state)])
-                c.integer(toString(state), static_cast<long long>(e.counts[std::size_t(state)]));
+                counts.integer(toString(state), std::int64_t(e.counts[std::size_t(state)]));
         }
-        counts += '}';
+        counts.close();
     }
-    w.raw("counts", counts);
     w.number("wall", roundTime(e.wall)).number("work", roundTime(e.work));
     w.number("parallelism", std::round(e.parallelism * 1000) / 1000);
-    std::string path = "[";
-    for (std::size_t i = 0; i < e.criticalPath.size(); ++i) {
-        if (i)
-            path += ',';
-        JsonObjectWriter::appendEscaped(path, d->id(e.criticalPath[i]));
-    }
-    path += ']';
-    w.raw("critical_path", path);
+    json::ArrayWriter path = w.array("critical_path");
+    for (NodeIndex node : e.criticalPath)
+        path.string(d->id(node));
+    path.close();
     w.number("critical_path_duration", roundTime(e.criticalPathDuration));
-    std::string errors = "[";
-    for (std::size_t i = 0; i < e.errors.size(); ++i) {
-        if (i)
-            errors += ',';
-        JsonObjectWriter::appendEscaped(errors, e.errors[i]);
-    }
-    errors += ']';
-    w.raw("errors", errors);
+    json::ArrayWriter errors = w.array("errors");
+    for (const std::string &error : e.errors)
+        errors.string(error);
+    errors.close();
     d->emit(w, line);
     d->workflow = nullptr;
 }
@@ -260,24 +251,31 @@ void JsonLinesSink::runFinished(const RunFinished &e)
 std::string planJsonLines(
     const Workflow &workflow, const std::vector<std::vector<std::size_t>> &levels, int jobs)
 {
-    using Json = nlohmann::ordered_json;
     std::string out;
-    auto append = [&out](const Json &j) {
-        out += j.dump(-1, ' ', false, Json::error_handler_t::replace);
-        out += '\n';
-    };
-    append({ { "event", "plan" }, { "t", 0 }, { "workflow", workflow.name },
-        { "nodes", workflow.nodes.size() }, { "jobs", jobs }, { "levels", levels.size() } });
+    ObjectWriter plan(out);
+    plan.string("event", "plan").integer("t", 0).string("workflow", workflow.name);
+    plan.integer("nodes", std::int64_t(workflow.nodes.size())).integer("jobs", jobs);
+    plan.integer("levels", std::int64_t(levels.size()));
+    plan.close();
+    out += '\n';
     for (std::size_t level = 0; level < levels.size(); ++level) {
         for (std::size_t index : levels[level]) {
             const Node &node = workflow.nodes[index];
-            Json j = { { "event", "plan_node" }, { "t", 0 }, { "node", node.id },
-                { "level", level }, { "type", node.type }, { "needs", node.needs } };
-            j["params"] = Json::parse(
+            ObjectWriter w(out);
+            w.string("event", "plan_node").integer("t", 0).string("node", node.id);
+            w.integer("level", std::int64_t(level)).string("type", node.type);
+            json::ArrayWriter needs = w.array("needs");
+            for (const std::string &need : node.needs)
+                needs.string(need);
+            needs.close();
+            // The operation's own tree, written by nlohmann as the plan always
+            // has: its doubles read "1.0" where appendNumber writes "1".
+            w.raw("params",
                 node.params.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
             if (node.type == "process")
-                j["command"] = describeNodeWork(node);
-            append(j);
+                w.string("command", describeNodeWork(node));
+            w.close();
+            out += '\n';
         }
     }
     return out;
