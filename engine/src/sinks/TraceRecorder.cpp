@@ -2,7 +2,7 @@
 
 #include "weft/Workflow.h"
 
-#include <nlohmann/json.hpp>
+#include "format/JsonWriter.h"
 
 #include <cmath>
 #include <mutex>
@@ -106,13 +106,27 @@ std::size_t TraceRecorder::attemptCount() const
     return count;
 }
 
+// One space per level and every object's keys in sorted order: the layout
+// nlohmann's dump(1) gave traces, kept so trace files stay byte for byte the
+// same.
 std::string TraceRecorder::toJson() const
 {
-    using Json = nlohmann::json;
-    Json events = Json::array();
+    constexpr int indent = 1;
     constexpr int pid = 1;
-    events.push_back({ { "name", "process_name" }, { "ph", "M" }, { "pid", pid }, { "tid", 0 },
-        { "args", { { "name", "weft: " + d->workflowName } } } });
+    std::string out;
+    json::ObjectWriter trace(out, indent);
+    trace.string("displayTimeUnit", "ms");
+    json::ArrayWriter events = trace.array("traceEvents");
+    auto metadata = [&](const char *name, int tid, auto &&writeArgs) {
+        json::ObjectWriter event = events.object();
+        json::ObjectWriter args = event.object("args");
+        writeArgs(args);
+        args.close();
+        event.string("name", name).string("ph", "M").integer("pid", pid).integer("tid", tid);
+        event.close();
+    };
+    metadata("process_name", 0,
+        [&](json::ObjectWriter &args) { args.string("name", "weft: " + d->workflowName); });
     const std::size_t spare = d->lanes.empty() ? 0 : d->lanes.size() - 1;
     for (std::size_t laneIndex = 0; laneIndex < d->lanes.size(); ++laneIndex) {
         const Lane &lane = *d->lanes[laneIndex];
@@ -121,36 +135,43 @@ std::string TraceRecorder::toJson() const
         if (isSpare && lane.attempts.empty())
             continue;
         const int tid = int(laneIndex) + 1;
-        const std::string laneName
-            = isSpare ? std::string("no slot") : "slot " + std::to_string(laneIndex + 1);
-        events.push_back({ { "name", "thread_name" }, { "ph", "M" }, { "pid", pid }, { "tid", tid },
-            { "args", { { "name", laneName } } } });
-        events.push_back({ { "name", "thread_sort_index" }, { "ph", "M" }, { "pid", pid },
-            { "tid", tid }, { "args", { { "sort_index", tid } } } });
+        metadata("thread_name", tid, [&](json::ObjectWriter &args) {
+            args.string("name", isSpare ? "no slot" : "slot " + std::to_string(laneIndex + 1));
+        });
+        metadata("thread_sort_index", tid,
+            [&](json::ObjectWriter &args) { args.integer("sort_index", tid); });
         for (const Attempt &a : lane.attempts) {
-            const std::string &id = a.node < d->ids.size() ? d->ids[a.node] : std::string();
+            const std::string_view id
+                = a.node < d->ids.size() ? std::string_view(d->ids[a.node]) : std::string_view();
             // The last attempt ends as the node ended; earlier ones failed and were retried.
-            std::string outcome = a.ok ? "succeeded" : "failed";
+            std::string_view outcome = a.ok ? "succeeded" : "failed";
             if (!a.ok && a.node < d->outcomes.size() && !d->outcomes[a.node].empty()
                 && a.attempt >= d->attempts[a.node]) {
                 outcome = d->outcomes[a.node];
             }
-            Json args = { { "node", id }, { "attempt", a.attempt }, { "outcome", outcome } };
-            if (a.pid > 0)
-                args["pid"] = a.pid;
-            if (a.worker >= 0)
-                args["worker"] = a.worker;
+            json::ObjectWriter event = events.object();
+            json::ObjectWriter args = event.object("args");
+            args.integer("attempt", a.attempt);
             if (!a.error.empty())
-                args["error"] = a.error;
+                args.string("error", a.error);
+            args.string("node", id).string("outcome", outcome);
+            if (a.pid > 0)
+                args.integer("pid", a.pid);
+            if (a.worker >= 0)
+                args.integer("worker", a.worker);
+            args.close();
             const std::int64_t ts = micros(a.start);
-            events.push_back({ { "name", id },
-                { "cat", a.node < d->types.size() ? d->types[a.node] : "" }, { "ph", "X" },
-                { "ts", ts }, { "dur", std::max<std::int64_t>(micros(a.end) - ts, 0) },
-                { "pid", pid }, { "tid", tid }, { "args", std::move(args) } });
+            event.string("cat", a.node < d->types.size() ? d->types[a.node] : std::string_view());
+            event.integer("dur", std::max<std::int64_t>(micros(a.end) - ts, 0));
+            event.string("name", id).string("ph", "X").integer("pid", pid).integer("tid", tid);
+            event.integer("ts", ts);
+            event.close();
         }
     }
-    Json trace = { { "traceEvents", std::move(events) }, { "displayTimeUnit", "ms" } };
-    return trace.dump(1, ' ', false, Json::error_handler_t::replace) + "\n";
+    events.close();
+    trace.close();
+    out += '\n';
+    return out;
 }
 
 SaveResult TraceRecorder::writeTo(const std::filesystem::path &path) const
