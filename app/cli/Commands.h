@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -15,6 +16,7 @@ class App;
 
 namespace weft {
 struct Workflow;
+class CompiledWorkflow;
 }
 
 namespace weft::cli {
@@ -36,6 +38,9 @@ void addDotCommand(CLI::App &app, Action &action);
 // Loads and validates a workflow file, printing its diagnostics (errors and
 // warnings) to stderr as file:line:col: severity: message.
 std::optional<Workflow> loadWorkflowReporting(const std::filesystem::path &file);
+// The same, compiled from the load's own validation (null when invalid):
+// what a run needs, validated once.
+std::shared_ptr<const CompiledWorkflow> loadCompiledReporting(const std::filesystem::path &file);
 
 // Writes all of `text` to a file descriptor (stdout is 1), retrying on EINTR.
 void writeOut(int fd, std::string_view text);

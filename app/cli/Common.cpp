@@ -1,5 +1,6 @@
 #include "Commands.h"
 
+#include "weft/CompiledWorkflow.h"
 #include "weft/WorkflowFile.h"
 
 #include <cerrno>
@@ -25,18 +26,32 @@ void printError(std::string_view message)
     writeOut(2, "weft-cli: error: " + std::string(message) + "\n");
 }
 
-std::optional<Workflow> loadWorkflowReporting(const std::filesystem::path &file)
+namespace {
+
+LoadResult loadReporting(const std::filesystem::path &file)
 {
     LoadResult result = loadWorkflowFile(file);
     std::string report;
     for (const Diagnostic &diagnostic : result.diagnostics)
         report += formatDiagnostic(diagnostic, file.string()) + "\n";
     writeOut(2, report);
-    if (!result.ok()) {
-        if (result.diagnostics.empty())
-            printError(file.string() + ": not a valid workflow");
+    if (!result.ok() && result.diagnostics.empty())
+        printError(file.string() + ": not a valid workflow");
+    return result;
+}
+
+} // namespace
+
+std::shared_ptr<const CompiledWorkflow> loadCompiledReporting(const std::filesystem::path &file)
+{
+    return CompiledWorkflow::fromLoad(loadReporting(file));
+}
+
+std::optional<Workflow> loadWorkflowReporting(const std::filesystem::path &file)
+{
+    LoadResult result = loadReporting(file);
+    if (!result.ok())
         return std::nullopt;
-    }
     return std::move(*result.workflow);
 }
 

@@ -7,16 +7,20 @@
 #include "Signals.h"
 #include "TerminalStatus.h"
 
+#include "weft/CompiledWorkflow.h"
+#include "weft/EventRelay.h"
 #include "weft/Executor.h"
 #include "weft/JsonLinesSink.h"
 #include "weft/RunReport.h"
 #include "weft/StatusPrinter.h"
 #include "weft/TraceRecorder.h"
+#include "weft/Validator.h"
 #include "weft/Workflow.h"
 
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <condition_variable>
 #include <csignal>
 #include <memory>
@@ -35,6 +39,7 @@ struct RunArgs {
     bool keepGoing = false;
     bool dryRun = false;
     bool verbose = false;
+    bool quiet = false;
     std::string events = "text";
     std::string trace;
     std::string logDir;
@@ -122,27 +127,27 @@ int executeRun(const RunArgs &args)
     // only the watcher's sigwait() ever sees SIGINT and SIGTERM.
     SignalWatcher::blockSignals();
 
-    std::optional<Workflow> loaded = loadWorkflowReporting(args.file);
-    if (!loaded)
+    // Loading validates; the run uses what that validation resolved, so a
+    // run costs one validation however large the file.
+    std::shared_ptr<const CompiledWorkflow> compiled = loadCompiledReporting(args.file);
+    if (!compiled)
         return ExitUsage;
-    Workflow workflow = std::move(*loaded);
-
     if (!args.targets.empty()) {
         std::vector<std::string> unknown;
-        Workflow selected = selectTargets(workflow, args.targets, &unknown);
+        std::shared_ptr<const CompiledWorkflow> selected = compiled->select(args.targets, &unknown);
         if (!unknown.empty()) {
             for (const std::string &name : unknown) {
                 std::string message = "no node named '" + name + "' in " + args.file;
-                const std::string suggestion = nearestId(workflow, name);
+                const std::string suggestion = nearestId(compiled->workflow(), name);
                 if (!suggestion.empty())
                     message += "; did you mean '" + suggestion + "'?";
                 printError(message);
             }
             return ExitUsage;
         }
-        workflow = std::move(selected);
+        compiled = std::move(selected);
     }
-
+    const Workflow &workflow = compiled->workflow();
     std::error_code ec;
     RunOptions options;
     options.jobs = args.jobs;
@@ -182,8 +187,8 @@ int executeRun(const RunArgs &args)
     printerOptions.colour = wantsColour(humanFd);
     printerOptions.columns = [humanFd] { return terminalColumns(humanFd); };
     printerOptions.verbose = args.verbose;
+    printerOptions.quiet = args.quiet;
     StatusPrinter printer(printerOptions);
-
     std::vector<EventSink *> sinks { &printer };
     std::unique_ptr<JsonLinesSink> jsonSink;
     if (jsonl) {
@@ -198,7 +203,19 @@ int executeRun(const RunArgs &args)
     if (logSink)
         sinks.push_back(logSink.get());
     TeeSink tee(sinks);
-
+    // The run's threads hand events to the relay without a lock; the sinks
+    // format and write on the relay's thread, and the buffered ones flush on
+    // its tick, so a reader of a pipe sees a line within about 50 ms.
+    auto lastFlush = std::chrono::steady_clock::now();
+    EventRelay relay(tee, std::chrono::milliseconds(10), [&printer, &jsonSink, &lastFlush] {
+        const auto now = std::chrono::steady_clock::now();
+        if (now - lastFlush < std::chrono::milliseconds(50))
+            return;
+        lastFlush = now;
+        printer.refresh(); // also moves the live status line's elapsed time on
+        if (jsonSink)
+            jsonSink->flush();
+    });
     Executor executor(options);
     SignalWatcher watcher([&](int signal, int count) {
         const char *name = signal == SIGTERM ? "SIGTERM" : "interrupt";
@@ -216,23 +233,20 @@ int executeRun(const RunArgs &args)
     bool done = false;
     RunSummary summary;
     std::thread runner([&] {
-        summary = executor.run(workflow, tee);
+        summary = executor.run(compiled, relay);
         std::lock_guard lock(mutex);
         done = true;
         finished.notify_all();
     });
-    // The elapsed time on the status line moves even when no event arrives.
     {
         std::unique_lock lock(mutex);
-        while (!finished.wait_for(lock, std::chrono::milliseconds(100), [&] { return done; })) {
-            lock.unlock();
-            printer.refresh();
-            lock.lock();
-        }
+        finished.wait(lock, [&] { return done; });
     }
     runner.join();
 
     int status = watcher.count() > 0 ? int(ExitInterrupted) : exitStatusFor(summary.outcome);
+    if (std::getenv("WEFT_COUNT_VALIDATIONS"))
+        writeOut(2, "validations: " + std::to_string(validationCount()) + "\n");
     if (recorder) {
         const SaveResult saved = recorder->writeTo(args.trace);
         if (!saved.ok) {
@@ -288,6 +302,8 @@ void addRunCommand(CLI::App &app, Action &action)
     run->add_flag("-v,--verbose", args->verbose,
         "Print the output of every node, not only "
         "of failing ones");
+    run->add_flag("-q,--quiet", args->quiet,
+        "Print only failures and the summary (no status line, no line per node)");
     run->footer(
         "Examples:\n"
         "  weft-cli run build.weft                  run everything\n"

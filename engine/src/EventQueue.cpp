@@ -4,6 +4,44 @@
 
 namespace weft {
 
+// Replays the mailbox into the pending batch, on the consumer's thread.
+class EventQueue::Coalescer final : public EventSink
+{
+public:
+    explicit Coalescer(EventQueue &q) : m_q(q) {}
+
+    void runStarted(const RunStarted &event) override { m_q.collectRunStarted(event); }
+    void nodeStateChanged(const NodeStateChanged &event) override
+    {
+        m_q.slotFor(event.node).state = event;
+        ++m_q.m_pending.events;
+    }
+    void output(const OutputChunk &event) override { m_q.collectOutput(event); }
+    void progress(const ProgressUpdate &event) override
+    {
+        m_q.slotFor(event.node).progress = event;
+        ++m_q.m_pending.events;
+    }
+    void attemptFinished(const AttemptFinished &event) override
+    {
+        m_q.slotFor(event.node).attempts.push_back(event);
+        ++m_q.m_pending.events;
+    }
+    void nodeFinished(const NodeFinished &event) override
+    {
+        m_q.slotFor(event.node).finished = event;
+        ++m_q.m_pending.events;
+    }
+    void runFinished(const RunFinished &event) override
+    {
+        m_q.m_pending.finished = event;
+        ++m_q.m_pending.events;
+    }
+
+private:
+    EventQueue &m_q;
+};
+
 EventQueue::EventQueue(std::size_t maxOutputBytesPerDrain)
     : m_maxOutputBytes(maxOutputBytesPerDrain)
 {}
@@ -11,7 +49,10 @@ EventQueue::EventQueue(std::size_t maxOutputBytesPerDrain)
 EventQueue::Batch EventQueue::drain()
 {
     Batch batch;
-    std::lock_guard lock(m_mutex);
+    std::lock_guard lock(m_drainMutex);
+    Coalescer coalescer(*this);
+    m_mailbox.deliverTo(coalescer);
+    m_pending.droppedOutputBytes += m_refusedOutputBytes.exchange(0, std::memory_order_relaxed);
     if (m_outputBytes > m_maxOutputBytes)
         trimOutput();
     for (const NodeUpdate &update : m_pending.nodes)
@@ -35,36 +76,67 @@ EventQueue::NodeUpdate &EventQueue::slotFor(NodeIndex node)
 
 void EventQueue::runStarted(const RunStarted &event)
 {
-    std::lock_guard lock(m_mutex);
+    // The executor's workflow pointer dies with the run, before a consumer may
+    // drain; consumers use the copy of the workflow they asked to run.
+    RunStarted copy = event;
+    copy.workflow = nullptr;
+    m_mailbox.runStarted(copy);
+}
+
+void EventQueue::nodeStateChanged(const NodeStateChanged &event)
+{
+    m_mailbox.nodeStateChanged(event);
+}
+
+void EventQueue::output(const OutputChunk &event)
+{
+    if (m_mailbox.pendingOutputBytes() + event.text.size() > kMaxWaitingOutputBytes) {
+        m_refusedOutputBytes.fetch_add(event.text.size(), std::memory_order_relaxed);
+        return;
+    }
+    m_mailbox.output(event);
+}
+
+void EventQueue::progress(const ProgressUpdate &event)
+{
+    m_mailbox.progress(event);
+}
+
+void EventQueue::attemptFinished(const AttemptFinished &event)
+{
+    m_mailbox.attemptFinished(event);
+}
+
+void EventQueue::nodeFinished(const NodeFinished &event)
+{
+    m_mailbox.nodeFinished(event);
+}
+
+void EventQueue::runFinished(const RunFinished &event)
+{
+    m_mailbox.runFinished(event);
+}
+
+void EventQueue::collectRunStarted(const RunStarted &event)
+{
     // A new run: whatever an undrained previous run left is stale.
     m_pending = Batch{};
     m_outputBytes = 0;
     m_gapBefore.clear();
     m_slotOfNode.assign(event.nodes, 0);
     m_pending.started = event;
-    // The executor's workflow pointer dies with the run, before a consumer may
-    // drain; consumers use the copy of the workflow they asked to run.
-    m_pending.started->workflow = nullptr;
     ++m_pending.events;
 }
 
-void EventQueue::nodeStateChanged(const NodeStateChanged &event)
+void EventQueue::collectOutput(const OutputChunk &event)
 {
-    std::lock_guard lock(m_mutex);
-    slotFor(event.node).state = event;
     ++m_pending.events;
-}
-
-void EventQueue::output(const OutputChunk &event)
-{
-    std::lock_guard lock(m_mutex);
-    ++m_pending.events;
-    const bool gap =
-        !m_gapBefore.empty() && m_gapBefore.erase(std::uint64_t(event.node) * 2 + unsigned(event.stream)) > 0;
+    const bool gap = !m_gapBefore.empty()
+                     && m_gapBefore.erase(std::uint64_t(event.node) * 2 + unsigned(event.stream)) > 0;
     m_outputBytes += event.text.size();
     m_pending.output.push_back({event.t, event.node, event.stream, std::string(event.text), gap});
     // Trimmed in bulk at twice the bound, so a flood costs amortised O(1)
-    // per chunk and the queue holds at most twice the bound.
+    // per chunk and the batch holds at most twice the bound.
     if (m_outputBytes > 2 * m_maxOutputBytes)
         trimOutput();
 }
@@ -102,34 +174,6 @@ void EventQueue::trimOutput()
         if (m_gapBefore.erase(key(o)) > 0)
             o.gapBefore = true;
     }
-}
-
-void EventQueue::progress(const ProgressUpdate &event)
-{
-    std::lock_guard lock(m_mutex);
-    slotFor(event.node).progress = event;
-    ++m_pending.events;
-}
-
-void EventQueue::attemptFinished(const AttemptFinished &event)
-{
-    std::lock_guard lock(m_mutex);
-    slotFor(event.node).attempts.push_back(event);
-    ++m_pending.events;
-}
-
-void EventQueue::nodeFinished(const NodeFinished &event)
-{
-    std::lock_guard lock(m_mutex);
-    slotFor(event.node).finished = event;
-    ++m_pending.events;
-}
-
-void EventQueue::runFinished(const RunFinished &event)
-{
-    std::lock_guard lock(m_mutex);
-    m_pending.finished = event;
-    ++m_pending.events;
 }
 
 } // namespace weft

@@ -13,6 +13,7 @@
 #include "format/JsonDocument.h"
 #include "format/Suggest.h"
 
+#include <atomic>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -315,6 +316,8 @@ std::string describeCycle(const Workflow &workflow, const std::vector<std::uint3
     return text;
 }
 
+std::atomic<std::uint64_t> g_validations{0};
+
 class Checker
 {
 public:
@@ -328,6 +331,7 @@ public:
 
     Diagnostics run()
     {
+        g_validations.fetch_add(1, std::memory_order_relaxed);
         checkSettings();
         const IdTable ids(m_workflow);
         NeedResolver resolver(m_workflow, ids);
@@ -592,6 +596,11 @@ private:
 };
 
 } // namespace
+
+std::uint64_t validationCount()
+{
+    return g_validations.load(std::memory_order_relaxed);
+}
 
 Diagnostics validateWorkflow(const Workflow &workflow, const OperationRegistry *registry)
 {

@@ -13,6 +13,7 @@
 #include "weft/Operation.h"
 #include "weft/Validator.h"
 
+#include "ValidatedNeeds.h"
 #include "format/JsonDocument.h"
 #include "format/JsonWriter.h"
 #include "format/Suggest.h"
@@ -82,8 +83,11 @@ public:
         });
         LoadResult result;
         result.diagnostics = std::move(m_out);
-        if (!hasErrors(result.diagnostics))
+        if (!hasErrors(result.diagnostics)) {
             result.workflow = std::move(m_workflow);
+            result.resolvedNeeds = std::move(m_needs);
+            result.registry = &m_registry;
+        }
         return result;
     }
 
@@ -427,7 +431,10 @@ private:
 
     void validate()
     {
-        for (Diagnostic &d : validateWorkflow(m_workflow, &m_registry)) {
+        auto needs = std::make_shared<ResolvedNeeds>();
+        Diagnostics found = validateWorkflow(m_workflow, m_registry, *needs);
+        m_needs = std::move(needs);
+        for (Diagnostic &d : found) {
             if (isSuppressed(d.path))
                 continue;
             const json::TextPosition where = m_doc.positionOf(locate(d.path));
@@ -480,6 +487,7 @@ private:
     }
 
     const OperationRegistry &m_registry;
+    std::shared_ptr<const ResolvedNeeds> m_needs; // from validate(), for a compile without a second one
     Document m_doc;
     Workflow m_workflow;
     Diagnostics m_out;

@@ -3,6 +3,7 @@
 // @CHILD@ replaced by the purpose-built test child).
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QProcess>
 #include <QRegularExpression>
@@ -402,6 +403,93 @@ private slots:
         QVERIFY2(last.startsWith("5 succeeded in "), qPrintable(last));
         QVERIFY2(last.contains("critical path"), qPrintable(last));
         QVERIFY2(last.contains("start → "), qPrintable(last));
+    }
+
+    // Output is written in batches, but a reader of a pipe (a CI log, a
+    // tool) still sees a long node start while it runs, not at the end.
+    void pipeReaderSeesALongNodeWhileItRuns_data()
+    {
+        QTest::addColumn<QStringList>("extra");
+        QTest::addColumn<QByteArray>("expected");
+        QTest::newRow("text") << QStringList() << QByteArray("] started long");
+        QTest::newRow("jsonl") << QStringList { "--events", "jsonl" }
+                               << QByteArray("\"node\":\"long\",\"state\":\"running\"");
+    }
+
+    void pipeReaderSeesALongNodeWhileItRuns()
+    {
+        QFETCH(QStringList, extra);
+        QFETCH(QByteArray, expected);
+        QProcess process;
+        process.setProgram(QStringLiteral(WEFT_CLI_PATH));
+        process.setArguments(QStringList { "run", "longnode.weft" } + extra);
+        process.setWorkingDirectory(freshCopy());
+        process.start();
+        QVERIFY(process.waitForStarted(10000));
+        QByteArray seen;
+        QElapsedTimer timer;
+        timer.start();
+        // The node sleeps 30 s; its line must come long before that. The
+        // goal is within a second; 10 s of slack keeps a loaded machine from
+        // failing the test, and the process still running proves the line
+        // did not wait for the end of the run.
+        while (!seen.contains(expected) && timer.elapsed() < 10000
+               && process.state() == QProcess::Running) {
+            process.waitForReadyRead(100);
+            seen += process.readAllStandardOutput();
+        }
+        const qint64 after = timer.elapsed();
+        const bool stillRunning = process.state() == QProcess::Running;
+        process.kill();
+        process.waitForFinished(10000);
+        QVERIFY2(seen.contains(expected), seen.constData());
+        QVERIFY(stillRunning);
+        qInfo("line seen after %lld ms", after);
+    }
+
+    void aRunValidatesOnce_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::newRow("whole file") << QStringList { "run", "targets.weft" };
+        QTest::newRow("targets") << QStringList { "run", "targets.weft", "link" };
+        QTest::newRow("jsonl") << QStringList { "run", "targets.weft", "--events", "jsonl" };
+    }
+
+    void aRunValidatesOnce()
+    {
+        QFETCH(QStringList, args);
+        QProcess process;
+        process.setProgram(QStringLiteral(WEFT_CLI_PATH));
+        process.setArguments(args);
+        process.setWorkingDirectory(freshCopy());
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("WEFT_COUNT_VALIDATIONS", "1");
+        process.setProcessEnvironment(env);
+        process.start();
+        QVERIFY(process.waitForFinished(60000));
+        QCOMPARE(process.exitCode(), 0);
+        const QByteArray err = process.readAllStandardError();
+        QVERIFY2(err.contains("validations: 1\n"), err.constData());
+    }
+
+    void quietPrintsOnlyFailuresAndTheSummary()
+    {
+        const QString dir = freshCopy();
+        const CliResult ok = runCli({ "run", "ok.weft", "-q" }, dir);
+        QCOMPARE(ok.exitCode, 0);
+        QStringList lines = QString::fromUtf8(ok.out).trimmed().split('\n');
+        QCOMPARE(lines.size(), 1); // the summary, nothing else
+        QVERIFY2(lines.first().startsWith("5 succeeded in "), qPrintable(lines.first()));
+
+        const CliResult failed = runCli({ "run", "fail.weft", "--quiet", "-k" }, dir);
+        QCOMPARE(failed.exitCode, 1);
+        const QString out = QString::fromUtf8(failed.out);
+        QVERIFY2(out.contains("FAILED bad: exit status 3"), qPrintable(out));
+        QVERIFY2(out.contains("✗ bad failed"), qPrintable(out));
+        QVERIFY2(!out.contains(" started ") && !out.contains("] succeeded "), qPrintable(out));
+        QVERIFY2(!out.contains("running \""), qPrintable(out));
+        lines = out.trimmed().split('\n');
+        QVERIFY2(lines.last().contains("1 failed"), qPrintable(lines.last()));
     }
 
     void interrupted_data()

@@ -9,6 +9,8 @@
 #include "weft/Diagnostic.h"
 
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace weft {
 
@@ -16,6 +18,7 @@ struct Workflow;
 class OperationRegistry;
 class RunGraph;
 struct ResolvedNeeds;
+struct LoadResult;
 
 class CompiledWorkflow
 {
@@ -26,6 +29,16 @@ public:
     static std::shared_ptr<const CompiledWorkflow> compile(std::shared_ptr<const Workflow> workflow,
                                                            Diagnostics &diagnostics,
                                                            const OperationRegistry *registry = nullptr);
+    // The workflow a load returned, compiled from what the load's own
+    // validation resolved: no second validation. Null when the load failed.
+    static std::shared_ptr<const CompiledWorkflow> fromLoad(LoadResult &&loaded);
+
+    // Only `targets` and everything they need, transitively (selectTargets()
+    // in Workflow.h), compiled from this one without validating again: a
+    // closed subset of a valid workflow is valid. Unknown ids go to `unknown`.
+    std::shared_ptr<const CompiledWorkflow> select(const std::vector<std::string> &targets,
+                                                   std::vector<std::string> *unknown = nullptr) const;
+
     ~CompiledWorkflow();
     CompiledWorkflow(const CompiledWorkflow &) = delete;
     CompiledWorkflow &operator=(const CompiledWorkflow &) = delete;

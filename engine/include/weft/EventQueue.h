@@ -1,18 +1,26 @@
 #pragma once
 
 // A sink that a user interface drains on a timer. Producers (the executor's
-// threads) only append under a short lock; the consumer takes everything
-// that arrived since the last drain in one batch, in which each node appears
-// at most once with its LATEST state. A run of 100,000 events per second thus
-// costs the consumer one small batch per tick, however fast events arrive.
+// threads) only push into a lock-free mailbox: no worker ever waits for a
+// lock held by the window or by another worker. The consumer takes
+// everything that arrived since the last drain in one batch, in which each
+// node appears at most once with its LATEST state. A run of 100,000 events
+// per second thus costs the consumer one small batch per tick, however fast
+// events arrive.
 //
 // Output is kept in order but bounded per drain: past `maxOutputBytesPerDrain`
 // the OLDEST output of that interval is dropped and counted, so what a person
 // reads is the latest (where the errors are). A consumer that needs every
-// byte, such as a log file, should be its own sink.
+// byte, such as a log file, should be its own sink. Should the consumer stop
+// draining while a process floods its output, what waits in the mailbox is
+// capped too (kMaxWaitingOutputBytes): past that the NEWEST chunks are
+// dropped and counted in droppedOutputBytes, since the producers cannot
+// reach the oldest.
 
+#include "weft/EventMailbox.h"
 #include "weft/Events.h"
 
+#include <atomic>
 #include <cstddef>
 #include <mutex>
 #include <optional>
@@ -57,8 +65,11 @@ public:
         bool empty() const { return events == 0; }
     };
 
+    static constexpr std::size_t kMaxWaitingOutputBytes = std::size_t(64) << 20;
+
     explicit EventQueue(std::size_t maxOutputBytesPerDrain = 1 << 20);
 
+    // One consumer at a time (calls are serialised).
     Batch drain();
 
     void runStarted(const RunStarted &event) override;
@@ -70,11 +81,18 @@ public:
     void runFinished(const RunFinished &event) override;
 
 private:
-    NodeUpdate &slotFor(NodeIndex node); // with m_mutex held
-    void trimOutput();                    // with m_mutex held
+    // The consumer's side: applies the mailbox's events to the pending batch.
+    class Coalescer;
+    void collectRunStarted(const RunStarted &event);
+    void collectOutput(const OutputChunk &event);
+    NodeUpdate &slotFor(NodeIndex node);
+    void trimOutput();
 
     const std::size_t m_maxOutputBytes;
-    std::mutex m_mutex;
+    EventMailbox m_mailbox;
+    std::atomic<std::size_t> m_refusedOutputBytes{0}; // dropped by producers at the cap
+    std::mutex m_drainMutex;
+    // Everything below is the consumer's, used with m_drainMutex held.
     Batch m_pending;
     std::vector<std::uint32_t> m_slotOfNode; // node -> index in m_pending.nodes + 1, 0 = none
     std::size_t m_outputBytes = 0;

@@ -1,9 +1,11 @@
 #pragma once
 
 // The event stream as JSON lines (DESIGN.md, "Contract: the event stream as
-// JSON lines"): one object per line, each with "event" and "t". Every line is
-// written whole with one write(2) as soon as its event arrives, so a tool
-// reading a pipe sees the run live and lines from concurrent events never mix.
+// JSON lines"): one object per line, each with "event" and "t". Lines are
+// written whole and in batches: when 64 KiB have collected, at a failure, at
+// the end of the run, at flush() and at destruction. weft-cli calls flush()
+// every 50 ms, so a tool reading a pipe still sees the run live, and lines
+// from concurrent events never mix.
 
 #include "weft/Events.h"
 
@@ -25,6 +27,9 @@ public:
 
     // False once a write failed (e.g. the reader closed the pipe).
     bool good() const;
+
+    // Writes out the lines collected so far. Thread-safe.
+    void flush();
 
     void runStarted(const RunStarted &e) override;
     void nodeStateChanged(const NodeStateChanged &e) override;

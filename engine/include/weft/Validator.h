@@ -6,6 +6,7 @@
 
 #include "weft/Diagnostic.h"
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,11 @@ class OperationRegistry;
 // types, parameters against their declarations, resources against pools,
 // numeric ranges. `registry` defaults to the built-in one.
 Diagnostics validateWorkflow(const Workflow &workflow, const OperationRegistry *registry = nullptr);
+
+// How many times this process has validated a workflow (any overload, the
+// loader's and CompiledWorkflow's included). A run should cost one: tests
+// and `WEFT_COUNT_VALIDATIONS` read it to prove that.
+std::uint64_t validationCount();
 
 // The nodes on one cycle, in dependency order (each needs the one before it),
 // or empty when the graph is acyclic. Ids that are unknown are ignored.

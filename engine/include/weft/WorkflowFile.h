@@ -8,6 +8,7 @@
 #include "weft/Workflow.h"
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,10 +19,16 @@ class OperationRegistry;
 
 inline constexpr int kFormatVersion = 1;
 
+struct ResolvedNeeds;
+
 struct LoadResult
 {
     std::optional<Workflow> workflow; // set only when there are no errors
     Diagnostics diagnostics;          // errors and warnings, in file order
+    // What loading's validation resolved, so that CompiledWorkflow::fromLoad
+    // compiles the workflow without validating it a second time.
+    std::shared_ptr<const ResolvedNeeds> resolvedNeeds;
+    const OperationRegistry *registry = nullptr;
 
     bool ok() const { return workflow.has_value(); }
 };

@@ -49,29 +49,42 @@ public:
         return writer;
     }
 
-    // One write(2) per line under the lock: lines never interleave, and a
-    // reader of a pipe gets each event as soon as it happens.
-    void emit(ObjectWriter &writer, std::string &line)
+    // Lines collect in one buffer under the lock (whole lines: they never
+    // interleave) and go out with one write(2) per batch: when the buffer is
+    // full, at a failure, at the end of the run, and whenever the owner calls
+    // flush() (weft-cli does every 50 ms), so a reader of a pipe still sees
+    // the run live without a system call per event.
+    void emit(ObjectWriter &writer, std::string &line, bool urgent = false)
     {
         writer.close();
         line += '\n';
         std::lock_guard lock(mutex);
         if (!ok)
             return;
-        const char *data = line.data();
-        std::size_t left = line.size();
-        while (left > 0) {
+        pending += line;
+        if (urgent || pending.size() >= kBufferLimit)
+            writePending();
+    }
+
+    void writePending() // with the lock held
+    {
+        const char *data = pending.data();
+        std::size_t left = pending.size();
+        while (ok && left > 0) {
             const ssize_t n = ::write(fd, data, left);
             if (n < 0) {
                 if (errno == EINTR)
                     continue;
                 ok = false;
-                return;
+                break;
             }
             data += n;
             left -= std::size_t(n);
         }
+        pending.clear();
     }
+
+    static constexpr std::size_t kBufferLimit = 64 * 1024;
 
     std::string_view id(NodeIndex node) const
     {
@@ -83,6 +96,7 @@ public:
     int fd;
     mutable std::mutex mutex;
     bool ok = true;
+    std::string pending; // whole lines not written yet
     // Set by runStarted, which the executor delivers before any other event.
     const Workflow *workflow = nullptr;
     std::vector<const char *> sites; // per node: where its operation type runs
@@ -93,7 +107,17 @@ JsonLinesSink::JsonLinesSink(int fd)
 {
 }
 
-JsonLinesSink::~JsonLinesSink() = default;
+JsonLinesSink::~JsonLinesSink()
+{
+    flush();
+}
+
+void JsonLinesSink::flush()
+{
+    std::lock_guard lock(d->mutex);
+    if (d->ok && !d->pending.empty())
+        d->writePending();
+}
 
 bool JsonLinesSink::good() const
 {
@@ -212,7 +236,7 @@ void JsonLinesSink::nodeFinished(const NodeFinished &e)
         w.string("cause", e.causeNode);
     if (!e.command.empty())
         w.string("command", e.command);
-    d->emit(w, line);
+    d->emit(w, line, e.outcome == NodeState::Failed);
 }
 
 void JsonLinesSink::runFinished(const RunFinished &e)
@@ -244,7 +268,7 @@ void JsonLinesSink::runFinished(const RunFinished &e)
     for (const std::string &error : e.errors)
         errors.string(error);
     errors.close();
-    d->emit(w, line);
+    d->emit(w, line, true);
     d->workflow = nullptr;
 }
 

@@ -107,9 +107,38 @@ public:
     explicit Private(StatusPrinterOptions o)
         : options(std::move(o))
     {
+        if (options.quiet) {
+            options.live = false; // a status line is not a failure
+            options.verbose = false;
+        }
     }
 
+    // On a terminal every write goes out at once (the status line is
+    // rate-limited already). Elsewhere lines collect in a buffer that goes
+    // out when it is full, at a failure, at the end, and whenever the owner
+    // calls refresh() (the CLI does every 50 ms): one write per batch of
+    // lines instead of one per line, and a reader of a pipe still sees
+    // progress within a tick.
     void write(std::string_view text)
+    {
+        if (options.live) {
+            writeOut(text);
+            return;
+        }
+        buffer.append(text);
+        if (buffer.size() >= kBufferLimit)
+            flush();
+    }
+
+    void flush()
+    {
+        if (buffer.empty())
+            return;
+        writeOut(buffer);
+        buffer.clear();
+    }
+
+    void writeOut(std::string_view text)
     {
         while (!text.empty()) {
             const ssize_t n = ::write(options.fd, text.data(), text.size());
@@ -221,8 +250,11 @@ public:
         write(out);
     }
 
+    static constexpr std::size_t kBufferLimit = 64 * 1024;
+
     StatusPrinterOptions options;
     std::mutex mutex;
+    std::string buffer; // plain mode: written at the next flush
     const Workflow *workflow = nullptr;
     bool inRun = false;
     bool lineShown = false;
@@ -242,11 +274,16 @@ StatusPrinter::StatusPrinter(StatusPrinterOptions options)
 {
 }
 
-StatusPrinter::~StatusPrinter() = default;
+StatusPrinter::~StatusPrinter()
+{
+    std::lock_guard lock(d->mutex);
+    d->flush();
+}
 
 void StatusPrinter::refresh()
 {
     std::lock_guard lock(d->mutex);
+    d->flush();
     if (d->options.live && d->inRun && Clock::now() - d->lastDraw >= d->options.minRedrawInterval)
         d->draw();
 }
@@ -255,6 +292,7 @@ void StatusPrinter::printLine(std::string_view text)
 {
     std::lock_guard lock(d->mutex);
     d->printAbove(text);
+    d->flush();
 }
 
 void StatusPrinter::runStarted(const RunStarted &e)
@@ -273,8 +311,10 @@ void StatusPrinter::runStarted(const RunStarted &e)
     d->outputs.assign(e.nodes, NodeOutput {});
     std::string title = e.workflow && !e.workflow->name.empty() ? "\"" + e.workflow->name + "\""
                                                                 : std::string("workflow");
-    d->printAbove("running " + title + ": " + std::to_string(e.nodes)
-        + (e.nodes == 1 ? " node" : " nodes") + ", up to " + std::to_string(e.jobs) + " at once");
+    if (!d->options.quiet)
+        d->printAbove("running " + title + ": " + std::to_string(e.nodes)
+            + (e.nodes == 1 ? " node" : " nodes") + ", up to " + std::to_string(e.jobs)
+            + " at once");
 }
 
 void StatusPrinter::nodeStateChanged(const NodeStateChanged &e)
@@ -293,7 +333,7 @@ void StatusPrinter::nodeStateChanged(const NodeStateChanged &e)
     }
     if (d->options.live) {
         d->changed();
-    } else {
+    } else if (!d->options.quiet) {
         std::string line = d->counter() + " started " + d->id(e.node);
         if (e.attempt > 1)
             line += " (attempt " + std::to_string(e.attempt) + ")";
@@ -318,7 +358,7 @@ void StatusPrinter::attemptFinished(const AttemptFinished &e)
     std::erase_if(d->running, [&](const Running &r) { return r.node == e.node; });
     const bool retried = !e.ok && d->workflow && e.node < d->workflow->nodes.size()
         && e.attempt <= d->workflow->nodes[e.node].retries;
-    if (retried) {
+    if (retried && !d->options.quiet) {
         d->printAbove(
             d->paint(kYellow,
                 "attempt " + std::to_string(e.attempt) + " of " + d->id(e.node) + " failed")
@@ -342,7 +382,7 @@ void StatusPrinter::nodeFinished(const NodeFinished &e)
     switch (e.outcome) {
     case NodeState::Succeeded: {
         std::string text;
-        if (!live)
+        if (!live && !d->options.quiet)
             text = d->counter() + " " + d->paint(kGreen, "succeeded") + " " + id + " ("
                 + formatSeconds(e.duration) + ")\n";
         if (d->options.verbose && !output.text.empty()) {
@@ -386,13 +426,14 @@ void StatusPrinter::nodeFinished(const NodeFinished &e)
         }
         d->failures.push_back(std::move(f));
         d->printAbove(text);
+        d->flush(); // a failure is never left waiting in a buffer
         break;
     }
     case NodeState::Skipped: {
         d->skippedBy[e.causeNode].push_back(id);
         if (live) {
             d->changed();
-        } else {
+        } else if (!d->options.quiet) {
             std::string reason
                 = !e.causeNode.empty() ? "because " + e.causeNode + " failed" : e.error;
             d->printAbove(d->counter() + " " + d->paint(kYellow, "skipped") + " " + id
@@ -403,7 +444,7 @@ void StatusPrinter::nodeFinished(const NodeFinished &e)
     case NodeState::Cancelled:
         if (live)
             d->changed();
-        else
+        else if (!d->options.quiet)
             d->printAbove(d->counter() + " " + d->paint(kYellow, "cancelled") + " " + id);
         break;
     default:
@@ -447,6 +488,7 @@ void StatusPrinter::runFinished(const RunFinished &e)
     if (e.outcome == RunOutcome::Cancelled)
         summary = "interrupted: " + summary;
     d->write(d->paint(colour, summary) + "\n");
+    d->flush();
     d->outputs.clear();
     d->workflow = nullptr;
 }

@@ -1,0 +1,168 @@
+// EventMailbox and EventRelay: the lock-free hand-over of events from a
+// run's threads to one consumer. What a sink behind them relies on: every
+// node's events in the order they happened, nothing lost under concurrent
+// producers, output text copied (the chunk's view dies with the call), and
+// a run's first and last events delivered before the call returns.
+#include "weft/EventMailbox.h"
+#include "weft/EventRelay.h"
+
+#include <QTest>
+
+#include <atomic>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace weft;
+
+namespace {
+
+// Records what reaches it, and on which thread.
+class Recorder final : public EventSink
+{
+public:
+    void runStarted(const RunStarted &) override { add("run_started", 0, ""); }
+    void nodeStateChanged(const NodeStateChanged &e) override { add("state", e.node, std::to_string(e.attempt)); }
+    void output(const OutputChunk &e) override { add("output", e.node, std::string(e.text)); }
+    void nodeFinished(const NodeFinished &e) override { add("finished", e.node, ""); }
+    void runFinished(const RunFinished &) override { add("run_finished", 0, ""); }
+
+    struct Entry
+    {
+        std::string kind;
+        NodeIndex node;
+        std::string text;
+        std::thread::id thread;
+    };
+    std::vector<Entry> entries() const
+    {
+        std::lock_guard lock(m_mutex);
+        return m_entries;
+    }
+
+private:
+    void add(std::string kind, NodeIndex node, std::string text)
+    {
+        std::lock_guard lock(m_mutex);
+        m_entries.push_back({std::move(kind), node, std::move(text), std::this_thread::get_id()});
+    }
+    mutable std::mutex m_mutex;
+    std::vector<Entry> m_entries;
+};
+
+NodeStateChanged attemptEvent(NodeIndex node, int attempt)
+{
+    NodeStateChanged e;
+    e.node = node;
+    e.state = NodeState::Running;
+    e.attempt = attempt;
+    return e;
+}
+
+} // namespace
+
+class TestEventRelay : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void mailboxReplaysInPushOrderAndCopiesText()
+    {
+        EventMailbox mailbox;
+        Recorder recorder;
+        {
+            std::string text = "first chunk";
+            OutputChunk chunk;
+            chunk.node = 3;
+            chunk.text = text;
+            mailbox.output(chunk);
+            text = "overwritten after the call"; // the mailbox must have its own copy
+        }
+        mailbox.nodeStateChanged(attemptEvent(3, 1));
+        mailbox.nodeFinished(NodeFinished{});
+        QCOMPARE(mailbox.pendingOutputBytes(), std::size_t(11));
+        QVERIFY(!mailbox.empty());
+        QCOMPARE(mailbox.deliverTo(recorder), std::size_t(3));
+        QVERIFY(mailbox.empty());
+        QCOMPARE(mailbox.pendingOutputBytes(), std::size_t(0));
+        const auto entries = recorder.entries();
+        QCOMPARE(entries.size(), std::size_t(3));
+        QCOMPARE(entries[0].kind, std::string("output"));
+        QCOMPARE(entries[0].text, std::string("first chunk"));
+        QCOMPARE(entries[1].kind, std::string("state"));
+        QCOMPARE(entries[2].kind, std::string("finished"));
+        QCOMPARE(mailbox.deliverTo(recorder), std::size_t(0)); // nothing twice
+    }
+
+    void concurrentProducersKeepEveryNodesOrder()
+    {
+        constexpr int kThreads = 4;
+        constexpr int kNodesPerThread = 500;
+        constexpr int kAttempts = 20;
+        Recorder recorder;
+        EventRelay relay(recorder, std::chrono::milliseconds(1));
+        relay.runStarted(RunStarted{});
+        std::vector<std::thread> producers;
+        for (int t = 0; t < kThreads; ++t) {
+            producers.emplace_back([&relay, t] {
+                for (int a = 1; a <= kAttempts; ++a) {
+                    for (int i = 0; i < kNodesPerThread; ++i)
+                        relay.nodeStateChanged(attemptEvent(NodeIndex(t * kNodesPerThread + i), a));
+                }
+            });
+        }
+        for (std::thread &p : producers)
+            p.join();
+        relay.runFinished(RunFinished{});
+
+        // runFinished returned: everything was delivered, runFinished last.
+        const auto entries = recorder.entries();
+        QCOMPARE(entries.size(), std::size_t(2 + kThreads * kNodesPerThread * kAttempts));
+        QCOMPARE(entries.front().kind, std::string("run_started"));
+        QCOMPARE(entries.back().kind, std::string("run_finished"));
+        std::vector<int> lastAttempt(kThreads * kNodesPerThread, 0);
+        for (std::size_t k = 1; k + 1 < entries.size(); ++k) {
+            const int attempt = std::stoi(entries[k].text);
+            QCOMPARE(attempt, lastAttempt[entries[k].node] + 1);
+            lastAttempt[entries[k].node] = attempt;
+        }
+        // The producers' events were delivered on the relay's thread (or,
+        // for the tail, by runFinished on this one), never on a producer's.
+        for (const auto &e : entries) {
+            for (const std::thread &p : producers)
+                QVERIFY(e.thread != p.get_id());
+        }
+    }
+
+    void eventsArriveWithoutWaitingForTheRunToEnd()
+    {
+        Recorder recorder;
+        EventRelay relay(recorder, std::chrono::milliseconds(5));
+        relay.runStarted(RunStarted{});
+        relay.nodeStateChanged(attemptEvent(0, 1));
+        // The relay's own thread delivers it while the run goes on.
+        QTRY_COMPARE_WITH_TIMEOUT(int(recorder.entries().size()), 2, 5000);
+        relay.runFinished(RunFinished{});
+    }
+
+    void tickRunsOnTheRelayThread()
+    {
+        Recorder recorder;
+        std::atomic<int> ticks{0};
+        std::atomic<bool> onOwnThread{true};
+        const std::thread::id self = std::this_thread::get_id();
+        {
+            EventRelay relay(recorder, std::chrono::milliseconds(1), [&] {
+                if (std::this_thread::get_id() == self)
+                    onOwnThread = false;
+                ++ticks;
+            });
+            QTRY_VERIFY_WITH_TIMEOUT(ticks.load() >= 3, 5000);
+        }
+        QVERIFY(onOwnThread.load());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestEventRelay)
+#include "tst_eventrelay.moc"
