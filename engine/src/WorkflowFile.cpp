@@ -506,6 +506,13 @@ void appendKey(std::string &out, int indent, std::string_view key)
     out += "\": ";
 }
 
+// A member after the first: the comma, then the key.
+void appendNextKey(std::string &out, int indent, std::string_view key)
+{
+    out += ',';
+    appendKey(out, indent, key);
+}
+
 void appendStringMap(std::string &out, const std::map<std::string, std::int64_t> &map, int indent)
 {
     out += '{';
@@ -531,17 +538,14 @@ void appendNode(std::string &out, const Node &node)
     out += "    {";
     appendKey(out, indent, "id");
     json::appendString(out, node.id);
-    out += ',';
-    appendKey(out, indent, "type");
+    appendNextKey(out, indent, "type");
     json::appendString(out, node.type);
     if (!node.label.empty()) {
-        out += ',';
-        appendKey(out, indent, "label");
+        appendNextKey(out, indent, "label");
         json::appendString(out, node.label);
     }
     if (!node.needs.empty()) {
-        out += ',';
-        appendKey(out, indent, "needs");
+        appendNextKey(out, indent, "needs");
         out += '[';
         for (std::size_t i = 0; i < node.needs.size(); ++i) {
             if (i)
@@ -551,28 +555,23 @@ void appendNode(std::string &out, const Node &node)
         out += ']';
     }
     if (!node.params.is_null() && !(node.params.is_object() && node.params.empty())) {
-        out += ',';
-        appendKey(out, indent, "params");
+        appendNextKey(out, indent, "params");
         json::appendValue(out, node.params, indent);
     }
     if (node.timeout) {
-        out += ',';
-        appendKey(out, indent, "timeout");
+        appendNextKey(out, indent, "timeout");
         json::appendNumber(out, *node.timeout);
     }
     if (node.retries != 0) {
-        out += ',';
-        appendKey(out, indent, "retries");
+        appendNextKey(out, indent, "retries");
         json::appendInteger(out, node.retries);
     }
     if (!node.resources.empty()) {
-        out += ',';
-        appendKey(out, indent, "resources");
+        appendNextKey(out, indent, "resources");
         appendStringMap(out, node.resources, indent);
     }
     if (node.position) {
-        out += ',';
-        appendKey(out, indent, "position");
+        appendNextKey(out, indent, "position");
         out += '[';
         json::appendNumber(out, node.position->x);
         out += ", ";
@@ -652,19 +651,16 @@ std::string serializeWorkflow(const Workflow &workflow)
     out += "{\n  \"weft\": ";
     json::appendInteger(out, kFormatVersion);
     if (!workflow.name.empty()) {
-        out += ',';
-        appendKey(out, 2, "name");
+        appendNextKey(out, 2, "name");
         json::appendString(out, workflow.name);
     }
     if (!workflow.description.empty()) {
-        out += ',';
-        appendKey(out, 2, "description");
+        appendNextKey(out, 2, "description");
         json::appendString(out, workflow.description);
     }
     const Settings &settings = workflow.settings;
     if (settings != Settings{}) {
-        out += ',';
-        appendKey(out, 2, "settings");
+        appendNextKey(out, 2, "settings");
         out += '{';
         bool first = true;
         auto separate = [&] {
@@ -689,8 +685,7 @@ std::string serializeWorkflow(const Workflow &workflow)
         }
         out += "\n  }";
     }
-    out += ',';
-    appendKey(out, 2, "nodes");
+    appendNextKey(out, 2, "nodes");
     if (workflow.nodes.empty()) {
         out += "[]";
     } else {
