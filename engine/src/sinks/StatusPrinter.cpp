@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <map>
+#include <unordered_map>
 #include <mutex>
 #include <string>
 #include <unistd.h>
@@ -264,7 +265,10 @@ public:
     std::size_t total = 0;
     std::size_t finished = 0;
     std::vector<Running> running; // in order of starting
-    std::vector<NodeOutput> outputs;
+    // Only nodes that wrote something (or retried) have an entry: most of a
+    // large run's nodes print nothing, and 90,000 empty entries were 6 MB of
+    // pages to fault in at the start.
+    std::unordered_map<NodeIndex, NodeOutput> outputs;
     std::vector<Failure> failures;
     std::map<std::string, std::vector<std::string>> skippedBy; // cause -> skipped ids
 };
@@ -308,7 +312,7 @@ void StatusPrinter::runStarted(const RunStarted &e)
     d->running.clear();
     d->failures.clear();
     d->skippedBy.clear();
-    d->outputs.assign(e.nodes, NodeOutput {});
+    d->outputs.clear();
     std::string title = e.workflow && !e.workflow->name.empty() ? "\"" + e.workflow->name + "\""
                                                                 : std::string("workflow");
     if (!d->options.quiet)
@@ -326,7 +330,7 @@ void StatusPrinter::nodeStateChanged(const NodeStateChanged &e)
         d->running.begin(), d->running.end(), [&](const Running &r) { return r.node == e.node; });
     if (!known)
         d->running.push_back({ e.node, e.t });
-    if (e.attempt > 1 && e.node < d->outputs.size()) {
+    if (e.attempt > 1 && e.node < d->total) {
         appendBounded(d->outputs[e.node].text,
             "--- attempt " + std::to_string(e.attempt) + " ---\n", d->options.outputLimit,
             &d->outputs[e.node].dropped);
@@ -344,7 +348,7 @@ void StatusPrinter::nodeStateChanged(const NodeStateChanged &e)
 void StatusPrinter::output(const OutputChunk &e)
 {
     std::lock_guard lock(d->mutex);
-    if (e.node >= d->outputs.size())
+    if (e.node >= d->total)
         return;
     NodeOutput &out = d->outputs[e.node];
     appendBounded(out.text, e.text, d->options.outputLimit, &out.dropped);
@@ -374,8 +378,10 @@ void StatusPrinter::nodeFinished(const NodeFinished &e)
     ++d->finished;
     std::erase_if(d->running, [&](const Running &r) { return r.node == e.node; });
     NodeOutput output;
-    if (e.node < d->outputs.size())
-        std::swap(output, d->outputs[e.node]);
+    if (auto it = d->outputs.find(e.node); it != d->outputs.end()) {
+        std::swap(output, it->second);
+        d->outputs.erase(it);
+    }
     const std::string &id = d->id(e.node);
     const bool live = d->options.live;
 
