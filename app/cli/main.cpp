@@ -17,8 +17,8 @@ int main(int argc, char **argv)
 
     CLI::App app("Weft: run graphs of operations, in parallel, from the command line.", "weft-cli");
     app.set_version_flag("--version",
-        "weft-cli " + weft::versionString() + "\noneTBB " + weft::tbbVersionString() + "\n"
-            + weft::openSslVersionString());
+        "weft-cli " + weft::versionString() + "\n" + weft::licenseString() + "\noneTBB "
+            + weft::tbbVersionString() + "\n" + weft::openSslVersionString());
     app.require_subcommand(1);
     app.footer("Examples:\n"
                "  weft-cli run build.weft -j 8        run a workflow, 8 nodes at once\n"

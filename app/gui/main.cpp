@@ -29,7 +29,7 @@ int main(int argc, char *argv[])
     parser.setApplicationDescription(
         QStringLiteral("Draw graphs of operations and watch them run."));
     parser.addHelpOption();
-    // --version also names the libraries Weft runs on, for bug reports.
+    // --version also names the license, and the libraries Weft runs on, for bug reports.
     const QCommandLineOption versionOption({QStringLiteral("v"), QStringLiteral("version")},
                                            QStringLiteral("Show version information."));
     parser.addOption(versionOption);
@@ -37,8 +37,9 @@ int main(int argc, char *argv[])
                                  QStringLiteral("[file]"));
     parser.process(app);
     if (parser.isSet(versionOption)) {
-        std::printf("weft %s\nQt %s\noneTBB %s\n%s\n", weft::versionString().c_str(), qVersion(),
-                    weft::tbbVersionString().c_str(), weft::openSslVersionString().c_str());
+        std::printf("weft %s\n%s\nQt %s\noneTBB %s\n%s\n", weft::versionString().c_str(),
+                    weft::licenseString().c_str(), qVersion(), weft::tbbVersionString().c_str(),
+                    weft::openSslVersionString().c_str());
         return 0;
     }
 

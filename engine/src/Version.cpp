@@ -22,4 +22,19 @@ std::string openSslVersionString()
     return OpenSSL_version(OPENSSL_VERSION);
 }
 
+std::string licenseSpdxId()
+{
+    return "Apache-2.0";
+}
+
+std::string licenseString()
+{
+    return "Licensed under the Apache License 2.0 (SPDX: " + licenseSpdxId() + ")";
+}
+
+std::string licenseUrl()
+{
+    return "https://www.apache.org/licenses/LICENSE-2.0";
+}
+
 } // namespace weft
