@@ -264,11 +264,14 @@ void MainWindow::createActions()
         QMessageBox::about(this, tr("About Weft"),
                            tr("<h3>Weft %1</h3><p>Draw a graph of operations and watch it run. "
                               "Concurrency is the graph; parallelism is a run-time choice.</p>"
+                              "<p><a href=\"%5\">%6</a></p>"
                               "<p>Qt %2 · oneTBB %3 · %4</p>")
                                .arg(QString::fromStdString(weft::versionString()),
                                     QString::fromLatin1(qVersion()),
                                     QString::fromStdString(weft::tbbVersionString()),
-                                    QString::fromStdString(weft::openSslVersionString())));
+                                    QString::fromStdString(weft::openSslVersionString()),
+                                    QString::fromStdString(weft::licenseUrl()),
+                                    QString::fromStdString(weft::licenseString()).toHtmlEscaped()));
     });
     a = makeAction("actionAboutQt", tr("About &Qt"), QKeySequence());
     a->setMenuRole(QAction::AboutQtRole);

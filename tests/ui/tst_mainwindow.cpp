@@ -20,10 +20,12 @@
 #include <QFile>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 #include <QTreeWidget>
 #include <QUndoStack>
 
@@ -112,6 +114,26 @@ private Q_SLOTS:
         QVERIFY(action("actionSave")->toolTip().contains(
             QKeySequence(QKeySequence::Save).toString(QKeySequence::NativeText)));
         QVERIFY(!MainWindow::exampleFiles().isEmpty());
+    }
+
+    void aboutNamesTheLicense()
+    {
+        // Help > About is modal: a timer reads the box once it is up and closes it.
+        QString text;
+        QTimer poll;
+        poll.setInterval(20);
+        connect(&poll, &QTimer::timeout, this, [&text] {
+            if (auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget())) {
+                text = box->text();
+                box->accept();
+            }
+        });
+        poll.start();
+        action("actionAbout")->trigger(); // returns once the box is closed
+        poll.stop();
+        QVERIFY2(text.contains(QStringLiteral("Apache License 2.0")), qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("https://www.apache.org/licenses/LICENSE-2.0")),
+                 qPrintable(text));
     }
 
     void addFromPaletteByDoubleClick()
