@@ -55,17 +55,26 @@ std::string paramSummary(const OperationType &type)
     return text.empty() ? "—" : text;
 }
 
+std::string outputSummary(const OperationType &type)
+{
+    std::string text;
+    for (const OutputDecl &o : type.outputs)
+        text += (text.empty() ? "`" : ", `") + o.name + "`";
+    return text.empty() ? "—" : text;
+}
+
 std::string markdownTable(const OperationRegistry &registry)
 {
     std::string out = "| Type | What it does | Runs on | Blocks a worker | Reentrant | "
-                      "Cancellable | Touches | Parameters (* required) |\n"
-                      "| --- | --- | --- | --- | --- | --- | --- | --- |\n";
+                      "Cancellable | Touches | Parameters (* required) | Outputs |\n"
+                      "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
     for (const OperationType &type : registry.types()) {
         const Semantics &s = type.semantics;
         out += "| `" + type.name + "` | " + markdownCell(type.summary) + " | "
             + std::string(toString(s.site)) + " | " + yesNo(s.blocksWorker) + " | "
             + yesNo(s.reentrant) + " | " + yesNo(s.cancellable) + " | "
-            + markdownCell(joined(s.touches)) + " | " + markdownCell(paramSummary(type)) + " |\n";
+            + markdownCell(joined(s.touches)) + " | " + markdownCell(paramSummary(type)) + " | "
+            + markdownCell(outputSummary(type)) + " |\n";
     }
     return out;
 }
@@ -90,6 +99,8 @@ std::string plainText(const OperationRegistry &registry)
                 out += ", default " + p.defaultValue.dump();
             out += ") " + p.doc + "\n";
         }
+        for (const OutputDecl &o : type.outputs)
+            out += "  output " + o.name + ": " + o.doc + "\n";
     }
     return out;
 }
@@ -103,6 +114,9 @@ std::string jsonText(const OperationRegistry &registry)
             params.push_back({ { "name", p.name }, { "kind", toString(p.kind) },
                 { "required", p.required }, { "default", p.defaultValue }, { "doc", p.doc } });
         }
+        nlohmann::json outputs = nlohmann::json::array();
+        for (const OutputDecl &o : type.outputs)
+            outputs.push_back({ { "name", o.name }, { "doc", o.doc } });
         const Semantics &s = type.semantics;
         types.push_back({ { "name", type.name }, { "group", type.group },
             { "summary", type.summary }, { "doc", type.doc },
@@ -110,7 +124,7 @@ std::string jsonText(const OperationRegistry &registry)
                 { { "site", toString(s.site) }, { "blocks_worker", s.blocksWorker },
                     { "reentrant", s.reentrant }, { "cancellable", s.cancellable },
                     { "touches", s.touches } } },
-            { "params", std::move(params) } });
+            { "params", std::move(params) }, { "outputs", std::move(outputs) } });
     }
     return types.dump(2) + "\n";
 }

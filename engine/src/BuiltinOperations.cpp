@@ -23,7 +23,8 @@ OperationType processType()
     t.doc = "Runs `command` through /bin/sh -c, or `argv` directly. A command without shell "
             "syntax is split and executed directly, like GNU make does. Runs in its own process "
             "group in `cwd` (default: the workflow's directory) with `env` added to the "
-            "environment. Lines `::progress PERCENT MESSAGE` on stdout report progress.";
+            "environment. Lines `::progress PERCENT MESSAGE` on stdout report progress, and "
+            "lines `::output NAME VALUE` report outputs (a name printed again makes a list).";
     t.params = {
         {"command", ParamKind::Command, false, nullptr, "Shell command line, run by /bin/sh -c", -1e300},
         {"argv", ParamKind::StringList, false, nullptr, "Program and arguments, executed directly", -1e300},
@@ -92,6 +93,8 @@ OperationType hashType()
     t.doc = "Computes the SHA-256 digest of each file (globs expanded, sorted) and writes one "
             "`digest  path` line per file to its output, as sha256sum does.";
     t.params = {{"files", ParamKind::PathList, true, nullptr, "Files or glob patterns", -1e300}};
+    t.outputs = {
+        {"digest", "The hex digest; for several files, a list of them in sorted path order"}};
     t.semantics = {ExecutionSite::WorkerThread, true, true, true, {"files (read)"}};
     t.run = runHash;
     return t;
@@ -109,6 +112,7 @@ OperationType copyType()
         {"from", ParamKind::Path, true, nullptr, "Source file or directory", -1e300},
         {"to", ParamKind::Path, true, nullptr, "Destination", -1e300},
     };
+    t.outputs = {{"path", "The destination, `to` as written"}};
     t.semantics = {ExecutionSite::WorkerThread, true, true, true, {"files (read)", "files (write)"}};
     t.run = runCopy;
     return t;
@@ -127,6 +131,7 @@ OperationType writeType()
         {"path", ParamKind::Path, true, nullptr, "File to write", -1e300},
         {"text", ParamKind::String, false, "", "Contents", -1e300},
     };
+    t.outputs = {{"path", "The file written, `path` as written"}};
     t.semantics = {ExecutionSite::WorkerThread, true, true, false, {"files (write)"}};
     t.run = runWrite;
     return t;

@@ -68,4 +68,15 @@ std::string_view toString(RunOutcome outcome)
     return "unknown";
 }
 
+void appendValue(NamedValues &values, std::string_view name, std::string value)
+{
+    const auto it = values.find(name);
+    if (it == values.end()) {
+        values.emplace(std::string(name), StringOrList(std::move(value)));
+        return;
+    }
+    it->second.list = true;
+    it->second.items.push_back(std::move(value));
+}
+
 } // namespace weft

@@ -444,8 +444,44 @@ private:
             }
         }
 
+        if (!node.inputs.empty())
+            checkNamedPaths(node.inputs, path + "/inputs", "input", id);
+        if (!node.outputs.empty())
+            checkNamedPaths(node.outputs, path + "/outputs", "output", id);
+
         if (type)
             checkParams(node, *type, path);
+    }
+
+    // Names are what a reference (${node.NAME}) will spell, so they follow
+    // the id pattern. A path is never empty: "" would name the workflow's
+    // directory, which no node means to produce or read.
+    void checkNamedPaths(const NamedValues &values, const std::string &base, std::string_view what,
+                         const std::string &id)
+    {
+        for (const auto &entry : values) {
+            const std::string &name = entry.first;
+            const StringOrList &value = entry.second;
+            const std::string path = base + "/" + json::pointerToken(name);
+            if (!isValidNodeId(name)) {
+                add(path, "invalid " + std::string(what) + " name " + inQuotesBounded(name)
+                              + ": a name starts with a letter or '_' and continues with "
+                                "letters, digits, '_', '.' or '-'",
+                    id);
+            }
+            if (value.items.empty()) {
+                add(path, std::string(what) + " " + inQuotesBounded(name)
+                              + " must name at least one path",
+                    id);
+            }
+            for (std::size_t j = 0; j < value.items.size(); ++j) {
+                if (value.items[j].empty())
+                    add(value.list ? path + "/" + std::to_string(j) : path,
+                        std::string(what) + " " + inQuotesBounded(name)
+                            + ": a path must not be empty",
+                        id);
+            }
+        }
     }
 
     void checkParams(const Node &node, const OperationType &type, const std::string &nodeBase)

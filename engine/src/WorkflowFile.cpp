@@ -38,9 +38,9 @@ using json::Type;
 const std::vector<std::string_view> kTopLevelKeys = {"weft", "name", "description", "settings",
                                                      "nodes"};
 const std::vector<std::string_view> kSettingsKeys = {"jobs", "failure", "pools"};
-const std::vector<std::string_view> kNodeKeys = {"id",     "type",    "label",     "needs",
-                                                 "params", "timeout", "retries", "resources",
-                                                 "position"};
+const std::vector<std::string_view> kNodeKeys = {"id",        "type",     "label",  "needs",
+                                                 "params",    "inputs",   "outputs", "timeout",
+                                                 "retries",   "resources", "position"};
 
 std::string inQuotes(std::string_view text)
 {
@@ -339,6 +339,12 @@ private:
                     return;
                 }
                 node.params = toJson(value);
+            } else if (name == "inputs") {
+                readNamedPaths(value, keyPath, name, "an object of input names to paths or globs",
+                               node.inputs, nodeId);
+            } else if (name == "outputs") {
+                readNamedPaths(value, keyPath, name, "an object of output names to paths",
+                               node.outputs, nodeId);
             } else if (name == "timeout") {
                 if (!m_doc.at(value).isNumber())
                     wrongType(value, keyPath, name, "a number of seconds", nodeId);
@@ -378,6 +384,44 @@ private:
                 node.position = Position{m_doc.numberValue(value + 1), m_doc.numberValue(value + 2)};
             } else {
                 unknownKey(key, keyPath, "node ", kNodeKeys, nodeId);
+            }
+        });
+    }
+
+    // `inputs` and `outputs`: name -> a path or a list of paths. Types are
+    // checked here; names, empty lists and empty paths by the validator, so
+    // a workflow built in memory gets the same answers.
+    template<typename PathFn>
+    void readNamedPaths(std::uint32_t object, const PathFn &path, std::string_view key,
+                        std::string_view expected, NamedValues &out, const std::string &nodeId)
+    {
+        if (m_doc.at(object).type != Type::Object) {
+            wrongType(object, path, key, expected, nodeId);
+            return;
+        }
+        forEachMember(object, [&](std::uint32_t, std::string_view name, std::uint32_t value) {
+            auto valuePath = [&] { return path() + "/" + json::pointerToken(name); };
+            const json::Value &v = m_doc.at(value);
+            if (v.type == Type::String) {
+                out.emplace(std::string(name), StringOrList(std::string(m_doc.string(value))));
+            } else if (v.type == Type::Array) {
+                std::vector<std::string> items;
+                items.reserve(v.children.count);
+                forEachElement(value, [&](std::size_t j, std::uint32_t item) {
+                    // A wrong item keeps its place (empty, its complaints
+                    // suppressed), so the list is not reported empty as well.
+                    items.emplace_back();
+                    if (m_doc.at(item).type == Type::String)
+                        items.back() = m_doc.string(item);
+                    else
+                        wrongValue(item, valuePath() + "/" + std::to_string(j),
+                                   "a path must be a string, found "
+                                       + std::string(json::describeType(m_doc.at(item).type)),
+                                   nodeId);
+                });
+                out.emplace(std::string(name), StringOrList(std::move(items)));
+            } else {
+                wrongType(value, valuePath, name, "a path or a list of paths", nodeId);
             }
         });
     }
@@ -532,6 +576,36 @@ void appendStringMap(std::string &out, const std::map<std::string, std::int64_t>
     out += '}';
 }
 
+// One member per line, a list on one line, as `needs` is written.
+void appendNamedValues(std::string &out, const NamedValues &values, int indent)
+{
+    out += '{';
+    bool first = true;
+    for (const auto &[name, value] : values) {
+        if (!first)
+            out += ',';
+        first = false;
+        out += '\n';
+        out.append(std::size_t(indent + 2), ' ');
+        json::appendString(out, name);
+        out += ": ";
+        if (!value.list) {
+            json::appendString(out, value.items.empty() ? std::string() : value.items.front());
+            continue;
+        }
+        out += '[';
+        for (std::size_t i = 0; i < value.items.size(); ++i) {
+            if (i)
+                out += ", ";
+            json::appendString(out, value.items[i]);
+        }
+        out += ']';
+    }
+    out += '\n';
+    out.append(std::size_t(indent), ' ');
+    out += '}';
+}
+
 void appendNode(std::string &out, const Node &node)
 {
     constexpr int indent = 6;
@@ -557,6 +631,14 @@ void appendNode(std::string &out, const Node &node)
     if (!node.params.is_null() && !(node.params.is_object() && node.params.empty())) {
         appendNextKey(out, indent, "params");
         json::appendValue(out, node.params, indent);
+    }
+    if (!node.inputs.empty()) {
+        appendNextKey(out, indent, "inputs");
+        appendNamedValues(out, node.inputs, indent);
+    }
+    if (!node.outputs.empty()) {
+        appendNextKey(out, indent, "outputs");
+        appendNamedValues(out, node.outputs, indent);
     }
     if (node.timeout) {
         appendNextKey(out, indent, "timeout");

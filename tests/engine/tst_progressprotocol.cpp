@@ -20,6 +20,25 @@ struct Collected final : ProgressFilter::Sink
     }
 };
 
+// Records values too, and everything in one sequence, so the order of
+// output, progress and values is checked as one.
+struct Everything final : ProgressFilter::Sink
+{
+    std::string text;
+    std::vector<std::string> events; // progress reports and values, in order
+    std::vector<std::pair<std::string, std::string>> values;
+    void output(std::string_view chunk) override { text.append(chunk); }
+    void progress(double fraction, std::string_view) override
+    {
+        events.push_back("progress " + std::to_string(int(fraction * 100 + 0.5)));
+    }
+    void outputValue(std::string_view name, std::string_view value) override
+    {
+        values.emplace_back(name, value);
+        events.push_back("value " + std::string(name));
+    }
+};
+
 } // namespace
 
 class tst_ProgressProtocol : public QObject
@@ -33,6 +52,11 @@ private slots:
     void filterAtEverySplit();
     void ordinaryOutputPassesAtOnce();
     void longCandidateLineIsReleased();
+    void parseOutput_data();
+    void parseOutput();
+    void outputLinesAtEverySplit_data();
+    void outputLinesAtEverySplit();
+    void outputValueKeepsItsBytes();
     void tailIsBounded();
     void tailLines_data();
     void tailLines();
@@ -146,6 +170,117 @@ void tst_ProgressProtocol::longCandidateLineIsReleased()
     filter.feed(" more\n::progress 9\n", sink);
     QCOMPARE(sink.text, longLine + " more\n");
     QCOMPARE(sink.reports.size(), std::size_t(1));
+}
+
+void tst_ProgressProtocol::parseOutput_data()
+{
+    QTest::addColumn<QString>("line");
+    QTest::addColumn<bool>("valid");
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<QString>("value");
+
+    QTest::newRow("simple") << "::output obj out/a.o" << true << "obj" << "out/a.o";
+    QTest::newRow("spaces in value") << "::output msg hello  big world" << true << "msg"
+                                     << "hello  big world";
+    QTest::newRow("separating blanks go") << "::output\t n \t 1" << true << "n" << "1";
+    QTest::newRow("trailing blanks stay") << "::output n a b  " << true << "n" << "a b  ";
+    QTest::newRow("crlf") << "::output n 1\r" << true << "n" << "1";
+    QTest::newRow("empty value") << "::output flag" << true << "flag" << "";
+    QTest::newRow("empty value, blank") << "::output flag " << true << "flag" << "";
+    QTest::newRow("name chars") << "::output _a.b-c9 v" << true << "_a.b-c9" << "v";
+    QTest::newRow("no name") << "::output " << false << "" << "";
+    QTest::newRow("only blanks") << "::output  \t " << false << "" << "";
+    QTest::newRow("bad name") << "::output 1st v" << false << "" << "";
+    QTest::newRow("bad name char") << "::output a/b v" << false << "" << "";
+    QTest::newRow("no blank") << "::outputx v" << false << "" << "";
+    QTest::newRow("bare") << "::output" << false << "" << "";
+    QTest::newRow("indented") << " ::output n v" << false << "" << "";
+}
+
+void tst_ProgressProtocol::parseOutput()
+{
+    QFETCH(QString, line);
+    QFETCH(bool, valid);
+    QFETCH(QString, name);
+    QFETCH(QString, value);
+
+    const std::string text = line.toStdString();
+    const auto report = parseOutputLine(text);
+    QCOMPARE(report.has_value(), valid);
+    if (report) {
+        QCOMPARE(QString::fromUtf8(report->name.data(), qsizetype(report->name.size())), name);
+        QCOMPARE(QString::fromUtf8(report->value.data(), qsizetype(report->value.size())), value);
+    }
+}
+
+void tst_ProgressProtocol::outputLinesAtEverySplit_data()
+{
+    QTest::addColumn<QString>("stream");
+    QTest::addColumn<QString>("output");
+    QTest::addColumn<QStringList>("events");
+    QTest::addColumn<QStringList>("values"); // name=value
+
+    QTest::newRow("mixed")
+        << "a\n::output obj out/a.o\n::progress 50\n::output n 1\nb\n::output n 1\n"
+        << "a\nb\n" << QStringList{"value obj", "progress 50", "value n", "value n"}
+        << QStringList{"obj=out/a.o", "n=1", "n=1"};
+    QTest::newRow("malformed pass through")
+        << "::output\n::output 9 x\n::output \n::outputs a b\n::output ok yes\n"
+        << "::output\n::output 9 x\n::output \n::outputs a b\n" << QStringList{"value ok"}
+        << QStringList{"ok=yes"};
+    QTest::newRow("no trailing newline") << "x\n::output last the end" << "x\n"
+                                         << QStringList{"value last"}
+                                         << QStringList{"last=the end"};
+    QTest::newRow("crlf") << "::output p a b\r\nok\r\n" << "ok\r\n" << QStringList{"value p"}
+                          << QStringList{"p=a b"};
+}
+
+void tst_ProgressProtocol::outputLinesAtEverySplit()
+{
+    QFETCH(QString, stream);
+    QFETCH(QString, output);
+    QFETCH(QStringList, events);
+    QFETCH(QStringList, values);
+
+    const std::string text = stream.toStdString();
+    for (std::size_t i = 0; i <= text.size(); ++i) {
+        for (std::size_t j = i; j <= text.size(); ++j) {
+            ProgressFilter filter;
+            Everything sink;
+            filter.feed(std::string_view(text).substr(0, i), sink);
+            filter.feed(std::string_view(text).substr(i, j - i), sink);
+            filter.feed(std::string_view(text).substr(j), sink);
+            filter.finish(sink);
+            QCOMPARE(QString::fromStdString(sink.text), output);
+            QStringList seen;
+            for (const std::string &e : sink.events)
+                seen << QString::fromStdString(e);
+            QCOMPARE(seen, events);
+            QStringList got;
+            for (const auto &[name, value] : sink.values)
+                got << QString::fromStdString(name + "=" + value);
+            QCOMPARE(got, values);
+        }
+    }
+}
+
+void tst_ProgressProtocol::outputValueKeepsItsBytes()
+{
+    // A value is not trimmed or decoded: quotes, ';', '$' and UTF-8 arrive as written.
+    ProgressFilter filter;
+    Everything sink;
+    const std::string value = "it's \"a;b\" $HOME ${x} \xc3\xa9t\xc3\xa9\t";
+    filter.feed("::output v " + value + "\n", sink);
+    filter.finish(sink);
+    QVERIFY(sink.text.empty());
+    QCOMPARE(sink.values.size(), std::size_t(1));
+    QCOMPARE(sink.values.front().second, value);
+
+    // The progress-only sink lets values go, and they are still not output.
+    Collected quiet;
+    ProgressFilter other;
+    other.feed("::output v 1\nrest\n", quiet);
+    QCOMPARE(quiet.text, std::string("rest\n"));
 }
 
 void tst_ProgressProtocol::tailIsBounded()

@@ -10,6 +10,7 @@
 // stays valid until runFinished returns.
 
 #include "weft/ProcessCommand.h" // OutputStream
+#include "weft/StringOrList.h"
 
 #include <array>
 #include <cstdint>
@@ -126,6 +127,10 @@ struct NodeFinished
     int attempts = 0;
     std::string command;    // processes: the command line, for error reports
     std::string stderrTail; // the last lines of stderr (bounded)
+    // Succeeded only: the node's declared outputs as written, and what it
+    // reported (`::output` lines, a built-in's own). A declared name keeps
+    // its declared value. Empty, and unallocated, for most nodes.
+    NamedValues outputs;
 };
 
 struct RunFinished

@@ -6,6 +6,7 @@
 // show it.
 
 #include "weft/ProcessCommand.h"
+#include "weft/StringOrList.h"
 
 #include <nlohmann/json.hpp>
 
@@ -71,6 +72,9 @@ class OperationOutput
 public:
     virtual void write(bool toStderr, std::string_view text) = 0;
     virtual void progress(double fraction, std::string_view message) = 0;
+    // One of the operation's documented outputs (OperationType::outputs);
+    // a second call with the same name replaces the first.
+    virtual void setOutput(std::string_view name, StringOrList value) = 0;
 
 protected:
     ~OperationOutput() = default;
@@ -92,6 +96,10 @@ struct OperationContext
     {
         output.progress(fraction, message);
     }
+    void setOutput(std::string_view name, StringOrList value) const
+    {
+        output.setOutput(name, std::move(value));
+    }
 
     std::filesystem::path resolve(const std::filesystem::path &p) const
     {
@@ -103,6 +111,14 @@ struct OperationResult
 {
     bool ok = true;
     std::string error; // set when !ok: a clear, specific message
+};
+
+// An output an operation reports when it succeeds, for `weft-cli ops` and
+// the palette: what a later node can refer to.
+struct OutputDecl
+{
+    std::string name;
+    std::string doc;
 };
 
 using InProcessRun = std::function<OperationResult(OperationContext &)>;
@@ -141,6 +157,7 @@ struct OperationType
     std::string doc;     // a paragraph, shown in tooltips and `weft-cli ops`
     std::string icon;    // resource icon name, for the editor
     std::vector<ParamDecl> params;
+    std::vector<OutputDecl> outputs; // what it reports besides the node's declared outputs
     Semantics semantics;
     ParamCheck check;   // optional
     InProcessRun run;   // for ExecutionSite::WorkerThread: runs on a worker

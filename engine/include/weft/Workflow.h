@@ -4,6 +4,8 @@
 // A Workflow describes only what depends on what; how much runs at once is
 // decided when it is run (see Executor.h).
 
+#include "weft/StringOrList.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -44,6 +46,11 @@ struct Node
     std::string label; // empty: show the id
     std::vector<std::string> needs; // ids this node runs after
     nlohmann::json params = nlohmann::json::object(); // the operation's own parameters
+    // Names as ids are ([A-Za-z_][A-Za-z0-9_.-]*). Paths relative to the
+    // workflow's directory; outputs may later hold ${...} references, kept
+    // here as written.
+    NamedValues inputs;  // paths or globs the node reads
+    NamedValues outputs; // path(s) the node produces
     std::optional<double> timeout;                    // seconds
     int retries = 0;
     std::map<std::string, std::int64_t> resources; // pool -> amount

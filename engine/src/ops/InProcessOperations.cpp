@@ -152,7 +152,8 @@ OperationResult runHash(OperationContext &c)
     if (!ctx)
         return failure("OpenSSL could not allocate a digest context");
     std::vector<char> buffer(1 << 16);
-    std::string report;
+    std::vector<std::string> digests;
+    digests.reserve(files.size());
     for (std::size_t index = 0; index < files.size(); ++index) {
         const auto &[shown, path] = files[index];
         std::error_code ec;
@@ -177,11 +178,18 @@ OperationResult runHash(OperationContext &c)
         unsigned int length = 0;
         if (EVP_DigestFinal_ex(ctx.get(), digest, &length) != 1)
             return failure("OpenSSL failed to finish the digest of " + shown);
-        std::string line = hexDigest(digest, length) + "  " + shown + "\n";
+        digests.push_back(hexDigest(digest, length));
+        std::string line = digests.back() + "  " + shown + "\n";
         c.writeStdout(line);
         if (files.size() > 1)
             c.reportProgress(double(index + 1) / double(files.size()), shown);
     }
+    // One file: its digest, the way a later node compares it. Several: the
+    // list, in the order the lines were written.
+    if (digests.size() == 1)
+        c.setOutput("digest", StringOrList(std::move(digests.front())));
+    else
+        c.setOutput("digest", StringOrList(std::move(digests)));
     return {};
 }
 
@@ -203,6 +211,7 @@ OperationResult runCopy(OperationContext &c)
              fs::copy_options::recursive | fs::copy_options::overwrite_existing, ec);
     if (ec)
         return failure("cannot copy " + from + " to " + to + ": " + ec.message());
+    c.setOutput("path", StringOrList(to));
     return {};
 }
 
@@ -220,6 +229,7 @@ OperationResult runWrite(OperationContext &c)
     const SaveResult saved = writeFileAtomically(target, text);
     if (!saved.ok)
         return failure(saved.error);
+    c.setOutput("path", StringOrList(path));
     return {};
 }
 

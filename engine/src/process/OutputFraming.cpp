@@ -1,6 +1,6 @@
 // A child's stdout and stderr: bounded reads per wakeup so one flooding
-// child cannot starve the others, progress lines taken out of stdout, the
-// tails kept for error reports, and the last drain after the exit.
+// child cannot starve the others, ::progress and ::output lines taken out of
+// stdout, the tails kept for error reports, and the last drain after the exit.
 
 #include "process/ReactorImpl.h"
 
@@ -35,9 +35,12 @@ struct FilterSink final : ProgressFilter::Sink
 {
     ProcessCallbacks &callbacks;
     OutputTail &tail;
-    explicit FilterSink(ProcessCallbacks &c, OutputTail &t)
+    std::vector<std::pair<std::string, std::string>> &outputs;
+    FilterSink(ProcessCallbacks &c, OutputTail &t,
+               std::vector<std::pair<std::string, std::string>> &o)
         : callbacks(c)
         , tail(t)
+        , outputs(o)
     {}
     void output(std::string_view text) override
     {
@@ -49,6 +52,10 @@ struct FilterSink final : ProgressFilter::Sink
     {
         if (callbacks.progress)
             callbacks.progress(fraction, message);
+    }
+    void outputValue(std::string_view name, std::string_view value) override
+    {
+        outputs.emplace_back(name, value);
     }
 };
 
@@ -63,7 +70,7 @@ void ProcessReactor::Impl::deliver(Process &process, OutputStream stream, std::s
         return;
     }
     process.stdoutBytes += data.size();
-    FilterSink sink(process.callbacks, process.stdoutTail);
+    FilterSink sink(process.callbacks, process.stdoutTail, process.outputs);
     process.progress.feed(data, sink);
 }
 
@@ -75,7 +82,7 @@ void ProcessReactor::Impl::closePipe(Process &process, OutputStream stream)
     ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, nullptr);
     closeFd(fd);
     if (stream == OutputStream::Stdout) {
-        FilterSink sink(process.callbacks, process.stdoutTail);
+        FilterSink sink(process.callbacks, process.stdoutTail, process.outputs);
         process.progress.finish(sink);
     }
 }

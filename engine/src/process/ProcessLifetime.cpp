@@ -230,6 +230,7 @@ ProcessOutcome ProcessReactor::Impl::outcomeOf(const Process &process) const
     outcome.stderrTail = process.stderrTail.lastLines(kTailLines);
     outcome.stdoutTail = process.stdoutTail.lastLines(kTailLines);
     outcome.stdoutBytes = process.stdoutBytes;
+    outcome.outputs = std::move(process.outputs);
     outcome.stderrBytes = process.stderrTail.totalBytes();
     const int status = process.waitStatus;
     if (!process.statusLost) {

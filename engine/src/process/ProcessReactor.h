@@ -62,12 +62,16 @@ struct ProcessOutcome
     std::string stdoutTail;       // last lines of stdout (bounded), progress lines removed
     std::uint64_t stdoutBytes = 0; // all output, progress lines included
     std::uint64_t stderrBytes = 0;
+    // `::output NAME VALUE` lines, in the order they came; what a repeated
+    // name means is the scheduler's business.
+    std::vector<std::pair<std::string, std::string>> outputs;
 };
 
 struct ProcessCallbacks
 {
     std::function<void(int pid)> started;                          // after a successful spawn
-    std::function<void(OutputStream, std::string_view)> output;    // chunks, progress lines removed
+    // Chunks, without the ::progress and ::output lines.
+    std::function<void(OutputStream, std::string_view)> output;
     std::function<void(double fraction, std::string_view)> progress;
     std::function<void(ProcessOutcome)> finished;                  // exactly once
 };

@@ -8,6 +8,8 @@ namespace weft {
 namespace {
 
 constexpr std::string_view kPrefix = "::progress";
+constexpr std::string_view kOutputPrefix = "::output";
+static_assert(kPrefix.front() == kOutputPrefix.front(), "the filter looks for one first byte");
 
 bool isBlank(char c)
 {
@@ -35,14 +37,35 @@ std::optional<double> parseNumber(std::string_view text)
     return value;
 }
 
+bool couldStartWith(std::string_view held, std::string_view prefix)
+{
+    std::size_t n = std::min(held.size(), prefix.size());
+    if (held.substr(0, n) != prefix.substr(0, n))
+        return false;
+    return held.size() <= prefix.size() || isBlank(held[prefix.size()]);
+}
+
 // Whether `held` (a line start without its newline yet) may still turn out
-// to be a progress line.
+// to be a progress or output line.
 bool couldBeProgress(std::string_view held)
 {
-    std::size_t n = std::min(held.size(), kPrefix.size());
-    if (held.substr(0, n) != kPrefix.substr(0, n))
+    return couldStartWith(held, kPrefix) || couldStartWith(held, kOutputPrefix);
+}
+
+// The node-id pattern; the process layer keeps its own copy rather than
+// depend on the workflow model.
+bool isName(std::string_view name)
+{
+    auto letter = [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+    };
+    if (name.empty() || !letter(name.front()))
         return false;
-    return held.size() <= kPrefix.size() || isBlank(held[kPrefix.size()]);
+    for (char c : name) {
+        if (!letter(c) && !(c >= '0' && c <= '9') && c != '.' && c != '-')
+            return false;
+    }
+    return true;
 }
 
 } // namespace
@@ -76,6 +99,30 @@ std::optional<ProgressReport> parseProgressLine(std::string_view line)
     return report;
 }
 
+std::optional<OutputReport> parseOutputLine(std::string_view line)
+{
+    if (line.size() <= kOutputPrefix.size() || line.substr(0, kOutputPrefix.size()) != kOutputPrefix
+        || !isBlank(line[kOutputPrefix.size()]))
+        return std::nullopt;
+    if (line.back() == '\r')
+        line.remove_suffix(1);
+    std::string_view rest = line.substr(kOutputPrefix.size());
+    while (!rest.empty() && isBlank(rest.front()))
+        rest.remove_prefix(1);
+    const std::size_t blank = std::min(rest.find_first_of(" \t"), rest.size());
+    OutputReport report;
+    report.name = rest.substr(0, blank);
+    if (!isName(report.name))
+        return std::nullopt;
+    rest.remove_prefix(blank);
+    // Only the separating blanks go: the value keeps its own, inner and
+    // trailing, byte for byte.
+    while (!rest.empty() && isBlank(rest.front()))
+        rest.remove_prefix(1);
+    report.value = rest;
+    return report;
+}
+
 void ProgressFilter::emitLine(std::string_view line, Sink &sink)
 {
     std::string_view content = line;
@@ -83,6 +130,8 @@ void ProgressFilter::emitLine(std::string_view line, Sink &sink)
         content.remove_suffix(1);
     if (auto report = parseProgressLine(content))
         sink.progress(report->fraction, report->message);
+    else if (auto value = parseOutputLine(content))
+        sink.outputValue(value->name, value->value);
     else
         sink.output(line);
 }

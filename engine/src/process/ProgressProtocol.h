@@ -18,7 +18,19 @@
 //
 //     printf '::progress %d/%d compressing %s\n' "$i" "$n" "$f"
 //
-// Only a partial line that could still become a progress line is held back,
+// A command reports a value (an output, DESIGN.md "Outputs and references")
+// the same way:
+//
+//     ::output NAME VALUE
+//
+//   NAME     like a node id: [A-Za-z_][A-Za-z0-9_.-]*
+//   VALUE    the rest of the line after the blanks that follow NAME, spaces
+//            included (a trailing '\r' is dropped); it may be empty.
+//
+// Such a line is removed from the output too; one with no name or a bad one
+// is ordinary output. Repeating a name makes a list (StringOrList.h).
+//
+// Only a partial line that could still become such a line is held back,
 // until its end arrives (or the stream ends); other output passes through at
 // once, byte for byte.
 
@@ -37,8 +49,17 @@ struct ProgressReport
 // `line` without its newline (a trailing '\r' is ignored).
 std::optional<ProgressReport> parseProgressLine(std::string_view line);
 
-// Splits a stdout stream into ordinary output and progress reports, across
-// arbitrary chunk boundaries.
+struct OutputReport
+{
+    std::string_view name;
+    std::string_view value;
+};
+
+// `line` without its newline (a trailing '\r' is ignored).
+std::optional<OutputReport> parseOutputLine(std::string_view line);
+
+// Splits a stdout stream into ordinary output, progress reports and output
+// values, across arbitrary chunk boundaries.
 class ProgressFilter
 {
 public:
@@ -47,6 +68,9 @@ public:
     public:
         virtual void output(std::string_view text) = 0;
         virtual void progress(double fraction, std::string_view message) = 0;
+        // Not pure: a sink that wants only progress (a test, a viewer) lets
+        // values go.
+        virtual void outputValue(std::string_view /*name*/, std::string_view /*value*/) {}
 
     protected:
         ~Sink() = default;
@@ -56,12 +80,12 @@ public:
     // End of stream: whatever is held goes out, as progress if it parses.
     void finish(Sink &sink);
 
-    static constexpr std::size_t kMaxLine = 4096; // longer: not a progress line
+    static constexpr std::size_t kMaxLine = 4096; // longer, split across reads: ordinary output
 
 private:
     void emitLine(std::string_view line, Sink &sink); // with its newline, if any
 
-    std::string m_held;        // a partial line that may be a progress line
+    std::string m_held;        // a partial line that may be a ::progress or ::output line
     bool m_atLineStart = true; // the next byte starts a line
 };
 

@@ -102,6 +102,7 @@ private:
         OutputTail stdoutTail;
         OutputTail stderrTail;
         std::uint64_t stdoutBytes = 0;
+        std::vector<std::pair<std::string, std::string>> outputs; // ::output lines, in order
         bool reaped = false;
         bool statusLost = false;
         int waitStatus = 0;

@@ -41,7 +41,12 @@ public:
     {
         m_sink.progress({now(), m_node, std::clamp(fraction, 0.0, 1.0), std::string(message)});
     }
+    void setOutput(std::string_view name, StringOrList value) override
+    {
+        m_outputs.insert_or_assign(std::string(name), std::move(value));
+    }
     std::string takeStderrTail() { return std::move(m_stderrTail); }
+    NamedValues takeOutputs() { return std::move(m_outputs); }
 
 private:
     double now() const { return std::chrono::duration<double>(Clock::now() - m_t0).count(); }
@@ -49,6 +54,7 @@ private:
     NodeIndex m_node;
     Clock::time_point m_t0;
     std::string m_stderrTail;
+    NamedValues m_outputs;
 };
 
 } // namespace
@@ -100,6 +106,7 @@ void Executor::Run::runInProcess(NodeIndex i)
         // The common case allocates nothing: no AttemptResult on the heap.
         AttemptResult ok;
         ok.ok = true;
+        ok.outputs = output.takeOutputs();
         rt.end = now();
         if (m_completesInBody)
             t_lastEnd = {m_serial, i, rt.end};

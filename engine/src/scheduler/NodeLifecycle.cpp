@@ -116,7 +116,7 @@ void Executor::Run::onDispatched(NodeIndex i)
     start(i);
 }
 
-void Executor::Run::finishRan(NodeIndex i, NodeState outcome, const AttemptResult *last,
+void Executor::Run::finishRan(NodeIndex i, NodeState outcome, AttemptResult *last,
                               bool holdsSlot, double t)
 {
     NodeRuntime &rt = m_rt[i];
@@ -140,6 +140,15 @@ void Executor::Run::finishRan(NodeIndex i, NodeState outcome, const AttemptResul
             finished.error = last->error;
             finished.stderrTail = last->stderrTail;
         }
+    }
+    if (outcome == NodeState::Succeeded) {
+        // A failed node's outputs are not its results: nothing may use them.
+        if (last)
+            finished.outputs = std::move(last->outputs);
+        // The declaration is what the incremental check and references rely
+        // on, so a reported value of the same name does not override it.
+        for (const auto &[name, value] : node(i).outputs)
+            finished.outputs.insert_or_assign(name, value);
     }
     m_sink.nodeFinished(finished);
     rt.state.store(outcome, std::memory_order_release);

@@ -102,6 +102,10 @@ void Executor::Run::startProcessAttempt(NodeIndex i, int attempt, ProcessCommand
             r->error = "failed";
         r->stderrTail = std::move(outcome.stderrTail);
         r->shownAs = std::move(outcome.commandLine);
+        if (outcome.ok) {
+            for (auto &[name, value] : outcome.outputs)
+                appendValue(r->outputs, name, std::move(value));
+        }
         deliver(i, r);
     };
     cancelIfCancelled(m_reactor->startProcess(std::move(spec), std::move(callbacks)));

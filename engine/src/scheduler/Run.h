@@ -103,6 +103,7 @@ struct AttemptResult
     std::string error;
     std::string stderrTail;
     std::string shownAs; // the program as people read it, for error reports
+    NamedValues outputs; // reported by the attempt: `::output` lines, a built-in's own
 };
 
 // What a reactor completion or a retry timer tells the completer node.
@@ -197,7 +198,8 @@ private:
     AttemptFinished attemptFinished(NodeIndex i, int attempt, bool ok) const; // stamped at its end
 
     // `t`: when it finished, if the caller has just read the clock.
-    void finishRan(NodeIndex i, NodeState outcome, const AttemptResult *last, bool holdsSlot,
+    // `last`'s outputs are moved into the event.
+    void finishRan(NodeIndex i, NodeState outcome, AttemptResult *last, bool holdsSlot,
                    double t = -1);
     void finishUnrun(NodeIndex i, NodeState outcome, int cause, std::string error);
     void finishHalted(NodeIndex i);

@@ -18,6 +18,7 @@ namespace weft {
 namespace {
 
 using json::ObjectWriter;
+using json::ArrayWriter;
 
 // Times to the microsecond: enough for ordering, and short lines.
 double roundTime(double seconds)
@@ -236,6 +237,19 @@ void JsonLinesSink::nodeFinished(const NodeFinished &e)
         w.string("cause", e.causeNode);
     if (!e.command.empty())
         w.string("command", e.command);
+    // Always there, {} when empty, so a tool can read it without a check.
+    ObjectWriter outputs = w.object("outputs");
+    for (const auto &[name, value] : e.outputs) {
+        if (!value.list) {
+            outputs.string(name, value.items.empty() ? std::string_view() : value.items.front());
+            continue;
+        }
+        ArrayWriter items = outputs.array(name);
+        for (const std::string &item : value.items)
+            items.string(item);
+        items.close();
+    }
+    outputs.close();
     d->emit(w, line, e.outcome == NodeState::Failed);
 }
 
