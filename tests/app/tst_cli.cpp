@@ -801,6 +801,9 @@ private slots:
         const CliResult r = runCli({ "--version" });
         QCOMPARE(r.exitCode, 0);
         QVERIFY2(r.out.startsWith("weft-cli 0."), r.out.constData());
+        // The license on the line after the version (issue 20).
+        QVERIFY2(r.out.split('\n').value(1).contains("Apache License 2.0"), r.out.constData());
+        QVERIFY2(r.out.contains("Apache-2.0"), r.out.constData());
         QVERIFY2(r.out.contains("oneTBB"), r.out.constData());
         QVERIFY2(r.out.contains("OpenSSL"), r.out.constData());
     }
