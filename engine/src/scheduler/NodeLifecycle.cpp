@@ -143,12 +143,14 @@ void Executor::Run::finishRan(NodeIndex i, NodeState outcome, AttemptResult *las
     }
     if (outcome == NodeState::Succeeded) {
         // A failed node's outputs are not its results: nothing may use them.
-        if (last)
+        if (last && !last->outputs.empty())
             finished.outputs = std::move(last->outputs);
         // The declaration is what the incremental check and references rely
         // on, so a reported value of the same name does not override it.
-        for (const auto &[name, value] : node(i).outputs)
-            finished.outputs.insert_or_assign(name, value);
+        if (m_graph->node(i).hasOutputs) {
+            for (const auto &[name, value] : node(i).outputs)
+                finished.outputs.insert_or_assign(name, value);
+        }
     }
     m_sink.nodeFinished(finished);
     rt.state.store(outcome, std::memory_order_release);

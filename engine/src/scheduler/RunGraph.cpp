@@ -48,6 +48,7 @@ RunGraph::RunGraph(const Workflow &workflow, const OperationRegistry &registry, 
         lastType = info.type;
         info.site = info.type->semantics.site;
         info.retries = n.retries > 0 ? n.retries : 0;
+        info.hasOutputs = !n.outputs.empty();
         info.timeout = n.timeout && *n.timeout > 0 ? *n.timeout : 0;
         if (!info.type->semantics.reentrant) {
             std::size_t e = 0;

@@ -33,6 +33,9 @@ public:
         ExecutionSite site = ExecutionSite::WorkerThread;
         int exclusive = -1;      // index into exclusiveTypes() when the type is not reentrant
         bool needsLock = false;  // pools or an exclusive type: admission takes the lock
+        // Declared outputs: only then does finishing a node read its Node, a
+        // cache miss per node that a run of small nodes would feel.
+        bool hasOutputs = false;
         int retries = 0;
         double timeout = 0;      // seconds; 0: none
     };
