@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Weft quick start on Debian 12.
 #   ./quickstart.sh        install what is missing, build, open the app on an example
 #   ./quickstart.sh test   install what is missing, build, run the default test suite

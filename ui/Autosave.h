@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // Periodic snapshots of unsaved work, for recovery after a crash.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // The form for the selected node, generated from its operation's ParamDecls,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // Reads .weft text that the strict loader refuses for semantic reasons (a

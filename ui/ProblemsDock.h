@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // Diagnostics of the current document, revalidated ~100 ms after the last

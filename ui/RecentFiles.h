@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // The most recently opened or saved files (QSettings, at most 10), newest first.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // The subcommands of weft-cli. Each adds itself to the command line parser

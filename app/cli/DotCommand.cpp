@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // weft-cli dot: the graph for Graphviz.
 
 #include "Commands.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // --log-dir: each node's stdout and stderr streamed into DIR/<id>.stdout and

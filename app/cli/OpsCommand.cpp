@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // weft-cli ops: the operation types and their declared concurrency
 // semantics, straight from the registry. The markdown form is the table
 // README.md embeds (tests/app/tst_cli.cpp keeps the two equal).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // weft-cli run: load, select targets, then either print the plan (--dry-run)
 // or run it with the chosen sinks while a signal thread turns Ctrl-C and
 // SIGTERM into Executor::cancel() (a second one into kill()).

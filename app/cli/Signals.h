@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // Ctrl-C and SIGTERM without signal handlers: SIGINT and SIGTERM are blocked

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // What kind of output a file descriptor is: a terminal that can take a live

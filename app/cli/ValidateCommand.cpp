@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // weft-cli validate: check files as a compiler would, diagnostics on stderr
 // in the file:line:col: error: message form that editors and IDEs parse.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // weft-cli: the engine without Qt, for terminals, scripts, CI and servers.
 
 #include "Commands.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // weft: the desktop editor. Opens the file named on the command line, if
 // any, and offers to recover unsaved work left by a crash.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Atomic replacement of a file: write a temporary file in the same directory,
 // fsync it, rename() it over the target, fsync the directory. rename() within
 // one file system is atomic on POSIX, so a reader (or a crash at any point)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Declarations of the built-in operation types: parameters and semantics.
 // How each runs lives in ops/: the in-process ones run on a worker, and
 // `process` and `sleep` say what the executor starts for them (a child

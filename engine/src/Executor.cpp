@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The public face of a run: Executor compiles or takes a compiled
 // workflow, runs it as an Executor::Run (scheduler/Run.h) and routes
 // cancel() and kill() to the run in progress.

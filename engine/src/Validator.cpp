@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Semantic checks of an in-memory workflow. The editor runs these on every
 // edit, so everything here is linear in the size of the workflow (hash maps,
 // one flat adjacency array) and iterative: a chain of a million nodes must

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Loading and saving .weft files (DESIGN.md, "Contract: the .weft file").
 //
 // The loader reports every problem it can find, not only the first: a syntax

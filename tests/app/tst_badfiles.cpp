@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The large end of the invalid-file corpus, generated here rather than kept
 // in the repository (tens of megabytes): 10 MB strings where an id or a key
 // belongs, a 1,000,000-node cycle, a million-deep array, a truncated large

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // End-to-end tests of weft-cli: the real binary, run with QProcess on the
 // workflows of tests/fixtures/cli copied into a temporary directory (with
 // @CHILD@ replaced by the purpose-built test child).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The engine's output sinks and report helpers that weft-cli (and the UI)
 // print with, fed with synthetic events so every case is exact: the live
 // status line, failure blocks, JSON lines escaping under concurrency, the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every bundled example runs headless through the real weft-cli, from a copy
 // (examples write under out/ next to themselves), and ends as it promises:
 // all succeed, except failing-branch, which fails one node on purpose and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Engine benchmarks. Prints figures; asserts nothing about time (the machine
 // is shared and noisy). Three measurements:
 //  1. scheduling overhead: ~100,000 noop nodes in four shapes through the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Benchmark of the .weft format on a large generated workflow: 100,000 nodes,
 // about 200,000 needs, every operation type with realistic parameters.
 //

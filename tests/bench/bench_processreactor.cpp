@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Spawn throughput of the process reactor: 2,000 `true` processes with K
 // of them in flight at once (K = 1, 2, 4), as the executor runs a
 // process-heavy workflow at -jK. Each "slot" thread starts a process and

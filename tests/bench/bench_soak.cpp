@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Soak: 1,000 back-to-back runs of a 100-node workflow in one process.
 // Prints resident memory at the start and the end; the goal is growth under
 // 5 %. Leaks per run (a reactor, a graph, a sink's buffers) show here long

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Editor scale benchmark (offscreen). Prints figures; asserts no timings.
 //
 //  - a 10,000-node layered random DAG: parse + scene build + layout + first

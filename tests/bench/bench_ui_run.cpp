@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // How the window keeps up with a large run: a 10,000-node layered DAG of
 // `noop` and `sleep 0` nodes, run through the real MainWindow with its run
 // view shown (offscreen). Prints figures; asserts no timings.

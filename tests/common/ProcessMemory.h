@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // This process's memory as the kernel reports it in /proc/self/status, for

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Atomic saving: a failed save leaves the old file byte-identical and no
 // temporary behind; a successful one replaces the file whole and keeps its
 // permissions. Failures are provoked in ways that stop root too (the suite

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // When a `command` runs directly and when it needs /bin/sh: the decision
 // table (GNU make's rule), and how argv is shown to people.
 #include "../../engine/src/process/CommandLine.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // EventQueue: the UI's drain-on-a-timer sink coalesces node states, keeps
 // output bounded and stays consistent under concurrent producers.
 #include "weft/EventQueue.h"

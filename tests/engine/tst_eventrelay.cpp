@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // EventMailbox and EventRelay: the lock-free hand-over of events from a
 // run's threads to one consumer. What a sink behind them relies on: every
 // node's events in the order they happened, nothing lost under concurrent

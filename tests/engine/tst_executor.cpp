@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The executor through its public API: real processes (the test child,
 // /bin/sh, true/false), real files, the real event stream. Concurrency cases
 // run at 1, 2 and 4 jobs/threads.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Replays the fuzzer's minimised corpus (tests/fuzz/corpus) through the
 // loader as an ordinary test: every input gives a workflow or diagnostics,
 // and a workflow survives save -> load unchanged. Inputs that once crashed

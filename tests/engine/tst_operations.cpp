@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The in-process built-in operations (hash, copy, write, cpu, noop), run
 // through the executor on real files, with the real event stream.
 

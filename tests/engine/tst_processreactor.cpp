@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The process reactor against real processes: weft-test-child does exactly
 // what each test needs (exit N, crash, hang, flood, ignore SIGTERM, leave
 // grandchildren or a daemon behind).

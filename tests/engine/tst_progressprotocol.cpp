@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The progress line protocol and the stdout filter that applies it, with
 // lines split at every possible chunk boundary; and the bounded output tail.
 #include "../../engine/src/process/OutputTail.h"

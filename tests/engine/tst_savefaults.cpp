@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Saving where the file system itself refuses: a full disk (a tiny tmpfs)
 // and a read-only mount. Both stop root too, unlike file permissions, so
 // these run as root, where CI runs; elsewhere they skip and say why.

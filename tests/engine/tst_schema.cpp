@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The JSON Schema in resources/schema must agree with the loader. Every
 // fixture and example is validated by /usr/bin/python3's jsonschema
 // (Draft 2020-12) and by the loader; their verdicts must match, except for

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Semantic checks of in-memory workflows, as the editor runs them on every
 // edit: each check, the cycle queries, and graphs far larger than any stack.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The .weft loader and writer against real files: every valid fixture and
 // bundled example must survive load -> save -> load unchanged and byte-stable,
 // and every invalid fixture must produce exactly the diagnostics listed in its

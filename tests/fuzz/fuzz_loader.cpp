@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target for the .weft loader: any bytes must give a workflow or
 // diagnostics, never a crash, a hang, a leak or unbounded memory. A workflow
 // that loads must also survive a save -> load round trip unchanged.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The one purpose-built child program for process tests. Each flag is an
 // action, run in order, so a test composes exactly the behaviour it needs:
 //   weft-test-child --stdout TEXT --stderr TEXT --sleep 0.5 --exit 3

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Debian package: cpack builds it from this build tree, its Depends are
 // computed (shlibdeps), apt-get installs it, and the installed weft-cli runs
 // an installed example headless. Installing needs root; without root the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds oneTBB with ThreadSanitizer, from Debian's source of the very version
 # the project links (libtbb-dev), into build/tbb-tsan. The `tsan` preset
 # links it when it is there.

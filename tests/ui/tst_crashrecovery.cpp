@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A crash of the real window, by SIGKILL from outside: the test runs itself
 // a second time as the "editor" process, which opens a file, edits it
 // through the same scene actions a user triggers and lets the periodic

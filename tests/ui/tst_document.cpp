@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Document and its undo commands: every command's undo restores the exact
 // bytes of the workflow, redo reproduces the edit, ids are what commands hold.
 

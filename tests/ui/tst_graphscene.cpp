@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The canvas driven with real mouse and key events on the view's viewport:
 // connect by dragging port to port, cycles refused with a message, move by
 // dragging (one undo step), delete with Del, rubber band, run-state hook.

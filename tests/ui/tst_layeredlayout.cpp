@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // LayeredLayout: layers point left to right, nodes of a layer do not
 // overlap, cycles (an invalid document) do not hang it, output is
 // deterministic.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The editor window end to end, through the same actions and widgets a user
 // touches: palette, inspector, clipboard, files, prompts, autosave, layout.
 

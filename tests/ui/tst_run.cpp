@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The running half of the window, end to end: the real MainWindow with its
 // RunView, the real engine and real processes. Every wait has a timeout.
 

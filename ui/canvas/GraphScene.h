@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // The canvas scene: a view of a Document, keyed by node id (QtNodes' split).

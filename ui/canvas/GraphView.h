@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // The canvas view: zoom (Ctrl+wheel, pinch), pan (middle drag, Space+drag),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // The output of the run: the selected node's stdout and stderr (stderr in the

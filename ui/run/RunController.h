@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // Runs a copy of a workflow off the GUI thread and keeps the GUI's picture of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // What a node shows while it runs, beyond the state the NodeItem paints from

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // Colours, icons and words for run states, in one place, so the canvas, the

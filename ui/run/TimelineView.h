@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // A Gantt chart of the current or last run: one lane per job slot, a bar

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // Graphviz DOT export of a workflow: `weft-cli dot f.weft | dot -Tsvg`.

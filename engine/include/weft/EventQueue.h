@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // A sink that a user interface drains on a timer. Producers (the executor's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // Delivers a run's events to a sink on a thread of its own. The run's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // The event stream: the only way out of a run (DESIGN.md, "Events" and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // Runs a validated workflow on a oneTBB flow graph. Describing a workflow

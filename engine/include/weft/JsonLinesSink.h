@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // The event stream as JSON lines (DESIGN.md, "Contract: the event stream as

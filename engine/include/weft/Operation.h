@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // Operation types and their declared concurrency semantics (DESIGN.md,

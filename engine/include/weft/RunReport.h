@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // Words and numbers a person reads about a run: durations, the summary line,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // The event sink a person reads (ninja's status printer). On a terminal it

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // Records every node attempt of a run and writes it as Chrome Trace Event

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // Semantic checks of a workflow that is already in memory (the editor's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // The workflow model: plain value types, cheap enough to copy for undo.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // The .weft file format, version 1 (DESIGN.md, "Contract: the .weft file").

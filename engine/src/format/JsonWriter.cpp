@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "format/JsonWriter.h"
 
 #include "format/Utf8.h"

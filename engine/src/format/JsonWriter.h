@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // The one JSON writer. Every JSON text Weft writes (.weft files, the JSON

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // "Did you mean ...?" for misspelt keys, ids, types and pools.

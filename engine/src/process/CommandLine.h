@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // Deciding whether a `command` needs a shell, as GNU make does: a command

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A child's stdout and stderr: bounded reads per wakeup so one flooding
 // child cannot starve the others, ::progress and ::output lines taken out of
 // stdout, the tails kept for error reports, and the last drain after the exit.

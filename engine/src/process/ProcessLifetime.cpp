@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A child process from spawn to reaped: the command line decided (direct or
 // through /bin/sh -c), its process group tracked, cancel and timeout as
 // SIGTERM then SIGKILL to the group, the exit status turned into a clear

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The reactor's poll loop: one thread in epoll_wait, the queue of commands
 // that other threads post to it, timers, and the deadline heap that sets the
 // wait's timeout. See ReactorImpl.h for the whole design.

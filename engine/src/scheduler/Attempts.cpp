@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Attempts of a node: when one starts (and the running event), what a
 // finished one leads to (the node's outcome, or a retry after a backoff that
 // holds neither a thread nor a job slot).

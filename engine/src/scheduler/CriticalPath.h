@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // The chain of nodes that bounded a run's wall time, read from measured

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // An in-process operation's attempt, run on the worker that admitted it:
 // its output and progress become events, a timeout is a reactor timer that
 // raises the node's cancellation flag, and an exception is a failure.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // The job limit (make -j): a fixed set of slots, each a trace lane. Claiming

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A node's way through a run: ready (every need final) -> skipped, or
 // admitted (a job slot, pool units) -> started -> final, and what a final
 // node tells its successors. Also what a stop after a failure does to the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // Named resource pools and non-reentrant operation types: what a node holds

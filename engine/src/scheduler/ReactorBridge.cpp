@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Processes and timers: what the operation says to start (its Launch) goes
 // to the reactor, and the reactor's completions come back into the graph
 // through the async_node's gateway (reserve_wait/try_put/release_wait).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A run from start to end: build the flow graph, run it to the last node,
 // and sum it up (runFinished). The design is described in Run.h.
 

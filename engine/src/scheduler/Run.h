@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // One run of a workflow: a validated workflow becomes one tbb::flow::graph.
