@@ -88,6 +88,31 @@ private Q_SLOTS:
         }
     }
 
+    void layersMakeRoomForWideNodes()
+    {
+        // a is wide (a long label), b beside it is not: the next layer starts
+        // past a's right edge, and the one after that past c's.
+        const Workflow w = chain({{"a", {}}, {"b", {}}, {"c", {"a"}}, {"d", {"c", "b"}}});
+        LayoutOptions options;
+        options.nodeWidths = {340, 180, 200, 180};
+        const LayoutResult r = layeredLayout(w, options);
+        checkLeftToRight(w, r);
+        QCOMPARE(r.positions[0].x, 0.0);
+        QCOMPARE(r.positions[1].x, 0.0);
+        QCOMPARE(r.positions[2].x, 340 + options.layerGap);
+        QCOMPARE(r.positions[3].x, 340 + options.layerGap + 200 + options.layerGap);
+        for (std::size_t i = 0; i < w.nodes.size(); ++i) {
+            for (const std::string &need : w.nodes[i].needs) {
+                const auto from = std::size_t(w.indexOf(need));
+                QVERIFY(r.positions[from].x + options.nodeWidths[from] + options.layerGap
+                        <= r.positions[i].x);
+            }
+        }
+        // Without widths every node is nodeWidth wide: the old fixed spacing.
+        const LayoutResult plain = layeredLayout(w);
+        QCOMPARE(plain.positions[3].x, 2 * (LayoutOptions{}.nodeWidth + LayoutOptions{}.layerGap));
+    }
+
     void crossingsReduced()
     {
         // Two parallel chains fed in crossed input order: the sweeps untangle them.

@@ -189,13 +189,25 @@ LayoutResult layeredLayout(std::size_t n,
             place(layers[l], false);
     }
 
+    // Dummies take no room: long edges pass between the layers' nodes.
+    std::vector<double> layerWidth(layers.size(), 0);
+    for (std::size_t v = 0; v < n; ++v) {
+        const double width = v < options.nodeWidths.size() ? options.nodeWidths[v]
+                                                            : options.nodeWidth;
+        double &widest = layerWidth[std::size_t(g.layer[v])];
+        widest = std::max(widest, width);
+    }
+    std::vector<double> layerX(layers.size(), 0);
+    for (std::size_t l = 1; l < layers.size(); ++l)
+        layerX[l] = layerX[l - 1] + layerWidth[l - 1] + options.layerGap;
+
     result.positions.resize(n);
     result.layers.assign(realLayers.begin(), realLayers.end());
     double minY = 0;
     for (std::size_t v = 0; v < n; ++v)
         minY = std::min(minY, y[v]);
     for (std::size_t v = 0; v < n; ++v) {
-        result.positions[v] = Position{double(g.layer[v]) * options.layerSpacing,
+        result.positions[v] = Position{layerX[std::size_t(g.layer[v])],
                                        std::round((y[v] - minY) / 4) * 4};
     }
     return result;

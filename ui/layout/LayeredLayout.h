@@ -7,8 +7,9 @@
 //     broken by ignoring the edges that close it);
 //  2. long edges split by dummy nodes so that crossing reduction sees them;
 //  3. crossing reduction by barycenters, alternating down and up sweeps;
-//  4. coordinates: x from the layer, y by pulling each node towards the mean
-//     of its neighbours while keeping a minimum spacing.
+//  4. coordinates: x from the layer (each layer starts a gap to the right of
+//     the widest node of the layer before it), y by pulling each node towards
+//     the mean of its neighbours while keeping a minimum spacing.
 // Every step is linear or n log n in nodes + edges + dummies, so 10,000
 // nodes take well under a second.
 
@@ -22,8 +23,12 @@ namespace weft::ui {
 
 struct LayoutOptions
 {
-    double layerSpacing = 260; // x distance between layers (node width + gap)
-    double nodeSpacing = 84;   // minimum y distance between nodes of one layer
+    // Each node's width, in input order (a canvas sizes its boxes to their
+    // labels); nodes past its end are `nodeWidth` wide.
+    std::vector<double> nodeWidths;
+    double nodeWidth = 180;
+    double layerGap = 80;    // x distance from a layer's widest node to the next layer
+    double nodeSpacing = 84; // minimum y distance between nodes of one layer
     int sweeps = 4;            // barycenter sweeps (each = one down and one up pass)
     int coordinatePasses = 3;  // neighbour-averaging passes for y
 };
