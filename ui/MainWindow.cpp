@@ -516,7 +516,9 @@ void MainWindow::loadInto(const QString &path, bool rememberRecent)
     const bool missing = std::any_of(workflow.nodes.begin(), workflow.nodes.end(),
                                      [](const Node &n) { return !n.position; });
     if (missing) {
-        const LayoutResult layout = layeredLayout(workflow);
+        LayoutOptions options;
+        options.nodeWidths = NodeItem::widthsFor(workflow); // no items for these nodes yet
+        const LayoutResult layout = layeredLayout(workflow, options);
         for (std::size_t i = 0; i < workflow.nodes.size(); ++i) {
             if (!workflow.nodes[i].position)
                 workflow.nodes[i].position = layout.positions[i];
@@ -709,7 +711,9 @@ void MainWindow::layoutGraph()
     const Workflow &workflow = m_document->workflow();
     if (workflow.nodes.empty())
         return;
-    const LayoutResult layout = layeredLayout(workflow);
+    LayoutOptions options;
+    options.nodeWidths = m_scene->nodeWidths();
+    const LayoutResult layout = layeredLayout(workflow, options);
     MoveNodesCommand::Positions before, after;
     for (std::size_t i = 0; i < workflow.nodes.size(); ++i) {
         const Node &node = workflow.nodes[i];
@@ -729,8 +733,8 @@ void MainWindow::addFromPalette(const QString &type)
     // At the view's centre, stepping down past nodes already there.
     QPointF at = m_view->viewCenterInScene();
     for (int i = 0; i < 50; ++i) {
-        const QRectF footprint(at - QPointF(NodeItem::kWidth / 2, NodeItem::kHeight / 2),
-                               QSizeF(NodeItem::kWidth, NodeItem::kHeight));
+        const QRectF footprint(at - QPointF(NodeItem::kMinWidth / 2, NodeItem::kHeight / 2),
+                               QSizeF(NodeItem::kMinWidth, NodeItem::kHeight));
         const QList<QGraphicsItem *> hits = m_scene->items(footprint.adjusted(-10, -10, 10, 10));
         if (std::none_of(hits.begin(), hits.end(),
                          [](QGraphicsItem *item) { return item->type() == NodeItem::Type; }))

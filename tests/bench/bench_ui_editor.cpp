@@ -2,7 +2,8 @@
 // Editor scale benchmark (offscreen). Prints figures; asserts no timings.
 //
 //  - a 10,000-node layered random DAG: parse + scene build + layout + first
-//    paint, as opening a file does;
+//    paint, as opening a file does (the nodes show their ids, or with
+//    WEFT_BENCH_LABELS=long a label each, too long for the widest box);
 //  - the layered layout alone;
 //  - repaints of the view while panning, at several zoom levels (median of
 //    20 frames rendered into a QImage), with the BSP index and with NoIndex.
@@ -10,6 +11,7 @@
 #include <Document.h>
 #include <canvas/GraphScene.h>
 #include <canvas/GraphView.h>
+#include <canvas/NodeItem.h>
 #include <layout/LayeredLayout.h>
 
 #include <weft/WorkflowFile.h>
@@ -33,7 +35,7 @@ class bench_UiEditor : public QObject
     Q_OBJECT
 
 private:
-    static std::string generate(int nodeCount, int layers)
+    static std::string generate(int nodeCount, int layers, bool labels)
     {
         std::mt19937 rng(42);
         Workflow w;
@@ -43,6 +45,9 @@ private:
             Node n;
             n.id = "n" + std::to_string(i);
             n.type = (i % 3 == 0) ? "noop" : (i % 3 == 1 ? "sleep" : "cpu");
+            if (labels)
+                n.label = "Compile translation unit " + std::to_string(i)
+                    + " of the project with every warning enabled";
             if (n.type != "noop")
                 n.params["seconds"] = 0.01;
             const int layer = i / perLayer;
@@ -73,8 +78,10 @@ private Q_SLOTS:
     void editorAtScale()
     {
         const int nodes = 10000;
-        const std::string text = generate(nodes, 100);
-        std::printf("\n10,000-node workflow, %zu bytes of .weft text\n", text.size());
+        const bool labels = qgetenv("WEFT_BENCH_LABELS") == "long";
+        const std::string text = generate(nodes, 100, labels);
+        std::printf("\n10,000-node workflow%s, %zu bytes of .weft text\n",
+                    labels ? " with long labels" : "", text.size());
 
         QElapsedTimer total;
         total.start();
@@ -84,8 +91,13 @@ private Q_SLOTS:
         QVERIFY(loaded.ok());
         const double parseMs = t.nsecsElapsed() / 1e6;
 
+        // As the window lays out a file with no positions: by the boxes' widths.
         t.restart();
-        const LayoutResult layout = layeredLayout(*loaded.workflow);
+        LayoutOptions options;
+        options.nodeWidths = NodeItem::widthsFor(*loaded.workflow);
+        const double widthsMs = t.nsecsElapsed() / 1e6;
+        t.restart();
+        const LayoutResult layout = layeredLayout(*loaded.workflow, options);
         const double layoutMs = t.nsecsElapsed() / 1e6;
         for (std::size_t i = 0; i < layout.positions.size(); ++i)
             loaded.workflow->nodes[i].position = layout.positions[i];
@@ -113,6 +125,7 @@ private Q_SLOTS:
 
         std::printf("%-42s %10s\n", "step", "ms");
         std::printf("%-42s %10.1f\n", "parse + validate (parseWorkflow)", parseMs);
+        std::printf("%-42s %10.1f\n", "node widths for the layout (10k labels)", widthsMs);
         std::printf("%-42s %10.1f\n", "layered layout", layoutMs);
         std::printf("%-42s %10.1f\n", "scene build (10k nodes + edges)", sceneMs);
         std::printf("%-42s %10.1f\n", "fit + first paint", firstPaintMs);

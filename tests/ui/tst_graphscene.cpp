@@ -19,6 +19,7 @@
 #include <QNativeGestureEvent>
 #include <QPinchGesture>
 #include <QPointingDevice>
+#include <QToolTip>
 #include <QWheelEvent>
 
 #include <cmath>
@@ -247,6 +248,84 @@ private Q_SLOTS:
         QCoreApplication::processEvents();
         QCOMPARE(counter.paints, 0);
         m_view->viewport()->removeEventFilter(&counter);
+    }
+
+    void boxFitsItsLabel()
+    {
+        NodeItem *a = m_scene->nodeItem("a");
+        NodeItem *c = m_scene->nodeItem("c");
+        QCOMPARE(a->width(), NodeItem::kMinWidth); // a short label keeps the minimum box
+        auto relabel = [this](const char *id, const QString &label) {
+            const Node before = *m_doc->node(id);
+            Node after = before;
+            after.label = toStd(label);
+            m_doc->undoStack()->push(new EditNodeCommand(m_doc.get(), before, after,
+                                                         QStringLiteral("Label")));
+        };
+
+        // Longer than the minimum box holds, shorter than the maximum: the
+        // box grows to it and shows all of it.
+        const QString longer = QStringLiteral("Make the output directory");
+        relabel("a", longer);
+        QVERIFY2(a->width() > NodeItem::kMinWidth, qPrintable(QString::number(a->width())));
+        QVERIFY(a->width() < NodeItem::kMaxWidth);
+        QCOMPARE(std::fmod(a->width(), NodeItem::kWidthStep), 0.0);
+        QCOMPARE(a->shownLabel(), longer);
+        QVERIFY(a->width() > c->width());
+        // Its output port, the edge leaving it and its hit area moved with its right edge.
+        QCOMPARE(a->outputPortScenePos(), a->pos() + QPointF(a->width(), NodeItem::kHeaderHeight));
+        QCOMPARE(m_scene->edgeItem("a", "b")->overviewLine().p1(), a->outputPortScenePos());
+        const QPointF rightPart = a->pos() + QPointF(a->width() - 6, NodeItem::kHeight - 10);
+        QVERIFY(rightPart.x() > a->pos().x() + NodeItem::kMinWidth); // outside the old box
+        QCOMPARE(m_scene->itemAt(rightPart, QTransform()), static_cast<QGraphicsItem *>(a));
+        QCOMPARE(int(a->portAt(a->mapFromScene(a->outputPortScenePos()))),
+                 int(NodeItem::Port::Output));
+        // Layout spaces the nodes by the widths the items measured.
+        const std::vector<double> widths = m_scene->nodeWidths();
+        QCOMPARE(widths.size(), std::size_t(3));
+        QCOMPARE(widths[0], a->width());
+        QCOMPARE(widths[2], c->width());
+
+        // Zoomed out, the overview draws the box as wide as the item: between
+        // where the old box ended and where this one ends.
+        m_view->setZoom(0.28);
+        m_view->centerOn(a);
+        const QImage frame = m_view->viewport()->grab().toImage();
+        QVERIFY(m_scene->overview());
+        const QPoint inWide = m_view->mapFromScene(
+            a->pos() + QPointF((NodeItem::kMinWidth + a->width()) / 2, NodeItem::kHeight / 2));
+        QCOMPARE(QColor(frame.pixel(inWide)).rgb(), a->overviewColor().rgb());
+        m_view->setZoom(1.0);
+
+        // Beyond the maximum: the widest box, the label elided, the tooltip
+        // holding all of it with the id and type.
+        const QString huge = QStringLiteral("Compile every translation unit of the project "
+                                            "with link-time optimisation, then strip the "
+                                            "symbols and compress the result for shipping");
+        relabel("c", huge);
+        QCOMPARE(c->width(), NodeItem::kMaxWidth);
+        QVERIFY(c->shownLabel() != huge);
+        QVERIFY(c->shownLabel().endsWith(QChar(0x2026)));
+        QVERIFY(huge.startsWith(c->shownLabel().chopped(1)));
+        const QString tip = c->toolTipAt(QPointF(c->width() / 2, NodeItem::kHeight - 10));
+        QVERIFY2(tip.contains(huge.toHtmlEscaped()), qPrintable(tip));
+        QVERIFY2(tip.contains(QStringLiteral("id: c")) && tip.contains(QStringLiteral("noop")),
+                 qPrintable(tip));
+        // The same text through a real tooltip request on the canvas.
+        m_view->centerOn(c);
+        const QPoint onC = m_view->mapFromScene(c->pos() + QPointF(c->width() / 2, 42));
+        QHelpEvent help(QEvent::ToolTip, onC, m_view->viewport()->mapToGlobal(onC));
+        QCoreApplication::sendEvent(m_view->viewport(), &help);
+        QTRY_VERIFY(QToolTip::isVisible());
+        QVERIFY2(QToolTip::text().contains(huge.toHtmlEscaped()), qPrintable(QToolTip::text()));
+        QToolTip::hideText();
+
+        // Undone, the labels and so the boxes are back to the minimum.
+        m_doc->undoStack()->undo();
+        m_doc->undoStack()->undo();
+        QCOMPARE(a->width(), NodeItem::kMinWidth);
+        QCOMPARE(c->width(), NodeItem::kMinWidth);
+        QCOMPARE(m_scene->edgeItem("a", "b")->overviewLine().p1(), a->outputPortScenePos());
     }
 
     void renameKeepsEdges()

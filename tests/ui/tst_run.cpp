@@ -264,7 +264,7 @@ void TestRun::failingBranch()
     QVERIFY(deploy);
     QCOMPARE(int(deploy->visualState().runState), int(RunState::Skipped));
     // The tooltip's run line is written when the tooltip asks for it.
-    const QString tip = deploy->toolTipAt(QPointF(NodeItem::kWidth / 2, NodeItem::kHeight - 8));
+    const QString tip = deploy->toolTipAt(QPointF(deploy->width() / 2, NodeItem::kHeight - 8));
     QVERIFY2(tip.contains(QStringLiteral("check_config")), qPrintable(tip));
     QCOMPARE(int(m_window->scene()->nodeItem(QStringLiteral("check_config"))->visualState().runState),
              int(RunState::Failed));

@@ -122,6 +122,17 @@ QRectF GraphScene::nodesBoundingRect() const
     return rect;
 }
 
+std::vector<double> GraphScene::nodeWidths() const
+{
+    std::vector<double> widths;
+    widths.reserve(m_document->workflow().nodes.size());
+    for (const Node &node : m_document->workflow().nodes) {
+        const NodeItem *item = m_nodes.value(toQString(node.id));
+        widths.push_back(item ? item->width() : NodeItem::widthFor(node));
+    }
+    return widths;
+}
+
 void GraphScene::setOverview(bool on)
 {
     if (on == m_overview)
@@ -202,7 +213,7 @@ void GraphScene::drawOverviewNodes(QPainter *painter, const QRectF &sceneRect) c
         m_boxes.reserve(std::size_t(m_nodes.size()));
         for (const NodeItem *node : std::as_const(m_nodes)) {
             m_boxes.emplace_back(node->overviewColor().rgba(),
-                                 QRectF(node->pos(), QSizeF(NodeItem::kWidth, NodeItem::kHeight)));
+                                 QRectF(node->pos(), QSizeF(node->width(), NodeItem::kHeight)));
         }
         // A few colours (groups, run states, selection): one brush per
         // colour, selected boxes last so they are drawn over their neighbours.
@@ -453,7 +464,8 @@ QString GraphScene::addNode(const std::string &type, const QPointF &scenePos)
         if (!param.defaultValue.is_null())
             node.params[param.name] = param.defaultValue;
     }
-    const QPointF topLeft = snapped(scenePos - QPointF(NodeItem::kWidth / 2, NodeItem::kHeight / 2));
+    const QPointF topLeft =
+        snapped(scenePos - QPointF(NodeItem::widthFor(node) / 2, NodeItem::kHeight / 2));
     node.position = Position{topLeft.x(), topLeft.y()};
     m_document->undoStack()->push(new AddNodesCommand(
         m_document, {node}, tr("Add %1").arg(toQString(node.id))));

@@ -46,6 +46,9 @@ public:
     int nodeCount() const { return int(m_nodes.size()); }
     int edgeCount() const { return m_edgeCount; }
     QRectF nodesBoundingRect() const;
+    // Every node's box width in document order, for laying the document out:
+    // the widths the items measured when their labels last changed.
+    std::vector<double> nodeWidths() const;
 
     // Below kOverviewZoom the canvas is an overview: nodes are plain boxes
     // and edges straight hairlines, and the view draws them all itself, the

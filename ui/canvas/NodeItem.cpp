@@ -14,6 +14,10 @@
 #include <QPainter>
 #include <QStyleOptionGraphicsItem>
 
+#include <array>
+#include <cmath>
+#include <optional>
+
 namespace weft::ui {
 
 namespace {
@@ -58,11 +62,85 @@ QFont idFont()
     return font;
 }
 
+// The header's label sits between the operation icon and the badge.
+constexpr qreal kLabelLeft = 10 + kIcon + 6;
+constexpr qreal kLabelRightMargin = 6 + kBadge + 8;
+// The id line stops short of the corner where a run state's mark goes.
+constexpr qreal kIdLineLeft = 12;
+constexpr qreal kIdLineRightMargin = 20;
+
+// Widths of text in one font. Shaping a whole string
+// (QFontMetricsF::horizontalAdvance) took 5-20 us a label: 0.1-0.2 s for the
+// 10,000 labels of a large file, and twice for a file laid out as it opens.
+// Text made only of characters that need no shaping (Latin, up to Latin
+// Extended-B) is summed from advances measured once per character instead.
+// That leaves out kerning, which moves a line by a pixel or two at most:
+// the box has margins, and text wider than the widest box is elided by
+// the font metrics themselves.
+class TextWidths
+{
+public:
+    explicit TextWidths(const QFont &font)
+        : m_metrics(font)
+    {
+        m_advances.fill(-1);
+    }
+
+    const QFontMetricsF &metrics() const { return m_metrics; }
+
+    qreal width(const QString &text)
+    {
+        qreal sum = 0;
+        for (const QChar c : text) {
+            const char16_t u = c.unicode();
+            if (u < 0x20 || u >= kSummed || (u >= 0x7f && u < 0xa0) || u == 0xad)
+                return m_metrics.horizontalAdvance(text); // controls, soft hyphen, the rest
+            qreal &advance = m_advances[u];
+            if (advance < 0)
+                advance = m_metrics.horizontalAdvance(c);
+            sum += advance;
+        }
+        return sum;
+    }
+
+private:
+    static constexpr char16_t kSummed = 0x250;
+    QFontMetricsF m_metrics;
+    std::array<qreal, kSummed> m_advances;
+};
+
+TextWidths &labelWidths()
+{
+    static TextWidths widths(labelFont());
+    return widths;
+}
+
+TextWidths &idLineWidths()
+{
+    static TextWidths widths(idFont());
+    return widths;
+}
+
+QString idLineOf(const Node &node, bool knownType)
+{
+    return toQString(node.id) + (knownType ? QStringLiteral("  ·  ") : QStringLiteral("  ·  ? "))
+        + toQString(node.type);
+}
+
+qreal boxWidth(qreal labelAdvance, qreal idLineAdvance)
+{
+    const qreal needed = std::max(kLabelLeft + labelAdvance + kLabelRightMargin,
+                                  kIdLineLeft + idLineAdvance + kIdLineRightMargin);
+    return std::clamp(std::ceil(needed / NodeItem::kWidthStep) * NodeItem::kWidthStep,
+                      NodeItem::kMinWidth, NodeItem::kMaxWidth);
+}
+
 struct Shapes
 {
     QPainterPath body;
     QPainterPath header;
     QPainterPath strip;
+    QPainterPath hit; // the body and the ports' hit circles
 
     static Shapes make(const QRectF &rect)
     {
@@ -74,21 +152,58 @@ struct Shapes
         QPainterPath edge;
         edge.addRect(QRectF(rect.left(), rect.top(), 4, rect.height()));
         s.strip = s.body.intersected(edge);
+        s.hit = s.body;
+        for (const qreal x : {rect.left(), rect.right()})
+            s.hit.addEllipse(QPointF(x, NodeItem::kHeaderHeight), NodeItem::kPortHitRadius,
+                             NodeItem::kPortHitRadius);
+        s.hit.setFillRule(Qt::WindingFill);
         return s;
     }
 };
+
+// Path boolean operations per paint would dominate the frame time at 10,000
+// nodes: the shapes are built once per width, and widths come in whole grid
+// steps, so there are only a few of them.
+const Shapes &shapesFor(qreal width)
+{
+    constexpr std::size_t kWidths =
+        std::size_t((NodeItem::kMaxWidth - NodeItem::kMinWidth) / NodeItem::kWidthStep) + 1;
+    static std::array<std::optional<Shapes>, kWidths> cache;
+    const auto step = std::size_t(std::clamp<long>(
+        std::lround((width - NodeItem::kMinWidth) / NodeItem::kWidthStep), 0, long(kWidths) - 1));
+    std::optional<Shapes> &shapes = cache[step];
+    if (!shapes)
+        shapes = Shapes::make(QRectF(0, 0, width, NodeItem::kHeight));
+    return *shapes;
+}
 
 } // namespace
 
 QRectF NodeItem::labelRect() const
 {
-    const qreal left = 10 + kIcon + 6;
-    return {left, 0, badgeRect().left() - left - 6, kHeaderHeight};
+    return {kLabelLeft, 0, badgeRect().left() - kLabelLeft - 6, kHeaderHeight};
 }
 
 QRectF NodeItem::idLineRect() const
 {
-    return {12, kHeaderHeight, kWidth - 24, kHeight - kHeaderHeight - 2};
+    return {kIdLineLeft, kHeaderHeight, m_width - kIdLineLeft - kIdLineRightMargin,
+            kHeight - kHeaderHeight - 2};
+}
+
+qreal NodeItem::widthFor(const Node &node)
+{
+    const bool known = OperationRegistry::builtin().find(node.type) != nullptr;
+    return boxWidth(labelWidths().width(toQString(node.displayName())),
+                    idLineWidths().width(idLineOf(node, known)));
+}
+
+std::vector<double> NodeItem::widthsFor(const Workflow &workflow)
+{
+    std::vector<double> widths;
+    widths.reserve(workflow.nodes.size());
+    for (const Node &node : workflow.nodes)
+        widths.push_back(widthFor(node));
+    return widths;
 }
 
 NodeItem::NodeItem(const Node &node)
@@ -98,9 +213,9 @@ NodeItem::NodeItem(const Node &node)
     setFromNode(node);
 }
 
-QPointF NodeItem::portPos(Port port)
+QPointF NodeItem::portPos(Port port) const
 {
-    return port == Port::Output ? QPointF(kWidth, kHeaderHeight) : QPointF(0, kHeaderHeight);
+    return port == Port::Output ? QPointF(m_width, kHeaderHeight) : QPointF(0, kHeaderHeight);
 }
 
 NodeItem::Port NodeItem::portAt(const QPointF &itemPos) const
@@ -150,19 +265,40 @@ void NodeItem::setFromNode(const Node &node)
         m_iconName.clear();
         m_typeSummary = QObject::tr("Unknown operation type");
     }
-    // Elided once per change, not per paint.
-    static const QFontMetricsF boldMetrics(labelFont());
-    static const QFontMetricsF smallMetrics(idFont());
-    m_elidedLabel = boldMetrics.elidedText(m_label, Qt::ElideRight, labelRect().width());
-    const QString idLine = m_knownType ? m_id + QStringLiteral("  ·  ") + m_typeName
-                                       : m_id + QStringLiteral("  ·  ? ") + m_typeName;
-    m_elidedIdLine = smallMetrics.elidedText(idLine, Qt::ElideRight, idLineRect().width());
+    // Measured and elided once per change, not per paint: one measurement
+    // of each line sizes the box, and only text wider than the widest box
+    // is elided.
+    const QString idLine = idLineOf(node, m_knownType);
+    const qreal labelAdvance = labelWidths().width(m_label);
+    const qreal idLineAdvance = idLineWidths().width(idLine);
+    setWidth(boxWidth(labelAdvance, idLineAdvance));
+    const qreal labelRoom = labelRect().width();
+    m_elidedLabel = labelAdvance <= labelRoom
+        ? m_label
+        : labelWidths().metrics().elidedText(m_label, Qt::ElideRight, labelRoom);
+    const qreal idLineRoom = idLineRect().width();
+    m_elidedIdLine = idLineAdvance <= idLineRoom
+        ? idLine
+        : idLineWidths().metrics().elidedText(idLine, Qt::ElideRight, idLineRoom);
     m_labelText.setTextFormat(Qt::PlainText);
     m_labelText.setText(m_elidedLabel);
     m_idLineText.setTextFormat(Qt::PlainText);
     m_idLineText.setText(m_elidedIdLine);
     m_iconKey = QString::fromStdString("op:" + m_iconName);
     update();
+}
+
+void NodeItem::setWidth(qreal width)
+{
+    if (width == m_width)
+        return;
+    prepareGeometryChange();
+    m_width = width;
+    // The output port moved with the right edge.
+    for (EdgeItem *edge : std::as_const(m_edges))
+        edge->adjust();
+    if (auto *graph = qobject_cast<GraphScene *>(scene()))
+        graph->overviewChanged(true);
 }
 
 bool NodeItem::setVisualState(const NodeVisualState &state, bool repaint)
@@ -201,7 +337,7 @@ QPointF NodeItem::outputPortScenePos() const
 
 QRectF NodeItem::badgeRect() const
 {
-    return {kWidth - 8 - kBadge, (kHeaderHeight - kBadge) / 2, kBadge, kBadge};
+    return {m_width - 8 - kBadge, (kHeaderHeight - kBadge) / 2, kBadge, kBadge};
 }
 
 QString NodeItem::toolTipAt(const QPointF &itemPos) const
@@ -233,20 +369,12 @@ QRectF NodeItem::boundingRect() const
 {
     // The outline pen (up to 3 px for selection and failure) straddles the
     // edge; the ports' hit circles stick out left and right.
-    return QRectF(0, 0, kWidth, kHeight).adjusted(-kPortHitRadius, -2, kPortHitRadius, 2);
+    return boxRect().adjusted(-kPortHitRadius, -2, kPortHitRadius, 2);
 }
 
 QPainterPath NodeItem::shape() const
 {
-    static const QPainterPath path = [] {
-        QPainterPath p;
-        p.addRoundedRect(QRectF(0, 0, kWidth, kHeight), kRadius, kRadius);
-        for (const Port port : {Port::Input, Port::Output})
-            p.addEllipse(portPos(port), kPortHitRadius, kPortHitRadius);
-        p.setFillRule(Qt::WindingFill);
-        return p;
-    }();
-    return path;
+    return shapesFor(m_width).hit;
 }
 
 void NodeItem::paintPort(QPainter *painter, Port port)
@@ -263,7 +391,7 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
 {
     const auto &c = Theme::nodeColors();
     const qreal lod = option->levelOfDetailFromTransform(painter->worldTransform());
-    const QRectF rect(0, 0, kWidth, kHeight);
+    const QRectF rect = boxRect();
     const QColor accent = accentColor();
 
     if (lod < GraphScene::kOverviewZoom) {
@@ -287,9 +415,7 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     if (m_visual.runState == RunState::Skipped)
         painter->setOpacity(0.55);
 
-    // Every node has the same shape: build the paths once. Path boolean
-    // operations per paint would dominate the frame time at 10,000 nodes.
-    static const Shapes shapes = Shapes::make(rect);
+    const Shapes &shapes = shapesFor(m_width);
     painter->fillPath(shapes.body, c.body);
     QColor headerColor = accent;
     headerColor.setAlphaF(failed ? 0.85 : (Theme::isDark(QGuiApplication::palette()) ? 0.32 : 0.20));

@@ -16,8 +16,11 @@
 #include <QList>
 #include <QStaticText>
 
+#include <vector>
+
 namespace weft {
 struct Node;
+struct Workflow;
 }
 
 namespace weft::ui {
@@ -28,7 +31,13 @@ class NodeItem : public QGraphicsItem
 {
 public:
     enum { Type = UserType + 1 };
-    static constexpr qreal kWidth = 180;
+    // A box is as wide as its label and id line need, in steps of the grid
+    // (so right ports stay on it), from the minimum (short labels do not make
+    // tiny boxes) to the maximum (beyond which the text is elided and the
+    // tooltip holds all of it).
+    static constexpr qreal kMinWidth = 180;
+    static constexpr qreal kMaxWidth = 360;
+    static constexpr qreal kWidthStep = 20;
     static constexpr qreal kHeight = 56;
     static constexpr qreal kHeaderHeight = 28;
 
@@ -36,6 +45,15 @@ public:
 
     int type() const override { return Type; }
     const QString &id() const { return m_id; }
+    const QString &label() const { return m_label; }
+    // Measured once per change of the node's text, never while painting.
+    qreal width() const { return m_width; }
+    // The text as painted: the whole label, or its elided form beyond kMaxWidth.
+    const QString &shownLabel() const { return m_elidedLabel; }
+    const QString &shownIdLine() const { return m_elidedIdLine; }
+    // The width a box for `node` takes, for layouts of nodes with no item yet.
+    static qreal widthFor(const Node &node);
+    static std::vector<double> widthsFor(const Workflow &workflow);
     void setFromNode(const Node &node);
 
     const NodeVisualState &visualState() const { return m_visual; }
@@ -52,7 +70,7 @@ public:
     // than the nodes. Edges are dragged from an output to an input.
     enum class Port { None, Input, Output };
     static constexpr qreal kPortHitRadius = 10; // generous target for the mouse
-    static QPointF portPos(Port port);
+    QPointF portPos(Port port) const;
     Port portAt(const QPointF &itemPos) const;
     void setPortHighlighted(Port port);
     QPointF inputPortScenePos() const;
@@ -75,11 +93,13 @@ protected:
     void hoverLeaveEvent(QGraphicsSceneHoverEvent *event) override;
 
 private:
+    void setWidth(qreal width);
     void paintPort(QPainter *painter, Port port);
     void setHoveredPort(Port port);
     void paintRunDecoration(QPainter *painter, const QRectF &rect);
     QRectF labelRect() const;
     QRectF idLineRect() const;
+    QRectF boxRect() const { return {0, 0, m_width, kHeight}; }
 
     QString m_id;
     QString m_label;
@@ -87,6 +107,7 @@ private:
     QString m_typeSummary;
     QString m_elidedLabel;
     QString m_elidedIdLine;
+    qreal m_width = kMinWidth;
     // Laid out once and reused by every paint at the same zoom: shaping two
     // lines of text per node was most of a zoomed-in frame.
     QStaticText m_labelText;

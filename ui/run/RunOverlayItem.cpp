@@ -35,6 +35,15 @@ void forEachOutgoingEdge(const GraphScene &scene, const QStringList &nodes, Visi
 constexpr qreal kCaptionHeight = 16;
 constexpr qreal kHalo = 9;
 
+// The box of the node the overlay decorates, read at each call rather than
+// kept: an edit after the run may resize the node (while the run goes, editing
+// is locked and it cannot).
+QRectF nodeBox(const QGraphicsItem *parent)
+{
+    const auto *node = qgraphicsitem_cast<const NodeItem *>(parent);
+    return QRectF(0, 0, node ? node->width() : NodeItem::kMinWidth, NodeItem::kHeight);
+}
+
 } // namespace
 
 RunOverlayItem::RunOverlayItem(QGraphicsItem *node)
@@ -72,7 +81,7 @@ void RunOverlayItem::setPulse(qreal pulse)
 
 QRectF RunOverlayItem::boundingRect() const
 {
-    return QRectF(0, 0, NodeItem::kWidth, NodeItem::kHeight)
+    return nodeBox(parentItem())
         .adjusted(-kHalo, -kHalo, kHalo, kHalo + kCaptionHeight);
 }
 
@@ -80,7 +89,7 @@ void RunOverlayItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *op
 {
     const qreal lod = option->levelOfDetailFromTransform(painter->worldTransform());
     const QPalette palette = QGuiApplication::palette();
-    const QRectF node(0, 0, NodeItem::kWidth, NodeItem::kHeight);
+    const QRectF node = nodeBox(parentItem());
     painter->setRenderHint(QPainter::Antialiasing);
     if (m_pulse > 0) {
         QColor halo = RunStateStyle::color(NodeState::Failed, palette);
