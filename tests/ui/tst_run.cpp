@@ -33,6 +33,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTextBlock>
+#include <QWheelEvent>
 #include <QTreeWidget>
 
 #include <atomic>
@@ -117,6 +118,7 @@ private Q_SLOTS:
     void logViewKeepsTheLastLinesInOrder();
     void timelineBarPerAttempt();
     void timelineShowsFailureAmongThousands();
+    void timelineKeepsBackToBackBarsApart();
     void runSelected();
     void exportTrace();
     void screenshot();
@@ -658,6 +660,77 @@ void TestRun::timelineShowsFailureAmongThousands()
     const QString tip = timeline->tooltipFor(failedBar);
     QVERIFY2(tip.contains(QStringLiteral("worker thread")) && tip.contains(QStringLiteral("missing.txt")),
              qPrintable(tip));
+}
+
+void TestRun::timelineKeepsBackToBackBarsApart()
+{
+    // A chain on one job slot: each node starts as the one before it ends,
+    // so their bars meet in one lane. Each must stay a bar of its own, at
+    // the zoom that fits the run and zoomed out until the bars are thin.
+    Workflow workflow;
+    workflow.nodes.push_back(processNode("first", "sleep 0.25"));
+    workflow.nodes.push_back(processNode("second", "sleep 0.25", {"first"}));
+    workflow.nodes.push_back(processNode("third", "sleep 0.25", {"second"}));
+    QVERIFY(openWorkflow(workflow));
+    RunView *view = runView();
+    view->jobsBox()->setValue(1);
+    view->timelineDock()->show();
+    view->timelineDock()->raise();
+    QVERIFY(runToEnd());
+    TimelineView *timeline = view->timeline();
+    QTRY_VERIFY(timeline->isVisible());
+    std::vector<TimelineView::Bar> bars = timeline->bars();
+    QCOMPARE(bars.size(), std::size_t(3));
+    std::sort(bars.begin(), bars.end(),
+              [](const auto &a, const auto &b) { return a.start < b.start; });
+    for (const TimelineView::Bar &bar : bars) {
+        QCOMPARE(bar.lane, 0);
+        QCOMPARE(int(bar.outcome), int(NodeState::Succeeded));
+    }
+    const QRgb green = RunStateStyle::color(NodeState::Succeeded, timeline->palette()).rgb();
+
+    auto checkApart = [&](const char *zoom) {
+        const QImage image = timeline->grab().toImage();
+        for (std::size_t i = 0; i + 1 < bars.size(); ++i) {
+            const QRectF left = timeline->barRect(bars[i]);
+            const QRectF right = timeline->barRect(bars[i + 1]);
+            const QString where = QStringLiteral("%1, bars %2 and %3: %4-%5, %6-%7")
+                                      .arg(QLatin1String(zoom))
+                                      .arg(i)
+                                      .arg(i + 1)
+                                      .arg(left.left())
+                                      .arg(left.right())
+                                      .arg(right.left())
+                                      .arg(right.right());
+            // The geometry: a whole pixel between one bar's end and the next one's start.
+            QVERIFY2(left.right() + 1 <= right.left(), qPrintable(where));
+            // The picture: both bars green, and the column between them the
+            // lane's background, as above the bars (the critical path's
+            // outline and labels stay inside the bars).
+            QVERIFY2(QColor(image.pixel(left.center().toPoint())).rgb() == green, qPrintable(where));
+            QVERIFY2(QColor(image.pixel(right.center().toPoint())).rgb() == green, qPrintable(where));
+            const int gap = int(left.right());
+            const QRgb between = QColor(image.pixel(gap, int(left.center().y()))).rgb();
+            QVERIFY2(between != green, qPrintable(where));
+            QVERIFY2(between == QColor(image.pixel(gap, int(left.top()) - 1)).rgb(), qPrintable(where));
+        }
+    };
+    checkApart("fitted");
+    if (QTest::currentTestFailed())
+        return;
+
+    // Ctrl+wheel at the chart's left edge, out until a bar is about three
+    // pixels wide: two of colour and one of gap.
+    const double wide = timeline->barRect(bars[0]).width() + 1;
+    const double factor = 3.4 / wide;
+    const int delta = int(std::lround(std::log(factor) / std::log(1.0015)));
+    const QPointF at(60, timeline->height() / 2.0);
+    QWheelEvent wheel(at, timeline->mapToGlobal(at), QPoint(), QPoint(0, delta), Qt::NoButton,
+                      Qt::ControlModifier, Qt::NoScrollPhase, false);
+    QCoreApplication::sendEvent(timeline, &wheel);
+    QVERIFY2(timeline->barRect(bars[0]).width() <= 3,
+             qPrintable(QString::number(timeline->barRect(bars[0]).width())));
+    checkApart("zoomed out");
 }
 
 void TestRun::runSelected()

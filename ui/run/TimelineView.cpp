@@ -27,6 +27,12 @@ constexpr int kRulerHeight = 18;
 constexpr int kCurveHeight = 28;
 constexpr int kLaneHeight = 18;
 constexpr int kBarHeight = 14;
+// Bars are painted a pixel short of their end: an attempt that starts as the
+// one before it in the lane ends (the next node on a slot, a retry) would
+// otherwise join it into one bar. The narrowest bar keeps two pixels of
+// colour, so an instant attempt stays visible next to its gap.
+constexpr double kBarGap = 1;
+constexpr double kMinBarWidth = 2;
 
 double niceStep(double minimum)
 {
@@ -191,10 +197,12 @@ double TimelineView::laneTop(int lane) const
 
 QRectF TimelineView::barRect(const Bar &bar) const
 {
-    const double x0 = xOf(bar.start);
     // A running bar reaches the time of this paint, not of the last batch.
     const double end = bar.outcome == NodeState::Running ? std::max(bar.end, endTime()) : bar.end;
-    const double x1 = std::max(xOf(end), x0 + 2); // instant nodes stay visible
+    // On whole pixels, or the gap would be a blend of the two bars' colours
+    // and the background that reads as neither.
+    const double x0 = std::round(xOf(bar.start));
+    const double x1 = std::max(std::round(xOf(end)) - kBarGap, x0 + kMinBarWidth);
     return {x0, laneTop(bar.lane) + (kLaneHeight - kBarHeight) / 2.0, x1 - x0, double(kBarHeight)};
 }
 
@@ -317,7 +325,8 @@ void TimelineView::paintEvent(QPaintEvent *)
     // A bar narrower than a pixel is drawn two pixels wide; many of them
     // land in the same column of a lane, and one of each outcome per column
     // looks the same as all of them (10,000 bars of a 0.15 s run fall into
-    // a few thousand columns).
+    // a few thousand columns). Bars that short leave no room for their gap:
+    // only bars at least a pixel apart can be told apart.
     std::array<std::vector<QRectF>, kNodeStateCount> fills;
     std::vector<const Bar *> shown;
     const int columns = std::max(1, width());
@@ -332,7 +341,7 @@ void TimelineView::paintEvent(QPaintEvent *)
         const QRectF r = barRect(bar);
         if (r.bottom() < chart.top() || r.top() > chart.bottom())
             continue;
-        if (r.width() <= 2.5) {
+        if (r.width() <= kMinBarWidth + 0.5) {
             const int column = std::clamp(int(r.left()), 0, columns - 1);
             std::uint8_t &bits = taken[std::size_t(bar.lane - firstLane) * std::size_t(columns)
                                        + std::size_t(column)];
