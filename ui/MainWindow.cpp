@@ -2,6 +2,7 @@
 #include "MainWindow.h"
 
 #include "Autosave.h"
+#include "DockTabToolTips.h"
 #include "Document.h"
 #include "InspectorDock.h"
 #include "LenientReader.h"
@@ -95,6 +96,7 @@ MainWindow::MainWindow(QWidget *parent)
     createDocks();
     createMenus();
     new RunView(this); // the running half installs itself: run menu, toolbar, docks, status
+    new DockTabToolTips(this);
 
     statusBar()->addPermanentWidget(m_problemsLabel);
     statusBar()->addPermanentWidget(m_countsLabel);
@@ -505,7 +507,7 @@ void MainWindow::loadInto(const QString &path, bool rememberRecent)
         m_problems->showLoadFailure(absolute, result.diagnostics);
         m_problems->show();
         m_problems->raise();
-        m_view->showMessage(tr("%1 could not be opened: see Problems. Fix the file, then "
+        m_view->showMessage(tr("%1 could not be opened: see Design Problems. Fix the file, then "
                                "File ▸ Revert.").arg(QFileInfo(absolute).fileName()), 15000);
         statusBar()->showMessage(tr("Could not open %1").arg(absolute), 8000);
         return;

@@ -20,13 +20,17 @@ constexpr int NodeRole = Qt::UserRole + 1;
 }
 
 ProblemsDock::ProblemsDock(Document *document, QWidget *parent)
-    : QDockWidget(tr("Problems"), parent)
+    : QDockWidget(tr("Design Problems"), parent)
     , m_document(document)
     , m_list(new QTreeWidget)
     , m_summary(new QLabel)
     , m_debounce(new QTimer(this))
 {
     setObjectName(QStringLiteral("problemsDock"));
+    // Next to the run's own problems (Last Run): say which these are.
+    setToolTip(tr("Design Problems: what is wrong with the workflow as drawn, checked as you "
+                  "edit and before anything runs.\nDouble-click one to show its node. What the "
+                  "last run hit is under Last Run."));
     auto *content = new QWidget;
     auto *layout = new QVBoxLayout(content);
     layout->setContentsMargins(4, 2, 4, 4);
@@ -114,8 +118,8 @@ void ProblemsDock::populate(const Diagnostics &diagnostics, const QString &fileN
     m_list->resizeColumnToContents(1);
     m_list->resizeColumnToContents(2);
     setWindowTitle(m_errors + m_warnings > 0
-                       ? tr("Problems (%1)").arg(m_errors + m_warnings)
-                       : tr("Problems"));
+                       ? tr("Design Problems (%1)").arg(m_errors + m_warnings)
+                       : tr("Design Problems"));
     Q_EMIT countsChanged(m_errors, m_warnings);
 }
 

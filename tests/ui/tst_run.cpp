@@ -4,6 +4,7 @@
 
 #include "Document.h"
 #include "MainWindow.h"
+#include "ProblemsDock.h"
 #include "canvas/GraphScene.h"
 #include <QMimeData> // GraphView.h uses it without including it
 #include "canvas/GraphView.h"
@@ -32,7 +33,10 @@
 #include <QPushButton>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTabBar>
 #include <QTextBlock>
+#include <QToolTip>
+#include <QUndoStack>
 #include <QWheelEvent>
 #include <QTreeWidget>
 
@@ -119,6 +123,7 @@ private Q_SLOTS:
     void timelineBarPerAttempt();
     void timelineShowsFailureAmongThousands();
     void timelineKeepsBackToBackBarsApart();
+    void problemDocksSayWhichIsWhich();
     void runSelected();
     void exportTrace();
     void screenshot();
@@ -731,6 +736,87 @@ void TestRun::timelineKeepsBackToBackBarsApart()
     QVERIFY2(timeline->barRect(bars[0]).width() <= 3,
              qPrintable(QString::number(timeline->barRect(bars[0]).width())));
     checkApart("zoomed out");
+}
+
+void TestRun::problemDocksSayWhichIsWhich()
+{
+    // The document's problems and the last run's sit side by side as tabs:
+    // their titles and tooltips say which is which.
+    auto *design = m_window->findChild<QDockWidget *>(QStringLiteral("problemsDock"));
+    auto *lastRun = m_window->findChild<QDockWidget *>(QStringLiteral("runProblemsDock"));
+    QVERIFY(design && lastRun);
+    QCOMPARE(lastRun, runView()->problemsDock());
+    QCOMPARE(design->windowTitle(), QStringLiteral("Design Problems"));
+    QCOMPARE(lastRun->windowTitle(), QStringLiteral("Last Run"));
+    QVERIFY(design->toolTip().contains(QStringLiteral("as drawn")));
+    QVERIFY(design->toolTip().contains(QStringLiteral("Last Run")));
+    QVERIFY(lastRun->toolTip().contains(QStringLiteral("latest run")));
+    QVERIFY(lastRun->toolTip().contains(QStringLiteral("Design Problems")));
+    // The View menu's entries to bring them back say the same.
+    QCOMPARE(design->toggleViewAction()->text(), QStringLiteral("Design Problems"));
+    QCOMPARE(lastRun->toggleViewAction()->text(), QStringLiteral("Last Run"));
+
+    // The tabs: their text, and their tooltips through a real tooltip request.
+    auto tabOf = [this](const QString &title) -> std::pair<QTabBar *, int> {
+        for (QTabBar *bar : m_window->findChildren<QTabBar *>()) {
+            for (int i = 0; i < bar->count(); ++i) {
+                if (bar->tabText(i) == title)
+                    return {bar, i};
+            }
+        }
+        return {nullptr, -1};
+    };
+    for (QDockWidget *dock : {design, lastRun}) {
+        const auto [bar, index] = tabOf(dock->windowTitle());
+        QVERIFY2(bar, qPrintable(dock->windowTitle()));
+        const QPoint centre = bar->tabRect(index).center();
+        QHelpEvent help(QEvent::ToolTip, centre, bar->mapToGlobal(centre));
+        QCoreApplication::sendEvent(bar, &help);
+        QTRY_VERIFY(QToolTip::isVisible());
+        QCOMPARE(QToolTip::text(), dock->toolTip());
+        QToolTip::hideText();
+    }
+
+    // A run with a failure counts it in the title; the tab follows, and
+    // keeps its tooltip; double-clicking the entry still shows its node.
+    Workflow workflow;
+    workflow.nodes.push_back(processNode("breaks", "exit 3"));
+    QVERIFY(openWorkflow(workflow));
+    QVERIFY(runToEnd());
+    QCOMPARE(lastRun->windowTitle(), QStringLiteral("Last Run (1 failed)"));
+    const auto [bar, index] = tabOf(QStringLiteral("Last Run (1 failed)"));
+    QVERIFY(bar);
+    const QPoint centre = bar->tabRect(index).center();
+    QHelpEvent help(QEvent::ToolTip, centre, bar->mapToGlobal(centre));
+    QCoreApplication::sendEvent(bar, &help);
+    QTRY_VERIFY(QToolTip::isVisible());
+    QCOMPARE(QToolTip::text(), lastRun->toolTip());
+    QToolTip::hideText();
+    QTreeWidget *list = runView()->problems()->list();
+    QVERIFY(list->topLevelItemCount() > 0);
+    m_window->scene()->clearSelection();
+    lastRun->raise();
+    const QPoint entry = list->visualItemRect(list->topLevelItem(0)).center();
+    // QTest sends only the double-click event; a person's first click comes first.
+    QTest::mouseClick(list->viewport(), Qt::LeftButton, {}, entry);
+    QTest::mouseDClick(list->viewport(), Qt::LeftButton, {}, entry);
+    QCOMPARE(m_window->scene()->selectedNodeIds(), QStringList{QStringLiteral("breaks")});
+
+    // A design problem counts in its own title, not the run's.
+    m_window->scene()->addNode("copy", QPointF(0, 300)); // no from/to: an error
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->problemsDock()->errorCount() > 0, 5000);
+    QCOMPARE(design->windowTitle(),
+             QStringLiteral("Design Problems (%1)")
+                 .arg(m_window->problemsDock()->errorCount()
+                      + m_window->problemsDock()->warningCount()));
+    QCOMPARE(lastRun->windowTitle(), QStringLiteral("Last Run (1 failed)"));
+    // A new run starts the count again.
+    m_window->document()->undoStack()->undo();
+    QTRY_COMPARE_WITH_TIMEOUT(design->windowTitle(), QStringLiteral("Design Problems"), 5000);
+    workflow.nodes.front().params = {{"command", "true"}};
+    QVERIFY(openWorkflow(workflow));
+    QVERIFY(runToEnd());
+    QCOMPARE(lastRun->windowTitle(), QStringLiteral("Last Run"));
 }
 
 void TestRun::runSelected()

@@ -41,7 +41,9 @@ RunProblems::RunProblems(QWidget *parent)
     layout->setSpacing(4);
     m_header->setWordWrap(true);
     m_header->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_header->setText(tr("No run yet. Run the workflow with F5; failures appear here."));
+    m_header->setText(tr("No run yet. Run the workflow with F5: what fails or is skipped "
+                         "appears here."));
+    updateTitle();
     layout->addWidget(m_header);
     m_list->setColumnCount(2);
     m_list->setHeaderLabels({tr("Node"), tr("Problem")});
@@ -71,6 +73,13 @@ void RunProblems::clear()
     m_failures = 0;
     m_skipped = 0;
     m_header->setText(tr("Running…"));
+    updateTitle();
+}
+
+void RunProblems::updateTitle()
+{
+    setWindowTitle(m_failures > 0 ? tr("Last Run (%n failed)", nullptr, m_failures)
+                                  : tr("Last Run"));
 }
 
 QTreeWidgetItem *RunProblems::addFailure(const QString &nodeId, const NodeFinished &finished)
@@ -112,6 +121,7 @@ QTreeWidgetItem *RunProblems::addFailure(const QString &nodeId, const NodeFinish
     m_list->insertTopLevelItem(row, item);
     item->setExpanded(true);
     m_header->setText(tr("%n node(s) failed.", nullptr, m_failures));
+    updateTitle();
     return item;
 }
 

@@ -5,6 +5,8 @@
 // or signal, last lines of stderr), per skipped node (which failure caused
 // it), run-level errors, and the run summary at the end. Entries are added
 // by RunView from the drained batch; double-clicking one asks for its node.
+// Its window title ("Last Run", with the failures counted) names the dock
+// that holds it, beside the document's Design Problems.
 
 #include <weft/Events.h>
 
@@ -40,6 +42,7 @@ Q_SIGNALS:
 
 private:
     QTreeWidgetItem *skippedGroup();
+    void updateTitle();
 
     QLabel *m_header;
     QTreeWidget *m_list;

@@ -228,9 +228,15 @@ void RunView::createActions()
 void RunView::createDocks()
 {
     m_problems = new RunProblems;
-    m_problemsDock = new QDockWidget(tr("Run Problems"), m_window);
+    m_problemsDock = new QDockWidget(m_problems->windowTitle(), m_window);
     m_problemsDock->setObjectName(QStringLiteral("runProblemsDock"));
     m_problemsDock->setWidget(m_problems);
+    connect(m_problems, &QWidget::windowTitleChanged, m_problemsDock, &QWidget::setWindowTitle);
+    m_problemsDock->setToolTip(
+        tr("Last Run: what the latest run hit. Each failed node with its command, exit status "
+           "or signal and last lines of stderr, and the nodes skipped because of it.\n"
+           "Double-click one to show its node. Problems of the workflow as drawn are under "
+           "Design Problems."));
     connect(m_problems, &RunProblems::nodeRequested, this, &RunView::focusNode);
 
     m_logDock = new LogDock(m_window);
