@@ -62,6 +62,7 @@ void Document::reset(const Workflow &workflow, const QString &filePath)
     const bool before = isModified();
     m_undoStack.clear();
     m_workflow = std::make_shared<Workflow>(workflow);
+    forgetCompiled();
     m_forceModified = false;
     invalidateIndex();
     setFilePath(filePath);
@@ -71,8 +72,33 @@ void Document::reset(const Workflow &workflow, const QString &filePath)
         Q_EMIT modifiedChanged(isModified());
 }
 
+void Document::forgetCompiled() const
+{
+    m_checked = false;
+    m_compiled.reset();
+    m_diagnostics.clear();
+}
+
+std::shared_ptr<const CompiledWorkflow> Document::compiled(Diagnostics *diagnostics) const
+{
+    if (!m_checked) {
+        m_diagnostics.clear();
+        m_compiled = CompiledWorkflow::compile(m_workflow, m_diagnostics);
+        m_checked = true;
+    }
+    if (diagnostics)
+        *diagnostics = m_diagnostics;
+    return m_compiled;
+}
+
+std::shared_ptr<const CompiledWorkflow> Document::compiledIfCurrent() const
+{
+    return m_checked ? m_compiled : nullptr;
+}
+
 Workflow &Document::edit()
 {
+    forgetCompiled();
     // A run may still hold the last snapshot; it keeps what it ran.
     if (m_workflow.use_count() > 1)
         m_workflow = std::make_shared<Workflow>(*m_workflow);

@@ -11,6 +11,8 @@
 // snapshot shares the document's nodes until the next edit copies them, so
 // starting a run costs no copy of a large workflow on the GUI thread.
 
+#include <weft/CompiledWorkflow.h>
+#include <weft/Diagnostic.h>
 #include <weft/Workflow.h>
 
 #include <QObject>
@@ -36,6 +38,16 @@ public:
     // someone holds it go to a copy. Safe to read from another thread.
     std::shared_ptr<const Workflow> snapshot() const { return m_workflow; }
     QUndoStack *undoStack() { return &m_undoStack; }
+
+    // The snapshot validated and compiled, at most once per version of the
+    // document: the problems dock validates through this, and Run reuses
+    // the result, so running what the dock has just checked validates
+    // nothing again. Null when the workflow has errors; `diagnostics`
+    // receives every problem found (warnings too).
+    std::shared_ptr<const CompiledWorkflow> compiled(Diagnostics *diagnostics = nullptr) const;
+    // The same, only if it was already computed for the document as it is
+    // now: Run never validates on the GUI thread (the engine thread does).
+    std::shared_ptr<const CompiledWorkflow> compiledIfCurrent() const;
 
     QString filePath() const { return m_filePath; }
     void setFilePath(const QString &path);
@@ -78,10 +90,17 @@ Q_SIGNALS:
 
 private:
     Workflow &edit(); // the workflow to change, unshared first
+    void forgetCompiled() const;
     void rebuildIndex() const;
     void invalidateIndex() { m_indexValid = false; }
 
     std::shared_ptr<Workflow> m_workflow = std::make_shared<Workflow>();
+    // compiled()'s result for m_workflow as it is; dropped by every edit
+    // before it looks at who else holds the workflow, so the cache never
+    // makes an edit copy the nodes.
+    mutable bool m_checked = false;
+    mutable std::shared_ptr<const CompiledWorkflow> m_compiled;
+    mutable Diagnostics m_diagnostics;
     QString m_filePath;
     QUndoStack m_undoStack;
     bool m_forceModified = false;

@@ -78,7 +78,9 @@ void ProblemsDock::validateNow()
 {
     if (!m_failedFile.isEmpty())
         return;
-    populate(validateWorkflow(m_document->workflow()), QString());
+    Diagnostics diagnostics;
+    m_document->compiled(&diagnostics); // kept for Run: see Document::compiled()
+    populate(diagnostics, QString());
     if (m_errors == 0 && m_warnings == 0)
         m_summary->setText(m_document->workflow().nodes.empty()
                                ? tr("No problems. Add nodes from the Palette.")

@@ -16,6 +16,7 @@
 #include "run/RunView.h"
 #include "run/TimelineView.h"
 
+#include <weft/Validator.h>
 #include <weft/WorkflowFile.h>
 
 #include <QAction>
@@ -125,6 +126,7 @@ private Q_SLOTS:
     void timelineKeepsBackToBackBarsApart();
     void problemDocksSayWhichIsWhich();
     void runSelected();
+    void aRunValidatesNothingTheDockChecked();
     void exportTrace();
     void screenshot();
 
@@ -842,6 +844,39 @@ void TestRun::runSelected()
              int(RunState::None));
     QCOMPARE(int(scene->nodeItem(QStringLiteral("other"))->visualState().runState),
              int(RunState::None));
+}
+
+// The design problems check and Run share one validation per version of
+// the document (Document::compiled()): running what the dock has checked,
+// the whole of it or a selection, validates nothing again.
+void TestRun::aRunValidatesNothingTheDockChecked()
+{
+    Workflow workflow;
+    workflow.nodes.push_back(processNode("a", "true"));
+    workflow.nodes.push_back(processNode("b", "true", {"a"}));
+    workflow.nodes.push_back(processNode("c", "true", {"b"}));
+    QVERIFY(openWorkflow(workflow));
+    m_window->problemsDock()->validateNow();
+    const std::uint64_t checked = validationCount();
+    m_window->problemsDock()->validateNow(); // the same version: nothing to redo
+    QCOMPARE(validationCount(), checked);
+
+    QVERIFY(runToEnd());
+    QCOMPARE(runView()->controller()->counts()[std::size_t(NodeState::Succeeded)], std::size_t(3));
+    QCOMPARE(validationCount(), checked);
+
+    m_window->scene()->selectNodes({QStringLiteral("b")});
+    runView()->runSelectedAction()->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(!runView()->controller()->isRunning(), 15000);
+    QCOMPARE(runView()->controller()->workflow().nodes.size(), std::size_t(2));
+    QCOMPARE(validationCount(), checked);
+
+    // An edit makes a new version: checked once, then run as it is.
+    m_window->document()->setPosition("c", Position{500, 500});
+    m_window->problemsDock()->validateNow();
+    QCOMPARE(validationCount(), checked + 1);
+    QVERIFY(runToEnd());
+    QCOMPARE(validationCount(), checked + 1);
 }
 
 void TestRun::exportTrace()

@@ -95,21 +95,40 @@ int RunController::indexOf(const QString &id) const
     return m_indexOfId.value(id, -1);
 }
 
+bool RunController::start(std::shared_ptr<const CompiledWorkflow> compiled,
+                          const RunOptions &options, QString *error)
+{
+    if (!compiled)
+        return start(std::shared_ptr<const Workflow>(), options, error);
+    // The workflow lives as long as its compiled form: share that ownership.
+    std::shared_ptr<const Workflow> workflow(compiled, &compiled->workflow());
+    return startRun(std::move(workflow), std::move(compiled), options, error);
+}
+
 bool RunController::start(std::shared_ptr<const Workflow> workflow, const RunOptions &options,
                           QString *error)
+{
+    return startRun(std::move(workflow), nullptr, options, error);
+}
+
+bool RunController::startRun(std::shared_ptr<const Workflow> workflow,
+                             std::shared_ptr<const CompiledWorkflow> compiled,
+                             const RunOptions &options, QString *error)
 {
     if (isRunning()) {
         if (error)
             *error = tr("A run is already in progress.");
         return false;
     }
-    // No validation here: the executor validates its copy and reports an
-    // invalid workflow as a failed run with the diagnostics (summary()),
-    // and the editor's problems dock has shown them all along. Validating
-    // twice would cost a large workflow a visible pause on the GUI thread.
+    // No validation here: a compiled workflow was validated already (the
+    // document's problems check), and otherwise the executor validates on
+    // the engine thread and reports an invalid workflow as a failed run
+    // with the diagnostics (summary()). Validating on the GUI thread would
+    // cost a large workflow a visible pause.
     // A snapshot, not a copy: a copy of 10,000 nodes is 8-10 ms of the GUI
     // thread. Nobody changes it; the document's next edit copies instead.
     m_workflow = workflow ? std::move(workflow) : std::make_shared<const Workflow>();
+    m_compiled = std::move(compiled);
     m_options = options;
     const auto &nodes = m_workflow->nodes;
     m_nodes.assign(nodes.size(), NodeRun{});
@@ -141,9 +160,10 @@ bool RunController::start(std::shared_ptr<const Workflow> workflow, const RunOpt
 
     m_clock.start();
     // The engine thread holds its own reference to the snapshot it runs.
-    m_thread = std::thread([this, logDirectory = m_logDirectory, workflow = m_workflow] {
+    m_thread = std::thread([this, logDirectory = m_logDirectory, workflow = m_workflow,
+                            compiled = m_compiled] {
         pruneLogDirectories(logDirectory);
-        m_summary = m_executor->run(workflow, *m_tee);
+        m_summary = compiled ? m_executor->run(compiled, *m_tee) : m_executor->run(workflow, *m_tee);
         m_engineDone.store(true, std::memory_order_release);
         // Drain now rather than at the next tick, up to kTickMs away: the
         // final state should show as soon as the run ends. Dropped if the

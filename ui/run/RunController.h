@@ -12,6 +12,7 @@
 // The workflow handed to start() is copied: the document being edited is
 // never the object being run.
 
+#include <weft/CompiledWorkflow.h>
 #include <weft/EventQueue.h>
 #include <weft/Executor.h>
 #include <weft/TraceRecorder.h>
@@ -64,6 +65,10 @@ public:
     // `error`) when a run is in progress or the workflow has errors.
     bool start(std::shared_ptr<const Workflow> workflow, const RunOptions &options,
                QString *error = nullptr);
+    // The same for a workflow validated and compiled already (the
+    // document's, see Document::compiled()): the run validates nothing.
+    bool start(std::shared_ptr<const CompiledWorkflow> compiled, const RunOptions &options,
+               QString *error = nullptr);
     // Cancel: running processes get SIGTERM (SIGKILL after the grace period),
     // nothing new starts; the run ends Cancelled. Returns at once.
     void stop();
@@ -111,11 +116,16 @@ Q_SIGNALS:
     void finishedRun();
 
 private:
+    bool startRun(std::shared_ptr<const Workflow> workflow,
+                  std::shared_ptr<const CompiledWorkflow> compiled, const RunOptions &options,
+                  QString *error);
+
     void tick();
     void apply(const EventQueue::Batch &batch);
     void joinEngine();
 
     std::shared_ptr<const Workflow> m_workflow = std::make_shared<const Workflow>();
+    std::shared_ptr<const CompiledWorkflow> m_compiled; // set: run this, validated already
     RunOptions m_options;
     std::vector<NodeRun> m_nodes;
     // Built on the first indexOf(), not at start(): 10,000 ids were 15 ms

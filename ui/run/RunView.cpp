@@ -280,13 +280,21 @@ bool RunView::startRun(const QStringList &targets)
     if (m_controller->isRunning())
         return false;
     Document *document = m_window->document();
+    // What the problems dock validated for this very version of the
+    // document, if it has: then the run validates nothing again.
+    std::shared_ptr<const CompiledWorkflow> compiled = document->compiledIfCurrent();
     std::shared_ptr<const Workflow> workflow = document->snapshot();
     if (!targets.isEmpty()) {
         std::vector<std::string> ids;
         for (const QString &id : targets)
             ids.push_back(toStd(id));
-        workflow = std::make_shared<const Workflow>(selectTargets(*workflow, ids));
+        if (compiled)
+            compiled = compiled->select(ids);
+        else
+            workflow = std::make_shared<const Workflow>(selectTargets(*workflow, ids));
     }
+    if (compiled)
+        workflow = std::shared_ptr<const Workflow>(compiled, &compiled->workflow());
     if (workflow->nodes.empty()) {
         m_window->view()->showMessage(targets.isEmpty() ? tr("Nothing to run: the canvas is empty.")
                                                         : tr("Select the nodes to run first."));
@@ -325,7 +333,9 @@ bool RunView::startRun(const QStringList &targets)
 
     QString error;
     const std::size_t nodeCount = workflow->nodes.size();
-    if (!m_controller->start(std::move(workflow), options, &error)) {
+    const bool started = compiled ? m_controller->start(std::move(compiled), options, &error)
+                                  : m_controller->start(std::move(workflow), options, &error);
+    if (!started) {
         m_problems->addRunError(error);
         m_problemsDock->show();
         m_problemsDock->raise();
