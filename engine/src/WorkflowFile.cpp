@@ -558,53 +558,55 @@ void appendNextKey(std::string &out, int indent, std::string_view key)
     appendKey(out, indent, key);
 }
 
-void appendStringMap(std::string &out, const std::map<std::string, std::int64_t> &map, int indent)
+// A list of strings on one line: ["a", "b"].
+void appendStringList(std::string &out, const std::vector<std::string> &items)
+{
+    out += '[';
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (i)
+            out += ", ";
+        json::appendString(out, items[i]);
+    }
+    out += ']';
+}
+
+// An object laid out one member per line at `indent` + 2; `writeValue`
+// writes each member's value.
+template<typename Map, typename WriteValue>
+void appendMembers(std::string &out, const Map &map, int indent, WriteValue writeValue)
 {
     out += '{';
     bool first = true;
-    for (const auto &[name, amount] : map) {
+    for (const auto &member : map) {
         if (!first)
             out += ',';
         first = false;
         out += '\n';
         out.append(std::size_t(indent + 2), ' ');
-        json::appendString(out, name);
+        json::appendString(out, member.first);
         out += ": ";
-        json::appendInteger(out, amount);
+        writeValue(member.second);
     }
     out += '\n';
     out.append(std::size_t(indent), ' ');
     out += '}';
 }
 
+void appendStringMap(std::string &out, const std::map<std::string, std::int64_t> &map, int indent)
+{
+    appendMembers(out, map, indent, [&out](std::int64_t amount) { json::appendInteger(out, amount); });
+}
+
 // One member per line, a list on one line, as `needs` is written.
 void appendNamedValues(std::string &out, const NamedValues &values, int indent)
 {
-    out += '{';
-    bool first = true;
-    for (const auto &[name, value] : values) {
-        if (!first)
-            out += ',';
-        first = false;
-        out += '\n';
-        out.append(std::size_t(indent + 2), ' ');
-        json::appendString(out, name);
-        out += ": ";
+    appendMembers(out, values, indent, [&out](const auto &value) {
         if (!value.list) {
             json::appendString(out, value.items.empty() ? std::string() : value.items.front());
-            continue;
+            return;
         }
-        out += '[';
-        for (std::size_t i = 0; i < value.items.size(); ++i) {
-            if (i)
-                out += ", ";
-            json::appendString(out, value.items[i]);
-        }
-        out += ']';
-    }
-    out += '\n';
-    out.append(std::size_t(indent), ' ');
-    out += '}';
+        appendStringList(out, value.items);
+    });
 }
 
 void appendNode(std::string &out, const Node &node)
@@ -621,13 +623,7 @@ void appendNode(std::string &out, const Node &node)
     }
     if (!node.needs.empty()) {
         appendNextKey(out, indent, "needs");
-        out += '[';
-        for (std::size_t i = 0; i < node.needs.size(); ++i) {
-            if (i)
-                out += ", ";
-            json::appendString(out, node.needs[i]);
-        }
-        out += ']';
+        appendStringList(out, node.needs);
     }
     if (!node.params.is_null() && !(node.params.is_object() && node.params.empty())) {
         appendNextKey(out, indent, "params");
