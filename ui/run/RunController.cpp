@@ -98,8 +98,11 @@ int RunController::indexOf(const QString &id) const
 bool RunController::start(std::shared_ptr<const CompiledWorkflow> compiled,
                           const RunOptions &options, QString *error)
 {
-    if (!compiled)
-        return start(std::shared_ptr<const Workflow>(), options, error);
+    if (!compiled) {
+        if (error)
+            *error = tr("The workflow has errors: see Design Problems.");
+        return false;
+    }
     // The workflow lives as long as its compiled form: share that ownership.
     std::shared_ptr<const Workflow> workflow(compiled, &compiled->workflow());
     return startRun(std::move(workflow), std::move(compiled), options, error);

@@ -31,7 +31,14 @@ struct EventMailbox::Record
 
 namespace {
 
-void deleteChain(EventMailbox::Record *r);
+void deleteChain(EventMailbox::Record *r)
+{
+    while (r) {
+        EventMailbox::Record *next = r->next;
+        delete r;
+        r = next;
+    }
+}
 
 // Each producer thread takes spare records from the mailbox's free list a
 // whole chain at a time (one exchange: no ABA, no lock) and uses them up
@@ -44,19 +51,6 @@ struct ThreadCache
     ~ThreadCache() { deleteChain(spare); }
 };
 thread_local ThreadCache t_cache;
-
-} // namespace
-
-namespace {
-
-void deleteChain(EventMailbox::Record *r)
-{
-    while (r) {
-        EventMailbox::Record *next = r->next;
-        delete r;
-        r = next;
-    }
-}
 
 } // namespace
 
