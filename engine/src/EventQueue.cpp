@@ -5,6 +5,22 @@
 
 namespace weft {
 
+namespace {
+
+std::uint64_t instanceKey(NodeIndex node, int instance)
+{
+    return (std::uint64_t(node) << 32) | std::uint32_t(instance);
+}
+
+// One output stream of a node or an instance.
+std::uint64_t streamKey(NodeIndex node, int instance, OutputStream stream)
+{
+    return (std::uint64_t(node) << 33) | (std::uint64_t(std::uint32_t(instance + 1)) << 1)
+           | unsigned(stream);
+}
+
+} // namespace
+
 // Replays the mailbox into the pending batch, on the consumer's thread.
 class EventQueue::Coalescer final : public EventSink
 {
@@ -14,23 +30,28 @@ public:
     void runStarted(const RunStarted &event) override { m_q.collectRunStarted(event); }
     void nodeStateChanged(const NodeStateChanged &event) override
     {
-        m_q.slotFor(event.node).state = event;
+        m_q.slotFor(event.node, event.instance).state = event;
         ++m_q.m_pending.events;
     }
     void output(const OutputChunk &event) override { m_q.collectOutput(event); }
     void progress(const ProgressUpdate &event) override
     {
-        m_q.slotFor(event.node).progress = event;
+        m_q.slotFor(event.node, event.instance).progress = event;
         ++m_q.m_pending.events;
     }
     void attemptFinished(const AttemptFinished &event) override
     {
-        m_q.slotFor(event.node).attempts.push_back(event);
+        m_q.slotFor(event.node, event.instance).attempts.push_back(event);
         ++m_q.m_pending.events;
     }
     void nodeFinished(const NodeFinished &event) override
     {
-        m_q.slotFor(event.node).finished = event;
+        m_q.slotFor(event.node, event.instance).finished = event;
+        ++m_q.m_pending.events;
+    }
+    void fanOutResolved(const FanOutResolved &event) override
+    {
+        m_q.m_pending.fanOuts.push_back(event);
         ++m_q.m_pending.events;
     }
     void runFinished(const RunFinished &event) override
@@ -56,20 +77,36 @@ EventQueue::Batch EventQueue::drain()
     m_pending.droppedOutputBytes += m_refusedOutputBytes.exchange(0, std::memory_order_relaxed);
     if (m_outputBytes > m_maxOutputBytes)
         trimOutput();
-    for (const NodeUpdate &update : m_pending.nodes)
-        m_slotOfNode[update.node] = 0;
+    for (const NodeUpdate &update : m_pending.nodes) {
+        if (update.instance == kNoInstance)
+            m_slotOfNode[update.node] = 0;
+    }
+    m_slotOfInstance.clear();
     std::swap(batch, m_pending);
     m_outputBytes = 0;
     return batch;
 }
 
-EventQueue::NodeUpdate &EventQueue::slotFor(NodeIndex node)
+EventQueue::NodeUpdate &EventQueue::slotFor(NodeIndex node, int instance)
 {
+    if (instance != kNoInstance) {
+        auto [it, added] = m_slotOfInstance.try_emplace(instanceKey(node, instance), 0);
+        if (added) {
+            NodeUpdate update;
+            update.node = node;
+            update.instance = instance;
+            m_pending.nodes.push_back(std::move(update));
+            it->second = std::uint32_t(m_pending.nodes.size());
+        }
+        return m_pending.nodes[it->second - 1];
+    }
     if (node >= m_slotOfNode.size())
         m_slotOfNode.resize(std::size_t(node) + 1, 0);
     std::uint32_t &slot = m_slotOfNode[node];
     if (slot == 0) {
-        m_pending.nodes.push_back(NodeUpdate{node, {}, {}, {}, {}});
+        NodeUpdate update;
+        update.node = node;
+        m_pending.nodes.push_back(std::move(update));
         slot = std::uint32_t(m_pending.nodes.size());
     }
     return m_pending.nodes[slot - 1];
@@ -113,6 +150,11 @@ void EventQueue::nodeFinished(const NodeFinished &event)
     m_mailbox.nodeFinished(event);
 }
 
+void EventQueue::fanOutResolved(const FanOutResolved &event)
+{
+    m_mailbox.fanOutResolved(event);
+}
+
 void EventQueue::runFinished(const RunFinished &event)
 {
     m_mailbox.runFinished(event);
@@ -125,6 +167,7 @@ void EventQueue::collectRunStarted(const RunStarted &event)
     m_outputBytes = 0;
     m_gapBefore.clear();
     m_slotOfNode.assign(event.nodes, 0);
+    m_slotOfInstance.clear();
     m_pending.started = event;
     ++m_pending.events;
 }
@@ -133,9 +176,10 @@ void EventQueue::collectOutput(const OutputChunk &event)
 {
     ++m_pending.events;
     const bool gap = !m_gapBefore.empty()
-                     && m_gapBefore.erase(std::uint64_t(event.node) * 2 + unsigned(event.stream)) > 0;
+                     && m_gapBefore.erase(streamKey(event.node, event.instance, event.stream)) > 0;
     m_outputBytes += event.text.size();
-    m_pending.output.push_back({event.t, event.node, event.stream, std::string(event.text), gap});
+    m_pending.output.push_back(
+        {event.t, event.node, event.instance, event.stream, std::string(event.text), gap});
     // Trimmed in bulk at twice the bound, so a flood costs amortised O(1)
     // per chunk and the batch holds at most twice the bound.
     if (m_outputBytes > 2 * m_maxOutputBytes)
@@ -144,7 +188,7 @@ void EventQueue::collectOutput(const OutputChunk &event)
 
 void EventQueue::trimOutput()
 {
-    auto key = [](const Output &o) { return std::uint64_t(o.node) * 2 + unsigned(o.stream); };
+    auto key = [](const Output &o) { return streamKey(o.node, o.instance, o.stream); };
     std::vector<Output> &out = m_pending.output;
     std::size_t first = 0;
     while (m_outputBytes > m_maxOutputBytes && first + 1 < out.size()) {

@@ -545,10 +545,10 @@ void TestRun::logViewKeepsTheLastLinesInOrder()
             const OutputStream stream = next % 7 == 0 ? OutputStream::Stderr : OutputStream::Stdout;
             // Every 5th line arrives in two chunks.
             if (next % 5 == 0) {
-                output.push_back({0, 0, stream, text.substr(0, 1), false});
-                output.push_back({0, 0, stream, text.substr(1), false});
+                output.push_back({0, 0, kNoInstance, stream, text.substr(0, 1), false});
+                output.push_back({0, 0, kNoInstance, stream, text.substr(1), false});
             } else {
-                output.push_back({0, 0, stream, text, false});
+                output.push_back({0, 0, kNoInstance, stream, text, false});
             }
         }
         log->appendOutput(output, 0);

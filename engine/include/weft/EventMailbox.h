@@ -36,6 +36,7 @@ public:
     void progress(const ProgressUpdate &event) override;
     void attemptFinished(const AttemptFinished &event) override;
     void nodeFinished(const NodeFinished &event) override;
+    void fanOutResolved(const FanOutResolved &event) override;
     void runFinished(const RunFinished &event) override;
 
     // Consumer side, one thread at a time: replays every event pushed so

@@ -26,6 +26,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -37,6 +38,7 @@ public:
     struct NodeUpdate
     {
         NodeIndex node = 0;
+        int instance = kNoInstance; // a fan-out instance has an update of its own
         std::optional<NodeStateChanged> state;   // the latest state change, if any
         std::optional<ProgressUpdate> progress;  // the latest progress, if any
         std::optional<NodeFinished> finished;    // set once, when the node finished
@@ -47,6 +49,7 @@ public:
     {
         double t = 0;
         NodeIndex node = 0;
+        int instance = kNoInstance;
         OutputStream stream = OutputStream::Stdout;
         std::string text;
         // Output of this node and stream was dropped just before this chunk:
@@ -57,7 +60,8 @@ public:
     struct Batch
     {
         std::optional<RunStarted> started;
-        std::vector<NodeUpdate> nodes; // each node at most once, in order of first change
+        std::vector<NodeUpdate> nodes; // each node (and instance) at most once, in order of first change
+        std::vector<FanOutResolved> fanOuts; // in order; before any update of their instances
         std::vector<Output> output;    // in arrival order
         std::size_t droppedOutputBytes = 0;
         std::optional<RunFinished> finished;
@@ -79,6 +83,7 @@ public:
     void progress(const ProgressUpdate &event) override;
     void attemptFinished(const AttemptFinished &event) override;
     void nodeFinished(const NodeFinished &event) override;
+    void fanOutResolved(const FanOutResolved &event) override;
     void runFinished(const RunFinished &event) override;
 
 private:
@@ -86,7 +91,7 @@ private:
     class Coalescer;
     void collectRunStarted(const RunStarted &event);
     void collectOutput(const OutputChunk &event);
-    NodeUpdate &slotFor(NodeIndex node);
+    NodeUpdate &slotFor(NodeIndex node, int instance);
     void trimOutput();
 
     const std::size_t m_maxOutputBytes;
@@ -96,8 +101,9 @@ private:
     // Everything below is the consumer's, used with m_drainMutex held.
     Batch m_pending;
     std::vector<std::uint32_t> m_slotOfNode; // node -> index in m_pending.nodes + 1, 0 = none
+    std::unordered_map<std::uint64_t, std::uint32_t> m_slotOfInstance; // instanceKey() -> the same
     std::size_t m_outputBytes = 0;
-    // Streams (node * 2 + stream) that lost output and have not had a chunk
+    // Streams (streamKey()) that lost output and have not had a chunk
     // since: their next chunk is marked gapBefore.
     std::unordered_set<std::uint64_t> m_gapBefore;
 };

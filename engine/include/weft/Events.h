@@ -26,6 +26,12 @@ struct Workflow;
 
 using NodeIndex = std::uint32_t;
 
+// Events about one instance of a fan-out node (DESIGN.md, "Fan-out") name
+// the node by its index and the instance by `instance`, 0-based; -1 means
+// the node itself. Which item an instance has was said once, by
+// FanOutResolved, before any event of its instances.
+inline constexpr int kNoInstance = -1;
+
 enum class NodeState : std::uint8_t {
     Pending,   // some needs are unfinished
     Waiting,   // needs met; held by a full pool, a busy non-reentrant type or no free job slot
@@ -72,6 +78,7 @@ struct NodeStateChanged
 {
     double t = 0;
     NodeIndex node = 0;
+    int instance = kNoInstance;
     NodeState state = NodeState::Pending;
     int attempt = 0; // from 1; 0 before the first attempt
     WaitReason reason = WaitReason::None;
@@ -85,6 +92,7 @@ struct OutputChunk
 {
     double t = 0;
     NodeIndex node = 0;
+    int instance = kNoInstance;
     OutputStream stream = OutputStream::Stdout;
     std::string_view text; // valid only during the call
 };
@@ -93,6 +101,7 @@ struct ProgressUpdate
 {
     double t = 0;
     NodeIndex node = 0;
+    int instance = kNoInstance;
     double fraction = 0; // 0..1
     std::string message;
 };
@@ -103,6 +112,7 @@ struct AttemptFinished
 {
     double t = 0;
     NodeIndex node = 0;
+    int instance = kNoInstance;
     int attempt = 1;
     double start = 0; // seconds since the run started
     double end = 0;
@@ -118,6 +128,7 @@ struct NodeFinished
 {
     double t = 0;
     NodeIndex node = 0;
+    int instance = kNoInstance;
     NodeState outcome = NodeState::Succeeded; // a final state
     std::optional<int> exitCode;              // processes that exited
     std::string signal;                       // "SIGKILL", or empty
@@ -134,11 +145,25 @@ struct NodeFinished
     NamedValues outputs;
 };
 
+// A fan-out node's items are known: when it became ready (a literal list or
+// a glob) or when the node it maps over finished (a reference). Its
+// instances are `items.size()`, indexed in this order; none when empty (the
+// node then succeeds at once). The node itself goes on to `running` and ends
+// with the aggregate of its instances: failed if any failed, else cancelled
+// if any was cancelled, else skipped if any was skipped, else succeeded.
+struct FanOutResolved
+{
+    double t = 0;
+    NodeIndex node = 0;
+    std::vector<std::string> items;
+};
+
 struct RunFinished
 {
     double t = 0;
     RunOutcome outcome = RunOutcome::Succeeded;
-    std::array<std::size_t, kNodeStateCount> counts{}; // indexed by NodeState
+    std::array<std::size_t, kNodeStateCount> counts{}; // indexed by NodeState; nodes, not instances
+    std::array<std::size_t, kNodeStateCount> instanceCounts{}; // fan-out instances, by final state
     double wall = 0;
     double work = 0;        // sum of node durations
     double parallelism = 0; // work / wall
@@ -162,6 +187,7 @@ public:
     virtual void progress(const ProgressUpdate &) {}
     virtual void attemptFinished(const AttemptFinished &) {}
     virtual void nodeFinished(const NodeFinished &) {}
+    virtual void fanOutResolved(const FanOutResolved &) {}
     virtual void runFinished(const RunFinished &) {}
 };
 
@@ -176,6 +202,7 @@ public:
     void progress(const ProgressUpdate &e) override { for (auto *s : m_sinks) s->progress(e); }
     void attemptFinished(const AttemptFinished &e) override { for (auto *s : m_sinks) s->attemptFinished(e); }
     void nodeFinished(const NodeFinished &e) override { for (auto *s : m_sinks) s->nodeFinished(e); }
+    void fanOutResolved(const FanOutResolved &e) override { for (auto *s : m_sinks) s->fanOutResolved(e); }
     void runFinished(const RunFinished &e) override { for (auto *s : m_sinks) s->runFinished(e); }
 
 private:

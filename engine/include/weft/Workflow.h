@@ -40,6 +40,23 @@ struct Position
     bool operator==(const Position &) const = default;
 };
 
+// `foreach` (DESIGN.md, "Fan-out"): the node runs once per item. Instances
+// are named ID[INDEX]; `${item}`, `${item.name}`, `${item.stem}` and
+// `${index}` in the node's strings refer to the instance's own.
+struct ForEach
+{
+    enum class Kind : std::uint8_t {
+        List,      // "foreach": ["a", "b"]: the items as written
+        Glob,      // "foreach": {"glob": "src/*.c"}: matching paths, sorted, when the node starts
+        Reference, // "foreach": "${scan.files}": another node's list output, when that node finished
+    };
+    Kind kind = Kind::List;
+    std::vector<std::string> items; // List
+    std::string text;               // Glob: the pattern; Reference: the reference as written
+
+    bool operator==(const ForEach &) const = default;
+};
+
 struct Node
 {
     std::string id;    // unique, [A-Za-z_][A-Za-z0-9_.-]*
@@ -52,6 +69,7 @@ struct Node
     // here as written.
     NamedValues inputs;  // paths or globs the node reads
     NamedValues outputs; // path(s) the node produces
+    std::optional<ForEach> foreach; // set: a fan-out node
     std::optional<double> timeout;                    // seconds
     int retries = 0;
     std::map<std::string, std::int64_t> resources; // pool -> amount

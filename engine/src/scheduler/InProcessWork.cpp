@@ -31,7 +31,7 @@ public:
     {}
     void write(bool toStderr, std::string_view text) override
     {
-        m_sink.output({now(), m_node, toStderr ? OutputStream::Stderr : OutputStream::Stdout, text});
+        m_sink.output({now(), m_node, kNoInstance, toStderr ? OutputStream::Stderr : OutputStream::Stdout, text});
         if (toStderr) {
             m_stderrTail.append(text);
             if (m_stderrTail.size() > kStderrTailBytes)
@@ -40,7 +40,7 @@ public:
     }
     void progress(double fraction, std::string_view message) override
     {
-        m_sink.progress({now(), m_node, std::clamp(fraction, 0.0, 1.0), std::string(message)});
+        m_sink.progress({now(), m_node, kNoInstance, std::clamp(fraction, 0.0, 1.0), std::string(message)});
     }
     void setOutput(std::string_view name, StringOrList value) override
     {

@@ -85,10 +85,10 @@ void Executor::Run::startProcessAttempt(NodeIndex i, int attempt, ProcessCommand
         emitRunning(i, attempt);
     };
     callbacks.output = [this, i](OutputStream stream, std::string_view text) {
-        m_sink.output({now(), i, stream, text});
+        m_sink.output({now(), i, kNoInstance, stream, text});
     };
     callbacks.progress = [this, i](double fraction, std::string_view message) {
-        m_sink.progress({now(), i, std::clamp(fraction, 0.0, 1.0), std::string(message)});
+        m_sink.progress({now(), i, kNoInstance, std::clamp(fraction, 0.0, 1.0), std::string(message)});
     };
     callbacks.finished = [this, i, attempt](ProcessOutcome outcome) {
         if (!outcome.spawned && m_rt[i].pid == 0)

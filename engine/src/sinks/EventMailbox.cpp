@@ -13,6 +13,7 @@ struct OwnedOutput
 {
     double t = 0;
     NodeIndex node = 0;
+    int instance = kNoInstance;
     OutputStream stream = OutputStream::Stdout;
     std::string text;
 };
@@ -25,7 +26,7 @@ struct EventMailbox::Record
 {
     Record *next = nullptr;
     std::variant<RunStarted, NodeStateChanged, OwnedOutput, ProgressUpdate, AttemptFinished,
-                 NodeFinished, RunFinished>
+                 NodeFinished, FanOutResolved, RunFinished>
         event;
 };
 
@@ -110,7 +111,7 @@ void EventMailbox::nodeStateChanged(const NodeStateChanged &event)
 void EventMailbox::output(const OutputChunk &event)
 {
     m_outputBytes.fetch_add(event.text.size(), std::memory_order_relaxed);
-    push(OwnedOutput{event.t, event.node, event.stream, std::string(event.text)});
+    push(OwnedOutput{event.t, event.node, event.instance, event.stream, std::string(event.text)});
 }
 
 void EventMailbox::progress(const ProgressUpdate &event)
@@ -124,6 +125,11 @@ void EventMailbox::attemptFinished(const AttemptFinished &event)
 }
 
 void EventMailbox::nodeFinished(const NodeFinished &event)
+{
+    push(event);
+}
+
+void EventMailbox::fanOutResolved(const FanOutResolved &event)
 {
     push(event);
 }
@@ -159,13 +165,16 @@ std::size_t EventMailbox::deliverTo(EventSink &sink)
                     sink.nodeStateChanged(e);
                 else if constexpr (std::is_same_v<Event, OwnedOutput>) {
                     m_outputBytes.fetch_sub(e.text.size(), std::memory_order_relaxed);
-                    sink.output({e.t, e.node, e.stream, e.text});
+                    OutputChunk chunk{e.t, e.node, e.instance, e.stream, e.text};
+                    sink.output(chunk);
                 } else if constexpr (std::is_same_v<Event, ProgressUpdate>)
                     sink.progress(e);
                 else if constexpr (std::is_same_v<Event, AttemptFinished>)
                     sink.attemptFinished(e);
                 else if constexpr (std::is_same_v<Event, NodeFinished>)
                     sink.nodeFinished(e);
+                else if constexpr (std::is_same_v<Event, FanOutResolved>)
+                    sink.fanOutResolved(e);
                 else
                     sink.runFinished(e);
             },

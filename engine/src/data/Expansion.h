@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// Turns a node as written into the node one run (or one fan-out instance)
+// of it sees: every reference in its params, outputs and inputs replaced by
+// its value (DESIGN.md, "Outputs and references"). Expansion never goes
+// through a shell unquoted: an array element that is exactly one reference
+// to a list becomes one element per value (argv, lists of paths); inside a
+// `command` parameter (ParamKind::Command) each value is inserted
+// shell-quoted; elsewhere a list is joined with single spaces.
+//
+// The scheduler calls it just before an attempt starts, through the
+// operation-agnostic interface below; it never reads a parameter itself.
+
+#include "weft/StringOrList.h"
+#include "weft/Workflow.h"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace weft {
+
+struct OperationType;
+
+namespace data {
+
+// True when `node` must be expanded before it runs: some string of its
+// params, outputs or inputs holds `${` or `$${`, or it is a `foreach` node.
+bool needsExpansion(const Node &node);
+
+// The outputs of a finished node, by id (a fan-out node's are the lists of
+// its instances' values in index order); null when it has none to give.
+using OutputsOf = std::function<const NamedValues *(std::string_view nodeId)>;
+
+struct InstanceItem
+{
+    const std::string *item = nullptr; // null: not an instance
+    std::size_t index = 0;
+};
+
+struct Expanded
+{
+    std::optional<Node> node; // set on success
+    // Otherwise what went wrong, naming the reference and where it is:
+    // "params/argv/2: ${scan.files}: scan reported no output named files".
+    std::string error;
+};
+
+// `type` tells which params are shell commands; null treats none as one.
+Expanded expandNode(const Node &node, const OperationType *type, const OutputsOf &outputsOf,
+                    InstanceItem instance = {});
+
+// `value` quoted for /bin/sh so that it reaches the program as one word,
+// byte for byte: 'a b; rm -rf x' -> 'a b; rm -rf x' in single quotes, with
+// each ' written as '\''. A value of only safe characters is left bare.
+std::string shellQuote(std::string_view value);
+
+} // namespace data
+} // namespace weft
