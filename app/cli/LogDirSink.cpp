@@ -17,43 +17,67 @@ LogDirSink::LogDirSink(std::filesystem::path directory)
 
 LogDirSink::~LogDirSink()
 {
-    for (int fd : m_fds) {
-        if (fd >= 0)
-            ::close(fd);
-    }
+    auto closeAll = [](Files &f) {
+        for (int fd : f.fd) {
+            if (fd >= 0)
+                ::close(fd);
+        }
+    };
+    for (Files &f : m_nodeFiles)
+        closeAll(f);
+    for (auto &[key, f] : m_instanceFiles)
+        closeAll(f);
 }
 
 void LogDirSink::runStarted(const RunStarted &e)
 {
     m_ids.clear();
+    m_fanOut.clear();
     if (e.workflow) {
-        for (const Node &node : e.workflow->nodes)
+        for (const Node &node : e.workflow->nodes) {
             m_ids.push_back(node.id);
+            m_fanOut.push_back(node.foreach.has_value());
+        }
     }
-    m_fds.assign(m_ids.size() * 2, -1);
+    m_nodeFiles.assign(m_ids.size(), Files{});
 }
 
-void LogDirSink::open(NodeIndex node)
+LogDirSink::Files *LogDirSink::files(NodeIndex node, int instance)
 {
-    if (node >= m_ids.size() || m_fds[2 * node] >= 0)
+    if (node >= m_ids.size())
+        return nullptr;
+    if (instance == kNoInstance)
+        return &m_nodeFiles[node];
+    std::lock_guard lock(m_instancesMutex);
+    // Elements of an unordered_map stay where they are as it grows.
+    return &m_instanceFiles[(std::uint64_t(std::uint32_t(instance)) << 32) | node];
+}
+
+void LogDirSink::open(NodeIndex node, int instance)
+{
+    Files *f = files(node, instance);
+    if (!f || f->fd[0] >= 0)
         return;
+    const std::string name = instance == kNoInstance
+                                 ? m_ids[node]
+                                 : m_ids[node] + "[" + std::to_string(instance) + "]";
     static const char *const suffixes[] = { ".stdout", ".stderr" };
     for (int stream = 0; stream < 2; ++stream) {
-        const std::filesystem::path path = m_directory / (m_ids[node] + suffixes[stream]);
+        const std::filesystem::path path = m_directory / (name + suffixes[stream]);
         // Close-on-exec: the run's children must not inherit log files.
         const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (fd < 0)
             fail("cannot write " + path.string() + ": " + std::strerror(errno));
-        m_fds[2 * node + stream] = fd;
+        f->fd[stream] = fd;
     }
 }
 
-void LogDirSink::close(NodeIndex node)
+void LogDirSink::close(NodeIndex node, int instance)
 {
-    if (node >= m_ids.size())
+    Files *f = files(node, instance);
+    if (!f)
         return;
-    for (int stream = 0; stream < 2; ++stream) {
-        int &fd = m_fds[2 * node + stream];
+    for (int &fd : f->fd) {
         if (fd >= 0)
             ::close(fd);
         fd = -1;
@@ -69,16 +93,19 @@ void LogDirSink::fail(const std::string &message)
 
 void LogDirSink::nodeStateChanged(const NodeStateChanged &e)
 {
-    if (e.state == NodeState::Running)
-        open(e.node);
+    // A fan-out node itself writes nothing: its instances have the logs.
+    const bool aggregate = e.instance == kNoInstance && e.node < m_fanOut.size() && m_fanOut[e.node];
+    if (e.state == NodeState::Running && !aggregate)
+        open(e.node, e.instance);
 }
 
 void LogDirSink::output(const OutputChunk &e)
 {
     if (e.node >= m_ids.size())
         return;
-    open(e.node);
-    const int fd = m_fds[2 * e.node + (e.stream == OutputStream::Stdout ? 0 : 1)];
+    open(e.node, e.instance);
+    Files *f = files(e.node, e.instance);
+    const int fd = f ? f->fd[e.stream == OutputStream::Stdout ? 0 : 1] : -1;
     if (fd < 0)
         return;
     std::string_view text = e.text;
@@ -96,13 +123,22 @@ void LogDirSink::output(const OutputChunk &e)
 
 void LogDirSink::nodeFinished(const NodeFinished &e)
 {
-    close(e.node);
+    close(e.node, e.instance);
 }
 
 void LogDirSink::runFinished(const RunFinished &)
 {
     for (NodeIndex node = 0; node < m_ids.size(); ++node)
-        close(node);
+        close(node, kNoInstance);
+    std::lock_guard lock(m_instancesMutex);
+    for (auto &[key, f] : m_instanceFiles) {
+        for (int &fd : f.fd) {
+            if (fd >= 0)
+                ::close(fd);
+            fd = -1;
+        }
+    }
+    m_instanceFiles.clear();
 }
 
 std::string LogDirSink::error() const

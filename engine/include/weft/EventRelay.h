@@ -39,6 +39,7 @@ public:
     void progress(const ProgressUpdate &event) override { m_mailbox.progress(event); }
     void attemptFinished(const AttemptFinished &event) override { m_mailbox.attemptFinished(event); }
     void nodeFinished(const NodeFinished &event) override { m_mailbox.nodeFinished(event); }
+    void fanOutResolved(const FanOutResolved &event) override { m_mailbox.fanOutResolved(event); }
     void runFinished(const RunFinished &event) override;
 
     // Delivers what has arrived, now, on the calling thread.

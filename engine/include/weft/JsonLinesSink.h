@@ -38,6 +38,7 @@ public:
     void progress(const ProgressUpdate &e) override;
     void attemptFinished(const AttemptFinished &e) override;
     void nodeFinished(const NodeFinished &e) override;
+    void fanOutResolved(const FanOutResolved &e) override; // a "fan_out" line with the items
     void runFinished(const RunFinished &e) override;
 
 private:

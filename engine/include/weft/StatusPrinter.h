@@ -51,6 +51,7 @@ public:
     void output(const OutputChunk &e) override;
     void attemptFinished(const AttemptFinished &e) override;
     void nodeFinished(const NodeFinished &e) override;
+    void fanOutResolved(const FanOutResolved &e) override;
     void runFinished(const RunFinished &e) override;
 
 private:

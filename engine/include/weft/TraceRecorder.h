@@ -27,6 +27,7 @@ public:
     void runStarted(const RunStarted &e) override;
     void attemptFinished(const AttemptFinished &e) override;
     void nodeFinished(const NodeFinished &e) override;
+    void fanOutResolved(const FanOutResolved &e) override;
 
     std::size_t attemptCount() const;
 

@@ -9,8 +9,9 @@ Admission::Admission(const RunGraph &graph, int jobs)
     , m_pools(graph)
 {}
 
-int Admission::tryAdmit(NodeIndex i, WaitReason &reason, std::string &detail)
+int Admission::tryAdmit(Unit unit, WaitReason &reason, std::string &detail)
 {
+    const NodeIndex i = unitNode(unit);
     if (!m_graph.node(i).needsLock) {
         const int slot = m_slots.tryClaim();
         if (slot < 0)
@@ -30,7 +31,7 @@ int Admission::tryAdmit(NodeIndex i, WaitReason &reason, std::string &detail)
     return slot;
 }
 
-bool Admission::wait(NodeIndex i, std::vector<Grant> &granted)
+bool Admission::wait(Unit i, std::vector<Grant> &granted)
 {
     std::lock_guard lock(m_mutex);
     if (m_halted)
@@ -41,8 +42,9 @@ bool Admission::wait(NodeIndex i, std::vector<Grant> &granted)
     return true;
 }
 
-void Admission::release(NodeIndex i, int slot, std::vector<Grant> &granted)
+void Admission::release(Unit unit, int slot, std::vector<Grant> &granted)
 {
+    const NodeIndex i = unitNode(unit);
     if (!m_graph.node(i).needsLock) {
         m_slots.release(slot);
         if (!hasWaiters())
@@ -57,7 +59,7 @@ void Admission::release(NodeIndex i, int slot, std::vector<Grant> &granted)
     grantLocked(granted);
 }
 
-void Admission::halt(std::vector<NodeIndex> &out)
+void Admission::halt(std::vector<Unit> &out)
 {
     std::lock_guard lock(m_mutex);
     m_halted = true;
@@ -73,7 +75,8 @@ void Admission::grantLocked(std::vector<Grant> &granted)
     if (m_halted)
         return;
     for (auto it = m_queue.begin(); it != m_queue.end();) {
-        const NodeIndex node = *it;
+        const Unit unit = *it;
+        const NodeIndex node = unitNode(unit);
         if (m_graph.node(node).needsLock && m_pools.blocker(node) != WaitReason::None) {
             ++it;
             continue;
@@ -83,7 +86,7 @@ void Admission::grantLocked(std::vector<Grant> &granted)
             return;
         if (m_graph.node(node).needsLock)
             m_pools.take(node);
-        granted.push_back({node, slot});
+        granted.push_back({unit, slot});
         it = m_queue.erase(it);
         m_waiters.fetch_sub(1, std::memory_order_seq_cst);
     }

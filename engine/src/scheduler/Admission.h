@@ -19,6 +19,7 @@
 #include "scheduler/JobSlots.h"
 #include "scheduler/PoolSet.h"
 #include "scheduler/RunGraph.h"
+#include "scheduler/Unit.h"
 
 #include <atomic>
 #include <deque>
@@ -33,7 +34,7 @@ class Admission
 public:
     struct Grant
     {
-        NodeIndex node = 0;
+        Unit unit = 0;
         int slot = -1;
     };
 
@@ -41,21 +42,21 @@ public:
 
     int jobs() const { return m_slots.count(); }
 
-    // Claims everything node `i` needs. Returns its slot, or -1 with the
+    // Claims everything unit `i` (a node or an instance: what its node asks) needs. Returns its slot, or -1 with the
     // reason (and pool or type name) that holds it.
-    int tryAdmit(NodeIndex i, WaitReason &reason, std::string &detail);
+    int tryAdmit(Unit i, WaitReason &reason, std::string &detail);
 
     // Queues `i` (after tryAdmit failed) and appends to `granted` the waiters
     // that can start now, `i` itself possibly among them. False when the
     // queue is halted: `i` was not queued and must end without running.
-    bool wait(NodeIndex i, std::vector<Grant> &granted);
+    bool wait(Unit i, std::vector<Grant> &granted);
 
     // Gives back what `i` held; appends to `granted` the waiters that fit now.
-    void release(NodeIndex i, int slot, std::vector<Grant> &granted);
+    void release(Unit i, int slot, std::vector<Grant> &granted);
 
     // The run stopped or was cancelled: nothing is granted or queued from now
     // on; the waiters are moved to `out` for the caller to end unrun.
-    void halt(std::vector<NodeIndex> &out);
+    void halt(std::vector<Unit> &out);
 
     bool hasWaiters() const { return m_waiters.load(std::memory_order_seq_cst) > 0; }
 
@@ -66,7 +67,7 @@ private:
     JobSlots m_slots;
     std::mutex m_mutex;
     PoolSet m_pools;                 // guarded by m_mutex
-    std::deque<NodeIndex> m_queue;   // guarded by m_mutex
+    std::deque<Unit> m_queue;        // guarded by m_mutex
     std::atomic<int> m_waiters{0};   // m_queue.size(), readable without the lock
     bool m_halted = false;           // guarded by m_mutex
 };

@@ -26,11 +26,12 @@ double backoffSeconds(int failedAttempt)
 // thread and no other node body ran here since, this body is the very next
 // thing the thread did, so that instant is `i`'s start too. Otherwise
 // (another thread, a steal, a gap), read the clock.
-double Executor::Run::readyTime(NodeIndex i) const
+double Executor::Run::readyTime(Unit u) const
 {
     const LastEnd &last = t_previous;
-    if (!m_completesInBody || last.run != m_serial)
+    if (!m_completesInBody || last.run != m_serial || unitInstance(u) != kNoInstance)
         return now();
+    const NodeIndex i = unitNode(u);
     const auto needs = m_graph->predecessors(i);
     if (needs.empty())
         return now();
@@ -43,9 +44,9 @@ double Executor::Run::readyTime(NodeIndex i) const
     return latest == last.node && m_rt[latest].end == last.t ? last.t : now();
 }
 
-int Executor::Run::beginAttempt(NodeIndex i)
+int Executor::Run::beginAttempt(Unit i)
 {
-    NodeRuntime &rt = m_rt[i];
+    NodeRuntime &rt = this->rt(i);
     const int attempt = rt.attempt.load(std::memory_order_relaxed) + 1;
     rt.attempt.store(attempt, std::memory_order_relaxed);
     rt.attemptStart = attempt == 1 ? readyTime(i) : now();
@@ -56,12 +57,12 @@ int Executor::Run::beginAttempt(NodeIndex i)
     return attempt;
 }
 
-void Executor::Run::emitRunning(NodeIndex i, int attempt)
+void Executor::Run::emitRunning(Unit i, int attempt)
 {
-    const NodeRuntime &rt = m_rt[i];
+    const NodeRuntime &rt = this->rt(i);
     NodeStateChanged running;
     running.t = rt.pid == 0 ? rt.attemptStart : now();
-    running.node = i;
+    stamp(running, i);
     running.state = NodeState::Running;
     running.attempt = attempt;
     running.pid = rt.pid;
@@ -70,12 +71,12 @@ void Executor::Run::emitRunning(NodeIndex i, int attempt)
     m_sink.nodeStateChanged(running);
 }
 
-AttemptFinished Executor::Run::attemptFinished(NodeIndex i, int attempt, bool ok) const
+AttemptFinished Executor::Run::attemptFinished(Unit i, int attempt, bool ok) const
 {
-    const NodeRuntime &rt = m_rt[i];
+    const NodeRuntime &rt = this->rt(i);
     AttemptFinished finished;
     finished.t = rt.end;
-    finished.node = i;
+    stamp(finished, i);
     finished.attempt = attempt;
     finished.start = rt.attemptStart;
     finished.end = rt.end;
@@ -86,13 +87,13 @@ AttemptFinished Executor::Run::attemptFinished(NodeIndex i, int attempt, bool ok
     return finished;
 }
 
-void Executor::Run::attemptDone(NodeIndex i, std::unique_ptr<AttemptResult> result)
+void Executor::Run::attemptDone(Unit i, std::unique_ptr<AttemptResult> result)
 {
-    NodeRuntime &rt = m_rt[i];
+    NodeRuntime &rt = this->rt(i);
     const int attempt = rt.attempt.load(std::memory_order_relaxed);
     rt.end = now();
     const bool cancelled = !result->ok && m_cancelled.load() != 0;
-    const bool retry = !result->ok && !cancelled && attempt <= m_graph->node(i).retries
+    const bool retry = !result->ok && !cancelled && attempt <= m_graph->node(unitNode(i)).retries
                        && !halted();
 
     AttemptFinished finishedAttempt = attemptFinished(i, attempt, result->ok);
@@ -114,7 +115,7 @@ void Executor::Run::attemptDone(NodeIndex i, std::unique_ptr<AttemptResult> resu
     gateway().reserve_wait();
     const Handle timer = m_reactor->startTimer(finishedAttempt.retryIn, [this, i](bool c) {
         Gateway &gw = gateway();
-        m_rt[i].backoffTimer.store(0);
+        this->rt(i).backoffTimer.store(0);
         gw.try_put({i, Wakeup::RetryDue, c});
         gw.release_wait();
     });
@@ -123,9 +124,9 @@ void Executor::Run::attemptDone(NodeIndex i, std::unique_ptr<AttemptResult> resu
         m_reactor->cancel(timer, std::chrono::milliseconds(0));
 }
 
-void Executor::Run::retryDue(NodeIndex i, bool timerCancelled)
+void Executor::Run::retryDue(Unit i, bool timerCancelled)
 {
-    NodeRuntime &rt = m_rt[i];
+    NodeRuntime &rt = this->rt(i);
     if (timerCancelled || halted()) {
         const NodeState outcome = m_cancelled.load() ? NodeState::Cancelled : NodeState::Failed;
         finishRan(i, outcome, rt.lastFailure.get(), false);

@@ -26,12 +26,12 @@ namespace {
 class InProcessOutput final : public OperationOutput
 {
 public:
-    InProcessOutput(EventSink &sink, NodeIndex node, Clock::time_point t0)
-        : m_sink(sink), m_node(node), m_t0(t0)
+    InProcessOutput(EventSink &sink, Unit unit, Clock::time_point t0)
+        : m_sink(sink), m_node(unitNode(unit)), m_instance(unitInstance(unit)), m_t0(t0)
     {}
     void write(bool toStderr, std::string_view text) override
     {
-        m_sink.output({now(), m_node, kNoInstance, toStderr ? OutputStream::Stderr : OutputStream::Stdout, text});
+        m_sink.output({now(), m_node, m_instance, toStderr ? OutputStream::Stderr : OutputStream::Stdout, text});
         if (toStderr) {
             m_stderrTail.append(text);
             if (m_stderrTail.size() > kStderrTailBytes)
@@ -40,7 +40,7 @@ public:
     }
     void progress(double fraction, std::string_view message) override
     {
-        m_sink.progress({now(), m_node, kNoInstance, std::clamp(fraction, 0.0, 1.0), std::string(message)});
+        m_sink.progress({now(), m_node, m_instance, std::clamp(fraction, 0.0, 1.0), std::string(message)});
     }
     void setOutput(std::string_view name, StringOrList value) override
     {
@@ -53,6 +53,7 @@ private:
     double now() const { return std::chrono::duration<double>(Clock::now() - m_t0).count(); }
     EventSink &m_sink;
     NodeIndex m_node;
+    int m_instance;
     Clock::time_point m_t0;
     std::string m_stderrTail;
     NamedValues m_outputs;
@@ -60,10 +61,10 @@ private:
 
 } // namespace
 
-void Executor::Run::runInProcess(NodeIndex i)
+void Executor::Run::runInProcess(Unit i)
 {
-    NodeRuntime &rt = m_rt[i];
-    const RunGraph::NodeInfo &info = m_graph->node(i);
+    NodeRuntime &rt = this->rt(i);
+    const RunGraph::NodeInfo &info = m_graph->node(unitNode(i));
     const int attempt = beginAttempt(i);
     rt.worker = m_completesInBody ? rt.slot : oneapi::tbb::this_task_arena::current_thread_index();
     if (attempt > 1) {
@@ -81,7 +82,7 @@ void Executor::Run::runInProcess(NodeIndex i)
         gateway().reserve_wait();
         timer = m_reactor->startTimer(info.timeout, [this, i, attempt](bool cancelled) {
             Gateway &gw = gateway();
-            NodeRuntime &r = m_rt[i];
+            NodeRuntime &r = this->rt(i);
             if (!cancelled && r.attempt.load() == attempt) {
                 r.timedOut.store(true);
                 r.cancelFlag.store(true);
@@ -91,7 +92,7 @@ void Executor::Run::runInProcess(NodeIndex i)
     }
 
     InProcessOutput output(m_sink, i, m_t0);
-    OperationContext context{node(i), m_base, rt.cancelFlag, output};
+    OperationContext context{nodeFor(i), m_base, rt.cancelFlag, output};
     OperationResult result;
     try {
         result = info.type->run(context);
@@ -110,7 +111,7 @@ void Executor::Run::runInProcess(NodeIndex i)
         ok.outputs = output.takeOutputs();
         rt.end = now();
         if (m_completesInBody)
-            t_lastEnd = {m_serial, i, rt.end};
+            t_lastEnd = {m_serial, unitNode(i), rt.end};
         m_sink.attemptFinished(attemptFinished(i, attempt, true));
         finishRan(i, NodeState::Succeeded, &ok, true, rt.end);
         return;

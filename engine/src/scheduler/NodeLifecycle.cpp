@@ -26,13 +26,16 @@ void Executor::Run::onReady(NodeIndex i)
             return;
         }
         const std::string &need = node(p).id;
+        // A fan-out need that failed did so through an instance: name it.
+        const std::int64_t root = m_rt[p].rootCause;
         if (state == NodeState::Failed) {
-            finishUnrun(i, NodeState::Skipped, int(p), "skipped: needs " + need + ", which failed");
+            finishUnrun(i, NodeState::Skipped, root >= 0 ? root : std::int64_t(p),
+                        "skipped: needs " + need + ", which failed"
+                            + (root >= 0 ? " (" + unitName(Unit(root)) + ")" : ""));
         } else {
-            const int root = m_rt[p].rootCause;
             finishUnrun(i, NodeState::Skipped, root,
                         "skipped: needs " + need + ", which was skipped"
-                            + (root >= 0 ? " (" + node(NodeIndex(root)).id + " failed)" : ""));
+                            + (root >= 0 ? " (" + unitName(Unit(root)) + " failed)" : ""));
         }
         return;
     }
@@ -40,10 +43,14 @@ void Executor::Run::onReady(NodeIndex i)
         finishHalted(i);
         return;
     }
+    if (m_graph->node(i).fanOut) {
+        startFanOut(i);
+        return;
+    }
     admit(i, true);
 }
 
-void Executor::Run::admit(NodeIndex i, bool onWorker)
+void Executor::Run::admit(Unit i, bool onWorker)
 {
     if (m_completesInBody) {
         // At most m_threads bodies run at once and m_threads <= m_jobs, so
@@ -60,9 +67,9 @@ void Executor::Run::admit(NodeIndex i, bool onWorker)
     }
     NodeStateChanged waiting;
     waiting.t = now();
-    waiting.node = i;
+    stamp(waiting, i);
     waiting.state = NodeState::Waiting;
-    waiting.attempt = m_rt[i].attempt.load(std::memory_order_relaxed);
+    waiting.attempt = rt(i).attempt.load(std::memory_order_relaxed);
     waiting.reason = reason;
     waiting.detail = reason == WaitReason::JobSlot ? "no free job slot" : std::move(detail);
     m_sink.nodeStateChanged(waiting);
@@ -75,12 +82,12 @@ void Executor::Run::admit(NodeIndex i, bool onWorker)
     dispatch(granted);
 }
 
-void Executor::Run::begin(NodeIndex i, int slot, bool onWorker)
+void Executor::Run::begin(Unit i, int slot, bool onWorker)
 {
-    NodeRuntime &rt = m_rt[i];
-    rt.slot = slot;
-    if (!onWorker || m_graph->node(i).site != ExecutionSite::WorkerThread) {
-        rt.grantedSlot.store(slot, std::memory_order_release);
+    NodeRuntime &r = rt(i);
+    r.slot = slot;
+    if (!onWorker || m_graph->node(unitNode(i)).site != ExecutionSite::WorkerThread) {
+        r.grantedSlot.store(slot, std::memory_order_release);
         m_async->try_put(i);
         return;
     }
@@ -89,45 +96,60 @@ void Executor::Run::begin(NodeIndex i, int slot, bool onWorker)
 
 // Runs node `i`, which holds its slot (and units), on this worker, or hands
 // it to the reactor.
-void Executor::Run::start(NodeIndex i)
+void Executor::Run::start(Unit i)
 {
-    NodeRuntime &rt = m_rt[i];
+    NodeRuntime &r = rt(i);
     if (halted()) {
         // Admitted just as the run stopped: under -j 1 nothing may start after a failure.
         releaseSlot(i);
-        if (rt.lastFailure)
+        if (r.lastFailure)
             finishRan(i, m_cancelled.load() ? NodeState::Cancelled : NodeState::Failed,
-                      rt.lastFailure.get(), false);
+                      r.lastFailure.get(), false);
         else
             finishHalted(i);
         return;
     }
-    if (m_graph->node(i).site == ExecutionSite::WorkerThread)
+    if (m_graph->node(unitNode(i)).expands && !r.expanded) {
+        std::string error;
+        if (!expand(i, error)) {
+            // Nothing can start: one attempt that fails with the reason.
+            const int attempt = beginAttempt(i);
+            emitRunning(i, attempt);
+            auto failed = std::make_unique<AttemptResult>();
+            failed->error = std::move(error);
+            r.end = now();
+            m_sink.attemptFinished(attemptFinished(i, attempt, false));
+            finishRan(i, NodeState::Failed, failed.get(), true, r.end);
+            return;
+        }
+    }
+    if (m_graph->node(unitNode(i)).site == ExecutionSite::WorkerThread)
         runInProcess(i);
     else
         startAsync(i);
 }
 
 // The async_node body: a node admitted elsewhere, or a process or timer.
-void Executor::Run::onDispatched(NodeIndex i)
+void Executor::Run::onDispatched(Unit i)
 {
     acquireRun();
-    NodeRuntime &rt = m_rt[i];
-    rt.slot = rt.grantedSlot.load(std::memory_order_acquire);
+    NodeRuntime &r = rt(i);
+    r.slot = r.grantedSlot.load(std::memory_order_acquire);
     start(i);
 }
 
-void Executor::Run::finishRan(NodeIndex i, NodeState outcome, AttemptResult *last,
+void Executor::Run::finishRan(Unit i, NodeState outcome, AttemptResult *last,
                               bool holdsSlot, double t)
 {
-    NodeRuntime &rt = m_rt[i];
+    NodeRuntime &rt = this->rt(i);
+    const RunGraph::NodeInfo &info = m_graph->node(unitNode(i));
     if (outcome == NodeState::Failed && m_policy == FailurePolicy::Stop) {
         std::int64_t none = -1;
         m_stopCause.compare_exchange_strong(none, std::int64_t(i));
     }
     NodeFinished finished;
     finished.t = t >= 0 ? t : now();
-    finished.node = i;
+    stamp(finished, i);
     finished.outcome = outcome;
     finished.start = rt.firstStart;
     finished.duration = rt.end - rt.firstStart;
@@ -148,10 +170,14 @@ void Executor::Run::finishRan(NodeIndex i, NodeState outcome, AttemptResult *las
             finished.outputs = std::move(last->outputs);
         // The declaration is what the incremental check and references rely
         // on, so a reported value of the same name does not override it.
-        if (m_graph->node(i).hasOutputs) {
-            for (const auto &[name, value] : node(i).outputs)
+        if (info.hasOutputs) {
+            for (const auto &[name, value] : nodeFor(i).outputs)
                 finished.outputs.insert_or_assign(name, value);
         }
+        // Kept before the final state is published: a successor that
+        // acquires the state finds them (keptOutputs()).
+        if (info.referenced || unitInstance(i) != kNoInstance)
+            rt.kept = std::make_unique<NamedValues>(finished.outputs);
     }
     m_sink.nodeFinished(finished);
     rt.state.store(outcome, std::memory_order_release);
@@ -160,54 +186,55 @@ void Executor::Run::finishRan(NodeIndex i, NodeState outcome, AttemptResult *las
         releaseSlot(i);
     if (outcome == NodeState::Failed && m_stopCause.load() == std::int64_t(i))
         stopAfter(i);
-    notifySuccessors(i);
+    unitFinal(i, outcome);
     rt.retired.store(true, std::memory_order_release);
 }
 
-void Executor::Run::finishUnrun(NodeIndex i, NodeState outcome, int cause, std::string error)
+void Executor::Run::finishUnrun(Unit i, NodeState outcome, std::int64_t cause, std::string error)
 {
-    NodeRuntime &rt = m_rt[i];
+    NodeRuntime &rt = this->rt(i);
     rt.rootCause = cause;
     NodeFinished finished;
     finished.t = now();
-    finished.node = i;
+    stamp(finished, i);
     finished.outcome = outcome;
     finished.error = std::move(error);
     if (cause >= 0)
-        finished.causeNode = node(NodeIndex(cause)).id;
+        finished.causeNode = unitName(Unit(cause));
     m_sink.nodeFinished(finished);
     rt.state.store(outcome, std::memory_order_release);
     if (m_nodes)
-        notifySuccessors(i);
+        unitFinal(i, outcome);
     rt.retired.store(true, std::memory_order_release);
 }
 
-void Executor::Run::finishHalted(NodeIndex i)
+void Executor::Run::finishHalted(Unit i)
 {
     if (m_cancelled.load() != 0) {
         finishUnrun(i, NodeState::Cancelled, -1, "cancelled");
         return;
     }
-    const int cause = int(m_stopCause.load());
+    const std::int64_t cause = m_stopCause.load();
     finishUnrun(i, NodeState::Skipped, cause,
-                "skipped: the run stopped after " + node(NodeIndex(cause)).id + " failed");
+                "skipped: the run stopped after " + unitName(Unit(cause)) + " failed");
 }
 
-void Executor::Run::releaseSlot(NodeIndex i)
+void Executor::Run::releaseSlot(Unit i)
 {
+    NodeRuntime &r = rt(i);
     if (m_completesInBody) { // the slot was the worker's index: see admit()
-        m_rt[i].slot = -1;
+        r.slot = -1;
         return;
     }
     std::vector<Admission::Grant> granted;
-    m_admission->release(i, m_rt[i].slot, granted);
-    m_rt[i].slot = -1;
+    m_admission->release(i, r.slot, granted);
+    r.slot = -1;
     if (halted() && m_admission->hasWaiters()) {
         // Whoever releases after a stop or cancel ends the waiters, which
         // hold nothing; grants made just before still come through begin().
-        std::vector<NodeIndex> drained;
+        std::vector<Unit> drained;
         m_admission->halt(drained);
-        for (NodeIndex waiter : drained)
+        for (Unit waiter : drained)
             finishHalted(waiter);
     }
     dispatch(granted);
@@ -216,10 +243,19 @@ void Executor::Run::releaseSlot(NodeIndex i)
 void Executor::Run::dispatch(const std::vector<Admission::Grant> &granted)
 {
     for (const Admission::Grant &g : granted) {
-        m_rt[g.node].slot = g.slot;
-        m_rt[g.node].grantedSlot.store(g.slot, std::memory_order_release);
-        m_async->try_put(g.node);
+        NodeRuntime &r = rt(g.unit);
+        r.slot = g.slot;
+        r.grantedSlot.store(g.slot, std::memory_order_release);
+        m_async->try_put(g.unit);
     }
+}
+
+void Executor::Run::unitFinal(Unit u, NodeState outcome)
+{
+    if (unitInstance(u) == kNoInstance)
+        notifySuccessors(unitNode(u));
+    else
+        instanceFinal(u, outcome);
 }
 
 void Executor::Run::notifySuccessors(NodeIndex i)
@@ -232,16 +268,19 @@ void Executor::Run::notifySuccessors(NodeIndex i)
 
 // The first failure under policy stop: nothing new starts. Waiters end
 // skipped now; nodes backing off before a retry stop waiting.
-void Executor::Run::stopAfter(NodeIndex)
+void Executor::Run::stopAfter(Unit)
 {
-    std::vector<NodeIndex> drained;
+    std::vector<Unit> drained;
     m_admission->halt(drained);
-    for (NodeIndex waiter : drained)
+    for (Unit waiter : drained)
         finishHalted(waiter);
-    for (std::size_t k = 0; k < m_graph->size(); ++k) {
-        if (const Handle timer = m_rt[k].backoffTimer.load(); timer != 0)
+    auto cancelBackoff = [this](NodeRuntime &r) {
+        if (const Handle timer = r.backoffTimer.load(); timer != 0)
             m_reactor->cancel(timer, std::chrono::milliseconds(0));
-    }
+    };
+    for (std::size_t k = 0; k < m_graph->size(); ++k)
+        cancelBackoff(m_rt[k]);
+    forEachInstance(cancelBackoff);
 }
 
 } // namespace weft

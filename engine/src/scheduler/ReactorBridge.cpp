@@ -25,15 +25,15 @@ Launch describeNoLaunch(const OperationType &type)
 
 } // namespace
 
-void Executor::Run::startAsync(NodeIndex i)
+void Executor::Run::startAsync(Unit i)
 {
-    const RunGraph::NodeInfo &info = m_graph->node(i);
+    const RunGraph::NodeInfo &info = m_graph->node(unitNode(i));
     const int attempt = beginAttempt(i);
     gateway().reserve_wait();
 
     Launch launch;
     try {
-        launch = info.type->launch ? info.type->launch(LaunchContext{node(i), m_base})
+        launch = info.type->launch ? info.type->launch(LaunchContext{nodeFor(i), m_base})
                                    : describeNoLaunch(*info.type);
     } catch (const std::exception &e) {
         launch.error = std::string("cannot start: ") + e.what();
@@ -51,9 +51,9 @@ void Executor::Run::startAsync(NodeIndex i)
         startProcessAttempt(i, attempt, std::move(launch.process));
 }
 
-void Executor::Run::startTimerAttempt(NodeIndex i, int attempt, double seconds)
+void Executor::Run::startTimerAttempt(Unit i, int attempt, double seconds)
 {
-    const double timeout = m_graph->node(i).timeout;
+    const double timeout = m_graph->node(unitNode(i)).timeout;
     const bool timesOut = timeout > 0 && timeout < seconds;
     emitRunning(i, attempt);
     const Handle timer = m_reactor->startTimer(timesOut ? timeout : seconds,
@@ -71,27 +71,27 @@ void Executor::Run::startTimerAttempt(NodeIndex i, int attempt, double seconds)
     cancelIfCancelled(timer);
 }
 
-void Executor::Run::startProcessAttempt(NodeIndex i, int attempt, ProcessCommand what)
+void Executor::Run::startProcessAttempt(Unit i, int attempt, ProcessCommand what)
 {
     ProcessSpec spec;
     static_cast<ProcessCommand &>(spec) = std::move(what);
-    if (const double timeout = m_graph->node(i).timeout; timeout > 0)
+    if (const double timeout = m_graph->node(unitNode(i)).timeout; timeout > 0)
         spec.timeoutSeconds = timeout;
     spec.killGrace = m_options.killGrace;
 
     ProcessCallbacks callbacks;
     callbacks.started = [this, i, attempt](int pid) {
-        m_rt[i].pid = pid;
+        rt(i).pid = pid;
         emitRunning(i, attempt);
     };
     callbacks.output = [this, i](OutputStream stream, std::string_view text) {
-        m_sink.output({now(), i, kNoInstance, stream, text});
+        m_sink.output({now(), unitNode(i), unitInstance(i), stream, text});
     };
     callbacks.progress = [this, i](double fraction, std::string_view message) {
-        m_sink.progress({now(), i, kNoInstance, std::clamp(fraction, 0.0, 1.0), std::string(message)});
+        m_sink.progress({now(), unitNode(i), unitInstance(i), std::clamp(fraction, 0.0, 1.0), std::string(message)});
     };
     callbacks.finished = [this, i, attempt](ProcessOutcome outcome) {
-        if (!outcome.spawned && m_rt[i].pid == 0)
+        if (!outcome.spawned && rt(i).pid == 0)
             emitRunning(i, attempt); // a failed spawn is an attempt too: keep the event order
         auto *r = new AttemptResult;
         r->ok = outcome.ok;
@@ -122,10 +122,10 @@ void Executor::Run::cancelIfCancelled(Handle handle)
 
 // Reactor side of the gateway discipline: hand the result to the completer,
 // then let the graph finish if this was its last outstanding work.
-void Executor::Run::deliver(NodeIndex i, AttemptResult *result)
+void Executor::Run::deliver(Unit i, AttemptResult *result)
 {
     Gateway &gw = gateway(); // before the hand-over: the node may retire at once
-    m_rt[i].result.store(result, std::memory_order_release);
+    rt(i).result.store(result, std::memory_order_release);
     gw.try_put({i, Wakeup::AttemptDone, false});
     gw.release_wait();
 }
@@ -134,12 +134,12 @@ void Executor::Run::onWakeup(const Wakeup &wakeup)
 {
     acquireRun();
     if (wakeup.kind == Wakeup::RetryDue) {
-        retryDue(wakeup.node, wakeup.cancelled);
+        retryDue(wakeup.unit, wakeup.cancelled);
         return;
     }
     std::unique_ptr<AttemptResult> result(
-        m_rt[wakeup.node].result.exchange(nullptr, std::memory_order_acquire));
-    attemptDone(wakeup.node, std::move(result));
+        rt(wakeup.unit).result.exchange(nullptr, std::memory_order_acquire));
+    attemptDone(wakeup.unit, std::move(result));
 }
 
 } // namespace weft

@@ -35,13 +35,23 @@ Executor::Run::Run(const RunOptions &options, std::shared_ptr<const Workflow> wo
                     ? nullptr
                     : std::make_unique<ProcessReactor>())
 {
+    if (m_compiled && m_compiled->graph().hasFanOut()) {
+        const std::size_t count = m_workflow->nodes.size();
+        m_fanOuts.reset(new std::atomic<FanOut *>[count]);
+        for (std::size_t i = 0; i < count; ++i)
+            m_fanOuts[i].store(nullptr, std::memory_order_relaxed);
+    }
     std::error_code ec;
     m_base = m_options.baseDirectory.empty() ? std::filesystem::current_path(ec)
                                              : std::filesystem::absolute(m_options.baseDirectory, ec);
     m_base = m_base.lexically_normal();
 }
 
-Executor::Run::~Run() = default;
+Executor::Run::~Run()
+{
+    for (std::size_t i = 0; m_fanOuts && i < m_workflow->nodes.size(); ++i)
+        delete m_fanOuts[i].load(std::memory_order_acquire);
+}
 
 void Executor::Run::cancel(int level)
 {
@@ -54,6 +64,7 @@ void Executor::Run::cancel(int level)
     // the reactor's. Waiters are drained by the next slot release.
     for (std::size_t i = 0; i < m_workflow->nodes.size(); ++i)
         m_rt[i].cancelFlag.store(true, std::memory_order_relaxed);
+    forEachInstance([](NodeRuntime &r) { r.cancelFlag.store(true, std::memory_order_relaxed); });
     if (m_reactor)
         m_reactor->cancelAll(level >= 2 ? std::chrono::milliseconds(0) : m_options.killGrace);
 }
@@ -72,6 +83,11 @@ RunSummary Executor::Run::execute()
     m_threads = m_options.threads > 0 ? m_options.threads : std::min(m_jobs, defaultConcurrency());
     m_admission = std::make_unique<Admission>(*m_graph, m_jobs);
     m_completesInBody = m_threads <= m_jobs && m_graph->nothingEverWaits();
+    if (m_graph->hasReferences()) {
+        m_indexOf.reserve(wf.nodes.size());
+        for (NodeIndex i = 0; i < NodeIndex(wf.nodes.size()); ++i)
+            m_indexOf.emplace(wf.nodes[i].id, i);
+    }
 
     RunStarted started;
     started.t = now();
@@ -131,7 +147,7 @@ void Executor::Run::buildAndRun()
         flow::graph g;
         std::deque<ContinueNode> nodes;
         AsyncNode async(g, flow::unlimited,
-                        [this](const NodeIndex &i, Gateway &) { onDispatched(i); });
+                        [this](const Unit &u, Gateway &) { onDispatched(u); });
         flow::function_node<Wakeup> completer(g, flow::unlimited, [this](const Wakeup &w) {
             onWakeup(w);
             return flow::continue_msg();
@@ -191,8 +207,18 @@ RunSummary Executor::Run::summarize()
         anyFailed = anyFailed || state == NodeState::Failed;
         start[i] = rt.firstStart;
         end[i] = rt.end;
-        if (rt.firstStart >= 0)
+        // A fan-out's work is its instances': they ran, the node only waited for them.
+        const FanOut *fan = m_fanOuts ? m_fanOuts[i].load(std::memory_order_acquire) : nullptr;
+        if (fan) {
+            for (std::size_t k = 0; k < fan->items.size(); ++k) {
+                const NodeRuntime &instance = fan->rt[k];
+                ++finished.instanceCounts[std::size_t(instance.state.load(std::memory_order_acquire))];
+                if (instance.firstStart >= 0)
+                    finished.work += instance.end - instance.firstStart;
+            }
+        } else if (rt.firstStart >= 0) {
             finished.work += rt.end - rt.firstStart;
+        }
     }
     for (int pgid : m_reactor ? m_reactor->survivingProcessGroups() : std::vector<int>())
         finished.errors.push_back("process group " + std::to_string(pgid)

@@ -10,6 +10,9 @@
 //   InProcessWork.cpp   an in-process operation on a worker, its timeout
 //   ReactorBridge.cpp   processes and timers: the operation's Launch to the
 //                       reactor, and its completions back into the graph
+//   FanOut.cpp          a `foreach` node: its items, its instances (units
+//                       scheduled like nodes), their aggregate; and the
+//                       expansion of references before a unit starts
 // A new way to run a node (a launcher, an isolation helper) enters through
 // OperationType::launch and the reactor, not through a new branch here.
 //
@@ -61,15 +64,18 @@
 #include "process/ProcessReactor.h"
 #include "scheduler/Admission.h"
 #include "scheduler/RunGraph.h"
+#include "scheduler/Unit.h"
 
 #include <oneapi/tbb/flow_graph.h>
 
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 namespace weft {
 
@@ -111,7 +117,7 @@ struct AttemptResult
 struct Wakeup
 {
     enum Kind : std::uint8_t { AttemptDone, RetryDue };
-    NodeIndex node = 0;
+    Unit unit = 0;
     Kind kind = AttemptDone;
     bool cancelled = false; // RetryDue: the timer was cancelled
 };
@@ -130,10 +136,30 @@ struct NodeRuntime
     int slot = -1;
     int worker = -1;
     int pid = 0;
-    int rootCause = -1; // skipped: the failed node behind it
+    std::int64_t rootCause = -1; // skipped: the failed unit behind it
     double firstStart = -1;
     double attemptStart = 0;
     double end = 0;
+    // The node as this unit runs it, references expanded (data/Expansion.h);
+    // null when it has none.
+    std::unique_ptr<Node> expanded;
+    // Its outputs, kept after it succeeded when a later node refers to them
+    // (RunGraph::NodeInfo::referenced) or it is a fan-out instance.
+    std::unique_ptr<NamedValues> kept;
+};
+
+// A fan-out node's instances, allocated once its items are known and
+// published with release (Run::m_fanOuts): cancel() and the instances'
+// own threads find them there.
+struct FanOut
+{
+    explicit FanOut(std::vector<std::string> list)
+        : items(std::move(list)), rt(new NodeRuntime[items.size()]), remaining(items.size())
+    {}
+    std::vector<std::string> items;
+    std::unique_ptr<NodeRuntime[]> rt;
+    std::atomic<std::size_t> remaining; // instances not final yet; the last one ends the node
+    std::atomic<std::uint8_t> seen{0};  // bits of the final states seen (1 << NodeState)
 };
 
 // "%g": how the executor writes seconds into its messages ("timed out after 2 s").
@@ -159,8 +185,9 @@ private:
     using NodeRuntime = detail::NodeRuntime;
     using AttemptResult = detail::AttemptResult;
     using Wakeup = detail::Wakeup;
+    using FanOut = detail::FanOut;
     using ContinueNode = detail::flow::continue_node<detail::flow::continue_msg>;
-    using AsyncNode = detail::flow::async_node<NodeIndex, Wakeup>;
+    using AsyncNode = detail::flow::async_node<Unit, Wakeup>;
     using Gateway = AsyncNode::gateway_type;
 
     double now() const { return std::chrono::duration<double>(Clock::now() - m_t0).count(); }
@@ -170,6 +197,26 @@ private:
                || m_stopCause.load(std::memory_order_seq_cst) >= 0;
     }
     const Node &node(NodeIndex i) const { return m_workflow->nodes[i]; }
+    NodeRuntime &rt(Unit u)
+    {
+        const int k = unitInstance(u);
+        return k < 0 ? m_rt[unitNode(u)]
+                     : m_fanOuts[unitNode(u)].load(std::memory_order_acquire)->rt[k];
+    }
+    const NodeRuntime &rt(Unit u) const { return const_cast<Run *>(this)->rt(u); }
+    // What an operation sees of unit `u`: its references expanded.
+    const Node &nodeFor(Unit u) const
+    {
+        const NodeRuntime &r = rt(u);
+        return r.expanded ? *r.expanded : node(unitNode(u));
+    }
+    std::string unitName(Unit u) const; // "compile" or "compile[3]"
+    template<typename Event>
+    static void stamp(Event &event, Unit u)
+    {
+        event.node = unitNode(u);
+        event.instance = unitInstance(u);
+    }
     Gateway &gateway() { return m_async->gateway(); }
     // Every task body starts here: what the run thread built before the first
     // try_put happens-before the body, visibly to ThreadSanitizer too.
@@ -180,34 +227,46 @@ private:
     RunSummary summarize();
 
     void onReady(NodeIndex i);
-    void admit(NodeIndex i, bool onWorker);
-    void begin(NodeIndex i, int slot, bool onWorker);
-    void start(NodeIndex i);
-    void onDispatched(NodeIndex i);
-    void runInProcess(NodeIndex i);
-    void startAsync(NodeIndex i);
-    void startTimerAttempt(NodeIndex i, int attempt, double seconds);
-    void startProcessAttempt(NodeIndex i, int attempt, ProcessCommand what);
+    void admit(Unit u, bool onWorker);
+    void begin(Unit u, int slot, bool onWorker);
+    void start(Unit u);
+    void onDispatched(Unit u);
+    void runInProcess(Unit u);
+    void startAsync(Unit u);
+    void startTimerAttempt(Unit u, int attempt, double seconds);
+    void startProcessAttempt(Unit u, int attempt, ProcessCommand what);
     void cancelIfCancelled(Handle handle);
-    void deliver(NodeIndex i, AttemptResult *result);
+    void deliver(Unit u, AttemptResult *result);
     void onWakeup(const Wakeup &wakeup);
-    void attemptDone(NodeIndex i, std::unique_ptr<AttemptResult> result);
-    void retryDue(NodeIndex i, bool timerCancelled);
-    double readyTime(NodeIndex i) const;
-    int beginAttempt(NodeIndex i);
-    void emitRunning(NodeIndex i, int attempt);
-    AttemptFinished attemptFinished(NodeIndex i, int attempt, bool ok) const; // stamped at its end
+    void attemptDone(Unit u, std::unique_ptr<AttemptResult> result);
+    void retryDue(Unit u, bool timerCancelled);
+    double readyTime(Unit u) const;
+    int beginAttempt(Unit u);
+    void emitRunning(Unit u, int attempt);
+    AttemptFinished attemptFinished(Unit u, int attempt, bool ok) const; // stamped at its end
+
+    // FanOut.cpp
+    void startFanOut(NodeIndex i);
+    void instanceFinal(Unit u, NodeState outcome);
+    void finishFanOut(NodeIndex i, detail::FanOut &fan);
+    // Expands `u`'s references before its first attempt; false (with the
+    // error) when a referenced value is missing.
+    bool expand(Unit u, std::string &error);
+    const NamedValues *keptOutputs(std::string_view nodeId) const;
+    void forEachInstance(const std::function<void(NodeRuntime &)> &visit);
 
     // `t`: when it finished, if the caller has just read the clock.
     // `last`'s outputs are moved into the event.
-    void finishRan(NodeIndex i, NodeState outcome, AttemptResult *last, bool holdsSlot,
+    void finishRan(Unit u, NodeState outcome, AttemptResult *last, bool holdsSlot,
                    double t = -1);
-    void finishUnrun(NodeIndex i, NodeState outcome, int cause, std::string error);
-    void finishHalted(NodeIndex i);
-    void releaseSlot(NodeIndex i);
+    void finishUnrun(Unit u, NodeState outcome, std::int64_t cause, std::string error);
+    void finishHalted(Unit u);
+    void releaseSlot(Unit u);
     void dispatch(const std::vector<Admission::Grant> &granted);
+    // Node `i` is final: its successors (or, for an instance, its fan-out) hear of it.
+    void unitFinal(Unit u, NodeState outcome);
     void notifySuccessors(NodeIndex i);
-    void stopAfter(NodeIndex failed);
+    void stopAfter(Unit failed);
 
     RunOptions m_options;
     std::shared_ptr<const Workflow> m_workflow;
@@ -230,7 +289,10 @@ private:
     std::atomic<int> m_cancelled{0};
     std::atomic<bool> m_handedOver{false}; // see buildAndRun()
     std::atomic<bool> m_published{false}; // the graph and everything above, built: see acquireRun()
-    std::atomic<std::int64_t> m_stopCause{-1}; // the failure that stopped the run (policy stop)
+    std::atomic<std::int64_t> m_stopCause{-1}; // the unit whose failure stopped the run (policy stop)
+    // Per node, its instances once its items are known; null without fan-out.
+    std::unique_ptr<std::atomic<detail::FanOut *>[]> m_fanOuts;
+    std::unordered_map<std::string_view, NodeIndex> m_indexOf; // filled when nodes hold references
 
     detail::flow::graph *m_flowGraph = nullptr;
     std::deque<ContinueNode> *m_nodes = nullptr;

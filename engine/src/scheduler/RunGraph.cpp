@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "scheduler/RunGraph.h"
 
+#include "weft/References.h"
 #include "weft/Workflow.h"
+
+#include "data/Expansion.h"
 
 #include "ValidatedNeeds.h"
 
 #include <cassert>
+#include <unordered_map>
 
 namespace weft {
 
@@ -50,6 +54,10 @@ RunGraph::RunGraph(const Workflow &workflow, const OperationRegistry &registry, 
         info.site = info.type->semantics.site;
         info.retries = n.retries > 0 ? n.retries : 0;
         info.hasOutputs = !n.outputs.empty();
+        info.fanOut = n.foreach.has_value();
+        info.expands = data::needsExpansion(n);
+        m_hasFanOut = m_hasFanOut || info.fanOut;
+        m_hasReferences = m_hasReferences || info.expands;
         info.timeout = n.timeout && *n.timeout > 0 ? *n.timeout : 0;
         if (!info.type->semantics.reentrant) {
             std::size_t e = 0;
@@ -71,8 +79,27 @@ RunGraph::RunGraph(const Workflow &workflow, const OperationRegistry &registry, 
         info.needsLock = info.exclusive >= 0 || !poolDemands(NodeIndex(i)).empty();
         if (info.site != ExecutionSite::WorkerThread || info.retries > 0 || info.timeout > 0)
             m_hasAsync = true;
-        if (info.site != ExecutionSite::WorkerThread || info.retries > 0 || info.needsLock)
+        // A fan-out node finishes when its last instance does, long after its body.
+        if (info.site != ExecutionSite::WorkerThread || info.retries > 0 || info.needsLock
+            || info.fanOut)
             m_nothingWaits = false;
+    }
+
+    if (m_hasReferences) {
+        // Whose outputs the run must keep for a later expansion. Only runs
+        // with references pay for the id map.
+        std::unordered_map<std::string_view, NodeIndex> indexOf;
+        indexOf.reserve(count);
+        for (std::size_t i = 0; i < count; ++i)
+            indexOf.emplace(workflow.nodes[i].id, NodeIndex(i));
+        for (std::size_t i = 0; i < count; ++i) {
+            if (!m_nodes[i].expands)
+                continue;
+            for (const std::string &id : referencedNodes(workflow.nodes[i])) {
+                if (const auto it = indexOf.find(id); it != indexOf.end())
+                    m_nodes[it->second].referenced = true;
+            }
+        }
     }
 }
 

@@ -37,6 +37,9 @@ public:
         // Declared outputs: only then does finishing a node read its Node, a
         // cache miss per node that a run of small nodes would feel.
         bool hasOutputs = false;
+        bool fanOut = false;     // `foreach`: runs as instances, and is their aggregate
+        bool expands = false;    // holds references (or is a fan-out): expanded before it starts
+        bool referenced = false; // another node refers to its outputs: the run keeps them
         int retries = 0;
         double timeout = 0;      // seconds; 0: none
     };
@@ -65,6 +68,8 @@ public:
     const std::vector<std::int64_t> &poolSizes() const { return m_poolSizes; }
     const std::vector<std::string> &exclusiveTypes() const { return m_exclusiveTypes; }
     bool hasAsynchronousWork() const { return m_hasAsync; }
+    bool hasFanOut() const { return m_hasFanOut; }
+    bool hasReferences() const { return m_hasReferences; }
     // Only reentrant in-process work without pools or retries: given as
     // many job slots as threads, no node ever waits or finishes after its
     // task returned.
@@ -83,6 +88,8 @@ private:
     std::vector<std::string> m_exclusiveTypes;
     bool m_hasAsync = false; // processes, timers, timeouts or retries: needs the reactor
     bool m_nothingWaits = true;
+    bool m_hasFanOut = false;
+    bool m_hasReferences = false;
 };
 
 } // namespace weft

@@ -102,6 +102,26 @@ public:
     // Set by runStarted, which the executor delivers before any other event.
     const Workflow *workflow = nullptr;
     std::vector<const char *> sites; // per node: where its operation type runs
+    // Per node, its fan-out's items once resolved. Sized at runStarted and
+    // never resized, so threads writing one node's entry and reading
+    // another's do not race; FanOutResolved happens-before its instances.
+    std::vector<std::vector<std::string>> items;
+
+    // "node" (ID, or ID[INDEX] with "instance_of" and "item" for an instance).
+    void nodeFields(ObjectWriter &w, NodeIndex node, int instance) const
+    {
+        if (instance == kNoInstance) {
+            w.string("node", id(node));
+            return;
+        }
+        std::string name(id(node));
+        name += '[';
+        name += std::to_string(instance);
+        name += ']';
+        w.string("node", name).string("instance_of", id(node)).integer("index", instance);
+        if (node < items.size() && std::size_t(instance) < items[node].size())
+            w.string("item", items[node][std::size_t(instance)]);
+    }
 };
 
 JsonLinesSink::JsonLinesSink(int fd)
@@ -131,6 +151,7 @@ void JsonLinesSink::runStarted(const RunStarted &e)
 {
     d->workflow = e.workflow;
     d->sites.clear();
+    d->items.assign(e.workflow ? e.workflow->nodes.size() : 0, {});
     if (e.workflow) {
         for (const Node &node : e.workflow->nodes) {
             const OperationType *op = OperationRegistry::builtin().find(node.type);
@@ -166,8 +187,8 @@ void JsonLinesSink::nodeStateChanged(const NodeStateChanged &e)
 {
     std::string &line = lineBuffer();
     ObjectWriter w = d->start(line, "node_state", e.t);
-    w.string("node", d->id(e.node))
-        .string("state", toString(e.state))
+    d->nodeFields(w, e.node, e.instance);
+    w.string("state", toString(e.state))
         .integer("attempt", e.attempt);
     if (e.reason != WaitReason::None)
         w.string("reason", toString(e.reason));
@@ -183,6 +204,10 @@ void JsonLinesSink::nodeStateChanged(const NodeStateChanged &e)
         // A timer has neither a pid nor a worker; say where the node runs.
         if (e.pid > 0)
             w.string("site", toString(ExecutionSite::ChildProcess));
+        else if (e.instance == kNoInstance && d->workflow && e.node < d->workflow->nodes.size()
+                 && d->workflow->nodes[e.node].foreach)
+            // A fan-out runs nowhere itself: its instances do.
+            w.integer("instances", std::int64_t(d->items[e.node].size()));
         else if (e.node < d->sites.size() && d->sites[e.node])
             w.string("site", d->sites[e.node]);
     }
@@ -193,7 +218,8 @@ void JsonLinesSink::output(const OutputChunk &e)
 {
     std::string &line = lineBuffer();
     ObjectWriter w = d->start(line, "output", e.t);
-    w.string("node", d->id(e.node)).string("stream", toString(e.stream)).string("text", e.text);
+    d->nodeFields(w, e.node, e.instance);
+    w.string("stream", toString(e.stream)).string("text", e.text);
     d->emit(w, line);
 }
 
@@ -201,7 +227,8 @@ void JsonLinesSink::progress(const ProgressUpdate &e)
 {
     std::string &line = lineBuffer();
     ObjectWriter w = d->start(line, "progress", e.t);
-    w.string("node", d->id(e.node)).number("fraction", e.fraction).string("message", e.message);
+    d->nodeFields(w, e.node, e.instance);
+    w.number("fraction", e.fraction).string("message", e.message);
     d->emit(w, line);
 }
 
@@ -209,7 +236,8 @@ void JsonLinesSink::attemptFinished(const AttemptFinished &e)
 {
     std::string &line = lineBuffer();
     ObjectWriter w = d->start(line, "attempt_finished", e.t);
-    w.string("node", d->id(e.node)).integer("attempt", e.attempt).boolean("ok", e.ok);
+    d->nodeFields(w, e.node, e.instance);
+    w.integer("attempt", e.attempt).boolean("ok", e.ok);
     w.number("start", roundTime(e.start)).number("end", roundTime(e.end));
     if (e.slot >= 0)
         w.integer("slot", e.slot);
@@ -225,7 +253,8 @@ void JsonLinesSink::nodeFinished(const NodeFinished &e)
 {
     std::string &line = lineBuffer();
     ObjectWriter w = d->start(line, "node_finished", e.t);
-    w.string("node", d->id(e.node)).string("outcome", toString(e.outcome));
+    d->nodeFields(w, e.node, e.instance);
+    w.string("outcome", toString(e.outcome));
     if (e.exitCode)
         w.integer("exit_code", *e.exitCode);
     else
@@ -254,6 +283,20 @@ void JsonLinesSink::nodeFinished(const NodeFinished &e)
     d->emit(w, line, e.outcome == NodeState::Failed);
 }
 
+void JsonLinesSink::fanOutResolved(const FanOutResolved &e)
+{
+    if (e.node < d->items.size())
+        d->items[e.node] = e.items;
+    std::string &line = lineBuffer();
+    ObjectWriter w = d->start(line, "fan_out", e.t);
+    w.string("node", d->id(e.node)).integer("count", std::int64_t(e.items.size()));
+    ArrayWriter items = w.array("items");
+    for (const std::string &item : e.items)
+        items.string(item);
+    items.close();
+    d->emit(w, line);
+}
+
 void JsonLinesSink::runFinished(const RunFinished &e)
 {
     std::string &line = lineBuffer();
@@ -270,6 +313,18 @@ void JsonLinesSink::runFinished(const RunFinished &e)
             if (e.counts[std::size_t(state)])
                 counts.integer(toString(state), std::int64_t(e.counts[std::size_t(state)]));
         }
+        counts.close();
+    }
+    std::size_t instances = 0;
+    for (std::size_t n : e.instanceCounts)
+        instances += n;
+    if (instances > 0) {
+        // Fan-out instances by final state; `counts` counts nodes, a fan-out
+        // node once, as the aggregate of its instances.
+        ObjectWriter counts = w.object("instance_counts");
+        for (NodeState state :
+            { NodeState::Succeeded, NodeState::Failed, NodeState::Skipped, NodeState::Cancelled })
+            counts.integer(toString(state), std::int64_t(e.instanceCounts[std::size_t(state)]));
         counts.close();
     }
     w.number("wall", roundTime(e.wall)).number("work", roundTime(e.work));

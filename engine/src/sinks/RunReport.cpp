@@ -98,6 +98,19 @@ std::string formatRunSummary(const RunFinished &finished, const Workflow &workfl
         if (count)
             text += ", " + std::to_string(count) + " " + std::string(toString(state));
     }
+    std::size_t instances = 0;
+    for (std::size_t n : finished.instanceCounts)
+        instances += n;
+    if (instances > 0) {
+        text += " (" + std::to_string(instances) + (instances == 1 ? " instance: " : " instances: ")
+            + std::to_string(finished.instanceCounts[std::size_t(NodeState::Succeeded)])
+            + " succeeded";
+        for (NodeState state : { NodeState::Failed, NodeState::Skipped, NodeState::Cancelled }) {
+            if (const std::size_t count = finished.instanceCounts[std::size_t(state)])
+                text += ", " + std::to_string(count) + " " + std::string(toString(state));
+        }
+        text += ")";
+    }
     text += " in " + formatSeconds(finished.wall);
     if (finished.work > 0) {
         char parallelism[32];

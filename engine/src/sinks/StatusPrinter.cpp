@@ -86,8 +86,15 @@ struct Failure {
 
 struct Running {
     NodeIndex node;
+    int instance;
     double since;
 };
+
+// One key for a node or one of its fan-out instances.
+std::uint64_t unitKey(NodeIndex node, int instance)
+{
+    return (std::uint64_t(std::uint32_t(instance + 1)) << 32) | node;
+}
 
 void appendBounded(
     std::string &buffer, std::string_view text, std::size_t limit, std::size_t *dropped)
@@ -166,6 +173,25 @@ public:
         return workflow && node < workflow->nodes.size() ? workflow->nodes[node].id : unknown;
     }
 
+    // "compile[3]" for an instance; with `withItem`, "compile[3] (src/b.c)".
+    std::string id(NodeIndex node, int instance, bool withItem = false) const
+    {
+        if (instance == kNoInstance)
+            return id(node);
+        std::string name = id(node) + "[" + std::to_string(instance) + "]";
+        if (withItem) {
+            if (const auto it = items.find(node);
+                it != items.end() && std::size_t(instance) < it->second.size())
+                name += " (" + it->second[std::size_t(instance)] + ")";
+        }
+        return name;
+    }
+
+    bool isFanOut(NodeIndex node) const
+    {
+        return workflow && node < workflow->nodes.size() && workflow->nodes[node].foreach;
+    }
+
     std::string counter() const
     {
         return "[" + std::to_string(finished) + "/" + std::to_string(total) + "]";
@@ -199,7 +225,7 @@ public:
         for (const Running &r : running) {
             if (!names.empty())
                 names += ", ";
-            names += id(r.node);
+            names += id(r.node, r.instance);
         }
         std::string line;
         const std::size_t fixed = columnsOf(prefix) + columnsOf(suffix);
@@ -269,7 +295,8 @@ public:
     // Only nodes that wrote something (or retried) have an entry: most of a
     // large run's nodes print nothing, and 90,000 empty entries were 6 MB of
     // pages to fault in at the start.
-    std::unordered_map<NodeIndex, NodeOutput> outputs;
+    std::unordered_map<std::uint64_t, NodeOutput> outputs; // by unitKey()
+    std::unordered_map<NodeIndex, std::vector<std::string>> items; // fan-out node -> its items
     std::vector<Failure> failures;
     std::map<std::string, std::vector<std::string>> skippedBy; // cause -> skipped ids
 };
@@ -314,6 +341,7 @@ void StatusPrinter::runStarted(const RunStarted &e)
     d->failures.clear();
     d->skippedBy.clear();
     d->outputs.clear();
+    d->items.clear();
     std::string title = e.workflow && !e.workflow->name.empty() ? "\"" + e.workflow->name + "\""
                                                                 : std::string("workflow");
     if (!d->options.quiet)
@@ -327,19 +355,25 @@ void StatusPrinter::nodeStateChanged(const NodeStateChanged &e)
     if (e.state != NodeState::Running)
         return;
     std::lock_guard lock(d->mutex);
-    const bool known = std::any_of(
-        d->running.begin(), d->running.end(), [&](const Running &r) { return r.node == e.node; });
+    // A fan-out node runs only through its instances: they are what the line lists.
+    const bool aggregate = e.instance == kNoInstance && d->isFanOut(e.node);
+    const bool known = aggregate || std::any_of(d->running.begin(), d->running.end(), [&](const Running &r) {
+        return r.node == e.node && r.instance == e.instance;
+    });
     if (!known)
-        d->running.push_back({ e.node, e.t });
-    if (e.attempt > 1 && e.node < d->total) {
-        appendBounded(d->outputs[e.node].text,
+        d->running.push_back({ e.node, e.instance, e.t });
+    const std::uint64_t key = unitKey(e.node, e.instance);
+    if (e.attempt > 1 && !aggregate) {
+        appendBounded(d->outputs[key].text,
             "--- attempt " + std::to_string(e.attempt) + " ---\n", d->options.outputLimit,
-            &d->outputs[e.node].dropped);
+            &d->outputs[key].dropped);
     }
     if (d->options.live) {
         d->changed();
     } else if (!d->options.quiet) {
-        std::string line = d->counter() + " started " + d->id(e.node);
+        std::string line = d->counter() + " started " + d->id(e.node, e.instance);
+        if (aggregate)
+            line += " (" + std::to_string(d->items[e.node].size()) + " instances)";
         if (e.attempt > 1)
             line += " (attempt " + std::to_string(e.attempt) + ")";
         d->printAbove(line);
@@ -349,9 +383,9 @@ void StatusPrinter::nodeStateChanged(const NodeStateChanged &e)
 void StatusPrinter::output(const OutputChunk &e)
 {
     std::lock_guard lock(d->mutex);
-    if (e.node >= d->total)
+    if (!d->workflow || e.node >= d->workflow->nodes.size())
         return;
-    NodeOutput &out = d->outputs[e.node];
+    NodeOutput &out = d->outputs[unitKey(e.node, e.instance)];
     appendBounded(out.text, e.text, d->options.outputLimit, &out.dropped);
     if (e.stream == OutputStream::Stderr)
         appendBounded(out.stderrText, e.text, 64 * 1024, nullptr);
@@ -360,13 +394,13 @@ void StatusPrinter::output(const OutputChunk &e)
 void StatusPrinter::attemptFinished(const AttemptFinished &e)
 {
     std::lock_guard lock(d->mutex);
-    std::erase_if(d->running, [&](const Running &r) { return r.node == e.node; });
+    std::erase_if(d->running, [&](const Running &r) { return r.node == e.node && r.instance == e.instance; });
     const bool retried = !e.ok && d->workflow && e.node < d->workflow->nodes.size()
         && e.attempt <= d->workflow->nodes[e.node].retries;
     if (retried && !d->options.quiet) {
         d->printAbove(
             d->paint(kYellow,
-                "attempt " + std::to_string(e.attempt) + " of " + d->id(e.node) + " failed")
+                "attempt " + std::to_string(e.attempt) + " of " + d->id(e.node, e.instance) + " failed")
             + (e.error.empty() ? std::string() : ": " + e.error) + "; retrying");
     } else {
         d->changed();
@@ -377,13 +411,13 @@ void StatusPrinter::nodeFinished(const NodeFinished &e)
 {
     std::lock_guard lock(d->mutex);
     ++d->finished;
-    std::erase_if(d->running, [&](const Running &r) { return r.node == e.node; });
+    std::erase_if(d->running, [&](const Running &r) { return r.node == e.node && r.instance == e.instance; });
     NodeOutput output;
-    if (auto it = d->outputs.find(e.node); it != d->outputs.end()) {
+    if (auto it = d->outputs.find(unitKey(e.node, e.instance)); it != d->outputs.end()) {
         std::swap(output, it->second);
         d->outputs.erase(it);
     }
-    const std::string &id = d->id(e.node);
+    const std::string id = d->id(e.node, e.instance);
     const bool live = d->options.live;
 
     switch (e.outcome) {
@@ -407,7 +441,8 @@ void StatusPrinter::nodeFinished(const NodeFinished &e)
         Failure f;
         f.id = id;
         f.work = e.command;
-        if (f.work.empty() && d->workflow && e.node < d->workflow->nodes.size())
+        if (f.work.empty() && d->workflow && e.node < d->workflow->nodes.size()
+            && e.instance == kNoInstance && !d->isFanOut(e.node))
             f.work = describeNodeWork(d->workflow->nodes[e.node]);
         f.ending = describeEnding(e);
         f.error = e.error;
@@ -417,7 +452,7 @@ void StatusPrinter::nodeFinished(const NodeFinished &e)
         f.stderrTail = e.stderrTail.empty() ? output.stderrText : e.stderrTail;
         f.duration = e.duration;
         std::string text = (live ? std::string() : d->counter() + " ")
-            + d->paint(kRed, "FAILED " + id + ": " + f.ending) + " (" + formatSeconds(e.duration)
+            + d->paint(kRed, "FAILED " + d->id(e.node, e.instance, true) + ": " + f.ending) + " (" + formatSeconds(e.duration)
             + ")\n";
         if (!f.work.empty())
             text += "command: " + f.work + "\n";
@@ -458,6 +493,14 @@ void StatusPrinter::nodeFinished(const NodeFinished &e)
         d->changed();
         break;
     }
+}
+
+void StatusPrinter::fanOutResolved(const FanOutResolved &e)
+{
+    std::lock_guard lock(d->mutex);
+    d->total += e.items.size(); // the counter counts instances as they become known
+    d->items[e.node] = e.items;
+    d->changed();
 }
 
 void StatusPrinter::runFinished(const RunFinished &e)

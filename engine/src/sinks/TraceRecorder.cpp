@@ -15,6 +15,7 @@ namespace {
 
 struct Attempt {
     NodeIndex node = 0;
+    int instance = kNoInstance;
     int attempt = 1;
     double start = 0;
     double end = 0;
@@ -48,6 +49,8 @@ public:
     // the one thread that reports that node's nodeFinished.
     std::vector<std::string> outcomes;
     std::vector<int> attempts; // per node, from its nodeFinished
+    // Per fan-out node, its items: written once, before its instances' attempts.
+    std::vector<std::vector<std::string>> items;
 };
 
 TraceRecorder::TraceRecorder()
@@ -72,6 +75,7 @@ void TraceRecorder::runStarted(const RunStarted &e)
     }
     d->outcomes.assign(d->ids.size(), std::string());
     d->attempts.assign(d->ids.size(), 0);
+    d->items.assign(d->ids.size(), {});
     d->lanes.clear();
     const int laneCount = std::max(e.jobs, 1) + 1;
     for (int i = 0; i < laneCount; ++i)
@@ -86,12 +90,21 @@ void TraceRecorder::attemptFinished(const AttemptFinished &e)
     Lane &lane
         = *d->lanes[e.slot >= 0 && std::size_t(e.slot) < spare ? std::size_t(e.slot) : spare];
     std::lock_guard lock(lane.mutex);
-    lane.attempts.push_back({ e.node, e.attempt, e.start, e.end, e.pid, e.worker, e.ok, e.error });
+    lane.attempts.push_back(
+        { e.node, e.instance, e.attempt, e.start, e.end, e.pid, e.worker, e.ok, e.error });
+}
+
+void TraceRecorder::fanOutResolved(const FanOutResolved &e)
+{
+    if (e.node < d->items.size())
+        d->items[e.node] = e.items;
 }
 
 void TraceRecorder::nodeFinished(const NodeFinished &e)
 {
-    if (e.node < d->outcomes.size()) {
+    // An instance's bars say their own outcome (see toJson); the node's
+    // entry is its own.
+    if (e.instance == kNoInstance && e.node < d->outcomes.size()) {
         d->outcomes[e.node] = std::string(toString(e.outcome));
         d->attempts[e.node] = e.attempts;
     }
@@ -142,19 +155,31 @@ std::string TraceRecorder::toJson() const
         metadata("thread_sort_index", tid,
             [&](json::ObjectWriter &args) { args.integer("sort_index", tid); });
         for (const Attempt &a : lane.attempts) {
-            const std::string_view id
+            const std::string_view nodeId
                 = a.node < d->ids.size() ? std::string_view(d->ids[a.node]) : std::string_view();
+            std::string instanceName;
+            if (a.instance != kNoInstance)
+                instanceName = std::string(nodeId) + "[" + std::to_string(a.instance) + "]";
+            const std::string_view id = a.instance == kNoInstance ? nodeId : std::string_view(instanceName);
             // The last attempt ends as the node ended; earlier ones failed and were retried.
             std::string_view outcome = a.ok ? "succeeded" : "failed";
-            if (!a.ok && a.node < d->outcomes.size() && !d->outcomes[a.node].empty()
-                && a.attempt >= d->attempts[a.node]) {
+            if (!a.ok && a.instance == kNoInstance && a.node < d->outcomes.size()
+                && !d->outcomes[a.node].empty() && a.attempt >= d->attempts[a.node]) {
                 outcome = d->outcomes[a.node];
+            } else if (!a.ok && a.error == "cancelled") {
+                outcome = "cancelled";
             }
             json::ObjectWriter event = events.object();
             json::ObjectWriter args = event.object("args");
             args.integer("attempt", a.attempt);
             if (!a.error.empty())
                 args.string("error", a.error);
+            if (a.instance != kNoInstance) {
+                args.string("instance_of", nodeId);
+                const auto &items = d->items[a.node];
+                if (std::size_t(a.instance) < items.size())
+                    args.string("item", items[std::size_t(a.instance)]);
+            }
             args.string("node", id).string("outcome", outcome);
             if (a.pid > 0)
                 args.integer("pid", a.pid);

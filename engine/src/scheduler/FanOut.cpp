@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: Apache-2.0
+// A `foreach` node (DESIGN.md, "Fan-out"): when it is ready its items are
+// resolved (a list, a glob, or the list output of a node it needs, which has
+// finished), and each item becomes an instance: a Unit admitted, started,
+// retried and finished exactly like a node, through the same code. The node
+// itself holds no job slot; it is `running` while its instances are, and
+// ends with their aggregate when the last one is final, which is when its
+// successors hear of it. Also here: a unit's references are expanded just
+// before its first attempt (data/Expansion.h), from the outputs the run
+// kept of the nodes it needs.
+
+#include "scheduler/Run.h"
+
+#include "data/Expansion.h"
+#include "data/FanOutItems.h"
+
+namespace weft {
+
+using namespace detail;
+
+std::string Executor::Run::unitName(Unit u) const
+{
+    const int k = unitInstance(u);
+    const std::string &id = node(unitNode(u)).id;
+    return k < 0 ? id : id + "[" + std::to_string(k) + "]";
+}
+
+const NamedValues *Executor::Run::keptOutputs(std::string_view nodeId) const
+{
+    const auto it = m_indexOf.find(nodeId);
+    if (it == m_indexOf.end())
+        return nullptr;
+    // A need of the asking unit: final, its state acquired before it started.
+    return m_rt[it->second].kept.get();
+}
+
+bool Executor::Run::expand(Unit u, std::string &error)
+{
+    const NodeIndex i = unitNode(u);
+    data::InstanceItem item;
+    if (const int k = unitInstance(u); k >= 0) {
+        const FanOut *fan = m_fanOuts[i].load(std::memory_order_acquire);
+        item = {&fan->items[std::size_t(k)], std::size_t(k)};
+    }
+    data::Expanded expanded = data::expandNode(
+        node(i), m_graph->node(i).type,
+        [this](std::string_view id) { return keptOutputs(id); }, item);
+    if (!expanded.node) {
+        error = std::move(expanded.error);
+        return false;
+    }
+    rt(u).expanded = std::make_unique<Node>(std::move(*expanded.node));
+    return true;
+}
+
+void Executor::Run::forEachInstance(const std::function<void(NodeRuntime &)> &visit)
+{
+    if (!m_fanOuts)
+        return;
+    for (std::size_t i = 0; i < m_graph->size(); ++i) {
+        FanOut *fan = m_fanOuts[i].load(std::memory_order_acquire);
+        for (std::size_t k = 0; fan && k < fan->items.size(); ++k)
+            visit(fan->rt[k]);
+    }
+}
+
+void Executor::Run::startFanOut(NodeIndex i)
+{
+    const Unit self = makeUnit(i);
+    NodeRuntime &r = m_rt[i];
+    data::FanOutItems resolved = data::resolveFanOutItems(
+        *node(i).foreach, m_base, [this](std::string_view id) { return keptOutputs(id); });
+    const int attempt = beginAttempt(self);
+    if (!resolved.error.empty()) {
+        // Nothing can be mapped over: the node fails as an attempt that could not start.
+        emitRunning(self, attempt);
+        AttemptResult failed;
+        failed.error = std::move(resolved.error);
+        r.end = now();
+        m_sink.attemptFinished(attemptFinished(self, attempt, false));
+        finishRan(self, NodeState::Failed, &failed, false, r.end);
+        return;
+    }
+
+    auto *fan = new FanOut(std::move(resolved.items));
+    m_fanOuts[i].store(fan, std::memory_order_release);
+    FanOutResolved event;
+    event.t = r.attemptStart; // the instant the node became ready and its items were read
+    event.node = i;
+    event.items = fan->items;
+    m_sink.fanOutResolved(event);
+    emitRunning(self, attempt);
+
+    const std::size_t count = fan->items.size();
+    if (count == 0) {
+        finishFanOut(i, *fan);
+        return;
+    }
+    // Each instance is admitted like a ready node; those that start go to
+    // the async node as tasks of their own, so they run in parallel even
+    // when they are in-process work.
+    for (std::size_t k = 0; k < count; ++k) {
+        const Unit u = makeUnit(i, int(k));
+        if (halted())
+            finishHalted(u);
+        else
+            admit(u, false);
+    }
+}
+
+void Executor::Run::instanceFinal(Unit u, NodeState outcome)
+{
+    const NodeIndex i = unitNode(u);
+    FanOut &fan = *m_fanOuts[i].load(std::memory_order_acquire);
+    fan.seen.fetch_or(std::uint8_t(1u << unsigned(outcome)), std::memory_order_relaxed);
+    // The last instance to finish ends the node; acq_rel orders every
+    // instance's writes before that.
+    if (fan.remaining.fetch_sub(1, std::memory_order_acq_rel) == 1)
+        finishFanOut(i, fan);
+}
+
+void Executor::Run::finishFanOut(NodeIndex i, FanOut &fan)
+{
+    NodeRuntime &r = m_rt[i];
+    const std::size_t count = fan.items.size();
+    std::array<std::size_t, kNodeStateCount> byState{};
+    std::int64_t firstFailed = -1;
+    std::int64_t firstSkipped = -1;
+    for (std::size_t k = 0; k < count; ++k) {
+        const NodeState state = fan.rt[k].state.load(std::memory_order_acquire);
+        ++byState[std::size_t(state)];
+        if (state == NodeState::Failed && firstFailed < 0)
+            firstFailed = std::int64_t(makeUnit(i, int(k)));
+        if (state == NodeState::Skipped && firstSkipped < 0)
+            firstSkipped = fan.rt[k].rootCause;
+    }
+    const NodeState outcome = byState[std::size_t(NodeState::Failed)] ? NodeState::Failed
+                              : byState[std::size_t(NodeState::Cancelled)] ? NodeState::Cancelled
+                              : byState[std::size_t(NodeState::Skipped)]   ? NodeState::Skipped
+                                                                           : NodeState::Succeeded;
+    r.end = now();
+    NodeFinished finished;
+    finished.t = r.end;
+    finished.node = i;
+    finished.outcome = outcome;
+    finished.start = r.firstStart;
+    finished.duration = r.end - r.firstStart;
+    finished.attempts = r.attempt.load(std::memory_order_relaxed);
+    auto plural = [](std::size_t n) { return n == 1 ? " instance " : " instances "; };
+    if (outcome == NodeState::Failed) {
+        const std::size_t failed = byState[std::size_t(NodeState::Failed)];
+        r.rootCause = firstFailed;
+        finished.error = std::to_string(failed) + " of " + std::to_string(count) + plural(count)
+                         + "failed, first " + unitName(Unit(firstFailed));
+        finished.causeNode = unitName(Unit(firstFailed));
+    } else if (outcome == NodeState::Cancelled) {
+        finished.error = "cancelled";
+    } else if (outcome == NodeState::Skipped) {
+        r.rootCause = firstSkipped;
+        finished.error = std::to_string(byState[std::size_t(NodeState::Skipped)]) + " of "
+                         + std::to_string(count) + plural(count) + "skipped"
+                         + (firstSkipped >= 0 ? ": the run stopped after "
+                                                    + unitName(Unit(firstSkipped)) + " failed"
+                                              : std::string());
+        if (firstSkipped >= 0)
+            finished.causeNode = unitName(Unit(firstSkipped));
+    } else {
+        // Each output is the list of the instances' values in index order;
+        // a declared output names it even when there were no instances.
+        for (const auto &[name, value] : node(i).outputs)
+            finished.outputs[name] = StringOrList(std::vector<std::string>());
+        for (std::size_t k = 0; k < count; ++k) {
+            if (!fan.rt[k].kept)
+                continue;
+            for (const auto &[name, value] : *fan.rt[k].kept) {
+                StringOrList &all = finished.outputs[name];
+                all.list = true;
+                all.items.insert(all.items.end(), value.items.begin(), value.items.end());
+            }
+        }
+        if (m_graph->node(i).referenced)
+            r.kept = std::make_unique<NamedValues>(finished.outputs);
+    }
+    m_sink.nodeFinished(finished);
+    r.state.store(outcome, std::memory_order_release);
+    notifySuccessors(i);
+    r.retired.store(true, std::memory_order_release);
+}
+
+} // namespace weft
