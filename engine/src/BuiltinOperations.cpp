@@ -33,6 +33,7 @@ OperationType processType()
         {"env", ParamKind::StringMap, false, nullptr, "Extra environment variables", -1e300},
     };
     t.semantics = {ExecutionSite::ChildProcess, false, true, true, {"processes", "files (per command)"}};
+    t.reportsAnyOutput = true;
     t.launch = launchProcess;
     t.check = [](const nlohmann::json &params, std::vector<Diagnostic> &out) {
         const bool hasCommand = params.contains("command");

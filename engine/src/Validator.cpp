@@ -9,6 +9,7 @@
 #include "ValidatedNeeds.h"
 
 #include "weft/Operation.h"
+#include "weft/References.h"
 #include "weft/Workflow.h"
 
 #include "format/JsonDocument.h"
@@ -17,6 +18,7 @@
 #include <atomic>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <functional>
 
@@ -29,6 +31,11 @@ constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
 // Suggestions for unknown needs scan every id; past this many unknown needs
 // the rest get no suggestion, which keeps a badly broken file linear.
 constexpr int kMaxIdSuggestions = 64;
+
+// The need index recorded for a need implied by a ${NODE.NAME} reference:
+// it has no place in Node::needs, and a cycle it closes is reported at the
+// reference instead.
+constexpr std::uint32_t kImpliedNeed = kNone;
 
 // A long cycle is shown by its ends; the full list is findCycle()'s job.
 constexpr std::size_t kMaxCycleShown = 24;
@@ -174,6 +181,16 @@ public:
         }
     }
 
+    // After resolve(i): true when a reference from node i to `target` adds
+    // a need, false when `needs` (or an earlier reference) already has it.
+    bool addImplied(std::uint32_t i, std::uint32_t target)
+    {
+        if (m_lastNeededBy[target] == i)
+            return false;
+        m_lastNeededBy[target] = i;
+        return true;
+    }
+
 private:
     const Workflow &m_workflow;
     const IdTable &m_ids;
@@ -196,6 +213,8 @@ struct NeedGraph
     }
 };
 
+// Written needs first, then those that references imply, as the validator
+// resolves them: the editor asks about cycles through data edges too.
 NeedGraph buildNeedGraph(const Workflow &workflow, const IdTable &ids)
 {
     NeedGraph graph;
@@ -208,6 +227,12 @@ NeedGraph buildNeedGraph(const Workflow &workflow, const IdTable &ids)
             if (target != kNone && !duplicate && !self)
                 graph.add(target, j);
         });
+        const Node &node = workflow.nodes[i];
+        for (const std::string &id : referencedNodes(node)) {
+            const std::uint32_t target = ids.find(id);
+            if (target != kNone && id != node.id && resolver.addImplied(i, target))
+                graph.add(target, kImpliedNeed);
+        }
     }
     graph.begin.push_back(std::uint32_t(graph.target.size()));
     return graph;
@@ -294,9 +319,10 @@ std::vector<Cycle> findCycles(const NeedGraph &needs, bool firstOnly)
     return cycles;
 }
 
-std::string describeCycle(const Workflow &workflow, const std::vector<std::uint32_t> &nodes)
+std::string describeCycle(const Workflow &workflow, const std::vector<std::uint32_t> &nodes,
+                          std::string_view what = "cycle: ")
 {
-    std::string text = "cycle: ";
+    std::string text(what);
     auto append = [&](std::uint32_t i) {
         text += workflow.nodes[i].id;
         text += " \u2192 ";
@@ -336,6 +362,7 @@ public:
         checkSettings();
         const IdTable ids(m_workflow);
         NeedResolver resolver(m_workflow, ids);
+        resolveTypes();
         m_graph.begin.reserve(m_workflow.nodes.size() + 1);
         for (std::uint32_t i = 0; i < m_workflow.nodes.size(); ++i)
             checkNode(i, ids, resolver);
@@ -345,9 +372,28 @@ public:
     }
 
 private:
-    void add(std::string path, std::string message, const std::string &nodeId = {})
+    void add(std::string path, std::string message, const std::string &nodeId = {},
+             int textOffset = -1)
     {
-        m_out.push_back({Severity::Error, std::move(message), std::move(path), 0, 0, nodeId});
+        m_out.push_back(
+            {Severity::Error, std::move(message), std::move(path), 0, 0, nodeId, textOffset});
+    }
+
+    // Every node's operation type up front: a reference asks about the
+    // type of a node that may come later in the file. Runs of one type are
+    // common, so the previous answer is tried first.
+    void resolveTypes()
+    {
+        m_types.resize(m_workflow.nodes.size(), nullptr);
+        const OperationType *last = nullptr;
+        for (std::size_t i = 0; i < m_workflow.nodes.size(); ++i) {
+            const std::string &name = m_workflow.nodes[i].type;
+            if (name.empty())
+                continue;
+            m_types[i] = last && last->name == name ? last : m_registry.find(name);
+            if (m_types[i])
+                last = m_types[i];
+        }
     }
 
     void checkSettings()
@@ -383,10 +429,10 @@ private:
                 id);
         }
 
-        const OperationType *type = nullptr;
+        const OperationType *type = m_types[i];
         if (node.type.empty()) {
             add(path + "/type", "node has no \"type\"", id);
-        } else if (!(type = m_registry.find(node.type))) {
+        } else if (!type) {
             add(path + "/type", "unknown operation type " + inQuotesBounded(node.type)
                                     + didYouMean(node.type, typeNames()),
                 id);
@@ -452,6 +498,253 @@ private:
 
         if (type)
             checkParams(node, *type, path);
+
+        checkReferences(i, ids, resolver, path);
+    }
+
+    // --- References (DESIGN.md, "Outputs and references") ----------------
+
+    // Where a string sits: its JSON path is built only for a diagnostic.
+    struct Place
+    {
+        const Place *parent = nullptr;
+        std::string_view key; // a member name, or the path of the root
+        std::size_t index = 0;
+        bool isIndex = false;
+        bool isRoot = false;
+
+        std::string text() const
+        {
+            if (isRoot)
+                return std::string(key);
+            std::string out = parent->text() + "/";
+            out += isIndex ? std::to_string(index) : json::pointerToken(key);
+            return out;
+        }
+    };
+
+    enum class Site : std::uint8_t { Params, Outputs, Inputs, ForEach };
+
+    void checkReferences(std::uint32_t i, const IdTable &ids, NeedResolver &resolver,
+                         const std::string &nodeBase)
+    {
+        const Node &node = m_workflow.nodes[i];
+        const Place root{nullptr, nodeBase, 0, false, true};
+        auto visit = [&](std::string_view text, const Place &place, Site site) {
+            checkString(i, ids, resolver, text, place, site);
+        };
+        if (node.params.is_object()) {
+            const Place params{&root, "params"};
+            forEachJsonString(node.params, params, [&](std::string_view text, const Place &place) {
+                visit(text, place, Site::Params);
+            });
+        }
+        forEachValueString(node.outputs, Place{&root, "outputs"},
+                           [&](std::string_view text, const Place &place) {
+                               visit(text, place, Site::Outputs);
+                           });
+        forEachValueString(node.inputs, Place{&root, "inputs"},
+                           [&](std::string_view text, const Place &place) {
+                               visit(text, place, Site::Inputs);
+                           });
+        if (node.foreach)
+            checkForEach(i, ids, resolver, *node.foreach, Place{&root, "foreach"});
+    }
+
+    template<typename Visit>
+    static void forEachJsonString(const nlohmann::json &value, const Place &place, Visit &&visit)
+    {
+        if (value.is_string()) {
+            const std::string &text = value.get_ref<const std::string &>();
+            if (std::memchr(text.data(), '$', text.size()))
+                visit(text, place);
+        } else if (value.is_object()) {
+            for (const auto &member : value.get_ref<const nlohmann::json::object_t &>())
+                forEachJsonString(member.second, Place{&place, member.first}, visit);
+        } else if (value.is_array()) {
+            const auto &items = value.get_ref<const nlohmann::json::array_t &>();
+            for (std::size_t k = 0; k < items.size(); ++k)
+                forEachJsonString(items[k], Place{&place, {}, k, true}, visit);
+        }
+    }
+
+    template<typename Visit>
+    static void forEachValueString(const NamedValues &values, const Place &base, Visit &&visit)
+    {
+        for (const auto &entry : values) {
+            const Place place{&base, entry.first};
+            const StringOrList &value = entry.second;
+            for (std::size_t k = 0; k < value.items.size(); ++k) {
+                const std::string &text = value.items[k];
+                if (!std::memchr(text.data(), '$', text.size()))
+                    continue;
+                if (value.list)
+                    visit(text, Place{&place, {}, k, true});
+                else
+                    visit(text, place);
+            }
+        }
+    }
+
+    void checkString(std::uint32_t i, const IdTable &ids, NeedResolver &resolver,
+                     std::string_view text, const Place &place, Site site)
+    {
+        const ParsedString parsed = parseReferences(text);
+        for (const Reference &ref : parsed.references)
+            checkReference(i, ids, resolver, text, ref, place, site);
+        if (parsed.error)
+            add(place.text(), parsed.error->message, m_workflow.nodes[i].id,
+                int(parsed.error->offset));
+    }
+
+    void checkReference(std::uint32_t i, const IdTable &ids, NeedResolver &resolver,
+                        std::string_view text, const Reference &ref, const Place &place, Site site)
+    {
+        const Node &node = m_workflow.nodes[i];
+        const std::string written(text.substr(ref.offset, ref.length));
+        auto fail = [&](const std::string &why) {
+            add(place.text(), written + ": " + why, node.id, int(ref.offset));
+        };
+        switch (ref.kind) {
+        case Reference::Kind::Output:
+            checkOutputReference(i, ids, resolver, ref, written, place, site);
+            return;
+        case Reference::Kind::Self:
+            if (site != Site::Params) {
+                fail("${self.NAME} can be used only in params; outputs and inputs are what it "
+                     "refers to");
+            } else if (!node.outputs.contains(ref.name) && !node.inputs.contains(ref.name)) {
+                std::vector<std::string_view> names;
+                for (const auto &entry : node.outputs)
+                    names.push_back(entry.first);
+                for (const auto &entry : node.inputs)
+                    names.push_back(entry.first);
+                fail("this node declares no output or input named " + inQuotesBounded(ref.name)
+                     + didYouMean(ref.name, names));
+            }
+            return;
+        case Reference::Kind::Item:
+        case Reference::Kind::ItemName:
+        case Reference::Kind::ItemStem:
+        case Reference::Kind::Index:
+            if (!node.foreach)
+                fail(std::string("only a node with \"foreach\" has ")
+                     + (ref.kind == Reference::Kind::Index ? "an index" : "an item"));
+            return;
+        }
+    }
+
+    // ${NODE.NAME}: NODE exists, is not this node, and has NAME: declared
+    // in its `outputs`, documented by its type, or possibly reported at run
+    // time by a type that reports any name. Each one implies a need.
+    void checkOutputReference(std::uint32_t i, const IdTable &ids, NeedResolver &resolver,
+                              const Reference &ref, const std::string &written, const Place &place,
+                              Site site)
+    {
+        const Node &node = m_workflow.nodes[i];
+        auto fail = [&](const std::string &why) {
+            add(place.text(), written + ": " + why, node.id, int(ref.offset));
+        };
+        const std::uint32_t target = ids.find(ref.node);
+        if (target == kNone) {
+            std::string message = "unknown node " + inQuotesBounded(ref.node);
+            if (m_idSuggestions++ < kMaxIdSuggestions)
+                message += didYouMean(ref.node, idNames());
+            fail(message);
+            return;
+        }
+        if (ref.node == node.id) {
+            fail(site == Site::ForEach
+                     ? std::string("a node cannot fan out over its own output")
+                     : "a node refers to its own outputs and inputs as ${self." + ref.name + "}");
+            return;
+        }
+        const Node &other = m_workflow.nodes[target];
+        const OperationType *type = m_types[target];
+        bool known = !type || type->reportsAnyOutput || other.outputs.contains(ref.name);
+        for (std::size_t k = 0; !known && k < type->outputs.size(); ++k)
+            known = type->outputs[k].name == ref.name;
+        if (!known) {
+            std::vector<std::string_view> names;
+            for (const auto &entry : other.outputs)
+                names.push_back(entry.first);
+            for (const OutputDecl &decl : type->outputs)
+                names.push_back(decl.name);
+            std::string message = ref.node + " has no output named " + inQuotesBounded(ref.name);
+            if (names.empty())
+                message += " (it declares none and " + other.type + " reports none)";
+            else
+                message += didYouMean(ref.name, names);
+            fail(message);
+            // The need is still implied: a typo in a name is no reason to
+            // report a cycle through it as well, nor to hide one.
+        }
+        if (resolver.addImplied(i, target))
+            m_graph.add(target, kImpliedNeed);
+    }
+
+    void checkForEach(std::uint32_t i, const IdTable &ids, NeedResolver &resolver,
+                      const ForEach &foreach, const Place &place)
+    {
+        const Node &node = m_workflow.nodes[i];
+        switch (foreach.kind) {
+        case ForEach::Kind::List:
+            return; // items are literal text, and an empty list is an empty fan-out
+        case ForEach::Kind::Glob:
+            if (foreach.text.empty())
+                add(place.text() + "/glob", "\"glob\" must not be empty", node.id);
+            return;
+        case ForEach::Kind::Reference:
+            break;
+        }
+        const std::string_view text = foreach.text;
+        const ParsedString parsed = parseReferences(text);
+        if (parsed.error) {
+            add(place.text(), parsed.error->message, node.id, int(parsed.error->offset));
+            return;
+        }
+        const bool whole = parsed.references.size() == 1 && parsed.references[0].offset == 0
+                           && parsed.references[0].length == text.size()
+                           && parsed.references[0].kind == Reference::Kind::Output;
+        if (!whole) {
+            add(place.text(),
+                "\"foreach\" must be a list of items, {\"glob\": PATTERN} or exactly one "
+                "reference \"${NODE.NAME}\" to another node's output, found "
+                    + inQuotesBounded(text),
+                node.id);
+            return;
+        }
+        checkOutputReference(i, ids, resolver, parsed.references[0], std::string(text), place,
+                             Site::ForEach);
+    }
+
+    // The place of the first reference in node i to node `target`: where a
+    // cycle that this implied need closes is reported.
+    std::pair<std::string, int> referencePlace(std::uint32_t i, const std::string &target)
+    {
+        const Node &node = m_workflow.nodes[i];
+        std::pair<std::string, int> found{nodePath(i), -1};
+        bool done = false;
+        auto look = [&](std::string_view text, const Place &place) {
+            if (done)
+                return;
+            for (const Reference &ref : parseReferences(text).references) {
+                if (ref.kind == Reference::Kind::Output && ref.node == target) {
+                    found = {place.text(), int(ref.offset)};
+                    done = true;
+                    return;
+                }
+            }
+        };
+        const std::string base = nodePath(i);
+        const Place root{nullptr, base, 0, false, true};
+        if (node.params.is_object())
+            forEachJsonString(node.params, Place{&root, "params"}, look);
+        forEachValueString(node.outputs, Place{&root, "outputs"}, look);
+        forEachValueString(node.inputs, Place{&root, "inputs"}, look);
+        if (node.foreach && node.foreach->kind == ForEach::Kind::Reference)
+            look(node.foreach->text, Place{&root, "foreach"});
+        return found;
     }
 
     // Names are what a reference (${node.NAME}) will spell, so they follow
@@ -599,6 +892,14 @@ private:
     {
         for (const Cycle &cycle : findCycles(m_graph, false)) {
             const Node &node = m_workflow.nodes[cycle.closingNode];
+            if (cycle.closingNeed == kImpliedNeed) {
+                // Closed by "closingNode refers to the cycle's last node".
+                auto [path, offset] =
+                    referencePlace(cycle.closingNode, m_workflow.nodes[cycle.nodes.back()].id);
+                add(std::move(path), describeCycle(m_workflow, cycle.nodes, "cycle through data: "),
+                    node.id, offset);
+                continue;
+            }
             add(nodePath(cycle.closingNode) + "/needs/" + std::to_string(cycle.closingNeed),
                 describeCycle(m_workflow, cycle.nodes), node.id);
         }
@@ -626,6 +927,7 @@ private:
     const Workflow &m_workflow;
     const OperationRegistry &m_registry;
     NeedGraph m_graph;
+    std::vector<const OperationType *> m_types; // per node; null when unknown
     Diagnostics m_out;
     std::vector<std::string_view> m_typeNames;
     std::vector<std::string_view> m_idNames;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "weft/Workflow.h"
 
+#include "weft/References.h"
+
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -129,11 +131,16 @@ Workflow selectTargets(const Workflow &workflow, const std::vector<std::string> 
         if (keep[i])
             continue;
         keep[i] = 1;
-        for (const std::string &need : workflow.nodes[i].needs) {
+        auto follow = [&](const std::string &need) {
             auto it = index.find(need);
             if (it != index.end() && !keep[it->second])
                 stack.push_back(it->second);
-        }
+        };
+        for (const std::string &need : workflow.nodes[i].needs)
+            follow(need);
+        // A reference is a need too: a target must find the outputs it reads.
+        for (const std::string &need : referencedNodes(workflow.nodes[i]))
+            follow(need);
     }
 
     Workflow result;

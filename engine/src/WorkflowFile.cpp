@@ -39,9 +39,10 @@ using json::Type;
 const std::vector<std::string_view> kTopLevelKeys = {"weft", "name", "description", "settings",
                                                      "nodes"};
 const std::vector<std::string_view> kSettingsKeys = {"jobs", "failure", "pools"};
-const std::vector<std::string_view> kNodeKeys = {"id",        "type",     "label",  "needs",
-                                                 "params",    "inputs",   "outputs", "timeout",
-                                                 "retries",   "resources", "position"};
+const std::vector<std::string_view> kNodeKeys = {"id",       "type",      "label",   "needs",
+                                                 "foreach",  "params",    "inputs",  "outputs",
+                                                 "timeout",  "retries",   "resources", "position"};
+const std::vector<std::string_view> kForEachKeys = {"glob"};
 
 std::string inQuotes(std::string_view text)
 {
@@ -334,6 +335,8 @@ private:
                                        + std::string(json::describeType(m_doc.at(need).type)),
                                    nodeId);
                 });
+            } else if (name == "foreach") {
+                readForEach(value, keyPath, node);
             } else if (name == "params") {
                 if (type != Type::Object) {
                     wrongType(value, keyPath, name, "an object", nodeId);
@@ -387,6 +390,57 @@ private:
                 unknownKey(key, keyPath, "node ", kNodeKeys, nodeId);
             }
         });
+    }
+
+    // `foreach`: a list of strings, {"glob": PATTERN} or one reference
+    // string. Shapes are checked here; what a reference names, and that the
+    // string is exactly one reference, by the validator.
+    template<typename PathFn>
+    void readForEach(std::uint32_t value, const PathFn &path, Node &node)
+    {
+        const std::string &nodeId = node.id;
+        const Type type = m_doc.at(value).type;
+        ForEach foreach;
+        if (type == Type::String) {
+            foreach.kind = ForEach::Kind::Reference;
+            foreach.text = m_doc.string(value);
+        } else if (type == Type::Array) {
+            foreach.kind = ForEach::Kind::List;
+            foreach.items.reserve(m_doc.at(value).children.count);
+            forEachElement(value, [&](std::size_t j, std::uint32_t item) {
+                foreach.items.emplace_back();
+                if (m_doc.at(item).type == Type::String)
+                    foreach.items.back() = m_doc.string(item);
+                else
+                    wrongValue(item, path() + "/" + std::to_string(j),
+                               "a foreach item must be a string, found "
+                                   + std::string(json::describeType(m_doc.at(item).type)),
+                               nodeId);
+            });
+        } else if (type == Type::Object) {
+            foreach.kind = ForEach::Kind::Glob;
+            bool sawGlob = false;
+            forEachMember(value, [&](std::uint32_t key, std::string_view name, std::uint32_t member) {
+                auto memberPath = [&] { return path() + "/" + json::pointerToken(name); };
+                if (name == "glob") {
+                    sawGlob = true;
+                    expectString(member, memberPath, name, foreach.text, nodeId);
+                } else {
+                    unknownKey(key, memberPath, "foreach ", kForEachKeys, nodeId);
+                }
+            });
+            if (!sawGlob)
+                wrongValue(value, path(),
+                           "\"foreach\" as an object needs \"glob\": a pattern, as in "
+                           "{\"glob\": \"src/*.c\"}",
+                           nodeId);
+        } else {
+            wrongType(value, path, "foreach",
+                      "a list of items, {\"glob\": PATTERN} or a reference \"${NODE.NAME}\"",
+                      nodeId);
+            return;
+        }
+        node.foreach = std::move(foreach);
     }
 
     // `inputs` and `outputs`: name -> a path or a list of paths. Types are
@@ -482,7 +536,15 @@ private:
         for (Diagnostic &d : found) {
             if (isSuppressed(d.path))
                 continue;
-            const json::TextPosition where = m_doc.positionOf(locate(d.path));
+            std::uint32_t at = locate(d.path);
+            json::TextPosition where = m_doc.positionOf(at);
+            if (d.textOffset >= 0) {
+                // Inside a string: the column of that very character.
+                if (m_doc.at(at).has(json::Key))
+                    ++at;
+                if (m_doc.at(at).type == Type::String)
+                    where = m_doc.position(m_doc.rawOffset(at, std::size_t(d.textOffset)));
+            }
             d.line = where.line;
             d.column = where.column;
             m_out.push_back(std::move(d));
@@ -624,6 +686,23 @@ void appendNode(std::string &out, const Node &node)
     if (!node.needs.empty()) {
         appendNextKey(out, indent, "needs");
         appendStringList(out, node.needs);
+    }
+    if (node.foreach) {
+        // Right after needs: both say when and how often the node runs.
+        appendNextKey(out, indent, "foreach");
+        switch (node.foreach->kind) {
+        case ForEach::Kind::List:
+            appendStringList(out, node.foreach->items);
+            break;
+        case ForEach::Kind::Glob:
+            out += "{\"glob\": ";
+            json::appendString(out, node.foreach->text);
+            out += '}';
+            break;
+        case ForEach::Kind::Reference:
+            json::appendString(out, node.foreach->text);
+            break;
+        }
     }
     if (!node.params.is_null() && !(node.params.is_object() && node.params.empty())) {
         appendNextKey(out, indent, "params");

@@ -29,6 +29,34 @@ using namespace weft;
 
 namespace {
 
+QStringList diagnose(std::string_view text)
+{
+    const LoadResult result = parseWorkflow(text);
+    QStringList lines;
+    for (const Diagnostic &d : result.diagnostics)
+        lines << QString::fromStdString(std::to_string(d.line) + ":" + std::to_string(d.column)
+                                        + ": " + d.message);
+    return lines;
+}
+
+// A two-line workflow: `scan` (a process declaring output `files`) on line
+// 2, then `node` on line 3, written by the caller.
+std::string withScan(std::string_view node)
+{
+    return "{\"weft\": 1, \"nodes\": [\n"
+           "{\"id\": \"scan\", \"type\": \"process\", \"params\": {\"command\": \"ls\"}, "
+           "\"outputs\": {\"files\": [\"a.c\"]}},\n"
+           + std::string(node) + "\n]}\n";
+}
+
+QByteArray readFile(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        qFatal("cannot read %s", qPrintable(path));
+    return file.readAll();
+}
+
 NamedValues scanOutputs()
 {
     NamedValues values;
@@ -50,6 +78,12 @@ private slots:
     void malformed();
     void unescape();
     void referencedNodesInOrder();
+    void validationErrors_data();
+    void validationErrors();
+    void columnsCountEscapesAsWritten();
+    void validReferencesLoad();
+    void impliedNeeds();
+    void selectFollowsReferences();
     void expandArgvSplicesLists();
     void expandCommandQuotes_data();
     void expandCommandQuotes();
@@ -58,6 +92,7 @@ private slots:
     void expandErrors();
     void shellQuoteRules();
     void needsExpansion();
+    void foreachRoundTrip();
 };
 
 void TestReferences::parsesEveryForm()
@@ -160,6 +195,227 @@ void TestReferences::referencedNodesInOrder()
     for (int k = 0; k < 40; ++k)
         many.params["p" + std::to_string(100 + k)] = "${n" + std::to_string(k % 20) + ".x}";
     QCOMPARE(referencedNodes(many).size(), std::size_t(20));
+}
+
+void TestReferences::validationErrors_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QStringList>("expected");
+
+    QTest::newRow("unknown node")
+        << QString::fromStdString(withScan(
+               R"({"id": "use", "type": "process", "params": {"command": "cat ${scna.files}"}})"))
+        << QStringList{"3:61: ${scna.files}: unknown node \"scna\"; did you mean \"scan\"?"};
+    QTest::newRow("unknown output")
+        << QString::fromStdString(withScan(
+               R"({"id": "sum", "type": "hash", "params": {"files": ["${scan.files}"]}},)"
+               "\n"
+               R"({"id": "use", "type": "write", "params": {"path": "x", "text": "${sum.digets}"}})"))
+        << QStringList{"4:65: ${sum.digets}: sum has no output named \"digets\"; did you mean "
+                       "\"digest\"?"};
+    QTest::newRow("no outputs at all")
+        << QString::fromStdString(withScan(
+               R"({"id": "w", "type": "noop"},)"
+               "\n"
+               R"({"id": "use", "type": "write", "params": {"path": "${w.path}"}})"))
+        << QStringList{"4:52: ${w.path}: w has no output named \"path\" (it declares none and "
+                       "noop reports none)"};
+    QTest::newRow("self unknown")
+        << QString::fromStdString(withScan(
+               R"({"id": "use", "type": "process", "params": {"argv": ["cc", "${self.ob}"]}, "outputs": {"obj": "a.o"}})"))
+        << QStringList{"3:61: ${self.ob}: this node declares no output or input named \"ob\"; did "
+                       "you mean \"obj\"?"};
+    QTest::newRow("self in outputs")
+        << QString::fromStdString(withScan(
+               R"({"id": "use", "type": "noop", "outputs": {"a": "x", "b": "${self.a}.o"}})"))
+        << QStringList{"3:59: ${self.a}: ${self.NAME} can be used only in params; outputs and "
+                       "inputs are what it refers to"};
+    QTest::newRow("own id")
+        << QString::fromStdString(withScan(
+               R"({"id": "use", "type": "process", "params": {"command": "x ${use.o}"}, "outputs": {"o": "o"}})"))
+        << QStringList{"3:59: ${use.o}: a node refers to its own outputs and inputs as "
+                       "${self.o}"};
+    QTest::newRow("item outside foreach")
+        << QString::fromStdString(withScan(
+               R"({"id": "use", "type": "process", "params": {"argv": ["cc", "${item}", "n${index}"]}})"))
+        << QStringList{"3:61: ${item}: only a node with \"foreach\" has an item",
+                       "3:73: ${index}: only a node with \"foreach\" has an index"};
+    QTest::newRow("item.stem in outputs outside foreach")
+        << QString::fromStdString(withScan(
+               R"({"id": "use", "type": "noop", "outputs": {"o": "out/${item.stem}.o"}})"))
+        << QStringList{"3:53: ${item.stem}: only a node with \"foreach\" has an item"};
+    QTest::newRow("malformed")
+        << QString::fromStdString(withScan(
+               R"({"id": "use", "type": "process", "params": {"command": "echo ${scan.files"}})"))
+        << QStringList{"3:62: unterminated ${: no closing }"};
+    QTest::newRow("malformed in inputs")
+        << QString::fromStdString(withScan(
+               R"({"id": "use", "type": "noop", "inputs": {"src": ["ok", "${}"]}})"))
+        << QStringList{"3:57: empty reference ${}"};
+    QTest::newRow("data cycle")
+        << QString::fromStdString(
+               "{\"weft\": 1, \"nodes\": [\n"
+               R"({"id": "a", "type": "process", "params": {"command": "x ${b.out}"}},)"
+               "\n"
+               R"({"id": "b", "type": "process", "params": {"command": "y ${a.out}"}}
+]})")
+        << QStringList{"2:57: cycle through data: a \u2192 b \u2192 a"};
+    QTest::newRow("cycle mixing needs and data")
+        << QString::fromStdString(
+               "{\"weft\": 1, \"nodes\": [\n"
+               R"({"id": "a", "type": "process", "params": {"command": "x"}, "inputs": {"i": "${b.out}"}},)"
+               "\n"
+               R"({"id": "b", "type": "process", "needs": ["a"], "params": {"command": "y"}}
+]})")
+        << QStringList{"2:77: cycle through data: a \u2192 b \u2192 a"};
+    QTest::newRow("foreach number")
+        << QString::fromStdString(withScan(R"({"id": "use", "type": "noop", "foreach": 3})"))
+        << QStringList{"3:31: \"foreach\" must be a list of items, {\"glob\": PATTERN} or a "
+                       "reference \"${NODE.NAME}\", found a number"};
+    QTest::newRow("foreach object without glob")
+        << QString::fromStdString(withScan(R"({"id": "use", "type": "noop", "foreach": {"glb": "*.c"}})"))
+        << QStringList{"3:31: \"foreach\" as an object needs \"glob\": a pattern, as in "
+                       "{\"glob\": \"src/*.c\"}",
+                       "3:43: unknown foreach key \"glb\"; did you mean \"glob\"?"};
+    QTest::newRow("foreach glob not a string")
+        << QString::fromStdString(withScan(R"({"id": "use", "type": "noop", "foreach": {"glob": ["a"]}})"))
+        << QStringList{"3:43: \"glob\" must be a string, found an array"};
+    QTest::newRow("foreach empty glob")
+        << QString::fromStdString(withScan(R"({"id": "use", "type": "noop", "foreach": {"glob": ""}})"))
+        << QStringList{"3:43: \"glob\" must not be empty"};
+    QTest::newRow("foreach item not a string")
+        << QString::fromStdString(withScan(R"({"id": "use", "type": "noop", "foreach": ["a", 2]})"))
+        << QStringList{"3:48: a foreach item must be a string, found a number"};
+    QTest::newRow("foreach text, not a reference")
+        << QString::fromStdString(withScan(R"({"id": "use", "type": "noop", "foreach": "src/*.c"})"))
+        << QStringList{"3:31: \"foreach\" must be a list of items, {\"glob\": PATTERN} or exactly "
+                       "one reference \"${NODE.NAME}\" to another node's output, found \"src/*.c\""};
+    QTest::newRow("foreach over item")
+        << QString::fromStdString(withScan(R"({"id": "use", "type": "noop", "foreach": "${item}"})"))
+        << QStringList{"3:31: \"foreach\" must be a list of items, {\"glob\": PATTERN} or exactly "
+                       "one reference \"${NODE.NAME}\" to another node's output, found \"${item}\""};
+    QTest::newRow("foreach more than a reference")
+        << QString::fromStdString(withScan(R"({"id": "use", "type": "noop", "foreach": "x${scan.files}"})"))
+        << QStringList{"3:31: \"foreach\" must be a list of items, {\"glob\": PATTERN} or exactly "
+                       "one reference \"${NODE.NAME}\" to another node's output, found "
+                       "\"x${scan.files}\""};
+    QTest::newRow("foreach unknown node")
+        << QString::fromStdString(withScan(R"({"id": "use", "type": "noop", "foreach": "${scan2.files}"})"))
+        << QStringList{"3:43: ${scan2.files}: unknown node \"scan2\"; did you mean \"scan\"?"};
+    QTest::newRow("foreach unknown output")
+        << QString::fromStdString(
+               "{\"weft\": 1, \"nodes\": [\n"
+               R"({"id": "h", "type": "hash", "params": {"files": ["a"]}},)"
+               "\n"
+               R"({"id": "use", "type": "noop", "foreach": "${h.files}"}
+]})")
+        << QStringList{"3:43: ${h.files}: h has no output named \"files\""};
+    QTest::newRow("foreach over itself")
+        << QString::fromStdString(withScan(R"({"id": "use", "type": "noop", "foreach": "${use.x}"})"))
+        << QStringList{"3:43: ${use.x}: a node cannot fan out over its own output"};
+    QTest::newRow("foreach malformed")
+        << QString::fromStdString(withScan(R"({"id": "use", "type": "noop", "foreach": "${scan}"})"))
+        << QStringList{"3:43: malformed reference ${scan}: name an output, as in ${scan.NAME}"};
+}
+
+void TestReferences::validationErrors()
+{
+    QFETCH(QString, text);
+    QFETCH(QStringList, expected);
+    const QStringList actual = diagnose(text.toStdString());
+    if (actual != expected)
+        qWarning().noquote() << "actual:\n" + actual.join('\n');
+    QCOMPARE(actual, expected);
+}
+
+void TestReferences::columnsCountEscapesAsWritten()
+{
+    // \" and \u00e9 are several characters in the file and fewer in the
+    // string: the column is the `$`'s in the file, counted in characters.
+    const std::string text = withScan(
+        R"({"id": "use", "type": "process", "params": {"command": "echo \"\u00e9\" é \ud83d\ude00 ${nope.x}"}})");
+    QCOMPARE(diagnose(text), QStringList{"3:88: ${nope.x}: unknown node \"nope\""});
+}
+
+void TestReferences::validReferencesLoad()
+{
+    // A process may print any name with `::output`: an undeclared name is
+    // resolved at run time. Built-in documented outputs count as declared.
+    const std::string text = withScan(
+        R"({"id": "p", "type": "process", "params": {"command": "gen"}},)"
+        "\n"
+        R"({"id": "h", "type": "hash", "params": {"files": ["${scan.files}"]}},)"
+        "\n"
+        R"({"id": "use", "type": "process", "needs": ["h"], "params": {"argv": ["x", "${p.anything}", "${h.digest}", "${self.o}", "${self.i}", "$${literal}"], "env": {"A": "${scan.files}"}}, "outputs": {"o": "out/${p.dir}"}, "inputs": {"i": "${h.digest}"}})");
+    const LoadResult result = parseWorkflow(text);
+    QVERIFY2(result.ok(), result.diagnostics.empty() ? "" : result.diagnostics[0].message.c_str());
+    QVERIFY(result.diagnostics.empty());
+}
+
+void TestReferences::impliedNeeds()
+{
+    const std::string text = withScan(
+        R"({"id": "mid", "type": "process", "params": {"command": "m"}},)"
+        "\n"
+        R"({"id": "use", "type": "process", "needs": ["mid"], "params": {"argv": ["x", "${scan.files}", "${mid.o}", "${scan.files}"]}},)"
+        "\n"
+        R"({"id": "only", "type": "noop", "inputs": {"i": "${use.z}"}})");
+    LoadResult loaded = parseWorkflow(text);
+    QVERIFY(loaded.ok());
+    // The file's needs are what was written: a reference adds nothing there.
+    QCOMPARE(loaded.workflow->nodes[2].needs, std::vector<std::string>{"mid"});
+    QVERIFY(loaded.workflow->nodes[3].needs.empty());
+
+    auto check = [](const CompiledWorkflow &compiled) {
+        const RunGraph &graph = compiled.graph();
+        auto preds = [&](NodeIndex i) {
+            const auto span = graph.predecessors(i);
+            return std::vector<NodeIndex>(span.begin(), span.end());
+        };
+        QCOMPARE(preds(0), std::vector<NodeIndex>{});
+        // Written needs first, then implied ones, each once; `mid` is both.
+        QCOMPARE(preds(2), (std::vector<NodeIndex>{1, 0}));
+        // A node with only a reference waits for the node it names.
+        QCOMPARE(preds(3), std::vector<NodeIndex>{2});
+    };
+    const auto fromLoad = CompiledWorkflow::fromLoad(std::move(loaded));
+    QVERIFY(fromLoad);
+    check(*fromLoad);
+
+    Diagnostics diagnostics;
+    const auto compiled = CompiledWorkflow::compile(
+        std::make_shared<const Workflow>(parseWorkflow(text).workflow.value()), diagnostics);
+    QVERIFY(compiled);
+    check(*compiled);
+
+    // The editor's cycle checks see data edges too.
+    const Workflow &w = compiled->workflow();
+    QCOMPARE(pathClosedByEdge(w, "only", "scan"),
+             (std::vector<std::string>{"scan", "use", "only"}));
+    QVERIFY(findCycle(w).empty());
+}
+
+void TestReferences::selectFollowsReferences()
+{
+    const std::string text = withScan(
+        R"({"id": "other", "type": "noop"},)"
+        "\n"
+        R"({"id": "use", "type": "process", "params": {"argv": ["x", "${scan.files}"]}})");
+    const LoadResult loaded = parseWorkflow(text);
+    QVERIFY(loaded.ok());
+    const Workflow subset = selectTargets(*loaded.workflow, {"use"});
+    QCOMPARE(subset.nodes.size(), std::size_t(2));
+    QCOMPARE(subset.nodes[0].id, std::string("scan"));
+    QCOMPARE(subset.nodes[1].id, std::string("use"));
+
+    Diagnostics diagnostics;
+    const auto compiled = CompiledWorkflow::compile(
+        std::make_shared<const Workflow>(*loaded.workflow), diagnostics);
+    QVERIFY(compiled);
+    const auto selected = compiled->select({"use"});
+    QCOMPARE(selected->workflow().nodes.size(), std::size_t(2));
+    const auto preds = selected->graph().predecessors(1);
+    QCOMPARE(std::vector<NodeIndex>(preds.begin(), preds.end()), std::vector<NodeIndex>{0});
 }
 
 void TestReferences::expandArgvSplicesLists()
@@ -349,6 +605,35 @@ void TestReferences::needsExpansion()
     node.inputs.clear();
     node.foreach = ForEach{};
     QVERIFY(data::needsExpansion(node));
+}
+
+void TestReferences::foreachRoundTrip()
+{
+    const QByteArray original = readFile(WEFT_FIXTURES_DIR "/valid/canonical-foreach.weft");
+    const LoadResult loaded = parseWorkflow(original.toStdString());
+    QVERIFY2(loaded.ok(), loaded.diagnostics.empty() ? "" : loaded.diagnostics[0].message.c_str());
+    const Workflow &w = *loaded.workflow;
+    QCOMPARE(w.nodes[1].foreach->kind, ForEach::Kind::Reference);
+    QCOMPARE(w.nodes[1].foreach->text, std::string("${scan.files}"));
+    QCOMPARE(w.nodes[3].foreach->kind, ForEach::Kind::List);
+    QCOMPARE(w.nodes[3].foreach->items,
+             (std::vector<std::string>{"debug", "release", "it's \"quoted\""}));
+    QCOMPARE(w.nodes[4].foreach->kind, ForEach::Kind::Glob);
+    QCOMPARE(w.nodes[4].foreach->text, std::string("docs/*.md"));
+    QCOMPARE(QByteArray::fromStdString(serializeWorkflow(w)), original);
+
+    // An empty list is a fan-out of nothing, and saves as such.
+    Workflow empty;
+    Node node;
+    node.id = "n";
+    node.type = "noop";
+    node.foreach = ForEach{};
+    empty.nodes.push_back(node);
+    const std::string saved = serializeWorkflow(empty);
+    QVERIFY(saved.find("\"foreach\": []") != std::string::npos);
+    const LoadResult again = parseWorkflow(saved);
+    QVERIFY(again.ok());
+    QVERIFY(*again.workflow == empty);
 }
 
 QTEST_GUILESS_MAIN(TestReferences)

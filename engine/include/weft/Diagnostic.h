@@ -21,6 +21,10 @@ struct Diagnostic
     int line = 0;
     int column = 0;
     std::string nodeId;
+    // Bytes into the string value at `path` where the problem is (the `$` of
+    // a bad reference), or -1 when it is about the whole value. The loader
+    // turns it into the column of that character in the file.
+    int textOffset = -1;
 
     bool operator==(const Diagnostic &) const = default;
 };

@@ -159,6 +159,10 @@ struct OperationType
     std::string icon;    // resource icon name, for the editor
     std::vector<ParamDecl> params;
     std::vector<OutputDecl> outputs; // what it reports besides the node's declared outputs
+    // It may report outputs of any name at run time (a process's `::output`
+    // lines), so a reference to a name nobody declared is resolved when the
+    // node finishes instead of being a validation error.
+    bool reportsAnyOutput = false;
     Semantics semantics;
     ParamCheck check;   // optional
     InProcessRun run;   // for ExecutionSite::WorkerThread: runs on a worker

@@ -112,7 +112,8 @@ bool isValidNodeId(std::string_view id);
 // ("build" -> "build_2", "build_3", ...).
 std::string uniqueNodeId(const Workflow &workflow, std::string_view base);
 
-// The sub-workflow holding `targets` and everything they need, transitively,
+// The sub-workflow holding `targets` and everything they need, transitively
+// (written needs and the needs that ${NODE.NAME} references imply),
 // in the original order. Unknown target ids are returned in `unknown`.
 Workflow selectTargets(const Workflow &workflow, const std::vector<std::string> &targets,
                        std::vector<std::string> *unknown = nullptr);

@@ -531,6 +531,44 @@ std::string_view Document::string(std::uint32_t index) const
     return m_text.substr(v.span.begin, v.span.length);
 }
 
+std::size_t Document::rawOffset(std::uint32_t index, std::size_t decoded) const
+{
+    const Value &v = m_values[index];
+    const std::size_t start = v.offset + 1; // past the opening quote
+    if (v.type != Type::String || !(v.flags & Escaped))
+        return start + std::min<std::size_t>(decoded, v.type == Type::String ? v.span.length : 0);
+    // Only escaped strings differ from their text, and only at escapes;
+    // the parse accepted this string, so every escape here is well formed.
+    std::size_t raw = start;
+    std::size_t seen = 0;
+    const std::size_t size = m_text.size();
+    while (raw < size && m_text[raw] != '"' && seen < decoded) {
+        if (m_text[raw] != '\\') {
+            ++raw;
+            ++seen;
+            continue;
+        }
+        if (raw + 1 < size && m_text[raw + 1] == 'u') {
+            std::uint32_t cp = 0;
+            for (std::size_t i = 0; i < 4 && raw + 2 + i < size; ++i) {
+                const int h = hexValue(static_cast<unsigned char>(m_text[raw + 2 + i]));
+                cp = cp * 16 + std::uint32_t(h < 0 ? 0 : h);
+            }
+            raw += 6;
+            if (cp >= 0xD800 && cp <= 0xDBFF) {
+                raw += 6; // the low surrogate of the pair
+                seen += 4;
+            } else {
+                seen += cp < 0x80 ? 1 : cp < 0x800 ? 2 : 3;
+            }
+        } else {
+            raw += 2;
+            ++seen;
+        }
+    }
+    return raw;
+}
+
 double Document::numberValue(std::uint32_t index) const
 {
     const Value &v = m_values[index];

@@ -106,6 +106,12 @@ public:
     std::uint32_t resolve(std::string_view pointer, std::uint32_t start = 0,
                           std::size_t consumed = 0) const;
 
+    // The byte offset in the text of the `decoded`-th byte of the string
+    // value at `index`, escapes counted as written (`\"`, `\u00e9`), so that
+    // a diagnostic about a part of a string (a `${` inside it) can point at
+    // it. Past the end: the closing quote.
+    std::size_t rawOffset(std::uint32_t index, std::size_t decoded) const;
+
     // 1-based line and column (in characters) of a byte offset.
     TextPosition position(std::size_t offset) const;
     TextPosition positionOf(std::uint32_t index) const { return position(at(index).offset); }
