@@ -62,7 +62,8 @@ std::size_t nextDollar(std::string_view text, std::size_t from)
 // Parses the body of `${body}`; false with `message` set when malformed.
 bool parseBody(std::string_view body, Reference &ref, std::string &message)
 {
-    const std::string written = "${" + shown(body) + "}";
+    // Only a malformed reference pays for its text.
+    auto written = [body] { return "${" + shown(body) + "}"; };
     if (body.empty()) {
         message = "empty reference ${}";
         return false;
@@ -78,10 +79,10 @@ bool parseBody(std::string_view body, Reference &ref, std::string &message)
     const std::size_t dot = body.rfind('.');
     if (dot == std::string_view::npos) {
         if (isValidNodeId(body))
-            message = "malformed reference " + written + ": name an output, as in ${"
+            message = "malformed reference " + written() + ": name an output, as in ${"
                       + shown(body) + ".NAME}";
         else
-            message = "malformed reference " + written
+            message = "malformed reference " + written()
                       + ": expected ${NODE.NAME}, ${self.NAME}, ${item} or ${index}";
         return false;
     }
@@ -96,18 +97,18 @@ bool parseBody(std::string_view body, Reference &ref, std::string &message)
             ref.kind = Reference::Kind::ItemStem;
             return true;
         }
-        message = "malformed reference " + written
+        message = "malformed reference " + written()
                   + ": an item has only ${item}, ${item.name} and ${item.stem}";
         return false;
     }
     if (!isValidNodeId(node)) {
-        message = "malformed reference " + written
+        message = "malformed reference " + written()
                   + ": a node id starts with a letter or '_' and continues with letters, digits, "
                     "'_', '.' or '-'";
         return false;
     }
     if (!isReferenceName(name)) {
-        message = "malformed reference " + written
+        message = "malformed reference " + written()
                   + ": an output name starts with a letter or '_' and continues with letters, "
                     "digits, '_' or '-'";
         return false;

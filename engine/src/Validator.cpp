@@ -601,9 +601,11 @@ private:
                         std::string_view text, const Reference &ref, const Place &place, Site site)
     {
         const Node &node = m_workflow.nodes[i];
-        const std::string written(text.substr(ref.offset, ref.length));
+        // The reference as written, built only for a message: a valid
+        // reference must cost no allocation here.
+        const std::string_view written = text.substr(ref.offset, ref.length);
         auto fail = [&](const std::string &why) {
-            add(place.text(), written + ": " + why, node.id, int(ref.offset));
+            add(place.text(), std::string(written) + ": " + why, node.id, int(ref.offset));
         };
         switch (ref.kind) {
         case Reference::Kind::Output:
@@ -638,12 +640,12 @@ private:
     // in its `outputs`, documented by its type, or possibly reported at run
     // time by a type that reports any name. Each one implies a need.
     void checkOutputReference(std::uint32_t i, const IdTable &ids, NeedResolver &resolver,
-                              const Reference &ref, const std::string &written, const Place &place,
+                              const Reference &ref, std::string_view written, const Place &place,
                               Site site)
     {
         const Node &node = m_workflow.nodes[i];
         auto fail = [&](const std::string &why) {
-            add(place.text(), written + ": " + why, node.id, int(ref.offset));
+            add(place.text(), std::string(written) + ": " + why, node.id, int(ref.offset));
         };
         const std::uint32_t target = ids.find(ref.node);
         if (target == kNone) {
@@ -714,8 +716,7 @@ private:
                 node.id);
             return;
         }
-        checkOutputReference(i, ids, resolver, parsed.references[0], std::string(text), place,
-                             Site::ForEach);
+        checkOutputReference(i, ids, resolver, parsed.references[0], text, place, Site::ForEach);
     }
 
     // The place of the first reference in node i to node `target`: where a

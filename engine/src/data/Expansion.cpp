@@ -92,8 +92,8 @@ public:
             m_item = StringOrList(item);
             m_name = StringOrList(std::move(name));
             m_stem = StringOrList(std::move(stem));
+            m_index = StringOrList(std::to_string(instance.index));
         }
-        m_index = StringOrList(std::to_string(instance.index));
     }
 
     std::string &error() { return m_error; }
