@@ -6,6 +6,7 @@
 #include "Document.h"
 #include "InspectorDock.h"
 #include "LenientReader.h"
+#include "NodeReferences.h"
 #include "PaletteDock.h"
 #include "ProblemsDock.h"
 #include "RecentFiles.h"
@@ -697,6 +698,8 @@ bool MainWindow::pasteText(const QString &text)
                 needs.push_back(renamed[need]);
         }
         node.needs = needs;
+        // References among the pasted nodes follow their new ids.
+        renameReferences(node, renamed);
         node.position = node.position
             ? Position{node.position->x + offset, node.position->y + offset}
             : Position{centre.x(), centre.y()};

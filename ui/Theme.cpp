@@ -56,6 +56,8 @@ void refresh()
     c.port = mix(c.body, text, 0.55);
     c.edge = mix(c.canvas, text, dark ? 0.55 : 0.50);
     c.edgeSelected = c.selection;
+    // Violet: apart from the selection's blue and every run state's colour.
+    c.dataEdge = dark ? QColor(0xc3, 0x95, 0xf5) : QColor(0x7e, 0x3f, 0xc0);
     c.error = dark ? QColor(0xff, 0x6b, 0x6b) : QColor(0xc6, 0x28, 0x28);
     initialised() = true;
 }

@@ -26,6 +26,7 @@ struct NodeColors
     QColor mutedText;
     QColor port;
     QColor edge;
+    QColor dataEdge; // an edge that carries a referenced output
     QColor edgeSelected;
     QColor canvas;
     QColor grid;      // the major lines of the canvas grid

@@ -2,6 +2,7 @@
 #include "UndoCommands.h"
 
 #include "Document.h"
+#include "NodeReferences.h"
 
 #include <QCoreApplication>
 
@@ -220,6 +221,17 @@ void RenameNodeCommand::apply(const std::string &from, const std::string &to)
     }
     for (const auto &[id, needs] : updates)
         m_document->setNeeds(id, needs);
+    // References name the node too: ${old.obj} becomes ${new.obj}, so a
+    // rename never breaks a data edge.
+    const std::map<std::string, std::string> renamedIds{{from, to}};
+    std::vector<Node> rewritten;
+    for (const Node &other : m_document->workflow().nodes) {
+        Node copy = other;
+        if (renameReferences(copy, renamedIds))
+            rewritten.push_back(std::move(copy));
+    }
+    for (const Node &other : rewritten)
+        m_document->replaceNode(other.id, other);
 }
 
 void RenameNodeCommand::redo()

@@ -71,6 +71,25 @@ void EdgeItem::drawWide(QPainter *painter, const QPainterPath &path, qreal lod, 
     painter->drawLines(segments.constData(), int(segments.size()));
 }
 
+void EdgeItem::setDataReferences(const QStringList &references)
+{
+    if (references == m_references)
+        return;
+    m_references = references;
+    update();
+}
+
+QString EdgeItem::toolTip() const
+{
+    const QString ends = QStringLiteral("%1 → %2").arg(m_from->id(), m_to->id());
+    if (m_references.isEmpty())
+        return QObject::tr("%1: runs after").arg(ends);
+    QString tip = QObject::tr("%1: data: %2").arg(ends, m_references.join(QStringLiteral(", ")));
+    if (!m_needed)
+        tip += QObject::tr("\n(implied by the reference; remove it to disconnect)");
+    return tip;
+}
+
 void EdgeItem::adjust()
 {
     prepareGeometryChange();
@@ -96,7 +115,8 @@ void EdgeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
 {
     const auto &c = Theme::nodeColors();
     const qreal lod = option->levelOfDetailFromTransform(painter->worldTransform());
-    const QColor color = isSelected() ? c.edgeSelected : c.edge;
+    const bool data = isData();
+    const QColor color = isSelected() ? c.edgeSelected : data ? c.dataEdge : c.edge;
     if (lod < 0.3) {
         // Far zoom: a cosmetic straight line is an order of magnitude cheaper
         // than a curve and reads the same at this size.
@@ -114,12 +134,22 @@ void EdgeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
         if (lod < 0.5)
             return;
     } else {
-        drawWide(painter, m_path, lod, color, isSelected() ? 2.5 : 1.6);
+        drawWide(painter, m_path, lod, color, isSelected() ? 2.5 : data ? 2.4 : 1.6);
+    }
+    painter->setPen(Qt::NoPen);
+    painter->setBrush(color);
+    if (data) {
+        // A wider, notched arrow and a dot at the source: a data edge differs
+        // from an order edge in shape, not only in colour.
+        const QPointF tip = m_end + QPointF(kArrow + 1, 0);
+        const QPointF a[4] = {tip, m_end + QPointF(-1, -kArrow * 0.75), m_end + QPointF(2, 0),
+                              m_end + QPointF(-1, kArrow * 0.75)};
+        painter->drawPolygon(a, 4);
+        painter->drawEllipse(m_start + QPointF(8, 0), 2.6, 2.6);
+        return;
     }
     const QPointF tip = m_end + QPointF(kArrow, 0);
     const QPointF a[3] = {tip, m_end + QPointF(0, -kArrow * 0.55), m_end + QPointF(0, kArrow * 0.55)};
-    painter->setPen(Qt::NoPen);
-    painter->setBrush(color);
     painter->drawPolygon(a, 3);
 }
 

@@ -4,6 +4,7 @@
 #include "Document.h"
 #include "EdgeItem.h"
 #include "NodeItem.h"
+#include "NodeReferences.h"
 #include "Theme.h"
 #include "UndoCommands.h"
 
@@ -58,6 +59,8 @@ GraphScene::GraphScene(Document *document, QObject *parent)
             if (const Node *node = m_document->node(toStd(id)))
                 item->setFromNode(*node);
             overviewChanged(); // the operation, so the group colour, may have changed
+            // References in its strings are needs too: they may have changed.
+            syncIncomingEdges(id);
         }
     });
     connect(document, &Document::nodeRenamed, this,
@@ -180,27 +183,36 @@ void GraphScene::drawOverviewEdges(QPainter *painter, const QRectF &sceneRect) c
     if (!m_overview)
         return;
     if (m_edgeLinesDirty) {
+        // Order edges first, data edges after them: two runs, two pens.
         m_edgeLines.clear();
         m_edgeLines.reserve(std::size_t(m_edgeCount));
+        std::vector<QLineF> data;
         for (const NodeItem *node : std::as_const(m_nodes)) {
             for (const EdgeItem *edge : node->edges()) {
                 if (edge->from() == node)
-                    m_edgeLines.push_back(edge->overviewLine());
+                    (edge->isData() ? data : m_edgeLines).push_back(edge->overviewLine());
             }
         }
+        m_orderEdgeLines = m_edgeLines.size();
+        m_edgeLines.insert(m_edgeLines.end(), data.begin(), data.end());
         m_edgeLinesDirty = false;
-    }
-    m_visibleLines.clear();
-    const QRectF area = sceneRect.adjusted(-1, -1, 1, 1);
-    for (const QLineF &line : m_edgeLines) {
-        if (QRectF(line.p1(), line.p2()).normalized().intersects(area))
-            m_visibleLines.push_back(line);
     }
     painter->save();
     // Aliased hairlines, as the run view's satisfied edges draw at this zoom.
     painter->setRenderHint(QPainter::Antialiasing, false);
-    painter->setPen(QPen(Theme::nodeColors().edge, 0));
-    painter->drawLines(m_visibleLines.data(), int(m_visibleLines.size()));
+    const QRectF area = sceneRect.adjusted(-1, -1, 1, 1);
+    for (const bool data : {false, true}) {
+        m_visibleLines.clear();
+        const std::size_t from = data ? m_orderEdgeLines : 0;
+        const std::size_t to = data ? m_edgeLines.size() : m_orderEdgeLines;
+        for (std::size_t i = from; i < to; ++i) {
+            const QLineF &line = m_edgeLines[i];
+            if (QRectF(line.p1(), line.p2()).normalized().intersects(area))
+                m_visibleLines.push_back(line);
+        }
+        painter->setPen(QPen(data ? Theme::nodeColors().dataEdge : Theme::nodeColors().edge, 0));
+        painter->drawLines(m_visibleLines.data(), int(m_visibleLines.size()));
+    }
     painter->restore();
 }
 
@@ -316,21 +328,40 @@ void GraphScene::syncIncomingEdges(const QString &id)
     const Node *node = m_document->node(toStd(id));
     if (!target || !node)
         return;
-    QSet<QString> wanted;
-    for (const std::string &need : node->needs)
-        wanted.insert(toQString(need));
+    // Needs, and the nodes the node's strings refer to: each reference is an
+    // implied need, drawn as a data edge.
+    QHash<QString, QStringList> wanted;
+    QSet<QString> needed;
+    for (const std::string &need : node->needs) {
+        wanted.insert(toQString(need), {});
+        needed.insert(toQString(need));
+    }
+    for (const auto &[source, references] : dataReferences(*node))
+        wanted.insert(toQString(source), references);
     const QList<EdgeItem *> edges = target->edges();
     for (EdgeItem *edge : edges) {
         if (edge->to() != target)
             continue;
-        if (!wanted.remove(edge->from()->id()))
+        const auto it = wanted.constFind(edge->from()->id());
+        if (it == wanted.cend()) {
             destroyEdge(edge);
+            continue;
+        }
+        if (edge->dataReferences() != *it)
+            overviewChanged(true); // the overview draws data edges apart
+        edge->setDataReferences(*it);
+        edge->setNeeded(needed.contains(it.key()));
+        wanted.erase(it);
     }
-    for (const QString &source : std::as_const(wanted)) {
-        if (NodeItem *from = m_nodes.value(source); from && from != target)
-            createEdge(from, target);
-        else if (!from)
+    for (auto it = wanted.cbegin(); it != wanted.cend(); ++it) {
+        const QString &source = it.key();
+        if (NodeItem *from = m_nodes.value(source); from && from != target) {
+            EdgeItem *edge = createEdge(from, target);
+            edge->setDataReferences(it.value());
+            edge->setNeeded(needed.contains(source));
+        } else if (!from) {
             m_waitingEdges[source].insert(id);
+        }
     }
 }
 
@@ -525,6 +556,8 @@ void GraphScene::duplicateSelection()
             needs.push_back(it == renamed.end() ? need : it->second);
         }
         copy.needs = needs;
+        // A copy of a node that read another copied node's output reads the copy's.
+        renameReferences(copy, renamed);
     }
     QStringList newIds;
     for (const Node &copy : copies)
@@ -708,11 +741,20 @@ void GraphScene::contextMenuEvent(QGraphicsSceneContextMenuEvent *event)
         menu.addAction(tr("Delete"), this, &GraphScene::deleteSelection);
     } else if (auto *edge = qgraphicsitem_cast<EdgeItem *>(hit)) {
         const Edge e{toStd(edge->from()->id()), toStd(edge->to()->id())};
-        menu.addAction(tr("Delete Edge %1 → %2").arg(edge->from()->id(), edge->to()->id()), this,
-                       [this, e] {
-                           m_document->undoStack()->push(
-                               SetNeedsCommand::disconnect(m_document, {e}));
-                       });
+        if (edge->isNeeded()) {
+            menu.addAction(tr("Delete Edge %1 → %2").arg(edge->from()->id(), edge->to()->id()),
+                           this, [this, e] {
+                               m_document->undoStack()->push(
+                                   SetNeedsCommand::disconnect(m_document, {e}));
+                           });
+        } else {
+            // Only a reference links them: deleting "the edge" would mean
+            // editing a parameter the person did not point at.
+            QAction *info = menu.addAction(tr("Data edge: remove %1 from %2 to disconnect")
+                                               .arg(edge->dataReferences().join(QStringLiteral(", ")),
+                                                    edge->to()->id()));
+            info->setEnabled(false);
+        }
     } else {
         QGraphicsScene::contextMenuEvent(event);
         return;
@@ -725,6 +767,13 @@ void GraphScene::helpEvent(QGraphicsSceneHelpEvent *event)
 {
     NodeItem *node = nodeAt(event->scenePos());
     if (!node) {
+        for (QGraphicsItem *hit : items(event->scenePos())) {
+            if (auto *edge = qgraphicsitem_cast<EdgeItem *>(hit)) {
+                QToolTip::showText(event->screenPos(), edge->toolTip(), event->widget());
+                event->accept();
+                return;
+            }
+        }
         QGraphicsScene::helpEvent(event);
         return;
     }

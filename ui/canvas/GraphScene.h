@@ -159,7 +159,8 @@ private:
     // contiguous array is scanned in a fraction of the time that walking
     // 10,000 nodes' edge lists takes. The others are reused between frames:
     // fresh 20,000-entry buffers per frame were paid in page faults.
-    mutable std::vector<QLineF> m_edgeLines;
+    mutable std::vector<QLineF> m_edgeLines; // order edges, then data edges
+    mutable std::size_t m_orderEdgeLines = 0;
     mutable bool m_edgeLinesDirty = true;
     mutable std::vector<QLineF> m_visibleLines;
     // Every node's box with its colour, sorted by colour (selection last),
