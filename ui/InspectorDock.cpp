@@ -2,12 +2,19 @@
 #include "InspectorDock.h"
 
 #include "Document.h"
+#include "NodeReferences.h"
+#include "ReferenceCompleter.h"
 #include "Theme.h"
 #include "UndoCommands.h"
+#include "run/InstanceModel.h"
 
 #include <weft/Operation.h>
 
 #include <QCheckBox>
+#include <QComboBox>
+#include <QSplitter>
+#include <QTableView>
+#include <QTimer>
 #include <QDir>
 #include <QDoubleSpinBox>
 #include <QFontDatabase>
@@ -60,13 +67,16 @@ void addEntryList(QVBoxLayout *layout, QWidget *view, const std::function<void()
 class StringListEditor : public QWidget
 {
 public:
-    StringListEditor(const json &value, std::function<void(const json &)> commit)
+    StringListEditor(const json &value, std::function<void(const json &)> commit,
+                     CandidateSource candidates = {})
         : m_list(new QListWidget)
         , m_commit(std::move(commit))
     {
         auto *layout = new QVBoxLayout(this);
         layout->setContentsMargins(0, 0, 0, 0);
         m_list->setObjectName(QStringLiteral("listEditor"));
+        if (candidates)
+            m_list->setItemDelegate(new ReferenceDelegate(std::move(candidates), -1, m_list));
         m_list->setMaximumHeight(110);
         if (value.is_array()) {
             for (const json &entry : value)
@@ -111,7 +121,8 @@ private:
 class KeyValueEditor : public QWidget
 {
 public:
-    KeyValueEditor(const json &value, bool integers, std::function<void(const json &)> commit)
+    KeyValueEditor(const json &value, bool integers, std::function<void(const json &)> commit,
+                   CandidateSource candidates = {})
         : m_table(new QTableWidget(0, 2))
         , m_integers(integers)
         , m_commit(std::move(commit))
@@ -119,6 +130,8 @@ public:
         auto *layout = new QVBoxLayout(this);
         layout->setContentsMargins(0, 0, 0, 0);
         m_table->setObjectName(QStringLiteral("keyValueEditor"));
+        if (candidates)
+            m_table->setItemDelegate(new ReferenceDelegate(std::move(candidates), 1, m_table));
         m_table->setHorizontalHeaderLabels(
             {QObject::tr("Name"), integers ? QObject::tr("Amount") : QObject::tr("Value")});
         m_table->horizontalHeader()->setStretchLastSection(true);
@@ -167,16 +180,54 @@ private:
                 if (!ok)
                     continue;
                 object[key->text().toStdString()] = amount;
+            } else if (m_lists && text.startsWith(QLatin1Char('['))) {
+                // A list of paths is written as a JSON array of strings.
+                json list = json::parse(text.toStdString(), nullptr, false);
+                if (list.is_array() && std::all_of(list.begin(), list.end(),
+                                                   [](const json &v) { return v.is_string(); }))
+                    object[key->text().toStdString()] = list;
+                else
+                    object[key->text().toStdString()] = text.toStdString();
             } else {
                 object[key->text().toStdString()] = text.toStdString();
             }
         }
         m_commit(object);
     }
+public:
+    // Values starting with `[` that parse as a JSON array of strings are lists.
+    void setListValues(bool on) { m_lists = on; }
+
+private:
     QTableWidget *m_table;
     bool m_integers;
+    bool m_lists = false;
     std::function<void(const json &)> m_commit;
 };
+
+json toJson(const NamedValues &values)
+{
+    json object = json::object();
+    for (const auto &[name, value] : values) {
+        if (value.list)
+            object[name] = value.items;
+        else
+            object[name] = value.items.empty() ? std::string() : value.items.front();
+    }
+    return object;
+}
+
+NamedValues fromJson(const json &object)
+{
+    NamedValues values;
+    for (auto it = object.begin(); it != object.end(); ++it) {
+        if (it->is_array())
+            values[it.key()] = StringOrList(it->get<std::vector<std::string>>());
+        else if (it->is_string())
+            values[it.key()] = StringOrList(it->get<std::string>());
+    }
+    return values;
+}
 
 QString paramLabel(const ParamDecl &decl)
 {
@@ -203,7 +254,15 @@ InspectorDock::InspectorDock(Document *document, QWidget *parent)
     m_scroll->setFrameShape(QFrame::NoFrame);
     m_stack->addWidget(m_message);
     m_stack->addWidget(m_scroll);
-    setWidget(m_stack);
+    createInstancePanel();
+    auto *split = new QSplitter(Qt::Vertical);
+    split->setObjectName(QStringLiteral("inspectorSplit"));
+    split->setChildrenCollapsible(false);
+    split->addWidget(m_stack);
+    split->addWidget(m_instancePanel);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+    setWidget(split);
     showMessage(tr("Select a node to edit its parameters."));
 
     auto refresh = [this](const QString &id) {
@@ -227,6 +286,76 @@ InspectorDock::InspectorDock(Document *document, QWidget *parent)
     connect(document, &Document::resetDone, this, [this] { setSelection({}); });
 }
 
+CandidateSource InspectorDock::candidateSource() const
+{
+    // Asked when `${` is typed: the document as it is then, for the node shown then.
+    return [this] { return referenceCandidates(m_document->workflow(), toStd(m_nodeId)); };
+}
+
+void InspectorDock::createInstancePanel()
+{
+    m_instancePanel = new QWidget;
+    m_instancePanel->setObjectName(QStringLiteral("instancePanel"));
+    auto *layout = new QVBoxLayout(m_instancePanel);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->setSpacing(4);
+    m_instanceHeader = new QLabel;
+    m_instanceHeader->setWordWrap(true);
+    layout->addWidget(m_instanceHeader);
+    m_instanceView = new QTableView;
+    m_instanceView->setObjectName(QStringLiteral("instanceView"));
+    m_instanceView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_instanceView->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_instanceView->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_instanceView->verticalHeader()->hide();
+    // Fixed row heights: the view never measures 10,000 rows.
+    m_instanceView->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_instanceView->verticalHeader()->setDefaultSectionSize(
+        m_instanceView->fontMetrics().height() + 6);
+    m_instanceView->horizontalHeader()->setStretchLastSection(true);
+    m_instanceView->setWordWrap(false);
+    m_instanceView->setToolTip(tr("Double-click an instance to show its log"));
+    layout->addWidget(m_instanceView);
+    connect(m_instanceView, &QAbstractItemView::activated, this, [this](const QModelIndex &index) {
+        if (index.isValid())
+            Q_EMIT instanceActivated(index.row());
+    });
+    m_instancePanel->hide();
+}
+
+void InspectorDock::setInstanceModel(InstanceModel *model)
+{
+    m_instances = model;
+    m_instanceView->setModel(model);
+    m_instanceView->horizontalHeader()->resizeSection(InstanceModel::IndexColumn, 44);
+    m_instanceView->horizontalHeader()->resizeSection(InstanceModel::ItemColumn, 140);
+    m_instanceView->horizontalHeader()->resizeSection(InstanceModel::StateColumn, 100);
+    m_instanceView->horizontalHeader()->resizeSection(InstanceModel::DurationColumn, 70);
+    connect(model, &QAbstractItemModel::modelReset, this, &InspectorDock::updateInstancePanel);
+    updateInstancePanel();
+}
+
+void InspectorDock::updateInstancePanel()
+{
+    const bool shown = m_instances && m_instances->rowCount() > 0 && !m_nodeId.isEmpty()
+                       && m_instances->nodeId() == m_nodeId;
+    if (shown) {
+        const QString text = tr("<b>Instances</b> of %1 in the last run: %2")
+                                 .arg(m_nodeId.toHtmlEscaped())
+                                 .arg(m_instances->rowCount());
+        if (m_instanceHeader->text() != text)
+            m_instanceHeader->setText(text);
+    }
+    if (shown != m_instancePanel->isVisible())
+        m_instancePanel->setVisible(shown);
+}
+
+void InspectorDock::setEditingLocked(bool locked)
+{
+    // The form only: the instance list stays usable while a run goes on.
+    m_stack->setEnabled(!locked);
+}
+
 void InspectorDock::showMessage(const QString &text)
 {
     m_message->setText(text);
@@ -240,12 +369,14 @@ void InspectorDock::setSelection(const QStringList &ids)
             m_nodeId = ids.front();
             rebuild();
         }
+        updateInstancePanel();
         return;
     }
     m_nodeId.clear();
     showMessage(ids.isEmpty() ? tr("Select a node to edit its parameters.")
                               : tr("%1 nodes selected.\nSelect one node to edit it.")
                                     .arg(ids.size()));
+    updateInstancePanel();
 }
 
 void InspectorDock::focusIdField()
@@ -331,6 +462,7 @@ QWidget *InspectorDock::editorFor(const ParamDecl &decl, const json &value)
             line->setPlaceholderText(line->text()), line->clear();
         if (decl.kind == ParamKind::Command)
             line->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+        new ReferenceCompleter(line, candidateSource());
         connect(line, &QLineEdit::editingFinished, this, [this, line, name, required = decl.required] {
             const QString text = line->text();
             commitParam(name, text.isEmpty() && !required ? json() : json(text.toStdString()));
@@ -392,18 +524,141 @@ QWidget *InspectorDock::editorFor(const ParamDecl &decl, const json &value)
     }
     case ParamKind::StringList:
     case ParamKind::PathList:
-        editor = new StringListEditor(shown, [this, name, required = decl.required](const json &v) {
-            commitParam(name, v.empty() && !required ? json() : v);
-        });
+        editor = new StringListEditor(
+            shown,
+            [this, name, required = decl.required](const json &v) {
+                commitParam(name, v.empty() && !required ? json() : v);
+            },
+            candidateSource());
         break;
     case ParamKind::StringMap:
-        editor = new KeyValueEditor(shown, false, [this, name, required = decl.required](const json &v) {
-            commitParam(name, v.empty() && !required ? json() : v);
-        });
+        editor = new KeyValueEditor(
+            shown, false,
+            [this, name, required = decl.required](const json &v) {
+                commitParam(name, v.empty() && !required ? json() : v);
+            },
+            candidateSource());
         break;
     }
     editor->setObjectName(QStringLiteral("param_") + QString::fromStdString(name));
     return editor;
+}
+
+void InspectorDock::addFanOutRows(QFormLayout *layout, const Node &node)
+{
+    layout->addRow(new QLabel(tr("<b>Fan-out</b>")));
+    auto *kind = new QComboBox;
+    kind->setObjectName(QStringLiteral("foreachKind"));
+    kind->addItem(tr("None: runs once"));
+    kind->addItem(tr("List of items"));
+    kind->addItem(tr("Files matching a glob"));
+    kind->addItem(tr("Another node's list output"));
+    kind->setToolTip(tr("foreach: run this node once per item, as instances ID[0], ID[1], …; "
+                        "its strings may use ${item}, ${item.name}, ${item.stem} and ${index}"));
+    const int current = !node.foreach ? 0
+                        : node.foreach->kind == ForEach::Kind::List ? 1
+                        : node.foreach->kind == ForEach::Kind::Glob ? 2
+                                                                    : 3;
+    kind->setCurrentIndex(current);
+    connect(kind, &QComboBox::activated, this, [this](int chosen) {
+        const Node *now = m_document->node(toStd(m_nodeId));
+        if (!now)
+            return;
+        Node after = *now;
+        if (chosen == 0) {
+            after.foreach.reset();
+        } else {
+            const ForEach::Kind wanted = chosen == 1 ? ForEach::Kind::List
+                                         : chosen == 2 ? ForEach::Kind::Glob
+                                                       : ForEach::Kind::Reference;
+            if (after.foreach && after.foreach->kind == wanted)
+                return;
+            ForEach fe;
+            fe.kind = wanted;
+            after.foreach = fe;
+        }
+        commit(after, tr("Edit foreach of %1").arg(m_nodeId));
+        // The row below the choice changes with it: lay the form out again,
+        // after this signal has returned to the combo box it deletes.
+        QTimer::singleShot(0, this, &InspectorDock::rebuild);
+    });
+    layout->addRow(tr("Foreach"), kind);
+    if (!node.foreach)
+        return;
+    auto commitForeach = [this](const ForEach &fe) {
+        const Node *now = m_document->node(toStd(m_nodeId));
+        if (!now)
+            return;
+        Node after = *now;
+        after.foreach = fe;
+        commit(after, tr("Edit foreach of %1").arg(m_nodeId));
+    };
+    switch (node.foreach->kind) {
+    case ForEach::Kind::List: {
+        auto *items = new StringListEditor(json(node.foreach->items), [commitForeach](const json &v) {
+            ForEach fe;
+            fe.kind = ForEach::Kind::List;
+            fe.items = v.get<std::vector<std::string>>();
+            commitForeach(fe);
+        });
+        items->setObjectName(QStringLiteral("foreachItems"));
+        items->setToolTip(tr("The items, one instance each, in this order"));
+        layout->addRow(tr("Items"), items);
+        break;
+    }
+    case ForEach::Kind::Glob:
+    case ForEach::Kind::Reference: {
+        const bool glob = node.foreach->kind == ForEach::Kind::Glob;
+        auto *line = new QLineEdit(toQString(node.foreach->text));
+        line->setObjectName(glob ? QStringLiteral("foreachGlob") : QStringLiteral("foreachReference"));
+        line->setPlaceholderText(glob ? QStringLiteral("src/*.c") : QStringLiteral("${scan.files}"));
+        line->setToolTip(glob ? tr("Paths matching this pattern, relative to the workflow's "
+                                   "directory, sorted; found when the node is about to run")
+                              : tr("A list output of a node this one runs after; the instances "
+                                   "are known when that node finishes"));
+        if (!glob)
+            new ReferenceCompleter(line, candidateSource());
+        const ForEach::Kind k = node.foreach->kind;
+        connect(line, &QLineEdit::editingFinished, this, [line, k, commitForeach] {
+            ForEach fe;
+            fe.kind = k;
+            fe.text = toStd(line->text().trimmed());
+            commitForeach(fe);
+        });
+        layout->addRow(glob ? tr("Glob") : tr("Reference"), line);
+        break;
+    }
+    }
+}
+
+void InspectorDock::addDataRows(QFormLayout *layout, const Node &node)
+{
+    layout->addRow(new QLabel(tr("<b>Data</b>")));
+    auto editorFor = [this](const NamedValues &values, bool outputs) {
+        auto *editor = new KeyValueEditor(
+            toJson(values), false,
+            [this, outputs](const json &value) {
+                const Node *now = m_document->node(toStd(m_nodeId));
+                if (!now)
+                    return;
+                Node after = *now;
+                (outputs ? after.outputs : after.inputs) = fromJson(value);
+                commit(after, outputs ? tr("Edit outputs of %1").arg(m_nodeId)
+                                      : tr("Edit inputs of %1").arg(m_nodeId));
+            },
+            candidateSource());
+        editor->setListValues(true);
+        editor->setObjectName(outputs ? QStringLiteral("outputsEdit") : QStringLiteral("inputsEdit"));
+        editor->setToolTip(
+            outputs ? tr("Name → the path it produces (or a JSON list of paths), relative to the "
+                         "workflow's directory. Other nodes refer to it as ${%1.NAME}.")
+                          .arg(m_nodeId)
+                    : tr("Name → the paths or globs this node reads (a JSON list for several): "
+                         "what the incremental check and watch mode look at."));
+        return editor;
+    };
+    layout->addRow(tr("Outputs"), editorFor(node.outputs, true));
+    layout->addRow(tr("Inputs"), editorFor(node.inputs, false));
 }
 
 void InspectorDock::rebuild()
@@ -470,6 +725,9 @@ void InspectorDock::rebuild()
         }
     }
 
+    addFanOutRows(layout, *node);
+    addDataRows(layout, *node);
+
     layout->addRow(new QLabel(tr("<b>Run</b>")));
     auto *timeout = new QDoubleSpinBox;
     timeout->setObjectName(QStringLiteral("timeoutEdit"));
@@ -522,6 +780,19 @@ void InspectorDock::rebuild()
     resourceEditor->setObjectName(QStringLiteral("resourcesEdit"));
     resourceEditor->setToolTip(tr("Units of named pools (settings.pools) this node holds while it runs"));
     layout->addRow(tr("Resources"), resourceEditor);
+
+    if (const auto reads = dataReferences(*node); !reads.empty()) {
+        QStringList lines;
+        for (const auto &[id, refs] : reads)
+            lines << QStringLiteral("%1 (%2)").arg(toQString(id), refs.join(QStringLiteral(", ")));
+        auto *readsLabel = new QLabel(lines.join(QLatin1Char('\n')));
+        readsLabel->setObjectName(QStringLiteral("readsFromLabel"));
+        readsLabel->setWordWrap(true);
+        readsLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+        readsLabel->setToolTip(tr("Nodes whose outputs this node's strings refer to: it runs "
+                                  "after each of them (a data edge on the canvas)"));
+        layout->addRow(tr("Reads from"), readsLabel);
+    }
 
     if (!node->needs.empty()) {
         QStringList needs;

@@ -43,6 +43,45 @@ std::optional<Workflow> readWorkflowLeniently(std::string_view text, std::string
         }
         if (n.contains("params") && n["params"].is_object())
             node.params = n["params"];
+        // Data and fan-out keys (DESIGN.md, "Outputs and references"): kept
+        // as written, so a paste of a half-valid workflow loses none of them.
+        for (const char *key : {"inputs", "outputs"}) {
+            if (!n.contains(key) || !n[key].is_object())
+                continue;
+            NamedValues &values = std::string_view(key) == "inputs" ? node.inputs : node.outputs;
+            for (auto it = n[key].begin(); it != n[key].end(); ++it) {
+                if (it->is_string()) {
+                    values[it.key()] = StringOrList(it->get<std::string>());
+                } else if (it->is_array()) {
+                    std::vector<std::string> items;
+                    for (const json &item : *it) {
+                        if (item.is_string())
+                            items.push_back(item.get<std::string>());
+                    }
+                    values[it.key()] = StringOrList(std::move(items));
+                }
+            }
+        }
+        if (n.contains("foreach")) {
+            const json &f = n["foreach"];
+            ForEach fe;
+            if (f.is_array()) {
+                fe.kind = ForEach::Kind::List;
+                for (const json &item : f) {
+                    if (item.is_string())
+                        fe.items.push_back(item.get<std::string>());
+                }
+                node.foreach = fe;
+            } else if (f.is_string()) {
+                fe.kind = ForEach::Kind::Reference;
+                fe.text = f.get<std::string>();
+                node.foreach = fe;
+            } else if (f.is_object() && f.contains("glob") && f["glob"].is_string()) {
+                fe.kind = ForEach::Kind::Glob;
+                fe.text = f["glob"].get<std::string>();
+                node.foreach = fe;
+            }
+        }
         if (n.contains("timeout") && n["timeout"].is_number())
             node.timeout = n["timeout"].get<double>();
         if (n.contains("retries") && n["retries"].is_number_integer())

@@ -4,6 +4,7 @@
 #include "Document.h"
 #include "EdgeItem.h"
 #include "GraphScene.h"
+#include "NodeReferences.h"
 #include "Theme.h"
 
 #include <weft/Workflow.h>
@@ -27,6 +28,13 @@ constexpr qreal kIcon = 16;
 constexpr qreal kBadge = 14;
 constexpr qreal kPortRadius = 5;
 constexpr qreal kPortHoverRadius = 7.5;
+// A fan-out node's cards behind it, each this far up and right of the one
+// in front; and its pill on the top edge.
+constexpr qreal kStackStep = 5;
+constexpr int kStackCards = 2;
+constexpr qreal kPillHeight = 15;
+constexpr qreal kPillTop = -kStackStep * kStackCards - 1;
+constexpr qreal kPillMaxText = 150;
 
 QColor runStateColor(RunState state)
 {
@@ -285,6 +293,15 @@ void NodeItem::setFromNode(const Node &node)
     m_idLineText.setTextFormat(Qt::PlainText);
     m_idLineText.setText(m_elidedIdLine);
     m_iconKey = QString::fromStdString("op:" + m_iconName);
+    const bool fanOut = node.foreach.has_value();
+    if (fanOut != m_fanOut) {
+        prepareGeometryChange(); // the stack and the pill widen the item
+        m_fanOut = fanOut;
+    }
+    const QString summary = foreachSummary(node);
+    m_foreachSummary = idLineWidths().width(summary) <= kPillMaxText
+        ? summary
+        : idLineWidths().metrics().elidedText(summary, Qt::ElideMiddle, kPillMaxText);
     update();
 }
 
@@ -340,6 +357,23 @@ QRectF NodeItem::badgeRect() const
     return {m_width - 8 - kBadge, (kHeaderHeight - kBadge) / 2, kBadge, kBadge};
 }
 
+QString NodeItem::fanOutText() const
+{
+    if (!m_fanOut)
+        return {};
+    if (m_visual.instances >= 0)
+        return QStringLiteral("%1/%2").arg(m_visual.instancesDone).arg(m_visual.instances);
+    return m_foreachSummary;
+}
+
+QRectF NodeItem::fanOutPillRect() const
+{
+    const QString text = fanOutText();
+    const bool ring = m_visual.instances >= 0;
+    const qreal width = std::min(kPillMaxText, idLineWidths().width(text)) + 12 + (ring ? 14 : 0);
+    return {m_width - 12 - width, kPillTop, width, kPillHeight};
+}
+
 QString NodeItem::toolTipAt(const QPointF &itemPos) const
 {
     switch (portAt(itemPos)) {
@@ -362,13 +396,28 @@ QString NodeItem::toolTipAt(const QPointF &itemPos) const
     }
     if (!detail.isEmpty())
         tip += QStringLiteral("<br>") + detail.toHtmlEscaped();
+    if (m_fanOut) {
+        tip += QStringLiteral("<br>") + QObject::tr("Fan-out: runs once per item, %1")
+                                            .arg(m_foreachSummary.toHtmlEscaped());
+        if (m_visual.instances >= 0) {
+            tip += QStringLiteral("<br>")
+                   + QObject::tr("%1 of %2 instances finished").arg(m_visual.instancesDone)
+                         .arg(m_visual.instances);
+            if (m_visual.instancesFailed > 0)
+                tip += QObject::tr(", %1 failed").arg(m_visual.instancesFailed);
+        }
+    }
     return tip;
 }
 
 QRectF NodeItem::boundingRect() const
 {
     // The outline pen (up to 3 px for selection and failure) straddles the
-    // edge; the ports' hit circles stick out left and right.
+    // edge; the ports' hit circles stick out left and right; a fan-out's
+    // cards and pill stick out above and to the right.
+    if (m_fanOut)
+        return boxRect().adjusted(-kPortHitRadius, kPillTop - 2,
+                                  kPortHitRadius + kStackStep * kStackCards, 2);
     return boxRect().adjusted(-kPortHitRadius, -2, kPortHitRadius, 2);
 }
 
@@ -416,6 +465,15 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
         painter->setOpacity(0.55);
 
     const Shapes &shapes = shapesFor(m_width);
+    if (m_fanOut) {
+        // The cards behind: one node that stands for many.
+        painter->setPen(QPen(m_visual.runState == RunState::None ? c.outline : accent, 1));
+        painter->setBrush(c.body);
+        for (int card = kStackCards; card > 0; --card) {
+            const QPointF offset(kStackStep * card, -kStackStep * card);
+            painter->drawRoundedRect(rect.translated(offset), kRadius, kRadius);
+        }
+    }
     painter->fillPath(shapes.body, c.body);
     QColor headerColor = accent;
     headerColor.setAlphaF(failed ? 0.85 : (Theme::isDark(QGuiApplication::palette()) ? 0.32 : 0.20));
@@ -475,6 +533,46 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
         paintPort(painter, Port::Input);
         paintPort(painter, Port::Output);
     }
+    if (m_fanOut && lod >= 0.45)
+        paintFanOutPill(painter, lod);
+}
+
+void NodeItem::paintFanOutPill(QPainter *painter, qreal)
+{
+    const auto &c = Theme::nodeColors();
+    const QRectF pill = fanOutPillRect();
+    const bool run = m_visual.instances >= 0;
+    QColor tone = run ? runStateColor(m_visual.instancesFailed > 0 ? RunState::Failed
+                                      : m_visual.instancesDone == m_visual.instances
+                                          ? RunState::Succeeded
+                                          : RunState::Running)
+                      : c.mutedText;
+    painter->setPen(QPen(tone, 1));
+    painter->setBrush(c.body);
+    painter->drawRoundedRect(pill, kPillHeight / 2, kPillHeight / 2);
+    qreal textLeft = pill.left() + 6;
+    if (run) {
+        // The progress ring: the share of instances finished, full when done.
+        const QRectF ring(pill.left() + 5, pill.top() + 3, kPillHeight - 6, kPillHeight - 6);
+        QColor track = tone;
+        track.setAlphaF(0.25);
+        painter->setPen(QPen(track, 2));
+        painter->setBrush(Qt::NoBrush);
+        painter->drawEllipse(ring);
+        const double share = m_visual.instances > 0
+            ? double(m_visual.instancesDone) / double(m_visual.instances)
+            : 1.0;
+        QPen arc(tone, 2);
+        arc.setCapStyle(Qt::FlatCap);
+        painter->setPen(arc);
+        painter->drawArc(ring, 90 * 16, -int(std::lround(share * 360 * 16)));
+        textLeft = ring.right() + 5;
+    }
+    static const QFont small = idFont();
+    painter->setFont(small);
+    painter->setPen(run ? c.text : c.mutedText);
+    painter->drawText(QRectF(textLeft, pill.top(), pill.right() - textLeft - 5, pill.height()),
+                      Qt::AlignVCenter | Qt::AlignLeft, fanOutText());
 }
 
 void NodeItem::paintRunDecoration(QPainter *painter, const QRectF &rect)

@@ -76,6 +76,11 @@ public:
     QPointF inputPortScenePos() const;
     QPointF outputPortScenePos() const;
     QRectF badgeRect() const;
+    // A fan-out node (`foreach`): drawn as a stack of cards, with a pill on
+    // its top edge saying what it maps over, or done/total while it runs.
+    bool isFanOut() const { return m_fanOut; }
+    QString fanOutText() const; // what the pill says now
+    QRectF fanOutPillRect() const;
     QString toolTipAt(const QPointF &itemPos) const;
 
     void addEdge(EdgeItem *edge) { m_edges.append(edge); }
@@ -97,6 +102,7 @@ private:
     void paintPort(QPainter *painter, Port port);
     void setHoveredPort(Port port);
     void paintRunDecoration(QPainter *painter, const QRectF &rect);
+    void paintFanOutPill(QPainter *painter, qreal lod);
     QRectF labelRect() const;
     QRectF idLineRect() const;
     QRectF boxRect() const { return {0, 0, m_width, kHeight}; }
@@ -117,6 +123,8 @@ private:
     std::string m_iconName;
     ExecutionSite m_site = ExecutionSite::WorkerThread;
     bool m_knownType = false;
+    bool m_fanOut = false;
+    QString m_foreachSummary; // "foreach src/*.c", elided
     bool m_hovered = false;
     NodeVisualState m_visual;
     Port m_hoveredPort = Port::None;

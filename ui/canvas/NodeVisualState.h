@@ -18,6 +18,11 @@ struct NodeVisualState
     RunState runState = RunState::None; // None: editing, no run decoration
     double progress = -1;               // 0..1 while running, -1: unknown
     QString detail;                     // tooltip line; empty: GraphScene::detailFor()
+    // A fan-out node's instances, once its items are known (-1: not yet):
+    // aggregated per node, so 10,000 instances cost the canvas one badge.
+    int instances = -1;
+    int instancesDone = 0;   // in a final state
+    int instancesFailed = 0;
 
     bool operator==(const NodeVisualState &) const = default;
 };

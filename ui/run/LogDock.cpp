@@ -91,20 +91,41 @@ void LogDock::reset(std::function<QString(NodeIndex)> ids,
     m_logs.clear();
     m_all.clear();
     m_hasNode = false;
+    m_instance = kNoInstance;
     m_nodeId.clear();
     rebuildView();
 }
 
-void LogDock::commitLine(NodeIndex node, bool error, const QString &text,
+QString LogDock::nameOf(NodeIndex node, int instance) const
+{
+    const QString id = m_ids ? m_ids(node) : QString::number(node);
+    return instance < 0 ? id : QStringLiteral("%1[%2]").arg(id).arg(instance);
+}
+
+void LogDock::pushLine(std::uint64_t key, Line line)
+{
+    std::deque<Line> &lines = m_logs[key].lines;
+    lines.push_back(std::move(line));
+    if (lines.size() > std::size_t(kMaxLines))
+        lines.pop_front();
+}
+
+void LogDock::commitLine(NodeIndex node, int instance, bool error, const QString &text,
                          std::vector<Line> *shown, std::vector<Line> *shownAll)
 {
-    NodeLog &log = m_logs[node];
-    log.lines.push_back({error, text});
-    if (log.lines.size() > std::size_t(kMaxLines))
-        log.lines.pop_front();
-    Line all{error, (m_ids ? m_ids(node) : QString::number(node)) + QStringLiteral(" | ") + text};
-    if (shown && m_hasNode && node == m_node)
-        shown->push_back({error, text});
+    pushLine(keyOf(node, instance), {error, text});
+    // An instance's lines are its node's too, marked with the index, so the
+    // node's log reads as one interleaved story of all its instances.
+    Line inNode{error, instance < 0 ? text : QStringLiteral("[%1] %2").arg(instance).arg(text)};
+    if (instance >= 0)
+        pushLine(keyOf(node, kNoInstance), inNode);
+    Line all{error, nameOf(node, instance) + QStringLiteral(" | ") + text};
+    if (shown && m_hasNode && node == m_node) {
+        if (m_instance == instance)
+            shown->push_back({error, text});
+        else if (m_instance == kNoInstance)
+            shown->push_back(inNode);
+    }
     if (shownAll)
         shownAll->push_back(all);
     m_all.push_back(std::move(all));
@@ -161,20 +182,19 @@ void LogDock::appendOutput(const std::vector<EventQueue::Output> &output, std::s
     for (std::size_t c = 0; c < output.size(); ++c) {
         const EventQueue::Output &chunk = output[c];
         const bool error = chunk.stream == OutputStream::Stderr;
-        NodeLog &log = m_logs[chunk.node];
-        QString &partial = log.partial[error ? 1 : 0];
+        const std::uint64_t key = keyOf(chunk.node, chunk.instance);
+        QString &partial = m_logs[key].partial[error ? 1 : 0];
         if (chunk.gapBefore) {
             // What came before the gap ends there, and the node's own log
             // says that lines are missing; the kept text may start mid-line.
             if (!partial.isEmpty()) {
-                commitLine(chunk.node, error, partial, &shown, &shownAll);
+                commitLine(chunk.node, chunk.instance, error, partial, &shown, &shownAll);
                 partial.clear();
             }
             const Line gap{false, tr("[… output skipped here; the full log on disk has it]")};
-            log.lines.push_back(gap);
-            if (log.lines.size() > std::size_t(kMaxLines))
-                log.lines.pop_front();
-            if (m_hasNode && chunk.node == m_node)
+            pushLine(key, gap);
+            if (m_hasNode && chunk.node == m_node
+                && (m_instance == chunk.instance || m_instance == kNoInstance))
                 shown.push_back(gap);
         }
         std::size_t from = 0;
@@ -189,7 +209,8 @@ void LogDock::appendOutput(const std::vector<EventQueue::Output> &output, std::s
         qsizetype start = 0;
         for (qsizetype nl = partial.indexOf(QLatin1Char('\n')); nl >= 0;
              nl = partial.indexOf(QLatin1Char('\n'), start)) {
-            commitLine(chunk.node, error, partial.mid(start, nl - start), &shown, &shownAll);
+            commitLine(chunk.node, chunk.instance, error, partial.mid(start, nl - start), &shown,
+                       &shownAll);
             start = nl + 1;
         }
         partial.remove(0, start);
@@ -198,9 +219,9 @@ void LogDock::appendOutput(const std::vector<EventQueue::Output> &output, std::s
     updateOpenButton();
 }
 
-void LogDock::flushNode(NodeIndex node)
+void LogDock::flushNode(NodeIndex node, int instance)
 {
-    auto it = m_logs.find(node);
+    auto it = m_logs.find(keyOf(node, instance));
     if (it == m_logs.end())
         return;
     std::vector<Line> shown;
@@ -209,7 +230,7 @@ void LogDock::flushNode(NodeIndex node)
         if (!it->second.partial[stream].isEmpty()) {
             const QString text = it->second.partial[stream];
             it->second.partial[stream].clear();
-            commitLine(node, stream == 1, text, &shown, &shownAll);
+            commitLine(node, instance, stream == 1, text, &shown, &shownAll);
         }
     }
     appendToView(showingAll() ? shownAll : shown);
@@ -224,8 +245,14 @@ void LogDock::addNote(const QString &text)
 
 void LogDock::showNode(const QString &id, NodeIndex node)
 {
+    showInstance(id, node, kNoInstance);
+}
+
+void LogDock::showInstance(const QString &id, NodeIndex node, int instance)
+{
     m_nodeId = id;
     m_node = node;
+    m_instance = instance;
     m_hasNode = !id.isEmpty();
     if (!showingAll())
         rebuildView();
@@ -242,9 +269,9 @@ bool LogDock::showingAll() const
     return m_mode->currentIndex() == 1;
 }
 
-QString LogDock::nodeText(NodeIndex node) const
+QString LogDock::nodeText(NodeIndex node, int instance) const
 {
-    auto it = m_logs.find(node);
+    auto it = m_logs.find(keyOf(node, instance));
     if (it == m_logs.end())
         return {};
     QStringList lines;
@@ -266,7 +293,7 @@ void LogDock::rebuildView()
         lines.assign(m_all.begin(), m_all.end());
     } else if (m_hasNode) {
         m_nodeLabel->setText(tr("Output of <b>%1</b>").arg(m_nodeId.toHtmlEscaped()));
-        auto it = m_logs.find(m_node);
+        auto it = m_logs.find(keyOf(m_node, m_instance));
         if (it != m_logs.end()) {
             lines.assign(it->second.lines.begin(), it->second.lines.end());
             for (int stream = 0; stream < 2; ++stream) {

@@ -82,6 +82,27 @@ QString RunController::logFile(const QString &nodeId) const
     return QFileInfo::exists(path) ? path : QString();
 }
 
+std::size_t RunController::FanOutRun::finished() const
+{
+    std::size_t done = 0;
+    for (std::size_t s = 0; s < counts.size(); ++s) {
+        if (isFinal(NodeState(s)))
+            done += counts[s];
+    }
+    return done;
+}
+
+const RunController::FanOutRun *RunController::fanOut(NodeIndex node) const
+{
+    const auto it = m_fanOuts.find(node);
+    return it == m_fanOuts.end() ? nullptr : &it->second;
+}
+
+QString RunController::instanceId(NodeIndex node, int instance) const
+{
+    return instance < 0 ? nodeId(node) : QStringLiteral("%1[%2]").arg(nodeId(node)).arg(instance);
+}
+
 int RunController::indexOf(const QString &id) const
 {
     if (!m_indexBuilt) {
@@ -140,6 +161,9 @@ bool RunController::startRun(std::shared_ptr<const Workflow> workflow,
     for (std::size_t i = 0; i < nodes.size(); ++i)
         m_nodes[i].maxAttempts = 1 + std::max(0, nodes[i].retries);
     m_attempts.clear();
+    m_fanOuts.clear();
+    m_instanceCounts = {};
+    m_instanceTotal = 0;
     m_pids.clear();
     m_counts = {};
     m_counts[std::size_t(NodeState::Pending)] = m_nodes.size();
@@ -164,9 +188,13 @@ bool RunController::startRun(std::shared_ptr<const Workflow> workflow,
     m_clock.start();
     // The engine thread holds its own reference to the snapshot it runs.
     m_thread = std::thread([this, logDirectory = m_logDirectory, workflow = m_workflow,
-                            compiled = m_compiled] {
+                            compiled = m_compiled, engine = m_testEngine] {
         pruneLogDirectories(logDirectory);
-        m_summary = compiled ? m_executor->run(compiled, *m_tee) : m_executor->run(workflow, *m_tee);
+        if (engine)
+            m_summary = engine(workflow, *m_tee);
+        else
+            m_summary = compiled ? m_executor->run(compiled, *m_tee)
+                                 : m_executor->run(workflow, *m_tee);
         m_engineDone.store(true, std::memory_order_release);
         // Drain now rather than at the next tick, up to kTickMs away: the
         // final state should show as soon as the run ends. Dropped if the
@@ -239,6 +267,63 @@ void RunController::tick()
     }
 }
 
+void RunController::applyInstance(const EventQueue::NodeUpdate &update)
+{
+    FanOutRun &fan = m_fanOuts[update.node];
+    const auto index = std::size_t(update.instance);
+    if (index >= fan.instances.size()) {
+        // Events before (or without) the FanOutResolved that names the
+        // items: keep them anyway, with no item.
+        const std::size_t added = index + 1 - fan.instances.size();
+        fan.instances.resize(index + 1);
+        fan.items.resize(index + 1);
+        fan.counts[std::size_t(NodeState::Pending)] += added;
+        m_instanceCounts[std::size_t(NodeState::Pending)] += added;
+        m_instanceTotal += added;
+    }
+    InstanceRun &run = fan.instances[index];
+    auto setState = [this, &fan, &run, instance = update.instance](NodeState state) {
+        if (run.state == state)
+            return;
+        if (run.state == NodeState::Running)
+            std::erase(fan.running, instance);
+        if (state == NodeState::Running)
+            fan.running.push_back(instance);
+        --fan.counts[std::size_t(run.state)];
+        ++fan.counts[std::size_t(state)];
+        --m_instanceCounts[std::size_t(run.state)];
+        ++m_instanceCounts[std::size_t(state)];
+        run.state = state;
+    };
+    for (const AttemptFinished &attempt : update.attempts) {
+        m_attempts.push_back(attempt);
+        if (attempt.pid > 0)
+            m_pids.push_back(attempt.pid);
+    }
+    if (update.state) {
+        const NodeStateChanged &s = *update.state;
+        run.attempt = std::max(run.attempt, s.attempt);
+        if (s.state == NodeState::Running) {
+            run.runningSince = s.t;
+            run.pid = s.pid;
+            run.slot = s.slot;
+            run.worker = s.worker;
+            if (s.pid > 0 && (m_pids.empty() || m_pids.back() != s.pid))
+                m_pids.push_back(s.pid);
+            if (!update.progress)
+                run.progress = -1;
+        }
+        setState(s.state);
+    }
+    if (update.progress)
+        run.progress = std::clamp(update.progress->fraction, 0.0, 1.0);
+    if (update.finished) {
+        run.finished = std::make_shared<const NodeFinished>(*update.finished);
+        run.attempt = std::max(run.attempt, update.finished->attempts);
+        setState(update.finished->outcome);
+    }
+}
+
 void RunController::apply(const EventQueue::Batch &batch)
 {
     if (batch.started)
@@ -250,9 +335,27 @@ void RunController::apply(const EventQueue::Batch &batch)
         ++m_counts[std::size_t(state)];
         run.state = state;
     };
+    for (const FanOutResolved &resolved : batch.fanOuts) {
+        if (resolved.node >= m_nodes.size())
+            continue;
+        FanOutRun &fan = m_fanOuts[resolved.node];
+        m_instanceTotal -= fan.instances.size();
+        for (std::size_t st = 0; st < fan.counts.size(); ++st)
+            m_instanceCounts[st] -= fan.counts[st];
+        fan = FanOutRun{};
+        fan.items = resolved.items;
+        fan.instances.assign(resolved.items.size(), InstanceRun{});
+        fan.counts[std::size_t(NodeState::Pending)] = fan.instances.size();
+        m_instanceCounts[std::size_t(NodeState::Pending)] += fan.instances.size();
+        m_instanceTotal += fan.instances.size();
+    }
     for (const EventQueue::NodeUpdate &update : batch.nodes) {
         if (update.node >= m_nodes.size())
             continue;
+        if (update.instance >= 0) {
+            applyInstance(update);
+            continue;
+        }
         NodeRun &run = m_nodes[update.node];
         for (const AttemptFinished &attempt : update.attempts) {
             m_attempts.push_back(attempt);

@@ -24,8 +24,11 @@
 #include <QString>
 #include <QTimer>
 
+#include <array>
 #include <atomic>
+#include <functional>
 #include <memory>
+#include <unordered_map>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -58,6 +61,35 @@ public:
         std::shared_ptr<const NodeFinished> finished;
     };
 
+    // One instance of a fan-out node (DESIGN.md, "Fan-out").
+    struct InstanceRun
+    {
+        NodeState state = NodeState::Pending;
+        int attempt = 0;
+        double runningSince = -1;
+        double progress = -1;
+        int pid = 0;
+        int slot = -1;
+        int worker = -1;
+        std::shared_ptr<const NodeFinished> finished;
+    };
+
+    // A fan-out node's instances, from its FanOutResolved on. Kept apart
+    // from NodeRun: most nodes have none, and the table of nodes stays small.
+    struct FanOutRun
+    {
+        std::vector<std::string> items;
+        std::vector<InstanceRun> instances;
+        std::array<std::size_t, kNodeStateCount> counts{}; // instances per state
+        std::vector<int> running; // instances running now, unordered
+        std::size_t finished() const;
+        std::size_t failed() const { return counts[std::size_t(NodeState::Failed)]; }
+    };
+
+    // What runs the workflow on the engine thread: the Executor unless a
+    // test replaces it. It sends the run's events to `sink`.
+    using Engine = std::function<RunSummary(std::shared_ptr<const Workflow>, EventSink &sink)>;
+
     explicit RunController(QObject *parent = nullptr);
     ~RunController() override;
 
@@ -84,7 +116,16 @@ public:
     const std::vector<NodeRun> &nodes() const { return m_nodes; }
     int indexOf(const QString &id) const;
     QString nodeId(NodeIndex index) const;
+    // Every ended attempt, of nodes and instances (AttemptFinished::instance).
     const std::vector<AttemptFinished> &attempts() const { return m_attempts; }
+    // The node's fan-out, once its items are known; null otherwise.
+    const FanOutRun *fanOut(NodeIndex node) const;
+    const std::unordered_map<NodeIndex, FanOutRun> &fanOuts() const { return m_fanOuts; }
+    // Fan-out instances in each state, over all fan-out nodes.
+    const std::array<std::size_t, kNodeStateCount> &instanceCounts() const { return m_instanceCounts; }
+    std::size_t instanceTotal() const { return m_instanceTotal; }
+    // "compile[3]"
+    QString instanceId(NodeIndex node, int instance) const;
     const std::optional<RunStarted> &startedEvent() const { return m_started; }
     const std::optional<RunFinished> &finished() const { return m_finished; }
     const RunSummary &summary() const { return m_summary; }
@@ -93,10 +134,16 @@ public:
     double elapsed() const;
     // Nodes in each state, now.
     std::array<std::size_t, kNodeStateCount> counts() const { return m_counts; }
-    bool hasFailure() const { return m_counts[std::size_t(NodeState::Failed)] > 0; }
+    // A node or a fan-out instance failed.
+    bool hasFailure() const
+    {
+        return m_counts[std::size_t(NodeState::Failed)] > 0
+               || m_instanceCounts[std::size_t(NodeState::Failed)] > 0;
+    }
 
     QString logDirectory() const { return m_logDirectory; }
-    // The complete output of a node on disk (empty when it printed nothing).
+    // The complete output of a node, or of an instance ("compile[3]"), on
+    // disk (empty when it printed nothing).
     QString logFile(const QString &nodeId) const;
     const TraceRecorder &trace() const { return *m_trace; }
 
@@ -108,6 +155,9 @@ public:
     // tests). Must outlive the run; nullptr to stop.
     void setExtraSink(EventSink *sink) { m_extraSink = sink; }
     void setTickInterval(int ms) { m_timer.setInterval(ms); }
+    // Tests: run with `engine` instead of the Executor (empty: the Executor
+    // again). The window then shows exactly the events `engine` sends.
+    void setEngineForTesting(Engine engine) { m_testEngine = std::move(engine); }
 
 Q_SIGNALS:
     void started();
@@ -122,6 +172,7 @@ private:
 
     void tick();
     void apply(const EventQueue::Batch &batch);
+    void applyInstance(const EventQueue::NodeUpdate &update);
     void joinEngine();
 
     std::shared_ptr<const Workflow> m_workflow = std::make_shared<const Workflow>();
@@ -134,6 +185,10 @@ private:
     mutable QHash<QString, int> m_indexOfId;
     mutable bool m_indexBuilt = false;
     std::vector<AttemptFinished> m_attempts;
+    std::unordered_map<NodeIndex, FanOutRun> m_fanOuts;
+    std::array<std::size_t, kNodeStateCount> m_instanceCounts{};
+    std::size_t m_instanceTotal = 0;
+    Engine m_testEngine;
     std::vector<int> m_pids;
     std::array<std::size_t, kNodeStateCount> m_counts{};
     std::optional<RunStarted> m_started;

@@ -40,6 +40,21 @@ void RunLogSink::output(const OutputChunk &event)
 {
     if (event.node >= m_files.size())
         return;
+    if (event.instance >= 0) {
+        const std::uint64_t key = (std::uint64_t(event.node) << 32) | std::uint32_t(event.instance);
+        const std::lock_guard lock(m_instanceMutex);
+        std::FILE *&file = m_instanceFiles[key];
+        if (!file) {
+            const std::string name = m_ids[event.node] + "[" + std::to_string(event.instance) + "]";
+            file = std::fopen(logFile(name).c_str(), "ab");
+            if (!file) {
+                m_instanceFiles.erase(key);
+                return;
+            }
+        }
+        std::fwrite(event.text.data(), 1, event.text.size(), file);
+        return;
+    }
     std::FILE *&file = m_files[event.node];
     if (!file) {
         // Appending keeps the output of every attempt of a retried node.
@@ -52,6 +67,15 @@ void RunLogSink::output(const OutputChunk &event)
 
 void RunLogSink::nodeFinished(const NodeFinished &event)
 {
+    if (event.instance >= 0) {
+        const std::uint64_t key = (std::uint64_t(event.node) << 32) | std::uint32_t(event.instance);
+        const std::lock_guard lock(m_instanceMutex);
+        if (const auto it = m_instanceFiles.find(key); it != m_instanceFiles.end()) {
+            std::fclose(it->second);
+            m_instanceFiles.erase(it);
+        }
+        return;
+    }
     if (event.node < m_files.size() && m_files[event.node]) {
         std::fclose(m_files[event.node]);
         m_files[event.node] = nullptr;
@@ -65,6 +89,12 @@ void RunLogSink::runFinished(const RunFinished &)
 
 void RunLogSink::closeAll()
 {
+    {
+        const std::lock_guard lock(m_instanceMutex);
+        for (auto &[key, file] : m_instanceFiles)
+            std::fclose(file);
+        m_instanceFiles.clear();
+    }
     for (std::FILE *&file : m_files) {
         if (file)
             std::fclose(file);

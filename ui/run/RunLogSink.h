@@ -9,11 +9,17 @@
 //
 // Thread-safety follows the EventSink contract: calls about one node are
 // never concurrent, so each node owns one FILE slot and no lock is taken;
-// the slot table is sized in runStarted, before any node event.
+// the slot table is sized in runStarted, before any node event. A fan-out
+// instance writes "<node id>[INDEX].log"; instances of one node may run at
+// once, so their files sit in a table behind a mutex, open only while the
+// instance prints.
 
 #include <weft/Events.h>
 
+#include <cstdint>
 #include <cstdio>
+#include <mutex>
+#include <unordered_map>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -29,7 +35,8 @@ public:
     RunLogSink &operator=(const RunLogSink &) = delete;
 
     const std::filesystem::path &directory() const { return m_directory; }
-    // The file for a node id; it exists once the node printed something.
+    // The file for a node id, or an instance's name ("compile[3]"); it
+    // exists once the node printed something.
     std::filesystem::path logFile(const std::string &nodeId) const;
 
     void runStarted(const RunStarted &event) override;
@@ -43,6 +50,8 @@ private:
     std::filesystem::path m_directory;
     std::vector<std::string> m_ids;
     std::vector<std::FILE *> m_files;
+    std::mutex m_instanceMutex;
+    std::unordered_map<std::uint64_t, std::FILE *> m_instanceFiles; // (node << 32 | instance)
 };
 
 } // namespace weft::ui

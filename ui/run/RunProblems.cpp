@@ -15,6 +15,7 @@ namespace weft::ui {
 namespace {
 
 constexpr int kNodeRole = Qt::UserRole + 1;
+constexpr int kInstanceRole = Qt::UserRole + 2; // set on an instance's entries
 
 QString toQ(const std::string &s)
 {
@@ -53,16 +54,17 @@ RunProblems::RunProblems(QWidget *parent)
     m_list->setWordWrap(true);
     m_list->setObjectName(QStringLiteral("runProblemsList"));
     layout->addWidget(m_list);
-    connect(m_list, &QTreeWidget::itemDoubleClicked, this, [this](QTreeWidgetItem *item) {
+    auto request = [this](QTreeWidgetItem *item) {
         const QString id = item->data(0, kNodeRole).toString();
-        if (!id.isEmpty())
-            Q_EMIT nodeRequested(id);
-    });
-    connect(m_list, &QTreeWidget::itemActivated, this, [this](QTreeWidgetItem *item) {
-        const QString id = item->data(0, kNodeRole).toString();
-        if (!id.isEmpty())
-            Q_EMIT nodeRequested(id);
-    });
+        if (id.isEmpty())
+            return;
+        Q_EMIT nodeRequested(id);
+        const QVariant instance = item->data(0, kInstanceRole);
+        if (instance.isValid())
+            Q_EMIT instanceRequested(id, instance.toInt());
+    };
+    connect(m_list, &QTreeWidget::itemDoubleClicked, this, request);
+    connect(m_list, &QTreeWidget::itemActivated, this, request);
 }
 
 void RunProblems::clear()
@@ -71,6 +73,8 @@ void RunProblems::clear()
     m_skippedGroup = nullptr;
     m_summary = nullptr;
     m_failures = 0;
+    m_instanceFailures = 0;
+    m_nodesWithFailedInstances.clear();
     m_skipped = 0;
     m_header->setText(tr("Running…"));
     updateTitle();
@@ -84,30 +88,55 @@ void RunProblems::updateTitle()
 
 QTreeWidgetItem *RunProblems::addFailure(const QString &nodeId, const NodeFinished &finished)
 {
+    return addFailureEntry(nodeId, nodeId, finished, kNoInstance);
+}
+
+QTreeWidgetItem *RunProblems::addInstanceFailure(const QString &nodeId, int instance,
+                                                 const QString &item, const NodeFinished &finished)
+{
+    ++m_instanceFailures;
+    m_nodesWithFailedInstances.insert(nodeId);
+    QString shown = QStringLiteral("%1[%2]").arg(nodeId).arg(instance);
+    if (!item.isEmpty())
+        shown += QStringLiteral(" (%1)").arg(item);
+    return addFailureEntry(nodeId, shown, finished, instance);
+}
+
+QTreeWidgetItem *RunProblems::addFailureEntry(const QString &nodeId, const QString &shown,
+                                              const NodeFinished &finished, int instance)
+{
     ++m_failures;
     auto *item = new QTreeWidgetItem;
     item->setIcon(0, RunStateStyle::icon(finished.outcome));
-    item->setText(0, nodeId);
+    item->setText(0, shown);
     item->setData(0, kNodeRole, nodeId);
+    if (instance >= 0)
+        item->setData(0, kInstanceRole, instance);
     QString headline = toQ(describeEnding(finished));
     if (finished.attempts > 1)
         headline += tr(" (after %n attempts)", nullptr, finished.attempts);
     item->setText(1, headline);
-    QStringList tip{QStringLiteral("<b>%1</b> — %2").arg(nodeId.toHtmlEscaped(),
+    QStringList tip{QStringLiteral("<b>%1</b> — %2").arg(shown.toHtmlEscaped(),
                                                           headline.toHtmlEscaped())};
+    // Children take the entry's node and instance: any line of it opens them.
+    auto tag = [nodeId, instance](QTreeWidgetItem *child) {
+        child->setData(0, kNodeRole, nodeId);
+        if (instance >= 0)
+            child->setData(0, kInstanceRole, instance);
+    };
     if (!finished.command.empty()) {
         auto *command = new QTreeWidgetItem(item, {tr("command"), toQ(finished.command)});
-        command->setData(0, kNodeRole, nodeId);
+        tag(command);
         tip << tr("command: %1").arg(toQ(finished.command).toHtmlEscaped());
     }
     if (!finished.error.empty() && toQ(finished.error) != headline) {
         auto *error = new QTreeWidgetItem(item, {tr("error"), toQ(finished.error)});
-        error->setData(0, kNodeRole, nodeId);
+        tag(error);
     }
     const QStringList tail = lastLines(finished.stderrTail, 8);
     if (!tail.isEmpty()) {
         auto *stderrItem = new QTreeWidgetItem(item, {tr("stderr"), tail.join(QLatin1Char('\n'))});
-        stderrItem->setData(0, kNodeRole, nodeId);
+        tag(stderrItem);
         stderrItem->setForeground(1, RunStateStyle::errorColor(m_list->palette()));
         QFont mono(QStringLiteral("monospace"));
         mono.setStyleHint(QFont::Monospace);
@@ -119,8 +148,12 @@ QTreeWidgetItem *RunProblems::addFailure(const QString &nodeId, const NodeFinish
     // Failures first, in the order they happened, above skipped and summary.
     int row = m_failures - 1;
     m_list->insertTopLevelItem(row, item);
-    item->setExpanded(true);
-    m_header->setText(tr("%n node(s) failed.", nullptr, m_failures));
+    // Thousands of failed instances expanded would bury everything else.
+    item->setExpanded(m_failures <= 20);
+    m_header->setText(m_instanceFailures > 0
+                          ? tr("%n failure(s), %1 of them fan-out instances.", nullptr, m_failures)
+                                .arg(m_instanceFailures)
+                          : tr("%n node(s) failed.", nullptr, m_failures));
     updateTitle();
     return item;
 }

@@ -10,6 +10,7 @@
 
 #include <weft/Events.h>
 
+#include <QSet>
 #include <QWidget>
 
 class QLabel;
@@ -28,6 +29,15 @@ public:
     void clear();
     // Returns the entry, so the first failure can be selected.
     QTreeWidgetItem *addFailure(const QString &nodeId, const NodeFinished &finished);
+    // One failed instance of a fan-out node: "compile[3] (src/b c.c)".
+    QTreeWidgetItem *addInstanceFailure(const QString &nodeId, int instance, const QString &item,
+                                        const NodeFinished &finished);
+    // Whether instances of the node were listed as failures (its own
+    // aggregate failure then adds no entry of its own).
+    bool hasInstanceFailures(const QString &nodeId) const
+    {
+        return m_nodesWithFailedInstances.contains(nodeId);
+    }
     void addSkipped(const QString &nodeId, const NodeFinished &finished);
     void addRunError(const QString &text);
     void setSummary(RunOutcome outcome, const QString &summary);
@@ -39,9 +49,12 @@ public:
 
 Q_SIGNALS:
     void nodeRequested(const QString &id);
+    void instanceRequested(const QString &id, int instance);
 
 private:
     QTreeWidgetItem *skippedGroup();
+    QTreeWidgetItem *addFailureEntry(const QString &nodeId, const QString &shown,
+                                     const NodeFinished &finished, int instance);
     void updateTitle();
 
     QLabel *m_header;
@@ -49,6 +62,8 @@ private:
     QTreeWidgetItem *m_skippedGroup = nullptr;
     QTreeWidgetItem *m_summary = nullptr;
     int m_failures = 0;
+    int m_instanceFailures = 0;
+    QSet<QString> m_nodesWithFailedInstances;
     int m_skipped = 0;
 };
 

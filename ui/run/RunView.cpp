@@ -10,6 +10,7 @@
 #include <QMimeData> // GraphView.h uses it without including it
 #include "canvas/GraphView.h"
 #include "canvas/NodeItem.h"
+#include "run/InstanceModel.h"
 #include "run/LogDock.h"
 #include "run/RunController.h"
 #include "run/RunOverlayItem.h"
@@ -91,6 +92,14 @@ RunView::RunView(MainWindow *window)
     createActions();
     createDocks();
     createStatus();
+
+    m_instances = new InstanceModel(m_controller, this);
+    if (InspectorDock *inspector = m_window->inspectorDock()) {
+        inspector->setInstanceModel(m_instances);
+        connect(inspector, &InspectorDock::instanceActivated, this, [this](int instance) {
+            showInstanceLog(m_instances->nodeId(), instance);
+        });
+    }
 
     m_banner = new QLabel(tr("Running — editing is locked"), window->view()->viewport());
     m_banner->setObjectName(QStringLiteral("runLockBanner"));
@@ -238,6 +247,7 @@ void RunView::createDocks()
            "Double-click one to show its node. Problems of the workflow as drawn are under "
            "Design Problems."));
     connect(m_problems, &RunProblems::nodeRequested, this, &RunView::focusNode);
+    connect(m_problems, &RunProblems::instanceRequested, this, &RunView::showInstanceLog);
 
     m_logDock = new LogDock(m_window);
 
@@ -246,6 +256,7 @@ void RunView::createDocks()
     m_timelineDock->setObjectName(QStringLiteral("timelineDock"));
     m_timelineDock->setWidget(m_timeline);
     connect(m_timeline, &TimelineView::nodeClicked, this, &RunView::focusNode);
+    connect(m_timeline, &TimelineView::instanceClicked, this, &RunView::showInstanceLog);
 
     m_window->addBottomDock(m_problemsDock);
     m_window->addBottomDock(m_logDock);
@@ -428,6 +439,15 @@ QString RunView::tooltipFor(int index) const
         }
         return n.detail.isEmpty() ? tr("Waiting") : tr("Waiting: %1").arg(n.detail);
     case NodeState::Running: {
+        if (const RunController::FanOutRun *fan = m_controller->fanOut(NodeIndex(index))) {
+            QString text = tr("Running: %1 of %2 instances finished, %3 running")
+                               .arg(fan->finished())
+                               .arg(fan->instances.size())
+                               .arg(fan->running.size());
+            if (fan->failed() > 0)
+                text += tr(", %1 failed").arg(fan->failed());
+            return text;
+        }
         QString text = tr("Running");
         if (n.maxAttempts > 1)
             text += tr(", attempt %1/%2").arg(n.attempt).arg(n.maxAttempts);
@@ -453,6 +473,12 @@ QString RunView::tooltipFor(int index) const
                                          ? tr("%1 failed").arg(toQ(f.causeNode))
                                          : toQ(f.error));
     QString text = RunStateStyle::label(f.outcome, true);
+    if (const RunController::FanOutRun *fan = m_controller->fanOut(NodeIndex(index))) {
+        text += tr(": %n instance(s)", nullptr, int(fan->instances.size()));
+        if (fan->failed() > 0)
+            text += tr(", %1 failed").arg(fan->failed());
+        return text + tr(" in %1").arg(toQ(formatSeconds(f.duration)));
+    }
     if (f.outcome != NodeState::Succeeded)
         text += QStringLiteral(": ") + toQ(describeEnding(f));
     text += tr(" in %1").arg(toQ(formatSeconds(f.duration)));
@@ -467,6 +493,15 @@ NodeVisualState RunView::visualFor(int index) const
     NodeVisualState state;
     state.runState = RunStateStyle::toRunState(n.state);
     state.progress = n.state == NodeState::Running ? n.progress : -1;
+    if (const RunController::FanOutRun *fan = m_controller->fanOut(NodeIndex(index))) {
+        // One badge for all instances: done/total and the ring, never a
+        // mark per instance.
+        state.instances = int(fan->instances.size());
+        state.instancesDone = int(fan->finished());
+        state.instancesFailed = int(fan->failed());
+        if (n.state == NodeState::Running && state.instances > 0)
+            state.progress = double(state.instancesDone) / state.instances;
+    }
     // No detail: the tooltip line is written when a tooltip asks for it
     // (the scene's detail provider), not for every node on every update.
     return state;
@@ -486,6 +521,28 @@ void RunView::applyBatch(const EventQueue::Batch &batch)
             m_isDirty[std::size_t(index)] = 1;
             m_dirty.push_back(index);
         }
+        if (update.instance >= 0) {
+            // An instance changes its node's badge (above) and, when it
+            // fails, adds its own problem entry; it has no item of its own.
+            if (!update.finished)
+                continue;
+            m_logDock->flushNode(update.node, update.instance);
+            if (update.finished->outcome != NodeState::Failed)
+                continue;
+            const RunController::FanOutRun *fan = m_controller->fanOut(update.node);
+            const QString item = fan && std::size_t(update.instance) < fan->items.size()
+                                     ? toQ(fan->items[std::size_t(update.instance)])
+                                     : QString();
+            QTreeWidgetItem *entry =
+                m_problems->addInstanceFailure(id, update.instance, item, *update.finished);
+            if (m_firstFailure.isEmpty()) {
+                m_firstFailure = id;
+                m_firstFailureItem = entry;
+                m_pulses.insert(index, m_pulseClock.elapsed());
+                newFailure = true;
+            }
+            continue;
+        }
         if (n.state == NodeState::Running)
             m_running.insert(index);
         else if (m_running.remove(index)) {
@@ -498,7 +555,10 @@ void RunView::applyBatch(const EventQueue::Batch &batch)
             continue;
         const NodeFinished &f = *update.finished;
         m_logDock->flushNode(update.node);
-        if (f.outcome == NodeState::Failed) {
+        if (f.outcome == NodeState::Failed && m_problems->hasInstanceFailures(id)) {
+            // Its failed instances have their entries already.
+            m_pulses.insert(index, m_pulseClock.elapsed());
+        } else if (f.outcome == NodeState::Failed) {
             QTreeWidgetItem *entry = m_problems->addFailure(id, f);
             m_pulses.insert(index, m_pulseClock.elapsed());
             if (m_firstFailure.isEmpty()) {
@@ -515,6 +575,8 @@ void RunView::applyBatch(const EventQueue::Batch &batch)
     if (!batch.output.empty() || batch.droppedOutputBytes > 0)
         m_logDock->appendOutput(batch.output, batch.droppedOutputBytes);
     m_timeline->refresh();
+    if (!batch.fanOuts.empty() || m_instances->rowCount() > 0)
+        m_instances->refresh();
     if (newFailure) {
         // The first failure is impossible to miss, and never modal: the run
         // goes on, the problems dock comes forward with the entry selected.
@@ -629,6 +691,15 @@ void RunView::animate()
         if (!overlay)
             continue;
         QString caption = clock(now - std::max(0.0, n.runningSince));
+        const RunController::FanOutRun *fan = m_controller->fanOut(NodeIndex(index));
+        if (fan) {
+            caption += tr(" · %1/%2 done").arg(fan->finished()).arg(fan->instances.size());
+            if (!fan->running.empty())
+                caption += tr(" · %1 running").arg(fan->running.size());
+            overlay->setCaption(caption);
+            overlay->setPhase(-1); // the node's own bar shows done/total
+            continue;
+        }
         if (n.maxAttempts > 1)
             caption += tr(" · attempt %1/%2").arg(n.attempt).arg(n.maxAttempts);
         if (n.progress >= 0)
@@ -651,6 +722,8 @@ void RunView::animate()
     flushCanvas(25);
     if (m_controller->isRunning()) {
         m_timeline->refresh();
+        if (m_instances->rowCount() > 0)
+            m_instances->refresh(); // running instances' durations
         updateStatus();
     } else if (m_pulses.isEmpty() && m_dirty.empty()) {
         m_animation.stop();
@@ -687,6 +760,16 @@ void RunView::updateStatus()
         parts << tr("%1 skipped").arg(count(NodeState::Skipped));
     if (count(NodeState::Cancelled))
         parts << tr("%1 cancelled").arg(count(NodeState::Cancelled));
+    if (const std::size_t total = m_controller->instanceTotal(); total > 0) {
+        const auto &ic = m_controller->instanceCounts();
+        std::size_t finishedInstances = 0;
+        for (std::size_t st = 0; st < ic.size(); ++st)
+            finishedInstances += isFinal(NodeState(st)) ? ic[st] : 0;
+        QString instances = tr("instances %1/%2").arg(finishedInstances).arg(total);
+        if (const std::size_t failedInstances = ic[std::size_t(NodeState::Failed)])
+            instances += tr(" (%1 failed)").arg(failedInstances);
+        parts << instances;
+    }
     QString text = parts.join(QStringLiteral(" · ")) + QStringLiteral("   ")
                    + clock(m_controller->elapsed()) + QStringLiteral("   j=")
                    + QString::number(m_controller->options().jobs);
@@ -759,11 +842,10 @@ void RunView::setEditingLocked(bool locked)
     // Nodes stay selectable (the log follows the selection) but not movable:
     // the scene filter below swallows the drags, one check instead of a flag
     // flipped on every item (10,000 of them take ~6 ms each way).
-    for (QDockWidget *dock : {static_cast<QDockWidget *>(m_window->paletteDock()),
-                              static_cast<QDockWidget *>(m_window->inspectorDock())}) {
-        if (dock && dock->widget())
-            dock->widget()->setEnabled(!locked);
-    }
+    if (QDockWidget *palette = m_window->paletteDock(); palette && palette->widget())
+        palette->widget()->setEnabled(!locked);
+    if (InspectorDock *inspector = m_window->inspectorDock())
+        inspector->setEditingLocked(locked);
     if (locked)
         reapplyLock();
     m_banner->setVisible(locked);
@@ -798,11 +880,14 @@ void RunView::reapplyLock()
 void RunView::selectionChanged()
 {
     const QStringList ids = m_window->scene()->selectedNodeIds();
+    int selected = -1;
     if (ids.size() == 1) {
         const int index = m_controller->indexOf(ids.front());
         if (index >= 0)
             m_logDock->showNode(ids.front(), NodeIndex(index));
+        selected = index;
     }
+    m_instances->setNode(selected);
     if (m_locked) {
         // Their selection handler ran first; it may have re-enabled edits.
         for (auto it = m_lockedActions.begin(); it != m_lockedActions.end(); ++it)
@@ -810,6 +895,17 @@ void RunView::selectionChanged()
         reapplyLock();
     }
     updateActions();
+}
+
+void RunView::showInstanceLog(const QString &id, int instance)
+{
+    const int index = m_controller->indexOf(id);
+    if (index < 0)
+        return;
+    m_logDock->showInstance(m_controller->instanceId(NodeIndex(index), instance), NodeIndex(index),
+                            instance);
+    m_logDock->show();
+    m_logDock->raise();
 }
 
 void RunView::focusNode(const QString &id)

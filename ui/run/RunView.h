@@ -37,6 +37,7 @@ class QTreeWidgetItem;
 
 namespace weft::ui {
 
+class InstanceModel;
 class LogDock;
 class MainWindow;
 class RunController;
@@ -66,6 +67,7 @@ public:
     TimelineView *timeline() const { return m_timeline; }
     QDockWidget *problemsDock() const { return m_problemsDock; }
     RunProblems *problems() const { return m_problems; }
+    InstanceModel *instances() const { return m_instances; }
     QLabel *statusLabel() const { return m_statusText; }
     QPushButton *showFailureButton() const { return m_showFailure; }
     QLabel *lockBanner() const { return m_banner; }
@@ -111,6 +113,8 @@ private:
     void updateStatus();
     void showFirstFailure();
     void focusNode(const QString &id);
+    // Shows one fan-out instance's output in the log dock.
+    void showInstanceLog(const QString &id, int instance);
     void selectionChanged();
     NodeVisualState visualFor(int index) const;
     QString tooltipFor(int index) const;
@@ -129,6 +133,7 @@ private:
     TimelineView *m_timeline = nullptr;
     QDockWidget *m_problemsDock = nullptr;
     RunProblems *m_problems = nullptr;
+    InstanceModel *m_instances = nullptr;
     QWidget *m_status = nullptr;
     QLabel *m_statusIcon = nullptr;
     QLabel *m_statusText = nullptr;

@@ -3,6 +3,7 @@
 
 #include "run/RunController.h"
 #include "run/RunStateStyle.h"
+#include "Theme.h"
 
 #include <weft/RunReport.h>
 
@@ -82,6 +83,22 @@ void TimelineView::forgetRun()
     m_parallelism.clear();
     m_lanes = 1;
     m_maxParallel = 1;
+    m_groups.clear();
+    m_groupOf.clear();
+}
+
+QColor TimelineView::groupColor(NodeIndex node) const
+{
+    const auto it = m_groupOf.find(node);
+    const int group = it == m_groupOf.end() ? 0 : it->second;
+    // Hues a golden angle apart: neighbouring groups never look alike.
+    const int hue = int(std::fmod(200.0 + group * 137.508, 360.0));
+    return QColor::fromHsv(hue, 150, Theme::isDark(palette()) ? 235 : 175);
+}
+
+QString TimelineView::barName(const Bar &bar) const
+{
+    return m_controller->instanceId(bar.node, bar.instance);
 }
 
 void TimelineView::refresh()
@@ -118,6 +135,18 @@ void TimelineView::rebuild()
         const AttemptFinished &a = attempts[bar];
         if (a.ok)
             return true;
+        if (a.instance >= 0) {
+            const RunController::FanOutRun *fan = m_controller->fanOut(a.node);
+            const RunController::InstanceRun *run =
+                fan && std::size_t(a.instance) < fan->instances.size()
+                    ? &fan->instances[std::size_t(a.instance)]
+                    : nullptr;
+            if (!run || !run->finished)
+                return false;
+            if (run->finished->attempts == a.attempt)
+                m_bars[bar].outcome = run->finished->outcome;
+            return true;
+        }
         if (a.node >= nodes.size() || !nodes[a.node].finished)
             return false;
         if (nodes[a.node].finished->attempts == a.attempt)
@@ -132,7 +161,8 @@ void TimelineView::rebuild()
     for (std::size_t i = m_finishedBars; i < attempts.size(); ++i) {
         const AttemptFinished &a = attempts[i];
         m_bars.push_back({a.node, a.attempt, laneOf(a.slot), a.start, a.end,
-                          a.ok ? NodeState::Succeeded : NodeState::Failed, false, int(i)});
+                          a.ok ? NodeState::Succeeded : NodeState::Failed, false, int(i),
+                          a.instance});
         if (!settle(i))
             m_unsettled.push_back(i);
         m_finishedSteps.emplace_back(a.start, 1);
@@ -147,8 +177,16 @@ void TimelineView::rebuild()
         const std::unordered_set<NodeIndex> critical(m_controller->finished()->criticalPath.begin(),
                                                      m_controller->finished()->criticalPath.end());
         for (Bar &bar : m_bars)
-            bar.critical = critical.count(bar.node) > 0;
+            bar.critical = bar.instance < 0 && critical.count(bar.node) > 0;
         m_criticalMarked = true;
+    }
+
+    // Fan-out groups, in a stable order: a group keeps its row once it has one.
+    for (const auto &[node, fan] : m_controller->fanOuts()) {
+        if (!m_groupOf.count(node)) {
+            m_groupOf.emplace(node, int(m_groups.size()));
+            m_groups.push_back(node);
+        }
     }
 
     // Bars still running grow to now; their starts join the kept steps
@@ -158,12 +196,41 @@ void TimelineView::rebuild()
     std::vector<std::pair<double, int>> runningSteps;
     for (std::size_t i = 0; i < nodes.size(); ++i) {
         const RunController::NodeRun &n = nodes[i];
-        if (n.state != NodeState::Running || n.runningSince < 0)
-            continue;
+        if (n.state != NodeState::Running || n.runningSince < 0 || m_groupOf.count(NodeIndex(i)))
+            continue; // a fan-out node holds no slot: its instances do
         const double end = std::max(now, n.runningSince);
         m_bars.push_back({NodeIndex(i), n.attempt, laneOf(n.slot), n.runningSince, end,
                           NodeState::Running, false});
         runningSteps.emplace_back(n.runningSince, 1);
+    }
+    const std::unordered_set<NodeIndex> criticalNodes =
+        m_controller->finished()
+            ? std::unordered_set<NodeIndex>(m_controller->finished()->criticalPath.begin(),
+                                            m_controller->finished()->criticalPath.end())
+            : std::unordered_set<NodeIndex>{};
+    for (std::size_t g = 0; g < m_groups.size(); ++g) {
+        const NodeIndex node = m_groups[g];
+        const RunController::FanOutRun *fan = m_controller->fanOut(node);
+        for (const int instance : fan->running) {
+            const RunController::InstanceRun &r = fan->instances[std::size_t(instance)];
+            if (r.runningSince < 0)
+                continue;
+            m_bars.push_back({node, r.attempt, laneOf(r.slot), r.runningSince,
+                              std::max(now, r.runningSince), NodeState::Running, false, -1,
+                              instance});
+            runningSteps.emplace_back(r.runningSince, 1);
+        }
+        // The group row spans the node from its start to its end (or now).
+        if (node >= nodes.size())
+            continue;
+        const RunController::NodeRun &n = nodes[node];
+        double start = n.finished && n.finished->start >= 0 ? n.finished->start : n.runningSince;
+        if (start < 0)
+            continue;
+        const double end = n.finished ? start + n.finished->duration : std::max(now, start);
+        const NodeState state = n.finished ? n.finished->outcome : NodeState::Running;
+        m_bars.push_back({node, 1, int(g), start, end, state, criticalNodes.count(node) > 0, -1,
+                          kNoInstance, true});
     }
     std::sort(runningSteps.begin(), runningSteps.end());
     m_lanes = lanes;
@@ -199,11 +266,12 @@ QRectF TimelineView::barRect(const Bar &bar) const
 {
     // A running bar reaches the time of this paint, not of the last batch.
     const double end = bar.outcome == NodeState::Running ? std::max(bar.end, endTime()) : bar.end;
+    const int row = rowOf(bar);
     // On whole pixels, or the gap would be a blend of the two bars' colours
     // and the background that reads as neither.
     const double x0 = std::round(xOf(bar.start));
     const double x1 = std::max(std::round(xOf(end)) - kBarGap, x0 + kMinBarWidth);
-    return {x0, laneTop(bar.lane) + (kLaneHeight - kBarHeight) / 2.0, x1 - x0, double(kBarHeight)};
+    return {x0, laneTop(row) + (kLaneHeight - kBarHeight) / 2.0, x1 - x0, double(kBarHeight)};
 }
 
 std::optional<TimelineView::Bar> TimelineView::barAt(const QPoint &pos) const
@@ -316,8 +384,21 @@ void TimelineView::paintEvent(QPaintEvent *)
     p.setClipRect(chart);
     QColor stripe = text;
     stripe.setAlphaF(0.035);
+    const int groups = int(m_groups.size());
     for (int lane = 0; lane < m_lanes; lane += 2)
-        p.fillRect(QRectF(m_left, laneTop(lane), width() - m_left, kLaneHeight), stripe);
+        p.fillRect(QRectF(m_left, laneTop(groups + lane), width() - m_left, kLaneHeight), stripe);
+    for (int g = 0; g < groups; ++g) {
+        // Group rows: a faint wash of the group's colour, set apart from the slots.
+        QColor wash = groupColor(m_groups[std::size_t(g)]);
+        wash.setAlphaF(0.10);
+        p.fillRect(QRectF(m_left, laneTop(g), width() - m_left, kLaneHeight), wash);
+    }
+    if (groups > 0) {
+        QColor rule = text;
+        rule.setAlphaF(0.25);
+        p.setPen(rule);
+        p.drawLine(QPointF(m_left, laneTop(groups) - 0.5), QPointF(width(), laneTop(groups) - 0.5));
+    }
     const QFontMetrics fm(font());
     // Bars are filled per outcome in one drawRects each: a colour looked up
     // and a fill call per bar were a large part of the window's repaint at
@@ -329,21 +410,23 @@ void TimelineView::paintEvent(QPaintEvent *)
     // only bars at least a pixel apart can be told apart.
     std::array<std::vector<QRectF>, kNodeStateCount> fills;
     std::vector<const Bar *> shown;
+    std::unordered_map<NodeIndex, std::vector<QRectF>> bands;
     const int columns = std::max(1, width());
     std::vector<std::uint8_t> taken; // per lane and column: a bit per outcome
     const int firstLane = std::max(0, (m_scrollY - kLaneHeight) / kLaneHeight);
-    const int lastLane = std::min(m_lanes, (m_scrollY + chart.height()) / kLaneHeight + 2);
+    const int lastLane = std::min(rowCount(), (m_scrollY + chart.height()) / kLaneHeight + 2);
     taken.assign(std::size_t(std::max(0, lastLane - firstLane)) * std::size_t(columns), 0);
     for (const Bar &bar : m_bars) {
+        const int row = rowOf(bar);
         if ((bar.end < tLeft && bar.outcome != NodeState::Running) || bar.start > tRight
-            || bar.lane < firstLane || bar.lane >= lastLane)
+            || row < firstLane || row >= lastLane)
             continue;
         const QRectF r = barRect(bar);
         if (r.bottom() < chart.top() || r.top() > chart.bottom())
             continue;
         if (r.width() <= kMinBarWidth + 0.5) {
             const int column = std::clamp(int(r.left()), 0, columns - 1);
-            std::uint8_t &bits = taken[std::size_t(bar.lane - firstLane) * std::size_t(columns)
+            std::uint8_t &bits = taken[std::size_t(row - firstLane) * std::size_t(columns)
                                        + std::size_t(column)];
             // Seven outcomes, a bit each; the top bit: a critical outline.
             static_assert(kNodeStateCount < 8);
@@ -354,6 +437,12 @@ void TimelineView::paintEvent(QPaintEvent *)
             bits |= bit;
         }
         fills[std::size_t(bar.outcome)].push_back(r);
+        if (bar.group || bar.instance >= 0) {
+            // The band that ties instances to their group row, one
+            // drawRects per group below.
+            bands[bar.node].emplace_back(r.left(), r.top(), r.width(),
+                                         bar.group ? r.height() / 3 : 3);
+        }
         if (bar.critical || r.width() > 30)
             shown.push_back(&bar);
     }
@@ -363,6 +452,10 @@ void TimelineView::paintEvent(QPaintEvent *)
             continue;
         p.setBrush(RunStateStyle::color(NodeState(state), pal));
         p.drawRects(fills[state].data(), int(fills[state].size()));
+    }
+    for (const auto &[node, rects] : bands) {
+        p.setBrush(groupColor(node));
+        p.drawRects(rects.data(), int(rects.size()));
     }
     p.setBrush(Qt::NoBrush);
     for (const Bar *shownBar : shown) {
@@ -377,9 +470,13 @@ void TimelineView::paintEvent(QPaintEvent *)
             p.fillRect(QRectF(r.left(), r.bottom(), r.width(), 2), text);
         }
         if (r.width() > 30) {
-            const QString id = m_controller->nodeId(bar.node)
-                               + (bar.attempt > 1 ? QStringLiteral(" #%1").arg(bar.attempt)
-                                                  : QString());
+            QString id = barName(bar)
+                         + (bar.attempt > 1 ? QStringLiteral(" #%1").arg(bar.attempt) : QString());
+            if (bar.group) {
+                const RunController::FanOutRun *fan = m_controller->fanOut(bar.node);
+                if (fan)
+                    id += QStringLiteral("  %1/%2").arg(fan->finished()).arg(fan->instances.size());
+            }
             if (fm.horizontalAdvance(id) + 8 < r.width()) {
                 p.setPen(bar.outcome == NodeState::Skipped || bar.outcome == NodeState::Pending
                              ? text
@@ -396,11 +493,23 @@ void TimelineView::paintEvent(QPaintEvent *)
     p.drawText(QRectF(4, kRulerHeight, m_left - 6, kCurveHeight), Qt::AlignVCenter | Qt::AlignLeft,
                tr("×%1").arg(m_maxParallel));
     for (int lane = 0; lane < m_lanes; ++lane) {
-        const double top = laneTop(lane);
+        const double top = laneTop(groups + lane);
         if (top + kLaneHeight < chart.top() || top > height())
             continue;
         p.drawText(QRectF(4, top, m_left - 6, kLaneHeight), Qt::AlignVCenter | Qt::AlignLeft,
                    tr("slot %1").arg(lane + 1));
+    }
+    const QFontMetrics gutter(font());
+    for (int g = 0; g < groups; ++g) {
+        const double top = laneTop(g);
+        if (top + kLaneHeight < chart.top() || top > height())
+            continue;
+        const NodeIndex node = m_groups[std::size_t(g)];
+        p.fillRect(QRectF(2, top + 4, 3, kLaneHeight - 8), groupColor(node));
+        p.setPen(text);
+        p.drawText(QRectF(8, top, m_left - 10, kLaneHeight), Qt::AlignVCenter | Qt::AlignLeft,
+                   gutter.elidedText(m_controller->nodeId(node), Qt::ElideRight, m_left - 10));
+        p.setPen(muted);
     }
     if (m_bars.empty()) {
         p.setPen(muted);
@@ -412,11 +521,25 @@ void TimelineView::paintEvent(QPaintEvent *)
 
 QString TimelineView::tooltipFor(const Bar &bar) const
 {
-    const QString id = m_controller->nodeId(bar.node);
+    const QString id = barName(bar);
     const int maxAttempts = bar.node < m_controller->nodes().size()
                                 ? m_controller->nodes()[bar.node].maxAttempts
                                 : 1;
-    QString tip = QStringLiteral("<b>%1</b><br>").arg(id.toHtmlEscaped())
+    QString tip = QStringLiteral("<b>%1</b><br>").arg(id.toHtmlEscaped());
+    const RunController::FanOutRun *fan = m_controller->fanOut(bar.node);
+    if (bar.group && fan) {
+        tip += tr("fan-out: %1 of %2 instances finished, %3 failed<br>%4, %5")
+                   .arg(fan->finished())
+                   .arg(fan->instances.size())
+                   .arg(fan->failed())
+                   .arg(RunStateStyle::label(bar.outcome, true),
+                        QString::fromStdString(formatSeconds(bar.end - bar.start)));
+        return tip;
+    }
+    if (bar.instance >= 0 && fan && std::size_t(bar.instance) < fan->items.size())
+        tip += tr("item %1<br>").arg(QString::fromStdString(fan->items[std::size_t(bar.instance)])
+                                        .toHtmlEscaped());
+    tip += QString()
                   + tr("start %1, duration %2<br>attempt %3 of %4<br>%5")
                         .arg(QString::fromStdString(formatSeconds(bar.start)),
                              QString::fromStdString(formatSeconds(bar.end - bar.start)))
@@ -429,10 +552,19 @@ QString TimelineView::tooltipFor(const Bar &bar) const
                                        && std::size_t(bar.attemptIndex) < m_controller->attempts().size()
                                    ? &m_controller->attempts()[std::size_t(bar.attemptIndex)]
                                    : nullptr;
-    const RunController::NodeRun *running =
-        !a && bar.node < m_controller->nodes().size() ? &m_controller->nodes()[bar.node] : nullptr;
-    const int pid = a ? a->pid : running ? running->pid : 0;
-    const int worker = a ? a->worker : running ? running->worker : -1;
+    const RunController::NodeRun *running = !a && bar.instance < 0
+                                                    && bar.node < m_controller->nodes().size()
+                                                ? &m_controller->nodes()[bar.node]
+                                                : nullptr;
+    const RunController::InstanceRun *runningInstance =
+        !a && bar.instance >= 0 && fan && std::size_t(bar.instance) < fan->instances.size()
+            ? &fan->instances[std::size_t(bar.instance)]
+            : nullptr;
+    const int pid = a ? a->pid : running ? running->pid : runningInstance ? runningInstance->pid : 0;
+    const int worker = a ? a->worker
+                       : running ? running->worker
+                       : runningInstance ? runningInstance->worker
+                                         : -1;
     tip += QStringLiteral("<br>") + tr("slot %1").arg(bar.lane + 1);
     if (pid > 0)
         tip += tr(", process %1").arg(pid);
@@ -485,7 +617,7 @@ void TimelineView::wheelEvent(QWheelEvent *event)
         m_t0 -= d / 120.0 * 60 / m_pxPerSecond;
         m_follow = false;
     } else {
-        const int maxScroll = std::max(0, kRulerHeight + kCurveHeight + m_lanes * kLaneHeight
+        const int maxScroll = std::max(0, kRulerHeight + kCurveHeight + rowCount() * kLaneHeight
                                               - height());
         m_scrollY = std::clamp(m_scrollY - int(delta.y() / 120.0 * kLaneHeight * 2), 0, maxScroll);
     }
@@ -514,7 +646,7 @@ void TimelineView::mouseMoveEvent(QMouseEvent *event)
     m_dragged = true;
     m_follow = false;
     m_t0 = m_dragT0 - d.x() / m_pxPerSecond;
-    const int maxScroll = std::max(0, kRulerHeight + kCurveHeight + m_lanes * kLaneHeight
+    const int maxScroll = std::max(0, kRulerHeight + kCurveHeight + rowCount() * kLaneHeight
                                           - height());
     m_scrollY = std::clamp(m_dragScrollY - d.y(), 0, maxScroll);
     setCursor(Qt::ClosedHandCursor);
@@ -528,8 +660,11 @@ void TimelineView::mouseReleaseEvent(QMouseEvent *event)
     m_dragging = false;
     unsetCursor();
     if (!m_dragged) {
-        if (const auto bar = barAt(event->pos()))
+        if (const auto bar = barAt(event->pos())) {
             Q_EMIT nodeClicked(m_controller->nodeId(bar->node));
+            if (bar->instance >= 0)
+                Q_EMIT instanceClicked(m_controller->nodeId(bar->node), bar->instance);
+        }
     }
 }
 

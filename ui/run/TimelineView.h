@@ -8,6 +8,11 @@
 // around the cursor, wheel and drag pan; click selects the node on the
 // canvas; hovering a bar tells node, start, duration, attempt and outcome.
 //
+// A fan-out node gets a group row above the slot lanes: one bar from its
+// start to its end, labelled with done/total. Its instances' bars sit in the
+// slot lanes they ran in, named ID[i], with a band of the group's colour
+// along their top that ties them to their row.
+//
 // The view is passive: RunView calls setRun() at a new run and update()s it
 // after each applied batch; bars come from the controller's attempts and
 // nodes, read at paint time.
@@ -17,6 +22,7 @@
 #include <QWidget>
 
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 namespace weft::ui {
@@ -38,6 +44,8 @@ public:
         NodeState outcome = NodeState::Running;
         bool critical = false;
         int attemptIndex = -1; // into RunController::attempts(); -1 while running
+        int instance = kNoInstance; // a fan-out instance's attempt
+        bool group = false; // a fan-out node's group row: `lane` is the group's index
     };
 
     explicit TimelineView(RunController *controller, QWidget *parent = nullptr);
@@ -45,7 +53,10 @@ public:
     void resetView();  // a new run: follow it from the start
     void refresh();    // after a batch: rebuild bars, repaint if visible
     const std::vector<Bar> &bars() const { return m_bars; }
-    int laneCount() const { return m_lanes; }
+    int laneCount() const { return m_lanes; }  // job slot lanes
+    int groupCount() const { return int(m_groups.size()); } // fan-out group rows
+    // The colour that ties a fan-out's instance bars to its group row.
+    QColor groupColor(NodeIndex node) const;
     std::optional<Bar> barAt(const QPoint &pos) const;
     QRectF barRect(const Bar &bar) const;
     QString tooltipFor(const Bar &bar) const; // rich text: node, times, where it ran, error
@@ -54,6 +65,8 @@ public:
 
 Q_SIGNALS:
     void nodeClicked(const QString &id);
+    // A fan-out instance's bar was clicked (after nodeClicked for its node).
+    void instanceClicked(const QString &id, int instance);
 
 protected:
     bool event(QEvent *event) override;
@@ -68,7 +81,10 @@ private:
     void forgetRun();
     double xOf(double t) const { return m_left + (t - m_t0) * m_pxPerSecond; }
     double timeAt(double x) const { return m_t0 + (x - m_left) / m_pxPerSecond; }
-    double laneTop(int lane) const;
+    double laneTop(int lane) const; // by row: group rows first, then slots
+    int rowOf(const Bar &bar) const { return bar.group ? bar.lane : int(m_groups.size()) + bar.lane; }
+    int rowCount() const { return int(m_groups.size()) + m_lanes; }
+    QString barName(const Bar &bar) const;
     double endTime() const;
 
     RunController *m_controller;
@@ -80,6 +96,8 @@ private:
     std::vector<std::pair<double, int>> m_parallelism; // time -> nodes running from then on
     int m_lanes = 1;
     int m_maxParallel = 1;
+    std::vector<NodeIndex> m_groups; // fan-out nodes, in order of their items becoming known
+    std::unordered_map<NodeIndex, int> m_groupOf;
 
     double m_t0 = 0;            // time at the left edge of the chart area
     double m_pxPerSecond = 100; // zoom
