@@ -312,7 +312,6 @@ void InspectorDock::createInstancePanel()
     m_instanceView->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
     m_instanceView->verticalHeader()->setDefaultSectionSize(
         m_instanceView->fontMetrics().height() + 6);
-    m_instanceView->horizontalHeader()->setStretchLastSection(true);
     m_instanceView->setWordWrap(false);
     m_instanceView->setToolTip(tr("Double-click an instance to show its log"));
     layout->addWidget(m_instanceView);
@@ -327,10 +326,14 @@ void InspectorDock::setInstanceModel(InstanceModel *model)
 {
     m_instances = model;
     m_instanceView->setModel(model);
-    m_instanceView->horizontalHeader()->resizeSection(InstanceModel::IndexColumn, 44);
-    m_instanceView->horizontalHeader()->resizeSection(InstanceModel::ItemColumn, 140);
-    m_instanceView->horizontalHeader()->resizeSection(InstanceModel::StateColumn, 100);
-    m_instanceView->horizontalHeader()->resizeSection(InstanceModel::DurationColumn, 70);
+    // The item takes what the dock's width leaves; the rest are short.
+    QHeaderView *header = m_instanceView->horizontalHeader();
+    header->setStretchLastSection(false);
+    header->setSectionResizeMode(InstanceModel::ItemColumn, QHeaderView::Stretch);
+    header->resizeSection(InstanceModel::IndexColumn, 40);
+    header->resizeSection(InstanceModel::StateColumn, 96);
+    header->resizeSection(InstanceModel::DurationColumn, 64);
+    header->resizeSection(InstanceModel::ExitColumn, 56);
     connect(model, &QAbstractItemModel::modelReset, this, &InspectorDock::updateInstancePanel);
     updateInstancePanel();
 }

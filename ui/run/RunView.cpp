@@ -516,7 +516,6 @@ void RunView::applyBatch(const EventQueue::Batch &batch)
         if (std::size_t(index) >= nodes.size())
             continue;
         const RunController::NodeRun &n = nodes[std::size_t(index)];
-        const QString id = m_controller->nodeId(update.node);
         if (!m_isDirty[std::size_t(index)]) {
             m_isDirty[std::size_t(index)] = 1;
             m_dirty.push_back(index);
@@ -524,11 +523,13 @@ void RunView::applyBatch(const EventQueue::Batch &batch)
         if (update.instance >= 0) {
             // An instance changes its node's badge (above) and, when it
             // fails, adds its own problem entry; it has no item of its own.
+            // Nothing per instance beyond that: a batch may hold 10,000.
             if (!update.finished)
                 continue;
             m_logDock->flushNode(update.node, update.instance);
             if (update.finished->outcome != NodeState::Failed)
                 continue;
+            const QString id = m_controller->nodeId(update.node);
             const RunController::FanOutRun *fan = m_controller->fanOut(update.node);
             const QString item = fan && std::size_t(update.instance) < fan->items.size()
                                      ? toQ(fan->items[std::size_t(update.instance)])
@@ -543,6 +544,7 @@ void RunView::applyBatch(const EventQueue::Batch &batch)
             }
             continue;
         }
+        const QString id = m_controller->nodeId(update.node);
         if (n.state == NodeState::Running)
             m_running.insert(index);
         else if (m_running.remove(index)) {
