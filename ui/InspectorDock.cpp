@@ -330,10 +330,10 @@ void InspectorDock::setInstanceModel(InstanceModel *model)
     QHeaderView *header = m_instanceView->horizontalHeader();
     header->setStretchLastSection(false);
     header->setSectionResizeMode(InstanceModel::ItemColumn, QHeaderView::Stretch);
-    header->resizeSection(InstanceModel::IndexColumn, 40);
-    header->resizeSection(InstanceModel::StateColumn, 96);
-    header->resizeSection(InstanceModel::DurationColumn, 64);
-    header->resizeSection(InstanceModel::ExitColumn, 56);
+    header->resizeSection(InstanceModel::IndexColumn, 34);
+    header->resizeSection(InstanceModel::StateColumn, 86);
+    header->resizeSection(InstanceModel::DurationColumn, 58);
+    header->resizeSection(InstanceModel::ExitColumn, 44);
     connect(model, &QAbstractItemModel::modelReset, this, &InspectorDock::updateInstancePanel);
     updateInstancePanel();
 }
