@@ -6,9 +6,6 @@
 // byte for byte. Running real processes with expanded arguments is tested
 // with the scheduler.
 
-// Qt's `foreach` macro would swallow Node::foreach.
-#define QT_NO_FOREACH
-
 #include "weft/CompiledWorkflow.h"
 #include "weft/Operation.h"
 #include "weft/References.h"
