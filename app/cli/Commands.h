@@ -35,6 +35,8 @@ void addRunCommand(CLI::App &app, Action &action);
 void addValidateCommand(CLI::App &app, Action &action);
 void addOpsCommand(CLI::App &app, Action &action);
 void addDotCommand(CLI::App &app, Action &action);
+// history, compare, clean (StateCommands.cpp)
+void addStateCommands(CLI::App &app, Action &action);
 
 // Loads and validates a workflow file, printing its diagnostics (errors and
 // warnings) to stderr as file:line:col: severity: message.

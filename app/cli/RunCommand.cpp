@@ -5,6 +5,7 @@
 
 #include "Commands.h"
 #include "LogDirSink.h"
+#include "RunState.h"
 #include "Signals.h"
 #include "TerminalStatus.h"
 
@@ -45,7 +46,28 @@ struct RunArgs {
     std::string trace;
     std::string logDir;
     std::string directory;
+    StateArgs state;
 };
+
+// The options of a run as its history shows them.
+std::string describeOptions(const RunArgs &args)
+{
+    std::string out;
+    auto add = [&out](const std::string &word) { out += (out.empty() ? "" : " ") + word; };
+    if (args.jobs > 0)
+        add("-j " + std::to_string(args.jobs));
+    if (args.threads > 0)
+        add("--threads " + std::to_string(args.threads));
+    if (args.keepGoing)
+        add("-k");
+    if (args.state.force)
+        add("--force");
+    if (!args.directory.empty())
+        add("-C " + args.directory);
+    for (const std::string &target : args.targets)
+        add(target);
+    return out;
+}
 
 std::size_t editDistance(std::string_view a, std::string_view b)
 {
@@ -203,6 +225,16 @@ int executeRun(const RunArgs &args)
     }
     if (logSink)
         sinks.push_back(logSink.get());
+    // Incremental state and history (.weft/state.db); also the run lock.
+    RunState state;
+    if (int status = ExitSuccess; !state.open(args.file, args.state, workflow,
+            options.baseDirectory, describeOptions(args),
+            [&printer](const std::string &line) { printer.printLine(line); }, status))
+        return status;
+    options.incremental = state.check();
+    for (EventSink *sink : { state.history(), state.explainer() })
+        if (sink)
+            sinks.push_back(sink);
     TeeSink tee(sinks);
     // The run's threads hand events to the relay without a lock; the sinks
     // format and write on the relay's thread, and the buffered ones flush on
@@ -244,6 +276,7 @@ int executeRun(const RunArgs &args)
         finished.wait(lock, [&] { return done; });
     }
     runner.join();
+    state.finish();
 
     int status = watcher.count() > 0 ? int(ExitInterrupted) : exitStatusFor(summary.outcome);
     if (std::getenv("WEFT_COUNT_VALIDATIONS"))
@@ -300,6 +333,14 @@ void addRunCommand(CLI::App &app, Action &action)
            "Base directory for relative paths and commands (default: the "
            "workflow file's directory)")
         ->type_name("DIR");
+    run->add_flag("-B,--force", args->state.force,
+        "Run every node, even those whose outputs are up to date");
+    run->add_flag("--explain", args->state.explain,
+        "Say why each node runs: never ran, output missing, input changed, params changed, "
+        "upstream changed, --force");
+    run->add_flag("--reset-state", args->state.resetState,
+        "Move a broken .weft/state.db aside and start over (forgets what is up to date and the "
+        "run history)");
     run->add_flag("-v,--verbose", args->verbose,
         "Print the output of every node, not only "
         "of failing ones");

@@ -26,6 +26,7 @@ int main(int argc, char **argv)
                "  weft-cli validate *.weft            check files, errors as file:line:col\n"
                "  weft-cli ops                        operation types and their semantics\n"
                "  weft-cli dot build.weft | dot -Tsvg > build.svg\n"
+               "  weft-cli history build.weft         the recorded runs, newest first\n"
                "\n"
                "'weft-cli COMMAND --help' describes each command.");
 
@@ -34,6 +35,7 @@ int main(int argc, char **argv)
     addValidateCommand(app, action);
     addOpsCommand(app, action);
     addDotCommand(app, action);
+    addStateCommands(app, action);
 
     try {
         app.parse(argc, argv);

@@ -38,7 +38,7 @@ using json::Type;
 
 const std::vector<std::string_view> kTopLevelKeys = {"weft", "name", "description", "settings",
                                                      "nodes"};
-const std::vector<std::string_view> kSettingsKeys = {"jobs", "failure", "pools"};
+const std::vector<std::string_view> kSettingsKeys = {"jobs", "failure", "pools", "history"};
 const std::vector<std::string_view> kNodeKeys = {"id",       "type",      "label",   "needs",
                                                  "foreach",  "params",    "inputs",  "outputs",
                                                  "timeout",  "retries",   "resources", "position"};
@@ -253,6 +253,10 @@ private:
                 if (expectInteger(value, path, name, std::numeric_limits<int>::min(),
                                   std::numeric_limits<int>::max(), jobs))
                     settings.jobs = int(jobs);
+            } else if (name == "history") {
+                std::int64_t keep = 0;
+                if (expectInteger(value, path, name, 0, std::numeric_limits<int>::max(), keep))
+                    settings.history = int(keep);
             } else if (name == "failure") {
                 std::string text;
                 if (!expectString(value, path, name, text))
@@ -840,6 +844,11 @@ std::string serializeWorkflow(const Workflow &workflow)
             separate();
             appendKey(out, 4, "pools");
             appendStringMap(out, settings.pools, 4);
+        }
+        if (settings.history != Settings{}.history) {
+            separate();
+            appendKey(out, 4, "history");
+            json::appendInteger(out, settings.history);
         }
         out += "\n  }";
     }

@@ -143,6 +143,9 @@ struct NodeFinished
     // reported (`::output` lines, a built-in's own). A declared name keeps
     // its declared value. Empty, and unallocated, for most nodes.
     NamedValues outputs;
+    // Succeeded without running: up to date (DESIGN.md, "Incremental runs").
+    // A fan-out node is cached when it had instances and all were.
+    bool cached = false;
 };
 
 // A fan-out node's items are known: when it became ready (a literal list or
@@ -164,6 +167,8 @@ struct RunFinished
     RunOutcome outcome = RunOutcome::Succeeded;
     std::array<std::size_t, kNodeStateCount> counts{}; // indexed by NodeState; nodes, not instances
     std::array<std::size_t, kNodeStateCount> instanceCounts{}; // fan-out instances, by final state
+    std::size_t cached = 0;          // nodes up to date, also counted as succeeded
+    std::size_t cachedInstances = 0; // fan-out instances up to date
     double wall = 0;
     double work = 0;        // sum of node durations
     double parallelism = 0; // work / wall

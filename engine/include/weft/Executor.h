@@ -21,6 +21,7 @@
 namespace weft {
 
 class CompiledWorkflow;
+class IncrementalCheck;
 class OperationRegistry;
 
 struct RunOptions
@@ -31,6 +32,9 @@ struct RunOptions
     std::chrono::milliseconds killGrace{5000};     // SIGTERM -> SIGKILL on cancel and timeout
     std::filesystem::path baseDirectory;           // default cwd, relative paths; empty: current dir
     const OperationRegistry *registry = nullptr;   // for plain workflows; nullptr: the built-in one
+    // Asked about units with declared outputs (weft/Incremental.h); null:
+    // everything runs. Must outlive the run.
+    IncrementalCheck *incremental = nullptr;
 };
 
 struct RunSummary

@@ -28,6 +28,7 @@ struct Settings
     int jobs = 0; // 0 = number of cores
     FailurePolicy failure = FailurePolicy::Stop;
     std::map<std::string, std::int64_t> pools; // name -> size
+    int history = 100; // runs kept in the run history (.weft/state.db); 0: all
 
     bool operator==(const Settings &) const = default;
 };

@@ -103,7 +103,7 @@ void Executor::Run::startFanOut(NodeIndex i)
         const Unit u = makeUnit(i, int(k));
         if (halted())
             finishHalted(u);
-        else
+        else if (!(m_graph->node(i).hasOutputs && m_options.incremental && finishIfUpToDate(u)))
             admit(u, false);
     }
 }
@@ -146,6 +146,8 @@ void Executor::Run::finishFanOut(NodeIndex i, FanOut &fan)
     finished.start = r.firstStart;
     finished.duration = r.end - r.firstStart;
     finished.attempts = r.attempt.load(std::memory_order_relaxed);
+    r.cached = finished.cached = outcome == NodeState::Succeeded && count > 0
+                                 && fan.cached.load(std::memory_order_relaxed) == count;
     auto plural = [](std::size_t n) { return n == 1 ? " instance " : " instances "; };
     if (outcome == NodeState::Failed) {
         const std::size_t failed = byState[std::size_t(NodeState::Failed)];

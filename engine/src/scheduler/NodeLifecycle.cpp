@@ -43,10 +43,13 @@ void Executor::Run::onReady(NodeIndex i)
         finishHalted(i);
         return;
     }
-    if (m_graph->node(i).fanOut) {
+    const RunGraph::NodeInfo &info = m_graph->node(i);
+    if (info.fanOut) {
         startFanOut(i);
         return;
     }
+    if (info.hasOutputs && m_options.incremental && finishIfUpToDate(i))
+        return;
     admit(i, true);
 }
 
@@ -178,6 +181,9 @@ void Executor::Run::finishRan(Unit i, NodeState outcome, AttemptResult *last,
         // acquires the state finds them (keptOutputs()).
         if (info.referenced || unitInstance(i) != kNoInstance)
             rt.kept = std::make_unique<NamedValues>(finished.outputs);
+        // Recorded before any successor can ask about its inputs.
+        if (info.hasOutputs && m_options.incremental)
+            recordSucceeded(i);
     }
     m_sink.nodeFinished(finished);
     rt.state.store(outcome, std::memory_order_release);

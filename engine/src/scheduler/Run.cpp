@@ -204,6 +204,7 @@ RunSummary Executor::Run::summarize()
             state = NodeState::Cancelled;
         }
         ++finished.counts[std::size_t(state)];
+        finished.cached += rt.cached ? 1 : 0;
         anyFailed = anyFailed || state == NodeState::Failed;
         start[i] = rt.firstStart;
         end[i] = rt.end;
@@ -213,6 +214,7 @@ RunSummary Executor::Run::summarize()
             for (std::size_t k = 0; k < fan->items.size(); ++k) {
                 const NodeRuntime &instance = fan->rt[k];
                 ++finished.instanceCounts[std::size_t(instance.state.load(std::memory_order_acquire))];
+                finished.cachedInstances += instance.cached ? 1 : 0;
                 if (instance.firstStart >= 0)
                     finished.work += instance.end - instance.firstStart;
             }

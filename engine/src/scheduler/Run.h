@@ -13,6 +13,9 @@
 //   FanOut.cpp          a `foreach` node: its items, its instances (units
 //                       scheduled like nodes), their aggregate; and the
 //                       expansion of references before a unit starts
+//   UpToDate.cpp        incremental runs: a unit with declared outputs that
+//                       RunOptions::incremental finds up to date ends
+//                       succeeded before it is admitted, holding no job slot
 // A new way to run a node (a launcher, an isolation helper) enters through
 // OperationType::launch and the reactor, not through a new branch here.
 //
@@ -58,6 +61,7 @@
 #include "weft/Executor.h"
 
 #include "weft/CompiledWorkflow.h"
+#include "weft/Incremental.h"
 #include "weft/Operation.h"
 #include "weft/Workflow.h"
 
@@ -140,6 +144,7 @@ struct NodeRuntime
     double firstStart = -1;
     double attemptStart = 0;
     double end = 0;
+    bool cached = false; // succeeded without running (UpToDate.cpp); read after `retired`
     // The node as this unit runs it, references expanded (data/Expansion.h);
     // null when it has none.
     std::unique_ptr<Node> expanded;
@@ -160,6 +165,7 @@ struct FanOut
     std::unique_ptr<NodeRuntime[]> rt;
     std::atomic<std::size_t> remaining; // instances not final yet; the last one ends the node
     std::atomic<std::uint8_t> seen{0};  // bits of the final states seen (1 << NodeState)
+    std::atomic<std::size_t> cached{0}; // instances that were up to date
 };
 
 // "%g": how the executor writes seconds into its messages ("timed out after 2 s").
@@ -244,6 +250,12 @@ private:
     int beginAttempt(Unit u);
     void emitRunning(Unit u, int attempt);
     AttemptFinished attemptFinished(Unit u, int attempt, bool ok) const; // stamped at its end
+
+    // UpToDate.cpp: only for units whose node declares outputs, and only
+    // when the run has an IncrementalCheck.
+    bool finishIfUpToDate(Unit u);
+    void recordSucceeded(Unit u);
+    IncrementalUnit incrementalUnit(Unit u) const;
 
     // FanOut.cpp
     void startFanOut(NodeIndex i);

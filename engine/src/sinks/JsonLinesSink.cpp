@@ -267,6 +267,8 @@ void JsonLinesSink::nodeFinished(const NodeFinished &e)
         w.string("cause", e.causeNode);
     if (!e.command.empty())
         w.string("command", e.command);
+    if (e.cached)
+        w.boolean("cached", true); // up to date: succeeded without running
     // Always there, {} when empty, so a tool can read it without a check.
     ObjectWriter outputs = w.object("outputs");
     for (const auto &[name, value] : e.outputs) {
@@ -308,6 +310,8 @@ void JsonLinesSink::runFinished(const RunFinished &e)
             { NodeState::Succeeded, NodeState::Failed, NodeState::Skipped, NodeState::Cancelled }) {
             counts.integer(toString(state), std::int64_t(e.counts[std::size_t(state)]));
         }
+        // Up to date: also counted under succeeded.
+        counts.integer("cached", std::int64_t(e.cached));
         // Not final, so normally absent; present if a run ended with nodes stranded.
         for (NodeState state : { NodeState::Pending, NodeState::Waiting, NodeState::Running }) {
             if (e.counts[std::size_t(state)])
@@ -325,6 +329,7 @@ void JsonLinesSink::runFinished(const RunFinished &e)
         for (NodeState state :
             { NodeState::Succeeded, NodeState::Failed, NodeState::Skipped, NodeState::Cancelled })
             counts.integer(toString(state), std::int64_t(e.instanceCounts[std::size_t(state)]));
+        counts.integer("cached", std::int64_t(e.cachedInstances));
         counts.close();
     }
     w.number("wall", roundTime(e.wall)).number("work", roundTime(e.work));

@@ -92,6 +92,8 @@ std::string formatRunSummary(const RunFinished &finished, const Workflow &workfl
 {
     std::string text
         = std::to_string(finished.counts[std::size_t(NodeState::Succeeded)]) + " succeeded";
+    if (finished.cached > 0)
+        text += " (" + std::to_string(finished.cached) + " up to date)";
     for (NodeState state : { NodeState::Failed, NodeState::Skipped, NodeState::Cancelled,
              NodeState::Pending, NodeState::Waiting, NodeState::Running }) {
         const std::size_t count = finished.counts[std::size_t(state)];
@@ -105,6 +107,8 @@ std::string formatRunSummary(const RunFinished &finished, const Workflow &workfl
         text += " (" + std::to_string(instances) + (instances == 1 ? " instance: " : " instances: ")
             + std::to_string(finished.instanceCounts[std::size_t(NodeState::Succeeded)])
             + " succeeded";
+        if (finished.cachedInstances > 0)
+            text += ", " + std::to_string(finished.cachedInstances) + " of them up to date";
         for (NodeState state : { NodeState::Failed, NodeState::Skipped, NodeState::Cancelled }) {
             if (const std::size_t count = finished.instanceCounts[std::size_t(state)])
                 text += ", " + std::to_string(count) + " " + std::string(toString(state));

@@ -218,8 +218,9 @@ public:
     {
         const int width = options.columns ? options.columns() : 80;
         const std::size_t columns = width > 1 ? std::size_t(width - 1) : 79;
-        const std::string prefix = counter() + " " + std::to_string(running.size()) + " running"
-            + (running.empty() ? "" : ": ");
+        const std::string prefix = counter() + " "
+            + (upToDate ? std::to_string(upToDate) + " up to date, " : std::string())
+            + std::to_string(running.size()) + " running" + (running.empty() ? "" : ": ");
         const std::string suffix = " (" + formatSeconds(elapsed()) + ")";
         std::string names;
         for (const Running &r : running) {
@@ -291,6 +292,7 @@ public:
     Clock::time_point lastDraw;
     std::size_t total = 0;
     std::size_t finished = 0;
+    std::size_t upToDate = 0; // units that succeeded without running (incremental runs)
     std::vector<Running> running; // in order of starting
     // Only nodes that wrote something (or retried) have an entry: most of a
     // large run's nodes print nothing, and 90,000 empty entries were 6 MB of
@@ -337,6 +339,7 @@ void StatusPrinter::runStarted(const RunStarted &e)
     d->lastDraw = Clock::time_point {};
     d->total = e.nodes;
     d->finished = 0;
+    d->upToDate = 0;
     d->running.clear();
     d->failures.clear();
     d->skippedBy.clear();
@@ -423,9 +426,12 @@ void StatusPrinter::nodeFinished(const NodeFinished &e)
     switch (e.outcome) {
     case NodeState::Succeeded: {
         std::string text;
+        if (e.cached && (e.instance != kNoInstance || !d->isFanOut(e.node)))
+            ++d->upToDate;
         if (!live && !d->options.quiet)
-            text = d->counter() + " " + d->paint(kGreen, "succeeded") + " " + id + " ("
-                + formatSeconds(e.duration) + ")\n";
+            text = e.cached ? d->counter() + " " + d->paint(kDim, "up to date") + " " + id + "\n"
+                            : d->counter() + " " + d->paint(kGreen, "succeeded") + " " + id + " ("
+                                  + formatSeconds(e.duration) + ")\n";
         if (d->options.verbose && !output.text.empty()) {
             text += d->paint(kDim, "── output of " + id + " ──") + "\n" + output.text;
             if (output.text.back() != '\n')

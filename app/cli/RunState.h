@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// What `weft-cli run` keeps in .weft/state.db beside the workflow file
+// (weft/StateStore.h): the incremental check it hands the executor, the
+// history sink among its event sinks, and the run lock.
+
+#include "weft/Events.h"
+#include "weft/StateStore.h"
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace weft {
+struct Workflow;
+}
+
+namespace weft::cli {
+
+struct StateArgs
+{
+    bool force = false;      // --force, -B
+    bool explain = false;    // --explain
+    bool resetState = false; // --reset-state
+};
+
+class RunState
+{
+public:
+    // Opens the state of `file` and takes its run lock. False: nothing may
+    // run; the reason was printed and `status` is the exit status. When the
+    // directory cannot hold a .weft folder (read-only), it warns and returns
+    // true with no state: everything runs and nothing is recorded.
+    bool open(const std::string &file, const StateArgs &args, const Workflow &workflow,
+              const std::filesystem::path &base, std::string options,
+              std::function<void(const std::string &)> print, int &status);
+
+    IncrementalCheck *check() const { return m_session.get(); }
+    EventSink *history() const { return m_history.get(); }
+    // --explain for the nodes that always run (no declared outputs); null otherwise.
+    EventSink *explainer() const { return m_explainer.get(); }
+    // After the run: commits what is left of its records.
+    void finish();
+
+private:
+    std::unique_ptr<StateStore> m_store;
+    std::unique_ptr<IncrementalSession> m_session;
+    std::unique_ptr<EventSink> m_history;
+    std::unique_ptr<EventSink> m_explainer;
+};
+
+} // namespace weft::cli

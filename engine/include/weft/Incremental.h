@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// The scheduler's side of incremental runs (DESIGN.md, "Incremental runs"):
+// before it admits a unit (a node, or one fan-out instance) that declares
+// outputs, it asks whether the unit is up to date; after such a unit
+// succeeded, it says so, before any successor can ask about its own inputs.
+// The executor knows nothing of fingerprints or databases: StateStore.h
+// implements this over SQLite, tests may implement it in memory. Nodes
+// without declared outputs are never asked about: they always run, and a
+// run of them costs nothing here.
+
+#include "weft/Events.h"
+
+#include <span>
+#include <string>
+
+namespace weft {
+
+struct Node;
+struct Workflow;
+
+struct IncrementalUnit
+{
+    const Workflow *workflow = nullptr;
+    const Node *node = nullptr; // as this unit runs it: references expanded
+    NodeIndex index = 0;
+    int instance = kNoInstance;
+    const std::string *item = nullptr; // fan-out instance: its item
+    bool itemIsFile = false;           // the item came from a glob: a file the instance reads
+    std::span<const NodeIndex> needs;  // written and implied by references
+};
+
+// Called from worker threads, concurrently for different units; calls about
+// one unit come in order (upToDate, then succeeded if it ran and succeeded).
+// Every need of a unit has succeeded (ran or was up to date) before upToDate
+// is called for it.
+class IncrementalCheck
+{
+public:
+    virtual ~IncrementalCheck() = default;
+    // True: the unit does not run; it ends succeeded with NodeFinished::cached.
+    virtual bool upToDate(const IncrementalUnit &unit) = 0;
+    // The unit ran and succeeded: record it, once its outputs are hashed.
+    virtual void succeeded(const IncrementalUnit &unit) = 0;
+};
+
+} // namespace weft

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: Apache-2.0
+// Incremental runs (DESIGN.md, "Incremental runs"): a unit whose node
+// declares outputs is offered to RunOptions::incremental when it is ready,
+// before admission, so that an up-to-date unit never takes a job slot or
+// pool units, nor waits for them: a no-op run of a large workflow is the
+// checks alone. Expansion moves earlier for these units (the fingerprint is
+// over the params as they run); start() finds them expanded.
+
+#include "scheduler/Run.h"
+
+#include "weft/Incremental.h"
+
+namespace weft {
+
+using namespace detail;
+
+IncrementalUnit Executor::Run::incrementalUnit(Unit u) const
+{
+    const NodeIndex i = unitNode(u);
+    IncrementalUnit unit;
+    unit.workflow = m_workflow.get();
+    unit.node = &nodeFor(u);
+    unit.index = i;
+    unit.instance = unitInstance(u);
+    if (unit.instance >= 0) {
+        const FanOut *fan = m_fanOuts[i].load(std::memory_order_acquire);
+        unit.item = &fan->items[std::size_t(unit.instance)];
+        unit.itemIsFile = node(i).foreach && node(i).foreach->kind == ForEach::Kind::Glob;
+    }
+    unit.needs = m_graph->predecessors(i);
+    return unit;
+}
+
+bool Executor::Run::finishIfUpToDate(Unit u)
+{
+    NodeRuntime &r = rt(u);
+    if (m_graph->node(unitNode(u)).expands && !r.expanded) {
+        std::string error;
+        if (!expand(u, error))
+            return false; // start() expands again and fails the unit with the error
+    }
+    if (!m_options.incremental->upToDate(incrementalUnit(u)))
+        return false;
+
+    r.cached = true;
+    NodeFinished finished;
+    finished.t = now();
+    stamp(finished, u);
+    finished.outcome = NodeState::Succeeded;
+    finished.cached = true;
+    finished.outputs = nodeFor(u).outputs;
+    if (m_graph->node(unitNode(u)).referenced || unitInstance(u) != kNoInstance)
+        r.kept = std::make_unique<NamedValues>(finished.outputs);
+    if (unitInstance(u) != kNoInstance)
+        m_fanOuts[unitNode(u)].load(std::memory_order_acquire)->cached.fetch_add(
+            1, std::memory_order_relaxed);
+    m_sink.nodeFinished(finished);
+    r.state.store(NodeState::Succeeded, std::memory_order_release);
+    unitFinal(u, NodeState::Succeeded);
+    r.retired.store(true, std::memory_order_release);
+    return true;
+}
+
+void Executor::Run::recordSucceeded(Unit u)
+{
+    m_options.incremental->succeeded(incrementalUnit(u));
+}
+
+} // namespace weft

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// A thin layer over SQLite's C API: a connection, prepared statements that
+// reset themselves, and errors as exceptions inside the state code only
+// (StateStore turns them into messages; nothing throws out of the engine's
+// run). Plus what the parts of StateStore share: the connection and the
+// workflow file's key.
+
+#include "weft/StateStore.h"
+
+#include <sqlite3.h>
+
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace weft::state {
+
+struct DatabaseError : std::runtime_error
+{
+    DatabaseError(std::string message, int code) : std::runtime_error(std::move(message)), code(code) {}
+    int code;
+};
+
+class Statement
+{
+public:
+    Statement(sqlite3 *db, std::string_view sql);
+    ~Statement();
+    Statement(const Statement &) = delete;
+    Statement &operator=(const Statement &) = delete;
+
+    Statement &bind(int i, std::int64_t v);
+    Statement &bind(int i, double v);
+    Statement &bind(int i, std::string_view text);
+    Statement &bindBlob(int i, std::string_view blob);
+    Statement &bindNull(int i);
+    bool step(); // true: a row
+    void run() { while (step()) {} reset(); }
+    void reset();
+
+    std::int64_t integer(int col) const { return sqlite3_column_int64(m_stmt, col); }
+    double real(int col) const { return sqlite3_column_double(m_stmt, col); }
+    bool isNull(int col) const { return sqlite3_column_type(m_stmt, col) == SQLITE_NULL; }
+    std::string_view text(int col) const;
+    std::string_view blob(int col) const;
+
+private:
+    sqlite3 *m_db;
+    sqlite3_stmt *m_stmt = nullptr;
+};
+
+void exec(sqlite3 *db, std::string_view sql);
+
+// BEGIN IMMEDIATE .. COMMIT, rolled back unless committed.
+class Transaction
+{
+public:
+    explicit Transaction(sqlite3 *db);
+    ~Transaction();
+    void commit();
+
+private:
+    sqlite3 *m_db;
+    bool m_done = false;
+};
+
+} // namespace weft::state
+
+namespace weft {
+
+struct StateStore::Impl
+{
+    ~Impl();
+    sqlite3 *db = nullptr;
+    std::filesystem::path dir;      // .weft
+    std::filesystem::path path;     // .weft/state.db
+    std::filesystem::path lockPath; // .weft/<file>.lock
+    std::string workflow;           // the workflow file's name: the key of its rows
+    int lockFd = -1;
+    // One connection, used by the run's workers (session) and the event
+    // relay (history) at once: SQLite's serialized mode would do, but the
+    // session batches several statements per transaction.
+    std::recursive_mutex mutex;
+};
+
+} // namespace weft

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// What a unit's result depends on (DESIGN.md, "Incremental runs"), as a list
+// of named parts, each with its own SHA-256: the operation type, each
+// top-level param (canonical JSON: nlohmann sorts object keys), the declared
+// outputs as written after expansion, each input file's content, and each
+// need's declared outputs' content. The fingerprint is the hash of the parts
+// in order. Kept as parts, not only as the sum, so that --explain can name
+// the first part that changed (which key, which file, which upstream).
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace weft::state {
+
+using Digest = std::array<unsigned char, 32>;
+
+Digest sha256(std::string_view data);
+// False when the file cannot be read (missing, a directory, no permission).
+bool sha256File(const std::filesystem::path &path, Digest &out);
+std::string hex(const Digest &digest);
+
+enum class PartKind : char {
+    Type = 't',
+    Param = 'p',
+    Outputs = 'o', // the declared output paths, as expanded
+    Input = 'i',
+    Item = 'f',    // a glob fan-out instance's own file
+    Upstream = 'u',
+};
+
+struct Part
+{
+    PartKind kind = PartKind::Type;
+    std::string key; // the param's name, the input's path, the need's id
+    Digest digest{};
+    bool operator==(const Part &) const = default;
+};
+
+struct Fingerprint
+{
+    std::vector<Part> parts;
+    Digest sum() const;
+    // A compact form for the database: kind, key, NUL, 32 bytes, per part.
+    std::string serialize() const;
+    static Fingerprint deserialize(std::string_view blob);
+};
+
+// The first part that differs, as --explain says it: "input changed: src/a.c".
+// Empty when none does.
+std::string firstDifference(const Fingerprint &recorded, const Fingerprint &now);
+
+} // namespace weft::state

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: Apache-2.0
+// The run history (DESIGN.md, "Run history") is recorded by an EventSink fed
+// by the run's events like any other, so the executor knows nothing of it.
+// It keeps one small row per unit as the events come, and writes the run in
+// one transaction when it finishes, pruning the file's oldest runs in the
+// same transaction: a reader sees the run whole or not at all.
+
+#include "state/Database.h"
+
+#include "weft/Workflow.h"
+
+#include <chrono>
+#include <mutex>
+
+namespace weft {
+
+using namespace state;
+
+namespace {
+
+class HistorySink final : public EventSink
+{
+public:
+    HistorySink(StateStore::Impl &store, std::string options, const IncrementalSession *session,
+                int keep)
+        : m_store(store), m_options(std::move(options)), m_session(session), m_keep(keep),
+          m_started(std::chrono::duration<double>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count())
+    {}
+
+    void runStarted(const RunStarted &e) override
+    {
+        std::lock_guard lock(m_mutex);
+        m_workflow = e.workflow;
+        m_units.clear();
+    }
+
+    void nodeFinished(const NodeFinished &e) override
+    {
+        Row row{e.node, e.instance, e.outcome, e.attempts, e.start, e.duration, e.exitCode,
+                e.signal, e.cached};
+        std::lock_guard lock(m_mutex);
+        m_units.push_back(std::move(row));
+    }
+
+    void runFinished(const RunFinished &e) override
+    {
+        std::lock_guard lock(m_mutex);
+        if (!m_workflow)
+            return;
+        try {
+            write(e);
+        } catch (const DatabaseError &) {
+            // The history is a record, not the run: a run is never failed for it.
+        }
+    }
+
+private:
+    struct Row
+    {
+        NodeIndex node;
+        int instance;
+        NodeState outcome;
+        int attempts;
+        double start;
+        double duration;
+        std::optional<int> exitCode;
+        std::string signal;
+        bool cached;
+    };
+
+    bool aggregate(const Row &r) const
+    {
+        return r.instance == kNoInstance && m_workflow->nodes[r.node].foreach.has_value();
+    }
+
+    void write(const RunFinished &e)
+    {
+        std::size_t ran = 0, cached = 0, failed = 0;
+        for (const Row &r : m_units) {
+            if (aggregate(r))
+                continue;
+            ran += r.attempts > 0 ? 1 : 0;
+            cached += r.cached ? 1 : 0;
+            failed += r.outcome == NodeState::Failed ? 1 : 0;
+        }
+        std::string path;
+        for (NodeIndex n : e.criticalPath)
+            path += (path.empty() ? "" : "\n") + m_workflow->nodes[n].id;
+
+        std::lock_guard lock(m_store.mutex);
+        Transaction t(m_store.db);
+        Statement run(m_store.db,
+                      "INSERT INTO runs(workflow, started, options, outcome, wall, work, nodes, ran, "
+                      "cached, failed, critical_path, critical_path_duration) "
+                      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+        run.bind(1, m_store.workflow).bind(2, m_started).bind(3, m_options);
+        run.bind(4, toString(e.outcome)).bind(5, e.wall).bind(6, e.work);
+        run.bind(7, std::int64_t(m_workflow->nodes.size())).bind(8, std::int64_t(ran));
+        run.bind(9, std::int64_t(cached)).bind(10, std::int64_t(failed));
+        run.bind(11, path).bind(12, e.criticalPathDuration);
+        run.run();
+        const std::int64_t id = sqlite3_last_insert_rowid(m_store.db);
+
+        Statement unit(m_store.db,
+                       "INSERT OR REPLACE INTO run_units(run, unit, outcome, attempts, start_us, "
+                       "duration_us, exit_code, signal, cached, why) "
+                       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+        std::string name;
+        for (const Row &r : m_units) {
+            const std::string &id_ = m_workflow->nodes[r.node].id;
+            name = r.instance < 0 ? id_ : id_ + "[" + std::to_string(r.instance) + "]";
+            unit.bind(1, id).bind(2, name).bind(3, toString(r.outcome));
+            unit.bind(4, std::int64_t(r.attempts));
+            if (r.start >= 0)
+                unit.bind(5, std::int64_t(r.start * 1e6));
+            else
+                unit.bindNull(5);
+            unit.bind(6, std::int64_t(r.duration * 1e6));
+            if (r.exitCode)
+                unit.bind(7, std::int64_t(*r.exitCode));
+            else
+                unit.bindNull(7);
+            if (!r.signal.empty())
+                unit.bind(8, r.signal);
+            else
+                unit.bindNull(8);
+            unit.bind(9, std::int64_t(r.cached ? 1 : 0));
+            const std::string why = m_session && !r.cached ? m_session->why(r.node, r.instance)
+                                                           : std::string();
+            if (!why.empty())
+                unit.bind(10, why);
+            else
+                unit.bindNull(10);
+            unit.run();
+        }
+        if (m_keep > 0) {
+            Statement old(m_store.db, "SELECT id FROM runs WHERE workflow = ?1 ORDER BY id DESC "
+                                      "LIMIT -1 OFFSET ?2");
+            old.bind(1, m_store.workflow).bind(2, std::int64_t(m_keep));
+            std::vector<std::int64_t> ids;
+            while (old.step())
+                ids.push_back(old.integer(0));
+            Statement dropUnits(m_store.db, "DELETE FROM run_units WHERE run = ?1");
+            Statement dropRun(m_store.db, "DELETE FROM runs WHERE id = ?1");
+            for (std::int64_t gone : ids) {
+                dropUnits.bind(1, gone).run();
+                dropRun.bind(1, gone).run();
+            }
+        }
+        t.commit();
+    }
+
+    StateStore::Impl &m_store;
+    std::string m_options;
+    const IncrementalSession *m_session;
+    int m_keep;
+    double m_started;
+    std::mutex m_mutex;
+    const Workflow *m_workflow = nullptr;
+    std::vector<Row> m_units;
+};
+
+} // namespace
+
+std::unique_ptr<EventSink> StateStore::historySink(std::string options,
+                                                   const IncrementalSession *session, int keep)
+{
+    return std::make_unique<HistorySink>(*d, std::move(options), session, keep);
+}
+
+} // namespace weft

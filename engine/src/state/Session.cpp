@@ -1,0 +1,422 @@
+// SPDX-License-Identifier: Apache-2.0
+// One run's incremental check (DESIGN.md, "Incremental runs"). At the start
+// it reads what is recorded for the workflow file (fingerprint and output
+// hashes per unit, and the file-hash cache) in two queries, so a check is
+// stats, a few SHA-256 of short strings and hash-map look-ups, and a no-op
+// run of 100,000 nodes costs no query per node. Records are written in
+// batches: a record lost to a kill only makes its unit run again.
+//
+// File hashes are cached by (path, size, mtime, ctime, inode) in
+// nanoseconds. ctime is in the key because it cannot be set back: content
+// rewritten with its mtime restored (touch -d, utimensat) is still noticed.
+// A file changed within the last second is hashed but its hash not cached:
+// a write in the same kernel clock tick could leave every stat field as it
+// was (git's "racily clean" problem).
+
+#include "state/Database.h"
+#include "state/Fingerprint.h"
+
+#include "weft/Workflow.h"
+
+#include <glob.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <unordered_map>
+
+namespace weft {
+
+using namespace state;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::uint64_t keyOf(NodeIndex node, int instance)
+{
+    return (std::uint64_t(std::uint32_t(instance + 1)) << 32) | node;
+}
+
+std::string unitName(const IncrementalUnit &u)
+{
+    const std::string &id = u.workflow->nodes[u.index].id;
+    return u.instance < 0 ? id : id + "[" + std::to_string(u.instance) + "]";
+}
+
+std::int64_t ns(const struct timespec &t)
+{
+    return std::int64_t(t.tv_sec) * 1000000000 + t.tv_nsec;
+}
+
+bool hasGlob(std::string_view s)
+{
+    return s.find_first_of("*?[") != std::string_view::npos;
+}
+
+struct FileEntry
+{
+    std::int64_t size = 0, mtime = 0, ctime = 0, inode = 0;
+    Digest digest{};
+};
+
+struct Recorded
+{
+    Digest fingerprint{};
+    std::string outputs; // path NUL digest(32), repeated
+};
+
+struct ToWrite
+{
+    std::string unit;
+    Digest fingerprint;
+    std::string parts;
+    std::string outputs;
+};
+
+} // namespace
+
+struct IncrementalSession::Impl
+{
+    StateStore::Impl &store;
+    StateStore::SessionOptions options;
+
+    std::mutex mutex; // guards what follows
+    std::unordered_map<std::string, Recorded> recorded;
+    std::unordered_map<std::string, FileEntry> files; // absolute path
+    std::vector<std::string> dirtyFiles;
+    std::unordered_map<std::uint64_t, Digest> current; // unit -> its outputs' hash, this run
+    std::unordered_map<std::uint64_t, Fingerprint> pending; // checked, may be recorded
+    std::unordered_map<std::uint64_t, std::string> why;
+    std::vector<ToWrite> toWrite;
+    Clock::time_point lastCommit = Clock::now();
+    bool broken = false; // a database error: stop writing, everything after runs
+
+    Impl(StateStore::Impl &s, StateStore::SessionOptions o) : store(s), options(std::move(o)) {}
+
+    std::filesystem::path absolute(const std::string &path) const
+    {
+        const std::filesystem::path p(path);
+        return p.is_absolute() ? p : options.base / p;
+    }
+
+    // The content hash of `path`; false when it does not exist. `fresh`:
+    // hash it whatever the cache says (a unit has just written it).
+    bool fileDigest(const std::filesystem::path &path, Digest &out, bool fresh = false)
+    {
+        struct stat st{};
+        if (::stat(path.c_str(), &st) != 0)
+            return false;
+        if (S_ISDIR(st.st_mode)) {
+            out = sha256("directory"); // its presence, not its content
+            return true;
+        }
+        FileEntry entry{std::int64_t(st.st_size), ns(st.st_mtim), ns(st.st_ctim),
+                        std::int64_t(st.st_ino), {}};
+        const std::string key = path.string();
+        if (!fresh) {
+            std::lock_guard lock(mutex);
+            if (auto it = files.find(key); it != files.end()) {
+                const FileEntry &e = it->second;
+                if (e.size == entry.size && e.mtime == entry.mtime && e.ctime == entry.ctime
+                    && e.inode == entry.inode) {
+                    out = e.digest;
+                    return true;
+                }
+            }
+        }
+        // Stat before hashing: a write during the hash changes the stat, and
+        // the next look hashes again.
+        if (!sha256File(path, entry.digest))
+            return false;
+        out = entry.digest;
+        struct timespec now{};
+        ::clock_gettime(CLOCK_REALTIME, &now);
+        const bool settled = ns(now) - std::max(entry.mtime, entry.ctime) > 1000000000;
+        std::lock_guard lock(mutex);
+        if (settled) {
+            files[key] = entry;
+            dirtyFiles.push_back(key);
+        } else {
+            files.erase(key);
+        }
+        return true;
+    }
+
+    Fingerprint fingerprint(const IncrementalUnit &u)
+    {
+        Fingerprint f;
+        const Node &node = *u.node;
+        f.parts.push_back({PartKind::Type, {}, sha256(node.type)});
+        if (node.params.is_object()) {
+            for (const auto &[key, value] : node.params.items())
+                f.parts.push_back({PartKind::Param, key, sha256(value.dump())});
+        } else {
+            f.parts.push_back({PartKind::Param, {}, sha256(node.params.dump())});
+        }
+        for (const auto &[name, value] : node.outputs) {
+            std::string all;
+            for (const std::string &item : value.items)
+                all += item + '\0';
+            f.parts.push_back({PartKind::Outputs, name, sha256(all)});
+        }
+        for (const auto &[name, value] : node.inputs) {
+            for (const std::string &pattern : value.items) {
+                if (!hasGlob(pattern)) {
+                    Digest d{};
+                    if (!fileDigest(absolute(pattern), d))
+                        d = sha256("missing");
+                    f.parts.push_back({PartKind::Input, pattern, d});
+                    continue;
+                }
+                std::vector<std::string> matches = globFiles(pattern);
+                if (matches.empty())
+                    f.parts.push_back({PartKind::Input, pattern, sha256("no match")});
+                for (const std::string &match : matches) {
+                    Digest d{};
+                    if (!fileDigest(absolute(match), d))
+                        d = sha256("missing");
+                    f.parts.push_back({PartKind::Input, match, d});
+                }
+            }
+        }
+        if (u.item && u.itemIsFile) {
+            Digest d{};
+            if (!fileDigest(absolute(*u.item), d))
+                d = sha256("missing");
+            f.parts.push_back({PartKind::Item, *u.item, d});
+        }
+        std::lock_guard lock(mutex);
+        for (NodeIndex need : u.needs) {
+            const std::string &id = u.workflow->nodes[need].id;
+            if (auto it = current.find(keyOf(need, kNoInstance)); it != current.end()) {
+                f.parts.push_back({PartKind::Upstream, id, it->second});
+                continue;
+            }
+            // A fan-out need: its instances' outputs, in index order.
+            std::string all;
+            for (int k = 0;; ++k) {
+                auto it = current.find(keyOf(need, k));
+                if (it == current.end())
+                    break;
+                all.append(reinterpret_cast<const char *>(it->second.data()), 32);
+            }
+            if (!all.empty())
+                f.parts.push_back({PartKind::Upstream, id, sha256(all)});
+            // Otherwise it declares no outputs: ordered only, nothing to hash.
+        }
+        return f;
+    }
+
+    std::vector<std::string> globFiles(const std::string &pattern) const
+    {
+        const bool relative = !std::filesystem::path(pattern).is_absolute();
+        const std::string prefix = relative ? (options.base / "").string() : std::string();
+        const std::string full = prefix + pattern;
+        glob_t g{};
+        std::vector<std::string> out;
+        if (::glob(full.c_str(), GLOB_NOSORT, nullptr, &g) == 0) {
+            for (std::size_t i = 0; i < g.gl_pathc; ++i) {
+                std::string path = g.gl_pathv[i];
+                if (relative && path.compare(0, prefix.size(), prefix) == 0)
+                    path.erase(0, prefix.size());
+                out.push_back(std::move(path));
+            }
+        }
+        globfree(&g);
+        std::sort(out.begin(), out.end()); // byte order: the same in every locale
+        return out;
+    }
+
+    // What was recorded for the parts of `unit`; read only to explain a change.
+    Fingerprint recordedParts(const std::string &unit)
+    {
+        std::lock_guard lock(store.mutex);
+        Statement s(store.db, "SELECT parts FROM units WHERE workflow = ?1 AND unit = ?2");
+        s.bind(1, store.workflow).bind(2, unit);
+        return s.step() ? Fingerprint::deserialize(s.blob(0)) : Fingerprint();
+    }
+
+    // Called with `mutex` held.
+    void commitLocked()
+    {
+        if (broken || (toWrite.empty() && dirtyFiles.empty()))
+            return;
+        std::lock_guard lock(store.mutex);
+        try {
+            Transaction t(store.db);
+            Statement unit(store.db, "INSERT OR REPLACE INTO units(workflow, unit, fingerprint, "
+                                     "parts, outputs) VALUES(?1, ?2, ?3, ?4, ?5)");
+            for (const ToWrite &w : toWrite) {
+                unit.bind(1, store.workflow).bind(2, w.unit);
+                unit.bindBlob(3, std::string_view(reinterpret_cast<const char *>(w.fingerprint.data()), 32));
+                unit.bindBlob(4, w.parts).bindBlob(5, w.outputs);
+                unit.run();
+            }
+            Statement file(store.db, "INSERT OR REPLACE INTO files(path, size, mtime, ctime, inode, "
+                                     "digest) VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+            for (const std::string &path : dirtyFiles) {
+                auto it = files.find(path);
+                if (it == files.end())
+                    continue;
+                const FileEntry &e = it->second;
+                file.bind(1, path).bind(2, e.size).bind(3, e.mtime).bind(4, e.ctime).bind(5, e.inode);
+                file.bindBlob(6, std::string_view(reinterpret_cast<const char *>(e.digest.data()), 32));
+                file.run();
+            }
+            t.commit();
+        } catch (const DatabaseError &) {
+            broken = true; // what is not recorded runs again next time
+        }
+        toWrite.clear();
+        dirtyFiles.clear();
+        lastCommit = Clock::now();
+    }
+};
+
+IncrementalSession::IncrementalSession(std::unique_ptr<Impl> impl) : d(std::move(impl)) {}
+IncrementalSession::~IncrementalSession() = default;
+
+std::unique_ptr<IncrementalSession> StateStore::beginRun(SessionOptions options)
+{
+    auto impl = std::make_unique<IncrementalSession::Impl>(*d, std::move(options));
+    std::lock_guard lock(d->mutex);
+    try {
+        Statement units(d->db, "SELECT unit, fingerprint, outputs FROM units WHERE workflow = ?1");
+        units.bind(1, d->workflow);
+        while (units.step()) {
+            Recorded r;
+            const std::string_view fp = units.blob(1);
+            if (fp.size() == 32)
+                std::copy(fp.begin(), fp.end(), r.fingerprint.begin());
+            r.outputs = units.blob(2);
+            impl->recorded.emplace(units.text(0), std::move(r));
+        }
+        Statement files(d->db, "SELECT path, size, mtime, ctime, inode, digest FROM files");
+        while (files.step()) {
+            FileEntry e{files.integer(1), files.integer(2), files.integer(3), files.integer(4), {}};
+            const std::string_view digest = files.blob(5);
+            if (digest.size() == 32)
+                std::copy(digest.begin(), digest.end(), e.digest.begin());
+            impl->files.emplace(files.text(0), e);
+        }
+    } catch (const DatabaseError &) {
+        impl->broken = true;
+        impl->recorded.clear(); // nothing is up to date: everything runs
+    }
+    return std::make_unique<IncrementalSession>(std::move(impl));
+}
+
+bool IncrementalSession::upToDate(const IncrementalUnit &u)
+{
+    Fingerprint f = d->fingerprint(u);
+    const Digest sum = f.sum();
+    const std::string name = unitName(u);
+    const std::uint64_t key = keyOf(u.index, u.instance);
+    std::string reason;
+    Digest outputs{};
+    const Recorded *record = nullptr;
+    {
+        std::lock_guard lock(d->mutex);
+        auto it = d->recorded.find(name);
+        record = it == d->recorded.end() ? nullptr : &it->second; // never erased during the run
+    }
+    if (d->options.force) {
+        reason = "--force";
+    } else if (!record) {
+        reason = "never ran";
+    } else {
+        std::string all;
+        for (const auto &[outputName, value] : u.node->outputs) {
+            for (const std::string &path : value.items) {
+                Digest digest{};
+                if (!d->fileDigest(d->absolute(path), digest)) {
+                    reason = "output missing: " + path;
+                    break;
+                }
+                // The recorded hash of this path, if it was an output then.
+                const std::string needle = path + '\0';
+                const std::size_t at = [&] {
+                    std::string_view blob = record->outputs;
+                    for (std::size_t pos = 0; pos + needle.size() + 32 <= blob.size();) {
+                        const std::size_t end = blob.find('\0', pos);
+                        if (blob.substr(pos, end + 1 - pos) == needle)
+                            return end + 1;
+                        pos = end + 33;
+                    }
+                    return std::string::npos;
+                }();
+                if (at == std::string::npos
+                    || std::memcmp(record->outputs.data() + at, digest.data(), 32) != 0) {
+                    reason = "output changed: " + path;
+                    break;
+                }
+                all += path + '\0';
+                all.append(reinterpret_cast<const char *>(digest.data()), 32);
+            }
+            if (!reason.empty())
+                break;
+        }
+        if (reason.empty() && record->fingerprint != sum) {
+            reason = firstDifference(d->recordedParts(name), f);
+            if (reason.empty())
+                reason = "fingerprint changed";
+        }
+        if (reason.empty())
+            outputs = sha256(all);
+    }
+    std::lock_guard lock(d->mutex);
+    if (reason.empty()) {
+        d->current[key] = outputs;
+        return true;
+    }
+    d->pending[key] = std::move(f);
+    d->why[key] = reason;
+    if (d->options.explain)
+        d->options.explain(name, reason);
+    return false;
+}
+
+void IncrementalSession::succeeded(const IncrementalUnit &u)
+{
+    const std::uint64_t key = keyOf(u.index, u.instance);
+    std::string outputs;
+    bool missing = false;
+    for (const auto &[name, value] : u.node->outputs) {
+        for (const std::string &path : value.items) {
+            Digest digest{};
+            if (!d->fileDigest(d->absolute(path), digest, true)) {
+                missing = true; // succeeded without writing it: not up to date next time
+                digest = sha256("missing " + path);
+            }
+            outputs += path + '\0';
+            outputs.append(reinterpret_cast<const char *>(digest.data()), 32);
+        }
+    }
+    std::lock_guard lock(d->mutex);
+    d->current[key] = sha256(outputs);
+    auto it = d->pending.find(key);
+    if (it == d->pending.end())
+        return;
+    if (!missing)
+        d->toWrite.push_back({unitName(u), it->second.sum(), it->second.serialize(), std::move(outputs)});
+    d->pending.erase(it);
+    if (Clock::now() - d->lastCommit > std::chrono::milliseconds(200) || d->toWrite.size() >= 10000)
+        d->commitLocked();
+}
+
+void IncrementalSession::finish()
+{
+    std::lock_guard lock(d->mutex);
+    d->commitLocked();
+}
+
+std::string IncrementalSession::why(NodeIndex node, int instance) const
+{
+    std::lock_guard lock(d->mutex);
+    auto it = d->why.find(keyOf(node, instance));
+    return it == d->why.end() ? std::string() : it->second;
+}
+
+} // namespace weft

@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: Apache-2.0
+// The database file of incremental runs and history: opening it (and telling
+// a broken or foreign file from ours), its schema, the run lock, and the
+// history queries. The run-time checks are in Session.cpp, the recording of
+// a run in HistorySink.cpp.
+
+#include "state/Database.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace weft {
+
+namespace state {
+
+// 'WEFT': a database another program made is never taken for ours.
+constexpr std::int64_t kApplicationId = 0x57454654;
+constexpr std::int64_t kSchemaVersion = 1;
+
+Statement::Statement(sqlite3 *db, std::string_view sql) : m_db(db)
+{
+    const int rc = sqlite3_prepare_v2(db, sql.data(), int(sql.size()), &m_stmt, nullptr);
+    if (rc != SQLITE_OK)
+        throw DatabaseError(sqlite3_errmsg(db), rc);
+}
+
+Statement::~Statement()
+{
+    sqlite3_finalize(m_stmt);
+}
+
+Statement &Statement::bind(int i, std::int64_t v)
+{
+    sqlite3_bind_int64(m_stmt, i, v);
+    return *this;
+}
+
+Statement &Statement::bind(int i, double v)
+{
+    sqlite3_bind_double(m_stmt, i, v);
+    return *this;
+}
+
+Statement &Statement::bind(int i, std::string_view text)
+{
+    sqlite3_bind_text(m_stmt, i, text.data(), int(text.size()), SQLITE_TRANSIENT);
+    return *this;
+}
+
+Statement &Statement::bindBlob(int i, std::string_view blob)
+{
+    sqlite3_bind_blob(m_stmt, i, blob.data(), int(blob.size()), SQLITE_TRANSIENT);
+    return *this;
+}
+
+Statement &Statement::bindNull(int i)
+{
+    sqlite3_bind_null(m_stmt, i);
+    return *this;
+}
+
+bool Statement::step()
+{
+    const int rc = sqlite3_step(m_stmt);
+    if (rc == SQLITE_ROW)
+        return true;
+    if (rc == SQLITE_DONE)
+        return false;
+    const std::string message = sqlite3_errmsg(m_db);
+    sqlite3_reset(m_stmt);
+    throw DatabaseError(message, rc);
+}
+
+void Statement::reset()
+{
+    sqlite3_reset(m_stmt);
+    sqlite3_clear_bindings(m_stmt);
+}
+
+std::string_view Statement::text(int col) const
+{
+    const auto *p = reinterpret_cast<const char *>(sqlite3_column_text(m_stmt, col));
+    return p ? std::string_view(p, std::size_t(sqlite3_column_bytes(m_stmt, col))) : std::string_view();
+}
+
+std::string_view Statement::blob(int col) const
+{
+    const auto *p = static_cast<const char *>(sqlite3_column_blob(m_stmt, col));
+    return p ? std::string_view(p, std::size_t(sqlite3_column_bytes(m_stmt, col))) : std::string_view();
+}
+
+void exec(sqlite3 *db, std::string_view sql)
+{
+    char *error = nullptr;
+    const int rc = sqlite3_exec(db, std::string(sql).c_str(), nullptr, nullptr, &error);
+    if (rc != SQLITE_OK) {
+        std::string message = error ? error : sqlite3_errstr(rc);
+        sqlite3_free(error);
+        throw DatabaseError(message, rc);
+    }
+}
+
+Transaction::Transaction(sqlite3 *db) : m_db(db)
+{
+    exec(db, "BEGIN IMMEDIATE");
+}
+
+Transaction::~Transaction()
+{
+    if (!m_done)
+        sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+void Transaction::commit()
+{
+    exec(m_db, "COMMIT");
+    m_done = true;
+}
+
+namespace {
+
+// Units are keyed by (workflow file, unit name); history rows by run id,
+// which AUTOINCREMENT never reuses, so a pruned run's id stays unknown
+// instead of naming a newer run.
+constexpr const char *kSchema = R"(
+CREATE TABLE files(
+    path TEXT PRIMARY KEY, size INTEGER, mtime INTEGER, ctime INTEGER, inode INTEGER,
+    digest BLOB) WITHOUT ROWID;
+CREATE TABLE units(
+    workflow TEXT, unit TEXT, fingerprint BLOB, parts BLOB, outputs BLOB,
+    PRIMARY KEY(workflow, unit)) WITHOUT ROWID;
+CREATE TABLE runs(
+    id INTEGER PRIMARY KEY AUTOINCREMENT, workflow TEXT, started REAL, options TEXT,
+    outcome TEXT, wall REAL, work REAL, nodes INTEGER, ran INTEGER, cached INTEGER,
+    failed INTEGER, critical_path TEXT, critical_path_duration REAL);
+CREATE INDEX runs_by_workflow ON runs(workflow, id);
+CREATE TABLE run_units(
+    run INTEGER, unit TEXT, outcome TEXT, attempts INTEGER, start_us INTEGER,
+    duration_us INTEGER, exit_code INTEGER, signal TEXT, cached INTEGER, why TEXT,
+    PRIMARY KEY(run, unit)) WITHOUT ROWID;
+)";
+
+std::int64_t pragma(sqlite3 *db, const char *name)
+{
+    Statement s(db, std::string("PRAGMA ") + name);
+    return s.step() ? s.integer(0) : 0;
+}
+
+std::int64_t tableCount(sqlite3 *db)
+{
+    Statement s(db, "SELECT count(*) FROM sqlite_master");
+    return s.step() ? s.integer(0) : 0;
+}
+
+std::string resetHint()
+{
+    return "; run again with --reset-state to move it aside and start over "
+           "(the record of what is up to date and the run history are lost)";
+}
+
+} // namespace
+} // namespace state
+
+using namespace state;
+
+StateStore::Impl::~Impl()
+{
+    if (db)
+        sqlite3_close_v2(db);
+    if (lockFd >= 0)
+        ::close(lockFd); // releases the flock
+}
+
+StateStore::StateStore(std::unique_ptr<Impl> impl) : d(std::move(impl)) {}
+StateStore::~StateStore() = default;
+
+const std::filesystem::path &StateStore::databasePath() const
+{
+    return d->path;
+}
+
+std::unique_ptr<StateStore> StateStore::open(const std::filesystem::path &workflowFile,
+                                             std::string &error, bool reset)
+{
+    auto impl = std::make_unique<Impl>();
+    std::error_code ec;
+    const std::filesystem::path file = std::filesystem::absolute(workflowFile, ec).lexically_normal();
+    impl->dir = file.parent_path() / ".weft";
+    impl->path = impl->dir / "state.db";
+    impl->workflow = file.filename().string();
+    impl->lockPath = impl->dir / (impl->workflow + ".lock");
+    std::filesystem::create_directories(impl->dir, ec);
+    if (ec) {
+        error = "cannot create " + impl->dir.string() + ": " + ec.message();
+        return nullptr;
+    }
+    if (reset) {
+        // Moved aside, never read: a broken file is left for whoever wants to look.
+        for (const char *suffix : {"", "-wal", "-shm"}) {
+            const std::filesystem::path from = impl->path.string() + suffix;
+            if (std::filesystem::exists(from, ec))
+                std::filesystem::rename(from, impl->path.string() + ".broken" + suffix, ec);
+        }
+    }
+    const std::string where = impl->path.string();
+    if (sqlite3_open_v2(where.c_str(), &impl->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr)
+        != SQLITE_OK) {
+        error = "cannot open " + where + ": "
+                + (impl->db ? sqlite3_errmsg(impl->db) : "out of memory") + resetHint();
+        return nullptr;
+    }
+    sqlite3_busy_timeout(impl->db, 10000);
+    try {
+        const std::int64_t app = pragma(impl->db, "application_id");
+        const std::int64_t version = pragma(impl->db, "user_version");
+        const std::int64_t tables = tableCount(impl->db);
+        if (app != kApplicationId && (app != 0 || version != 0 || tables != 0)) {
+            error = where + " is not a Weft state database (another program's file)" + resetHint();
+            return nullptr;
+        }
+        if (version > kSchemaVersion) {
+            error = where + " was written by a newer Weft (schema " + std::to_string(version)
+                    + ", this one reads " + std::to_string(kSchemaVersion) + ")" + resetHint();
+            return nullptr;
+        }
+        exec(impl->db, "PRAGMA journal_mode=WAL");
+        // WAL with synchronous=NORMAL survives a killed process (only a
+        // power cut may lose the last transactions, never corrupt).
+        exec(impl->db, "PRAGMA synchronous=NORMAL");
+        if (version == 0) {
+            Transaction t(impl->db);
+            if (pragma(impl->db, "user_version") == 0) { // another process may have been first
+                exec(impl->db, kSchema);
+                exec(impl->db, "PRAGMA application_id=" + std::to_string(kApplicationId));
+                exec(impl->db, "PRAGMA user_version=" + std::to_string(kSchemaVersion));
+            }
+            t.commit();
+        }
+    } catch (const DatabaseError &e) {
+        error = where + ": " + e.what() + resetHint();
+        return nullptr;
+    }
+    return std::unique_ptr<StateStore>(new StateStore(std::move(impl)));
+}
+
+bool StateStore::lockRun(int &holderPid, std::string &error)
+{
+    holderPid = 0;
+    if (d->lockFd < 0) {
+        d->lockFd = ::open(d->lockPath.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (d->lockFd < 0) {
+            error = "cannot open " + d->lockPath.string() + ": " + std::strerror(errno);
+            return false;
+        }
+    }
+    if (::flock(d->lockFd, LOCK_EX | LOCK_NB) != 0) {
+        if (errno != EWOULDBLOCK) {
+            error = "cannot lock " + d->lockPath.string() + ": " + std::strerror(errno);
+            return false;
+        }
+        char buffer[32] = {};
+        const ssize_t n = ::pread(d->lockFd, buffer, sizeof buffer - 1, 0);
+        holderPid = n > 0 ? std::atoi(buffer) : 0;
+        return false;
+    }
+    const std::string pid = std::to_string(::getpid()) + "\n";
+    if (::ftruncate(d->lockFd, 0) != 0 || ::pwrite(d->lockFd, pid.data(), pid.size(), 0) < 0) {
+        // The lock holds without the pid; a second run then names no pid.
+    }
+    return true;
+}
+
+std::vector<HistoryRun> StateStore::runs(int limit) const
+{
+    std::lock_guard lock(d->mutex);
+    std::vector<HistoryRun> out;
+    Statement s(d->db, "SELECT id, started, options, outcome, wall, work, nodes, ran, cached, failed, "
+                       "critical_path, critical_path_duration FROM runs WHERE workflow = ?1 "
+                       "ORDER BY id DESC LIMIT ?2");
+    s.bind(1, d->workflow).bind(2, std::int64_t(limit));
+    while (s.step()) {
+        HistoryRun r;
+        r.id = s.integer(0);
+        r.started = s.real(1);
+        r.options = s.text(2);
+        r.outcome = s.text(3);
+        r.wall = s.real(4);
+        r.work = s.real(5);
+        r.nodes = std::size_t(s.integer(6));
+        r.ran = std::size_t(s.integer(7));
+        r.cached = std::size_t(s.integer(8));
+        r.failed = std::size_t(s.integer(9));
+        std::string_view path = s.text(10);
+        while (!path.empty()) {
+            const std::size_t end = path.find('\n');
+            r.criticalPath.emplace_back(path.substr(0, end));
+            path.remove_prefix(end == std::string_view::npos ? path.size() : end + 1);
+        }
+        r.criticalPathDuration = s.real(11);
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+std::optional<HistoryRun> StateStore::run(std::int64_t id) const
+{
+    for (HistoryRun &r : runs())
+        if (r.id == id)
+            return std::move(r);
+    return std::nullopt;
+}
+
+std::vector<HistoryUnit> StateStore::units(std::int64_t run) const
+{
+    std::lock_guard lock(d->mutex);
+    std::vector<HistoryUnit> out;
+    Statement s(d->db, "SELECT unit, outcome, attempts, start_us, duration_us, exit_code, signal, "
+                       "cached, why FROM run_units WHERE run = ?1");
+    s.bind(1, run);
+    while (s.step()) {
+        HistoryUnit u;
+        u.unit = s.text(0);
+        u.outcome = s.text(1);
+        u.attempts = int(s.integer(2));
+        u.start = s.isNull(3) ? -1 : double(s.integer(3)) / 1e6;
+        u.duration = double(s.integer(4)) / 1e6;
+        if (!s.isNull(5))
+            u.exitCode = int(s.integer(5));
+        u.signal = s.text(6);
+        u.cached = s.integer(7) != 0;
+        u.why = s.text(8);
+        out.push_back(std::move(u));
+    }
+    return out;
+}
+
+std::vector<std::string> StateStore::recordedOutputs() const
+{
+    std::lock_guard lock(d->mutex);
+    std::vector<std::string> out;
+    Statement s(d->db, "SELECT outputs FROM units WHERE workflow = ?1");
+    s.bind(1, d->workflow);
+    while (s.step()) {
+        std::string_view blob = s.blob(0);
+        // path NUL digest(32), repeated: see Session.cpp
+        while (!blob.empty()) {
+            const std::size_t end = blob.find('\0');
+            if (end == std::string_view::npos || blob.size() < end + 33)
+                break;
+            out.emplace_back(blob.substr(0, end));
+            blob.remove_prefix(end + 33);
+        }
+    }
+    return out;
+}
+
+void StateStore::forgetUnits()
+{
+    std::lock_guard lock(d->mutex);
+    Statement s(d->db, "DELETE FROM units WHERE workflow = ?1");
+    s.bind(1, d->workflow);
+    s.run();
+}
+
+} // namespace weft
