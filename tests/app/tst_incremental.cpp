@@ -1,0 +1,472 @@
+// SPDX-License-Identifier: Apache-2.0
+// Incremental runs and run history, end to end (DESIGN.md, "Incremental
+// runs", "Run history"): the real weft-cli runs real processes on real files
+// in a temporary directory, twice or more, and the tests read --explain on
+// stderr, `cached` in the JSON-lines events, the files, and
+// `weft-cli history` / `compare` / `clean`.
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
+#include <QProcess>
+#include <QRandomGenerator>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QThread>
+
+#include <nlohmann/json.hpp>
+
+#include <sqlite3.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <map>
+
+using Json = nlohmann::json;
+
+namespace {
+
+struct CliResult
+{
+    int exitCode = -1;
+    bool crashed = false;
+    QByteArray out;
+    QByteArray err;
+    std::map<std::string, Json> finished; // node or ID[INDEX] -> node_finished
+    Json runFinished;
+};
+
+Json processNode(const std::string &id, const std::string &command, Json outputs = Json::object(),
+                 Json inputs = Json::object())
+{
+    Json node = {{"id", id}, {"type", "process"}, {"params", {{"command", command}}}};
+    if (!outputs.empty())
+        node["outputs"] = std::move(outputs);
+    if (!inputs.empty())
+        node["inputs"] = std::move(inputs);
+    return node;
+}
+
+QByteArray readFile(const QString &path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray("<missing>");
+}
+
+void writeFile(const QString &path, const QByteArray &text)
+{
+    QDir().mkpath(QFileInfo(path).absolutePath());
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly))
+        qFatal("cannot write %s", qPrintable(path));
+    f.write(text);
+}
+
+} // namespace
+
+class TestIncremental : public QObject
+{
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_tmp;
+
+    QString workspace(const Json &workflow)
+    {
+        static int counter = 0;
+        const QString dir = m_tmp.filePath(QStringLiteral("case%1").arg(++counter));
+        QDir().mkpath(dir + "/out");
+        writeFile(dir + "/flow.weft", QByteArray::fromStdString(workflow.dump(2)));
+        return dir;
+    }
+
+    static void setWorkflow(const QString &dir, const Json &workflow)
+    {
+        writeFile(dir + "/flow.weft", QByteArray::fromStdString(workflow.dump(2)));
+    }
+
+    static QProcess *startCli(const QString &dir, const QStringList &args)
+    {
+        auto *process = new QProcess;
+        process->setProgram(QStringLiteral(WEFT_CLI_PATH));
+        process->setArguments(args);
+        process->setWorkingDirectory(dir);
+        process->start();
+        process->waitForStarted(10000);
+        return process;
+    }
+
+    static CliResult cli(const QString &dir, QStringList args)
+    {
+        QProcess process;
+        process.setProgram(QStringLiteral(WEFT_CLI_PATH));
+        process.setArguments(args);
+        process.setWorkingDirectory(dir);
+        process.start();
+        CliResult result;
+        if (!process.waitForStarted(10000) || !process.waitForFinished(120000)) {
+            process.kill();
+            process.waitForFinished(5000);
+            result.crashed = true;
+            return result;
+        }
+        result.crashed = process.exitStatus() != QProcess::NormalExit;
+        result.exitCode = process.exitCode();
+        result.out = process.readAllStandardOutput();
+        result.err = process.readAllStandardError();
+        for (const QByteArray &line : result.out.split('\n')) {
+            if (!line.startsWith('{'))
+                continue;
+            Json e = Json::parse(line.toStdString(), nullptr, false);
+            if (e.is_discarded())
+                continue;
+            if (e["event"] == "node_finished")
+                result.finished[e["node"].get<std::string>()] = e;
+            else if (e["event"] == "run_finished")
+                result.runFinished = e;
+        }
+        return result;
+    }
+
+    static CliResult run(const QString &dir, QStringList extra = {})
+    {
+        return cli(dir, QStringList{"run", dir + "/flow.weft", "--events", "jsonl", "--explain"} + extra);
+    }
+
+    static bool cached(const CliResult &r, const std::string &node)
+    {
+        auto it = r.finished.find(node);
+        return it != r.finished.end() && it->second.value("cached", false);
+    }
+
+    // The --explain line of `node`, without the prefix; empty when none.
+    static QString why(const CliResult &r, const QString &node)
+    {
+        const QString prefix = "explain: " + node + ": ";
+        for (const QString &line : QString::fromUtf8(r.err).split('\n'))
+            if (line.startsWith(prefix))
+                return line.mid(prefix.size());
+        return {};
+    }
+
+    // gen reads src/*.txt and writes out/all.txt; up reads it (a reference)
+    // and writes out/up.txt; after only runs after up (ordered, no reference).
+    static Json chain(const std::string &genCommand = "cat src/*.txt > out/all.txt")
+    {
+        return {{"weft", 1},
+                {"nodes",
+                 {processNode("gen", genCommand, {{"all", "out/all.txt"}}, {{"src", "src/*.txt"}}),
+                  processNode("up", "tr a-z A-Z < ${gen.all} > out/up.txt", {{"up", "out/up.txt"}}),
+                  [] {
+                      Json n = processNode("after", "cat out/up.txt > out/after.txt",
+                                           {{"after", "out/after.txt"}});
+                      n["needs"] = {"up"};
+                      return n;
+                  }()}}};
+    }
+
+private slots:
+    void initTestCase() { QVERIFY(m_tmp.isValid()); }
+
+    void explainsEveryReason()
+    {
+        const QString dir = workspace(chain());
+        writeFile(dir + "/src/a.txt", "alpha\n");
+        writeFile(dir + "/src/b.txt", "beta\n");
+
+        CliResult r = run(dir);
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(why(r, "gen"), QStringLiteral("never ran"));
+        QCOMPARE(why(r, "up"), QStringLiteral("never ran"));
+        QCOMPARE(r.runFinished["counts"]["cached"].get<int>(), 0);
+
+        r = run(dir);
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY(cached(r, "gen") && cached(r, "up") && cached(r, "after"));
+        QCOMPARE(r.runFinished["counts"]["cached"].get<int>(), 3);
+        QCOMPARE(r.runFinished["counts"]["succeeded"].get<int>(), 3);
+        QVERIFY2(!r.err.contains("explain:"), r.err.constData());
+
+        // Input changed, naming the file; the chain follows through its data.
+        writeFile(dir + "/src/b.txt", "BETA changed\n");
+        r = run(dir);
+        QCOMPARE(why(r, "gen"), QStringLiteral("input changed: src/b.txt"));
+        QCOMPARE(why(r, "up"), QStringLiteral("upstream gen changed (its outputs differ)"));
+        QCOMPARE(why(r, "after"), QStringLiteral("upstream up changed (its outputs differ)"));
+
+        // A touch without a change of content re-runs nothing.
+        QVERIFY(::utimensat(AT_FDCWD, (dir + "/src/a.txt").toLocal8Bit().constData(), nullptr, 0) == 0);
+        r = run(dir);
+        QVERIFY(cached(r, "gen") && cached(r, "up") && cached(r, "after"));
+
+        // A new input file matching the glob.
+        writeFile(dir + "/src/c.txt", "gamma\n");
+        r = run(dir);
+        QCOMPARE(why(r, "gen"), QStringLiteral("input added: src/c.txt"));
+
+        // Output missing.
+        QVERIFY(QFile::remove(dir + "/out/up.txt"));
+        r = run(dir);
+        QVERIFY(cached(r, "gen"));
+        QCOMPARE(why(r, "up"), QStringLiteral("output missing: out/up.txt"));
+        QVERIFY(cached(r, "after")); // up wrote the same bytes again: early cutoff
+
+        // Params changed, naming the key.
+        setWorkflow(dir, chain("cat src/*.txt > out/all.txt; echo >> out/all.txt"));
+        r = run(dir);
+        QCOMPARE(why(r, "gen"), QStringLiteral("params changed: command"));
+
+        // --force and -B.
+        r = run(dir, {"--force"});
+        QCOMPARE(why(r, "gen"), QStringLiteral("--force"));
+        QCOMPARE(r.runFinished["counts"]["cached"].get<int>(), 0);
+        r = run(dir, {"-B"});
+        QCOMPARE(why(r, "after"), QStringLiteral("--force"));
+        r = run(dir);
+        QCOMPARE(r.runFinished["counts"]["cached"].get<int>(), 3);
+
+        // A node without declared outputs always runs, and says so.
+        Json wf = chain();
+        wf["nodes"].push_back(processNode("plain", "true"));
+        setWorkflow(dir, wf);
+        r = run(dir);
+        QCOMPARE(why(r, "plain"), QStringLiteral("no declared outputs (always runs)"));
+        QVERIFY(!cached(r, "plain"));
+        // The summary says how many were up to date.
+        r = cli(dir, {"run", dir + "/flow.weft"});
+        QVERIFY2(r.out.contains("up to date"), r.out.constData());
+    }
+
+    // An upstream output rewritten with other content but its mtime set back:
+    // the file hash cache keys on ctime too, so the change is seen.
+    void upstreamContentChangedMtimeKept()
+    {
+        const QString dir = workspace(chain());
+        writeFile(dir + "/src/a.txt", "alpha\n");
+        QCOMPARE(run(dir).exitCode, 0);
+        QThread::msleep(1100); // past the "racily clean" second: hashes are cached
+        QCOMPARE(run(dir).exitCode, 0);
+
+        const QByteArray path = (dir + "/out/all.txt").toLocal8Bit();
+        struct stat before{};
+        QVERIFY(::stat(path.constData(), &before) == 0);
+        writeFile(dir + "/out/all.txt", "ALPHA\n"); // same size, other bytes
+        const struct timespec times[2] = {before.st_atim, before.st_mtim};
+        QVERIFY(::utimensat(AT_FDCWD, path.constData(), times, 0) == 0);
+
+        CliResult r = run(dir);
+        QCOMPARE(why(r, "gen"), QStringLiteral("output changed: out/all.txt"));
+        QCOMPARE(readFile(dir + "/out/all.txt"), QByteArray("alpha\n"));
+        QVERIFY(cached(r, "up")); // gen restored the same bytes: nothing downstream re-runs
+
+        // Upstream re-runs and writes other bytes, its mtime set back at once:
+        // the dependant re-runs on content, not on time.
+        setWorkflow(dir, chain("cat src/*.txt > out/all.txt; echo more >> out/all.txt"));
+        r = run(dir);
+        QCOMPARE(why(r, "gen"), QStringLiteral("params changed: command"));
+        QCOMPARE(why(r, "up"), QStringLiteral("upstream gen changed (its outputs differ)"));
+        QCOMPARE(readFile(dir + "/out/up.txt"), QByteArray("ALPHA\nMORE\n"));
+    }
+
+    void fanOutReRunsOnlyTheChangedInstance()
+    {
+        Json each = processNode("each", "tr a-z A-Z < ${item} > out/${item.stem}.up",
+                                {{"up", "out/${item.stem}.up"}});
+        each["foreach"] = {{"glob", "src/*.txt"}};
+        const QString dir = workspace({{"weft", 1}, {"nodes", {each}}});
+        for (const char *name : {"a", "b", "c"})
+            writeFile(dir + "/src/" + name + ".txt", QByteArray(name) + "\n");
+        CliResult r = run(dir);
+        QCOMPARE(r.exitCode, 0);
+        r = run(dir);
+        QVERIFY(cached(r, "each[0]") && cached(r, "each[1]") && cached(r, "each[2]"));
+        QVERIFY(cached(r, "each"));
+        QCOMPARE(r.runFinished["instance_counts"]["cached"].get<int>(), 3);
+
+        writeFile(dir + "/src/b.txt", "bravo\n");
+        r = run(dir);
+        QVERIFY(cached(r, "each[0]"));
+        QVERIFY(!cached(r, "each[1]"));
+        QVERIFY(cached(r, "each[2]"));
+        QVERIFY(!cached(r, "each"));
+        QCOMPARE(why(r, "each[1]"), QStringLiteral("item changed: src/b.txt"));
+        QCOMPARE(readFile(dir + "/out/b.up"), QByteArray("BRAVO\n"));
+        QCOMPARE(r.runFinished["instance_counts"]["cached"].get<int>(), 2);
+    }
+
+    // kill -9 weft-cli at random moments while inputs change between runs;
+    // then every node the next run reports cached must hold exactly what a
+    // clean run of the same inputs writes.
+    void killedRunsNeverLeaveStaleResults()
+    {
+        Json nodes = Json::array();
+        nodes.push_back(processNode("n0", "head -c 3 src/in.txt > out/n0; sleep 0.02; cat src/in.txt >> out/n0",
+                                    {{"o", "out/n0"}}, {{"in", "src/in.txt"}}));
+        for (int i = 1; i < 8; ++i) {
+            const std::string prev = "n" + std::to_string(i - 1), id = "n" + std::to_string(i);
+            nodes.push_back(processNode(id,
+                "printf " + id + ": > out/" + id + "; sleep 0.0" + std::to_string(i % 4)
+                    + "; cat ${" + prev + ".o} >> out/" + id,
+                {{"o", "out/" + id}}));
+        }
+        const Json wf = {{"weft", 1}, {"settings", {{"jobs", 2}}}, {"nodes", nodes}};
+        const QString dir = workspace(wf);
+        const QString clean = workspace(wf);
+
+        auto *rng = QRandomGenerator::global();
+        QElapsedTimer timer;
+        timer.start();
+        int variant = 0, kills = 0;
+        while (timer.elapsed() < 15000) {
+            variant = int(rng->bounded(3));
+            writeFile(dir + "/src/in.txt", "input variant " + QByteArray::number(variant) + "\n");
+            QProcess *p = startCli(dir, {"run", dir + "/flow.weft", "-q"});
+            QThread::msleep(rng->bounded(250));
+            ::kill(pid_t(p->processId()), SIGKILL);
+            p->waitForFinished(5000);
+            delete p;
+            ++kills;
+            // The killed run's children finish on their own (they are
+            // short); let them, so they cannot write during the check.
+            QThread::msleep(150);
+        }
+        QThread::msleep(500);
+        writeFile(clean + "/src/in.txt", readFile(dir + "/src/in.txt"));
+        QCOMPARE(cli(clean, {"run", clean + "/flow.weft", "-q"}).exitCode, 0);
+
+        CliResult r = run(dir);
+        QCOMPARE(r.exitCode, 0);
+        int checked = 0;
+        for (int i = 0; i < 8; ++i) {
+            const std::string id = "n" + std::to_string(i);
+            const QString file = "/out/" + QString::fromStdString(id);
+            QCOMPARE(readFile(dir + file), readFile(clean + file));
+            checked += cached(r, id) ? 1 : 0;
+        }
+        qInfo("%d kills; %d of 8 nodes up to date in the run after", kills, checked);
+    }
+
+    void secondConcurrentRunRefusesNamingTheFirst()
+    {
+        const QString dir = workspace(
+            {{"weft", 1}, {"nodes", {processNode("slow", "sleep 2; echo done > out/slow", {{"o", "out/slow"}})}}});
+        QProcess *first = startCli(dir, {"run", dir + "/flow.weft", "-q"});
+        QThread::msleep(500);
+        CliResult second = cli(dir, {"run", dir + "/flow.weft", "-q"});
+        QCOMPARE(second.exitCode, 2);
+        QVERIFY2(second.err.contains("in progress (pid " + QByteArray::number(first->processId()) + ")"),
+                 second.err.constData());
+        QVERIFY(first->waitForFinished(20000));
+        QCOMPARE(first->exitCode(), 0);
+        delete first;
+        // History readers are not locked out, and the next run goes ahead.
+        QCOMPARE(cli(dir, {"history", dir + "/flow.weft"}).exitCode, 0);
+        QCOMPARE(run(dir).exitCode, 0);
+    }
+
+    void corruptOrForeignDatabase()
+    {
+        const QString dir = workspace(chain());
+        writeFile(dir + "/src/a.txt", "alpha\n");
+        QCOMPARE(run(dir).exitCode, 0);
+        for (const char *suffix : {"-wal", "-shm"})
+            QFile::remove(dir + "/.weft/state.db" + suffix);
+        writeFile(dir + "/.weft/state.db", QByteArray(8192, 'x'));
+        CliResult r = run(dir);
+        QVERIFY(!r.crashed);
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("--reset-state"), r.err.constData());
+        QVERIFY(!QFile::exists(dir + "/out/after.txt") || true);
+
+        r = run(dir, {"--reset-state"});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY(QFile::exists(dir + "/.weft/state.db.broken"));
+        QCOMPARE(why(r, "gen"), QStringLiteral("never ran"));
+        QCOMPARE(run(dir).runFinished["counts"]["cached"].get<int>(), 3);
+
+        // Another program's SQLite database is not taken for ours.
+        const QString other = workspace(chain());
+        writeFile(other + "/src/a.txt", "alpha\n");
+        QDir().mkpath(other + "/.weft");
+        sqlite3 *db = nullptr;
+        QCOMPARE(sqlite3_open((other + "/.weft/state.db").toLocal8Bit().constData(), &db), SQLITE_OK);
+        QCOMPARE(sqlite3_exec(db, "CREATE TABLE t(x); INSERT INTO t VALUES(1);", nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(db);
+        r = run(other);
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("not a Weft state database"), r.err.constData());
+    }
+
+    void historyCompareAndRetention()
+    {
+        Json wf = chain();
+        wf["settings"] = {{"history", 3}};
+        const QString dir = workspace(wf);
+        writeFile(dir + "/src/a.txt", "alpha\n");
+        QCOMPARE(run(dir).exitCode, 0);
+        QCOMPARE(run(dir).exitCode, 0);
+        CliResult h = cli(dir, {"history", dir + "/flow.weft", "--format", "json"});
+        QCOMPARE(h.exitCode, 0);
+        Json runs = Json::parse(h.out.toStdString());
+        QCOMPARE(runs.size(), std::size_t(2));
+        QVERIFY(runs[0]["id"].get<int>() > runs[1]["id"].get<int>()); // newest first
+        QCOMPARE(runs[0]["cached"].get<int>(), 3);
+        QCOMPARE(runs[1]["ran"].get<int>(), 3);
+        QCOMPARE(runs[1]["outcome"].get<std::string>(), std::string("succeeded"));
+        const int first = runs[1]["id"].get<int>(), second = runs[0]["id"].get<int>();
+
+        CliResult c = cli(dir, {"compare", dir + "/flow.weft", QString::number(first), QString::number(second)});
+        QCOMPARE(c.exitCode, 0);
+        QVERIFY2(c.out.contains("gen: succeeded -> up to date"), c.out.constData());
+        QVERIFY2(c.out.contains("largest duration changes:"), c.out.constData());
+        QVERIFY2(c.out.contains("critical path of run " + QByteArray::number(first)), c.out.constData());
+
+        // A failing run is recorded too, and the comparison names the change.
+        setWorkflow(dir, chain("exit 3"));
+        QCOMPARE(run(dir).exitCode, 1);
+        runs = Json::parse(cli(dir, {"history", dir + "/flow.weft", "--format", "json"}).out.toStdString());
+        QCOMPARE(runs[0]["outcome"].get<std::string>(), std::string("failed"));
+        c = cli(dir, {"compare", dir + "/flow.weft", QString::number(second),
+                      QString::number(runs[0]["id"].get<int>())});
+        QVERIFY2(c.out.contains("gen: up to date -> failed"), c.out.constData());
+
+        // settings.history 3: the oldest is pruned.
+        setWorkflow(dir, wf);
+        QCOMPARE(run(dir).exitCode, 0);
+        runs = Json::parse(cli(dir, {"history", dir + "/flow.weft", "--format", "json"}).out.toStdString());
+        QCOMPARE(runs.size(), std::size_t(3));
+        QVERIFY(runs[2]["id"].get<int>() == second);
+        CliResult text = cli(dir, {"history", dir + "/flow.weft"});
+        QVERIFY2(text.out.startsWith("RUN"), text.out.constData());
+        CliResult gone = cli(dir, {"compare", dir + "/flow.weft", QString::number(first), QString::number(second)});
+        QCOMPARE(gone.exitCode, 2);
+    }
+
+    void cleanRemovesDeclaredOutputs()
+    {
+        Json each = processNode("each", "cp ${item} out/${item.stem}.copy", {{"c", "out/${item.stem}.copy"}});
+        each["foreach"] = {{"glob", "src/*.txt"}};
+        Json wf = chain();
+        wf["nodes"].push_back(each);
+        const QString dir = workspace(wf);
+        writeFile(dir + "/src/a.txt", "alpha\n");
+        writeFile(dir + "/keep.txt", "not an output\n");
+        QCOMPARE(run(dir).exitCode, 0);
+        CliResult dry = cli(dir, {"clean", dir + "/flow.weft", "--dry-run"});
+        QCOMPARE(dry.exitCode, 0);
+        QVERIFY2(dry.out.contains("would remove out/a.copy"), dry.out.constData());
+        QVERIFY(QFile::exists(dir + "/out/a.copy"));
+        CliResult done = cli(dir, {"clean", dir + "/flow.weft"});
+        QCOMPARE(done.exitCode, 0);
+        for (const char *gone : {"out/all.txt", "out/up.txt", "out/after.txt", "out/a.copy"})
+            QVERIFY2(!QFile::exists(dir + "/" + gone), gone);
+        QVERIFY(QFile::exists(dir + "/keep.txt") && QFile::exists(dir + "/src/a.txt"));
+        QCOMPARE(why(run(dir), "gen"), QStringLiteral("never ran"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestIncremental)
+#include "tst_incremental.moc"
