@@ -13,6 +13,7 @@
 #include "weft/EventRelay.h"
 #include "weft/Executor.h"
 #include "weft/JsonLinesSink.h"
+#include "weft/References.h"
 #include "weft/RunReport.h"
 #include "weft/StatusPrinter.h"
 #include "weft/TraceRecorder.h"
@@ -132,10 +133,16 @@ std::string planText(
             line += "[" + node.type + "]";
             if (const std::string work = describeNodeWork(node); work != node.type)
                 line += " " + work;
-            if (!node.needs.empty()) {
+            if (node.foreach) {
+                const ForEach &f = *node.foreach;
+                line += f.kind == ForEach::Kind::List
+                    ? "  × " + std::to_string(f.items.size())
+                    : "  foreach " + f.text;
+            }
+            if (const std::vector<std::string> needs = allNeeds(node); !needs.empty()) {
                 line += "  (after ";
-                for (std::size_t i = 0; i < node.needs.size(); ++i)
-                    line += (i ? ", " : "") + node.needs[i];
+                for (std::size_t i = 0; i < needs.size(); ++i)
+                    line += (i ? ", " : "") + needs[i];
                 line += ")";
             }
             out += line + "\n";
@@ -327,7 +334,7 @@ void addRunCommand(CLI::App &app, Action &action)
            "Write a Chrome trace of the run (open it in Perfetto or chrome://tracing)")
         ->type_name("FILE");
     run->add_option("--log-dir", args->logDir,
-           "Write each node's stdout and stderr to DIR/<id>.stdout and DIR/<id>.stderr")
+        "Write each node's stdout and stderr to DIR/<id>.stdout and DIR/<id>.stderr (a fan-out instance's to DIR/<id>[<index>].*)")
         ->type_name("DIR");
     run->add_option("-C,--directory", args->directory,
            "Base directory for relative paths and commands (default: the "

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "weft/Events.h"
 
+#include "weft/References.h"
+
 #include "weft/Workflow.h"
 
 #include <algorithm>
@@ -31,14 +33,17 @@ std::string pendingDetail(const Node &node)
 {
     constexpr std::size_t kShown = 8; // a join of 1,000 needs stays one readable line
     std::string detail;
-    const std::size_t shown = std::min(node.needs.size(), kShown);
+    // Needs implied by references count too; most nodes have none to parse.
+    const std::vector<std::string> implied = allNeeds(node);
+    const std::vector<std::string> &needs = implied.size() == node.needs.size() ? node.needs : implied;
+    const std::size_t shown = std::min(needs.size(), kShown);
     for (std::size_t k = 0; k < shown; ++k) {
         if (k > 0)
             detail += ", ";
-        detail += node.needs[k];
+        detail += needs[k];
     }
-    if (shown < node.needs.size())
-        detail += " and " + std::to_string(node.needs.size() - shown) + " more";
+    if (shown < needs.size())
+        detail += " and " + std::to_string(needs.size() - shown) + " more";
     return detail;
 }
 

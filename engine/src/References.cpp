@@ -5,6 +5,8 @@
 
 #include "weft/References.h"
 
+#include <algorithm>
+
 #include "weft/Workflow.h"
 
 #include <cstring>
@@ -244,6 +246,16 @@ std::vector<std::string> referencedNodes(const Node &node)
     if (node.foreach && node.foreach->kind == ForEach::Kind::Reference)
         collector.scan(node.foreach->text);
     return collector.take();
+}
+
+std::vector<std::string> allNeeds(const Node &node)
+{
+    std::vector<std::string> needs = node.needs;
+    for (std::string &id : referencedNodes(node)) {
+        if (id != node.id && std::find(needs.begin(), needs.end(), id) == needs.end())
+            needs.push_back(std::move(id));
+    }
+    return needs;
 }
 
 } // namespace weft

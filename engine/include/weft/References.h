@@ -63,4 +63,10 @@ std::string unescapeReferences(std::string_view text);
 // as a data edge.
 std::vector<std::string> referencedNodes(const Node &node);
 
+// Everything `node` runs after: its `needs` as written, then the nodes its
+// references imply that `needs` does not name, each once (the node itself
+// excluded). What the scheduler waits for, the plan's levels and a pending
+// node's detail use.
+std::vector<std::string> allNeeds(const Node &node);
+
 } // namespace weft

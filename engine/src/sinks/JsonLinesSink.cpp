@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "weft/JsonLinesSink.h"
 
+#include "weft/References.h"
+
 #include "weft/Operation.h"
 #include "weft/RunReport.h"
 #include "weft/Workflow.h"
@@ -175,10 +177,10 @@ void JsonLinesSink::runStarted(const RunStarted &e)
     pending.state = NodeState::Pending;
     pending.reason = WaitReason::Needs;
     for (NodeIndex i = 0; i < NodeIndex(e.workflow->nodes.size()); ++i) {
-        if (e.workflow->nodes[i].needs.empty())
-            continue;
-        pending.node = i;
         pending.detail = pendingDetail(e.workflow->nodes[i]);
+        if (pending.detail.empty())
+            continue; // no needs, written or implied: ready at once
+        pending.node = i;
         nodeStateChanged(pending);
     }
 }
@@ -363,10 +365,24 @@ std::string planJsonLines(
             ObjectWriter w(out);
             w.string("event", "plan_node").integer("t", 0).string("node", node.id);
             w.integer("level", std::int64_t(level)).string("type", node.type);
-            json::ArrayWriter needs = w.array("needs");
-            for (const std::string &need : node.needs)
+            json::ArrayWriter needs = w.array("needs"); // written and implied by references
+            for (const std::string &need : allNeeds(node))
                 needs.string(need);
             needs.close();
+            if (node.foreach) {
+                // What it maps over; the items themselves are known only when it runs.
+                const ForEach &f = *node.foreach;
+                if (f.kind == ForEach::Kind::List) {
+                    json::ArrayWriter items = w.array("foreach");
+                    for (const std::string &item : f.items)
+                        items.string(item);
+                    items.close();
+                } else {
+                    json::ObjectWriter over = w.object("foreach");
+                    over.string(f.kind == ForEach::Kind::Glob ? "glob" : "reference", f.text);
+                    over.close();
+                }
+            }
             // The operation's own tree, written by nlohmann as the plan always
             // has: its doubles read "1.0" where appendNumber writes "1".
             w.raw("params",

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "weft/RunReport.h"
 
+#include "weft/References.h"
+
 #include "weft/Workflow.h"
 
 #include <algorithm>
@@ -199,11 +201,11 @@ std::vector<std::vector<std::size_t>> dependencyLevels(const Workflow &workflow)
     for (std::size_t i = 0; i < n; ++i)
         index.emplace(workflow.nodes[i].id, i);
 
-    // Kahn's algorithm by rounds: a round is one level.
+    // Kahn's algorithm by rounds: a round is one level. A reference is a need.
     std::vector<std::size_t> unmet(n, 0);
     std::vector<std::vector<std::size_t>> dependents(n);
     for (std::size_t i = 0; i < n; ++i) {
-        for (const std::string &need : workflow.nodes[i].needs) {
+        for (const std::string &need : allNeeds(workflow.nodes[i])) {
             auto it = index.find(need);
             if (it == index.end() || it->second == i)
                 continue;
