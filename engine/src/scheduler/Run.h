@@ -132,6 +132,8 @@ struct NodeRuntime
     std::atomic<bool> cancelFlag{false};               // what the in-process operation polls
     std::atomic<int> attempt{0};                       // read by timeout timers
     std::atomic<bool> timedOut{false};
+    bool cached = false; // succeeded without running (UpToDate.cpp); read after `retired`.
+                         // Here, in padding: the struct must not grow for every run.
     std::atomic<int> grantedSlot{-1};                  // dispatcher -> async body
     std::atomic<AttemptResult *> result{nullptr};      // reactor -> completer
     std::atomic<Handle> backoffTimer{0};
@@ -144,7 +146,6 @@ struct NodeRuntime
     double firstStart = -1;
     double attemptStart = 0;
     double end = 0;
-    bool cached = false; // succeeded without running (UpToDate.cpp); read after `retired`
     // The node as this unit runs it, references expanded (data/Expansion.h);
     // null when it has none.
     std::unique_ptr<Node> expanded;
