@@ -209,7 +209,41 @@ struct IncrementalSession::Impl
         return f;
     }
 
-    std::vector<std::string> globFiles(const std::string &pattern) const
+    // Every instance of a fan-out usually reads the same glob (its headers):
+    // its matches are kept while the directory's stat is unchanged, since
+    // adding, removing or renaming a file in it changes its mtime and ctime.
+    // Patterns with wildcards above the last component are read every time.
+    struct GlobEntry
+    {
+        std::int64_t mtime = 0, ctime = 0, inode = 0;
+        std::vector<std::string> matches;
+    };
+    std::mutex globMutex;
+    std::unordered_map<std::string, GlobEntry> globs;
+
+    std::vector<std::string> globFiles(const std::string &pattern)
+    {
+        const std::filesystem::path p(pattern);
+        const std::string parent = p.parent_path().string();
+        struct stat st{};
+        const bool cacheable = !hasGlob(parent)
+                               && ::stat(absolute(parent.empty() ? "." : parent).c_str(), &st) == 0;
+        if (cacheable) {
+            std::lock_guard lock(globMutex);
+            auto it = globs.find(pattern);
+            if (it != globs.end() && it->second.mtime == ns(st.st_mtim)
+                && it->second.ctime == ns(st.st_ctim) && it->second.inode == std::int64_t(st.st_ino))
+                return it->second.matches;
+        }
+        std::vector<std::string> matches = readGlob(pattern);
+        if (cacheable) {
+            std::lock_guard lock(globMutex);
+            globs[pattern] = {ns(st.st_mtim), ns(st.st_ctim), std::int64_t(st.st_ino), matches};
+        }
+        return matches;
+    }
+
+    std::vector<std::string> readGlob(const std::string &pattern) const
     {
         const bool relative = !std::filesystem::path(pattern).is_absolute();
         const std::string prefix = relative ? (options.base / "").string() : std::string();
