@@ -13,10 +13,18 @@ namespace weft::state {
 
 namespace {
 
+// OpenSSL 3 looks the algorithm up on every EVP_sha256() init (an implicit
+// fetch, about a microsecond); a no-op run hashes a few short strings per
+// node, so the algorithm is fetched once and each thread reuses a context.
+const EVP_MD *sha256Algorithm()
+{
+    static EVP_MD *md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    return md ? md : EVP_sha256();
+}
+
 struct Context
 {
-    Context() : ctx(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr); }
-    ~Context() { EVP_MD_CTX_free(ctx); }
+    Context() : ctx(threadContext()) { EVP_DigestInit_ex(ctx, sha256Algorithm(), nullptr); }
     Context(const Context &) = delete;
     Context &operator=(const Context &) = delete;
     void add(const void *data, std::size_t size) { EVP_DigestUpdate(ctx, data, size); }
@@ -26,6 +34,14 @@ struct Context
         unsigned int length = 0;
         EVP_DigestFinal_ex(ctx, out.data(), &length);
         return out;
+    }
+    // One per thread, and one hash at a time on it: a Context never outlives
+    // the call that made it, and none of them nests another.
+    static EVP_MD_CTX *threadContext()
+    {
+        thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
+                                                                                 EVP_MD_CTX_free);
+        return ctx.get();
     }
     EVP_MD_CTX *ctx;
 };
