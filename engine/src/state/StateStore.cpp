@@ -237,6 +237,9 @@ std::unique_ptr<StateStore> StateStore::open(const std::filesystem::path &workfl
         // run of a small workflow costs. The WAL stays and is checkpointed
         // when it reaches SQLite's 1,000 pages, amortized over many runs.
         sqlite3_db_config(impl->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+        // A first run of a large workflow writes a long WAL; after the next
+        // checkpoint it is cut back instead of keeping its largest size.
+        exec(impl->db, "PRAGMA journal_size_limit=16777216");
         if (version == 0) {
             Transaction t(impl->db);
             if (pragma(impl->db, "user_version") == 0) { // another process may have been first
