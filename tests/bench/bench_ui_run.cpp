@@ -12,6 +12,11 @@
 //
 // The run is repeated (WEFT_BENCH_RUNS, 5): first run, median and worst.
 // WEFT_BENCH_ZOOM=1 watches it at 100 % instead of the fitted overview.
+// Each series runs again beside two CPU-bound processes (WEFT_BENCH_HOGS).
+//
+// tenThousandInstances does the same for one `foreach` node of 10,000
+// instances (issue 14), of `noop` and of the process `true`: one batch can
+// then carry thousands of instance updates.
 //
 // WEFT_BENCH_SLOW_EVENTS=ms also prints each event delivery on the GUI
 // thread slower than that (nested deliveries at a quarter of it per level),
@@ -23,6 +28,7 @@
 #include "canvas/GraphView.h"
 #include "run/LogDock.h"
 #include "run/RunController.h"
+#include "run/InstanceModel.h"
 #include "run/RunView.h"
 
 #include <weft/WorkflowFile.h>
@@ -43,9 +49,11 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <functional>
 #include <memory>
 #include <vector>
 #include <cstdio>
+#include <ctime>
 
 using namespace weft;
 using namespace weft::ui;
@@ -129,6 +137,59 @@ Workflow layeredDag(int layers, int width)
     return workflow;
 }
 
+// A `foreach` over a literal list of `items` items between two plain nodes:
+// prep -> fan (foreach, `noop` or the process `true`) -> after.
+Workflow fanOutWorkflow(int items, bool processes)
+{
+    Workflow workflow;
+    workflow.name = "bench-fanout";
+    Node prep;
+    prep.id = "prep";
+    prep.type = "noop";
+    Node fan;
+    fan.id = "fan";
+    if (processes) {
+        fan.type = "process";
+        fan.params = {{"argv", nlohmann::json::array({"true"})}};
+    } else {
+        fan.type = "noop";
+    }
+    fan.needs = {"prep"};
+    ForEach each;
+    each.kind = ForEach::Kind::List;
+    for (int i = 0; i < items; ++i)
+        each.items.push_back("item-" + std::to_string(i));
+    fan.foreach = std::move(each);
+    Node after;
+    after.id = "after";
+    after.type = "noop";
+    after.needs = {"fan"};
+    workflow.nodes = {prep, fan, after};
+    return workflow;
+}
+
+int runsFromEnvironment(const char *name, int fallback)
+{
+    const int runs = qEnvironmentVariableIntValue(name);
+    return runs > 0 ? runs : fallback;
+}
+
+double median(std::vector<double> v)
+{
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+
+// What a series of runs in one window watches: the engine's run_finished,
+// the window's runShown, and the event loop.
+struct Watch
+{
+    FinishStamp stamp;
+    Clock::time_point shown{};
+    qint64 finalPaintMs = 0;
+    std::uint64_t batchesBefore = 0;
+};
+
 } // namespace
 
 class BenchUiRun : public QObject
@@ -137,8 +198,128 @@ class BenchUiRun : public QObject
 
 private Q_SLOTS:
     void tenThousandNodes();
+    void tenThousandInstances_data();
+    void tenThousandInstances();
     void nodePrintingMegabytes();
+
+private:
+    // Runs the window's document `runs` times, then again beside
+    // WEFT_BENCH_HOGS (2) CPU-bound processes, and prints each run and the
+    // distribution. `done` says whether a run ended as it should; `afterRun`
+    // sees each run's index once its final state is shown.
+    void runSeries(MainWindow &window, RunView *run, Watch &watch, int runs,
+                   const std::function<bool()> &done,
+                   const std::function<void(int)> &afterRun = {});
 };
+
+void BenchUiRun::runSeries(MainWindow &window, RunView *run, Watch &watch, int runs,
+                           const std::function<bool()> &done,
+                           const std::function<void(int)> &afterRun)
+{
+    LoopProbe probe;
+    run->controller()->setExtraSink(&watch.stamp);
+    // Then the same runs again beside two CPU-bound processes that the
+    // benchmark starts itself (WEFT_BENCH_HOGS, 2): on this 2-core machine
+    // the GUI thread then competes for a core, as on a laptop that builds
+    // something else at the same time.
+    const int hogCount = qEnvironmentVariableIsSet("WEFT_BENCH_HOGS")
+        ? qEnvironmentVariableIntValue("WEFT_BENCH_HOGS")
+        : 2;
+    for (int phase = 0; phase < (hogCount > 0 ? 2 : 1); ++phase) {
+        const int hogs = phase == 0 ? 0 : hogCount;
+        std::vector<std::unique_ptr<QProcess>> hogProcesses;
+        for (int h = 0; h < hogs; ++h) {
+            auto hog = std::make_unique<QProcess>();
+            hog->start(QStringLiteral("/bin/sh"),
+                { QStringLiteral("-c"), QStringLiteral("while :; do :; done") });
+            QVERIFY(hog->waitForStarted(5000));
+            hogProcesses.push_back(std::move(hog));
+        }
+        if (hogs > 0)
+            std::printf("-- the same runs beside %d CPU-bound processes --\n", hogs);
+        std::vector<double> stalls;
+        std::vector<double> latencies;
+        for (int r = 0; r < runs; ++r) {
+            watch.batchesBefore = run->appliedBatches();
+            const std::uint64_t updatesBefore = run->appliedNodeUpdates();
+            watch.stamp.events = 0;
+            watch.stamp.at = 0;
+            watch.shown = {};
+            QElapsedTimer wall;
+            probe.start();
+            wall.start();
+            QElapsedTimer startTimer;
+            startTimer.start();
+            QVERIFY(run->startRun());
+            const qint64 startMs = startTimer.elapsed();
+            QTRY_VERIFY_WITH_TIMEOUT(!run->controller()->isRunning(), 600000);
+            QTRY_VERIFY(watch.shown != Clock::time_point {});
+            probe.stop();
+            const qint64 wallMs = wall.elapsed();
+            QVERIFY(run->controller()->finished().has_value());
+            QVERIFY(done());
+            const Clock::time_point finished { Clock::duration(watch.stamp.at.load()) };
+            const double latencyMs
+                = std::chrono::duration<double, std::milli>(watch.shown - finished).count();
+            stalls.push_back(probe.longestGapMs());
+            latencies.push_back(latencyMs);
+            std::printf("run %d: startRun() %lld ms, engine %.3f s, final state shown after %lld "
+                        "ms, %llu batches, %llu node updates (%ld events); longest stall %.1f ms, "
+                        "run_finished -> final state shown %.1f ms (final repaint %lld ms)\n",
+                r + 1, startMs, run->controller()->finished()->wall, wallMs,
+                static_cast<unsigned long long>(run->appliedBatches() - watch.batchesBefore),
+                static_cast<unsigned long long>(run->appliedNodeUpdates() - updatesBefore),
+                watch.stamp.events.load(), stalls.back(), latencyMs, watch.finalPaintMs);
+            std::fflush(stdout);
+            if (afterRun)
+                afterRun(r);
+            if (r == 0)
+                std::printf("peak memory after the first run (VmHWM): %.1f MiB\n",
+                    double(vmHwmKiB()) / 1024.0);
+            QTest::qWait(100); // the machine settles between runs
+        }
+
+        QElapsedTimer again;
+        again.start();
+        window.view()->viewport()->repaint();
+        std::printf("a repaint of the finished canvas: %lld ms\n", again.elapsed());
+
+        std::printf(
+            "longest GUI event-loop stall%s: first run %.1f ms, median %.1f ms, worst %.1f ms "
+            "of %d runs (goal < 50 ms)\n",
+            hogs ? " under load" : "", stalls.front(), median(stalls),
+            *std::max_element(stalls.begin(), stalls.end()), runs);
+        std::printf("run_finished in the engine -> final state shown: first run %.1f ms, median "
+                    "%.1f ms, worst %.1f ms (goal < 100 ms)\n",
+            latencies.front(), median(latencies),
+            *std::max_element(latencies.begin(), latencies.end()));
+        std::vector<double> sorted = stalls;
+        std::sort(sorted.begin(), sorted.end());
+        std::printf("stall distribution%s over %d runs (ms):", hogs ? " under load" : "", runs);
+        for (double v : sorted)
+            std::printf(" %.1f", v);
+        std::printf("\n");
+        std::fflush(stdout);
+        for (auto &hog : hogProcesses) {
+            hog->kill();
+            hog->waitForFinished(5000);
+        }
+    }
+    run->controller()->setExtraSink(nullptr);
+}
+
+// Connects the window's runShown to `watch`: the final batch is applied;
+// paint it now and stamp when done.
+static void watchFinalPaint(QObject *context, MainWindow &window, RunView *run, Watch &watch)
+{
+    QObject::connect(run, &RunView::runShown, context, [&window, &watch] {
+        QElapsedTimer finalPaint;
+        finalPaint.start();
+        window.view()->viewport()->repaint();
+        watch.shown = Clock::now();
+        watch.finalPaintMs = finalPaint.elapsed();
+    });
+}
 
 void BenchUiRun::tenThousandNodes()
 {
@@ -180,29 +361,15 @@ void BenchUiRun::tenThousandNodes()
     QVERIFY(run);
     run->timelineDock()->show();
     run->timelineDock()->raise();
-    FinishStamp stamp;
-    run->controller()->setExtraSink(&stamp);
-
-    LoopProbe probe;
-
-    Clock::time_point shown{};
-    qint64 finalPaintMs = 0;
-    connect(run, &RunView::runShown, this, [&] {
-        // The final batch is applied; paint it now and stamp when done.
-        QElapsedTimer finalPaint;
-        finalPaint.start();
-        window.view()->viewport()->repaint();
-        shown = Clock::now();
-        finalPaintMs = finalPaint.elapsed();
-    });
+    Watch watch;
+    watchFinalPaint(this, window, run, watch);
 
     // WEFT_BENCH_SHOTS=dir also keeps a picture of the window mid-run, after
     // the second batch (the grab stalls the loop: figures are not comparable).
     const QString shots = qEnvironmentVariable("WEFT_BENCH_SHOTS");
-    std::uint64_t batchesBefore = 0;
     if (!shots.isEmpty()) {
         connect(run->controller(), &RunController::batchApplied, this, [&] {
-            if (run->appliedBatches() == batchesBefore + 2)
+            if (run->appliedBatches() == watch.batchesBefore + 2)
                 window.grab().save(shots + QStringLiteral("/run-mid.png"));
         });
     }
@@ -210,106 +377,67 @@ void BenchUiRun::tenThousandNodes()
     // The same run several times in the same window (WEFT_BENCH_RUNS, 5 by
     // default): the first is the one a user meets after opening the file,
     // the others show how much of a figure is this machine's noise.
-    const int runs = std::max(1, qEnvironmentVariableIntValue("WEFT_BENCH_RUNS") > 0
-                                     ? qEnvironmentVariableIntValue("WEFT_BENCH_RUNS")
-                                     : 5);
-    // Then the same runs again beside two CPU-bound processes that the
-    // benchmark starts itself (WEFT_BENCH_HOGS, 2): on this 2-core machine
-    // the GUI thread then competes for a core, as on a laptop that builds
-    // something else at the same time.
-    const int hogCount = qEnvironmentVariableIsSet("WEFT_BENCH_HOGS")
-        ? qEnvironmentVariableIntValue("WEFT_BENCH_HOGS")
-        : 2;
-    for (int phase = 0; phase < (hogCount > 0 ? 2 : 1); ++phase) {
-        const int hogs = phase == 0 ? 0 : hogCount;
-        std::vector<std::unique_ptr<QProcess>> hogProcesses;
-        for (int h = 0; h < hogs; ++h) {
-            auto hog = std::make_unique<QProcess>();
-            hog->start(QStringLiteral("/bin/sh"),
-                { QStringLiteral("-c"), QStringLiteral("while :; do :; done") });
-            QVERIFY(hog->waitForStarted(5000));
-            hogProcesses.push_back(std::move(hog));
-        }
-        if (hogs > 0)
-            std::printf("-- the same runs beside %d CPU-bound processes --\n", hogs);
-        std::vector<double> stalls;
-        std::vector<double> latencies;
-        for (int r = 0; r < runs; ++r) {
-            batchesBefore = run->appliedBatches();
-            const std::uint64_t updatesBefore = run->appliedNodeUpdates();
-            stamp.events = 0;
-            stamp.at = 0;
-            shown = {};
-            QElapsedTimer wall;
-            probe.start();
-            wall.start();
-            QElapsedTimer startTimer;
-            startTimer.start();
-            QVERIFY(run->startRun());
-            const qint64 startMs = startTimer.elapsed();
-            QTRY_VERIFY_WITH_TIMEOUT(!run->controller()->isRunning(), 600000);
-            probe.stop();
-            const qint64 wallMs = wall.elapsed();
-            QVERIFY(run->controller()->finished().has_value());
-            QCOMPARE(
-                run->controller()->counts()[std::size_t(NodeState::Succeeded)], std::size_t(10000));
-            QTRY_VERIFY(shown != Clock::time_point {});
-            const Clock::time_point finished { Clock::duration(stamp.at.load()) };
-            const double latencyMs
-                = std::chrono::duration<double, std::milli>(shown - finished).count();
-            stalls.push_back(probe.longestGapMs());
-            latencies.push_back(latencyMs);
-            std::printf("run %d: startRun() %lld ms, engine %.3f s, back to editing after %lld ms, "
-                        "%llu batches, %llu node updates (%ld events); longest stall %.1f ms, "
-                        "run_finished -> final state shown %.1f ms (final repaint %lld ms)\n",
-                r + 1, startMs, run->controller()->finished()->wall, wallMs,
-                static_cast<unsigned long long>(run->appliedBatches() - batchesBefore),
-                static_cast<unsigned long long>(run->appliedNodeUpdates() - updatesBefore),
-                stamp.events.load(), stalls.back(), latencyMs, finalPaintMs);
-            if (!shots.isEmpty() && r == 0) {
-                QTest::qWait(50); // the status bar lays out its new text
-                window.grab().save(shots + QStringLiteral("/run-finished.png"));
-                window.view()->setZoom(1.0);
-                window.view()->centerOnNode(QStringLiteral("n50_50"));
-                window.grab().save(shots + QStringLiteral("/run-finished-100.png"));
-                frame();
-            }
-            if (r == 0)
-                std::printf("peak memory after the first run (VmHWM): %.1f MiB\n",
-                    double(vmHwmKiB()) / 1024.0);
-            QTest::qWait(100); // the machine settles between runs
-        }
+    runSeries(window, run, watch, runsFromEnvironment("WEFT_BENCH_RUNS", 5), [&] {
+        return run->controller()->counts()[std::size_t(NodeState::Succeeded)] == 10000;
+    }, [&](int r) {
+        if (shots.isEmpty() || r != 0)
+            return;
+        QTest::qWait(50); // the status bar lays out its new text
+        window.grab().save(shots + QStringLiteral("/run-finished.png"));
+        window.view()->setZoom(1.0);
+        window.view()->centerOnNode(QStringLiteral("n50_50"));
+        window.grab().save(shots + QStringLiteral("/run-finished-100.png"));
+        frame();
+    });
+    std::printf("peak memory after all runs (VmHWM): %.1f MiB\n", double(vmHwmKiB()) / 1024.0);
+}
 
-        QElapsedTimer again;
-        again.start();
-        window.view()->viewport()->repaint();
-        std::printf("a repaint of the finished canvas: %lld ms\n", again.elapsed());
+void BenchUiRun::tenThousandInstances_data()
+{
+    QTest::addColumn<bool>("processes");
+    QTest::newRow("noop") << false;
+    QTest::newRow("process true") << true;
+}
 
-        auto median = [](std::vector<double> v) {
-            std::sort(v.begin(), v.end());
-            return v[v.size() / 2];
-        };
-        std::printf(
-            "longest GUI event-loop stall%s: first run %.1f ms, median %.1f ms, worst %.1f ms "
-            "of %d runs (goal < 50 ms)\n",
-            hogs ? " under load" : "", stalls.front(), median(stalls),
-            *std::max_element(stalls.begin(), stalls.end()), runs);
-        std::printf("run_finished in the engine -> final state shown: first run %.1f ms, median "
-                    "%.1f ms, worst %.1f ms (goal < 100 ms)\n",
-            latencies.front(), median(latencies),
-            *std::max_element(latencies.begin(), latencies.end()));
-        std::vector<double> sorted = stalls;
-        std::sort(sorted.begin(), sorted.end());
-        std::printf("stall distribution%s over %d runs (ms):", hogs ? " under load" : "", runs);
-        for (double v : sorted)
-            std::printf(" %.1f", v);
-        std::printf("\n");
-        for (auto &hog : hogProcesses) {
-            hog->kill();
-            hog->waitForFinished(5000);
-        }
-    }
-    run->controller()->setExtraSink(nullptr);
+// Issue 14: one fan-out node of 10,000 instances, run in the window with
+// the timeline shown and the fan-out node selected, so its instance list in
+// the inspector and its log follow the run. The noop runs repeat as
+// WEFT_BENCH_RUNS (5); 10,000 processes take far longer, so they run
+// WEFT_BENCH_PROCESS_RUNS (1) times.
+void BenchUiRun::tenThousandInstances()
+{
+    QFETCH(bool, processes);
+    constexpr int kItems = 10000;
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("fanout.weft"));
+    QVERIFY(saveWorkflowFile(fanOutWorkflow(kItems, processes), path.toStdString()).ok);
+
+    MainWindow window;
+    window.resize(1600, 1000);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(window.openFile(path));
+    QTest::qWait(50);
+    window.view()->fitGraph();
+    auto *run = window.findChild<RunView *>();
+    QVERIFY(run);
+    run->timelineDock()->show();
+    run->timelineDock()->raise();
+    window.scene()->selectNodes({QStringLiteral("fan")});
+    Watch watch;
+    watchFinalPaint(this, window, run, watch);
+
+    const int runs = processes ? runsFromEnvironment("WEFT_BENCH_PROCESS_RUNS", 1)
+                               : runsFromEnvironment("WEFT_BENCH_RUNS", 5);
+    std::printf("-- a fan-out of %d instances of %s, %d run(s) --\n", kItems,
+                processes ? "the process `true`" : "`noop`", runs);
+    runSeries(window, run, watch, runs, [&] {
+        const RunController::FanOutRun *fan = run->controller()->fanOut(1);
+        return fan && fan->counts[std::size_t(NodeState::Succeeded)] == std::size_t(kItems)
+               && run->controller()->counts()[std::size_t(NodeState::Succeeded)] == 3
+               && run->instances()->rowCount() == kItems;
+    });
     std::printf("peak memory after all runs (VmHWM): %.1f MiB\n", double(vmHwmKiB()) / 1024.0);
 }
 
@@ -372,6 +500,13 @@ void BenchUiRun::nodePrintingMegabytes()
 
 namespace {
 
+qint64 threadCpuNs()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return qint64(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
 // WEFT_BENCH_SLOW_EVENTS=ms prints every event delivery on the GUI thread
 // that took longer than that, with its receiver: where a stall comes from.
 class TimedApplication final : public QApplication
@@ -385,13 +520,17 @@ public:
         ++m_depth;
         QElapsedTimer timer;
         timer.start();
+        const qint64 cpuBefore = threadCpuNs();
         const int type = int(event->type());
         const bool result = QApplication::notify(receiver, event);
         const qint64 ns = timer.nsecsElapsed();
+        const qint64 cpuNs = threadCpuNs() - cpuBefore;
         --m_depth;
+        // The GUI thread's own CPU time beside the wall time: a stall with
+        // little CPU in it is the thread waiting for a core, not working.
         if (ns > m_thresholdNs >> (2 * m_depth))
-            std::printf("  %*sslow event: %.1f ms, type %d, to %s \"%s\"\n", 2 * m_depth, "",
-                        double(ns) / 1e6, type,
+            std::printf("  %*sslow event: %.1f ms (cpu %.1f), type %d, to %s \"%s\"\n",
+                        2 * m_depth, "", double(ns) / 1e6, double(cpuNs) / 1e6, type,
                         receiver->metaObject()->className(),
                         qPrintable(receiver->objectName()));
         return result;
