@@ -61,6 +61,8 @@ public:
     void nodeFinished(const NodeFinished &e) override
     {
         ++events;
+        if (e.instance >= 0)
+            return; // node by node: a fan-out's instances have no item of their own
         std::lock_guard lock(mutex);
         outcomes.emplace_back(e.node, e.outcome);
     }
