@@ -4,6 +4,8 @@
 #include <QCoreApplication>
 #include <QFile>
 
+#include <array>
+
 namespace weft::ui::RunStateStyle {
 
 namespace {
@@ -94,8 +96,23 @@ QIcon runIcon(const QString &name)
 
 QIcon icon(NodeState state)
 {
-    const std::string_view name = toString(state);
-    return runIcon(QString::fromLatin1(name.data(), qsizetype(name.size())));
+    // One shared QIcon per state: a new one parsed its SVG again and
+    // rendered it again, per call, and the instance list asks for a row's
+    // icon on every repaint (a third of the GUI thread during a 10,000-
+    // instance run). Sharing also shares the icon engine's pixmap cache.
+    static std::array<QIcon, kNodeStateCount> cache;
+    QIcon &cached = cache[std::size_t(state)];
+    if (cached.isNull()) {
+        // Icons hold pixmaps: let them go with the application, not after it.
+        static const bool registered = [] {
+            qAddPostRoutine([] { cache.fill(QIcon()); });
+            return true;
+        }();
+        Q_UNUSED(registered);
+        const std::string_view name = toString(state);
+        cached = runIcon(QString::fromLatin1(name.data(), qsizetype(name.size())));
+    }
+    return cached;
 }
 
 QIcon actionIcon(const QString &name)
