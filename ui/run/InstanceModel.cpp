@@ -8,6 +8,8 @@
 
 #include <QGuiApplication>
 
+#include <algorithm>
+
 namespace weft::ui {
 
 InstanceModel::InstanceModel(RunController *controller, QObject *parent)
@@ -38,18 +40,44 @@ void InstanceModel::setNode(int node)
     endResetModel();
 }
 
-void InstanceModel::refresh()
+bool InstanceModel::resetIfResized()
 {
     const int rows = instanceCount();
-    if (rows != m_rows) {
-        beginResetModel();
-        m_rows = rows;
-        endResetModel();
-        return;
-    }
-    // Views repaint only the rows they show, whatever the range says.
-    if (m_rows > 0)
+    if (rows == m_rows)
+        return false;
+    beginResetModel();
+    m_rows = rows;
+    endResetModel();
+    return true;
+}
+
+void InstanceModel::refresh()
+{
+    if (!resetIfResized() && m_rows > 0)
         Q_EMIT dataChanged(index(0, 0), index(m_rows - 1, ColumnCount - 1));
+}
+
+void InstanceModel::refreshRows(int first, int last)
+{
+    if (resetIfResized() || first < 0 || m_rows == 0)
+        return;
+    first = std::min(first, m_rows - 1);
+    last = std::clamp(last, first, m_rows - 1);
+    Q_EMIT dataChanged(index(first, 0), index(last, ColumnCount - 1));
+}
+
+void InstanceModel::refreshRunning()
+{
+    if (resetIfResized() || m_node < 0)
+        return;
+    const RunController::FanOutRun *fan = m_controller->fanOut(NodeIndex(m_node));
+    if (!fan)
+        return;
+    // One row each: as many as the run has job slots.
+    for (const int row : fan->running) {
+        if (row < m_rows)
+            Q_EMIT dataChanged(index(row, DurationColumn), index(row, DurationColumn));
+    }
 }
 
 int InstanceModel::rowCount(const QModelIndex &parent) const

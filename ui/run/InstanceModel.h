@@ -32,6 +32,12 @@ public:
     // After a batch: rows appear when the node's items become known;
     // states, durations and exit statuses change in place.
     void refresh();
+    // The same for a batch that touched only rows first..last (-1: none):
+    // a view repaints the visible part of what a change names, and a batch
+    // of a 10,000-instance run names a few rows, not all of them.
+    void refreshRows(int first, int last);
+    // The rows of running instances, whose durations grow.
+    void refreshRunning();
 
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
@@ -40,6 +46,8 @@ public:
 
 private:
     int instanceCount() const;
+    // Rows appeared or went: reset and return true.
+    bool resetIfResized();
 
     RunController *m_controller;
     int m_node = -1;

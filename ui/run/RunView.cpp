@@ -42,6 +42,7 @@
 #include <QTreeWidgetItem>
 #include <QWidgetAction>
 
+#include <climits>
 #include <cmath>
 
 // weft_ui is a static library: its compiled resources are linked only when
@@ -511,6 +512,9 @@ void RunView::applyBatch(const EventQueue::Batch &batch)
 {
     const auto &nodes = m_controller->nodes();
     bool newFailure = false;
+    const int listedNode = m_instances->node();
+    int firstListed = INT_MAX; // the instance list's rows this batch changed
+    int lastListed = -1;
     for (const EventQueue::NodeUpdate &update : batch.nodes) {
         const int index = int(update.node);
         if (std::size_t(index) >= nodes.size())
@@ -521,6 +525,10 @@ void RunView::applyBatch(const EventQueue::Batch &batch)
             m_dirty.push_back(index);
         }
         if (update.instance >= 0) {
+            if (index == listedNode) {
+                firstListed = std::min(firstListed, update.instance);
+                lastListed = std::max(lastListed, update.instance);
+            }
             // An instance changes its node's badge (above) and, when it
             // fails, adds its own problem entry; it has no item of its own.
             // Nothing per instance beyond that: a batch may hold 10,000.
@@ -577,8 +585,10 @@ void RunView::applyBatch(const EventQueue::Batch &batch)
     if (!batch.output.empty() || batch.droppedOutputBytes > 0)
         m_logDock->appendOutput(batch.output, batch.droppedOutputBytes);
     m_timeline->refresh();
-    if (!batch.fanOuts.empty() || m_instances->rowCount() > 0)
+    if (!batch.fanOuts.empty())
         m_instances->refresh();
+    else if (lastListed >= 0)
+        m_instances->refreshRows(firstListed, lastListed);
     if (newFailure) {
         // The first failure is impossible to miss, and never modal: the run
         // goes on, the problems dock comes forward with the entry selected.
@@ -724,8 +734,7 @@ void RunView::animate()
     flushCanvas(25);
     if (m_controller->isRunning()) {
         m_timeline->refresh();
-        if (m_instances->rowCount() > 0)
-            m_instances->refresh(); // running instances' durations
+        m_instances->refreshRunning(); // their durations
         updateStatus();
     } else if (m_pulses.isEmpty() && m_dirty.empty()) {
         m_animation.stop();
