@@ -58,7 +58,10 @@ QString timeLabel(double t, double step)
 TimelineView::TimelineView(RunController *controller, QWidget *parent)
     : QWidget(parent)
     , m_controller(controller)
+    , m_repaintLater(new QTimer(this))
 {
+    m_repaintLater->setSingleShot(true);
+    connect(m_repaintLater, &QTimer::timeout, this, qOverload<>(&QWidget::update));
     setMouseTracking(true);
     setMinimumHeight(kRulerHeight + kCurveHeight + 2 * kLaneHeight);
     setFocusPolicy(Qt::ClickFocus);
@@ -104,8 +107,16 @@ QString TimelineView::barName(const Bar &bar) const
 void TimelineView::refresh()
 {
     rebuild();
-    if (isVisible())
+    if (!isVisible())
+        return;
+    const qint64 since = m_lastPaint.isValid() ? m_lastPaint.elapsed() : kLivePaintMs;
+    if (!m_controller->isRunning() || since >= kLivePaintMs) {
+        // The end of a run always paints at once: the final state shows.
+        m_repaintLater->stop();
         update();
+    } else if (!m_repaintLater->isActive()) {
+        m_repaintLater->start(int(kLivePaintMs - since));
+    }
 }
 
 double TimelineView::endTime() const
@@ -287,6 +298,7 @@ std::optional<TimelineView::Bar> TimelineView::barAt(const QPoint &pos) const
 
 void TimelineView::paintEvent(QPaintEvent *)
 {
+    m_lastPaint.start();
     const QPalette pal = palette();
     if (m_follow) {
         // Fit the whole run so far, leaving a little room on the right.
