@@ -75,6 +75,7 @@ struct Node
     int retries = 0;
     std::map<std::string, std::int64_t> resources; // pool -> amount
     std::optional<Position> position;              // editor only
+    // A field added here is copied by data::copyForExpansion() too.
 
     const std::string &displayName() const { return label.empty() ? id : label; }
     bool operator==(const Node &) const = default;

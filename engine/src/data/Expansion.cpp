@@ -361,11 +361,31 @@ bool needsExpansion(const Node &node)
            || valuesNeedExpansion(node.inputs);
 }
 
+// Everything but `foreach`: what runs is one instance (or a node without
+// one), never a fan-out, and copying a 10,000-item list into each of 10,000
+// instances made a fan-out quadratic (51 µs per instance instead of 1).
+Node copyForExpansion(const Node &node)
+{
+    Node copy;
+    copy.id = node.id;
+    copy.type = node.type;
+    copy.label = node.label;
+    copy.needs = node.needs;
+    copy.params = node.params;
+    copy.inputs = node.inputs;
+    copy.outputs = node.outputs;
+    copy.timeout = node.timeout;
+    copy.retries = node.retries;
+    copy.resources = node.resources;
+    copy.position = node.position;
+    return copy;
+}
+
 Expanded expandNode(const Node &node, const OperationType *type, const OutputsOf &outputsOf,
                     InstanceItem instance)
 {
     Expanded result;
-    Node expanded = node;
+    Node expanded = copyForExpansion(node);
     Expander expander(outputsOf, instance);
 
     const Place outputs{nullptr, "outputs"};

@@ -48,6 +48,9 @@ struct Expanded
     std::string error;
 };
 
+// A copy of `node` without its `foreach`: the node one unit runs.
+Node copyForExpansion(const Node &node);
+
 // `type` tells which params are shell commands; null treats none as one.
 Expanded expandNode(const Node &node, const OperationType *type, const OutputsOf &outputsOf,
                     InstanceItem instance = {});

@@ -179,7 +179,8 @@ void Executor::Run::finishRan(Unit i, NodeState outcome, AttemptResult *last,
         }
         // Kept before the final state is published: a successor that
         // acquires the state finds them (keptOutputs()).
-        if (info.referenced || unitInstance(i) != kNoInstance)
+        // An instance's outputs make its fan-out's; one with none keeps nothing.
+        if (info.referenced || (unitInstance(i) != kNoInstance && !finished.outputs.empty()))
             rt.kept = std::make_unique<NamedValues>(finished.outputs);
         // Recorded before any successor can ask about its inputs.
         if (info.hasOutputs && m_options.incremental)
