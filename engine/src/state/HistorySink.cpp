@@ -9,6 +9,7 @@
 
 #include "weft/Workflow.h"
 
+#include <algorithm>
 #include <chrono>
 #include <mutex>
 
@@ -85,6 +86,16 @@ private:
             cached += r.cached ? 1 : 0;
             failed += r.outcome == NodeState::Failed ? 1 : 0;
         }
+        // Rows go in in key order (unit name within the run): appends to the
+        // B-tree instead of inserts all over a subtree larger than the cache.
+        std::vector<std::pair<std::string, const Row *>> named;
+        named.reserve(m_units.size());
+        for (const Row &r : m_units) {
+            const std::string &id = m_workflow->nodes[r.node].id;
+            named.emplace_back(r.instance < 0 ? id : id + "[" + std::to_string(r.instance) + "]", &r);
+        }
+        std::sort(named.begin(), named.end(),
+                  [](const auto &a, const auto &b) { return a.first < b.first; });
         std::string path;
         for (NodeIndex n : e.criticalPath)
             path += (path.empty() ? "" : "\n") + m_workflow->nodes[n].id;
@@ -104,13 +115,11 @@ private:
         const std::int64_t id = sqlite3_last_insert_rowid(m_store.db);
 
         Statement unit(m_store.db,
-                       "INSERT OR REPLACE INTO run_units(run, unit, outcome, attempts, start_us, "
+                       "INSERT INTO run_units(run, unit, outcome, attempts, start_us, "
                        "duration_us, exit_code, signal, cached, why) "
                        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
-        std::string name;
-        for (const Row &r : m_units) {
-            const std::string &id_ = m_workflow->nodes[r.node].id;
-            name = r.instance < 0 ? id_ : id_ + "[" + std::to_string(r.instance) + "]";
+        for (const auto &[name, row] : named) {
+            const Row &r = *row;
             unit.bind(1, id).bind(2, name).bind(3, toString(r.outcome));
             unit.bind(4, std::int64_t(r.attempts));
             if (r.start >= 0)

@@ -317,6 +317,14 @@ std::unique_ptr<IncrementalSession> StateStore::beginRun(SessionOptions options)
     auto impl = std::make_unique<IncrementalSession::Impl>(*d, std::move(options));
     std::lock_guard lock(d->mutex);
     try {
+        // Sized first: 100,000 rows rehashed step by step cost more than the query.
+        Statement count(d->db, "SELECT (SELECT count(*) FROM units WHERE workflow = ?1), "
+                               "(SELECT count(*) FROM files)");
+        count.bind(1, d->workflow);
+        if (count.step()) {
+            impl->recorded.reserve(std::size_t(count.integer(0)));
+            impl->files.reserve(std::size_t(count.integer(1)));
+        }
         Statement units(d->db, "SELECT unit, fingerprint, outputs FROM units WHERE workflow = ?1");
         units.bind(1, d->workflow);
         while (units.step()) {

@@ -240,6 +240,7 @@ std::unique_ptr<StateStore> StateStore::open(const std::filesystem::path &workfl
         // A first run of a large workflow writes a long WAL; after the next
         // checkpoint it is cut back instead of keeping its largest size.
         exec(impl->db, "PRAGMA journal_size_limit=16777216");
+        exec(impl->db, "PRAGMA cache_size=-32768"); // 32 MB: a large run's history rows and records
         if (version == 0) {
             Transaction t(impl->db);
             if (pragma(impl->db, "user_version") == 0) { // another process may have been first
