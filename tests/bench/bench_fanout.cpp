@@ -4,7 +4,8 @@
 // 10,000 separate `noop` nodes in the same process, static (a literal list)
 // and dynamic (a list a node reports when it finishes), each timed from
 // the moment the items are known to the end of the run. Goal: <= 1.5x the
-// per-node cost. Rounds alternate so drift on a shared machine hits both.
+// per-node cost. Rounds alternate so drift on a shared machine hits all
+// three, and the best round of each is compared.
 
 #include "weft/CompiledWorkflow.h"
 #include "weft/Events.h"
@@ -25,7 +26,7 @@ using namespace weft;
 namespace {
 
 constexpr int kCount = 10000;
-constexpr int kRounds = 7;
+constexpr int kRounds = 9;
 
 // Remembers when the fan-out's items became known; counts nothing else.
 class TimingSink final : public EventSink
@@ -115,10 +116,11 @@ double timeOnce(const std::shared_ptr<const CompiledWorkflow> &compiled, int job
     return sink.end - sink.resolvedAt;
 }
 
-double median(std::vector<double> v)
+// The best of the rounds: other processes on a shared machine only ever
+// add time, so the minimum is the figure least disturbed by them.
+double best(const std::vector<double> &v)
 {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
+    return *std::min_element(v.begin(), v.end());
 }
 
 } // namespace
@@ -141,10 +143,10 @@ private slots:
                 s.push_back(timeOnce(fixed, jobs));
                 d.push_back(timeOnce(dynamic, jobs));
             }
-            const double perNode = median(n) / kCount * 1e9;
-            const double perStatic = median(s) / kCount * 1e9;
-            const double perDynamic = median(d) / kCount * 1e9;
-            std::printf("fan-out, -j %d, %d noop, median of %d: separate nodes %.0f ns/node; "
+            const double perNode = best(n) / kCount * 1e9;
+            const double perStatic = best(s) / kCount * 1e9;
+            const double perDynamic = best(d) / kCount * 1e9;
+            std::printf("fan-out, -j %d, %d noop, best of %d: separate nodes %.0f ns/node; "
                         "static fan-out %.0f ns/instance (%.2fx); dynamic %.0f ns/instance (%.2fx) "
                         "[goal <= 1.5x]\n",
                         jobs, kCount, kRounds, perNode, perStatic, perStatic / perNode, perDynamic,

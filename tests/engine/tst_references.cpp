@@ -600,8 +600,9 @@ void TestReferences::needsExpansion()
     node.inputs.emplace("i", StringOrList(std::vector<std::string>{"x", "${a.b}"}));
     QVERIFY(data::needsExpansion(node));
     node.inputs.clear();
+    // A fan-out without references runs its node as written, per instance.
     node.foreach = ForEach{};
-    QVERIFY(data::needsExpansion(node));
+    QVERIFY(!data::needsExpansion(node));
 }
 
 void TestReferences::foreachRoundTrip()

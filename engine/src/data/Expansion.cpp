@@ -357,7 +357,7 @@ private:
 
 bool needsExpansion(const Node &node)
 {
-    return node.foreach || jsonNeedsExpansion(node.params) || valuesNeedExpansion(node.outputs)
+    return jsonNeedsExpansion(node.params) || valuesNeedExpansion(node.outputs)
            || valuesNeedExpansion(node.inputs);
 }
 

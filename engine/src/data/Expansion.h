@@ -27,7 +27,8 @@ struct OperationType;
 namespace data {
 
 // True when `node` must be expanded before it runs: some string of its
-// params, outputs or inputs holds `${` or `$${`, or it is a `foreach` node.
+// params, outputs or inputs holds `${` or `$${`. The instances of a
+// `foreach` node without one run the node as written: nothing to copy.
 bool needsExpansion(const Node &node);
 
 // The outputs of a finished node, by id (a fan-out node's are the lists of

@@ -57,7 +57,8 @@ RunGraph::RunGraph(const Workflow &workflow, const OperationRegistry &registry, 
         info.fanOut = n.foreach.has_value();
         info.expands = data::needsExpansion(n);
         m_hasFanOut = m_hasFanOut || info.fanOut;
-        m_hasReferences = m_hasReferences || info.expands;
+        m_hasReferences = m_hasReferences || info.expands
+                          || (n.foreach && n.foreach->kind == ForEach::Kind::Reference);
         info.timeout = n.timeout && *n.timeout > 0 ? *n.timeout : 0;
         if (!info.type->semantics.reentrant) {
             std::size_t e = 0;
@@ -93,9 +94,10 @@ RunGraph::RunGraph(const Workflow &workflow, const OperationRegistry &registry, 
         for (std::size_t i = 0; i < count; ++i)
             indexOf.emplace(workflow.nodes[i].id, NodeIndex(i));
         for (std::size_t i = 0; i < count; ++i) {
-            if (!m_nodes[i].expands)
+            const Node &n = workflow.nodes[i];
+            if (!m_nodes[i].expands && !(n.foreach && n.foreach->kind == ForEach::Kind::Reference))
                 continue;
-            for (const std::string &id : referencedNodes(workflow.nodes[i])) {
+            for (const std::string &id : referencedNodes(n)) {
                 if (const auto it = indexOf.find(id); it != indexOf.end())
                     m_nodes[it->second].referenced = true;
             }

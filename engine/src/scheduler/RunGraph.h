@@ -38,7 +38,7 @@ public:
         // cache miss per node that a run of small nodes would feel.
         bool hasOutputs = false;
         bool fanOut = false;     // `foreach`: runs as instances, and is their aggregate
-        bool expands = false;    // holds references (or is a fan-out): expanded before it starts
+        bool expands = false;    // its strings hold references: expanded before it starts
         bool referenced = false; // another node refers to its outputs: the run keeps them
         int retries = 0;
         double timeout = 0;      // seconds; 0: none
