@@ -64,7 +64,7 @@ struct FileEntry
 struct Recorded
 {
     Digest fingerprint{};
-    std::string outputs; // path NUL digest(32), repeated
+    std::string outputs; // path NUL digest(32) size mtime ctime inode (4 x int64), repeated
 };
 
 struct ToWrite
@@ -90,6 +90,7 @@ struct IncrementalSession::Impl
     std::unordered_map<std::uint64_t, Fingerprint> pending; // checked, may be recorded
     std::unordered_map<std::uint64_t, std::string> why;
     std::vector<ToWrite> toWrite;
+    std::vector<std::pair<std::string, std::string>> restats; // unit -> outputs with fresh stats
     Clock::time_point lastCommit = Clock::now();
     bool broken = false; // a database error: stop writing, everything after runs
 
@@ -142,6 +143,53 @@ struct IncrementalSession::Impl
             files.erase(key);
         }
         return true;
+    }
+
+    // A declared output's hash. Its stat is kept in its unit's record, not in
+    // the file-hash cache: a no-op run then reads one row per unit and
+    // compares one stat per output, without a cache look-up. `recorded`:
+    // the record's digest and stat of this path (null: hash it). `stat` is
+    // what the record should keep; all zero when the file is too recent to
+    // be trusted by its stat (see above).
+    bool outputDigest(const std::string &path, const char *recorded, Digest &out, FileEntry &stat)
+    {
+        const std::filesystem::path full = absolute(path);
+        struct stat st{};
+        if (::stat(full.c_str(), &st) != 0)
+            return false;
+        stat = {};
+        if (S_ISDIR(st.st_mode)) {
+            out = sha256("directory"); // its presence, not its content
+            return true;
+        }
+        const std::int64_t now[4] = {std::int64_t(st.st_size), ns(st.st_mtim), ns(st.st_ctim),
+                                     std::int64_t(st.st_ino)};
+        if (recorded) {
+            std::int64_t then[4];
+            std::memcpy(then, recorded + 32, sizeof then);
+            if (then[1] != 0 && std::memcmp(then, now, sizeof now) == 0) {
+                std::memcpy(out.data(), recorded, 32);
+                stat = {now[0], now[1], now[2], now[3], out};
+                return true;
+            }
+        }
+        if (!sha256File(full, out))
+            return false;
+        struct timespec clock{};
+        ::clock_gettime(CLOCK_REALTIME, &clock);
+        if (ns(clock) - std::max(now[1], now[2]) > 1000000000)
+            stat = {now[0], now[1], now[2], now[3], out};
+        return true;
+    }
+
+    static void appendOutput(std::string &blob, const std::string &path, const Digest &digest,
+                             const FileEntry &stat)
+    {
+        blob += path;
+        blob += '\0';
+        blob.append(reinterpret_cast<const char *>(digest.data()), 32);
+        const std::int64_t fields[4] = {stat.size, stat.mtime, stat.ctime, stat.inode};
+        blob.append(reinterpret_cast<const char *>(fields), sizeof fields);
     }
 
     Fingerprint fingerprint(const IncrementalUnit &u)
@@ -275,7 +323,7 @@ struct IncrementalSession::Impl
     // Called with `mutex` held.
     void commitLocked()
     {
-        if (broken || (toWrite.empty() && dirtyFiles.empty()))
+        if (broken || (toWrite.empty() && dirtyFiles.empty() && restats.empty()))
             return;
         std::lock_guard lock(store.mutex);
         try {
@@ -287,6 +335,11 @@ struct IncrementalSession::Impl
                 unit.bindBlob(3, std::string_view(reinterpret_cast<const char *>(w.fingerprint.data()), 32));
                 unit.bindBlob(4, w.parts).bindBlob(5, w.outputs);
                 unit.run();
+            }
+            Statement restat(store.db, "UPDATE units SET outputs = ?3 WHERE workflow = ?1 AND unit = ?2");
+            for (const auto &[name, outputs] : restats) {
+                restat.bind(1, store.workflow).bind(2, name).bindBlob(3, outputs);
+                restat.run();
             }
             Statement file(store.db, "INSERT OR REPLACE INTO files(path, size, mtime, ctime, inode, "
                                      "digest) VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
@@ -305,6 +358,7 @@ struct IncrementalSession::Impl
         }
         toWrite.clear();
         dirtyFiles.clear();
+        restats.clear();
         lastCommit = Clock::now();
     }
 };
@@ -370,35 +424,51 @@ bool IncrementalSession::upToDate(const IncrementalUnit &u)
         reason = "never ran";
     } else {
         std::string all;
+        std::string restated; // the record's outputs with the stats read now
+        bool stale = false;   // some stat differed from the record's (the file was hashed)
         for (const auto &[outputName, value] : u.node->outputs) {
             for (const std::string &path : value.items) {
+                // The record's entry for this path, if it was an output then:
+                // path NUL digest(32) stat(32), repeated.
+                const char *entry = nullptr;
+                const std::string_view blob = record->outputs;
+                for (std::size_t pos = 0; pos < blob.size();) {
+                    const std::size_t end = blob.find('\0', pos);
+                    if (end == std::string_view::npos || end + 65 > blob.size())
+                        break;
+                    if (blob.substr(pos, end - pos) == path) {
+                        entry = blob.data() + end + 1;
+                        break;
+                    }
+                    pos = end + 65;
+                }
                 Digest digest{};
-                if (!d->fileDigest(d->absolute(path), digest)) {
+                FileEntry stat;
+                if (!d->outputDigest(path, entry, digest, stat)) {
                     reason = "output missing: " + path;
                     break;
                 }
-                // The recorded hash of this path, if it was an output then.
-                const std::string needle = path + '\0';
-                const std::size_t at = [&] {
-                    std::string_view blob = record->outputs;
-                    for (std::size_t pos = 0; pos + needle.size() + 32 <= blob.size();) {
-                        const std::size_t end = blob.find('\0', pos);
-                        if (blob.substr(pos, end + 1 - pos) == needle)
-                            return end + 1;
-                        pos = end + 33;
-                    }
-                    return std::string::npos;
-                }();
-                if (at == std::string::npos
-                    || std::memcmp(record->outputs.data() + at, digest.data(), 32) != 0) {
+                if (!entry || std::memcmp(entry, digest.data(), 32) != 0) {
                     reason = "output changed: " + path;
                     break;
                 }
                 all += path + '\0';
                 all.append(reinterpret_cast<const char *>(digest.data()), 32);
+                Impl::appendOutput(restated, path, digest, stat);
+                stale = stale || std::memcmp(entry + 32, &stat.size, 8) != 0
+                        || std::memcmp(entry + 40, &stat.mtime, 8) != 0
+                        || std::memcmp(entry + 48, &stat.ctime, 8) != 0
+                        || std::memcmp(entry + 56, &stat.inode, 8) != 0;
             }
             if (!reason.empty())
                 break;
+        }
+        // Same content, new stat (touched, copied back, or too recent to
+        // trust last time): the record learns the stat, so the next run
+        // does not hash the file again.
+        if (reason.empty() && stale && record->fingerprint == sum) {
+            std::lock_guard lock(d->mutex);
+            d->restats.emplace_back(name, std::move(restated));
         }
         if (reason.empty() && record->fingerprint != sum) {
             reason = firstDifference(d->recordedParts(name), f);
@@ -423,17 +493,20 @@ bool IncrementalSession::upToDate(const IncrementalUnit &u)
 void IncrementalSession::succeeded(const IncrementalUnit &u)
 {
     const std::uint64_t key = keyOf(u.index, u.instance);
-    std::string outputs;
+    std::string outputs; // path NUL digest, as upToDate() sums them
+    std::string record;  // path NUL digest stat, for the database
     bool missing = false;
     for (const auto &[name, value] : u.node->outputs) {
         for (const std::string &path : value.items) {
             Digest digest{};
-            if (!d->fileDigest(d->absolute(path), digest, true)) {
+            FileEntry stat;
+            if (!d->outputDigest(path, nullptr, digest, stat)) {
                 missing = true; // succeeded without writing it: not up to date next time
                 digest = sha256("missing " + path);
             }
             outputs += path + '\0';
             outputs.append(reinterpret_cast<const char *>(digest.data()), 32);
+            Impl::appendOutput(record, path, digest, stat);
         }
     }
     std::lock_guard lock(d->mutex);
@@ -442,7 +515,7 @@ void IncrementalSession::succeeded(const IncrementalUnit &u)
     if (it == d->pending.end())
         return;
     if (!missing)
-        d->toWrite.push_back({unitName(u), it->second.sum(), it->second.serialize(), std::move(outputs)});
+        d->toWrite.push_back({unitName(u), it->second.sum(), it->second.serialize(), std::move(record)});
     d->pending.erase(it);
     if (Clock::now() - d->lastCommit > std::chrono::milliseconds(200) || d->toWrite.size() >= 10000)
         d->commitLocked();

@@ -356,13 +356,13 @@ std::vector<std::string> StateStore::recordedOutputs() const
     s.bind(1, d->workflow);
     while (s.step()) {
         std::string_view blob = s.blob(0);
-        // path NUL digest(32), repeated: see Session.cpp
+        // path NUL digest(32) stat(32), repeated: see Session.cpp
         while (!blob.empty()) {
             const std::size_t end = blob.find('\0');
-            if (end == std::string_view::npos || blob.size() < end + 33)
+            if (end == std::string_view::npos || blob.size() < end + 65)
                 break;
             out.emplace_back(blob.substr(0, end));
-            blob.remove_prefix(end + 33);
+            blob.remove_prefix(end + 65);
         }
     }
     return out;
