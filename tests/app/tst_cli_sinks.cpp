@@ -96,6 +96,10 @@ private slots:
         QTest::newRow("minutes") << 185.0 << "3 min 05 s";
         QTest::newRow("hours") << 3720.0 << "1 h 02 min";
         QTest::newRow("negative") << -1.0 << "0.00 s";
+        // Rounding never shows the next unit's worth in this one.
+        QTest::newRow("just under a millisecond") << 0.0009997 << "1.0 ms";
+        QTest::newRow("just under 100 ms") << 0.09997 << "0.10 s";
+        QTest::newRow("just under 10 s") << 9.998 << "10.0 s";
     }
 
     void formatSeconds()

@@ -17,14 +17,16 @@ std::string formatSeconds(double seconds)
     if (!(seconds >= 0))
         seconds = 0;
     char buffer[48];
-    // In-process nodes take microseconds: "0.00 s" would say nothing.
-    if (seconds > 0 && seconds < 0.001)
+    // In-process nodes take microseconds: "0.00 s" would say nothing. Each
+    // bound is where the next unit's rounding starts, so 999.7 µs reads
+    // "1.0 ms", not "1000 µs".
+    if (seconds > 0 && seconds < 0.0009995)
         std::snprintf(buffer, sizeof buffer, "%.0f µs", std::max(1.0, seconds * 1e6));
-    else if (seconds > 0 && seconds < 0.1)
+    else if (seconds > 0 && seconds < 0.09995)
         std::snprintf(buffer, sizeof buffer, "%.1f ms", seconds * 1e3);
-    else if (seconds < 10)
+    else if (seconds < 9.995)
         std::snprintf(buffer, sizeof buffer, "%.2f s", seconds);
-    else if (seconds < 60)
+    else if (seconds < 59.95)
         std::snprintf(buffer, sizeof buffer, "%.1f s", seconds);
     else if (seconds < 3600) {
         const long total = std::lround(seconds);
