@@ -83,12 +83,15 @@ void Executor::Run::startFanOut(NodeIndex i)
     }
 
     auto *fan = new FanOut(std::move(resolved.items));
-    m_fanOuts[i].store(fan, std::memory_order_release);
     FanOutResolved event;
     event.t = r.attemptStart; // the instant the node became ready and its items were read
     event.node = i;
     event.items = fan->items;
     m_sink.fanOutResolved(event);
+    // Published after the sink heard of the items: an instance's thread
+    // acquires the block before its first event, so a sink that keeps the
+    // items sees them written, for ThreadSanitizer too.
+    m_fanOuts[i].store(fan, std::memory_order_release);
     emitRunning(self, attempt);
 
     const std::size_t count = fan->items.size();
@@ -108,11 +111,10 @@ void Executor::Run::startFanOut(NodeIndex i)
     }
 }
 
-void Executor::Run::instanceFinal(Unit u, NodeState outcome)
+void Executor::Run::instanceFinal(Unit u, NodeState)
 {
     const NodeIndex i = unitNode(u);
     FanOut &fan = *m_fanOuts[i].load(std::memory_order_acquire);
-    fan.seen.fetch_or(std::uint8_t(1u << unsigned(outcome)), std::memory_order_relaxed);
     // The last instance to finish ends the node; acq_rel orders every
     // instance's writes before that.
     if (fan.remaining.fetch_sub(1, std::memory_order_acq_rel) == 1)

@@ -165,7 +165,6 @@ struct FanOut
     std::vector<std::string> items;
     std::unique_ptr<NodeRuntime[]> rt;
     std::atomic<std::size_t> remaining; // instances not final yet; the last one ends the node
-    std::atomic<std::uint8_t> seen{0};  // bits of the final states seen (1 << NodeState)
     std::atomic<std::size_t> cached{0}; // instances that were up to date
 };
 
