@@ -26,7 +26,7 @@ using namespace weft;
 namespace {
 
 constexpr int kCount = 10000;
-constexpr int kRounds = 9;
+constexpr int kRounds = 25;
 
 // Remembers when the fan-out's items became known; counts nothing else.
 class TimingSink final : public EventSink
