@@ -7,11 +7,6 @@ namespace weft {
 
 namespace {
 
-std::uint64_t instanceKey(NodeIndex node, int instance)
-{
-    return (std::uint64_t(node) << 32) | std::uint32_t(instance);
-}
-
 // One output stream of a node or an instance.
 std::uint64_t streamKey(NodeIndex node, int instance, OutputStream stream)
 {
@@ -51,6 +46,11 @@ public:
     }
     void fanOutResolved(const FanOutResolved &event) override
     {
+        // Room for every instance's update now, rather than moving them all
+        // each time the batch grows.
+        std::vector<NodeUpdate> &nodes = m_q.m_pending.nodes;
+        nodes.reserve(nodes.size() + event.items.size());
+        m_q.m_slotOfInstance[event.node].assign(event.items.size(), 0);
         m_q.m_pending.fanOuts.push_back(event);
         ++m_q.m_pending.events;
     }
@@ -80,8 +80,9 @@ EventQueue::Batch EventQueue::drain()
     for (const NodeUpdate &update : m_pending.nodes) {
         if (update.instance == kNoInstance)
             m_slotOfNode[update.node] = 0;
+        else
+            m_slotOfInstance[update.node][std::size_t(update.instance)] = 0;
     }
-    m_slotOfInstance.clear();
     std::swap(batch, m_pending);
     m_outputBytes = 0;
     return batch;
@@ -90,23 +91,23 @@ EventQueue::Batch EventQueue::drain()
 EventQueue::NodeUpdate &EventQueue::slotFor(NodeIndex node, int instance)
 {
     if (instance != kNoInstance) {
-        auto [it, added] = m_slotOfInstance.try_emplace(instanceKey(node, instance), 0);
-        if (added) {
-            NodeUpdate update;
+        std::vector<std::uint32_t> &slots = m_slotOfInstance[node];
+        if (std::size_t(instance) >= slots.size())
+            slots.resize(std::size_t(instance) + 1, 0); // only if FanOutResolved said fewer
+        std::uint32_t &slot = slots[std::size_t(instance)];
+        if (slot == 0) {
+            NodeUpdate &update = m_pending.nodes.emplace_back();
             update.node = node;
             update.instance = instance;
-            m_pending.nodes.push_back(std::move(update));
-            it->second = std::uint32_t(m_pending.nodes.size());
+            slot = std::uint32_t(m_pending.nodes.size());
         }
-        return m_pending.nodes[it->second - 1];
+        return m_pending.nodes[slot - 1];
     }
     if (node >= m_slotOfNode.size())
         m_slotOfNode.resize(std::size_t(node) + 1, 0);
     std::uint32_t &slot = m_slotOfNode[node];
     if (slot == 0) {
-        NodeUpdate update;
-        update.node = node;
-        m_pending.nodes.push_back(std::move(update));
+        m_pending.nodes.emplace_back().node = node;
         slot = std::uint32_t(m_pending.nodes.size());
     }
     return m_pending.nodes[slot - 1];
