@@ -46,10 +46,6 @@ public:
     }
     void fanOutResolved(const FanOutResolved &event) override
     {
-        // Room for every instance's update now, rather than moving them all
-        // each time the batch grows.
-        std::vector<NodeUpdate> &nodes = m_q.m_pending.nodes;
-        nodes.reserve(nodes.size() + event.items.size());
         m_q.m_slotOfInstance[event.node].assign(event.items.size(), 0);
         m_q.m_pending.fanOuts.push_back(event);
         ++m_q.m_pending.events;
