@@ -42,6 +42,17 @@ bool Admission::wait(Unit i, std::vector<Grant> &granted)
     return true;
 }
 
+bool Admission::waitAll(const std::vector<Unit> &units, std::vector<Grant> &granted)
+{
+    std::lock_guard lock(m_mutex);
+    if (m_halted)
+        return false;
+    m_queue.insert(m_queue.end(), units.begin(), units.end());
+    m_waiters.fetch_add(int(units.size()), std::memory_order_seq_cst);
+    grantLocked(granted);
+    return true;
+}
+
 void Admission::release(Unit unit, int slot, std::vector<Grant> &granted)
 {
     const NodeIndex i = unitNode(unit);

@@ -50,6 +50,9 @@ public:
     // that can start now, `i` itself possibly among them. False when the
     // queue is halted: `i` was not queued and must end without running.
     bool wait(Unit i, std::vector<Grant> &granted);
+    // wait() for many units at once, in order, under one lock: a fan-out's
+    // instances that found no free slot.
+    bool waitAll(const std::vector<Unit> &units, std::vector<Grant> &granted);
 
     // Gives back what `i` held; appends to `granted` the waiters that fit now.
     void release(Unit i, int slot, std::vector<Grant> &granted);

@@ -101,14 +101,49 @@ void Executor::Run::startFanOut(NodeIndex i)
     }
     // Each instance is admitted like a ready node; those that start go to
     // the async node as tasks of their own, so they run in parallel even
-    // when they are in-process work.
+    // when they are in-process work. Those that find no slot wait, and are
+    // queued together under one lock: queuing 10,000 one by one made the
+    // instances' own completions wait for that lock.
+    const bool incremental = m_graph->node(i).hasOutputs && m_options.incremental;
+    std::vector<Unit> queued;
+    bool full = false; // a unit found no slot: the rest mostly would not either
     for (std::size_t k = 0; k < count; ++k) {
         const Unit u = makeUnit(i, int(k));
-        if (halted())
+        if (halted()) {
             finishHalted(u);
-        else if (!(m_graph->node(i).hasOutputs && m_options.incremental && finishIfUpToDate(u)))
-            admit(u, false);
+            continue;
+        }
+        if (incremental && finishIfUpToDate(u))
+            continue;
+        WaitReason reason = WaitReason::JobSlot;
+        std::string detail;
+        if (!full || m_graph->node(i).needsLock) {
+            // With pools or an exclusive type every instance asks: the reason
+            // and its name are what a lone waiter would say.
+            if (const int slot = m_admission->tryAdmit(u, reason, detail); slot >= 0) {
+                begin(u, slot, false);
+                continue;
+            }
+            full = true;
+        }
+        NodeStateChanged waiting;
+        waiting.t = now();
+        stamp(waiting, u);
+        waiting.state = NodeState::Waiting;
+        waiting.reason = reason;
+        waiting.detail = reason == WaitReason::JobSlot ? "no free job slot" : std::move(detail);
+        m_sink.nodeStateChanged(waiting);
+        queued.push_back(u);
     }
+    if (queued.empty())
+        return;
+    std::vector<Admission::Grant> granted;
+    if (!m_admission->waitAll(queued, granted)) {
+        for (Unit u : queued)
+            finishHalted(u);
+        return;
+    }
+    dispatch(granted);
 }
 
 void Executor::Run::instanceFinal(Unit u, NodeState)
