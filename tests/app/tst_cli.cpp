@@ -13,6 +13,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "CliRun.h"
+
 #include <nlohmann/json.hpp>
 
 #include <csignal>
@@ -22,30 +24,10 @@
 
 using Json = nlohmann::json;
 
-namespace {
-
-struct CliResult {
-    int exitCode = -1;
-    bool crashed = false;
-    QByteArray out;
-    QByteArray err;
-};
-
-// Whether a process is gone: kill(pid, 0) fails, or only its zombie is left
-// (a grandchild reparented to an init that has not reaped it yet).
-bool processGone(pid_t pid)
-{
-    if (::kill(pid, 0) != 0)
-        return true;
-    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
-    if (!stat.open(QIODevice::ReadOnly))
-        return true;
-    const QByteArray text = stat.readAll();
-    const int close = text.lastIndexOf(')');
-    return close > 0 && text.size() > close + 2 && text.at(close + 2) == 'Z';
-}
-
-} // namespace
+using CliResult = weft::test::CliRun;
+using weft::test::finishedByNode;
+using weft::test::processGone;
+using weft::test::parseJsonLines;
 
 class TestCli : public QObject {
     Q_OBJECT
@@ -79,54 +61,10 @@ private:
     CliResult runCli(
         const QStringList &args, const QString &workingDir = QString(), int timeoutMs = 60000)
     {
-        QProcess process;
-        process.setProgram(QStringLiteral(WEFT_CLI_PATH));
-        process.setArguments(args);
-        process.setWorkingDirectory(workingDir.isEmpty() ? m_dir.path() : workingDir);
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert("NO_COLOR", "1");
-        env.insert("TERM", "dumb");
-        process.setProcessEnvironment(env);
-        process.start();
-        CliResult result;
-        if (!process.waitForStarted(10000) || !process.waitForFinished(timeoutMs)) {
-            process.kill();
-            process.waitForFinished(5000);
-            result.crashed = true;
-            return result;
-        }
-        result.crashed = process.exitStatus() != QProcess::NormalExit;
-        result.exitCode = process.exitCode();
-        result.out = process.readAllStandardOutput();
-        result.err = process.readAllStandardError();
-        return result;
+        return weft::test::runWeftCli(args, workingDir.isEmpty() ? m_dir.path() : workingDir,
+                                      timeoutMs);
     }
 
-    static std::vector<Json> parseLines(const QByteArray &out)
-    {
-        std::vector<Json> events;
-        for (const QByteArray &line : out.split('\n')) {
-            if (line.isEmpty())
-                continue;
-            Json j = Json::parse(line.toStdString(), nullptr, false);
-            if (j.is_discarded() || !j.is_object()) {
-                qWarning("not a JSON object: %s", line.constData());
-                return {};
-            }
-            events.push_back(std::move(j));
-        }
-        return events;
-    }
-
-    static std::map<std::string, Json> finishedByNode(const std::vector<Json> &events)
-    {
-        std::map<std::string, Json> finished;
-        for (const Json &e : events) {
-            if (e["event"] == "node_finished")
-                finished[e["node"].get<std::string>()] = e;
-        }
-        return finished;
-    }
 
     static QList<pid_t> readPids(const QString &file)
     {
@@ -219,7 +157,7 @@ private slots:
         const CliResult r
             = runCli({ "run", "targets.weft", "link", "--events", "jsonl" }, freshCopy());
         QCOMPARE(r.exitCode, 0);
-        const auto events = parseLines(r.out);
+        const auto events = parseJsonLines(r.out);
         QVERIFY(!events.empty());
         QCOMPARE(events.front()["nodes"].get<int>(), 3);
         std::set<std::string> ran;
@@ -251,7 +189,7 @@ private slots:
 
         // Every line of stdout is one JSON object with "event" and "t".
         QVERIFY(r.out.endsWith('\n'));
-        const auto events = parseLines(r.out);
+        const auto events = parseJsonLines(r.out);
         QVERIFY2(!events.empty(), r.out.constData());
         for (const Json &e : events) {
             QVERIFY2(e.contains("event") && e["event"].is_string(), e.dump().c_str());
@@ -349,7 +287,7 @@ private slots:
             args << "--keep-going";
         const CliResult r = runCli(args, freshCopy());
         QCOMPARE(r.exitCode, 1);
-        const auto finished = finishedByNode(parseLines(r.out));
+        const auto finished = finishedByNode(parseJsonLines(r.out));
         QCOMPARE(finished.size(), std::size_t(4));
         QCOMPARE(finished.at("bad")["outcome"].get<std::string>(), std::string("failed"));
         QCOMPARE(finished.at("bad")["exit_code"].get<int>(), 3);
@@ -550,7 +488,7 @@ private slots:
             QTRY_VERIFY2_WITH_TIMEOUT(processGone(pid), qPrintable(QString::number(pid)), 5000);
 
         out += process.readAllStandardOutput();
-        const auto events = parseLines(out);
+        const auto events = parseJsonLines(out);
         QVERIFY(!events.empty());
         QCOMPARE(events.back()["event"].get<std::string>(), std::string("run_finished"));
         QCOMPARE(events.back()["outcome"].get<std::string>(), std::string("cancelled"));
@@ -643,7 +581,7 @@ private slots:
 
         const CliResult j = runCli({ "run", "--events", "jsonl", "dryrun.weft", "-n" }, dir);
         QCOMPARE(j.exitCode, 0);
-        const auto events = parseLines(j.out);
+        const auto events = parseJsonLines(j.out);
         QCOMPARE(events.size(), std::size_t(5));
         QCOMPARE(events.front()["event"].get<std::string>(), std::string("plan"));
         QCOMPARE(events.front()["levels"].get<int>(), 3);
@@ -856,7 +794,7 @@ private slots:
         const CliResult r = runCli({ "run", "data.weft", "-k", "--events", "jsonl" }, dir);
         QVERIFY2(!r.crashed, r.err.constData());
         QCOMPARE(r.exitCode, 1); // "broken"
-        const auto events = parseLines(r.out);
+        const auto events = parseJsonLines(r.out);
         QVERIFY(!events.empty());
 
         QByteArray stdoutOfBuild;

@@ -11,6 +11,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "CliRun.h"
+
 #include <nlohmann/json.hpp>
 
 #include <csignal>
@@ -22,52 +24,13 @@ using Json = nlohmann::json;
 
 namespace {
 
-struct CliResult {
-    int exitCode = -1;
-    bool crashed = false;
-    QByteArray out;
-    QByteArray err;
+using weft::test::finishedByNode;
+using weft::test::parseJsonLines;
+using weft::test::processGone;
+
+struct CliResult : weft::test::CliRun {
     std::vector<Json> events;
 };
-
-bool processGone(pid_t pid)
-{
-    if (::kill(pid, 0) != 0)
-        return true;
-    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
-    if (!stat.open(QIODevice::ReadOnly))
-        return true;
-    const QByteArray text = stat.readAll();
-    const int close = text.lastIndexOf(')');
-    return close > 0 && text.size() > close + 2 && text.at(close + 2) == 'Z';
-}
-
-std::vector<Json> parseLines(const QByteArray &out)
-{
-    std::vector<Json> events;
-    for (const QByteArray &line : out.split('\n')) {
-        if (line.isEmpty())
-            continue;
-        Json j = Json::parse(line.toStdString(), nullptr, false);
-        if (j.is_discarded() || !j.is_object()) {
-            qWarning("not a JSON object: %s", line.constData());
-            return {};
-        }
-        events.push_back(std::move(j));
-    }
-    return events;
-}
-
-// node (or ID[INDEX]) -> its node_finished event.
-std::map<std::string, Json> finishedByNode(const std::vector<Json> &events)
-{
-    std::map<std::string, Json> finished;
-    for (const Json &e : events) {
-        if (e["event"] == "node_finished")
-            finished[e["node"].get<std::string>()] = e;
-    }
-    return finished;
-}
 
 // Everything a node (or instance) wrote on stdout, in order.
 std::string stdoutOf(const std::vector<Json> &events, const std::string &node)
@@ -127,25 +90,10 @@ private:
 
     static CliResult runCli(const QString &dir, QStringList extra = {})
     {
-        QProcess process;
-        process.setProgram(QStringLiteral(WEFT_CLI_PATH));
-        QStringList args{ "run", dir + "/flow.weft", "--events", "jsonl" };
-        args += extra;
-        process.setArguments(args);
-        process.setWorkingDirectory(dir);
-        process.start();
         CliResult result;
-        if (!process.waitForStarted(10000) || !process.waitForFinished(120000)) {
-            process.kill();
-            process.waitForFinished(5000);
-            result.crashed = true;
-            return result;
-        }
-        result.crashed = process.exitStatus() != QProcess::NormalExit;
-        result.exitCode = process.exitCode();
-        result.out = process.readAllStandardOutput();
-        result.err = process.readAllStandardError();
-        result.events = parseLines(result.out);
+        static_cast<weft::test::CliRun &>(result) = weft::test::runWeftCli(
+            QStringList{ "run", dir + "/flow.weft", "--events", "jsonl" } + extra, dir);
+        result.events = parseJsonLines(result.out);
         return result;
     }
 
@@ -372,7 +320,7 @@ private slots:
             process.waitForReadyRead(100);
             out += process.readAllStandardOutput();
             pids.clear();
-            for (const Json &e : parseLines(out.left(out.lastIndexOf('\n') + 1))) {
+            for (const Json &e : parseJsonLines(out.left(out.lastIndexOf('\n') + 1))) {
                 if (e["event"] == "node_state" && e["state"] == "running" && e.contains("instance_of"))
                     pids.insert(pid_t(e["pid"].get<int>()));
             }
@@ -382,7 +330,7 @@ private slots:
         QVERIFY(process.waitForFinished(20000));
         out += process.readAllStandardOutput();
         QCOMPARE(process.exitCode(), 130);
-        const auto events = parseLines(out);
+        const auto events = parseJsonLines(out);
         const auto f = finishedByNode(events);
         QCOMPARE(f.at("work")["outcome"].get<std::string>(), std::string("cancelled"));
         QCOMPARE(f.at("after")["outcome"].get<std::string>(), std::string("cancelled"));

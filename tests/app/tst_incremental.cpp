@@ -13,6 +13,8 @@
 #include <QRandomGenerator>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include "CliRun.h"
 #include <QThread>
 
 #include <nlohmann/json.hpp>
@@ -29,12 +31,8 @@ using Json = nlohmann::json;
 
 namespace {
 
-struct CliResult
+struct CliResult : weft::test::CliRun
 {
-    int exitCode = -1;
-    bool crashed = false;
-    QByteArray out;
-    QByteArray err;
     std::map<std::string, Json> finished; // node or ID[INDEX] -> node_finished
     Json runFinished;
 };
@@ -101,22 +99,10 @@ private:
 
     static CliResult cli(const QString &dir, QStringList args)
     {
-        QProcess process;
-        process.setProgram(QStringLiteral(WEFT_CLI_PATH));
-        process.setArguments(args);
-        process.setWorkingDirectory(dir);
-        process.start();
         CliResult result;
-        if (!process.waitForStarted(10000) || !process.waitForFinished(120000)) {
-            process.kill();
-            process.waitForFinished(5000);
-            result.crashed = true;
+        static_cast<weft::test::CliRun &>(result) = weft::test::runWeftCli(args, dir);
+        if (result.crashed)
             return result;
-        }
-        result.crashed = process.exitStatus() != QProcess::NormalExit;
-        result.exitCode = process.exitCode();
-        result.out = process.readAllStandardOutput();
-        result.err = process.readAllStandardError();
         for (const QByteArray &line : result.out.split('\n')) {
             if (!line.startsWith('{'))
                 continue;

@@ -26,9 +26,9 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "SpawnFloor.h"
+
 #include <algorithm>
-#include <atomic>
-#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -37,13 +37,8 @@
 #include <mutex>
 #include <random>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include <spawn.h>
-#include <sys/wait.h>
-
-extern char **environ;
 
 using namespace weft;
 
@@ -289,32 +284,6 @@ void BenchEngine::schedulingOverhead()
     }
 }
 
-// The floor for running `count` processes `jobs` at a time: posix_spawn and
-// waitpid in `jobs` threads, no graph, no pipes, no events.
-static double bareSpawnSeconds(int count, int jobs)
-{
-    std::atomic<int> next{0};
-    const auto t0 = Clock::now();
-    std::vector<std::thread> threads;
-    for (int s = 0; s < jobs; ++s) {
-        threads.emplace_back([&] {
-            char program[] = "/bin/true";
-            char *argv[] = {program, nullptr};
-            while (next.fetch_add(1) < count) {
-                pid_t pid;
-                if (posix_spawn(&pid, program, nullptr, nullptr, argv, environ) == 0) {
-                    int status;
-                    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-                    }
-                }
-            }
-        });
-    }
-    for (std::thread &thread : threads)
-        thread.join();
-    return secondsSince(t0);
-}
-
 void BenchEngine::processThroughput()
 {
     const QString ninja = QStandardPaths::findExecutable("ninja");
@@ -391,7 +360,7 @@ void BenchEngine::processThroughput()
             makeSeconds = secondsSince(m0);
             QCOMPARE(makeProcess.exitCode(), 0);
         }
-        const double floor = bareSpawnSeconds(int(shape.preds.size()), jobs);
+        const double floor = weft::test::bareSpawnSeconds(int(shape.preds.size()), jobs);
         const double best = makeSeconds > 0 ? std::min(ninjaSeconds, makeSeconds) : ninjaSeconds;
         report("2000 `true` processes (lattice), -j" + std::to_string(jobs),
                format("weft %.2f s  ninja %.2f s  make %.2f s  posix_spawn floor %.2f s  "

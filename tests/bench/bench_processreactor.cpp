@@ -15,6 +15,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "SpawnFloor.h"
+
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
@@ -22,10 +24,6 @@
 #include <mutex>
 #include <thread>
 
-#include <spawn.h>
-#include <sys/wait.h>
-
-extern char **environ;
 
 using namespace weft;
 
@@ -65,31 +63,6 @@ double reactorRun(ProcessReactor &reactor, int jobs, const std::string &command,
     for (std::thread &thread : threads)
         thread.join();
     failures = failed;
-    return double(timer.nsecsElapsed()) / 1e9;
-}
-
-double bareSpawnRun(int jobs)
-{
-    std::atomic<int> next{0};
-    QElapsedTimer timer;
-    timer.start();
-    std::vector<std::thread> threads;
-    for (int s = 0; s < jobs; ++s) {
-        threads.emplace_back([&] {
-            char program[] = "/bin/true";
-            char *argv[] = {program, nullptr};
-            while (next.fetch_add(1) < kProcesses) {
-                pid_t pid;
-                if (posix_spawn(&pid, program, nullptr, nullptr, argv, environ) == 0) {
-                    int status;
-                    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-                    }
-                }
-            }
-        });
-    }
-    for (std::thread &thread : threads)
-        thread.join();
     return double(timer.nsecsElapsed()) / 1e9;
 }
 
@@ -135,7 +108,7 @@ void bench_ProcessReactor::throughput()
         QCOMPARE(failures, 0);
         double shell = reactorRun(reactor, jobs, "true > /dev/null", failures);
         QCOMPARE(failures, 0);
-        double bare = bareSpawnRun(jobs);
+        double bare = weft::test::bareSpawnSeconds(kProcesses, jobs);
         double viaNinja = ninja.isEmpty() ? -1 : ninjaRun(ninja, jobs);
         std::printf("%-6d %12.0f %14.0f %12.0f %12.0f\n", jobs, kProcesses / direct,
                     kProcesses / shell, kProcesses / bare,

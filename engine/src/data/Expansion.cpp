@@ -265,54 +265,41 @@ private:
     // per value: `["cc", "-o", "app", "${compile.obj}"]`.
     bool expandList(std::vector<std::string> &items, const Place &place)
     {
-        std::vector<std::string> rebuilt;
-        bool spliced = false;
-        for (std::size_t k = 0; k < items.size(); ++k) {
-            std::string &item = items[k];
-            const Place here{&place, {}, k, true};
-            if (hasDollar(item)) {
-                const ParsedString parsed = parse(item, here);
-                if (!m_error.empty())
-                    return false;
-                const StringOrList *whole = wholeReference(item, parsed, here);
-                if (!m_error.empty())
-                    return false;
-                if (whole && whole->list) {
-                    if (!spliced) {
-                        rebuilt.reserve(items.size() + whole->items.size());
-                        std::move(items.begin(), items.begin() + std::ptrdiff_t(k),
-                                  std::back_inserter(rebuilt));
-                        spliced = true;
-                    }
-                    rebuilt.insert(rebuilt.end(), whole->items.begin(), whole->items.end());
-                    continue;
-                }
-                if (whole)
-                    item = whole->items.empty() ? std::string() : whole->items.front();
-                else if (!expandString(item, parsed, Mode::Plain, here))
-                    return false;
-            }
-            if (spliced)
-                rebuilt.push_back(std::move(item));
-        }
-        if (spliced)
-            items = std::move(rebuilt);
-        return true;
+        return expandElements(
+            items, place, [](std::string &item) { return &item; },
+            [](std::string &, const Place &) { return true; });
     }
 
+    // The same for a JSON array, whose elements that are not strings are
+    // expanded in place (objects, nested arrays).
     bool expandArray(nlohmann::json::array_t &items, const Place &place)
     {
-        nlohmann::json::array_t rebuilt;
+        return expandElements(
+            items, place,
+            [](nlohmann::json &item) {
+                return item.is_string() ? &item.get_ref<std::string &>() : nullptr;
+            },
+            [this](nlohmann::json &item, const Place &here) {
+                return expandJson(item, Mode::Plain, here);
+            });
+    }
+
+    // `textOf(element)`: the element's string, or null when it is none, in
+    // which case `other(element, place)` expands it.
+    template<typename Items, typename TextOf, typename Other>
+    bool expandElements(Items &items, const Place &place, TextOf textOf, Other other)
+    {
+        Items rebuilt;
         bool spliced = false;
         for (std::size_t k = 0; k < items.size(); ++k) {
-            nlohmann::json &item = items[k];
+            auto &item = items[k];
             const Place here{&place, {}, k, true};
-            if (item.is_string() && hasDollar(item.get_ref<const std::string &>())) {
-                const std::string &text = item.get_ref<const std::string &>();
-                const ParsedString parsed = parse(text, here);
+            std::string *text = textOf(item);
+            if (text && hasDollar(*text)) {
+                const ParsedString parsed = parse(*text, here);
                 if (!m_error.empty())
                     return false;
-                const StringOrList *whole = wholeReference(text, parsed, here);
+                const StringOrList *whole = wholeReference(*text, parsed, here);
                 if (!m_error.empty())
                     return false;
                 if (whole && whole->list) {
@@ -326,12 +313,11 @@ private:
                         rebuilt.emplace_back(value);
                     continue;
                 }
-                if (whole) {
-                    item = whole->items.empty() ? std::string() : whole->items.front();
-                } else if (!expandString(item.get_ref<std::string &>(), parsed, Mode::Plain, here)) {
+                if (whole)
+                    *text = whole->items.empty() ? std::string() : whole->items.front();
+                else if (!expandString(*text, parsed, Mode::Plain, here))
                     return false;
-                }
-            } else if (!item.is_string() && !expandJson(item, Mode::Plain, here)) {
+            } else if (!text && !other(item, here)) {
                 return false;
             }
             if (spliced)
