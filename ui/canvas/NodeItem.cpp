@@ -333,8 +333,13 @@ bool NodeItem::setVisualState(const NodeVisualState &state, bool repaint)
 
 QColor NodeItem::accentColor() const
 {
-    return m_visual.runState == RunState::None ? Theme::groupColor(m_group)
-                                               : runStateColor(m_visual.runState);
+    if (m_visual.runState == RunState::None)
+        return Theme::groupColor(m_group);
+    // Up to date: a succeeded that did no work, so it reads as done at a
+    // glance but quieter than what this run actually ran.
+    if (m_visual.cached && m_visual.runState == RunState::Succeeded)
+        return QColor(0x86, 0xa8, 0x90);
+    return runStateColor(m_visual.runState);
 }
 
 QColor NodeItem::overviewColor() const
@@ -585,12 +590,22 @@ void NodeItem::paintRunDecoration(QPainter *painter, const QRectF &rect)
         painter->fillRect(bar, runStateColor(RunState::Running));
     }
     const QPointF mark(rect.right() - 15, rect.bottom() - 14);
-    QPen pen(runStateColor(m_visual.runState), 2);
+    QPen pen(accentColor(), 2);
     pen.setCapStyle(Qt::RoundCap);
     painter->setPen(pen);
     painter->setBrush(Qt::NoBrush);
     switch (m_visual.runState) {
     case RunState::Succeeded:
+        if (m_visual.cached) {
+            // Shape as well as colour: a check in a ring, "kept from before".
+            painter->setPen(QPen(accentColor(), 1.2));
+            painter->drawEllipse(QRectF(mark + QPointF(-2.5, -2.5), QSizeF(14, 14)));
+            pen.setWidthF(1.6);
+            painter->setPen(pen);
+            painter->drawPolyline(QPolygonF({mark + QPointF(1.5, 4.5), mark + QPointF(3.8, 7),
+                                             mark + QPointF(7.8, 2)}));
+            break;
+        }
         painter->drawPolyline(QPolygonF({mark + QPointF(0, 5), mark + QPointF(3, 8),
                                          mark + QPointF(9, 1)}));
         break;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "run/RunController.h"
 
+#include "run/IncrementalRun.h"
 #include "run/RunLogSink.h"
 
 
@@ -167,12 +168,38 @@ bool RunController::startRun(std::shared_ptr<const Workflow> workflow,
     m_pids.clear();
     m_counts = {};
     m_counts[std::size_t(NodeState::Pending)] = m_nodes.size();
+    m_cached = 0;
     m_started.reset();
     m_finished.reset();
     m_summary = {};
     m_endTime = -1;
     m_batches = 0;
     m_stopping = false;
+
+    // The state beside the file, and its run lock, before anything starts:
+    // a refusal (another run of the file, a broken database) is said now.
+    if (m_incremental)
+        m_incremental->release();
+    m_incremental.reset();
+    m_incrementalActive = false;
+    m_stateNote.clear();
+    if (!m_stateFile.isEmpty() && !m_testEngine) {
+        QString message;
+        switch (IncrementalRun::open(m_stateFile, *m_workflow, m_options.baseDirectory, m_force,
+                                     m_stateOptions, m_incremental, message)) {
+        case IncrementalRun::Opened::Recorded:
+            m_incrementalActive = true;
+            m_options.incremental = m_incremental->check();
+            break;
+        case IncrementalRun::Opened::Unrecorded:
+            m_stateNote = message;
+            break;
+        case IncrementalRun::Opened::Refused:
+            if (error)
+                *error = message;
+            return false;
+        }
+    }
 
     m_logDirectory = newLogDirectory();
     m_executor = std::make_unique<Executor>(m_options);
@@ -182,19 +209,24 @@ bool RunController::startRun(std::shared_ptr<const Workflow> workflow,
     std::vector<EventSink *> sinks{m_queue.get(), m_logSink.get(), m_trace.get()};
     if (m_extraSink)
         sinks.push_back(m_extraSink);
+    if (m_incremental)
+        sinks.push_back(m_incremental->history());
     m_tee = std::make_unique<TeeSink>(std::move(sinks));
     m_engineDone = false;
 
     m_clock.start();
     // The engine thread holds its own reference to the snapshot it runs.
     m_thread = std::thread([this, logDirectory = m_logDirectory, workflow = m_workflow,
-                            compiled = m_compiled, engine = m_testEngine] {
+                            compiled = m_compiled, engine = m_testEngine,
+                            incremental = m_incremental.get()] {
         pruneLogDirectories(logDirectory);
         if (engine)
             m_summary = engine(workflow, *m_tee);
         else
             m_summary = compiled ? m_executor->run(compiled, *m_tee)
                                  : m_executor->run(workflow, *m_tee);
+        if (incremental)
+            incremental->finish();
         m_engineDone.store(true, std::memory_order_release);
         // Drain now rather than at the next tick, up to kTickMs away: the
         // final state should show as soon as the run ends. Dropped if the
@@ -228,6 +260,8 @@ bool RunController::shutdown(int waitMs)
     if (!inTime)
         m_executor->kill(); // SIGKILL to every process group: no orphans
     m_thread.join();
+    if (m_incremental)
+        m_incremental->release();
     tick(); // fold in the last events so the views show the end of the run
     return inTime;
 }
@@ -237,6 +271,21 @@ void RunController::joinEngine()
     if (m_thread.joinable())
         m_thread.join();
     m_timer.stop();
+    if (m_incremental)
+        m_incremental->release(); // the run lock goes back now, not at the next run
+}
+
+void RunController::setIncremental(const QString &workflowFile, bool force,
+                                   const QString &options)
+{
+    m_stateFile = workflowFile;
+    m_force = force;
+    m_stateOptions = options;
+}
+
+QString RunController::whyRan(const QString &unit) const
+{
+    return m_incremental ? m_incremental->why(unit) : QString();
 }
 
 void RunController::tick()
@@ -320,6 +369,8 @@ void RunController::applyInstance(const EventQueue::NodeUpdate &update)
     if (update.finished) {
         run.finished = std::make_shared<const NodeFinished>(*update.finished);
         run.attempt = std::max(run.attempt, update.finished->attempts);
+        if (update.finished->cached)
+            ++m_cached;
         setState(update.finished->outcome);
     }
 }
@@ -387,6 +438,10 @@ void RunController::apply(const EventQueue::Batch &batch)
         if (update.finished) {
             run.finished = std::make_shared<const NodeFinished>(*update.finished);
             run.attempt = std::max(run.attempt, update.finished->attempts);
+            // A fan-out node's own ending says cached when all its
+            // instances were: they are counted already.
+            if (update.finished->cached && !m_fanOuts.count(update.node))
+                ++m_cached;
             setState(run, update.finished->outcome);
         }
     }

@@ -35,6 +35,7 @@
 
 namespace weft::ui {
 
+class IncrementalRun;
 class RunLogSink;
 
 class RunController : public QObject
@@ -101,6 +102,24 @@ public:
     // document's, see Document::compiled()): the run validates nothing.
     bool start(std::shared_ptr<const CompiledWorkflow> compiled, const RunOptions &options,
                QString *error = nullptr);
+    // Incremental runs and history (DESIGN.md): the next start() keeps its
+    // state in the database beside `workflowFile` (empty: none, everything
+    // runs, nothing is recorded, as for an unsaved document). `force` runs
+    // every node (and records them), as `weft-cli run --force`. `options`
+    // is what the run history shows as the run's options.
+    void setIncremental(const QString &workflowFile, bool force, const QString &options);
+    // The run in progress (or the last) kept state: up-to-date units were
+    // skipped and why() can answer.
+    bool isIncremental() const { return m_incrementalActive; }
+    bool isForced() const { return m_force; }
+    // Why `unit` ("compile", "compile[3]") ran in the last run: its first
+    // reason, as `weft-cli run --explain` says. Empty when it was up to date
+    // or is never asked about (no declared outputs).
+    QString whyRan(const QString &unit) const;
+    // Set when the last start() ran without state although asked (a folder
+    // that cannot hold .weft/): what the log should say.
+    QString stateNote() const { return m_stateNote; }
+
     // Cancel: running processes get SIGTERM (SIGKILL after the grace period),
     // nothing new starts; the run ends Cancelled. Returns at once.
     void stop();
@@ -134,6 +153,9 @@ public:
     double elapsed() const;
     // Nodes in each state, now.
     std::array<std::size_t, kNodeStateCount> counts() const { return m_counts; }
+    // Nodes and fan-out instances found up to date (NodeFinished::cached),
+    // also counted as succeeded.
+    std::size_t cachedCount() const { return m_cached; }
     // A node or a fan-out instance failed.
     bool hasFailure() const
     {
@@ -191,6 +213,7 @@ private:
     Engine m_testEngine;
     std::vector<int> m_pids;
     std::array<std::size_t, kNodeStateCount> m_counts{};
+    std::size_t m_cached = 0;
     std::optional<RunStarted> m_started;
     std::optional<RunFinished> m_finished;
     RunSummary m_summary;
@@ -200,6 +223,12 @@ private:
     std::unique_ptr<RunLogSink> m_logSink;
     std::unique_ptr<TraceRecorder> m_trace;
     std::unique_ptr<TeeSink> m_tee;
+    QString m_stateFile;
+    QString m_stateOptions;
+    bool m_force = false;
+    bool m_incrementalActive = false;
+    QString m_stateNote;
+    std::unique_ptr<IncrementalRun> m_incremental;
     EventSink *m_extraSink = nullptr;
     std::thread m_thread;
     std::atomic<bool> m_engineDone{false};

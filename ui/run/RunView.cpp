@@ -10,6 +10,8 @@
 #include <QMimeData> // GraphView.h uses it without including it
 #include "canvas/GraphView.h"
 #include "canvas/NodeItem.h"
+#include "run/HistoryDock.h"
+#include "run/IncrementalRun.h"
 #include "run/InstanceModel.h"
 #include "run/LogDock.h"
 #include "run/RunController.h"
@@ -34,6 +36,7 @@
 #include <QLabel>
 #include <QLayout>
 #include <QMenu>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QStatusBar>
@@ -162,7 +165,6 @@ void RunView::createActions()
     m_run = new QAction(RunStateStyle::actionIcon(QStringLiteral("run")), tr("&Run"), this);
     m_run->setObjectName(QStringLiteral("actionRun"));
     m_run->setShortcut(QKeySequence(Qt::Key_F5));
-    m_run->setToolTip(tr("Run the workflow (F5)"));
     connect(m_run, &QAction::triggered, this, [this] { startRun(); });
 
     m_stop = new QAction(RunStateStyle::actionIcon(QStringLiteral("stop")), tr("&Stop"), this);
@@ -170,6 +172,37 @@ void RunView::createActions()
     m_stop->setShortcut(QKeySequence(Qt::SHIFT | Qt::Key_F5));
     m_stop->setToolTip(tr("Stop the run: cancel running nodes, start nothing new (Shift+F5)"));
     connect(m_stop, &QAction::triggered, this, &RunView::stopRun);
+
+    m_run->setToolTip(tr("Run what is out of date (F5): nodes whose declared outputs exist and "
+                         "whose inputs, parameters and needs are unchanged since their last "
+                         "success are not run again"));
+
+    m_runAll = new QAction(RunStateStyle::actionIcon(QStringLiteral("run-all")), tr("Run &All"),
+                           this);
+    m_runAll->setObjectName(QStringLiteral("actionRunAll"));
+    m_runAll->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_F5));
+    m_runAll->setToolTip(tr("Run every node, even those up to date, as make -B does "
+                            "(Ctrl+Shift+F5)"));
+    connect(m_runAll, &QAction::triggered, this, [this] { startRun({}, true); });
+
+    m_forgetState = new QAction(tr("&Forget Up-to-Date State"), this);
+    m_forgetState->setObjectName(QStringLiteral("actionForgetState"));
+    m_forgetState->setToolTip(
+        tr("Forget what earlier runs of this file recorded as up to date (the history stays): "
+           "the next run runs everything. A damaged state database is moved aside."));
+    connect(m_forgetState, &QAction::triggered, this, [this] {
+        const QString file = m_window->document()->filePath();
+        if (file.isEmpty())
+            return;
+        QString error;
+        if (IncrementalRun::forget(file, error))
+            m_window->statusBar()->showMessage(
+                tr("Forgot the up-to-date state of %1: the next run runs everything")
+                    .arg(QFileInfo(file).fileName()),
+                8000);
+        else
+            QMessageBox::warning(m_window, tr("Forget Up-to-Date State"), error);
+    });
 
     m_runSelected = new QAction(RunStateStyle::actionIcon(QStringLiteral("run-selected")),
                                 tr("Run S&elected"), this);
@@ -191,7 +224,7 @@ void RunView::createActions()
             exportTrace(path);
     });
 
-    for (QAction *a : {m_run, m_stop, m_runSelected})
+    for (QAction *a : {m_run, m_runAll, m_stop, m_runSelected})
         m_window->addAction(a); // shortcuts work with the menu bar hidden
 
     m_jobs = new QSpinBox;
@@ -221,14 +254,17 @@ void RunView::createActions()
     if (QMenu *menu = m_window->runMenu()) {
         menu->addSeparator();
         menu->addAction(m_run);
+        menu->addAction(m_runAll);
         menu->addAction(m_runSelected);
         menu->addAction(m_stop);
         menu->addSeparator();
+        menu->addAction(m_forgetState);
         menu->addAction(m_exportTrace);
     }
     if (QToolBar *bar = m_window->toolBar()) {
         bar->addSeparator();
         bar->addAction(m_run);
+        bar->addAction(m_runAll);
         bar->addAction(m_stop);
         bar->addWidget(m_jobs);
         bar->addWidget(m_keepGoing);
@@ -259,9 +295,18 @@ void RunView::createDocks()
     connect(m_timeline, &TimelineView::nodeClicked, this, &RunView::focusNode);
     connect(m_timeline, &TimelineView::instanceClicked, this, &RunView::showInstanceLog);
 
+    m_history = new HistoryDock(m_window);
+    connect(m_history, &HistoryDock::nodeRequested, this, &RunView::focusNode);
+    Document *document = m_window->document();
+    m_history->showHistoryOf(document->filePath());
+    connect(document, &Document::filePathChanged, m_history, &HistoryDock::showHistoryOf);
+    connect(document, &Document::resetDone, this,
+            [this] { m_history->showHistoryOf(m_window->document()->filePath()); });
+
     m_window->addBottomDock(m_problemsDock);
     m_window->addBottomDock(m_logDock);
     m_window->addBottomDock(m_timelineDock);
+    m_window->addBottomDock(m_history);
 }
 
 void RunView::createStatus()
@@ -287,7 +332,7 @@ void RunView::createStatus()
     m_window->statusBar()->addPermanentWidget(m_status);
 }
 
-bool RunView::startRun(const QStringList &targets)
+bool RunView::startRun(const QStringList &targets, bool force)
 {
     if (m_controller->isRunning())
         return false;
@@ -343,6 +388,18 @@ bool RunView::startRun(const QStringList &targets)
     m_problems->clear();
     m_timeline->resetView();
 
+    // A saved document runs incrementally and is recorded in the history
+    // beside it; an unsaved one has nowhere to keep state and runs whole.
+    QStringList described;
+    described << QStringLiteral("-j %1").arg(options.jobs);
+    if (options.failure == FailurePolicy::KeepGoing)
+        described << QStringLiteral("-k");
+    if (force)
+        described << QStringLiteral("--force");
+    described << targets;
+    m_controller->setIncremental(document->filePath(), force,
+                                 tr("window: %1").arg(described.join(QLatin1Char(' '))));
+
     QString error;
     const std::size_t nodeCount = workflow->nodes.size();
     const bool started = compiled ? m_controller->start(std::move(compiled), options, &error)
@@ -357,6 +414,8 @@ bool RunView::startRun(const QStringList &targets)
     }
     m_logDock->reset([this](NodeIndex i) { return m_controller->nodeId(i); },
                      [this](const QString &id) { return m_controller->logFile(id); });
+    if (!m_controller->stateNote().isEmpty())
+        m_logDock->addNote(QStringLiteral("[%1]").arg(m_controller->stateNote()));
     if (document->filePath().isEmpty())
         m_logDock->addNote(tr("[untitled workflow: running in %1; save it to run beside the file]")
                                .arg(m_baseDirectory));
@@ -478,14 +537,37 @@ QString RunView::tooltipFor(int index) const
         text += tr(": %n instance(s)", nullptr, int(fan->instances.size()));
         if (fan->failed() > 0)
             text += tr(", %1 failed").arg(fan->failed());
+        int cached = 0;
+        for (const RunController::InstanceRun &instance : fan->instances)
+            cached += instance.finished && instance.finished->cached ? 1 : 0;
+        if (cached > 0)
+            text += tr(", %1 up to date").arg(cached);
         return text + tr(" in %1").arg(toQ(formatSeconds(f.duration)));
     }
+    if (f.cached)
+        return tr("Up to date: not run. Its outputs exist, and its inputs, parameters and "
+                  "needs' outputs are unchanged since its last success.");
     if (f.outcome != NodeState::Succeeded)
         text += QStringLiteral(": ") + toQ(describeEnding(f));
     text += tr(" in %1").arg(toQ(formatSeconds(f.duration)));
     if (f.attempts > 1)
         text += tr(" after %n attempts", nullptr, f.attempts);
-    return text;
+    return text + whyRanLine(index);
+}
+
+QString RunView::whyRanLine(int index) const
+{
+    // Why it ran, as `weft-cli run --explain` says (issue 15): only for a
+    // run that kept state, where "ran" is news.
+    if (!m_controller->isIncremental())
+        return {};
+    const Node &node = m_controller->workflow().nodes[std::size_t(index)];
+    if (m_controller->isForced())
+        return tr("\nRan because: Run All (--force)");
+    if (node.outputs.empty())
+        return tr("\nAlways runs: it declares no outputs");
+    const QString why = m_controller->whyRan(QString::fromStdString(node.id));
+    return why.isEmpty() ? QString() : tr("\nRan because: %1").arg(why);
 }
 
 NodeVisualState RunView::visualFor(int index) const
@@ -494,6 +576,7 @@ NodeVisualState RunView::visualFor(int index) const
     NodeVisualState state;
     state.runState = RunStateStyle::toRunState(n.state);
     state.progress = n.state == NodeState::Running ? n.progress : -1;
+    state.cached = n.finished && n.finished->cached;
     if (const RunController::FanOutRun *fan = m_controller->fanOut(NodeIndex(index))) {
         // One badge for all instances: done/total and the ring, never a
         // mark per instance.
@@ -686,6 +769,8 @@ void RunView::onRunFinished()
     updateActions();
     updateStatus();
     m_timeline->refresh();
+    if (m_controller->isIncremental())
+        m_history->refresh();
     m_finishPending = true;
     flushCanvas(1000);
     if (m_finishPending)
@@ -765,6 +850,8 @@ void RunView::updateStatus()
     if (count(NodeState::Waiting))
         parts << tr("%1 waiting").arg(count(NodeState::Waiting));
     parts << tr("%1 done").arg(count(NodeState::Succeeded));
+    if (const std::size_t cached = m_controller->cachedCount())
+        parts << tr("%1 up to date").arg(cached);
     if (count(NodeState::Failed))
         parts << tr("%1 failed").arg(count(NodeState::Failed));
     if (count(NodeState::Skipped))
@@ -828,6 +915,8 @@ void RunView::updateActions()
 {
     const bool running = m_controller->isRunning();
     m_run->setEnabled(!running);
+    m_runAll->setEnabled(!running);
+    m_forgetState->setEnabled(!running && !m_window->document()->filePath().isEmpty());
     m_runSelected->setEnabled(!running && !m_window->scene()->selectedNodeIds().isEmpty());
     m_stop->setEnabled(running && !m_controller->isStopping());
     m_jobs->setEnabled(!running);

@@ -37,6 +37,7 @@ class QTreeWidgetItem;
 
 namespace weft::ui {
 
+class HistoryDock;
 class InstanceModel;
 class LogDock;
 class MainWindow;
@@ -59,6 +60,9 @@ public:
     QAction *runAction() const { return m_run; }
     QAction *stopAction() const { return m_stop; }
     QAction *runSelectedAction() const { return m_runSelected; }
+    QAction *runAllAction() const { return m_runAll; }
+    HistoryDock *historyDock() const { return m_history; }
+    QAction *forgetStateAction() const { return m_forgetState; }
     QAction *exportTraceAction() const { return m_exportTrace; }
     QSpinBox *jobsBox() const { return m_jobs; }
     QCheckBox *keepGoingBox() const { return m_keepGoing; }
@@ -77,7 +81,9 @@ public:
 
     // Run the whole document, or `targets` and what they need. Returns false
     // (and shows why, never modally) when nothing could start.
-    bool startRun(const QStringList &targets = {});
+    // Runs what is out of date (`force`: everything, as `weft-cli run
+    // --force`) of the whole workflow, or of `targets` and what they need.
+    bool startRun(const QStringList &targets = {}, bool force = false);
     void stopRun();
     bool exportTrace(const QString &path);
 
@@ -110,6 +116,7 @@ private:
     void setEditingLocked(bool locked);
     void reapplyLock();
     void updateActions();
+    QString whyRanLine(int index) const;
     void updateStatus();
     void showFirstFailure();
     void focusNode(const QString &id);
@@ -124,6 +131,9 @@ private:
     QAction *m_run = nullptr;
     QAction *m_stop = nullptr;
     QAction *m_runSelected = nullptr;
+    QAction *m_runAll = nullptr;
+    HistoryDock *m_history = nullptr;
+    QAction *m_forgetState = nullptr;
     QAction *m_exportTrace = nullptr;
     QAction *m_keepGoingAction = nullptr;
     QSpinBox *m_jobs = nullptr;

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: Apache-2.0
+// Incremental runs and the run history in the window (issue 15): the real
+// MainWindow, engine, processes and .weft/state.db beside a real file. Run
+// (F5) redoes only what is out of date, Run All everything; up-to-date
+// nodes look and read differently; the History dock lists and compares runs.
+
+#include "Document.h"
+#include "MainWindow.h"
+#include "canvas/GraphScene.h"
+#include "canvas/NodeItem.h"
+#include "run/HistoryDock.h"
+#include "run/RunController.h"
+#include "run/RunProblems.h"
+#include "run/RunView.h"
+
+#include <weft/StateStore.h>
+
+#include <QAction>
+#include <QApplication>
+#include <QDir>
+#include <QFile>
+#include <QLabel>
+#include <QMessageBox>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTreeWidget>
+
+using namespace weft;
+using namespace weft::ui;
+
+class TestHistory : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init();
+    void cleanup();
+    void secondRunKeepsWhatIsUpToDate();
+    void changedInputRerunsWithTheReason();
+    void runAllRunsEverything();
+    void historyListsAndComparesRuns();
+    void aRunOfTheFileElsewhereRefusesWithItsPid();
+    void forgetStateRunsEverythingNext();
+    void unsavedDocumentRunsWholeAndRecordsNothing();
+    void screenshot();
+
+private:
+    RunView *runView() const { return m_window->findChild<RunView *>(); }
+    QString path(const QString &name) const { return m_dir->filePath(name); }
+    bool runToEnd(QAction *action = nullptr, int timeoutMs = 30000);
+    bool writeInput(const QByteArray &text);
+    NodeVisualState visual(const QString &id) const;
+    QString tooltip(const QString &id) const;
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<MainWindow> m_window;
+};
+
+void TestHistory::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_dir->isValid());
+    QVERIFY(QFile::copy(QStringLiteral(WEFT_FIXTURES_DIR "/history/build.weft"),
+                        path(QStringLiteral("build.weft"))));
+    QFile::setPermissions(path(QStringLiteral("build.weft")),
+                          QFile::ReadOwner | QFile::WriteOwner);
+    QVERIFY(writeInput("hello\n"));
+    m_window = std::make_unique<MainWindow>();
+    m_window->hooks().askToSave = [](const QString &) { return QMessageBox::Discard; };
+    m_window->resize(1400, 900);
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    QVERIFY(m_window->openFile(path(QStringLiteral("build.weft"))));
+    QVERIFY(runView());
+}
+
+void TestHistory::cleanup()
+{
+    m_window.reset();
+    m_dir.reset();
+}
+
+bool TestHistory::writeInput(const QByteArray &text)
+{
+    QFile file(path(QStringLiteral("in.txt")));
+    return file.open(QIODevice::WriteOnly | QIODevice::Truncate) && file.write(text) == text.size();
+}
+
+bool TestHistory::runToEnd(QAction *action, int timeoutMs)
+{
+    RunView *view = runView();
+    if (!action)
+        action = view->runAction();
+    if (!action->isEnabled())
+        return false;
+    action->trigger();
+    if (!view->controller()->isRunning())
+        return false;
+    QElapsedTimer timer;
+    timer.start();
+    while (view->controller()->isRunning() && timer.elapsed() < timeoutMs)
+        QTest::qWait(20);
+    QTest::qWait(50); // the canvas's last flush
+    return !view->controller()->isRunning() && view->controller()->finished().has_value();
+}
+
+NodeVisualState TestHistory::visual(const QString &id) const
+{
+    NodeItem *item = m_window->scene()->nodeItem(id);
+    return item ? item->visualState() : NodeVisualState{};
+}
+
+QString TestHistory::tooltip(const QString &id) const
+{
+    return m_window->scene()->detailFor(id);
+}
+
+void TestHistory::secondRunKeepsWhatIsUpToDate()
+{
+    RunView *view = runView();
+    QVERIFY(runToEnd());
+    const RunController *controller = view->controller();
+    QVERIFY(controller->isIncremental());
+    QCOMPARE(controller->finished()->cached, std::size_t(0));
+    QVERIFY2(tooltip(QStringLiteral("gen")).contains(QStringLiteral("Ran because: never ran")),
+             qPrintable(tooltip(QStringLiteral("gen"))));
+    QVERIFY2(tooltip(QStringLiteral("announce")).contains(QStringLiteral("declares no outputs")),
+             qPrintable(tooltip(QStringLiteral("announce"))));
+    QVERIFY(QFile::exists(path(QStringLiteral(".weft/state.db"))));
+    QFile b(path(QStringLiteral("out/b.txt")));
+    QVERIFY(b.open(QIODevice::ReadOnly));
+    QCOMPARE(b.readAll(), QByteArray("HELLO\n"));
+
+    // Nothing changed: what declares outputs is kept, the rest runs.
+    QVERIFY(runToEnd());
+    QCOMPARE(controller->finished()->cached, std::size_t(2));
+    QCOMPARE(int(controller->finished()->outcome), int(RunOutcome::Succeeded));
+    for (const QString &id : {QStringLiteral("gen"), QStringLiteral("upper")}) {
+        const NodeVisualState state = visual(id);
+        QCOMPARE(int(state.runState), int(RunState::Succeeded));
+        QVERIFY2(state.cached, qPrintable(id));
+        QVERIFY2(tooltip(id).startsWith(QStringLiteral("Up to date")), qPrintable(tooltip(id)));
+    }
+    QVERIFY(!visual(QStringLiteral("announce")).cached);
+    QCOMPARE(int(visual(QStringLiteral("announce")).runState), int(RunState::Succeeded));
+    QVERIFY2(view->statusLabel()->text().contains(QStringLiteral("2 up to date")),
+             qPrintable(view->statusLabel()->text()));
+}
+
+void TestHistory::changedInputRerunsWithTheReason()
+{
+    QVERIFY(runToEnd());
+    QVERIFY(writeInput("changed\n"));
+    QVERIFY(runToEnd());
+    const RunController *controller = runView()->controller();
+    QCOMPARE(controller->finished()->cached, std::size_t(0));
+    const QString gen = tooltip(QStringLiteral("gen"));
+    QVERIFY2(gen.contains(QStringLiteral("Ran because:")) && gen.contains(QStringLiteral("in.txt")),
+             qPrintable(gen));
+    QVERIFY(!visual(QStringLiteral("gen")).cached);
+    const QString upper = tooltip(QStringLiteral("upper"));
+    QVERIFY2(upper.contains(QStringLiteral("Ran because:")), qPrintable(upper));
+    QFile b(path(QStringLiteral("out/b.txt")));
+    QVERIFY(b.open(QIODevice::ReadOnly));
+    QCOMPARE(b.readAll(), QByteArray("CHANGED\n"));
+}
+
+void TestHistory::runAllRunsEverything()
+{
+    RunView *view = runView();
+    QVERIFY(runToEnd());
+    QVERIFY(view->runAllAction());
+    QCOMPARE(view->runAllAction()->shortcut(), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_F5));
+    QVERIFY(runToEnd(view->runAllAction()));
+    QCOMPARE(view->controller()->finished()->cached, std::size_t(0));
+    QVERIFY(view->controller()->isForced());
+    QVERIFY2(tooltip(QStringLiteral("gen")).contains(QStringLiteral("Run All")),
+             qPrintable(tooltip(QStringLiteral("gen"))));
+    // A forced run records its nodes: the next plain run keeps them.
+    QVERIFY(runToEnd());
+    QCOMPARE(view->controller()->finished()->cached, std::size_t(2));
+}
+
+void TestHistory::historyListsAndComparesRuns()
+{
+    RunView *view = runView();
+    HistoryDock *history = view->historyDock();
+    QVERIFY(history);
+    QCOMPARE(history->runCount(), 0);
+    QVERIFY(runToEnd());
+    QVERIFY(runToEnd());
+    QCOMPARE(history->runCount(), 2);
+    // Newest first and selected: its nodes, with up to date for the kept ones.
+    QTreeWidget *runs = history->runsView();
+    QCOMPARE(runs->topLevelItem(0)->text(0), QStringLiteral("2"));
+    QCOMPARE(runs->topLevelItem(0)->text(5), QStringLiteral("2")); // up to date
+    QVERIFY2(runs->topLevelItem(0)->text(7).contains(QStringLiteral("window")),
+             qPrintable(runs->topLevelItem(0)->text(7)));
+    QString detail = history->detailText();
+    QVERIFY2(detail.contains(QStringLiteral("gen\tup to date")), qPrintable(detail));
+    QVERIFY2(detail.contains(QStringLiteral("announce\tsucceeded")), qPrintable(detail));
+
+    history->selectRuns({1});
+    detail = history->detailText();
+    QVERIFY2(detail.contains(QStringLiteral("never ran")), qPrintable(detail));
+
+    history->selectRuns({1, 2});
+    detail = history->detailText();
+    QVERIFY2(detail.contains(QStringLiteral("Run 1")) && detail.contains(QStringLiteral("run 2")),
+             qPrintable(detail));
+    QVERIFY2(detail.contains(QStringLiteral("succeeded → up to date")), qPrintable(detail));
+
+    // Double-clicking a node in the history shows it on the canvas.
+    history->selectRuns({2});
+    QTreeWidgetItem *row = nullptr;
+    for (int i = 0; i < history->detailView()->topLevelItemCount(); ++i)
+        if (history->detailView()->topLevelItem(i)->text(0) == QStringLiteral("upper"))
+            row = history->detailView()->topLevelItem(i);
+    QVERIFY(row);
+    m_window->scene()->clearSelection();
+    Q_EMIT history->detailView()->itemDoubleClicked(row, 0);
+    QCOMPARE(m_window->scene()->selectedNodeIds(), QStringList{QStringLiteral("upper")});
+
+    // A fresh window on the same file finds the same history.
+    m_window = std::make_unique<MainWindow>();
+    m_window->hooks().askToSave = [](const QString &) { return QMessageBox::Discard; };
+    QVERIFY(m_window->openFile(path(QStringLiteral("build.weft"))));
+    QCOMPARE(runView()->historyDock()->runCount(), 2);
+}
+
+void TestHistory::aRunOfTheFileElsewhereRefusesWithItsPid()
+{
+    // Another run of the same file (here: this process, as weft-cli would)
+    // holds its run lock: the window says so and starts nothing.
+    std::string error;
+    std::unique_ptr<StateStore> other
+        = StateStore::open(path(QStringLiteral("build.weft")).toStdString(), error);
+    QVERIFY2(other, error.c_str());
+    int holder = 0;
+    QVERIFY(other->lockRun(holder, error));
+    RunView *view = runView();
+    QVERIFY(!view->startRun());
+    QVERIFY(!view->controller()->isRunning());
+    QVERIFY(!QFile::exists(path(QStringLiteral("out/a.txt"))));
+    QString problems;
+    QTreeWidget *list = view->problems()->list();
+    for (int i = 0; i < list->topLevelItemCount(); ++i)
+        problems += list->topLevelItem(i)->text(1) + QLatin1Char('\n');
+    QVERIFY2(problems.contains(QStringLiteral("Another run"))
+                 && problems.contains(QString::number(QCoreApplication::applicationPid())),
+             qPrintable(problems));
+    // Once it is gone the window runs, and gives the lock back after.
+    other.reset();
+    QVERIFY(runToEnd());
+    other = StateStore::open(path(QStringLiteral("build.weft")).toStdString(), error);
+    QVERIFY(other);
+    QVERIFY2(other->lockRun(holder, error), "the window kept the run lock after its run");
+}
+
+void TestHistory::forgetStateRunsEverythingNext()
+{
+    RunView *view = runView();
+    QVERIFY(runToEnd());
+    QVERIFY(view->forgetStateAction()->isEnabled());
+    view->forgetStateAction()->trigger();
+    QVERIFY(runToEnd());
+    QCOMPARE(view->controller()->finished()->cached, std::size_t(0));
+    QVERIFY2(tooltip(QStringLiteral("gen")).contains(QStringLiteral("never ran")),
+             qPrintable(tooltip(QStringLiteral("gen"))));
+    QCOMPARE(view->historyDock()->runCount(), 2); // the history stays
+}
+
+void TestHistory::unsavedDocumentRunsWholeAndRecordsNothing()
+{
+    m_window->newDocument();
+    QVERIFY(m_window->document()->filePath().isEmpty());
+    // Only the node that needs no input: an unsaved document runs in a
+    // scratch directory.
+    Workflow w;
+    Node node;
+    node.id = "alone";
+    node.type = "write";
+    node.params = {{"path", "out/x.txt"}, {"text", "x"}};
+    node.outputs["x"].items = {"out/x.txt"};
+    w.nodes.push_back(node);
+    m_window->document()->reset(w, QString());
+    RunView *view = runView();
+    QVERIFY(runToEnd());
+    QVERIFY(!view->controller()->isIncremental());
+    QVERIFY(runToEnd());
+    QCOMPARE(view->controller()->finished()->cached, std::size_t(0));
+    QVERIFY(!view->forgetStateAction()->isEnabled());
+    QCOMPARE(view->historyDock()->runCount(), 0);
+}
+
+void TestHistory::screenshot()
+{
+    // Not a check: WEFT_HISTORY_SCREENSHOT=path.png grabs the window after
+    // a run where some nodes were up to date, with two runs compared.
+    const QString target = qEnvironmentVariable("WEFT_HISTORY_SCREENSHOT");
+    if (target.isEmpty())
+        QSKIP("set WEFT_HISTORY_SCREENSHOT=file.png to grab the window");
+    QVERIFY(runToEnd());
+    QFile::remove(path(QStringLiteral("out/b.txt")));
+    QVERIFY(runToEnd());
+    HistoryDock *history = runView()->historyDock();
+    history->show();
+    history->raise();
+    history->selectRuns({1, 2});
+    QTest::qWait(200);
+    QVERIFY(m_window->grab().save(target));
+    history->selectRuns({2});
+    QTest::qWait(100);
+    QVERIFY(m_window->grab().save(QString(target).replace(QStringLiteral(".png"),
+                                                           QStringLiteral("-run.png"))));
+}
+
+QTEST_MAIN(TestHistory)
+#include "tst_history.moc"

@@ -1,0 +1,422 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "run/HistoryDock.h"
+
+#include "run/RunStateStyle.h"
+
+#include <weft/RunReport.h>
+#include <weft/StateStore.h>
+
+#include <QDateTime>
+#include <QFileInfo>
+#include <QHeaderView>
+#include <QLabel>
+#include <QSplitter>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+namespace weft::ui {
+
+namespace {
+
+enum RunColumn { RunId, RunWhen, RunOutcome, RunWall, RunRan, RunCached, RunFailed, RunOptions };
+constexpr int kRunIdRole = Qt::UserRole + 1;
+constexpr int kNodeRole = Qt::UserRole + 2;
+
+QString seconds(double s)
+{
+    return QString::fromStdString(formatSeconds(s));
+}
+
+// "+14.7 ms", "−0.15 s": formatSeconds() reads magnitudes only.
+QString signedSeconds(double s)
+{
+    return (s < 0 ? QStringLiteral("−") : QStringLiteral("+")) + seconds(std::fabs(s));
+}
+
+QString when(double epochSeconds)
+{
+    return QDateTime::fromMSecsSinceEpoch(qint64(epochSeconds * 1000))
+        .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
+}
+
+// The state database of `file`, only if a run made one: looking at the
+// history must not create a .weft folder beside every file opened.
+std::unique_ptr<StateStore> openExisting(const QString &file, QString &error)
+{
+    if (file.isEmpty())
+        return nullptr;
+    const QFileInfo info(file);
+    if (!QFileInfo::exists(info.absolutePath() + QStringLiteral("/.weft/state.db")))
+        return nullptr;
+    std::string message;
+    std::unique_ptr<StateStore> store = StateStore::open(file.toStdString(), message);
+    if (!store)
+        error = QString::fromStdString(message);
+    return store;
+}
+
+QString unitState(const HistoryUnit &u)
+{
+    return u.cached ? QObject::tr("up to date") : QString::fromStdString(u.outcome);
+}
+
+QString nodeOf(const std::string &unit)
+{
+    const QString id = QString::fromStdString(unit);
+    const qsizetype bracket = id.indexOf(QLatin1Char('['));
+    return bracket < 0 ? id : id.left(bracket);
+}
+
+NodeState stateOf(const std::string &outcome)
+{
+    if (outcome == "failed")
+        return NodeState::Failed;
+    if (outcome == "cancelled")
+        return NodeState::Cancelled;
+    if (outcome == "skipped")
+        return NodeState::Skipped;
+    return NodeState::Succeeded;
+}
+
+} // namespace
+
+HistoryDock::HistoryDock(QWidget *parent)
+    : QDockWidget(tr("History"), parent)
+{
+    setObjectName(QStringLiteral("historyDock"));
+    setToolTip(tr("Every recorded run of this file (kept in .weft/state.db beside it), newest "
+                  "first. Select a run to see what ran and why; select two to compare them."));
+    auto *body = new QWidget;
+    auto *layout = new QVBoxLayout(body);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->setSpacing(4);
+    m_header = new QLabel;
+    m_header->setObjectName(QStringLiteral("historyHeader"));
+    m_header->setWordWrap(true);
+    layout->addWidget(m_header);
+
+    auto *splitter = new QSplitter(Qt::Horizontal);
+    m_runs = new QTreeWidget;
+    m_runs->setObjectName(QStringLiteral("historyRuns"));
+    m_runs->setRootIsDecorated(false);
+    m_runs->setUniformRowHeights(true);
+    m_runs->setAlternatingRowColors(true);
+    m_runs->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_runs->setHeaderLabels({tr("Run"), tr("When"), tr("Outcome"), tr("Wall"), tr("Ran"),
+                             tr("Up to date"), tr("Failed"), tr("Options")});
+    m_runs->header()->setStretchLastSection(true);
+    m_runs->setToolTip(tr("Select one run to see its nodes; Ctrl+click a second to compare"));
+    splitter->addWidget(m_runs);
+
+    auto *detailBox = new QWidget;
+    auto *detailLayout = new QVBoxLayout(detailBox);
+    detailLayout->setContentsMargins(0, 0, 0, 0);
+    m_detailHeader = new QLabel;
+    m_detailHeader->setObjectName(QStringLiteral("historyDetailHeader"));
+    m_detailHeader->setWordWrap(true);
+    m_detailHeader->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_detail = new QTreeWidget;
+    m_detail->setObjectName(QStringLiteral("historyDetail"));
+    m_detail->setRootIsDecorated(false);
+    m_detail->setUniformRowHeights(true);
+    m_detail->setAlternatingRowColors(true);
+    m_detail->setSortingEnabled(true);
+    m_detail->header()->setStretchLastSection(true);
+    detailLayout->addWidget(m_detailHeader);
+    detailLayout->addWidget(m_detail);
+    splitter->addWidget(detailBox);
+    splitter->setStretchFactor(0, 2);
+    splitter->setStretchFactor(1, 3);
+    layout->addWidget(splitter, 1);
+    setWidget(body);
+
+    connect(m_runs, &QTreeWidget::itemSelectionChanged, this, &HistoryDock::selectionChanged);
+    connect(m_detail, &QTreeWidget::itemDoubleClicked, this, [this](QTreeWidgetItem *item) {
+        const QString node = item->data(0, kNodeRole).toString();
+        if (!node.isEmpty())
+            Q_EMIT nodeRequested(node);
+    });
+    showHistoryOf({});
+}
+
+QString HistoryDock::databaseError(const QString &error)
+{
+    return tr("The history cannot be read: %1\nRun ▸ Forget Up-to-Date State moves a damaged "
+              "database aside.")
+        .arg(error);
+}
+
+void HistoryDock::showHistoryOf(const QString &workflowFile)
+{
+    // Keep the selection across a refresh: after a run the newest row is
+    // new, the ones the person was looking at are still there.
+    QList<std::int64_t> selected;
+    if (workflowFile == m_file) {
+        const auto items = m_runs->selectedItems();
+        for (const QTreeWidgetItem *item : items)
+            selected << item->data(RunId, kRunIdRole).toLongLong();
+        // Looking at the newest run: follow it to the run that just ended.
+        const QTreeWidgetItem *newest = m_runs->topLevelItem(0);
+        if (selected.size() == 1 && newest
+            && selected.front() == newest->data(RunId, kRunIdRole).toLongLong())
+            selected.clear();
+    }
+    m_file = workflowFile;
+    QSignalBlocker blocker(m_runs);
+    m_runs->clear();
+    m_detail->clear();
+    m_detail->setHeaderLabels({});
+    m_detailHeader->clear();
+    if (workflowFile.isEmpty()) {
+        m_header->setText(tr("No history: save the workflow, and each run is recorded beside it."));
+        return;
+    }
+    QString error;
+    std::unique_ptr<StateStore> store = openExisting(workflowFile, error);
+    if (!store) {
+        m_header->setText(error.isEmpty() ? tr("No runs of %1 recorded yet.")
+                                                .arg(QFileInfo(workflowFile).fileName())
+                                          : databaseError(error));
+        return;
+    }
+    std::vector<HistoryRun> runs;
+    try {
+        runs = store->runs();
+    } catch (const std::exception &e) {
+        m_header->setText(databaseError(QString::fromUtf8(e.what())));
+        return;
+    }
+    QList<QTreeWidgetItem *> items;
+    items.reserve(qsizetype(runs.size()));
+    for (const HistoryRun &r : runs) {
+        auto *item = new QTreeWidgetItem;
+        item->setText(RunId, QString::number(r.id));
+        item->setData(RunId, kRunIdRole, qlonglong(r.id));
+        item->setText(RunWhen, when(r.started));
+        item->setText(RunOutcome, QString::fromStdString(r.outcome));
+        item->setIcon(RunOutcome, RunStateStyle::icon(stateOf(r.outcome)));
+        item->setText(RunWall, seconds(r.wall));
+        item->setText(RunRan, QString::number(r.ran));
+        item->setText(RunCached, QString::number(r.cached));
+        item->setText(RunFailed, QString::number(r.failed));
+        item->setText(RunOptions, QString::fromStdString(r.options));
+        for (int c : {RunId, RunWall, RunRan, RunCached, RunFailed})
+            item->setTextAlignment(c, Qt::AlignRight | Qt::AlignVCenter);
+        item->setToolTip(RunOutcome, tr("%1 nodes; work %2; critical path %3")
+                                         .arg(r.nodes)
+                                         .arg(seconds(r.work), seconds(r.criticalPathDuration)));
+        items << item;
+    }
+    m_runs->addTopLevelItems(items);
+    for (int c = 0; c < RunOptions; ++c)
+        m_runs->resizeColumnToContents(c);
+    m_header->setText(tr("%n run(s) of %1 recorded (newest first)", nullptr, int(runs.size()))
+                          .arg(QFileInfo(workflowFile).fileName()));
+    if (selected.isEmpty() && !runs.empty())
+        selected << runs.front().id;
+    blocker.unblock();
+    selectRuns(selected);
+}
+
+int HistoryDock::runCount() const
+{
+    return m_runs->topLevelItemCount();
+}
+
+void HistoryDock::selectRuns(const QList<std::int64_t> &ids)
+{
+    {
+        const QSignalBlocker blocker(m_runs);
+        m_runs->clearSelection();
+        for (int i = 0; i < m_runs->topLevelItemCount(); ++i) {
+            QTreeWidgetItem *item = m_runs->topLevelItem(i);
+            if (ids.contains(item->data(RunId, kRunIdRole).toLongLong()))
+                item->setSelected(true);
+        }
+    }
+    selectionChanged();
+}
+
+QString HistoryDock::detailText() const
+{
+    QStringList lines{m_detailHeader->text()};
+    for (int i = 0; i < m_detail->topLevelItemCount(); ++i) {
+        const QTreeWidgetItem *item = m_detail->topLevelItem(i);
+        QStringList cells;
+        for (int c = 0; c < m_detail->columnCount(); ++c)
+            cells << item->text(c);
+        lines << cells.join(QLatin1Char('\t'));
+    }
+    return lines.join(QLatin1Char('\n'));
+}
+
+void HistoryDock::selectionChanged()
+{
+    QList<std::int64_t> ids;
+    const auto items = m_runs->selectedItems();
+    for (const QTreeWidgetItem *item : items)
+        ids << item->data(RunId, kRunIdRole).toLongLong();
+    std::sort(ids.begin(), ids.end());
+    m_detail->clear();
+    if (ids.size() == 1)
+        showUnits(ids.front());
+    else if (ids.size() == 2)
+        showComparison(ids[0], ids[1]);
+    else
+        m_detailHeader->setText(ids.isEmpty()
+                                    ? tr("Select a run to see its nodes, or two to compare them.")
+                                    : tr("Select one run, or two to compare."));
+}
+
+void HistoryDock::showUnits(std::int64_t run)
+{
+    QString error;
+    std::unique_ptr<StateStore> store = openExisting(m_file, error);
+    if (!store) {
+        m_detailHeader->setText(databaseError(error));
+        return;
+    }
+    std::vector<HistoryUnit> units;
+    std::optional<HistoryRun> r;
+    try {
+        r = store->run(run);
+        units = store->units(run);
+    } catch (const std::exception &e) {
+        m_detailHeader->setText(databaseError(QString::fromUtf8(e.what())));
+        return;
+    }
+    if (!r)
+        return;
+    QString path;
+    for (std::size_t i = 0; i < r->criticalPath.size(); ++i)
+        path += (i ? QStringLiteral(" → ") : QString()) + QString::fromStdString(r->criticalPath[i]);
+    m_detailHeader->setText(
+        tr("Run %1, %2: %3 in %4; %5 ran, %6 up to date. Critical path (%7): %8")
+            .arg(r->id)
+            .arg(when(r->started), QString::fromStdString(r->outcome), seconds(r->wall))
+            .arg(r->ran)
+            .arg(r->cached)
+            .arg(seconds(r->criticalPathDuration), path.isEmpty() ? tr("none") : path));
+    m_detail->setSortingEnabled(false);
+    m_detail->setHeaderLabels(
+        {tr("Node"), tr("Outcome"), tr("Attempts"), tr("Duration"), tr("Exit"), tr("Why it ran")});
+    QList<QTreeWidgetItem *> items;
+    items.reserve(qsizetype(units.size()));
+    for (const HistoryUnit &u : units) {
+        auto *item = new QTreeWidgetItem;
+        item->setText(0, QString::fromStdString(u.unit));
+        item->setData(0, kNodeRole, nodeOf(u.unit));
+        item->setText(1, unitState(u));
+        item->setIcon(1, RunStateStyle::icon(stateOf(u.outcome)));
+        item->setText(2, u.attempts > 0 ? QString::number(u.attempts) : QString());
+        item->setText(3, u.cached ? QString() : seconds(u.duration));
+        item->setText(4, u.exitCode ? QString::number(*u.exitCode)
+                                    : QString::fromStdString(u.signal));
+        item->setText(5, u.cached ? QString() : QString::fromStdString(u.why));
+        item->setToolTip(5, item->text(5));
+        if (u.cached)
+            item->setForeground(1, m_detail->palette().brush(QPalette::Disabled, QPalette::Text));
+        items << item;
+    }
+    m_detail->addTopLevelItems(items);
+    m_detail->setSortingEnabled(true);
+    m_detail->sortByColumn(0, Qt::AscendingOrder);
+    for (int c = 0; c < 5; ++c)
+        m_detail->resizeColumnToContents(c);
+}
+
+void HistoryDock::showComparison(std::int64_t older, std::int64_t newer)
+{
+    QString error;
+    std::unique_ptr<StateStore> store = openExisting(m_file, error);
+    if (!store) {
+        m_detailHeader->setText(databaseError(error));
+        return;
+    }
+    std::optional<HistoryRun> a, b;
+    std::map<std::string, HistoryUnit> before, after;
+    try {
+        a = store->run(older);
+        b = store->run(newer);
+        for (HistoryUnit &u : store->units(older))
+            before.emplace(u.unit, std::move(u));
+        for (HistoryUnit &u : store->units(newer))
+            after.emplace(u.unit, std::move(u));
+    } catch (const std::exception &e) {
+        m_detailHeader->setText(databaseError(QString::fromUtf8(e.what())));
+        return;
+    }
+    if (!a || !b)
+        return;
+    auto pathOf = [](const HistoryRun &r) {
+        QStringList ids;
+        for (const std::string &id : r.criticalPath)
+            ids << QString::fromStdString(id);
+        return ids.isEmpty() ? tr("none") : ids.join(QStringLiteral(" → "));
+    };
+    m_detailHeader->setText(
+        tr("Run %1 (%2, %3) → run %4 (%5, %6): wall %7. Critical path before (%8): %9; after "
+           "(%10): %11")
+            .arg(a->id)
+            .arg(QString::fromStdString(a->outcome), seconds(a->wall))
+            .arg(b->id)
+            .arg(QString::fromStdString(b->outcome), seconds(b->wall),
+                 signedSeconds(b->wall - a->wall),
+                 seconds(a->criticalPathDuration), pathOf(*a), seconds(b->criticalPathDuration),
+                 pathOf(*b)));
+    std::set<std::string> names;
+    for (const auto &[name, u] : before)
+        names.insert(name);
+    for (const auto &[name, u] : after)
+        names.insert(name);
+    m_detail->setSortingEnabled(false);
+    m_detail->setHeaderLabels({tr("Node"), tr("Run %1").arg(a->id), tr("Run %1").arg(b->id),
+                               tr("Duration change"), tr("What changed")});
+    QList<QTreeWidgetItem *> items;
+    for (const std::string &name : names) {
+        const auto ia = before.find(name), ib = after.find(name);
+        const HistoryUnit *ua = ia == before.end() ? nullptr : &ia->second;
+        const HistoryUnit *ub = ib == after.end() ? nullptr : &ib->second;
+        const QString sa = ua ? unitState(*ua) : tr("absent");
+        const QString sb = ub ? unitState(*ub) : tr("absent");
+        const double da = ua && !ua->cached ? ua->duration : 0;
+        const double db = ub && !ub->cached ? ub->duration : 0;
+        const bool changedState = sa != sb;
+        // The rows worth reading: a different ending, or a duration that
+        // moved by more than a tenth and 10 ms. The rest is noise.
+        const bool slower = std::fabs(db - da) > std::max(0.01, 0.1 * std::max(da, db));
+        if (!changedState && !slower)
+            continue;
+        auto *item = new QTreeWidgetItem;
+        item->setText(0, QString::fromStdString(name));
+        item->setData(0, kNodeRole, nodeOf(name));
+        item->setText(1, ua && !ua->cached ? tr("%1, %2").arg(sa, seconds(da)) : sa);
+        item->setText(2, ub && !ub->cached ? tr("%1, %2").arg(sb, seconds(db)) : sb);
+        item->setText(3, signedSeconds(db - da));
+        item->setData(3, Qt::UserRole, std::fabs(db - da));
+        item->setText(4, changedState ? (ub && !ub->why.empty() && !ub->cached
+                                             ? tr("%1 → %2: %3").arg(sa, sb,
+                                                                    QString::fromStdString(ub->why))
+                                             : tr("%1 → %2").arg(sa, sb))
+                                      : tr("duration"));
+        item->setToolTip(4, item->text(4));
+        items << item;
+    }
+    // Largest change first, as `weft-cli compare` lists them.
+    std::stable_sort(items.begin(), items.end(), [](QTreeWidgetItem *x, QTreeWidgetItem *y) {
+        return x->data(3, Qt::UserRole).toDouble() > y->data(3, Qt::UserRole).toDouble();
+    });
+    m_detail->addTopLevelItems(items);
+    if (items.isEmpty())
+        m_detailHeader->setText(m_detailHeader->text() + tr("\nNo node changed its ending or "
+                                                             "its duration by more than 10 %."));
+    for (int c = 0; c < 4; ++c)
+        m_detail->resizeColumnToContents(c);
+}
+
+} // namespace weft::ui

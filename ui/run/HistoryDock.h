@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// The run history of the open workflow file (DESIGN.md, "Run history"), as
+// `weft-cli history` and `weft-cli compare` show it: every recorded run,
+// newest first; the units of the selected run with why each ran; and, with
+// two runs selected, what changed between them. Read from the state
+// database beside the file (weft/StateStore.h) when asked, never held open:
+// a run in a terminal must find nothing of ours in its way.
+
+#include <QDockWidget>
+#include <QString>
+
+#include <cstdint>
+
+class QLabel;
+class QPushButton;
+class QTreeWidget;
+
+namespace weft::ui {
+
+class HistoryDock : public QDockWidget
+{
+    Q_OBJECT
+
+public:
+    explicit HistoryDock(QWidget *parent = nullptr);
+
+    // Shows the history of `workflowFile` (empty: an unsaved document,
+    // which has none). Reads the database again: call it after a run.
+    void showHistoryOf(const QString &workflowFile);
+    void refresh() { showHistoryOf(m_file); }
+
+    // Tests and keyboard users: select runs by their numbers.
+    void selectRuns(const QList<std::int64_t> &ids);
+    int runCount() const;
+    QTreeWidget *runsView() const { return m_runs; }
+    QTreeWidget *detailView() const { return m_detail; }
+    QString detailText() const;
+
+Q_SIGNALS:
+    // A unit of a run was double-clicked: its node id (an instance's node).
+    void nodeRequested(const QString &id);
+
+private:
+    void selectionChanged();
+    void showUnits(std::int64_t run);
+    void showComparison(std::int64_t older, std::int64_t newer);
+    QString databaseError(const QString &error);
+
+    QString m_file;
+    QLabel *m_header = nullptr;
+    QLabel *m_detailHeader = nullptr;
+    QTreeWidget *m_runs = nullptr;
+    QTreeWidget *m_detail = nullptr;
+};
+
+} // namespace weft::ui
