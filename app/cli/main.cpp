@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // weft-cli: the engine without Qt, for terminals, scripts, CI and servers.
 
+#include "AnalysisCommands.h"
 #include "Commands.h"
 #include "Signals.h"
 
@@ -27,6 +28,7 @@ int main(int argc, char **argv)
                "  weft-cli ops                        operation types and their semantics\n"
                "  weft-cli dot build.weft | dot -Tsvg > build.svg\n"
                "  weft-cli history build.weft         the recorded runs, newest first\n"
+               "  weft-cli lint build.weft            races in the design, before any run\n"
                "\n"
                "'weft-cli COMMAND --help' describes each command.");
 
@@ -36,6 +38,7 @@ int main(int argc, char **argv)
     addOpsCommand(app, action);
     addDotCommand(app, action);
     addStateCommands(app, action);
+    addLintCommand(app, action);
 
     try {
         app.parse(argc, argv);
