@@ -3,7 +3,14 @@
 
 #include "Document.h"
 
+#include <weft/Lint.h>
 #include <weft/Validator.h>
+#include <weft/Workflow.h>
+
+#include <QCoreApplication>
+#include <algorithm>
+#include <QPointer>
+#include <QThreadPool>
 
 #include <QFileInfo>
 #include <QHeaderView>
@@ -80,6 +87,73 @@ void ProblemsDock::validateNow()
         return;
     Diagnostics diagnostics;
     m_document->compiled(&diagnostics); // kept for Run: see Document::compiled()
+    m_design = std::move(diagnostics);
+    showDiagnostics();
+    startLint();
+}
+
+bool ProblemsDock::lintCurrent() const
+{
+    return m_linted && m_linted == m_document->snapshot();
+}
+
+void ProblemsDock::startLint()
+{
+    // Races are a question about a design that can run: on one with errors
+    // the findings would be noise beside the errors that matter.
+    const std::shared_ptr<const Workflow> snapshot = m_document->snapshot();
+    const bool hasErrors = std::any_of(m_design.begin(), m_design.end(), [](const Diagnostic &d) {
+        return d.severity == Severity::Error;
+    });
+    if (hasErrors || snapshot->nodes.empty()) {
+        m_lint.clear();
+        m_linted = snapshot;
+        showDiagnostics();
+        Q_EMIT lintFinished();
+        return;
+    }
+    if (snapshot == m_linted || snapshot == m_linting)
+        return;
+    // Off the GUI thread: 10,000 nodes lint in tens of milliseconds, which
+    // typing in the inspector must not wait for. The snapshot is immutable;
+    // a result for a version that is no longer current is dropped.
+    m_linting = snapshot;
+    QPointer<ProblemsDock> self(this);
+    QThreadPool::globalInstance()->start([self, snapshot] {
+        Diagnostics warnings;
+        for (const LintFinding &finding : lintWorkflow(*snapshot))
+            warnings.push_back(toDiagnostic(finding));
+        QMetaObject::invokeMethod(
+            qApp,
+            [self, snapshot, warnings = std::move(warnings)]() mutable {
+                if (self)
+                    self->lintDone(snapshot, std::move(warnings));
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+void ProblemsDock::lintDone(std::shared_ptr<const Workflow> linted, Diagnostics warnings)
+{
+    if (m_linting == linted)
+        m_linting.reset();
+    if (linted != m_document->snapshot()) {
+        startLint(); // edited meanwhile: lint what is there now
+        return;
+    }
+    m_lint = std::move(warnings);
+    m_linted = std::move(linted);
+    showDiagnostics();
+    Q_EMIT lintFinished();
+}
+
+void ProblemsDock::showDiagnostics()
+{
+    if (!m_failedFile.isEmpty())
+        return;
+    Diagnostics diagnostics = m_design;
+    if (lintCurrent())
+        diagnostics.insert(diagnostics.end(), m_lint.begin(), m_lint.end());
     populate(diagnostics, QString());
     if (m_errors == 0 && m_warnings == 0)
         m_summary->setText(m_document->workflow().nodes.empty()

@@ -2,6 +2,7 @@
 #include "GraphScene.h"
 
 #include "Document.h"
+#include "ConcurrencyLens.h"
 #include "EdgeItem.h"
 #include "NodeItem.h"
 #include "NodeReferences.h"
@@ -41,6 +42,12 @@ GraphScene::GraphScene(Document *document, QObject *parent)
     // growing), which was 10-17 ms of every run tick at 10,000 nodes.
     setSceneRect(QRectF(-50000, -50000, 100000, 100000));
     connect(this, &QGraphicsScene::selectionChanged, this, [this] { overviewChanged(); });
+    // Select one node: the lens shows what may run beside it.
+    m_lens = new ConcurrencyLens(this, document, this);
+    connect(this, &QGraphicsScene::selectionChanged, this, [this] {
+        const QStringList selected = selectedNodeIds();
+        m_lens->setFocus(selected.size() == 1 ? selected.front() : QString());
+    });
     connect(document, &Document::aboutToReset, this, &GraphScene::clearItems);
     connect(document, &Document::resetDone, this, &GraphScene::rebuild);
     connect(document, &Document::nodeAdded, this, [this](const QString &id) {
@@ -737,6 +744,17 @@ void GraphScene::contextMenuEvent(QGraphicsSceneContextMenuEvent *event)
         QAction *disconnectAction =
             menu.addAction(tr("Disconnect"), this, [this, id] { disconnectNode(id); });
         disconnectAction->setEnabled(!node->edges().isEmpty());
+        menu.addSeparator();
+        menu.addAction(tr("If This Fails…"), this, [this, id] {
+            const ConcurrencyLens::FailurePreview p = m_lens->previewFailure(id);
+            Q_EMIT message(
+                tr("If %1 fails: %n node(s) that need it are skipped under both policies (dimmed); ",
+                   nullptr, int(p.dependants.size()))
+                    .arg(id)
+                + tr("%n other(s) run anyway under keep-going and are skipped under stop unless "
+                     "already started (outlined).",
+                     nullptr, int(p.independent.size())));
+        });
         menu.addSeparator();
         menu.addAction(tr("Delete"), this, &GraphScene::deleteSelection);
     } else if (auto *edge = qgraphicsitem_cast<EdgeItem *>(hit)) {

@@ -27,6 +27,7 @@ class QGraphicsPathItem;
 
 namespace weft::ui {
 
+class ConcurrencyLens;
 class Document;
 class EdgeItem;
 class NodeItem;
@@ -96,7 +97,16 @@ public:
     {
         return m_detailProvider ? m_detailProvider(id) : QString();
     }
+    // Why a node looks as the concurrency lens marks it, asked for only when
+    // its tooltip shows (ConcurrencyLens).
+    using LensReasonProvider = std::function<QString(const QString &id)>;
+    void setLensReasonProvider(LensReasonProvider provider) { m_lensReason = std::move(provider); }
+    QString lensReasonFor(const QString &id) const
+    {
+        return m_lensReason ? m_lensReason(id) : QString();
+    }
     void clearVisualStates();
+    ConcurrencyLens *lens() const { return m_lens; }
 
     QStringList selectedNodeIds() const; // in document order
     std::vector<Edge> selectedEdges() const;
@@ -144,6 +154,8 @@ private:
 
     Document *m_document;
     DetailProvider m_detailProvider;
+    LensReasonProvider m_lensReason;
+    ConcurrencyLens *m_lens = nullptr;
     QHash<QString, NodeItem *> m_nodes;
     // Needs whose source has no item yet (pasted in any order, or dangling):
     // source id -> target ids, resolved when the source appears.

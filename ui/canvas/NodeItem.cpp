@@ -344,7 +344,22 @@ QColor NodeItem::accentColor() const
 
 QColor NodeItem::overviewColor() const
 {
-    return isSelected() ? Theme::nodeColors().selection : accentColor();
+    if (isSelected())
+        return Theme::nodeColors().selection;
+    QColor color = accentColor();
+    if (m_lens == Lens::Apart)
+        color.setAlphaF(0.25);
+    return color;
+}
+
+bool NodeItem::setLens(Lens lens, bool repaint)
+{
+    if (lens == m_lens)
+        return false;
+    m_lens = lens;
+    if (repaint && !(flags() & ItemHasNoContents))
+        update();
+    return true;
 }
 
 QPointF NodeItem::inputPortScenePos() const
@@ -400,7 +415,15 @@ QString NodeItem::toolTipAt(const QPointF &itemPos) const
             detail = graph->detailFor(m_id);
     }
     if (!detail.isEmpty())
-        tip += QStringLiteral("<br>") + detail.toHtmlEscaped();
+        tip += QStringLiteral("<br>")
+               + detail.toHtmlEscaped().replace(QLatin1Char('\n'), QStringLiteral("<br>"));
+    if (m_lens != Lens::None) {
+        if (auto *graph = qobject_cast<GraphScene *>(scene())) {
+            const QString why = graph->lensReasonFor(m_id);
+            if (!why.isEmpty())
+                tip += QStringLiteral("<br><i>") + why.toHtmlEscaped() + QStringLiteral("</i>");
+        }
+    }
     if (m_fanOut) {
         tip += QStringLiteral("<br>") + QObject::tr("Fan-out: runs once per item, %1")
                                             .arg(m_foreachSummary.toHtmlEscaped());
@@ -420,10 +443,11 @@ QRectF NodeItem::boundingRect() const
     // The outline pen (up to 3 px for selection and failure) straddles the
     // edge; the ports' hit circles stick out left and right; a fan-out's
     // cards and pill stick out above and to the right.
+    // The lens's halo is drawn 4 px outside the box.
     if (m_fanOut)
         return boxRect().adjusted(-kPortHitRadius, kPillTop - 2,
-                                  kPortHitRadius + kStackStep * kStackCards, 2);
-    return boxRect().adjusted(-kPortHitRadius, -2, kPortHitRadius, 2);
+                                  kPortHitRadius + kStackStep * kStackCards, 6);
+    return boxRect().adjusted(-kPortHitRadius, -6, kPortHitRadius, 6);
 }
 
 QPainterPath NodeItem::shape() const
@@ -468,6 +492,8 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
         outline = QPen(c.selection, 2);
     if (m_visual.runState == RunState::Skipped)
         painter->setOpacity(0.55);
+    if (m_lens == Lens::Apart)
+        painter->setOpacity(0.3);
 
     const Shapes &shapes = shapesFor(m_width);
     if (m_fanOut) {
@@ -529,10 +555,19 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     if (m_visual.runState != RunState::None)
         paintRunDecoration(painter, rect);
 
-    painter->setOpacity(1);
+    painter->setOpacity(m_lens == Lens::Apart ? 0.3 : 1);
     painter->setBrush(Qt::NoBrush);
     painter->setPen(outline);
     painter->drawRoundedRect(rect, kRadius, kRadius);
+    if (m_lens == Lens::Beside || m_lens == Lens::Focus) {
+        // A halo outside the box: may run beside the selected node (or is it).
+        QColor halo(0x7e, 0x57, 0xc2);
+        halo.setAlphaF(m_lens == Lens::Focus ? 0.9 : 0.75);
+        painter->setPen(QPen(halo, m_lens == Lens::Focus ? 3 : 2,
+                             m_lens == Lens::Focus ? Qt::SolidLine : Qt::DashLine));
+        painter->drawRoundedRect(rect.adjusted(-4, -4, 4, 4), kRadius + 3, kRadius + 3);
+    }
+    painter->setOpacity(1);
 
     if (lod >= 0.45) { // far zoom: the node box alone carries the shape
         paintPort(painter, Port::Input);

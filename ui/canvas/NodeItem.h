@@ -57,6 +57,13 @@ public:
     void setFromNode(const Node &node);
 
     const NodeVisualState &visualState() const { return m_visual; }
+
+    // The concurrency lens (ConcurrencyLens.h): the selected node, what may
+    // run beside it, and what never can. None: no lens.
+    enum class Lens { None, Focus, Beside, Apart };
+    Lens lens() const { return m_lens; }
+    // Returns whether it changed; `repaint` false leaves the repaint to the caller.
+    bool setLens(Lens lens, bool repaint = true);
     // Returns whether the state changed.
     // `repaint` false: the caller repaints the scene itself (a batch).
     bool setVisualState(const NodeVisualState &state, bool repaint = true);
@@ -127,6 +134,7 @@ private:
     QString m_foreachSummary; // "foreach src/*.c", elided
     bool m_hovered = false;
     NodeVisualState m_visual;
+    Lens m_lens = Lens::None;
     Port m_hoveredPort = Port::None;
     Port m_highlightedPort = Port::None;
     QList<EdgeItem *> m_edges;

@@ -170,7 +170,8 @@ void HistoryDock::showHistoryOf(const QString &workflowFile)
     QSignalBlocker blocker(m_runs);
     m_runs->clear();
     m_detail->clear();
-    m_detail->setHeaderLabels({});
+    m_detail->setHeaderLabels({tr("Node"), tr("Outcome"), tr("Attempts"), tr("Duration"),
+                               tr("Exit"), tr("Why it ran")});
     m_detailHeader->clear();
     if (workflowFile.isEmpty()) {
         m_header->setText(tr("No history: save the workflow, and each run is recorded beside it."));

@@ -307,6 +307,7 @@ void RunView::createDocks()
     m_window->addBottomDock(m_logDock);
     m_window->addBottomDock(m_timelineDock);
     m_window->addBottomDock(m_history);
+    m_timelineDock->raise(); // the front tab as before the History dock came
 }
 
 void RunView::createStatus()
