@@ -147,7 +147,35 @@ void Document::removeNode(const std::string &id)
     auto &nodes = edit().nodes;
     nodes.erase(nodes.begin() + i);
     invalidateIndex();
+    // A group never names a node that is gone (the file would not load);
+    // RemoveNodesCommand puts the membership back on undo.
+    bool grouped = false;
+    for (Group &group : edit().groups) {
+        const auto it = std::find(group.nodes.begin(), group.nodes.end(), id);
+        if (it != group.nodes.end()) {
+            group.nodes.erase(it);
+            grouped = true;
+        }
+    }
     Q_EMIT nodeRemoved(toQString(id));
+    if (grouped)
+        Q_EMIT groupsChanged();
+}
+
+void Document::setGroups(std::vector<Group> groups)
+{
+    if (groups == m_workflow->groups)
+        return;
+    edit().groups = std::move(groups);
+    Q_EMIT groupsChanged();
+}
+
+const Group *Document::groupOf(const std::string &id) const
+{
+    for (const Group &group : m_workflow->groups)
+        if (std::find(group.nodes.begin(), group.nodes.end(), id) != group.nodes.end())
+            return &group;
+    return nullptr;
 }
 
 void Document::replaceNode(const std::string &id, const Node &node)
@@ -160,10 +188,21 @@ void Document::replaceNode(const std::string &id, const Node &node)
     const bool needsDiffer = target.needs != node.needs;
     const bool moved = target.position != node.position;
     target = node;
+    bool regrouped = false;
+    if (renamed) {
+        for (Group &group : edit().groups)
+            for (std::string &member : group.nodes)
+                if (member == id) {
+                    member = node.id;
+                    regrouped = true;
+                }
+    }
     if (renamed) {
         invalidateIndex();
         Q_EMIT nodeRenamed(toQString(id), toQString(node.id));
     }
+    if (regrouped)
+        Q_EMIT groupsChanged();
     Q_EMIT nodeChanged(toQString(node.id));
     if (needsDiffer)
         Q_EMIT needsChanged(toQString(node.id));

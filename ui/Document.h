@@ -72,6 +72,10 @@ public:
     void replaceNode(const std::string &id, const Node &node); // id may change (rename)
     void setNeeds(const std::string &id, const std::vector<std::string> &needs);
     void setPosition(const std::string &id, const std::optional<Position> &position);
+    // The editor's groups, all at once (they are few and small).
+    void setGroups(std::vector<Group> groups);
+    // The group `id` is in, or null.
+    const Group *groupOf(const std::string &id) const;
 
 Q_SIGNALS:
     void aboutToReset();
@@ -83,6 +87,9 @@ Q_SIGNALS:
     void nodeRenamed(const QString &oldId, const QString &newId);
     void needsChanged(const QString &id);
     void positionChanged(const QString &id);
+    // Groups were added, removed, collapsed, expanded, relabelled or their
+    // members changed (also when a member was renamed or deleted).
+    void groupsChanged();
     // Any change at all, for debounced consumers (validation, autosave).
     void contentsChanged();
     void modifiedChanged(bool modified);

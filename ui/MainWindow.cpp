@@ -13,6 +13,7 @@
 #include "Theme.h"
 #include "UndoCommands.h"
 #include "canvas/GraphScene.h"
+#include "canvas/GroupItem.h"
 #include "canvas/GraphView.h"
 #include "canvas/NodeItem.h"
 #include "layout/LayeredLayout.h"
@@ -24,6 +25,8 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QInputDialog>
+#include <QLineEdit>
 #include <QClipboard>
 #include <QCloseEvent>
 #include <QCoreApplication>
@@ -115,6 +118,16 @@ MainWindow::MainWindow(QWidget *parent)
         m_scene->selectNodes({id});
         m_inspector->show();
         m_inspector->focusIdField();
+    });
+    connect(m_scene, &GraphScene::groupRenameRequested, this, [this](const QString &id) {
+        GroupItem *group = m_scene->groupItem(id);
+        if (!group)
+            return;
+        bool ok = false;
+        const QString label = QInputDialog::getText(this, tr("Rename Group"), tr("Label:"),
+                                                    QLineEdit::Normal, group->label(), &ok);
+        if (ok && !label.trimmed().isEmpty())
+            m_scene->renameGroup(id, label);
     });
     connect(m_scene, &GraphScene::nodeActivated, this, [this](const QString &) {
         m_inspector->show();
@@ -223,6 +236,23 @@ void MainWindow::createActions()
         const QStringList ids = m_scene->selectedNodeIds();
         if (ids.size() == 1)
             Q_EMIT m_scene->renameRequested(ids.front());
+    });
+    a = makeAction("actionGroup", tr("&Group"), QKeySequence(Qt::CTRL | Qt::Key_G));
+    a->setToolTip(tr("Group the selected nodes into one box that collapses and expands "
+                     "(Ctrl+G); it changes nothing about how they run"));
+    connect(a, &QAction::triggered, m_scene, &GraphScene::groupSelection);
+    a = makeAction("actionUngroup", tr("U&ngroup"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_G));
+    a->setToolTip(tr("Dissolve the groups of the selected nodes (Ctrl+Shift+G)"));
+    connect(a, &QAction::triggered, this, [this] {
+        QStringList groups;
+        for (const QString &id : m_scene->selectedNodeIds())
+            if (const Group *group = m_document->groupOf(id.toStdString());
+                group && !groups.contains(QString::fromStdString(group->id)))
+                groups << QString::fromStdString(group->id);
+        if (groups.isEmpty())
+            Q_EMIT m_scene->message(tr("Select a node of a group to ungroup it"));
+        for (const QString &id : std::as_const(groups))
+            m_scene->ungroup(id);
     });
     a = makeAction("actionSelectAll", tr("Select &All"), QKeySequence::SelectAll);
     connect(a, &QAction::triggered, this, [this] {
@@ -351,6 +381,8 @@ void MainWindow::createMenus()
     edit->addAction(action("actionDelete"));
     edit->addSeparator();
     edit->addAction(action("actionRename"));
+    edit->addAction(action("actionGroup"));
+    edit->addAction(action("actionUngroup"));
     edit->addAction(action("actionSelectAll"));
 
     m_viewMenu = menuBar()->addMenu(tr("&View"));
@@ -455,6 +487,12 @@ void MainWindow::updateActions()
     findChild<QAction *>(QStringLiteral("actionDuplicate"))->setEnabled(hasNodes);
     findChild<QAction *>(QStringLiteral("actionDelete"))->setEnabled(hasSelection);
     findChild<QAction *>(QStringLiteral("actionRename"))->setEnabled(hasNodes);
+    const QStringList selected = m_scene->selectedNodeIds();
+    findChild<QAction *>(QStringLiteral("actionGroup"))->setEnabled(selected.size() >= 2);
+    findChild<QAction *>(QStringLiteral("actionUngroup"))
+        ->setEnabled(std::any_of(selected.begin(), selected.end(), [this](const QString &id) {
+            return m_document->groupOf(id.toStdString()) != nullptr;
+        }));
 }
 
 void MainWindow::showStatusMessage(const QString &text)

@@ -41,6 +41,7 @@ void AddNodesCommand::undo()
 
 RemoveNodesCommand::RemoveNodesCommand(Document *document, const std::vector<std::string> &ids)
     : m_document(document)
+    , m_groups(document->workflow().groups)
 {
     const std::set<std::string> gone(ids.begin(), ids.end());
     const auto &nodes = document->workflow().nodes;
@@ -77,6 +78,7 @@ void RemoveNodesCommand::undo()
         m_document->insertNode(removed.index, removed.node);
     for (const auto &[id, needs] : m_needs)
         m_document->setNeeds(id, needs.first);
+    m_document->setGroups(m_groups);
 }
 
 SetNeedsCommand::SetNeedsCommand(Document *document,
@@ -242,6 +244,24 @@ void RenameNodeCommand::redo()
 void RenameNodeCommand::undo()
 {
     apply(m_newId, m_oldId);
+}
+
+SetGroupsCommand::SetGroupsCommand(Document *document, std::vector<Group> after,
+                                   const QString &text)
+    : QUndoCommand(text)
+    , m_document(document)
+    , m_before(document->workflow().groups)
+    , m_after(std::move(after))
+{}
+
+void SetGroupsCommand::redo()
+{
+    m_document->setGroups(m_after);
+}
+
+void SetGroupsCommand::undo()
+{
+    m_document->setGroups(m_before);
 }
 
 } // namespace weft::ui

@@ -49,6 +49,7 @@ private:
         Node node;
     };
     Document *m_document;
+    std::vector<Group> m_groups;    // before: membership comes back on undo
     std::vector<Removed> m_removed; // ascending index
     std::map<std::string, std::pair<std::vector<std::string>, std::vector<std::string>>>
         m_needs; // surviving node -> (before, after)
@@ -119,6 +120,20 @@ private:
     Document *m_document;
     std::string m_oldId;
     std::string m_newId;
+};
+
+// Replaces the editor's groups: group, ungroup, collapse, expand, relabel.
+class SetGroupsCommand : public QUndoCommand
+{
+public:
+    SetGroupsCommand(Document *document, std::vector<Group> after, const QString &text);
+    void redo() override;
+    void undo() override;
+
+private:
+    Document *m_document;
+    std::vector<Group> m_before;
+    std::vector<Group> m_after;
 };
 
 } // namespace weft::ui

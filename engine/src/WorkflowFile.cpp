@@ -27,6 +27,7 @@
 #include <limits>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace weft {
@@ -36,8 +37,9 @@ namespace {
 using json::Document;
 using json::Type;
 
-const std::vector<std::string_view> kTopLevelKeys = {"weft", "name", "description", "settings",
-                                                     "nodes"};
+const std::vector<std::string_view> kTopLevelKeys = {"weft",  "name",  "description", "settings",
+                                                     "nodes", "groups"};
+const std::vector<std::string_view> kGroupKeys = {"id", "label", "nodes", "collapsed"};
 const std::vector<std::string_view> kSettingsKeys = {"jobs", "failure", "pools", "history"};
 const std::vector<std::string_view> kNodeKeys = {"id",       "type",      "label",   "needs",
                                                  "foreach",  "params",    "inputs",  "outputs",
@@ -230,13 +232,95 @@ private:
                     wrongType(value, path, name, "an array of nodes");
                 else
                     readNodes(value);
+            } else if (name == "groups") {
+                if (m_doc.at(value).type != Type::Array)
+                    wrongType(value, path, name, "an array of groups");
+                else
+                    m_groups = value;
             } else {
                 unknownKey(key, path, "top-level ", kTopLevelKeys);
             }
         });
         if (!sawNodes)
             error(0, "", "missing \"nodes\": the list of nodes (it may be empty)");
+        if (m_groups)
+            readGroups(m_groups); // after the nodes, whatever the key order: members name them
         return true;
+    }
+
+    void readGroups(std::uint32_t array)
+    {
+        std::unordered_set<std::string> nodeIds;
+        for (const Node &node : m_workflow.nodes)
+            nodeIds.insert(node.id);
+        std::unordered_map<std::string, std::string> groupOf; // node -> group
+        std::unordered_set<std::string> groupIds;
+        forEachElement(array, [&](std::size_t i, std::uint32_t object) {
+            const std::string at = "/groups/" + std::to_string(i);
+            if (m_doc.at(object).type != Type::Object) {
+                wrongValue(object, at, "a group must be an object, found "
+                                           + std::string(json::describeType(m_doc.at(object).type)));
+                return;
+            }
+            Group group;
+            std::uint32_t idValue = 0;
+            forEachMember(object, [&](std::uint32_t key, std::string_view name, std::uint32_t value) {
+                auto path = [&] { return at + "/" + json::pointerToken(name); };
+                if (name == "id") {
+                    idValue = value;
+                    expectString(value, path, name, group.id);
+                } else if (name == "label") {
+                    expectString(value, path, name, group.label);
+                } else if (name == "collapsed") {
+                    if (m_doc.at(value).type == Type::Boolean)
+                        group.collapsed = m_doc.at(value).boolean;
+                    else
+                        wrongType(value, path, name, "true or false");
+                } else if (name == "nodes") {
+                    if (m_doc.at(value).type != Type::Array) {
+                        wrongType(value, path, name, "an array of node ids");
+                        return;
+                    }
+                    forEachElement(value, [&](std::size_t j, std::uint32_t member) {
+                        const std::string memberPath = path() + "/" + std::to_string(j);
+                        if (m_doc.at(member).type != Type::String) {
+                            wrongValue(member, memberPath,
+                                       "a group member must be a node id (a string), found "
+                                           + std::string(json::describeType(m_doc.at(member).type)));
+                            return;
+                        }
+                        std::string id(m_doc.string(member));
+                        if (!nodeIds.count(id)) {
+                            error(member, memberPath,
+                                  "group " + inQuotes(group.id.empty() ? at : group.id)
+                                      + " names an unknown node " + inQuotes(id));
+                            return;
+                        }
+                        auto [it, fresh] = groupOf.emplace(id, group.id);
+                        if (!fresh) {
+                            error(member, memberPath,
+                                  "node " + inQuotes(id) + " is in two groups, "
+                                      + inQuotes(it->second) + " and "
+                                      + inQuotes(group.id) + ": a node is in one group at most",
+                                  id);
+                            return;
+                        }
+                        group.nodes.push_back(std::move(id));
+                    });
+                } else {
+                    unknownKey(key, path, "group ", kGroupKeys);
+                }
+            });
+            if (!idValue) {
+                error(object, at, "a group needs an \"id\"");
+            } else if (!group.id.empty() && !isValidNodeId(group.id)) {
+                error(idValue, at + "/id", "group id " + inQuotes(group.id)
+                                               + " must match [A-Za-z_][A-Za-z0-9_.-]*");
+            } else if (!group.id.empty() && !groupIds.insert(group.id).second) {
+                error(idValue, at + "/id", "duplicate group id " + inQuotes(group.id));
+            }
+            m_workflow.groups.push_back(std::move(group));
+        });
     }
 
     void readSettings(std::uint32_t object)
@@ -604,6 +688,7 @@ private:
     Diagnostics m_out;
     std::unordered_set<std::string> m_suppressed;
     std::vector<std::uint32_t> m_nodeValues; // node i -> its value in the document
+    std::uint32_t m_groups = 0;              // the "groups" array, read after the nodes
 };
 
 // --- Writing -----------------------------------------------------------------
@@ -861,6 +946,31 @@ std::string serializeWorkflow(const Workflow &workflow)
             if (i)
                 out += ",\n";
             appendNode(out, workflow.nodes[i]);
+        }
+        out += "\n  ]";
+    }
+    if (!workflow.groups.empty()) {
+        // After the nodes, one group a line: the editor's, read last.
+        appendNextKey(out, 2, "groups");
+        out += "[\n";
+        for (std::size_t i = 0; i < workflow.groups.size(); ++i) {
+            const Group &group = workflow.groups[i];
+            out += i ? ",\n    { \"id\": " : "    { \"id\": ";
+            json::appendString(out, group.id);
+            if (!group.label.empty()) {
+                out += ", \"label\": ";
+                json::appendString(out, group.label);
+            }
+            out += ", \"nodes\": [";
+            for (std::size_t j = 0; j < group.nodes.size(); ++j) {
+                if (j)
+                    out += ", ";
+                json::appendString(out, group.nodes[j]);
+            }
+            out += ']';
+            if (group.collapsed)
+                out += ", \"collapsed\": true";
+            out += " }";
         }
         out += "\n  ]";
     }

@@ -4,6 +4,7 @@
 #include "Document.h"
 #include "ConcurrencyLens.h"
 #include "EdgeItem.h"
+#include "GroupItem.h"
 #include "NodeItem.h"
 #include "NodeReferences.h"
 #include "Theme.h"
@@ -50,6 +51,7 @@ GraphScene::GraphScene(Document *document, QObject *parent)
     });
     connect(document, &Document::aboutToReset, this, &GraphScene::clearItems);
     connect(document, &Document::resetDone, this, &GraphScene::rebuild);
+    connect(document, &Document::groupsChanged, this, &GraphScene::rebuildGroups);
     connect(document, &Document::nodeAdded, this, [this](const QString &id) {
         const Node *node = m_document->node(toStd(id));
         if (!node || m_nodes.contains(id))
@@ -157,7 +159,7 @@ void GraphScene::setOverview(bool on)
         node->setFlag(QGraphicsItem::ItemHasNoContents, on);
         for (EdgeItem *edge : node->edges()) {
             if (edge->from() == node)
-                edge->setVisible(!on);
+                edge->setVisible(!on && !hiddenByGroup(edge));
         }
     }
     update();
@@ -196,7 +198,7 @@ void GraphScene::drawOverviewEdges(QPainter *painter, const QRectF &sceneRect) c
         std::vector<QLineF> data;
         for (const NodeItem *node : std::as_const(m_nodes)) {
             for (const EdgeItem *edge : node->edges()) {
-                if (edge->from() == node)
+                if (edge->from() == node && !hiddenByGroup(edge))
                     (edge->isData() ? data : m_edgeLines).push_back(edge->overviewLine());
             }
         }
@@ -231,6 +233,8 @@ void GraphScene::drawOverviewNodes(QPainter *painter, const QRectF &sceneRect) c
         m_boxes.clear();
         m_boxes.reserve(std::size_t(m_nodes.size()));
         for (const NodeItem *node : std::as_const(m_nodes)) {
+            if (!node->isVisible())
+                continue; // in a collapsed group, which draws itself
             m_boxes.emplace_back(node->overviewColor().rgba(),
                                  QRectF(node->pos(), QSizeF(node->width(), NodeItem::kHeight)));
         }
@@ -295,6 +299,9 @@ void GraphScene::clearItems()
         m_connectPreview = nullptr;
         m_connectFrom.clear();
     }
+    m_groups.clear(); // the items go with clear() below; nodes forget them first
+    for (NodeItem *node : std::as_const(m_nodes))
+        node->setGroupItem(nullptr);
     m_nodes.clear();
     m_waitingEdges.clear();
     m_edgeCount = 0;
@@ -315,6 +322,151 @@ void GraphScene::rebuild()
     }
     for (const Node &node : nodes)
         syncIncomingEdges(toQString(node.id));
+    rebuildGroups();
+}
+
+bool GraphScene::hiddenByGroup(const EdgeItem *edge) const
+{
+    const GroupItem *from = edge->from()->groupItem();
+    return from && from->isCollapsed() && from == edge->to()->groupItem();
+}
+
+GroupItem *GraphScene::groupItem(const QString &id) const
+{
+    for (GroupItem *group : m_groups)
+        if (group->id() == id)
+            return group;
+    return nullptr;
+}
+
+void GraphScene::rebuildGroups()
+{
+    // Groups are few and change by whole edits (group, collapse, ungroup):
+    // their items are made anew from the document each time.
+    for (NodeItem *node : std::as_const(m_nodes)) {
+        node->setGroupItem(nullptr);
+        node->setVisible(true);
+    }
+    for (GroupItem *group : std::as_const(m_groups)) {
+        removeItem(group);
+        delete group;
+    }
+    m_groups.clear();
+    for (const Group &group : m_document->workflow().groups) {
+        QVector<NodeItem *> members;
+        for (const std::string &id : group.nodes)
+            if (NodeItem *node = m_nodes.value(toQString(id)))
+                members << node;
+        if (members.isEmpty())
+            continue;
+        auto *item = new GroupItem(toQString(group.id), toQString(group.displayName()),
+                                   group.collapsed, members);
+        addItem(item);
+        m_groups << item;
+        if (group.collapsed) {
+            for (NodeItem *node : std::as_const(members)) {
+                node->setSelected(false);
+                node->setVisible(false);
+            }
+        }
+    }
+    for (NodeItem *node : std::as_const(m_nodes)) {
+        for (EdgeItem *edge : node->edges()) {
+            if (edge->from() != node)
+                continue;
+            edge->adjust();
+            edge->setVisible(!m_overview && !hiddenByGroup(edge));
+        }
+    }
+    overviewChanged(true);
+}
+
+QString GraphScene::groupSelection()
+{
+    const QStringList ids = selectedNodeIds();
+    if (ids.size() < 2) {
+        Q_EMIT message(tr("Select two or more nodes to group them"));
+        return {};
+    }
+    for (const QString &id : ids) {
+        if (const Group *in = m_document->groupOf(toStd(id))) {
+            Q_EMIT message(tr("%1 is already in group “%2”: ungroup it first")
+                               .arg(id, toQString(in->displayName())));
+            return {};
+        }
+    }
+    std::vector<Group> groups = m_document->workflow().groups;
+    Group group;
+    int n = int(groups.size()) + 1;
+    auto taken = [&groups](const std::string &id) {
+        return std::any_of(groups.begin(), groups.end(),
+                           [&id](const Group &g) { return g.id == id; });
+    };
+    do
+        group.id = "group_" + std::to_string(n++);
+    while (taken(group.id));
+    for (const QString &id : ids)
+        group.nodes.push_back(toStd(id));
+    groups.push_back(group);
+    m_document->undoStack()->push(new SetGroupsCommand(
+        m_document, std::move(groups), tr("Group %n node(s)", nullptr, int(ids.size()))));
+    return toQString(group.id);
+}
+
+bool GraphScene::ungroup(const QString &groupId)
+{
+    std::vector<Group> groups = m_document->workflow().groups;
+    const auto it = std::find_if(groups.begin(), groups.end(),
+                                 [&](const Group &g) { return g.id == toStd(groupId); });
+    if (it == groups.end())
+        return false;
+    const QStringList members = [&] {
+        QStringList ids;
+        for (const std::string &id : it->nodes)
+            ids << toQString(id);
+        return ids;
+    }();
+    const QString label = toQString(it->displayName());
+    groups.erase(it);
+    m_document->undoStack()->push(
+        new SetGroupsCommand(m_document, std::move(groups), tr("Ungroup %1").arg(label)));
+    selectNodes(members);
+    return true;
+}
+
+bool GraphScene::setGroupCollapsed(const QString &groupId, bool collapsed)
+{
+    std::vector<Group> groups = m_document->workflow().groups;
+    for (Group &g : groups) {
+        if (g.id != toStd(groupId))
+            continue;
+        if (g.collapsed == collapsed)
+            return false;
+        g.collapsed = collapsed;
+        const QString label = toQString(g.displayName());
+        m_document->undoStack()->push(new SetGroupsCommand(
+            m_document, std::move(groups),
+            collapsed ? tr("Collapse %1").arg(label) : tr("Expand %1").arg(label)));
+        return true;
+    }
+    return false;
+}
+
+bool GraphScene::renameGroup(const QString &groupId, const QString &label)
+{
+    std::vector<Group> groups = m_document->workflow().groups;
+    for (Group &g : groups) {
+        if (g.id != toStd(groupId))
+            continue;
+        const std::string text = label.trimmed().toStdString();
+        if (g.label == text)
+            return false;
+        g.label = text == g.id ? std::string() : text;
+        m_document->undoStack()->push(new SetGroupsCommand(
+            m_document, std::move(groups), tr("Rename group to %1").arg(label.trimmed())));
+        return true;
+    }
+    return false;
 }
 
 NodeItem *GraphScene::createNodeItem(const Node &node)
@@ -400,7 +552,7 @@ void GraphScene::removeNodeItem(const QString &id)
 EdgeItem *GraphScene::createEdge(NodeItem *from, NodeItem *to)
 {
     auto *edge = new EdgeItem(from, to);
-    edge->setVisible(!m_overview);
+    edge->setVisible(!m_overview && !hiddenByGroup(edge));
     from->addEdge(edge);
     to->addEdge(edge);
     addItem(edge);
@@ -620,6 +772,17 @@ NodeItem *GraphScene::nodeAt(const QPointF &scenePos, NodeItem::Port *port) cons
 
 void GraphScene::mousePressEvent(QGraphicsSceneMouseEvent *event)
 {
+    if (event->button() == Qt::LeftButton && !nodeAt(event->scenePos())) {
+        // The ▸/▾ in a group's title bar collapses and expands it.
+        for (GroupItem *group : std::as_const(m_groups)) {
+            if (group->toggleRect().adjusted(-3, -3, 3, 3).contains(
+                    group->mapFromScene(event->scenePos()))) {
+                setGroupCollapsed(group->id(), !group->isCollapsed());
+                event->accept();
+                return;
+            }
+        }
+    }
     if (event->button() == Qt::LeftButton) {
         NodeItem::Port port = NodeItem::Port::None;
         NodeItem *node = nodeAt(event->scenePos(), &port);
@@ -719,10 +882,28 @@ void GraphScene::mouseReleaseEvent(QGraphicsSceneMouseEvent *event)
             new MoveNodesCommand(m_document, before, after, m_nextDragId++));
 }
 
+GroupItem *GraphScene::groupTitleAt(const QPointF &scenePos) const
+{
+    for (GroupItem *group : m_groups) {
+        const QPointF p = group->mapFromScene(scenePos);
+        const QRectF title = group->isCollapsed()
+            ? QRectF(QPointF(0, 0), group->boundingRect().size())
+            : QRectF(0, 0, group->boundingRect().width(), GroupItem::kTitleHeight);
+        if (title.contains(p))
+            return group;
+    }
+    return nullptr;
+}
+
 void GraphScene::mouseDoubleClickEvent(QGraphicsSceneMouseEvent *event)
 {
     if (NodeItem *node = nodeAt(event->scenePos())) {
         Q_EMIT nodeActivated(node->id());
+        event->accept();
+        return;
+    }
+    if (GroupItem *group = groupTitleAt(event->scenePos())) {
+        setGroupCollapsed(group->id(), !group->isCollapsed());
         event->accept();
         return;
     }
@@ -757,6 +938,21 @@ void GraphScene::contextMenuEvent(QGraphicsSceneContextMenuEvent *event)
         });
         menu.addSeparator();
         menu.addAction(tr("Delete"), this, &GraphScene::deleteSelection);
+    } else if (auto *group = qgraphicsitem_cast<GroupItem *>(hit)) {
+        const QString id = group->id();
+        const bool collapsed = group->isCollapsed();
+        menu.addAction(collapsed ? tr("Expand") : tr("Collapse"), this,
+                       [this, id, collapsed] { setGroupCollapsed(id, !collapsed); });
+        menu.addAction(tr("Rename Group…"), this, [this, id] { Q_EMIT groupRenameRequested(id); });
+        QAction *select = menu.addAction(tr("Select Members"), this, [this, group] {
+            QStringList ids;
+            for (const NodeItem *node : group->members())
+                ids << node->id();
+            selectNodes(ids);
+        });
+        select->setEnabled(!collapsed);
+        menu.addSeparator();
+        menu.addAction(tr("Ungroup"), this, [this, id] { ungroup(id); });
     } else if (auto *edge = qgraphicsitem_cast<EdgeItem *>(hit)) {
         const Edge e{toStd(edge->from()->id()), toStd(edge->to()->id())};
         if (edge->isNeeded()) {

@@ -30,6 +30,7 @@ namespace weft::ui {
 class ConcurrencyLens;
 class Document;
 class EdgeItem;
+class GroupItem;
 class NodeItem;
 
 class GraphScene : public QGraphicsScene
@@ -126,10 +127,20 @@ public:
     void disconnectNode(const QString &id);
     void nudgeSelection(const QPointF &delta);
 
+    // Groups (weft::Group): each an undo step. groupSelection() returns the
+    // new group's id, or empty (and a message) when it cannot.
+    QString groupSelection();
+    bool ungroup(const QString &groupId);
+    bool setGroupCollapsed(const QString &groupId, bool collapsed);
+    bool renameGroup(const QString &groupId, const QString &label);
+    GroupItem *groupItem(const QString &id) const;
+    const QVector<GroupItem *> &groupItems() const { return m_groups; }
+
 Q_SIGNALS:
     // A transient explanation for the canvas and status bar (never modal).
     void message(const QString &text);
     void renameRequested(const QString &id);
+    void groupRenameRequested(const QString &groupId);
     void nodeActivated(const QString &id);
 
 protected:
@@ -142,6 +153,9 @@ protected:
 
 private:
     void rebuild();
+    void rebuildGroups();
+    bool hiddenByGroup(const EdgeItem *edge) const;
+    GroupItem *groupTitleAt(const QPointF &scenePos) const;
     void clearItems();
     NodeItem *createNodeItem(const Node &node);
     void syncIncomingEdges(const QString &id);
@@ -156,6 +170,7 @@ private:
     DetailProvider m_detailProvider;
     LensReasonProvider m_lensReason;
     ConcurrencyLens *m_lens = nullptr;
+    QVector<GroupItem *> m_groups;
     QHash<QString, NodeItem *> m_nodes;
     // Needs whose source has no item yet (pasted in any order, or dangling):
     // source id -> target ids, resolved when the source appears.

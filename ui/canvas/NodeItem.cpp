@@ -3,6 +3,7 @@
 
 #include "Document.h"
 #include "EdgeItem.h"
+#include "GroupItem.h"
 #include "GraphScene.h"
 #include "NodeReferences.h"
 #include "Theme.h"
@@ -323,6 +324,8 @@ bool NodeItem::setVisualState(const NodeVisualState &state, bool repaint)
     if (state == m_visual)
         return false;
     m_visual = state;
+    if (m_groupItem && m_groupItem->isCollapsed())
+        m_groupItem->update(); // it sums up its members' states
     // In the overview the scene paints every box itself (and is told so by
     // the caller); marking 10,000 content-less items dirty on a run's tick
     // cost the scene a 25-30 ms pass over them for nothing.
@@ -364,11 +367,15 @@ bool NodeItem::setLens(Lens lens, bool repaint)
 
 QPointF NodeItem::inputPortScenePos() const
 {
+    if (m_groupItem && m_groupItem->isCollapsed())
+        return m_groupItem->inputPortScenePos();
     return pos() + portPos(Port::Input);
 }
 
 QPointF NodeItem::outputPortScenePos() const
 {
+    if (m_groupItem && m_groupItem->isCollapsed())
+        return m_groupItem->outputPortScenePos();
     return pos() + portPos(Port::Output);
 }
 
@@ -680,6 +687,8 @@ QVariant NodeItem::itemChange(GraphicsItemChange change, const QVariant &value)
         if (auto *graph = qobject_cast<GraphScene *>(scene()); graph && graph->isSnapping())
             return graph->snapped(value.toPointF());
     } else if (change == ItemPositionHasChanged) {
+        if (m_groupItem)
+            m_groupItem->relayout();
         for (EdgeItem *edge : std::as_const(m_edges))
             edge->adjust();
         if (auto *graph = qobject_cast<GraphScene *>(scene()))

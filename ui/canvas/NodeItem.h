@@ -27,6 +27,8 @@ namespace weft::ui {
 
 class EdgeItem;
 
+class GroupItem;
+
 class NodeItem : public QGraphicsItem
 {
 public:
@@ -61,6 +63,11 @@ public:
     // The concurrency lens (ConcurrencyLens.h): the selected node, what may
     // run beside it, and what never can. None: no lens.
     enum class Lens { None, Focus, Beside, Apart };
+
+    // The group this node is drawn in (GroupItem.h), or null. While the
+    // group is collapsed the node is hidden and its edges end on the group.
+    GroupItem *groupItem() const { return m_groupItem; }
+    void setGroupItem(GroupItem *group) { m_groupItem = group; }
     Lens lens() const { return m_lens; }
     // Returns whether it changed; `repaint` false leaves the repaint to the caller.
     bool setLens(Lens lens, bool repaint = true);
@@ -135,6 +142,7 @@ private:
     bool m_hovered = false;
     NodeVisualState m_visual;
     Lens m_lens = Lens::None;
+    GroupItem *m_groupItem = nullptr;
     Port m_hoveredPort = Port::None;
     Port m_highlightedPort = Port::None;
     QList<EdgeItem *> m_edges;

@@ -91,12 +91,27 @@ struct Edge
     bool operator==(const Edge &) const = default;
 };
 
+// A group of nodes drawn as one box in the editor, so a large graph can be
+// read at two levels (issue 19). Like a node's position it is the editor's:
+// it changes nothing about how the workflow runs.
+struct Group
+{
+    std::string id;    // unique among groups, [A-Za-z_][A-Za-z0-9_.-]*
+    std::string label; // shown on the box; empty: the id
+    std::vector<std::string> nodes; // member node ids; a node is in one group at most
+    bool collapsed = false;
+
+    const std::string &displayName() const { return label.empty() ? id : label; }
+    bool operator==(const Group &) const = default;
+};
+
 struct Workflow
 {
     std::string name;
     std::string description;
     Settings settings;
     std::vector<Node> nodes;
+    std::vector<Group> groups; // editor only, in file order
 
     // Index of the node with this id, or -1. Linear: build a map for bulk lookups.
     std::ptrdiff_t indexOf(std::string_view id) const;
