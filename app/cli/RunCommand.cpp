@@ -39,6 +39,7 @@ struct RunArgs {
     std::vector<std::string> targets;
     int jobs = 0;
     int threads = 0;
+    std::optional<std::uint64_t> shuffle;
     bool keepGoing = false;
     bool dryRun = false;
     bool verbose = false;
@@ -59,6 +60,8 @@ std::string describeOptions(const RunArgs &args)
         add("-j " + std::to_string(args.jobs));
     if (args.threads > 0)
         add("--threads " + std::to_string(args.threads));
+    if (args.shuffle)
+        add("--shuffle " + std::to_string(*args.shuffle));
     if (args.keepGoing)
         add("-k");
     if (args.state.force)
@@ -182,6 +185,7 @@ int executeRun(const RunArgs &args)
     RunOptions options;
     options.jobs = args.jobs;
     options.threads = args.threads;
+    options.shuffle = args.shuffle;
     if (args.keepGoing)
         options.failure = FailurePolicy::KeepGoing;
     const std::filesystem::path base = args.directory.empty()
@@ -322,6 +326,10 @@ void addRunCommand(CLI::App &app, Action &action)
            "Worker threads for in-process operations (default: min(jobs, cores))")
         ->check(CLI::NonNegativeNumber)
         ->type_name("N");
+    run->add_option("--shuffle", args->shuffle,
+           "Start ready nodes in a random order drawn from SEED (any -j): a missing "
+           "edge that one order hides, another shows")
+        ->type_name("SEED");
     run->add_flag("-k,--keep-going", args->keepGoing,
         "After a failure, run everything that does not depend on it");
     run->add_flag(

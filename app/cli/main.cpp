@@ -29,6 +29,7 @@ int main(int argc, char **argv)
                "  weft-cli dot build.weft | dot -Tsvg > build.svg\n"
                "  weft-cli history build.weft         the recorded runs, newest first\n"
                "  weft-cli lint build.weft            races in the design, before any run\n"
+               "  weft-cli check build.weft --orders 20   results that depend on the order\n"
                "\n"
                "'weft-cli COMMAND --help' describes each command.");
 
@@ -39,6 +40,7 @@ int main(int argc, char **argv)
     addDotCommand(app, action);
     addStateCommands(app, action);
     addLintCommand(app, action);
+    addCheckCommand(app, action);
 
     try {
         app.parse(argc, argv);

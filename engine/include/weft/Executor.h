@@ -35,6 +35,9 @@ struct RunOptions
     // Asked about units with declared outputs (weft/Incremental.h); null:
     // everything runs. Must outlive the run.
     IncrementalCheck *incremental = nullptr;
+    // Set: ready nodes start in an order drawn from this seed instead of the
+    // order they became ready in (weft-cli run --shuffle SEED), at any -j.
+    std::optional<std::uint64_t> shuffle;
 };
 
 struct RunSummary

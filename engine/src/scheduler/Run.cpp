@@ -82,7 +82,13 @@ RunSummary Executor::Run::execute()
                                     : defaultConcurrency();
     m_threads = m_options.threads > 0 ? m_options.threads : std::min(m_jobs, defaultConcurrency());
     m_admission = std::make_unique<Admission>(*m_graph, m_jobs);
-    m_completesInBody = m_threads <= m_jobs && m_graph->nothingEverWaits();
+    m_completesInBody = m_threads <= m_jobs && m_graph->nothingEverWaits() && !m_options.shuffle;
+    if (m_options.shuffle) {
+        m_admission->shuffle(*m_options.shuffle);
+        m_unfinishedNeeds.reset(new std::atomic<int>[m_graph->size()]);
+        for (NodeIndex i = 0; i < NodeIndex(m_graph->size()); ++i)
+            m_unfinishedNeeds[i].store(int(m_graph->predecessors(i).size()), std::memory_order_relaxed);
+    }
     if (m_graph->hasReferences()) {
         m_indexOf.reserve(wf.nodes.size());
         for (NodeIndex i = 0; i < NodeIndex(wf.nodes.size()); ++i)
@@ -160,6 +166,8 @@ void Executor::Run::buildAndRun()
             const int manual = m_completesInBody ? 0 : int(m_graph->predecessors(i).size());
             nodes.emplace_back(g, manual, [this, i](const flow::continue_msg &) {
                 onReady(i);
+                if (m_unfinishedNeeds)
+                    arrivedReady();
                 return flow::continue_msg();
             });
         }
@@ -173,6 +181,12 @@ void Executor::Run::buildAndRun()
         m_nodes = &nodes;
         m_async = &async;
         m_published.store(true, std::memory_order_release);
+        if (m_unfinishedNeeds) {
+            int roots = 0;
+            for (NodeIndex i = 0; i < count; ++i)
+                roots += m_graph->predecessors(i).empty() ? 1 : 0;
+            m_admission->expect(roots);
+        }
         for (NodeIndex i = 0; i < count; ++i) {
             if (m_graph->predecessors(i).empty())
                 nodes[i].try_put(flow::continue_msg());
