@@ -3,6 +3,7 @@
 // or run it with the chosen sinks while a signal thread turns Ctrl-C and
 // SIGTERM into Executor::cancel() (a second one into kill()).
 
+#include "AnalysisCommands.h"
 #include "Commands.h"
 #include "LogDirSink.h"
 #include "RunState.h"
@@ -236,6 +237,10 @@ int executeRun(const RunArgs &args)
     }
     if (logSink)
         sinks.push_back(logSink.get());
+    // The prediction this run is measured against (run_finished.predicted_wall),
+    // from the history before this run adds to it.
+    options.predictedWall = predictForRun(args.file, workflow, effectiveJobs(args, workflow),
+                                          args.threads, options.baseDirectory);
     // Incremental state and history (.weft/state.db); also the run lock.
     RunState state;
     if (int status = ExitSuccess; !state.open(args.file, args.state, workflow,

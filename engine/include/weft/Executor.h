@@ -38,6 +38,9 @@ struct RunOptions
     // Set: ready nodes start in an order drawn from this seed instead of the
     // order they became ready in (weft-cli run --shuffle SEED), at any -j.
     std::optional<std::uint64_t> shuffle;
+    // The wall time predicted for this run (weft/Parallelism.h), carried
+    // into run_finished; < 0: none was made.
+    double predictedWall = -1;
 };
 
 struct RunSummary

@@ -6,6 +6,8 @@
 
 #include "scheduler/CriticalPath.h"
 
+#include "weft/Parallelism.h"
+
 #include <oneapi/tbb/task_arena.h>
 
 namespace weft {
@@ -240,6 +242,30 @@ RunSummary Executor::Run::summarize()
         finished.errors.push_back("process group " + std::to_string(pgid)
                                   + " outlived its node and was killed");
 
+    // Where the unused slots went (weft/Parallelism.h), from every unit that held one.
+    {
+        std::vector<UnitTiming> timings;
+        timings.reserve(count);
+        for (std::size_t i = 0; i < count; ++i) {
+            const FanOut *fan = m_fanOuts ? m_fanOuts[i].load(std::memory_order_acquire) : nullptr;
+            if (!fan) {
+                if (m_rt[i].firstStart >= 0)
+                    timings.push_back({m_workflow->nodes[i].id, m_rt[i].firstStart, m_rt[i].end,
+                                       m_rt[i].attempt.load(std::memory_order_relaxed)});
+                continue;
+            }
+            for (std::size_t k = 0; k < fan->items.size(); ++k) {
+                const NodeRuntime &instance = fan->rt[k];
+                if (instance.firstStart >= 0)
+                    timings.push_back({unitName(makeUnit(NodeIndex(i), int(k))), instance.firstStart,
+                                       instance.end, instance.attempt.load(std::memory_order_relaxed)});
+            }
+        }
+        const double wallNow = now();
+        finished.whySerial
+            = toJson(explainRun(*m_workflow, timings, m_jobs, wallNow, &m_compiled->registry()));
+    }
+    finished.predictedWall = m_options.predictedWall;
     CriticalPath path = findCriticalPath(*m_graph, start, end);
     finished.criticalPath = std::move(path.nodes);
     finished.criticalPathDuration = path.duration;
