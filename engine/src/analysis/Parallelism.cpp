@@ -444,15 +444,14 @@ Prediction predictRun(const Workflow &workflow, const PredictInput &input,
         }
         // How many instances: the list, the glob now, or as many as last time.
         std::size_t count = 0;
-        double measured = 0;
-        std::size_t measuredCount = 0;
+        std::vector<double> measured;
         for (std::size_t k = 0;; ++k) {
             const auto it = input.durations.find(node.id + "[" + std::to_string(k) + "]");
             if (it == input.durations.end())
                 break;
-            measured += it->second;
-            ++measuredCount;
+            measured.push_back(it->second);
         }
+        const std::size_t measuredCount = measured.size();
         if (node.foreach->kind == ForEach::Kind::List) {
             count = node.foreach->items.size();
         } else if (node.foreach->kind == ForEach::Kind::Glob) {
@@ -464,12 +463,17 @@ Prediction predictRun(const Workflow &workflow, const PredictInput &input,
         } else {
             count = measuredCount;
         }
-        const double mean = measuredCount ? measured / double(measuredCount)
-                                          : fallbackSeconds(workflow, i, input);
+        // Every instance of a fan-out does the same work on another item: each
+        // takes the median of the measured ones, which an instance delayed by
+        // something else (the first few of a run start late) does not move.
+        std::sort(measured.begin(), measured.end());
+        const double typical = measuredCount ? measured[measuredCount / 2]
+                                             : fallbackSeconds(workflow, i, input);
+        if (!measuredCount && count > 0)
+            estimated.insert(node.id);
         for (std::size_t k = 0; k < count; ++k) {
             unitsOf[i].push_back(units.size());
-            units.push_back({std::uint32_t(i),
-                             durationOf(node.id + "[" + std::to_string(k) + "]", mean), thread, exclusive});
+            units.push_back({std::uint32_t(i), typical, thread, exclusive});
         }
     }
     prediction.units = units.size();
@@ -536,10 +540,12 @@ Prediction predictRun(const Workflow &workflow, const PredictInput &input,
             if (units[u].exclusive)
                 busyTypes.insert(node.type);
             it = queue.erase(it);
-            if (!units[u].thread) {
-                start(u);
-            } else if (freeThreads > 0) {
-                --freeThreads;
+            // Every start runs on one of the run's threads (a process or a
+            // timer is handed to the reactor from a task); only in-process
+            // work keeps it. With none free, the start waits for one.
+            if (freeThreads > 0) {
+                if (units[u].thread)
+                    --freeThreads;
                 start(u);
             } else {
                 threadQueue.push_back(u);
@@ -565,12 +571,15 @@ Prediction predictRun(const Workflow &workflow, const PredictInput &input,
             if (units[u].exclusive)
                 busyTypes.erase(node.type);
             if (units[u].thread) {
-                if (!threadQueue.empty()) {
+                ++freeThreads;
+                // The freed thread starts what waited for one, keeping it
+                // only for in-process work.
+                while (freeThreads > 0 && !threadQueue.empty()) {
                     const std::size_t next = threadQueue.front();
                     threadQueue.pop_front();
+                    if (units[next].thread)
+                        --freeThreads;
                     start(next);
-                } else {
-                    ++freeThreads;
                 }
             }
             if (--unitsLeft[units[u].node] == 0)
