@@ -187,6 +187,7 @@ int executeRun(const RunArgs &args)
     options.jobs = args.jobs;
     options.threads = args.threads;
     options.shuffle = args.shuffle;
+    options.explainParallelism = args.events == "jsonl"; // run_finished.why_serial
     if (args.keepGoing)
         options.failure = FailurePolicy::KeepGoing;
     const std::filesystem::path base = args.directory.empty()
@@ -238,9 +239,11 @@ int executeRun(const RunArgs &args)
     if (logSink)
         sinks.push_back(logSink.get());
     // The prediction this run is measured against (run_finished.predicted_wall),
-    // from the history before this run adds to it.
-    options.predictedWall = predictForRun(args.file, workflow, effectiveJobs(args, workflow),
-                                          args.threads, options.baseDirectory);
+    // from the history before this run adds to it. Only the JSON lines show
+    // it, and reading the history costs a query per recorded unit.
+    if (jsonl)
+        options.predictedWall = predictForRun(args.file, workflow, effectiveJobs(args, workflow),
+                                              args.threads, options.baseDirectory);
     // Incremental state and history (.weft/state.db); also the run lock.
     RunState state;
     if (int status = ExitSuccess; !state.open(args.file, args.state, workflow,

@@ -41,6 +41,10 @@ struct RunOptions
     // The wall time predicted for this run (weft/Parallelism.h), carried
     // into run_finished; < 0: none was made.
     double predictedWall = -1;
+    // Fill RunFinished::whySerial (weft/Parallelism.h): a pass over every
+    // unit's times when the run ends, so only for those who show it (the
+    // JSON lines, the window's run summary), not for every run.
+    bool explainParallelism = false;
 };
 
 struct RunSummary

@@ -333,10 +333,21 @@ std::string toJson(const WhySerial &why)
     w.integer("jobs", why.jobs).number("lost", round(why.lost));
     w.number("needs", round(why.needs));
     {
+        // The ten largest, then the rest as one entry: a line, not a dump.
         json::ArrayWriter edges = w.array("edges");
-        for (const Attribution &a : why.edges) {
+        double rest = 0;
+        for (std::size_t k = 0; k < why.edges.size(); ++k) {
+            if (k >= 10) {
+                rest += why.edges[k].seconds;
+                continue;
+            }
             json::ObjectWriter o = edges.object();
-            o.string("name", a.name).number("seconds", round(a.seconds));
+            o.string("name", why.edges[k].name).number("seconds", round(why.edges[k].seconds));
+            o.close();
+        }
+        if (why.edges.size() > 10) {
+            json::ObjectWriter o = edges.object();
+            o.string("name", std::to_string(why.edges.size() - 10) + " more").number("seconds", round(rest));
             o.close();
         }
         edges.close();

@@ -243,7 +243,7 @@ RunSummary Executor::Run::summarize()
                                   + " outlived its node and was killed");
 
     // Where the unused slots went (weft/Parallelism.h), from every unit that held one.
-    {
+    if (m_options.explainParallelism) {
         std::vector<UnitTiming> timings;
         timings.reserve(count);
         for (std::size_t i = 0; i < count; ++i) {
