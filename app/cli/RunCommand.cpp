@@ -3,6 +3,7 @@
 // or run it with the chosen sinks while a signal thread turns Ctrl-C and
 // SIGTERM into Executor::cancel() (a second one into kill()).
 
+#include "AnalysisCommands.h"
 #include "Commands.h"
 #include "LogDirSink.h"
 #include "RunState.h"
@@ -39,6 +40,7 @@ struct RunArgs {
     std::vector<std::string> targets;
     int jobs = 0;
     int threads = 0;
+    std::optional<std::uint64_t> shuffle;
     bool keepGoing = false;
     bool dryRun = false;
     bool verbose = false;
@@ -59,6 +61,8 @@ std::string describeOptions(const RunArgs &args)
         add("-j " + std::to_string(args.jobs));
     if (args.threads > 0)
         add("--threads " + std::to_string(args.threads));
+    if (args.shuffle)
+        add("--shuffle " + std::to_string(*args.shuffle));
     if (args.keepGoing)
         add("-k");
     if (args.state.force)
@@ -182,6 +186,8 @@ int executeRun(const RunArgs &args)
     RunOptions options;
     options.jobs = args.jobs;
     options.threads = args.threads;
+    options.shuffle = args.shuffle;
+    options.explainParallelism = args.events == "jsonl"; // run_finished.why_serial
     if (args.keepGoing)
         options.failure = FailurePolicy::KeepGoing;
     const std::filesystem::path base = args.directory.empty()
@@ -232,6 +238,12 @@ int executeRun(const RunArgs &args)
     }
     if (logSink)
         sinks.push_back(logSink.get());
+    // The prediction this run is measured against (run_finished.predicted_wall),
+    // from the history before this run adds to it. Only the JSON lines show
+    // it, and reading the history costs a query per recorded unit.
+    if (jsonl)
+        options.predictedWall = predictForRun(args.file, workflow, effectiveJobs(args, workflow),
+                                              args.threads, options.baseDirectory);
     // Incremental state and history (.weft/state.db); also the run lock.
     RunState state;
     if (int status = ExitSuccess; !state.open(args.file, args.state, workflow,
@@ -322,6 +334,10 @@ void addRunCommand(CLI::App &app, Action &action)
            "Worker threads for in-process operations (default: min(jobs, cores))")
         ->check(CLI::NonNegativeNumber)
         ->type_name("N");
+    run->add_option("--shuffle", args->shuffle,
+           "Start ready nodes in a random order drawn from SEED (any -j): a missing "
+           "edge that one order hides, another shows")
+        ->type_name("SEED");
     run->add_flag("-k,--keep-going", args->keepGoing,
         "After a failure, run everything that does not depend on it");
     run->add_flag(

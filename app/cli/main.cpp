@@ -29,6 +29,9 @@ int main(int argc, char **argv)
                "  weft-cli dot build.weft | dot -Tsvg > build.svg\n"
                "  weft-cli history build.weft         the recorded runs, newest first\n"
                "  weft-cli lint build.weft            races in the design, before any run\n"
+               "  weft-cli check build.weft --orders 20   results that depend on the order\n"
+               "  weft-cli predict build.weft -j 1,2,4    wall time by simulation on the history\n"
+               "  weft-cli report build.weft          why the last run was not more parallel\n"
                "\n"
                "'weft-cli COMMAND --help' describes each command.");
 
@@ -39,6 +42,8 @@ int main(int argc, char **argv)
     addDotCommand(app, action);
     addStateCommands(app, action);
     addLintCommand(app, action);
+    addCheckCommand(app, action);
+    addPredictCommands(app, action);
 
     try {
         app.parse(argc, argv);

@@ -175,6 +175,11 @@ struct RunFinished
     std::vector<NodeIndex> criticalPath;
     double criticalPathDuration = 0;
     std::vector<std::string> errors; // run-level problems, e.g. surviving processes
+    // Predictable parallelism (weft/Parallelism.h): where the unused job
+    // slots went, as one JSON object; and the wall time predicted for this
+    // run before it started (RunOptions::predictedWall), < 0: none.
+    std::string whySerial;
+    double predictedWall = -1;
 };
 
 struct Node;

@@ -35,6 +35,16 @@ struct RunOptions
     // Asked about units with declared outputs (weft/Incremental.h); null:
     // everything runs. Must outlive the run.
     IncrementalCheck *incremental = nullptr;
+    // Set: ready nodes start in an order drawn from this seed instead of the
+    // order they became ready in (weft-cli run --shuffle SEED), at any -j.
+    std::optional<std::uint64_t> shuffle;
+    // The wall time predicted for this run (weft/Parallelism.h), carried
+    // into run_finished; < 0: none was made.
+    double predictedWall = -1;
+    // Fill RunFinished::whySerial (weft/Parallelism.h): a pass over every
+    // unit's times when the run ends, so only for those who show it (the
+    // JSON lines, the window's run summary), not for every run.
+    bool explainParallelism = false;
 };
 
 struct RunSummary

@@ -15,6 +15,13 @@
 // claim again under the lock; a releaser frees its slot and then reads the
 // waiter count. Both are seq_cst, so either the releaser sees the waiter or
 // the waiter sees the free slot.
+//
+// Shuffled (weft-cli run --shuffle SEED): every ready unit waits, and the
+// waiters are granted in an order fixed by a seeded hash of each unit instead
+// of FIFO, so one seed gives one order at -j 1 whatever order oneTBB made
+// them ready in. A grant is held back while units the run knows became ready
+// have not reached the queue yet (expect()/arrived()): the choice is made
+// among all of them, not among whichever came first.
 
 #include "scheduler/JobSlots.h"
 #include "scheduler/PoolSet.h"
@@ -24,6 +31,7 @@
 #include <atomic>
 #include <deque>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -63,6 +71,14 @@ public:
 
     bool hasWaiters() const { return m_waiters.load(std::memory_order_seq_cst) > 0; }
 
+    // Grants in the seeded order from now on; call before the run starts.
+    void shuffle(std::uint64_t seed);
+    bool shuffled() const { return m_shuffled; }
+    // `n` more units became ready and will each call arrived() once they
+    // have queued, skipped or finished: no grant is made until they have.
+    void expect(int n);
+    void arrived(std::vector<Grant> &granted);
+
 private:
     void grantLocked(std::vector<Grant> &granted);
 
@@ -73,6 +89,10 @@ private:
     std::deque<Unit> m_queue;        // guarded by m_mutex
     std::atomic<int> m_waiters{0};   // m_queue.size(), readable without the lock
     bool m_halted = false;           // guarded by m_mutex
+    bool m_shuffled = false;         // set before the run: read without the lock
+    std::uint64_t m_seed = 0;
+    int m_pending = 0;               // guarded by m_mutex; expected units not arrived yet
+    std::set<std::pair<std::uint64_t, Unit>> m_order; // guarded by m_mutex; shuffled waiters by rank
 };
 
 } // namespace weft

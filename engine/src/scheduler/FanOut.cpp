@@ -117,7 +117,9 @@ void Executor::Run::startFanOut(NodeIndex i)
             continue;
         WaitReason reason = WaitReason::JobSlot;
         std::string detail;
-        if (!full || m_graph->node(i).needsLock) {
+        if (m_unfinishedNeeds) {
+            detail = "shuffled: starts in the seeded order"; // every instance waits for its turn
+        } else if (!full || m_graph->node(i).needsLock) {
             // With pools or an exclusive type every instance asks: the reason
             // and its name are what a lone waiter would say.
             if (const int slot = m_admission->tryAdmit(u, reason, detail); slot >= 0) {
@@ -131,7 +133,8 @@ void Executor::Run::startFanOut(NodeIndex i)
         stamp(waiting, u);
         waiting.state = NodeState::Waiting;
         waiting.reason = reason;
-        waiting.detail = reason == WaitReason::JobSlot ? "no free job slot" : std::move(detail);
+        waiting.detail = reason == WaitReason::JobSlot && !m_unfinishedNeeds ? "no free job slot"
+                                                                              : std::move(detail);
         m_sink.nodeStateChanged(waiting);
         queued.push_back(u);
     }

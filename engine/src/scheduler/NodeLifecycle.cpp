@@ -61,12 +61,16 @@ void Executor::Run::admit(Unit i, bool onWorker)
         begin(i, oneapi::tbb::this_task_arena::current_thread_index(), onWorker);
         return;
     }
-    WaitReason reason = WaitReason::None;
+    WaitReason reason = WaitReason::JobSlot;
     std::string detail;
-    const int slot = m_admission->tryAdmit(i, reason, detail);
-    if (slot >= 0) {
-        begin(i, slot, onWorker);
-        return;
+    if (!m_unfinishedNeeds) {
+        const int slot = m_admission->tryAdmit(i, reason, detail);
+        if (slot >= 0) {
+            begin(i, slot, onWorker);
+            return;
+        }
+    } else {
+        detail = "shuffled: starts in the seeded order"; // every ready unit waits for its turn
     }
     NodeStateChanged waiting;
     waiting.t = now();
@@ -74,7 +78,8 @@ void Executor::Run::admit(Unit i, bool onWorker)
     waiting.state = NodeState::Waiting;
     waiting.attempt = rt(i).attempt.load(std::memory_order_relaxed);
     waiting.reason = reason;
-    waiting.detail = reason == WaitReason::JobSlot ? "no free job slot" : std::move(detail);
+    waiting.detail = reason == WaitReason::JobSlot && !m_unfinishedNeeds ? "no free job slot"
+                                                                          : std::move(detail);
     m_sink.nodeStateChanged(waiting);
 
     std::vector<Admission::Grant> granted;
@@ -189,11 +194,16 @@ void Executor::Run::finishRan(Unit i, NodeState outcome, AttemptResult *last,
     m_sink.nodeFinished(finished);
     rt.state.store(outcome, std::memory_order_release);
     rt.lastFailure.reset();
-    if (holdsSlot)
+    // Shuffled, the slot is given back after the successors are known to be
+    // ready, so that the next grant chooses among them too.
+    const bool releaseFirst = !m_unfinishedNeeds;
+    if (holdsSlot && releaseFirst)
         releaseSlot(i);
     if (outcome == NodeState::Failed && m_stopCause.load() == std::int64_t(i))
         stopAfter(i);
     unitFinal(i, outcome);
+    if (holdsSlot && !releaseFirst)
+        releaseSlot(i);
     rt.retired.store(true, std::memory_order_release);
 }
 
@@ -247,6 +257,15 @@ void Executor::Run::releaseSlot(Unit i)
     dispatch(granted);
 }
 
+// A ready node's body is over (queued, skipped or finished): in a shuffled
+// run the grants it held back may be made now.
+void Executor::Run::arrivedReady()
+{
+    std::vector<Admission::Grant> granted;
+    m_admission->arrived(granted);
+    dispatch(granted);
+}
+
 void Executor::Run::dispatch(const std::vector<Admission::Grant> &granted)
 {
     for (const Admission::Grant &g : granted) {
@@ -269,6 +288,12 @@ void Executor::Run::notifySuccessors(NodeIndex i)
 {
     if (m_completesInBody)
         return; // the node's body is returning: its edges carry the message
+    if (m_unfinishedNeeds) {
+        int ready = 0;
+        for (NodeIndex s : m_graph->successors(i))
+            ready += m_unfinishedNeeds[s].fetch_sub(1, std::memory_order_acq_rel) == 1 ? 1 : 0;
+        m_admission->expect(ready); // before any of them can arrive
+    }
     for (NodeIndex s : m_graph->successors(i))
         (*m_nodes)[s].try_put(flow::continue_msg());
 }

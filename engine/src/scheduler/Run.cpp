@@ -6,6 +6,8 @@
 
 #include "scheduler/CriticalPath.h"
 
+#include "weft/Parallelism.h"
+
 #include <oneapi/tbb/task_arena.h>
 
 namespace weft {
@@ -82,7 +84,13 @@ RunSummary Executor::Run::execute()
                                     : defaultConcurrency();
     m_threads = m_options.threads > 0 ? m_options.threads : std::min(m_jobs, defaultConcurrency());
     m_admission = std::make_unique<Admission>(*m_graph, m_jobs);
-    m_completesInBody = m_threads <= m_jobs && m_graph->nothingEverWaits();
+    m_completesInBody = m_threads <= m_jobs && m_graph->nothingEverWaits() && !m_options.shuffle;
+    if (m_options.shuffle) {
+        m_admission->shuffle(*m_options.shuffle);
+        m_unfinishedNeeds.reset(new std::atomic<int>[m_graph->size()]);
+        for (NodeIndex i = 0; i < NodeIndex(m_graph->size()); ++i)
+            m_unfinishedNeeds[i].store(int(m_graph->predecessors(i).size()), std::memory_order_relaxed);
+    }
     if (m_graph->hasReferences()) {
         m_indexOf.reserve(wf.nodes.size());
         for (NodeIndex i = 0; i < NodeIndex(wf.nodes.size()); ++i)
@@ -160,6 +168,8 @@ void Executor::Run::buildAndRun()
             const int manual = m_completesInBody ? 0 : int(m_graph->predecessors(i).size());
             nodes.emplace_back(g, manual, [this, i](const flow::continue_msg &) {
                 onReady(i);
+                if (m_unfinishedNeeds)
+                    arrivedReady();
                 return flow::continue_msg();
             });
         }
@@ -173,6 +183,12 @@ void Executor::Run::buildAndRun()
         m_nodes = &nodes;
         m_async = &async;
         m_published.store(true, std::memory_order_release);
+        if (m_unfinishedNeeds) {
+            int roots = 0;
+            for (NodeIndex i = 0; i < count; ++i)
+                roots += m_graph->predecessors(i).empty() ? 1 : 0;
+            m_admission->expect(roots);
+        }
         for (NodeIndex i = 0; i < count; ++i) {
             if (m_graph->predecessors(i).empty())
                 nodes[i].try_put(flow::continue_msg());
@@ -226,6 +242,30 @@ RunSummary Executor::Run::summarize()
         finished.errors.push_back("process group " + std::to_string(pgid)
                                   + " outlived its node and was killed");
 
+    // Where the unused slots went (weft/Parallelism.h), from every unit that held one.
+    if (m_options.explainParallelism) {
+        std::vector<UnitTiming> timings;
+        timings.reserve(count);
+        for (std::size_t i = 0; i < count; ++i) {
+            const FanOut *fan = m_fanOuts ? m_fanOuts[i].load(std::memory_order_acquire) : nullptr;
+            if (!fan) {
+                if (m_rt[i].firstStart >= 0)
+                    timings.push_back({m_workflow->nodes[i].id, m_rt[i].firstStart, m_rt[i].end,
+                                       m_rt[i].attempt.load(std::memory_order_relaxed)});
+                continue;
+            }
+            for (std::size_t k = 0; k < fan->items.size(); ++k) {
+                const NodeRuntime &instance = fan->rt[k];
+                if (instance.firstStart >= 0)
+                    timings.push_back({unitName(makeUnit(NodeIndex(i), int(k))), instance.firstStart,
+                                       instance.end, instance.attempt.load(std::memory_order_relaxed)});
+            }
+        }
+        const double wallNow = now();
+        finished.whySerial
+            = toJson(explainRun(*m_workflow, timings, m_jobs, wallNow, &m_compiled->registry()));
+    }
+    finished.predictedWall = m_options.predictedWall;
     CriticalPath path = findCriticalPath(*m_graph, start, end);
     finished.criticalPath = std::move(path.nodes);
     finished.criticalPathDuration = path.duration;

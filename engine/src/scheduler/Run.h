@@ -305,6 +305,10 @@ private:
     // Per node, its instances once its items are known; null without fan-out.
     std::unique_ptr<std::atomic<detail::FanOut *>[]> m_fanOuts;
     std::unordered_map<std::string_view, NodeIndex> m_indexOf; // filled when nodes hold references
+    // Shuffled runs only (RunOptions::shuffle): per node, the needs not final
+    // yet, so that a finishing node tells Admission how many became ready.
+    std::unique_ptr<std::atomic<int>[]> m_unfinishedNeeds;
+    void arrivedReady();
 
     detail::flow::graph *m_flowGraph = nullptr;
     std::deque<ContinueNode> *m_nodes = nullptr;

@@ -341,6 +341,10 @@ void JsonLinesSink::runFinished(const RunFinished &e)
         path.string(d->id(node));
     path.close();
     w.number("critical_path_duration", roundTime(e.criticalPathDuration));
+    if (!e.whySerial.empty())
+        w.raw("why_serial", e.whySerial);
+    if (e.predictedWall >= 0)
+        w.number("predicted_wall", roundTime(e.predictedWall));
     json::ArrayWriter errors = w.array("errors");
     for (const std::string &error : e.errors)
         errors.string(error);

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+// Explaining a run after it and predicting one before it, from the same model
+// of the scheduler: units (nodes, fan-out instances) that hold a job slot,
+// their pool units and their non-reentrant type while they run, admitted in
+// the order they became ready, in-process work also needing one of the
+// run's threads.
+//
+// explainRun(): of the lost parallelism (jobs x wall - work: slot-seconds no
+// unit used), how much went to waiting on needs (named by the edge of the
+// critical path, or the node, being waited for), on each pool, on job slots,
+// on retries, on the Slurm queue (none yet) and on scheduling gaps. At each
+// moment the idle slots are charged first to units that were ready but held
+// (their pool, or a job slot), then to the reason the running units started
+// late (a unit held by pool P that runs while slots idle keeps costing P),
+// and what is left to needs: nothing else could run until a running unit
+// finished.
+//
+// predictRun(): simulates the scheduler on per-unit durations (from the run
+// history) and returns the wall time -j N would take.
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace weft {
+
+struct Workflow;
+class OperationRegistry;
+
+struct UnitTiming
+{
+    std::string unit; // "compile" or "compile[3]"
+    double start = -1; // seconds since the run started; -1: never ran
+    double end = -1;
+    int attempts = 0;
+};
+
+struct Attribution
+{
+    std::string name; // an edge "a -> b", a node, or a pool
+    double seconds = 0; // slot-seconds
+};
+
+struct WhySerial
+{
+    int jobs = 1;
+    double wall = 0;
+    double work = 0;
+    double lost = 0;  // jobs * wall - work
+    double needs = 0;
+    std::vector<Attribution> edges; // largest first; sums to needs
+    double pools = 0;
+    std::vector<Attribution> byPool; // largest first; sums to pools
+    double jobSlots = 0;
+    double retries = 0;
+    double slurmQueue = 0; // no Slurm launcher yet
+    double gaps = 0;       // scheduling: nothing running yet, or a ready unit not dispatched yet
+};
+
+// `units`: every unit that holds a job slot (not a fan-out's aggregate node).
+WhySerial explainRun(const Workflow &workflow, const std::vector<UnitTiming> &units, int jobs,
+                     double wall, const OperationRegistry *registry = nullptr);
+std::string toJson(const WhySerial &why);     // one compact JSON object
+std::string describe(const WhySerial &why);   // lines for people
+
+struct PredictInput
+{
+    int jobs = 1;
+    int threads = 0; // 0: min(jobs, cores)
+    std::filesystem::path baseDirectory; // for a glob fan-out's items
+    // Seconds per unit ("compile", "compile[3]"): measured ones.
+    std::map<std::string, double> durations;
+};
+
+struct Prediction
+{
+    double wall = 0;
+    double work = 0;
+    std::size_t units = 0;
+    std::vector<std::string> estimated; // nodes with no measured duration: see fallbackSeconds()
+};
+
+// A node's duration when the history has none: `sleep` and `cpu` their
+// `seconds`, `noop` 0, other in-process operations 1 ms, anything else the
+// mean measured duration of nodes of its type, else 1 s.
+double fallbackSeconds(const Workflow &workflow, std::size_t node, const PredictInput &input);
+
+Prediction predictRun(const Workflow &workflow, const PredictInput &input,
+                      const OperationRegistry *registry = nullptr);
+
+} // namespace weft
