@@ -97,7 +97,7 @@ private slots:
 
         // Steps in one held allocation.
         QByteArray out;
-        QCOMPARE(run("salloc", { "--no-shell", "-n1", "-c1", "--quiet" }, &out), 0);
+        QCOMPARE(run("salloc", { "--no-shell", "-n1", "-c1" }, &out), 0);
         const int at = out.indexOf("job allocation ");
         const QByteArray alloc = at >= 0 ? out.mid(at + 15).split('\n').front().trimmed() : QByteArray();
         double steps = -1;

@@ -456,7 +456,9 @@ LaunchResult SlurmLauncher::launch(const std::vector<std::string> &argv, const P
         std::string message = trimmed(submitted.err);
         if (message.rfind("sbatch: error: ", 0) == 0)
             message.erase(0, 15);
-        result.error = "Slurm refused the job: " + (message.empty() ? "sbatch failed" : message);
+        result.error = submitted.status < 0
+                           ? "cannot submit to Slurm: " + (message.empty() ? "sbatch did not finish" : message)
+                           : "Slurm refused the job: " + (message.empty() ? "sbatch failed" : message);
         return result;
     }
 
