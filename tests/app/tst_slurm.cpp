@@ -168,9 +168,10 @@ private slots:
                                                 | QFile::ExeOther);
         int code = -1;
         const QByteArray state = runTool("sinfo", { "-h", "-o", "%T" }, &code);
-        m_cluster = code == 0 && state.contains("idle");
+        m_cluster = code == 0
+                    && (state.contains("idle") || state.contains("mix") || state.contains("alloc"));
         if (!m_cluster)
-            QSKIP("no Slurm cluster reachable (sinfo found no idle node): start one with "
+            QSKIP("no Slurm cluster reachable (sinfo found no node up): start one with "
                   ".ci/slurm-cluster run ctest --preset slurm");
     }
 
@@ -328,9 +329,20 @@ private slots:
     void fanOutInstancesAsJobs()
     {
         const QString dir = workspace(fixture("fan-out.weft"));
-        const CliResult r = runCli(dir, { "-j", "3" });
+        const CliResult r = runCli(dir, { "-j", "3", "--trace", dir + "/trace.json" });
         QVERIFY2(!r.crashed && r.exitCode == 0, r.err.constData());
         const auto ids = jobIds(r.events);
+        // The trace's slices name the job and the host it ran on.
+        QFile traceFile(dir + "/trace.json");
+        QVERIFY(traceFile.open(QIODevice::ReadOnly));
+        const Json trace = Json::parse(traceFile.readAll().toStdString());
+        int withHost = 0;
+        for (const Json &event : trace["traceEvents"]) {
+            if (event.value("ph", "") == "X" && event.contains("args") && event["args"].contains("host")
+                && event["args"].contains("job_id"))
+                ++withHost;
+        }
+        QCOMPARE(withHost, 3);
         std::set<std::string> distinct;
         const char *items[] = { "a", "b c", "d" };
         for (int k = 0; k < 3; ++k) {

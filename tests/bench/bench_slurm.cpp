@@ -98,7 +98,9 @@ private slots:
         // Steps in one held allocation.
         QByteArray out;
         QCOMPARE(run("salloc", { "--no-shell", "-n1", "-c1" }, &out), 0);
-        const int at = out.indexOf("job allocation ");
+        const int at = out.indexOf("Granted job allocation ") >= 0
+                           ? out.indexOf("Granted job allocation ") + 8
+                           : out.indexOf("job allocation ");
         const QByteArray alloc = at >= 0 ? out.mid(at + 15).split('\n').front().trimmed() : QByteArray();
         double steps = -1;
         if (!alloc.isEmpty()) {
