@@ -9,6 +9,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QProcess>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -352,6 +353,45 @@ private slots:
             QCOMPARE(textOf(r.events, id, "stdout"), std::string(items[k]) + "\n");
         }
         QCOMPARE(distinct.size(), std::size_t(3));
+        verifyNoOrphans(r, dir);
+    }
+
+    // squeue is called once per poll interval for all of the run's jobs,
+    // not once per job: counted through a squeue wrapper first on PATH.
+    void oneSqueuePerInterval()
+    {
+        Json nodes = Json::array();
+        for (int k = 0; k < 16; ++k)
+            nodes.push_back({ { "id", "s" + std::to_string(k) }, { "type", "process" },
+                              { "params", { { "argv", { "sleep", "1" } } } } });
+        const QString dir = workspace(QByteArray::fromStdString(
+            Json{ { "weft", 1 }, { "settings", { { "launcher", "slurm" } } }, { "nodes", nodes } }.dump()));
+        QDir().mkpath(dir + "/bin");
+        QFile wrapper(dir + "/bin/squeue");
+        QVERIFY(wrapper.open(QIODevice::WriteOnly));
+        const QString real = QStandardPaths::findExecutable("squeue");
+        QVERIFY(!real.isEmpty());
+        wrapper.write(QStringLiteral("#!/bin/sh\necho call >> '%1/squeue.log'\nexec '%2' \"$@\"\n")
+                          .arg(dir, real)
+                          .toUtf8());
+        wrapper.close();
+        wrapper.setPermissions(wrapper.permissions() | QFile::ExeOwner | QFile::ExeGroup | QFile::ExeOther);
+        const QByteArray path = qgetenv("PATH");
+        qputenv("PATH", (dir + "/bin:").toUtf8() + path);
+        QElapsedTimer clock;
+        clock.start();
+        const CliResult r = runCli(dir, { "-j", "8" });
+        const double wall = clock.elapsed() / 1000.0;
+        qputenv("PATH", path);
+        QVERIFY2(!r.crashed && r.exitCode == 0, r.err.constData());
+        QFile log(dir + "/squeue.log");
+        QVERIFY(log.open(QIODevice::ReadOnly));
+        const int calls = log.readAll().count("call");
+        // Polls at 0.5 s over the run, plus the end-of-run audit's few. One
+        // call per job per poll would be 16 jobs x about 4 polls each.
+        QVERIFY2(calls >= 1 && calls <= int(wall / 0.5) + 6,
+                 qPrintable(QStringLiteral("%1 squeue calls in %2 s").arg(calls).arg(wall)));
+        qInfo("%d squeue calls for 16 jobs in %.1f s", calls, wall);
         verifyNoOrphans(r, dir);
     }
 

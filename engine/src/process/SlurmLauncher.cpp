@@ -480,7 +480,6 @@ LaunchResult SlurmLauncher::launch(const std::vector<std::string> &argv, const P
         job.monitorPid = result.process.pid;
         m_byMonitor[result.process.pid] = jobId;
     }
-    m_wake.notify_all();
     return result;
 }
 
@@ -583,10 +582,12 @@ std::vector<std::string> SlurmLauncher::survivors()
 
 void SlurmLauncher::poll()
 {
+    // One squeue per interval, whatever the number of jobs or submissions;
+    // only a job to kill (its monitor is gone) or the end wakes it early.
     const auto interval = pollInterval();
     std::unique_lock lock(m_mutex);
     while (!m_stopping) {
-        m_wake.wait_for(lock, interval);
+        m_wake.wait_for(lock, interval, [this] { return m_stopping || !m_toKill.empty(); });
         if (m_stopping)
             break;
         std::vector<std::string> kill, cancel;
