@@ -395,6 +395,40 @@ private slots:
         verifyNoOrphans(r, dir);
     }
 
+    // A transient controller error at submission is retried with backoff:
+    // an sbatch wrapper first on PATH fails twice with Slurm's message.
+    void transientSubmitErrorsRetried()
+    {
+        const QString dir = workspace(QByteArray::fromStdString(
+            Json{ { "weft", 1 },
+                  { "nodes", Json::array({ { { "id", "one" }, { "type", "process" }, { "launcher", "slurm" },
+                                             { "params", { { "argv", { "echo", "submitted" } } } } } }) } }
+                .dump()));
+        QDir().mkpath(dir + "/bin");
+        QFile wrapper(dir + "/bin/sbatch");
+        QVERIFY(wrapper.open(QIODevice::WriteOnly));
+        const QString real = QStandardPaths::findExecutable("sbatch");
+        QVERIFY(!real.isEmpty());
+        wrapper.write(QStringLiteral("#!/bin/sh\necho call >> '%1/sbatch.log'\n"
+                                     "if [ $(wc -l < '%1/sbatch.log') -le 2 ]; then\n"
+                                     "  echo 'sbatch: error: Batch job submission failed: Socket timed out on send/recv operation' >&2\n"
+                                     "  exit 1\nfi\nexec '%2' \"$@\"\n")
+                          .arg(dir, real)
+                          .toUtf8());
+        wrapper.close();
+        wrapper.setPermissions(wrapper.permissions() | QFile::ExeOwner | QFile::ExeGroup | QFile::ExeOther);
+        const QByteArray path = qgetenv("PATH");
+        qputenv("PATH", (dir + "/bin:").toUtf8() + path);
+        const CliResult r = runCli(dir);
+        qputenv("PATH", path);
+        QVERIFY2(!r.crashed && r.exitCode == 0, r.err.constData());
+        QCOMPARE(textOf(r.events, "one", "stdout"), std::string("submitted\n"));
+        QFile log(dir + "/sbatch.log");
+        QVERIFY(log.open(QIODevice::ReadOnly));
+        QCOMPARE(log.readAll().count("call"), 3);
+        verifyNoOrphans(r, dir);
+    }
+
     // 100 nodes in a lattice, some failing, at -j 8: the same final states
     // as the same workflow run locally, and never more than 8 jobs at once.
     void latticeSameAsLocal()
