@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # Weft quick start on Debian 12.
 #   ./quickstart.sh        install what is missing, build, open the app on an example
-#   ./quickstart.sh test   install what is missing, build, run the default test suite
+#   ./quickstart.sh test   install what is missing, build, run the default test suite,
+#                          then the `slurm` label on a one-node Slurm cluster
 # Packages come from packaging/debian-packages.txt: installed directly as root,
 # through sudo otherwise; failing both, the exact apt-get line is printed.
 set -euo pipefail
@@ -64,7 +65,11 @@ app)
     ;;
 test)
     say "Running the default test suite (slow suites: ctest --preset default -L slow)"
-    exec ctest --preset default
+    ctest --preset default
+    # The Slurm suite needs a cluster: .ci/slurm-cluster starts a one-node one for
+    # this step only and stops what it started on every exit path.
+    say "Running the Slurm suite on a one-node cluster (.ci/slurm-cluster)"
+    exec .ci/slurm-cluster run ctest --preset slurm
     ;;
 *)
     echo "usage: $0 [test]" >&2

@@ -16,6 +16,7 @@
 #include "weft/JsonLinesSink.h"
 #include "weft/References.h"
 #include "weft/RunReport.h"
+#include "weft/SlurmRequest.h"
 #include "weft/StatusPrinter.h"
 #include "weft/TraceRecorder.h"
 #include "weft/Validator.h"
@@ -49,6 +50,7 @@ struct RunArgs {
     std::string trace;
     std::string logDir;
     std::string directory;
+    std::string launcher;
     StateArgs state;
 };
 
@@ -69,6 +71,8 @@ std::string describeOptions(const RunArgs &args)
         add("--force");
     if (!args.directory.empty())
         add("-C " + args.directory);
+    if (!args.launcher.empty())
+        add("--launcher " + args.launcher);
     for (const std::string &target : args.targets)
         add(target);
     return out;
@@ -114,6 +118,50 @@ int effectiveJobs(const RunArgs &args, const Workflow &workflow)
     if (workflow.settings.jobs > 0)
         return workflow.settings.jobs;
     return defaultConcurrency();
+}
+
+// argv as a shell would need it typed: words with anything special in single quotes.
+std::string shellQuotedLine(const std::vector<std::string> &argv)
+{
+    std::string line;
+    for (const std::string &word : argv) {
+        if (!line.empty())
+            line += ' ';
+        const bool plain = !word.empty()
+            && word.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                      "0123456789-_=./:,+%@")
+                == std::string::npos;
+        if (plain) {
+            line += word;
+            continue;
+        }
+        line += '\'';
+        for (char c : word)
+            line += c == '\'' ? std::string("'\\''") : std::string(1, c);
+        line += '\'';
+    }
+    return line;
+}
+
+// --dry-run, text: the sbatch line each Slurm node would be submitted with
+// (one job per instance for a fan-out). The job script is the wrapper that
+// the launcher writes at run time; what it runs is shown after `#`.
+std::string slurmPlanText(const Workflow &workflow, const std::string &launcher)
+{
+    std::string out;
+    for (const Node &node : workflow.nodes) {
+        if (node.type != "process" || !runsOnSlurm(workflow, node, launcher))
+            continue;
+        if (out.empty())
+            out = "Slurm jobs (sbatch, one per process node and fan-out instance):\n";
+        std::vector<std::string> argv = {"sbatch", "--parsable"};
+        for (std::string &option : sbatchOptions(slurmRequestFor(workflow, node)))
+            argv.push_back(std::move(option));
+        argv.push_back("<job script of " + node.id + ">");
+        out += "  " + shellQuotedLine(argv) + "  # " + describeNodeWork(node)
+            + (node.foreach ? "  (one job per item)" : "") + "\n";
+    }
+    return out;
 }
 
 std::string planText(
@@ -195,6 +243,7 @@ int executeRun(const RunArgs &args)
         : std::filesystem::path(args.directory);
     options.baseDirectory = std::filesystem::absolute(base.empty() ? "." : base, ec);
     options.baseDirectory = options.baseDirectory.lexically_normal();
+    options.launcher = args.launcher;
 
     const bool jsonl = args.events == "jsonl";
     if (args.dryRun) {
@@ -202,6 +251,8 @@ int executeRun(const RunArgs &args)
         const int jobs = effectiveJobs(args, workflow);
         writeOut(
             1, jsonl ? planJsonLines(workflow, levels, jobs) : planText(workflow, levels, jobs));
+        if (!jsonl)
+            writeOut(1, slurmPlanText(workflow, args.launcher));
         return ExitSuccess;
     }
 
@@ -356,6 +407,10 @@ void addRunCommand(CLI::App &app, Action &action)
            "Base directory for relative paths and commands (default: the "
            "workflow file's directory)")
         ->type_name("DIR");
+    run->add_option("--launcher", args->launcher,
+           "Start process nodes locally or as Slurm jobs; replaces the file's "
+           "settings.launcher (a node's own \"launcher\" still wins)")
+        ->check(CLI::IsMember({ "local", "slurm" }));
     run->add_flag("-B,--force", args->state.force,
         "Run every node, even those whose outputs are up to date");
     run->add_flag("--explain", args->state.explain,

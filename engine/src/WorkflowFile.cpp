@@ -40,10 +40,12 @@ using json::Type;
 const std::vector<std::string_view> kTopLevelKeys = {"weft",  "name",  "description", "settings",
                                                      "nodes", "groups"};
 const std::vector<std::string_view> kGroupKeys = {"id", "label", "nodes", "collapsed"};
-const std::vector<std::string_view> kSettingsKeys = {"jobs", "failure", "pools", "history"};
+const std::vector<std::string_view> kSettingsKeys = {"jobs", "failure", "pools", "history",
+                                                     "launcher", "slurm"};
 const std::vector<std::string_view> kNodeKeys = {"id",       "type",      "label",   "needs",
                                                  "foreach",  "params",    "inputs",  "outputs",
-                                                 "timeout",  "retries",   "resources", "position"};
+                                                 "timeout",  "retries",   "resources", "position",
+                                                 "launcher", "slurm"};
 const std::vector<std::string_view> kForEachKeys = {"glob"};
 
 std::string inQuotes(std::string_view text)
@@ -367,6 +369,10 @@ private:
                         settings.pools.emplace(pool, std::numeric_limits<std::int64_t>::max());
                     }
                 });
+            } else if (name == "launcher") {
+                readLauncher(value, path, settings.launcher);
+            } else if (name == "slurm") {
+                readSlurm(value, path, false, settings.slurm);
             } else {
                 unknownKey(key, path, "settings ", kSettingsKeys);
             }
@@ -474,10 +480,92 @@ private:
                     return;
                 }
                 node.position = Position{m_doc.numberValue(value + 1), m_doc.numberValue(value + 2)};
+            } else if (name == "launcher") {
+                readLauncher(value, keyPath, node.launcher, nodeId);
+            } else if (name == "slurm") {
+                readSlurm(value, keyPath, true, node.slurm, nodeId);
             } else {
                 unknownKey(key, keyPath, "node ", kNodeKeys, nodeId);
             }
         });
+    }
+
+    // Launchers (README "Running on Slurm"): "local" or "slurm".
+    template<typename PathFn>
+    void readLauncher(std::uint32_t value, const PathFn &path, std::string &out,
+                      const std::string &nodeId = {})
+    {
+        std::string text;
+        if (!expectString(value, path, "launcher", text, nodeId))
+            return;
+        if (text == "local" || text == "slurm")
+            out = text;
+        else
+            wrongValue(value, path(), "\"launcher\" must be \"local\" or \"slurm\", found "
+                                          + inQuotes(text) + didYouMean(text, {"local", "slurm"}),
+                       nodeId);
+    }
+
+    // `slurm`: {"partition", "account"} in settings; {"cpus", "mem", "time",
+    // "extra"} on a node. Kept as written; the launcher reads it.
+    template<typename PathFn>
+    void readSlurm(std::uint32_t value, const PathFn &path, bool onNode, nlohmann::json &out,
+                   const std::string &nodeId = {})
+    {
+        static const std::vector<std::string_view> kSettingsSlurm = {"partition", "account"};
+        static const std::vector<std::string_view> kNodeSlurm = {"cpus", "mem", "time", "extra"};
+        if (m_doc.at(value).type != Type::Object) {
+            wrongType(value, path, "slurm", "an object", nodeId);
+            return;
+        }
+        nlohmann::json result = nlohmann::json::object();
+        forEachMember(value, [&](std::uint32_t key, std::string_view name, std::uint32_t member) {
+            auto memberPath = [&] { return path() + "/" + json::pointerToken(name); };
+            const Type type = m_doc.at(member).type;
+            if (!onNode && (name == "partition" || name == "account")) {
+                std::string text;
+                if (expectString(member, memberPath, name, text, nodeId) && !text.empty())
+                    result[std::string(name)] = text;
+            } else if (onNode && name == "cpus") {
+                std::int64_t cpus = 0;
+                if (expectInteger(member, memberPath, name, 1, 1 << 20, cpus, nodeId))
+                    result["cpus"] = cpus;
+            } else if (onNode && (name == "mem" || name == "time")) {
+                // sbatch's own forms: "4G", "500M" / "10", "1:30:00", "2-00:00:00";
+                // a number means sbatch's unit (megabytes / minutes).
+                if (type == Type::Integer && m_doc.at(member).integer > 0)
+                    result[std::string(name)] = std::to_string(m_doc.at(member).integer);
+                else if (type == Type::String && !m_doc.string(member).empty())
+                    result[std::string(name)] = std::string(m_doc.string(member));
+                else
+                    wrongValue(member, memberPath(),
+                               inQuotes(name) + " must be " + (name == "mem" ? "a size such as \"4G\"" : "a time limit such as \"1:30:00\"")
+                                   + " or a positive integer, found "
+                                   + (type == Type::String ? std::string("an empty string")
+                                                           : std::string(json::describeType(type))),
+                               nodeId);
+            } else if (onNode && name == "extra") {
+                if (type != Type::Array) {
+                    wrongType(member, memberPath, name, "an array of sbatch arguments", nodeId);
+                    return;
+                }
+                nlohmann::json extra = nlohmann::json::array();
+                forEachElement(member, [&](std::size_t j, std::uint32_t element) {
+                    if (m_doc.at(element).type == Type::String)
+                        extra.push_back(std::string(m_doc.string(element)));
+                    else
+                        wrongValue(element, memberPath() + "/" + std::to_string(j),
+                                   "an sbatch argument must be a string, found "
+                                       + std::string(json::describeType(m_doc.at(element).type)),
+                                   nodeId);
+                });
+                result["extra"] = std::move(extra);
+            } else {
+                unknownKey(key, memberPath, onNode ? "node slurm " : "settings slurm ",
+                           onNode ? kNodeSlurm : kSettingsSlurm, nodeId);
+            }
+        });
+        out = std::move(result);
     }
 
     // `foreach`: a list of strings, {"glob": PATTERN} or one reference
@@ -817,6 +905,14 @@ void appendNode(std::string &out, const Node &node)
         appendNextKey(out, indent, "resources");
         appendStringMap(out, node.resources, indent);
     }
+    if (!node.launcher.empty()) {
+        appendNextKey(out, indent, "launcher");
+        json::appendString(out, node.launcher);
+    }
+    if (!node.slurm.is_null()) {
+        appendNextKey(out, indent, "slurm");
+        json::appendValue(out, node.slurm, indent);
+    }
     if (node.position) {
         appendNextKey(out, indent, "position");
         out += '[';
@@ -934,6 +1030,16 @@ std::string serializeWorkflow(const Workflow &workflow)
             separate();
             appendKey(out, 4, "history");
             json::appendInteger(out, settings.history);
+        }
+        if (!settings.launcher.empty()) {
+            separate();
+            appendKey(out, 4, "launcher");
+            json::appendString(out, settings.launcher);
+        }
+        if (!settings.slurm.is_null()) {
+            separate();
+            appendKey(out, 4, "slurm");
+            json::appendValue(out, settings.slurm, 4);
         }
         out += "\n  }";
     }

@@ -86,6 +86,7 @@ struct NodeStateChanged
     int pid = 0;        // Running, child process: its pid
     int worker = -1;    // Running, in-process: TBB worker index (this_task_arena::current_thread_index)
     int slot = -1;      // Running: job slot 0..jobs-1 (the trace lane)
+    std::string jobId;  // Running, on Slurm: the job id
 };
 
 struct OutputChunk
@@ -121,6 +122,8 @@ struct AttemptFinished
     int pid = 0;
     bool ok = false;
     std::string error;
+    std::string jobId; // on Slurm: the job and the host (node) it ran on
+    std::string host;
     double retryIn = -1; // the node runs again after this many seconds (retries); -1: it does not
 };
 

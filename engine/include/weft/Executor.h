@@ -31,6 +31,7 @@ struct RunOptions
     std::optional<FailurePolicy> failure;         // overrides settings.failure
     std::chrono::milliseconds killGrace{5000};     // SIGTERM -> SIGKILL on cancel and timeout
     std::filesystem::path baseDirectory;           // default cwd, relative paths; empty: current dir
+    std::string launcher; // "local" or "slurm": replaces settings.launcher (--launcher); "": keep
     const OperationRegistry *registry = nullptr;   // for plain workflows; nullptr: the built-in one
     // Asked about units with declared outputs (weft/Incremental.h); null:
     // everything runs. Must outlive the run.

@@ -11,9 +11,12 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "weft/SlurmRequest.h"
 
 namespace weft {
 
@@ -27,6 +30,9 @@ struct ProcessCommand
     std::map<std::string, std::string> env; // added to the inherited environment
     // The cwd as the user wrote it ("work"), for messages; empty: cwd itself.
     std::string cwdDisplay;
+    // Set: run it as a Slurm job (README "Running on Slurm"); the run's
+    // launcher decides, the operation does not.
+    std::optional<SlurmRequest> slurm;
 };
 
 // The two output streams of a process (and of an in-process operation).

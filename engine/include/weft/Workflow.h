@@ -29,6 +29,10 @@ struct Settings
     FailurePolicy failure = FailurePolicy::Stop;
     std::map<std::string, std::int64_t> pools; // name -> size
     int history = 100; // runs kept in the run history (.weft/state.db); 0: all
+    // Launchers (README "Running on Slurm"): "" or "local" (posix_spawn) or
+    // "slurm"; `slurm` holds {"partition", "account"} as written (null: none).
+    std::string launcher;
+    nlohmann::json slurm;
 
     bool operator==(const Settings &) const = default;
 };
@@ -75,6 +79,10 @@ struct Node
     int retries = 0;
     std::map<std::string, std::int64_t> resources; // pool -> amount
     std::optional<Position> position;              // editor only
+    // "" (the workflow's launcher), "local" or "slurm"; `slurm` holds
+    // {"cpus", "mem", "time", "extra"} as written (null: none).
+    std::string launcher;
+    nlohmann::json slurm;
     // A field added here is copied by data::copyForExpansion() too.
 
     const std::string &displayName() const { return label.empty() ? id : label; }

@@ -23,7 +23,10 @@ struct LaunchedProcess
     int pidfd = -1;     // readable when the process exits; -1: the reactor polls waitpid
     int stdoutFd = -1;  // read ends, O_NONBLOCK | O_CLOEXEC
     int stderrFd = -1;
+    std::string jobId;  // a cluster launcher's job id; empty for a local process
 };
+
+struct ProcessOutcome;
 
 struct LaunchResult
 {
@@ -44,6 +47,19 @@ public:
     // (direct or /bin/sh -c).
     virtual LaunchResult launch(const std::vector<std::string> &argv,
                                 const ProcessCommand &what) = 0;
+
+    // The reactor is done with `process` (reaped, pipes closed): a cluster
+    // launcher adds what it knows to the outcome (job id, host, why the job
+    // ended) and makes sure the job is gone. Reactor thread.
+    virtual void finished(const LaunchedProcess &process, ProcessOutcome &outcome)
+    {
+        (void)process;
+        (void)outcome;
+    }
+
+    // The end-of-run audit: anything of this launcher's still alive, one
+    // message each (and it is stopped). Empty after a clean run.
+    virtual std::vector<std::string> survivors() { return {}; }
 };
 
 } // namespace weft

@@ -145,6 +145,8 @@ void ProcessReactor::Impl::registerProcess(std::unique_ptr<Process> owned)
     if (process.timeoutAt)
         schedule(*process.timeoutAt, handle);
 
+    if (process.callbacks.submitted && !process.child.jobId.empty())
+        process.callbacks.submitted(process.child.jobId);
     if (process.callbacks.started)
         process.callbacks.started(process.child.pid);
     if (m_stopping)
@@ -291,6 +293,7 @@ void ProcessReactor::Impl::maybeFinish(Handle handle)
             m_groups.erase(owned->child.pgid);
     }
     ProcessOutcome outcome = outcomeOf(*owned);
+    m_launcher->finished(owned->child, outcome);
     if (owned->callbacks.finished)
         owned->callbacks.finished(std::move(outcome));
 }

@@ -309,4 +309,9 @@ std::vector<int> ProcessReactor::survivingProcessGroups() const
     return d->survivingProcessGroups();
 }
 
+std::vector<std::string> ProcessReactor::launcherSurvivors()
+{
+    return d->launcherSurvivors();
+}
+
 } // namespace weft

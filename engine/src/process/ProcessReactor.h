@@ -57,6 +57,8 @@ struct ProcessOutcome
     bool timedOut = false;
     bool cancelled = false;
     int pid = 0;
+    std::string jobId;            // a cluster launcher's: its job id, where it ran
+    std::string host;
     std::string error;            // clear message: "command not found: foo", "timed out after 30 s", ...
     std::string stderrTail;       // last lines of stderr (bounded)
     std::string commandLine;      // as shown to people
@@ -71,6 +73,7 @@ struct ProcessOutcome
 struct ProcessCallbacks
 {
     std::function<void(int pid)> started;                          // after a successful spawn
+    std::function<void(const std::string &jobId)> submitted;       // just before started, cluster jobs
     // Chunks, without the ::progress and ::output lines.
     std::function<void(OutputStream, std::string_view)> output;
     std::function<void(double fraction, std::string_view)> progress;
@@ -104,6 +107,8 @@ public:
     // Process groups this reactor created that still have a live (not
     // zombie) member. Empty after a clean run: the proof of no orphans.
     std::vector<int> survivingProcessGroups() const;
+    // The launcher's own audit (ProcessLauncher::survivors): messages.
+    std::vector<std::string> launcherSurvivors();
 
 private:
     class Impl;

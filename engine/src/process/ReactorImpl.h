@@ -88,6 +88,7 @@ public:
     void cancelAll(std::chrono::milliseconds grace);
     std::vector<int> survivingProcessGroups() const;
     std::vector<int> liveProcessGroups() const; // one scan, no settling
+    std::vector<std::string> launcherSurvivors() { return m_launcher->survivors(); }
 
 private:
     struct Process

@@ -68,6 +68,7 @@ void Executor::Run::emitRunning(Unit i, int attempt)
     running.pid = rt.pid;
     running.worker = rt.worker;
     running.slot = rt.slot;
+    running.jobId = jobIdOf(i);
     m_sink.nodeStateChanged(running);
 }
 
@@ -98,6 +99,8 @@ void Executor::Run::attemptDone(Unit i, std::unique_ptr<AttemptResult> result)
 
     AttemptFinished finishedAttempt = attemptFinished(i, attempt, result->ok);
     finishedAttempt.error = result->error;
+    finishedAttempt.jobId = result->jobId;
+    finishedAttempt.host = result->host;
     if (retry)
         finishedAttempt.retryIn = backoffSeconds(attempt);
     m_sink.attemptFinished(finishedAttempt);

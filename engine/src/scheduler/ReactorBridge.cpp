@@ -78,8 +78,13 @@ void Executor::Run::startProcessAttempt(Unit i, int attempt, ProcessCommand what
     if (const double timeout = m_graph->node(unitNode(i)).timeout; timeout > 0)
         spec.timeoutSeconds = timeout;
     spec.killGrace = m_options.killGrace;
+    if (onSlurm(unitNode(i))) {
+        spec.slurm = slurmRequest(i);
+        setJobId(i, {}); // until this attempt's job is submitted
+    }
 
     ProcessCallbacks callbacks;
+    callbacks.submitted = [this, i](const std::string &jobId) { setJobId(i, jobId); };
     callbacks.started = [this, i, attempt](int pid) {
         rt(i).pid = pid;
         emitRunning(i, attempt);
@@ -103,6 +108,8 @@ void Executor::Run::startProcessAttempt(Unit i, int attempt, ProcessCommand what
             r->error = "failed";
         r->stderrTail = std::move(outcome.stderrTail);
         r->shownAs = std::move(outcome.commandLine);
+        r->jobId = std::move(outcome.jobId);
+        r->host = std::move(outcome.host);
         if (outcome.ok) {
             for (auto &[name, value] : outcome.outputs)
                 appendValue(r->outputs, name, std::move(value));

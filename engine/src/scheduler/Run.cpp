@@ -33,9 +33,10 @@ Executor::Run::Run(const RunOptions &options, std::shared_ptr<const Workflow> wo
     , m_rt(new NodeRuntime[m_workflow->nodes.size()])
     // Only processes, timers, timeouts and retries need the reactor's thread;
     // a run of in-process work does without one.
+    , m_onSlurm(m_workflow ? nodesOnSlurm(*m_workflow, m_options.launcher) : std::vector<char>())
     , m_reactor(m_compiled && !m_compiled->graph().hasAsynchronousWork()
                     ? nullptr
-                    : std::make_unique<ProcessReactor>())
+                    : std::make_unique<ProcessReactor>(launcherFor(m_onSlurm, m_options)))
 {
     if (m_compiled && m_compiled->graph().hasFanOut()) {
         const std::size_t count = m_workflow->nodes.size();
@@ -241,6 +242,8 @@ RunSummary Executor::Run::summarize()
     for (int pgid : m_reactor ? m_reactor->survivingProcessGroups() : std::vector<int>())
         finished.errors.push_back("process group " + std::to_string(pgid)
                                   + " outlived its node and was killed");
+    for (std::string &job : m_reactor ? m_reactor->launcherSurvivors() : std::vector<std::string>())
+        finished.errors.push_back(std::move(job));
 
     // Where the unused slots went (weft/Parallelism.h), from every unit that held one.
     if (m_options.explainParallelism) {

@@ -77,6 +77,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -114,6 +115,8 @@ struct AttemptResult
     std::string error;
     std::string stderrTail;
     std::string shownAs; // the program as people read it, for error reports
+    std::string jobId;   // Slurm: the job, and the host it ran on
+    std::string host;
     NamedValues outputs; // reported by the attempt: `::output` lines, a built-in's own
 };
 
@@ -170,6 +173,12 @@ struct FanOut
 
 // "%g": how the executor writes seconds into its messages ("timed out after 2 s").
 std::string formatSeconds(double seconds);
+
+// Launchers.cpp: which nodes run on Slurm (one flag per node; empty: none),
+// and the launcher a run's reactor starts processes with (null: the local one).
+std::vector<char> nodesOnSlurm(const Workflow &workflow, const std::string &launcherOverride);
+std::unique_ptr<ProcessLauncher> launcherFor(const std::vector<char> &onSlurm,
+                                             const RunOptions &options);
 
 } // namespace detail
 
@@ -241,6 +250,11 @@ private:
     void startAsync(Unit u);
     void startTimerAttempt(Unit u, int attempt, double seconds);
     void startProcessAttempt(Unit u, int attempt, ProcessCommand what);
+    // Launchers.cpp: Slurm's part of a process attempt.
+    bool onSlurm(NodeIndex i) const { return !m_onSlurm.empty() && m_onSlurm[i]; }
+    SlurmRequest slurmRequest(Unit u) const;
+    void setJobId(Unit u, const std::string &jobId);
+    std::string jobIdOf(Unit u) const;
     void cancelIfCancelled(Handle handle);
     void deliver(Unit u, AttemptResult *result);
     void onWakeup(const Wakeup &wakeup);
@@ -294,6 +308,11 @@ private:
     const std::uint64_t m_serial = ++detail::g_runSerial; // tells this run's LastEnd from an earlier one's
 
     std::unique_ptr<NodeRuntime[]> m_rt; // allocated first: cancel() may touch it at any time
+    // Launchers.cpp: per node, whether it runs on Slurm (empty: none does);
+    // the job id of a unit's current attempt, for its events.
+    std::vector<char> m_onSlurm;
+    mutable std::mutex m_jobIdsMutex;
+    std::unordered_map<Unit, std::string> m_jobIds;
     std::unique_ptr<ProcessReactor> m_reactor;
     const RunGraph *m_graph = nullptr; // m_compiled's
     std::unique_ptr<Admission> m_admission;

@@ -203,6 +203,8 @@ void JsonLinesSink::nodeStateChanged(const NodeStateChanged &e)
             w.integer("worker", e.worker);
         if (e.slot >= 0)
             w.integer("slot", e.slot);
+        if (!e.jobId.empty())
+            w.string("job_id", e.jobId);
         // A timer has neither a pid nor a worker; say where the node runs.
         if (e.pid > 0)
             w.string("site", toString(ExecutionSite::ChildProcess));
@@ -247,6 +249,10 @@ void JsonLinesSink::attemptFinished(const AttemptFinished &e)
         w.integer("pid", e.pid);
     if (e.worker >= 0)
         w.integer("worker", e.worker);
+    if (!e.jobId.empty())
+        w.string("job_id", e.jobId);
+    if (!e.host.empty())
+        w.string("host", e.host);
     w.stringOrNull("error", e.error);
     d->emit(w, line);
 }

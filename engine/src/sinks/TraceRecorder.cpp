@@ -23,6 +23,8 @@ struct Attempt {
     int worker = -1;
     bool ok = false;
     std::string error;
+    std::string jobId; // on Slurm: the job, and the host it ran on
+    std::string host;
 };
 
 struct Lane {
@@ -91,7 +93,8 @@ void TraceRecorder::attemptFinished(const AttemptFinished &e)
         = *d->lanes[e.slot >= 0 && std::size_t(e.slot) < spare ? std::size_t(e.slot) : spare];
     std::lock_guard lock(lane.mutex);
     lane.attempts.push_back(
-        { e.node, e.instance, e.attempt, e.start, e.end, e.pid, e.worker, e.ok, e.error });
+        { e.node, e.instance, e.attempt, e.start, e.end, e.pid, e.worker, e.ok, e.error, e.jobId,
+          e.host });
 }
 
 void TraceRecorder::fanOutResolved(const FanOutResolved &e)
@@ -185,6 +188,10 @@ std::string TraceRecorder::toJson() const
                 args.integer("pid", a.pid);
             if (a.worker >= 0)
                 args.integer("worker", a.worker);
+            if (!a.jobId.empty())
+                args.string("job_id", a.jobId);
+            if (!a.host.empty())
+                args.string("host", a.host);
             args.close();
             const std::int64_t ts = micros(a.start);
             event.string("cat", a.node < d->types.size() ? d->types[a.node] : std::string_view());
