@@ -23,6 +23,7 @@ namespace weft {
 class CompiledWorkflow;
 class IncrementalCheck;
 class OperationRegistry;
+class TriggerHub;
 
 struct RunOptions
 {
@@ -35,6 +36,12 @@ struct RunOptions
     // Asked about units with declared outputs (weft/Incremental.h); null:
     // everything runs. Must outlive the run.
     IncrementalCheck *incremental = nullptr;
+    // Where watch, timer and approval nodes wait (weft/Triggers.h): the
+    // window and weft-cli answer approvals through it, a watch session
+    // starts rounds with it. Null: the run makes its own on first use. Must
+    // outlive the run.
+    TriggerHub *triggers = nullptr;
+    int round = 0; // watch mode: this run's round, in RunStarted::round
 };
 
 struct RunSummary

@@ -77,6 +77,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -115,6 +116,7 @@ struct AttemptResult
     std::string stderrTail;
     std::string shownAs; // the program as people read it, for error reports
     NamedValues outputs; // reported by the attempt: `::output` lines, a built-in's own
+    bool slotReleased = false; // a trigger gave its job slot back when it began to wait
 };
 
 // What a reactor completion or a retry timer tells the completer node.
@@ -241,6 +243,10 @@ private:
     void startAsync(Unit u);
     void startTimerAttempt(Unit u, int attempt, double seconds);
     void startProcessAttempt(Unit u, int attempt, ProcessCommand what);
+    // TriggerBridge.cpp: a watch, timer or approval waits on the run's
+    // TriggerHub, holding no thread and no job slot.
+    void startTriggerAttempt(Unit u, int attempt, TriggerRequest request);
+    TriggerHub &triggerHub();
     void cancelIfCancelled(Handle handle);
     void deliver(Unit u, AttemptResult *result);
     void onWakeup(const Wakeup &wakeup);
@@ -297,6 +303,8 @@ private:
     std::unique_ptr<ProcessReactor> m_reactor;
     const RunGraph *m_graph = nullptr; // m_compiled's
     std::unique_ptr<Admission> m_admission;
+    std::unique_ptr<TriggerHub> m_ownTriggers; // when RunOptions::triggers is null, made on first use
+    std::once_flag m_triggersOnce;
 
     std::atomic<int> m_cancelled{0};
     std::atomic<bool> m_handedOver{false}; // see buildAndRun()
