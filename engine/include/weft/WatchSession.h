@@ -113,6 +113,7 @@ private:
         double every = 0;
         int count = 0; // 0: no limit
         int fired = 0;
+        std::uint64_t source = 0; // its pending FileWatcher timer
     };
     std::vector<TimerState> m_timers;
     int m_live = 0; // sources that can still start a round

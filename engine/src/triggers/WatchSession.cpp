@@ -35,6 +35,28 @@ std::string shown(const fs::path &base, const std::string &path)
     return relative.empty() || text.rfind("..", 0) == 0 ? path : text;
 }
 
+// A declared output with references (out/${item.stem}.o) as a glob
+// (out/*.o): what the workflow writes itself is not an input change.
+void addOutputPatterns(const fs::path &base, const NamedValues &values, std::vector<std::string> &out)
+{
+    for (const auto &[name, value] : values) {
+        for (const std::string &written : value.items) {
+            std::string item;
+            for (std::size_t k = 0; k < written.size();) {
+                if (written.compare(k, 2, "${") == 0) {
+                    const std::size_t close = written.find('}', k);
+                    item += '*';
+                    k = close == std::string::npos ? written.size() : close + 1;
+                } else {
+                    item += written[k++];
+                }
+            }
+            if (!item.empty() && item != "*")
+                out.push_back(absolutePattern(base, item));
+        }
+    }
+}
+
 void addPatterns(const fs::path &base, const NamedValues &values, std::vector<std::string> &out)
 {
     for (const auto &[name, value] : values) {
@@ -122,7 +144,7 @@ void WatchSession::scheduleTimer(std::size_t index)
     });
     std::unique_lock lock(m_mutex);
     if (!m_closing) {
-        m_sources.push_back(id);
+        m_timers[index].source = id; // the previous one has fired: one id per timer, however long it runs
         return;
     }
     lock.unlock();
@@ -139,7 +161,10 @@ void WatchSession::subscribe()
     std::vector<std::string> exclude{absolutePattern(base, ".weft/")};
     for (const Node &node : workflow.nodes) {
         addPatterns(base, node.inputs, inputs);
-        addPatterns(base, node.outputs, exclude);
+        // A glob fan-out's files are its inputs: a new one is a new instance.
+        if (node.foreach && node.foreach->kind == ForEach::Kind::Glob)
+            inputs.push_back(absolutePattern(base, node.foreach->text));
+        addOutputPatterns(base, node.outputs, exclude);
     }
     for (const Node &node : workflow.nodes) {
         if (node.type == "watch") {
@@ -179,6 +204,8 @@ void WatchSession::subscribe()
         for (const Node &node : workflow.nodes) {
             std::vector<std::string> mine;
             addPatterns(base, node.inputs, mine);
+            if (node.foreach && node.foreach->kind == ForEach::Kind::Glob)
+                mine.push_back(absolutePattern(base, node.foreach->text));
             if (!mine.empty())
                 owners.emplace_back(node.id, std::move(mine));
         }
@@ -282,6 +309,8 @@ WatchResult WatchSession::run()
         std::lock_guard lock(m_mutex);
         m_closing = true;
         sources.swap(m_sources);
+        for (const TimerState &timer : m_timers)
+            sources.push_back(timer.source);
     }
     for (std::uint64_t id : sources)
         m_hub.watcher().remove(id);
