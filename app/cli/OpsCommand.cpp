@@ -72,7 +72,9 @@ std::string markdownTable(const OperationRegistry &registry)
     for (const OperationType &type : registry.types()) {
         const Semantics &s = type.semantics;
         out += "| `" + type.name + "` | " + markdownCell(type.summary) + " | "
-            + std::string(toString(s.site)) + " | " + yesNo(s.blocksWorker) + " | "
+            + (s.trigger ? std::string("trigger: waits holding no thread, no job slot")
+                         : std::string(toString(s.site)))
+            + " | " + yesNo(s.blocksWorker) + " | "
             + yesNo(s.reentrant) + " | " + yesNo(s.cancellable) + " | "
             + markdownCell(joined(s.touches)) + " | " + markdownCell(paramSummary(type)) + " | "
             + markdownCell(outputSummary(type)) + " |\n";
@@ -124,7 +126,7 @@ std::string jsonText(const OperationRegistry &registry)
             { "semantics",
                 { { "site", toString(s.site) }, { "blocks_worker", s.blocksWorker },
                     { "reentrant", s.reentrant }, { "cancellable", s.cancellable },
-                    { "touches", s.touches } } },
+                    { "touches", s.touches }, { "trigger", s.trigger } } },
             { "params", std::move(params) }, { "outputs", std::move(outputs) } });
     }
     return types.dump(2) + "\n";

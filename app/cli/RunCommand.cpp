@@ -4,6 +4,7 @@
 // SIGTERM into Executor::cancel() (a second one into kill()).
 
 #include "AnalysisCommands.h"
+#include "Approvals.h"
 #include "Commands.h"
 #include "LogDirSink.h"
 #include "RunState.h"
@@ -21,8 +22,11 @@
 #include "weft/TraceRecorder.h"
 #include "weft/Validator.h"
 #include "weft/Workflow.h"
+#include "weft/WatchSession.h"
 
 #include <CLI/CLI.hpp>
+
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -52,6 +56,52 @@ struct RunArgs {
     std::string directory;
     std::string launcher;
     StateArgs state;
+    bool watch = false;                // --watch: round after round until Ctrl-C
+    int maxRounds = 0;                 // --rounds N
+    std::vector<std::string> approve;  // --approve ID: gates that pass without asking
+};
+
+// Forwards to whichever sink is current: the history sink of this round
+// (watch mode begins a new one per round, between runs).
+class CurrentSink final : public EventSink
+{
+public:
+    EventSink *target = nullptr;
+    void runStarted(const RunStarted &e) override { if (target) target->runStarted(e); }
+    void nodeStateChanged(const NodeStateChanged &e) override { if (target) target->nodeStateChanged(e); }
+    void output(const OutputChunk &e) override { if (target) target->output(e); }
+    void progress(const ProgressUpdate &e) override { if (target) target->progress(e); }
+    void attemptFinished(const AttemptFinished &e) override { if (target) target->attemptFinished(e); }
+    void nodeFinished(const NodeFinished &e) override { if (target) target->nodeFinished(e); }
+    void fanOutResolved(const FanOutResolved &e) override { if (target) target->fanOutResolved(e); }
+    void runFinished(const RunFinished &e) override { if (target) target->runFinished(e); }
+};
+
+// Watch mode, for people: what started each round.
+class RoundPrinter final : public EventSink
+{
+public:
+    explicit RoundPrinter(StatusPrinter &printer) : m_printer(printer) {}
+    void triggerFired(const TriggerFired &e) override
+    {
+        std::string line = "round " + std::to_string(e.round) + ": ";
+        if (e.cause == "start")
+            line += "start";
+        else if (e.cause == "timer")
+            line += e.node + " (timer) fired";
+        else {
+            line += (e.cause == "input" ? "input of " : "") + e.node + ": ";
+            for (std::size_t k = 0; k < e.changed.size() && k < 5; ++k)
+                line += (k ? ", " : "") + e.changed[k];
+            if (e.changed.size() > 5)
+                line += " and " + std::to_string(e.changed.size() - 5) + " more";
+            line += " changed";
+        }
+        m_printer.printLine(line);
+    }
+
+private:
+    StatusPrinter &m_printer;
 };
 
 // The options of a run as its history shows them.
@@ -69,6 +119,8 @@ std::string describeOptions(const RunArgs &args)
         add("-k");
     if (args.state.force)
         add("--force");
+    if (args.watch)
+        add("--watch");
     if (!args.directory.empty())
         add("-C " + args.directory);
     if (!args.launcher.empty())
@@ -203,6 +255,46 @@ std::string planText(
     return out;
 }
 
+// weft-cli run --watch: rounds until Ctrl-C (weft/WatchSession.h). Each
+// round is a run of its own in the history.
+int watchRounds(const RunArgs &args, std::shared_ptr<const CompiledWorkflow> compiled,
+                const RunOptions &options, EventSink &sink, StatusPrinter &printer, RunState &state,
+                CurrentSink &history)
+{
+    WatchOptions watchOptions;
+    watchOptions.run = options;
+    watchOptions.maxRounds = args.maxRounds;
+    watchOptions.beginRound = [&](int round, RunOptions &run, std::vector<EventSink *> &) {
+        if (round > 1) {
+            state.nextRound();
+            history.target = state.history();
+        }
+        run.incremental = state.check();
+    };
+    WatchSession session(std::move(compiled), watchOptions, sink);
+    for (const std::string &id : args.approve)
+        session.triggers().preApprove(id);
+    ApprovalPrompter prompter(session.triggers(), ::isatty(0) && ::isatty(2),
+                              [&printer](const std::string &line) { printer.printLine(line); });
+    SignalWatcher watcher([&](int signal, int count) {
+        const char *name = signal == SIGTERM ? "SIGTERM" : "interrupt";
+        if (count == 1) {
+            printer.printLine(std::string(name) + ": ending the watch session (again to kill at once)");
+            session.stop();
+        } else {
+            printer.printLine(std::string(name) + ": killing every process of the round");
+            session.kill();
+        }
+    });
+    const WatchResult result = session.run();
+    state.finish();
+    for (const std::string &error : result.errors)
+        printError(error);
+    if (watcher.count() > 0)
+        return ExitInterrupted;
+    return result.errors.empty() ? exitStatusFor(result.last.outcome) : int(ExitFailed);
+}
+
 int executeRun(const RunArgs &args)
 {
     // Before any thread exists, so that every thread inherits the mask and
@@ -302,9 +394,21 @@ int executeRun(const RunArgs &args)
             [&printer](const std::string &line) { printer.printLine(line); }, status))
         return status;
     options.incremental = state.check();
-    for (EventSink *sink : { state.history(), state.explainer() })
+    CurrentSink history;
+    history.target = state.history();
+    for (EventSink *sink : { static_cast<EventSink *>(&history), state.explainer() })
         if (sink)
             sinks.push_back(sink);
+    RoundPrinter roundPrinter(printer);
+    if (args.watch)
+        sinks.push_back(&roundPrinter);
+    for (const std::string &id : args.approve) {
+        const Node *gate = workflow.find(id);
+        if (!gate || gate->type != "approval") {
+            printError("--approve " + id + ": " + args.file + " has no approval node named '" + id + "'");
+            return ExitUsage;
+        }
+    }
     TeeSink tee(sinks);
     // The run's threads hand events to the relay without a lock; the sinks
     // format and write on the relay's thread, and the buffered ones flush on
@@ -319,6 +423,14 @@ int executeRun(const RunArgs &args)
         if (jsonSink)
             jsonSink->flush();
     });
+    if (args.watch)
+        return watchRounds(args, compiled, options, relay, printer, state, history);
+    TriggerHub triggers;
+    options.triggers = &triggers;
+    for (const std::string &id : args.approve)
+        triggers.preApprove(id);
+    ApprovalPrompter prompter(triggers, ::isatty(0) && ::isatty(2),
+                              [&printer](const std::string &line) { printer.printLine(line); });
     Executor executor(options);
     SignalWatcher watcher([&](int signal, int count) {
         const char *name = signal == SIGTERM ? "SIGTERM" : "interrupt";
@@ -419,6 +531,17 @@ void addRunCommand(CLI::App &app, Action &action)
     run->add_flag("--reset-state", args->state.resetState,
         "Move a broken .weft/state.db aside and start over (forgets what is up to date and the "
         "run history)");
+    run->add_flag("-w,--watch", args->watch,
+        "Keep the workflow live: after each round wait for a watch or timer node to fire or a "
+        "declared input to change, then run again what is out of date; Ctrl-C ends it");
+    run->add_option("--rounds", args->maxRounds, "With --watch: stop after N rounds")
+        ->check(CLI::NonNegativeNumber)
+        ->type_name("N");
+    run->add_option("--approve", args->approve,
+           "Let the approval node ID pass without asking (repeatable); without it, a gate "
+           "asks on a terminal and fails when there is none")
+        ->type_name("ID")
+        ->allow_extra_args(false);
     run->add_flag("-v,--verbose", args->verbose,
         "Print the output of every node, not only "
         "of failing ones");
@@ -432,6 +555,8 @@ void addRunCommand(CLI::App &app, Action &action)
         "  weft-cli run build.weft --dry-run        show the plan\n"
         "  weft-cli run build.weft --events jsonl | jq -c 'select(.event==\"node_finished\")'\n"
         "  weft-cli run build.weft --trace run.json --log-dir logs\n"
+        "  weft-cli run build.weft --watch          rebuild on every change, until Ctrl-C\n"
+        "  weft-cli run deploy.weft --approve publish   pass the gate 'publish' unasked\n"
         "\n"
         "Exit status: 0 all succeeded, 1 the workflow failed, 2 bad usage or an invalid "
         "file,\n130 interrupted (Ctrl-C or SIGTERM cancel cleanly; a second Ctrl-C kills "

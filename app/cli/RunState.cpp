@@ -83,9 +83,22 @@ bool RunState::open(const std::string &file, const StateArgs &args, const Workfl
         };
         m_explainer = std::make_unique<AlwaysRunsExplainer>(print);
     }
+    m_sessionOptions = session;
+    m_options = options;
+    m_keep = workflow.settings.history;
     m_session = m_store->beginRun(std::move(session));
     m_history = m_store->historySink(std::move(options), m_session.get(), workflow.settings.history);
     return true;
+}
+
+void RunState::nextRound()
+{
+    if (!m_store)
+        return;
+    finish();
+    m_history.reset();
+    m_session = m_store->beginRun(m_sessionOptions);
+    m_history = m_store->historySink(m_options, m_session.get(), m_keep);
 }
 
 void RunState::finish()

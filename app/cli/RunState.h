@@ -43,12 +43,18 @@ public:
     EventSink *explainer() const { return m_explainer.get(); }
     // After the run: commits what is left of its records.
     void finish();
+    // Watch mode: finishes this round's records and begins the next round's
+    // (a run of its own in the history), under the same run lock.
+    void nextRound();
 
 private:
     std::unique_ptr<StateStore> m_store;
     std::unique_ptr<IncrementalSession> m_session;
     std::unique_ptr<EventSink> m_history;
     std::unique_ptr<EventSink> m_explainer;
+    StateStore::SessionOptions m_sessionOptions;
+    std::string m_options;
+    int m_keep = 0;
 };
 
 } // namespace weft::cli

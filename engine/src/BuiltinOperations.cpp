@@ -9,6 +9,7 @@
 
 #include "ops/AsyncOperations.h"
 #include "ops/InProcessOperations.h"
+#include "triggers/TriggerOperations.h"
 
 namespace weft {
 
@@ -162,6 +163,7 @@ OperationRegistry makeBuiltin()
     registry.add(copyType());
     registry.add(writeType());
     registry.add(noopType());
+    addTriggerOperations(registry); // triggers/TriggerOperations.cpp
     return registry;
 }
 

@@ -55,6 +55,8 @@ std::string_view toString(WaitReason reason)
     case WaitReason::Pool: return "pool";
     case WaitReason::JobSlot: return "job slot";
     case WaitReason::Exclusive: return "exclusive";
+    case WaitReason::Approval: return "approval";
+    case WaitReason::Trigger: return "trigger";
     }
     return "";
 }

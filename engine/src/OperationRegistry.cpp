@@ -72,6 +72,8 @@ std::string describe(const Semantics &s)
 {
     std::string text(toString(s.site));
     text += s.blocksWorker ? " · blocks a worker" : " · holds no worker";
+    if (s.trigger)
+        text += " · trigger: waits holding no thread and no job slot";
     text += s.reentrant ? " · reentrant" : " · non-reentrant";
     text += s.cancellable ? " · cancellable" : " · not cancellable";
     if (!s.touches.empty()) {

@@ -67,6 +67,8 @@ void TestExamples::runsHeadless_data()
         {"failing-branch.weft", {1, 3, 1, 2}},
         {"pool-demo.weft", {0, 11, 0, 0}},
         {"progress.weft", {0, 5, 0, 0}},
+        {"rebuild-on-save.weft", {0, 5, 0, 0}},
+        {"approve-before-publish.weft", {0, 4, 0, 0}},
     };
     const QStringList shipped = QDir(QStringLiteral(WEFT_EXAMPLES_DIR)).entryList({"*.weft"}, QDir::Files, QDir::Name);
     QCOMPARE(QStringList(expected.keys()), shipped);
@@ -82,8 +84,14 @@ void TestExamples::runsHeadless()
     QFETCH(int, failed);
     QFETCH(int, skipped);
 
+    // Event-driven examples: one watch round; the gate approved up front.
+    const QMap<QString, QStringList> extraArgs = {
+        {"rebuild-on-save.weft", {"--watch", "--rounds", "1"}},
+        {"approve-before-publish.weft", {"--approve", "publish_gate"}},
+    };
     QProcess cli;
-    cli.start(QStringLiteral(WEFT_CLI_PATH), {"run", m_work.filePath(file), "--events", "jsonl", "-j", "2"});
+    cli.start(QStringLiteral(WEFT_CLI_PATH),
+              QStringList{"run", m_work.filePath(file), "--events", "jsonl", "-j", "2"} + extraArgs.value(file));
     QVERIFY(cli.waitForFinished(120000));
     const QByteArray err = cli.readAllStandardError();
     QCOMPARE(cli.exitStatus(), QProcess::NormalExit);

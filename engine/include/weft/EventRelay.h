@@ -41,6 +41,8 @@ public:
     void nodeFinished(const NodeFinished &event) override { m_mailbox.nodeFinished(event); }
     void fanOutResolved(const FanOutResolved &event) override { m_mailbox.fanOutResolved(event); }
     void runFinished(const RunFinished &event) override;
+    // Between runs: delivered (after what came before) before it returns.
+    void triggerFired(const TriggerFired &event) override;
 
     // Delivers what has arrived, now, on the calling thread.
     void deliver();

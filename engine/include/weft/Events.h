@@ -52,6 +52,8 @@ enum class WaitReason : std::uint8_t {
     Pool,      // detail names the full pool
     JobSlot,   // no free job slot
     Exclusive, // a non-reentrant operation type is already running (detail: type)
+    Approval,  // an approval gate waits for a person (detail: its message)
+    Trigger,   // a watch or timer node waits for its event (detail: what it waits for)
 };
 
 std::string_view toString(WaitReason reason); // "needs", "pool", "job slot", "exclusive"
@@ -72,6 +74,9 @@ struct RunStarted
     int jobs = 0;    // effective job limit
     int threads = 0; // effective arena size
     bool valid = true; // false: the workflow is invalid and nothing will run
+    // Watch mode (weft/WatchSession.h): the round this run is, from 1; every
+    // event of the run belongs to it. 0: not a watch session.
+    int round = 0;
 };
 
 struct NodeStateChanged
@@ -164,6 +169,17 @@ struct FanOutResolved
     std::vector<std::string> items;
 };
 
+// Watch mode: what starts round `round` (weft/WatchSession.h). Sent between
+// runs, before the round's runStarted; a round may have several causes.
+struct TriggerFired
+{
+    double t = 0;  // seconds since the watch session started
+    int round = 0; // the round it starts
+    std::string node;  // the trigger node, or the node whose declared input changed; "" for the first round
+    std::string cause; // "start", "change" (a watch node), "timer", "input" (a declared input)
+    std::vector<std::string> changed; // changed paths (relative to the base directory when under it)
+};
+
 struct RunFinished
 {
     double t = 0;
@@ -202,6 +218,7 @@ public:
     virtual void nodeFinished(const NodeFinished &) {}
     virtual void fanOutResolved(const FanOutResolved &) {}
     virtual void runFinished(const RunFinished &) {}
+    virtual void triggerFired(const TriggerFired &) {} // watch mode, between runs
 };
 
 // Forwards every event to several sinks, in order.
@@ -217,6 +234,7 @@ public:
     void nodeFinished(const NodeFinished &e) override { for (auto *s : m_sinks) s->nodeFinished(e); }
     void fanOutResolved(const FanOutResolved &e) override { for (auto *s : m_sinks) s->fanOutResolved(e); }
     void runFinished(const RunFinished &e) override { for (auto *s : m_sinks) s->runFinished(e); }
+    void triggerFired(const TriggerFired &e) override { for (auto *s : m_sinks) s->triggerFired(e); }
 
 private:
     std::vector<EventSink *> m_sinks;

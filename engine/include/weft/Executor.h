@@ -23,6 +23,7 @@ namespace weft {
 class CompiledWorkflow;
 class IncrementalCheck;
 class OperationRegistry;
+class TriggerHub;
 
 struct RunOptions
 {
@@ -46,6 +47,12 @@ struct RunOptions
     // unit's times when the run ends, so only for those who show it (the
     // JSON lines, the window's run summary), not for every run.
     bool explainParallelism = false;
+    // Where watch, timer and approval nodes wait (weft/Triggers.h): the
+    // window and weft-cli answer approvals through it, a watch session
+    // starts rounds with it. Null: the run makes its own on first use. Must
+    // outlive the run.
+    TriggerHub *triggers = nullptr;
+    int round = 0; // watch mode: this run's round, in RunStarted::round
 };
 
 struct RunSummary

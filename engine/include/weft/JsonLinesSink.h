@@ -40,6 +40,9 @@ public:
     void nodeFinished(const NodeFinished &e) override;
     void fanOutResolved(const FanOutResolved &e) override; // a "fan_out" line with the items
     void runFinished(const RunFinished &e) override;
+    // Watch mode: a "trigger" line (round, node, cause, changed); from then
+    // on every line carries "round".
+    void triggerFired(const TriggerFired &e) override;
 
 private:
     class Private;

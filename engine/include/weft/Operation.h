@@ -8,6 +8,7 @@
 
 #include "weft/ProcessCommand.h"
 #include "weft/StringOrList.h"
+#include "weft/Triggers.h"
 
 #include <nlohmann/json.hpp>
 
@@ -39,6 +40,9 @@ struct Semantics
     bool reentrant = true;     // two nodes of this type may run at the same time
     bool cancellable = true;   // stops promptly when the run is cancelled
     std::vector<std::string> touches; // what it affects: "files (read)", "files (write)", "CPU", ...
+    // A trigger (watch, timer, approval): it waits for something to happen,
+    // holding no thread and no job slot while it waits (weft/Triggers.h).
+    bool trigger = false;
 };
 
 enum class ParamKind {
@@ -130,10 +134,11 @@ using InProcessRun = std::function<OperationResult(OperationContext &)>;
 // grace) and starts it without reading a parameter of its own.
 struct Launch
 {
-    enum class Kind : std::uint8_t { Process, Timer };
+    enum class Kind : std::uint8_t { Process, Timer, Trigger };
     Kind kind = Kind::Process;
     ProcessCommand process; // Kind::Process
     double seconds = 0;     // Kind::Timer: how long to wait
+    TriggerRequest trigger; // Kind::Trigger: what to wait for (weft/Triggers.h)
     std::string error;      // set: nothing can start, and the attempt fails with this
 };
 

@@ -109,12 +109,14 @@ void Executor::Run::attemptDone(Unit i, std::unique_ptr<AttemptResult> result)
         finishRan(i, result->ok ? NodeState::Succeeded
                      : cancelled ? NodeState::Cancelled
                                  : NodeState::Failed,
-                  result.get(), true);
+                  result.get(), !result->slotReleased);
         return;
     }
     // Back off holding neither a thread nor the job slot.
+    const bool holdsSlot = !result->slotReleased;
     rt.lastFailure = std::move(result);
-    releaseSlot(i);
+    if (holdsSlot)
+        releaseSlot(i);
     gateway().reserve_wait();
     const Handle timer = m_reactor->startTimer(finishedAttempt.retryIn, [this, i](bool c) {
         Gateway &gw = gateway();

@@ -45,7 +45,9 @@ void Executor::Run::startAsync(Unit i)
         deliver(i, r);
         return;
     }
-    if (launch.kind == Launch::Kind::Timer)
+    if (launch.kind == Launch::Kind::Trigger)
+        startTriggerAttempt(i, attempt, std::move(launch.trigger)); // TriggerBridge.cpp
+    else if (launch.kind == Launch::Kind::Timer)
         startTimerAttempt(i, attempt, launch.seconds);
     else
         startProcessAttempt(i, attempt, std::move(launch.process));

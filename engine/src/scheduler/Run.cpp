@@ -103,6 +103,7 @@ RunSummary Executor::Run::execute()
     started.workflow = m_workflow.get();
     started.nodes = wf.nodes.size();
     started.jobs = m_jobs;
+    started.round = m_options.round;
     started.threads = m_threads;
     m_sink.runStarted(started); // every node is pending from here: see RunStarted
 
@@ -122,6 +123,7 @@ RunSummary Executor::Run::invalid()
     started.workflow = m_workflow.get();
     started.nodes = m_workflow->nodes.size();
     started.valid = false;
+    started.round = m_options.round;
     m_sink.runStarted(started);
 
     RunSummary summary;

@@ -118,6 +118,7 @@ struct AttemptResult
     std::string jobId;   // Slurm: the job, and the host it ran on
     std::string host;
     NamedValues outputs; // reported by the attempt: `::output` lines, a built-in's own
+    bool slotReleased = false; // a trigger gave its job slot back when it began to wait
 };
 
 // What a reactor completion or a retry timer tells the completer node.
@@ -255,6 +256,10 @@ private:
     SlurmRequest slurmRequest(Unit u) const;
     void setJobId(Unit u, const std::string &jobId);
     std::string jobIdOf(Unit u) const;
+    // TriggerBridge.cpp: a watch, timer or approval waits on the run's
+    // TriggerHub, holding no thread and no job slot.
+    void startTriggerAttempt(Unit u, int attempt, TriggerRequest request);
+    TriggerHub &triggerHub();
     void cancelIfCancelled(Handle handle);
     void deliver(Unit u, AttemptResult *result);
     void onWakeup(const Wakeup &wakeup);
@@ -316,6 +321,8 @@ private:
     std::unique_ptr<ProcessReactor> m_reactor;
     const RunGraph *m_graph = nullptr; // m_compiled's
     std::unique_ptr<Admission> m_admission;
+    std::unique_ptr<TriggerHub> m_ownTriggers; // when RunOptions::triggers is null, made on first use
+    std::once_flag m_triggersOnce;
 
     std::atomic<int> m_cancelled{0};
     std::atomic<bool> m_handedOver{false}; // see buildAndRun()

@@ -34,6 +34,13 @@ void EventRelay::runFinished(const RunFinished &event)
     deliver();
 }
 
+void EventRelay::triggerFired(const TriggerFired &event)
+{
+    std::lock_guard lock(m_deliverMutex);
+    m_mailbox.deliverTo(m_downstream);
+    m_downstream.triggerFired(event);
+}
+
 void EventRelay::deliver()
 {
     std::lock_guard lock(m_deliverMutex);

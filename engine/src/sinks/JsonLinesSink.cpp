@@ -50,6 +50,8 @@ public:
     {
         ObjectWriter writer(line);
         writer.string("event", event).number("t", roundTime(t));
+        if (round > 0)
+            writer.integer("round", round);
         return writer;
     }
 
@@ -103,6 +105,7 @@ public:
     std::string pending; // whole lines not written yet
     // Set by runStarted, which the executor delivers before any other event.
     const Workflow *workflow = nullptr;
+    int round = 0; // watch mode: the round of the events written now
     std::vector<const char *> sites; // per node: where its operation type runs
     // Per node, its fan-out's items once resolved. Sized at runStarted and
     // never resized, so threads writing one node's entry and reading
@@ -152,6 +155,7 @@ bool JsonLinesSink::good() const
 void JsonLinesSink::runStarted(const RunStarted &e)
 {
     d->workflow = e.workflow;
+    d->round = e.round;
     d->sites.clear();
     d->items.assign(e.workflow ? e.workflow->nodes.size() : 0, {});
     if (e.workflow) {
@@ -183,6 +187,19 @@ void JsonLinesSink::runStarted(const RunStarted &e)
         pending.node = i;
         nodeStateChanged(pending);
     }
+}
+
+void JsonLinesSink::triggerFired(const TriggerFired &e)
+{
+    d->round = e.round;
+    std::string &line = lineBuffer();
+    ObjectWriter w = d->start(line, "trigger", e.t);
+    w.string("node", e.node).string("cause", e.cause);
+    ArrayWriter changed = w.array("changed");
+    for (const std::string &path : e.changed)
+        changed.string(path);
+    changed.close();
+    d->emit(w, line, true);
 }
 
 void JsonLinesSink::nodeStateChanged(const NodeStateChanged &e)
