@@ -5,6 +5,7 @@
 
 #include "Commands.h"
 
+#include "weft/Isolation.h"
 #include "weft/Operation.h"
 
 #include <CLI/CLI.hpp>
@@ -72,7 +73,8 @@ std::string markdownTable(const OperationRegistry &registry)
     for (const OperationType &type : registry.types()) {
         const Semantics &s = type.semantics;
         out += "| `" + type.name + "` | " + markdownCell(type.summary) + " | "
-            + std::string(toString(s.site)) + " | " + yesNo(s.blocksWorker) + " | "
+            + std::string(toString(s.site)) + (isolatable(type) ? " (isolated: child process)" : "")
+            + " | " + yesNo(s.blocksWorker) + " | "
             + yesNo(s.reentrant) + " | " + yesNo(s.cancellable) + " | "
             + markdownCell(joined(s.touches)) + " | " + markdownCell(paramSummary(type)) + " | "
             + markdownCell(outputSummary(type)) + " |\n";
@@ -88,6 +90,9 @@ std::string plainText(const OperationRegistry &registry)
             out += '\n';
         out += type.name + " — " + type.summary + "\n";
         out += "  semantics: " + describe(type.semantics) + "\n";
+        if (isolatable(type))
+            out += "  isolated (\"isolation\": \"process\"): "
+                + describe(isolatedSemantics(type.semantics)) + "\n";
         if (!type.doc.empty())
             out += "  " + type.doc + "\n";
         std::size_t width = 0;
@@ -126,6 +131,12 @@ std::string jsonText(const OperationRegistry &registry)
                     { "reentrant", s.reentrant }, { "cancellable", s.cancellable },
                     { "touches", s.touches } } },
             { "params", std::move(params) }, { "outputs", std::move(outputs) } });
+        if (isolatable(type)) {
+            const Semantics i = isolatedSemantics(s);
+            types.back()["isolated_semantics"] = { { "site", toString(i.site) },
+                { "blocks_worker", i.blocksWorker }, { "reentrant", i.reentrant },
+                { "cancellable", i.cancellable }, { "touches", i.touches } };
+        }
     }
     return types.dump(2) + "\n";
 }

@@ -8,6 +8,7 @@
 #include "weft/Operation.h"
 
 #include "ops/AsyncOperations.h"
+#include "ops/CrashOperation.h"
 #include "ops/InProcessOperations.h"
 
 namespace weft {
@@ -162,6 +163,8 @@ OperationRegistry makeBuiltin()
     registry.add(copyType());
     registry.add(writeType());
     registry.add(noopType());
+    if (testOperationsEnabled())
+        registry.add(crashType());
     return registry;
 }
 

@@ -27,6 +27,9 @@ struct ProcessCommand
     std::map<std::string, std::string> env; // added to the inherited environment
     // The cwd as the user wrote it ("work"), for messages; empty: cwd itself.
     std::string cwdDisplay;
+    // Empty: stdin is /dev/null. Otherwise the child reads these bytes on
+    // stdin (an isolated operation's request), then end of file.
+    std::string stdinData;
 };
 
 // The two output streams of a process (and of an in-process operation).

@@ -364,6 +364,8 @@ Node copyForExpansion(const Node &node)
     copy.retries = node.retries;
     copy.resources = node.resources;
     copy.position = node.position;
+    copy.isolation = node.isolation;
+    copy.memory = node.memory;
     return copy;
 }
 
