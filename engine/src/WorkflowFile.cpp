@@ -311,8 +311,12 @@ private:
     void readNode(std::uint32_t object, const std::string &path, Node &node)
     {
         // The id first, so every diagnostic about this node can name it.
-        if (const std::uint32_t id = m_doc.member(object, "id"))
-            expectString(id, [&] { return path + "/id"; }, "id", node.id);
+        if (const std::uint32_t id = m_doc.member(object, "id")) {
+            if (expectString(id, [&] { return path + "/id"; }, "id", node.id)
+                && node.id.find('/') != std::string::npos)
+                wrongValue(id, path + "/id", "'/' in an id is kept for the nodes of a subworkflow "
+                                             "(WORKFLOW/ID); found " + inQuotes(node.id), node.id);
+        }
         const std::string &nodeId = node.id;
 
         forEachMember(object, [&](std::uint32_t key, std::string_view name, std::uint32_t value) {

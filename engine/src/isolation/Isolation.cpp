@@ -108,7 +108,8 @@ std::string formatMemorySize(std::uint64_t bytes)
 
 bool isolatable(const OperationType &type)
 {
-    return type.semantics.site == ExecutionSite::WorkerThread && type.run;
+    // A workflow node is expanded into its inner nodes: nothing of it runs.
+    return type.semantics.site == ExecutionSite::WorkerThread && type.run && type.name != "workflow";
 }
 
 Semantics isolatedSemantics(const Semantics &onThread)
