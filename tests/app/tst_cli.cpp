@@ -708,7 +708,7 @@ private slots:
             QVERIFY(t["semantics"]["reentrant"].is_boolean());
         }
         QCOMPARE(names,
-            (std::set<std::string> { "process", "sleep", "cpu", "hash", "copy", "write", "noop" }));
+            (std::set<std::string> { "process", "sleep", "cpu", "hash", "copy", "write", "noop", "workflow" }));
         const CliResult text = runCli({ "ops" });
         QCOMPARE(text.exitCode, 0);
         QVERIFY(text.out.contains("process — "));

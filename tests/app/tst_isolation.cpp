@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <csignal>
 #include <fstream>
 #include <map>
@@ -225,6 +226,38 @@ private Q_SLOTS:
             QVERIFY2(p["outcome"] == t["outcome"], p.dump().c_str());
             QVERIFY2(p["error"] == t["error"], p.dump().c_str());
             QVERIFY2(p["exit_code"] == t["exit_code"], p.dump().c_str());
+        }
+    }
+
+    // Progress reports travel back from the helper as events, as on a thread.
+    void progressTravels()
+    {
+        QTemporaryDir dir;
+        Json workflow = { { "weft", 1 }, { "nodes", Json::array() } };
+        for (const char *isolation : { "thread", "process" }) {
+            workflow["nodes"].push_back({ { "id", isolation }, { "type", "cpu" },
+                { "isolation", isolation }, { "params", { { "seconds", 1.0 } } } });
+        }
+        std::ofstream((dir.path() + "/p.weft").toStdString()) << workflow.dump();
+        const auto r = runWeftCli({ "run", "p.weft", "--events", "jsonl", "-j", "2" }, dir.path());
+        QCOMPARE(r.exitCode, 0);
+        std::map<std::string, std::vector<std::pair<double, std::string>>> progress;
+        for (const Json &e : parseJsonLines(r.out)) {
+            if (e["event"] == "progress")
+                progress[e["node"].get<std::string>()].emplace_back(
+                    e["fraction"].get<double>(), e["message"].get<std::string>());
+        }
+        // How many depends on the scheduler (a step is reported when a tenth
+        // is crossed); what each says does not.
+        for (const char *mode : { "thread", "process" }) {
+            const auto &reports = progress[mode];
+            QVERIFY2(reports.size() >= 2, mode);
+            double last = -1;
+            for (const auto &[fraction, message] : reports) {
+                QCOMPARE(message, std::string("computing"));
+                QVERIFY(fraction >= last && fraction >= 0 && fraction <= 1);
+                last = fraction;
+            }
         }
     }
 

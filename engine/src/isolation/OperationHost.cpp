@@ -141,23 +141,26 @@ int runOperationHost()
     if (!request.is_object())
         return badRequest("the request on stdin is not a JSON object (this program is run by "
                           "weft for nodes with \"isolation\": \"process\")");
-    if (request.value("weft-op", 0) != isolation::kProtocolVersion)
-        return badRequest("unsupported request version");
-
-    const std::string typeName = request.value("type", std::string());
-    const OperationType *type = OperationRegistry::builtin().find(typeName);
-    if (!type || !type->run)
-        return badRequest("no in-process operation \"" + typeName + "\"");
-
     Node node;
-    node.id = request.value("node", std::string());
-    node.type = typeName;
-    if (const auto it = request.find("params"); it != request.end() && it->is_object())
-        node.params = *it;
-    const std::filesystem::path base = request.value("base", std::string());
+    std::filesystem::path base;
     std::uint64_t limit = 0;
-    if (const auto it = request.find("memory"); it != request.end() && it->is_number_unsigned())
-        limit = it->get<std::uint64_t>();
+    const OperationType *type = nullptr;
+    try {
+        if (request.value("weft-op", 0) != isolation::kProtocolVersion)
+            return badRequest("unsupported request version");
+        node.type = request.value("type", std::string());
+        type = OperationRegistry::builtin().find(node.type);
+        if (!type || !type->run)
+            return badRequest("no in-process operation \"" + node.type + "\"");
+        node.id = request.value("node", std::string());
+        if (const auto it = request.find("params"); it != request.end() && it->is_object())
+            node.params = *it;
+        base = request.value("base", std::string());
+        if (const auto it = request.find("memory"); it != request.end() && it->is_number_unsigned())
+            limit = it->get<std::uint64_t>();
+    } catch (const nlohmann::json::exception &e) {
+        return badRequest(std::string("malformed request: ") + e.what());
+    }
     input.clear();
     input.shrink_to_fit();
 
