@@ -2,6 +2,8 @@
 #include "Commands.h"
 
 #include "weft/CompiledWorkflow.h"
+#include "weft/Subworkflow.h"
+#include "weft/Validator.h"
 #include "weft/WorkflowFile.h"
 
 #include <cerrno>
@@ -29,6 +31,28 @@ void printError(std::string_view message)
 
 namespace {
 
+// Subworkflows: the run sees one flat workflow, validated again as a whole
+// (the resolved needs of the including file alone no longer apply).
+void expandReporting(LoadResult &result, const std::filesystem::path &file)
+{
+    std::vector<FileDiagnostic> problems;
+    const bool ok = expandSubworkflows(*result.workflow, file, problems);
+    std::string report;
+    for (const FileDiagnostic &p : problems)
+        report += formatDiagnostic(p.diagnostic, p.file) + "\n";
+    result.resolvedNeeds.reset();
+    if (ok) {
+        Diagnostics found = validateWorkflow(*result.workflow);
+        for (const Diagnostic &d : found)
+            report += formatDiagnostic(d, file.string() + " (expanded)") + "\n";
+        if (hasErrors(found))
+            result.workflow.reset();
+    } else {
+        result.workflow.reset();
+    }
+    writeOut(2, report);
+}
+
 LoadResult loadReporting(const std::filesystem::path &file)
 {
     LoadResult result = loadWorkflowFile(file);
@@ -38,6 +62,8 @@ LoadResult loadReporting(const std::filesystem::path &file)
     writeOut(2, report);
     if (!result.ok() && result.diagnostics.empty())
         printError(file.string() + ": not a valid workflow");
+    if (result.ok() && hasSubworkflows(*result.workflow))
+        expandReporting(result, file);
     return result;
 }
 
@@ -45,7 +71,13 @@ LoadResult loadReporting(const std::filesystem::path &file)
 
 std::shared_ptr<const CompiledWorkflow> loadCompiledReporting(const std::filesystem::path &file)
 {
-    return CompiledWorkflow::fromLoad(loadReporting(file));
+    LoadResult loaded = loadReporting(file);
+    if (loaded.ok() && !loaded.resolvedNeeds) { // expanded: compiled (validated) afresh
+        Diagnostics diagnostics;
+        return CompiledWorkflow::compile(std::make_shared<const Workflow>(std::move(*loaded.workflow)),
+                                         diagnostics);
+    }
+    return CompiledWorkflow::fromLoad(std::move(loaded));
 }
 
 std::optional<Workflow> loadWorkflowReporting(const std::filesystem::path &file)

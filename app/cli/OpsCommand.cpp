@@ -5,6 +5,7 @@
 
 #include "Commands.h"
 
+#include "weft/Isolation.h"
 #include "weft/Operation.h"
 
 #include <CLI/CLI.hpp>
@@ -73,7 +74,8 @@ std::string markdownTable(const OperationRegistry &registry)
         const Semantics &s = type.semantics;
         out += "| `" + type.name + "` | " + markdownCell(type.summary) + " | "
             + (s.trigger ? std::string("trigger: waits holding no thread, no job slot")
-                         : std::string(toString(s.site)))
+                         : std::string(toString(s.site))
+                               + (isolatable(type) ? " (isolated: child process)" : ""))
             + " | " + yesNo(s.blocksWorker) + " | "
             + yesNo(s.reentrant) + " | " + yesNo(s.cancellable) + " | "
             + markdownCell(joined(s.touches)) + " | " + markdownCell(paramSummary(type)) + " | "
@@ -90,6 +92,9 @@ std::string plainText(const OperationRegistry &registry)
             out += '\n';
         out += type.name + " — " + type.summary + "\n";
         out += "  semantics: " + describe(type.semantics) + "\n";
+        if (isolatable(type))
+            out += "  isolated (\"isolation\": \"process\"): "
+                + describe(isolatedSemantics(type.semantics)) + "\n";
         if (!type.doc.empty())
             out += "  " + type.doc + "\n";
         std::size_t width = 0;
@@ -128,6 +133,12 @@ std::string jsonText(const OperationRegistry &registry)
                     { "reentrant", s.reentrant }, { "cancellable", s.cancellable },
                     { "touches", s.touches }, { "trigger", s.trigger } } },
             { "params", std::move(params) }, { "outputs", std::move(outputs) } });
+        if (isolatable(type)) {
+            const Semantics i = isolatedSemantics(s);
+            types.back()["isolated_semantics"] = { { "site", toString(i.site) },
+                { "blocks_worker", i.blocksWorker }, { "reentrant", i.reentrant },
+                { "cancellable", i.cancellable }, { "touches", i.touches } };
+        }
     }
     return types.dump(2) + "\n";
 }

@@ -8,6 +8,7 @@
 #include "weft/Operation.h"
 
 #include "ops/AsyncOperations.h"
+#include "ops/CrashOperation.h"
 #include "ops/InProcessOperations.h"
 #include "triggers/TriggerOperations.h"
 
@@ -153,6 +154,30 @@ OperationType noopType()
     return t;
 }
 
+OperationType workflowType()
+{
+    OperationType t;
+    t.name = "workflow";
+    t.group = "Control";
+    t.icon = "noop";
+    t.summary = "Run another .weft file as part of this one";
+    t.doc = "Includes the workflow in `file`: its nodes join this run as ID/INNER, its strings "
+            "use `${params.NAME}` for the values in `params`, and `exports` names the inner "
+            "outputs that `${ID.NAME}` means here. Expanded before the run (weft-cli).";
+    t.params = {
+        {"file", ParamKind::Path, true, nullptr, "The .weft file, relative to this one", -1e300},
+        {"params", ParamKind::StringMap, false, nullptr, "Values for ${params.NAME} inside", -1e300},
+        {"exports", ParamKind::StringMap, false, nullptr, "NAME -> INNER_NODE.OUTPUT", -1e300},
+    };
+    t.reportsAnyOutput = true; // its exports; checked when it is expanded
+    t.semantics = {ExecutionSite::WorkerThread, false, true, true, {"what the inner workflow touches"}};
+    t.run = [](OperationContext &) {
+        return OperationResult{false, "a workflow node runs expanded into its inner nodes; "
+                                      "this program did not expand it"};
+    };
+    return t;
+}
+
 OperationRegistry makeBuiltin()
 {
     OperationRegistry registry;
@@ -164,6 +189,9 @@ OperationRegistry makeBuiltin()
     registry.add(writeType());
     registry.add(noopType());
     addTriggerOperations(registry); // triggers/TriggerOperations.cpp
+    registry.add(workflowType());
+    if (testOperationsEnabled())
+        registry.add(crashType());
     return registry;
 }
 

@@ -14,6 +14,7 @@
 
 #include "format/JsonDocument.h"
 #include "format/Suggest.h"
+#include "isolation/Isolation.h"
 
 #include <atomic>
 #include <charconv>
@@ -463,6 +464,10 @@ private:
         if (node.retries < 0)
             add(path + "/retries",
                 "\"retries\" must be 0 or more, found " + std::to_string(node.retries), id);
+        if (node.isolation != Isolation::Thread || !node.memory.empty())
+            isolation::check(node, type, [&](std::string key, std::string message) {
+                add(path + key, std::move(message), id);
+            });
 
         for (const auto &entry : node.resources) {
             // Named references, not a structured binding: clang 14 (the fuzzer's

@@ -68,8 +68,12 @@ bool isValidNodeId(std::string_view id)
 {
     if (id.empty() || !isIdStart(id.front()))
         return false;
-    for (char c : id) {
-        if (!isIdChar(c))
+    for (std::size_t i = 0; i < id.size(); ++i) {
+        // '/' joins the id of a workflow node and an id inside it ("lib/h");
+        // the loader keeps it out of ids written in a file.
+        if (id[i] == '/' && i + 1 < id.size() && isIdStart(id[i + 1]))
+            continue;
+        if (!isIdChar(id[i]))
             return false;
     }
     return true;

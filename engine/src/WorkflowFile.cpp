@@ -45,7 +45,7 @@ const std::vector<std::string_view> kSettingsKeys = {"jobs", "failure", "pools",
 const std::vector<std::string_view> kNodeKeys = {"id",       "type",      "label",   "needs",
                                                  "foreach",  "params",    "inputs",  "outputs",
                                                  "timeout",  "retries",   "resources", "position",
-                                                 "launcher", "slurm"};
+                                                 "launcher", "slurm", "isolation", "memory"};
 const std::vector<std::string_view> kForEachKeys = {"glob"};
 
 std::string inQuotes(std::string_view text)
@@ -400,8 +400,12 @@ private:
     void readNode(std::uint32_t object, const std::string &path, Node &node)
     {
         // The id first, so every diagnostic about this node can name it.
-        if (const std::uint32_t id = m_doc.member(object, "id"))
-            expectString(id, [&] { return path + "/id"; }, "id", node.id);
+        if (const std::uint32_t id = m_doc.member(object, "id")) {
+            if (expectString(id, [&] { return path + "/id"; }, "id", node.id)
+                && node.id.find('/') != std::string::npos)
+                wrongValue(id, path + "/id", "'/' in an id is kept for the nodes of a subworkflow "
+                                             "(WORKFLOW/ID); found " + inQuotes(node.id), node.id);
+        }
         const std::string &nodeId = node.id;
 
         forEachMember(object, [&](std::uint32_t key, std::string_view name, std::uint32_t value) {
@@ -466,6 +470,23 @@ private:
                                       std::numeric_limits<std::int64_t>::max(), n, nodeId))
                         node.resources.emplace(pool, n);
                 });
+            } else if (name == "isolation") {
+                std::string text;
+                if (!expectString(value, keyPath, name, text, nodeId))
+                    return;
+                if (const auto isolation = isolationFromString(text))
+                    node.isolation = *isolation;
+                else
+                    wrongValue(value, keyPath(), "\"isolation\" must be \"thread\" or \"process\", found "
+                                                   + inQuotes(text), nodeId);
+            } else if (name == "memory") {
+                // The size itself is the validator's (Isolation.h); here only its shape.
+                if (type == Type::String)
+                    node.memory = std::string(m_doc.string(value));
+                else if (type == Type::Integer && m_doc.at(value).integer > 0)
+                    node.memory = std::to_string(m_doc.at(value).integer);
+                else
+                    wrongType(value, keyPath, name, "a size: bytes, or a string such as \"512M\"", nodeId);
             } else if (name == "position") {
                 const json::Value &v = m_doc.at(value);
                 const bool ok = type == Type::Array && v.children.count == 2
@@ -912,6 +933,17 @@ void appendNode(std::string &out, const Node &node)
     if (!node.slurm.is_null()) {
         appendNextKey(out, indent, "slurm");
         json::appendValue(out, node.slurm, indent);
+    }
+    if (node.isolation != Isolation::Thread) {
+        appendNextKey(out, indent, "isolation");
+        json::appendString(out, toString(node.isolation));
+    }
+    if (!node.memory.empty()) {
+        appendNextKey(out, indent, "memory");
+        if (node.memory.size() < 19 && node.memory.find_first_not_of("0123456789") == std::string::npos)
+            out += node.memory; // written as a number of bytes: saved as one
+        else
+            json::appendString(out, node.memory);
     }
     if (node.position) {
         appendNextKey(out, indent, "position");

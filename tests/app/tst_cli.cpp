@@ -709,7 +709,7 @@ private slots:
         }
         QCOMPARE(names,
             (std::set<std::string> { "process", "sleep", "cpu", "hash", "copy", "write", "noop",
-                "watch", "timer", "approval" }));
+                "watch", "timer", "approval", "workflow" }));
         const CliResult text = runCli({ "ops" });
         QCOMPARE(text.exitCode, 0);
         QVERIFY(text.out.contains("process — "));

@@ -89,7 +89,7 @@ void TestPackage::containsDesktopIntegration()
     int rc = -1;
     const QString contents = run("dpkg-deb", {"--contents", m_deb}, &rc);
     QCOMPARE(rc, 0);
-    for (const char *path : {"usr/bin/weft", "usr/bin/weft-cli",
+    for (const char *path : {"usr/bin/weft", "usr/bin/weft-cli", "usr/bin/weft-op",
                              "usr/share/applications/dev.weft.Weft.desktop",
                              "usr/share/metainfo/dev.weft.Weft.metainfo.xml",
                              "usr/share/mime/packages/dev.weft.Weft.xml",

@@ -33,6 +33,9 @@ struct ProcessCommand
     // Set: run it as a Slurm job (README "Running on Slurm"); the run's
     // launcher decides, the operation does not.
     std::optional<SlurmRequest> slurm;
+    // Empty: stdin is /dev/null. Otherwise the child reads these bytes on
+    // stdin (an isolated operation's request), then end of file.
+    std::string stdinData;
 };
 
 // The two output streams of a process (and of an in-process operation).

@@ -62,6 +62,13 @@ struct ForEach
     bool operator==(const ForEach &) const = default;
 };
 
+// Where an in-process operation runs (DESIGN.md, "Isolation"): on a worker
+// of the run, or in a helper child process of its own (weft-op).
+enum class Isolation : std::uint8_t { Thread, Process };
+
+std::string_view toString(Isolation isolation); // "thread" / "process"
+std::optional<Isolation> isolationFromString(std::string_view text);
+
 struct Node
 {
     std::string id;    // unique, [A-Za-z_][A-Za-z0-9_.-]*
@@ -83,6 +90,10 @@ struct Node
     // {"cpus", "mem", "time", "extra"} as written (null: none).
     std::string launcher;
     nlohmann::json slurm;
+    Isolation isolation = Isolation::Thread;       // "isolation"; default thread
+    // "memory": the isolated helper's memory limit as written ("512M",
+    // "1048576"); empty: none. Isolation.h parses it.
+    std::string memory;
     // A field added here is copied by data::copyForExpansion() too.
 
     const std::string &displayName() const { return label.empty() ? id : label; }

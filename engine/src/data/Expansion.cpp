@@ -366,6 +366,8 @@ Node copyForExpansion(const Node &node)
     copy.position = node.position;
     copy.launcher = node.launcher;
     copy.slurm = node.slurm;
+    copy.isolation = node.isolation;
+    copy.memory = node.memory;
     return copy;
 }
 

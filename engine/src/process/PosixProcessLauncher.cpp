@@ -12,6 +12,7 @@
 
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -114,6 +115,35 @@ std::string describeSpawnError(int error, const std::string &program, const Proc
     default:
         return "cannot run " + program + ": " + errorText(error);
     }
+}
+
+// A memory file holding `data`, positioned at its start, for a child's
+// stdin; -1 with `error` set when it cannot be made.
+int stdinFile(const std::string &data, std::string &error)
+{
+    const int fd = int(::syscall(SYS_memfd_create, "weft-stdin", unsigned(MFD_CLOEXEC)));
+    if (fd < 0) {
+        error = "cannot create the child's stdin: " + errorText(errno);
+        return -1;
+    }
+    std::size_t written = 0;
+    while (written < data.size()) {
+        const ssize_t n = ::write(fd, data.data() + written, data.size() - written);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            error = "cannot write the child's stdin: " + errorText(errno);
+            ::close(fd);
+            return -1;
+        }
+        written += std::size_t(n);
+    }
+    if (::lseek(fd, 0, SEEK_SET) != 0) {
+        error = "cannot rewind the child's stdin: " + errorText(errno);
+        ::close(fd);
+        return -1;
+    }
+    return fd;
 }
 
 // Destroys a posix_spawn object on every exit path.
@@ -254,7 +284,9 @@ LaunchResult PosixProcessLauncher::launch(const std::vector<std::string> &argv,
 
     int outPipe[2] = {-1, -1};
     int errPipe[2] = {-1, -1};
+    int inFd = -1;
     auto closeAll = [&] {
+        closeFd(inFd);
         closeFd(outPipe[0]);
         closeFd(outPipe[1]);
         closeFd(errPipe[0]);
@@ -282,8 +314,20 @@ LaunchResult PosixProcessLauncher::launch(const std::vector<std::string> &argv,
     if (int rc = posix_spawn_file_actions_init(&actions.object))
         return fail("posix_spawn_file_actions_init", rc);
     actions.initialized = true;
-    if (int rc = posix_spawn_file_actions_addopen(&actions.object, 0, "/dev/null", O_RDONLY, 0))
-        return fail("posix_spawn_file_actions_addopen", rc);
+    if (spec.stdinData.empty()) {
+        if (int rc = posix_spawn_file_actions_addopen(&actions.object, 0, "/dev/null", O_RDONLY, 0))
+            return fail("posix_spawn_file_actions_addopen", rc);
+    } else {
+        // A memory file rather than a pipe: written whole before the spawn,
+        // so no thread has to feed the child and no size blocks.
+        inFd = stdinFile(spec.stdinData, result.error);
+        if (inFd < 0) {
+            closeAll();
+            return result;
+        }
+        if (int rc = posix_spawn_file_actions_adddup2(&actions.object, inFd, 0))
+            return fail("posix_spawn_file_actions_adddup2", rc);
+    }
     if (int rc = posix_spawn_file_actions_adddup2(&actions.object, outPipe[1], 1))
         return fail("posix_spawn_file_actions_adddup2", rc);
     if (int rc = posix_spawn_file_actions_adddup2(&actions.object, errPipe[1], 2))
@@ -325,6 +369,7 @@ LaunchResult PosixProcessLauncher::launch(const std::vector<std::string> &argv,
     }
     closeFd(outPipe[1]);
     closeFd(errPipe[1]);
+    closeFd(inFd);
     if (rc == ENOENT && name.find('/') == std::string::npos) {
         // A cached path went away (a tool uninstalled mid-run): the next
         // spawn of this name searches PATH again.

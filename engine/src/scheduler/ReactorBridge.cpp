@@ -5,6 +5,8 @@
 
 #include "scheduler/Run.h"
 
+#include "isolation/Isolation.h"
+
 #include <algorithm>
 #include <exception>
 
@@ -33,8 +35,11 @@ void Executor::Run::startAsync(Unit i)
 
     Launch launch;
     try {
-        launch = info.type->launch ? info.type->launch(LaunchContext{nodeFor(i), m_base})
-                                   : describeNoLaunch(*info.type);
+        if (info.isolated)
+            launch = isolation::launch(*info.type, LaunchContext{nodeFor(i), m_base});
+        else
+            launch = info.type->launch ? info.type->launch(LaunchContext{nodeFor(i), m_base})
+                                       : describeNoLaunch(*info.type);
     } catch (const std::exception &e) {
         launch.error = std::string("cannot start: ") + e.what();
     }
@@ -98,6 +103,10 @@ void Executor::Run::startProcessAttempt(Unit i, int attempt, ProcessCommand what
         m_sink.progress({now(), unitNode(i), unitInstance(i), std::clamp(fraction, 0.0, 1.0), std::string(message)});
     };
     callbacks.finished = [this, i, attempt](ProcessOutcome outcome) {
+        NamedValues isolatedOutputs;
+        const bool isolated = m_graph->node(unitNode(i)).isolated;
+        if (isolated)
+            isolatedOutputs = isolation::interpret(outcome);
         if (!outcome.spawned && rt(i).pid == 0)
             emitRunning(i, attempt); // a failed spawn is an attempt too: keep the event order
         auto *r = new AttemptResult;
@@ -112,7 +121,9 @@ void Executor::Run::startProcessAttempt(Unit i, int attempt, ProcessCommand what
         r->shownAs = std::move(outcome.commandLine);
         r->jobId = std::move(outcome.jobId);
         r->host = std::move(outcome.host);
-        if (outcome.ok) {
+        if (outcome.ok && isolated) {
+            r->outputs = std::move(isolatedOutputs);
+        } else if (outcome.ok) {
             for (auto &[name, value] : outcome.outputs)
                 appendValue(r->outputs, name, std::move(value));
         }

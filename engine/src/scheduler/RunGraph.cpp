@@ -52,6 +52,10 @@ RunGraph::RunGraph(const Workflow &workflow, const OperationRegistry &registry, 
         assert(info.type && "RunGraph needs a validated workflow");
         lastType = info.type;
         info.site = info.type->semantics.site;
+        if (n.isolation == Isolation::Process && info.site == ExecutionSite::WorkerThread) {
+            info.isolated = true; // one more child process, started like any other
+            info.site = ExecutionSite::ChildProcess;
+        }
         info.retries = n.retries > 0 ? n.retries : 0;
         info.hasOutputs = !n.outputs.empty();
         info.fanOut = n.foreach.has_value();

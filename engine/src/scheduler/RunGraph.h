@@ -40,6 +40,7 @@ public:
         bool fanOut = false;     // `foreach`: runs as instances, and is their aggregate
         bool expands = false;    // its strings hold references: expanded before it starts
         bool referenced = false; // another node refers to its outputs: the run keeps them
+        bool isolated = false;   // "isolation": "process": a worker operation run as weft-op
         int retries = 0;
         double timeout = 0;      // seconds; 0: none
     };
