@@ -8,6 +8,7 @@
 #include "UndoCommands.h"
 #include "run/InstanceModel.h"
 
+#include <weft/Isolation.h>
 #include <weft/Operation.h>
 
 #include <QCheckBox>
@@ -391,6 +392,45 @@ void InspectorDock::focusIdField()
     }
 }
 
+// "isolation" and "memory" (README, "Isolation"): one switch moves the
+// operation into a helper process; the limit applies only there.
+void InspectorDock::addIsolationRows(QFormLayout *layout, const Node &node)
+{
+    auto *isolated = new QCheckBox(tr("Run in a process of its own"));
+    isolated->setObjectName(QStringLiteral("isolationCheck"));
+    isolated->setChecked(node.isolation == Isolation::Process);
+    isolated->setToolTip(tr("A crash, an abort or runaway memory then fails only this node, "
+                            "not the app (\"isolation\": \"process\")"));
+    auto *memory = new QLineEdit(toQString(node.memory));
+    memory->setObjectName(QStringLiteral("memoryEdit"));
+    memory->setPlaceholderText(tr("no limit (e.g. 512M)"));
+    memory->setEnabled(node.isolation == Isolation::Process);
+    memory->setToolTip(tr("Memory limit of the node's process: bytes, or 64M, 2G, ..."));
+    connect(isolated, &QCheckBox::clicked, this, [this, memory](bool on) {
+        const Node *current = m_document->node(toStd(m_nodeId));
+        if (!current)
+            return;
+        Node after = *current;
+        after.isolation = on ? Isolation::Process : Isolation::Thread;
+        if (!on)
+            after.memory.clear(); // a limit applies only to a process
+        memory->setEnabled(on);
+        if (!on)
+            memory->clear();
+        commit(after, on ? tr("Isolate %1").arg(m_nodeId) : tr("Run %1 on a thread").arg(m_nodeId));
+    });
+    connect(memory, &QLineEdit::editingFinished, this, [this, memory] {
+        const Node *current = m_document->node(toStd(m_nodeId));
+        if (!current)
+            return;
+        Node after = *current;
+        after.memory = toStd(memory->text().trimmed());
+        commit(after, tr("Edit memory limit of %1").arg(m_nodeId));
+    });
+    layout->addRow(tr("Isolation"), isolated);
+    layout->addRow(tr("Memory limit"), memory);
+}
+
 void InspectorDock::commit(const Node &after, const QString &text)
 {
     const Node *before = m_document->node(toStd(m_nodeId));
@@ -766,6 +806,9 @@ void InspectorDock::rebuild()
         commit(after, tr("Edit retries of %1").arg(m_nodeId));
     });
     layout->addRow(tr("Retries"), retries);
+
+    if (type && isolatable(*type))
+        addIsolationRows(layout, *node);
 
     json resources = json::object();
     for (const auto &[pool, amount] : node->resources)

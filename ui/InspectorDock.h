@@ -66,6 +66,7 @@ private:
     void updateInstancePanel();
     void addFanOutRows(QFormLayout *layout, const Node &node);
     void addDataRows(QFormLayout *layout, const Node &node);
+    void addIsolationRows(QFormLayout *layout, const Node &node);
 
     Document *m_document;
     QStackedWidget *m_stack;

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: Apache-2.0
+// The inspector's isolation switch (issue 19): shown for operations that run
+// on a worker, not for a process node; switching it and the memory limit are
+// undoable edits, and the file then says "isolation": "process".
+
+#include "Document.h"
+#include "InspectorDock.h"
+#include "MainWindow.h"
+#include "canvas/GraphScene.h"
+
+#include <weft/WorkflowFile.h>
+
+#include <QCheckBox>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QTest>
+#include <QUndoStack>
+
+#include <memory>
+
+using namespace weft;
+using namespace weft::ui;
+
+class TestIsolationUi : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init()
+    {
+        m_window = std::make_unique<MainWindow>();
+        m_window->hooks().askToSave = [](const QString &) { return QMessageBox::Discard; };
+        m_window->resize(1200, 800);
+        m_window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+        Workflow w;
+        Node digest;
+        digest.id = "digest";
+        digest.type = "hash";
+        digest.params = {{"files", {"a.txt"}}};
+        Node run;
+        run.id = "run";
+        run.type = "process";
+        run.params = {{"command", "true"}};
+        w.nodes = {digest, run};
+        m_window->document()->reset(w, QString());
+    }
+
+    void cleanup() { m_window.reset(); }
+
+    void switchAndLimitAreUndoable()
+    {
+        Document *doc = m_window->document();
+        QUndoStack *undo = doc->undoStack();
+        InspectorDock *inspector = m_window->inspectorDock();
+
+        m_window->scene()->selectNodes({QStringLiteral("run")});
+        QVERIFY(!inspector->findChild<QCheckBox *>(QStringLiteral("isolationCheck")));
+
+        m_window->scene()->selectNodes({QStringLiteral("digest")});
+        QTRY_VERIFY(inspector->findChild<QCheckBox *>(QStringLiteral("isolationCheck")));
+        auto *check = inspector->findChild<QCheckBox *>(QStringLiteral("isolationCheck"));
+        auto *memory = inspector->findChild<QLineEdit *>(QStringLiteral("memoryEdit"));
+        QVERIFY(memory);
+        QVERIFY(!check->isChecked());
+        QVERIFY(!memory->isEnabled());
+
+        check->click();
+        QCOMPARE(int(doc->node("digest")->isolation), int(Isolation::Process));
+        QVERIFY(memory->isEnabled());
+        memory->setText(QStringLiteral("64M"));
+        Q_EMIT memory->editingFinished();
+        QCOMPARE(doc->node("digest")->memory, std::string("64M"));
+
+        const std::string text = serializeWorkflow(doc->workflow());
+        QVERIFY(text.find("\"isolation\": \"process\"") != std::string::npos);
+        QVERIFY(text.find("\"memory\": \"64M\"") != std::string::npos);
+        QVERIFY(parseWorkflow(text).ok()); // and it loads back, valid
+
+        undo->undo();
+        QCOMPARE(doc->node("digest")->memory, std::string());
+        undo->undo();
+        QCOMPARE(int(doc->node("digest")->isolation), int(Isolation::Thread));
+        undo->redo();
+        QCOMPARE(int(doc->node("digest")->isolation), int(Isolation::Process));
+    }
+
+private:
+    std::unique_ptr<MainWindow> m_window;
+};
+
+QTEST_MAIN(TestIsolationUi)
+#include "tst_isolationui.moc"
