@@ -185,8 +185,15 @@ void TestRun::examples_data()
     const QStringList names = QDir(QStringLiteral(WEFT_EXAMPLES_DIR))
                                   .entryList({QStringLiteral("*.weft")}, QDir::Files, QDir::Name);
     QVERIFY(!names.isEmpty());
-    for (const QString &name : names)
-        QTest::newRow(qPrintable(name)) << name;
+    // Event-driven examples wait for a file change or a person; the window
+    // has no Watch toggle or Approve button yet (issue 16's window part), so
+    // nothing here could let them finish. weft-cli runs them in tst_examples.
+    const QStringList eventDriven = {QStringLiteral("approve-before-publish.weft"),
+                                     QStringLiteral("rebuild-on-save.weft")};
+    for (const QString &name : names) {
+        if (!eventDriven.contains(name))
+            QTest::newRow(qPrintable(name)) << name;
+    }
 }
 
 void TestRun::examples()

@@ -494,6 +494,10 @@ QString RunView::tooltipFor(int index) const
             return tr("Waiting: no free job slot (jobs = %1)").arg(m_controller->options().jobs);
         case WaitReason::Exclusive:
             return tr("Waiting: another “%1” is running and it may not overlap").arg(n.detail);
+        case WaitReason::Approval:
+            return tr("Waiting for approval: %1").arg(n.detail);
+        case WaitReason::Trigger:
+            return tr("Waiting: %1").arg(n.detail);
         case WaitReason::Needs:
         case WaitReason::None:
             break;
