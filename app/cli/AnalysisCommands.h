@@ -18,8 +18,6 @@ void addCheckCommand(CLI::App &app, Action &action);
 // predict and report (PredictCommand.cpp)
 void addPredictCommands(CLI::App &app, Action &action);
 
-// Per unit, the median duration in the newest `runs` recorded runs.
-std::map<std::string, double> recordedDurations(const weft::StateStore &store, int runs);
 // The wall time predicted for a run of `file` at -j `jobs` from its history;
 // < 0 when it has none.
 double predictForRun(const std::string &file, const Workflow &workflow, int jobs, int threads,

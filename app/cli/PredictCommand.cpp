@@ -133,24 +133,6 @@ int executeReport(const ReportArgs &args)
 
 } // namespace
 
-std::map<std::string, double> recordedDurations(const StateStore &store, int runs)
-{
-    // Per unit, the median of its durations in the newest runs where it ran and succeeded.
-    std::map<std::string, std::vector<double>> seen;
-    for (const HistoryRun &run : store.runs(runs)) {
-        for (const HistoryUnit &u : store.units(run.id)) {
-            if (u.attempts > 0 && !u.cached && u.outcome == "succeeded" && u.start >= 0)
-                seen[u.unit].push_back(u.duration);
-        }
-    }
-    std::map<std::string, double> out;
-    for (auto &[unit, list] : seen) {
-        std::sort(list.begin(), list.end());
-        out[unit] = list[list.size() / 2];
-    }
-    return out;
-}
-
 double predictForRun(const std::string &file, const Workflow &workflow, int jobs, int threads,
                      const std::filesystem::path &base)
 {

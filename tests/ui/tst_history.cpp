@@ -10,6 +10,7 @@
 #include "canvas/NodeItem.h"
 #include "run/HistoryDock.h"
 #include "run/RunController.h"
+#include "run/RunEstimate.h"
 #include "run/RunProblems.h"
 #include "run/RunView.h"
 
@@ -21,6 +22,7 @@
 #include <QFile>
 #include <QLabel>
 #include <QMessageBox>
+#include <QSpinBox>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTreeWidget>
@@ -42,6 +44,7 @@ private Q_SLOTS:
     void aRunOfTheFileElsewhereRefusesWithItsPid();
     void forgetStateRunsEverythingNext();
     void unsavedDocumentRunsWholeAndRecordsNothing();
+    void predictionBesideRun();
     void screenshot();
 
 private:
@@ -291,6 +294,38 @@ void TestHistory::unsavedDocumentRunsWholeAndRecordsNothing()
     QCOMPARE(view->controller()->finished()->cached, std::size_t(0));
     QVERIFY(!view->forgetStateAction()->isEnabled());
     QCOMPARE(view->historyDock()->runCount(), 0);
+}
+
+void TestHistory::predictionBesideRun()
+{
+    // Issue 18: before any run there is nothing to predict from; after one,
+    // the wall time at the chosen -j is predicted from what it measured, the
+    // idle status line gives the design's width and critical path, and the
+    // next run carries the prediction in run_finished.
+    RunView *view = runView();
+    RunEstimate *estimate = view->estimate();
+    QVERIFY(QTest::qWaitFor([estimate] { return estimate->current(); }, 5000));
+    QCOMPARE(estimate->result().predictedWall, -1.0);
+    QVERIFY(view->predictionLabel()->text().isEmpty());
+    QVERIFY2(view->statusLabel()->text().contains(QStringLiteral("width 1")),
+             qPrintable(view->statusLabel()->text()));
+
+    QVERIFY(runToEnd(view->runAllAction()));
+    QVERIFY(QTest::qWaitFor([estimate] { return estimate->current(); }, 5000));
+    QVERIFY(estimate->result().predictedWall > 0);
+    QCOMPARE(estimate->result().measuredUnits, std::size_t(3));
+    QVERIFY2(view->predictionLabel()->text().startsWith(QStringLiteral("≈ ")),
+             qPrintable(view->predictionLabel()->text()));
+    QCOMPARE(estimate->result().design.path,
+             (std::vector<std::string>{"gen", "upper", "announce"}));
+    const double predicted = estimate->result().predictedWall;
+    QVERIFY(runToEnd(view->runAllAction()));
+    QCOMPARE(view->controller()->finished()->predictedWall, predicted);
+    // A different job count asks again.
+    view->jobsBox()->setValue(view->jobsBox()->value() + 1);
+    QVERIFY(!estimate->current());
+    QVERIFY(QTest::qWaitFor([estimate] { return estimate->current(); }, 5000));
+    QCOMPARE(estimate->result().jobs, view->jobsBox()->value());
 }
 
 void TestHistory::screenshot()

@@ -12,6 +12,7 @@
 #include "canvas/NodeItem.h"
 #include "run/HistoryDock.h"
 #include "run/IncrementalRun.h"
+#include "run/RunEstimate.h"
 #include "run/InstanceModel.h"
 #include "run/LogDock.h"
 #include "run/RunController.h"
@@ -96,6 +97,7 @@ RunView::RunView(MainWindow *window)
     createActions();
     createDocks();
     createStatus();
+    requestEstimate();
 
     m_instances = new InstanceModel(m_controller, this);
     if (InspectorDock *inspector = m_window->inspectorDock()) {
@@ -249,7 +251,25 @@ void RunView::createActions()
         updateStatus();
     });
     // The idle status line quotes the job count: keep it in step with the box.
-    connect(m_jobs, &QSpinBox::valueChanged, this, [this] { updateStatus(); });
+    connect(m_jobs, &QSpinBox::valueChanged, this, [this] {
+        updateStatus();
+        requestEstimate();
+    });
+
+    // The predicted wall time beside Run, and the design's width and
+    // critical path in the idle status line (weft/Parallelism.h).
+    m_estimate = new RunEstimate(this);
+    m_prediction = new QLabel;
+    m_prediction->setObjectName(QStringLiteral("predictionLabel"));
+    m_prediction->setContentsMargins(6, 0, 6, 0);
+    connect(m_estimate, &RunEstimate::changed, this, [this] {
+        m_prediction->setText(m_estimate->label());
+        m_prediction->setToolTip(m_estimate->toolTip());
+        updateStatus();
+    });
+    Document *document = m_window->document();
+    connect(document, &Document::contentsChanged, this, [this] { requestEstimate(); });
+    connect(document, &Document::filePathChanged, this, [this] { requestEstimate(); });
 
     if (QMenu *menu = m_window->runMenu()) {
         menu->addSeparator();
@@ -267,6 +287,7 @@ void RunView::createActions()
         bar->addAction(m_runAll);
         bar->addAction(m_stop);
         bar->addWidget(m_jobs);
+        bar->addWidget(m_prediction);
         bar->addWidget(m_keepGoing);
     }
 }
@@ -400,6 +421,10 @@ bool RunView::startRun(const QStringList &targets, bool force)
     described << targets;
     m_controller->setIncremental(document->filePath(), force,
                                  tr("window: %1").arg(described.join(QLatin1Char(' '))));
+
+    // The prediction made for this run, carried into run_finished.
+    if (m_estimate->current() && m_estimate->result().jobs == options.jobs && targets.isEmpty())
+        options.predictedWall = m_estimate->result().predictedWall;
 
     QString error;
     const std::size_t nodeCount = workflow->nodes.size();
@@ -774,8 +799,10 @@ void RunView::onRunFinished()
     updateActions();
     updateStatus();
     m_timeline->refresh();
-    if (m_controller->isIncremental())
+    if (m_controller->isIncremental()) {
         m_history->refresh();
+        requestEstimate(true); // the history has one more run
+    }
     m_finishPending = true;
     flushCanvas(1000);
     if (m_finishPending)
@@ -844,8 +871,25 @@ void RunView::updateStatus()
     auto count = [&counts](NodeState s) { return counts[std::size_t(s)]; };
     const bool running = m_controller->isRunning();
     if (!running && !m_controller->startedEvent()) {
-        m_statusText->setText(tr("Ready · F5 runs · j=%1").arg(m_jobs->value()));
-        m_statusText->setToolTip(QString());
+        const QString design = m_estimate ? m_estimate->designText() : QString();
+        m_statusText->setText(design.isEmpty()
+                                  ? tr("Ready · F5 runs · j=%1").arg(m_jobs->value())
+                                  : tr("Ready · %1 · j=%2").arg(design).arg(m_jobs->value()));
+        QString tip;
+        if (!design.isEmpty()) {
+            QStringList path;
+            for (const std::string &id : m_estimate->result().design.path)
+                path << QString::fromStdString(id);
+            constexpr int kShown = 12;
+            if (path.size() > kShown)
+                path = path.mid(0, kShown / 2) + QStringList{QStringLiteral("…")}
+                       + path.mid(path.size() - kShown / 2);
+            tip = tr("Width: the most nodes on one level of the design (no need orders them).\n"
+                     "Critical path by durations the history measured (estimated where it has "
+                     "none): %1")
+                      .arg(path.join(QStringLiteral(" → ")));
+        }
+        m_statusText->setToolTip(tip);
         m_statusIcon->clear();
         return;
     }
@@ -1081,6 +1125,15 @@ bool RunView::eventFilter(QObject *watched, QEvent *event)
         });
     }
     return QObject::eventFilter(watched, event);
+}
+
+void RunView::requestEstimate(bool now)
+{
+    Document *document = m_window->document();
+    if (now)
+        m_estimate->requestNow(document->snapshot(), document->filePath(), m_jobs->value());
+    else
+        m_estimate->request(document->snapshot(), document->filePath(), m_jobs->value());
 }
 
 } // namespace weft::ui

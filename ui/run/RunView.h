@@ -38,6 +38,7 @@ class QTreeWidgetItem;
 namespace weft::ui {
 
 class HistoryDock;
+class RunEstimate;
 class InstanceModel;
 class LogDock;
 class MainWindow;
@@ -62,6 +63,8 @@ public:
     QAction *runSelectedAction() const { return m_runSelected; }
     QAction *runAllAction() const { return m_runAll; }
     HistoryDock *historyDock() const { return m_history; }
+    RunEstimate *estimate() const { return m_estimate; }
+    QLabel *predictionLabel() const { return m_prediction; }
     QAction *forgetStateAction() const { return m_forgetState; }
     QAction *exportTraceAction() const { return m_exportTrace; }
     QSpinBox *jobsBox() const { return m_jobs; }
@@ -133,6 +136,9 @@ private:
     QAction *m_runSelected = nullptr;
     QAction *m_runAll = nullptr;
     HistoryDock *m_history = nullptr;
+    RunEstimate *m_estimate = nullptr;
+    QLabel *m_prediction = nullptr;
+    void requestEstimate(bool now = false);
     QAction *m_forgetState = nullptr;
     QAction *m_exportTrace = nullptr;
     QAction *m_keepGoingAction = nullptr;

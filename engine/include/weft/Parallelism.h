@@ -27,6 +27,7 @@ namespace weft {
 
 struct Workflow;
 class OperationRegistry;
+class StateStore;
 
 struct UnitTiming
 {
@@ -88,5 +89,24 @@ double fallbackSeconds(const Workflow &workflow, std::size_t node, const Predict
 
 Prediction predictRun(const Workflow &workflow, const PredictInput &input,
                       const OperationRegistry *registry = nullptr);
+
+// Per unit ("compile", "compile[3]"), the median of its durations in the
+// newest `runs` recorded runs where it ran and succeeded: the durations
+// predictRun() takes, for weft-cli and the window alike.
+std::map<std::string, double> recordedDurations(const StateStore &store, int runs);
+
+// The design's shape by estimated durations (measured ones, else
+// fallbackSeconds()), for the editor's status bar: its width (the most
+// nodes on one level of the longest-path layering: nodes no need orders
+// against each other, a lower bound of the most that may run at once) and
+// its critical path.
+struct DesignEstimate
+{
+    std::size_t width = 0;
+    double criticalPath = 0;            // seconds
+    std::vector<std::string> path;      // node ids, first to last
+    std::size_t estimatedNodes = 0;     // without a measured duration
+};
+DesignEstimate estimateDesign(const Workflow &workflow, const PredictInput &input);
 
 } // namespace weft
