@@ -201,6 +201,20 @@ bool RunController::startRun(std::shared_ptr<const Workflow> workflow,
         }
     }
 
+    // A hub of this run's own for its trigger nodes; the window answers its
+    // approval gates (the handler hops to the GUI thread).
+    m_triggers = std::make_unique<TriggerHub>();
+    m_triggers->setApprovalHandler([this](const ApprovalRequest &request) {
+        QMetaObject::invokeMethod(
+            this,
+            [this, id = QString::fromStdString(request.node),
+             message = QString::fromStdString(request.message)] {
+                Q_EMIT approvalRequested(id, message);
+            },
+            Qt::QueuedConnection);
+    });
+    m_options.triggers = m_triggers.get();
+
     m_logDirectory = newLogDirectory();
     m_executor = std::make_unique<Executor>(m_options);
     m_queue = std::make_unique<EventQueue>();
@@ -273,6 +287,25 @@ void RunController::joinEngine()
     m_timer.stop();
     if (m_incremental)
         m_incremental->release(); // the run lock goes back now, not at the next run
+}
+
+std::vector<ApprovalRequest> RunController::waitingApprovals() const
+{
+    return m_triggers && isRunning() ? m_triggers->waitingApprovals()
+                                     : std::vector<ApprovalRequest>{};
+}
+
+bool RunController::approve(const QString &id)
+{
+    return m_triggers && isRunning() && m_triggers->approve(id.toStdString());
+}
+
+bool RunController::reject(const QString &id, const QString &reason)
+{
+    return m_triggers && isRunning()
+           && m_triggers->reject(id.toStdString(), reason.isEmpty()
+                                                      ? std::string("rejected in the window")
+                                                      : reason.toStdString());
 }
 
 void RunController::setIncremental(const QString &workflowFile, bool force,

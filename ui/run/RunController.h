@@ -16,6 +16,7 @@
 #include <weft/EventQueue.h>
 #include <weft/Executor.h>
 #include <weft/TraceRecorder.h>
+#include <weft/Triggers.h>
 #include <weft/Workflow.h>
 
 #include <QElapsedTimer>
@@ -120,6 +121,12 @@ public:
     // that cannot hold .weft/): what the log should say.
     QString stateNote() const { return m_stateNote; }
 
+    // Approval gates (DESIGN.md, "Triggers"): the ones waiting for a person
+    // in the run in progress, and the answers. False when `id` is not waiting.
+    std::vector<ApprovalRequest> waitingApprovals() const;
+    bool approve(const QString &id);
+    bool reject(const QString &id, const QString &reason = {});
+
     // Cancel: running processes get SIGTERM (SIGKILL after the grace period),
     // nothing new starts; the run ends Cancelled. Returns at once.
     void stop();
@@ -183,6 +190,8 @@ public:
 
 Q_SIGNALS:
     void started();
+    // An approval gate started waiting for a person (GUI thread).
+    void approvalRequested(const QString &id, const QString &message);
     // Once per drain that carried events, after nodes() reflects it.
     void batchApplied(const weft::EventQueue::Batch &batch);
     void finishedRun();
@@ -229,6 +238,9 @@ private:
     bool m_incrementalActive = false;
     QString m_stateNote;
     std::unique_ptr<IncrementalRun> m_incremental;
+    // Where the run's watch, timer and approval nodes wait; made per run,
+    // kept until the next so an answer racing the run's end finds it.
+    std::unique_ptr<TriggerHub> m_triggers;
     EventSink *m_extraSink = nullptr;
     std::thread m_thread;
     std::atomic<bool> m_engineDone{false};

@@ -34,6 +34,7 @@
 #include <QFileInfo>
 #include <QGraphicsSceneEvent>
 #include <QHBoxLayout>
+#include <QVBoxLayout>
 #include <QLabel>
 #include <QLayout>
 #include <QMenu>
@@ -113,6 +114,22 @@ RunView::RunView(MainWindow *window)
     m_banner->setAutoFillBackground(true);
     m_banner->setMargin(4);
     m_banner->hide();
+    m_approvals = new QWidget(window->view()->viewport());
+    m_approvals->setObjectName(QStringLiteral("approvalBar"));
+    m_approvals->setAutoFillBackground(true);
+    new QVBoxLayout(m_approvals);
+    m_approvals->layout()->setContentsMargins(8, 4, 8, 4);
+    m_approvals->hide();
+    connect(m_controller, &RunController::approvalRequested, this, [this](const QString &id) {
+        updateApprovals();
+        m_window->statusBar()->showMessage(tr("%1 waits for your approval").arg(id), 8000);
+        QApplication::alert(m_window); // the taskbar says so too, when the window is behind
+    });
+    connect(m_controller, &RunController::batchApplied, this, [this] {
+        if (m_approvals->isVisible())
+            updateApprovals(); // a gate answered elsewhere, or cancelled
+    });
+    connect(m_controller, &RunController::finishedRun, this, &RunView::updateApprovals);
     window->view()->viewport()->installEventFilter(this);
     window->installEventFilter(this);
 
@@ -1081,8 +1098,30 @@ bool RunView::eventFilter(QObject *watched, QEvent *event)
         // While running, the canvas is read-only: selection, hover and
         // tooltips pass; anything that would edit is swallowed.
         switch (event->type()) {
+        case QEvent::GraphicsSceneContextMenu: {
+            // The one thing a person does to a running workflow's node:
+            // answer its approval gate.
+            auto *menuEvent = static_cast<QGraphicsSceneContextMenuEvent *>(event);
+            for (QGraphicsItem *hit : m_window->scene()->items(menuEvent->scenePos())) {
+                if (hit->type() != NodeItem::Type)
+                    continue;
+                const QString id = static_cast<const NodeItem *>(hit)->id();
+                for (const ApprovalRequest &gate : m_controller->waitingApprovals()) {
+                    if (QString::fromStdString(gate.node) != id)
+                        continue;
+                    QMenu menu;
+                    menu.addAction(tr("Approve %1").arg(id), this,
+                                   [this, id] { m_controller->approve(id); updateApprovals(); });
+                    menu.addAction(tr("Reject %1").arg(id), this,
+                                   [this, id] { m_controller->reject(id); updateApprovals(); });
+                    menu.exec(menuEvent->screenPos());
+                    return true;
+                }
+                break;
+            }
+            return true;
+        }
         case QEvent::KeyPress:
-        case QEvent::GraphicsSceneContextMenu:
         case QEvent::GraphicsSceneMouseDoubleClick:
         case QEvent::GraphicsSceneDragEnter:
         case QEvent::GraphicsSceneDragMove:
@@ -1113,6 +1152,8 @@ bool RunView::eventFilter(QObject *watched, QEvent *event)
         }
         return false;
     }
+    if (watched == m_window->view()->viewport() && event->type() == QEvent::Resize)
+        placeApprovals();
     if (watched == m_window->view()->viewport() && event->type() == QEvent::Resize) {
         m_banner->setGeometry(0, 0, m_window->view()->viewport()->width(),
                               m_banner->sizeHint().height());
@@ -1134,6 +1175,69 @@ void RunView::requestEstimate(bool now)
         m_estimate->requestNow(document->snapshot(), document->filePath(), m_jobs->value());
     else
         m_estimate->request(document->snapshot(), document->filePath(), m_jobs->value());
+}
+
+void RunView::updateApprovals()
+{
+    const std::vector<ApprovalRequest> gates = m_controller->waitingApprovals();
+    QString shown;
+    for (const ApprovalRequest &gate : gates)
+        shown += QString::fromStdString(gate.node) + QLatin1Char('\n');
+    if (shown == m_shownApprovals)
+        return;
+    m_shownApprovals = shown;
+    QLayout *layout = m_approvals->layout();
+    while (QLayoutItem *item = layout->takeAt(0)) {
+        delete item->widget();
+        delete item;
+    }
+    for (const ApprovalRequest &gate : gates) {
+        const QString id = QString::fromStdString(gate.node);
+        auto *row = new QWidget;
+        row->setObjectName(QStringLiteral("approval:") + id);
+        auto *h = new QHBoxLayout(row);
+        h->setContentsMargins(0, 0, 0, 0);
+        auto *text = new QLabel(
+            gate.message.empty()
+                ? tr("<b>%1</b> waits for your approval").arg(id.toHtmlEscaped())
+                : tr("<b>%1</b> waits for your approval: %2")
+                      .arg(id.toHtmlEscaped(), QString::fromStdString(gate.message).toHtmlEscaped()));
+        text->setWordWrap(true);
+        text->setToolTip(QString::fromStdString(gate.message));
+        auto *approve = new QPushButton(tr("Approve"));
+        approve->setObjectName(QStringLiteral("approve:") + id);
+        approve->setToolTip(tr("Let %1 pass: what needs it runs").arg(id));
+        auto *reject = new QPushButton(tr("Reject"));
+        reject->setObjectName(QStringLiteral("reject:") + id);
+        reject->setToolTip(tr("Fail %1: what needs it is skipped").arg(id));
+        connect(approve, &QPushButton::clicked, this, [this, id] {
+            m_controller->approve(id);
+            updateApprovals();
+        });
+        connect(reject, &QPushButton::clicked, this, [this, id] {
+            m_controller->reject(id);
+            updateApprovals();
+        });
+        h->addWidget(text, 1);
+        h->addWidget(approve);
+        h->addWidget(reject);
+        layout->addWidget(row);
+    }
+    QPalette pal = m_approvals->palette();
+    pal.setColor(QPalette::Window, RunStateStyle::tint(NodeState::Waiting, pal));
+    m_approvals->setPalette(pal);
+    m_approvals->setVisible(!gates.empty());
+    placeApprovals();
+}
+
+void RunView::placeApprovals()
+{
+    if (!m_approvals->isVisible())
+        return;
+    const int top = m_banner->isVisible() ? m_banner->height() : 0;
+    m_approvals->setGeometry(0, top, m_window->view()->viewport()->width(),
+                             m_approvals->sizeHint().height());
+    m_approvals->raise();
 }
 
 } // namespace weft::ui

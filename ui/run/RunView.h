@@ -78,6 +78,9 @@ public:
     QLabel *statusLabel() const { return m_statusText; }
     QPushButton *showFailureButton() const { return m_showFailure; }
     QLabel *lockBanner() const { return m_banner; }
+    // The bar under the lock banner with Approve and Reject for every
+    // approval gate waiting for a person (issue 16).
+    QWidget *approvalBar() const { return m_approvals; }
     bool editingLocked() const { return m_locked; }
     // The directory the last run used as its base (cwd, relative paths).
     QString baseDirectory() const { return m_baseDirectory; }
@@ -155,6 +158,10 @@ private:
     QLabel *m_statusText = nullptr;
     QPushButton *m_showFailure = nullptr;
     QLabel *m_banner = nullptr;
+    QWidget *m_approvals = nullptr;
+    QString m_shownApprovals; // what the bar shows now: rebuilt only when it changes
+    void updateApprovals();
+    void placeApprovals();
 
     QTimer m_animation;
     std::vector<int> m_dirty;        // nodes whose canvas state is not pushed yet
