@@ -159,7 +159,7 @@ OperationType workflowType()
     OperationType t;
     t.name = "workflow";
     t.group = "Control";
-    t.icon = "noop";
+    t.icon = "workflow";
     t.summary = "Run another .weft file as part of this one";
     t.doc = "Includes the workflow in `file`: its nodes join this run as ID/INNER, its strings "
             "use `${params.NAME}` for the values in `params`, and `exports` names the inner "
