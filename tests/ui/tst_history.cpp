@@ -321,6 +321,13 @@ void TestHistory::predictionBesideRun()
     const double predicted = estimate->result().predictedWall;
     QVERIFY(runToEnd(view->runAllAction()));
     QCOMPARE(view->controller()->finished()->predictedWall, predicted);
+    // Last Run says where the unused job slots went, and the prediction.
+    QTreeWidgetItem *why = view->problems()->parallelismItem();
+    QVERIFY(why);
+    QVERIFY2(why->text(1).contains(QStringLiteral("slot-seconds"))
+                 && why->text(1).contains(QStringLiteral("predicted")),
+             qPrintable(why->text(1)));
+    QVERIFY(why->childCount() >= 1);
     // A different job count asks again.
     view->jobsBox()->setValue(view->jobsBox()->value() + 1);
     QVERIFY(!estimate->current());

@@ -72,6 +72,7 @@ void RunProblems::clear()
     m_list->clear();
     m_skippedGroup = nullptr;
     m_summary = nullptr;
+    m_parallelism = nullptr;
     m_failures = 0;
     m_instanceFailures = 0;
     m_nodesWithFailedInstances.clear();
@@ -204,6 +205,20 @@ void RunProblems::setSummary(RunOutcome outcome, const QString &summary)
     m_summary->setText(1, summary);
     m_summary->setToolTip(1, summary);
     m_header->setText(summary);
+}
+
+void RunProblems::setParallelism(const QString &line, const QStringList &causes)
+{
+    if (!m_parallelism) {
+        m_parallelism = new QTreeWidgetItem;
+        m_list->addTopLevelItem(m_parallelism);
+    }
+    qDeleteAll(m_parallelism->takeChildren());
+    m_parallelism->setText(0, tr("Parallelism"));
+    m_parallelism->setText(1, line);
+    m_parallelism->setToolTip(1, line + QLatin1Char('\n') + causes.join(QLatin1Char('\n')));
+    for (const QString &cause : causes)
+        m_parallelism->addChild(new QTreeWidgetItem({QString(), cause}));
 }
 
 void RunProblems::select(QTreeWidgetItem *item)

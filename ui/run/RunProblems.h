@@ -41,6 +41,10 @@ public:
     void addSkipped(const QString &nodeId, const NodeFinished &finished);
     void addRunError(const QString &text);
     void setSummary(RunOutcome outcome, const QString &summary);
+    // Where the run's unused job slots went (run_finished.why_serial,
+    // weft/Parallelism.h): one line, its children the largest causes.
+    void setParallelism(const QString &line, const QStringList &causes);
+    QTreeWidgetItem *parallelismItem() const { return m_parallelism; }
     void select(QTreeWidgetItem *item);
 
     QTreeWidget *list() const { return m_list; }
@@ -60,6 +64,7 @@ private:
     QLabel *m_header;
     QTreeWidget *m_list;
     QTreeWidgetItem *m_skippedGroup = nullptr;
+    QTreeWidgetItem *m_parallelism = nullptr;
     QTreeWidgetItem *m_summary = nullptr;
     int m_failures = 0;
     int m_instanceFailures = 0;

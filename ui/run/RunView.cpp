@@ -34,6 +34,9 @@
 #include <QFileInfo>
 #include <QGraphicsSceneEvent>
 #include <QHBoxLayout>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QVBoxLayout>
 #include <QLabel>
 #include <QLayout>
@@ -439,6 +442,8 @@ bool RunView::startRun(const QStringList &targets, bool force)
     m_controller->setIncremental(document->filePath(), force,
                                  tr("window: %1").arg(described.join(QLatin1Char(' '))));
 
+    // Where the unused job slots went, for Last Run (run_finished.why_serial).
+    options.explainParallelism = true;
     // The prediction made for this run, carried into run_finished.
     if (m_estimate->current() && m_estimate->result().jobs == options.jobs && targets.isEmpty())
         options.predictedWall = m_estimate->result().predictedWall;
@@ -731,6 +736,7 @@ void RunView::applyBatch(const EventQueue::Batch &batch)
             m_problems->addRunError(toQ(e));
         m_problems->setSummary(batch.finished->outcome,
                                toQ(formatRunSummary(*batch.finished, m_controller->workflow())));
+        showParallelism(*batch.finished);
     }
     if (m_satisfied)
         m_satisfied->commit();
@@ -1238,6 +1244,56 @@ void RunView::placeApprovals()
     m_approvals->setGeometry(0, top, m_window->view()->viewport()->width(),
                              m_approvals->sizeHint().height());
     m_approvals->raise();
+}
+
+void RunView::showParallelism(const RunFinished &finished)
+{
+    // run_finished.why_serial (weft/Parallelism.h): jobs x wall - work,
+    // split into what the slots waited on, largest first.
+    const QJsonObject why
+        = QJsonDocument::fromJson(QByteArray::fromStdString(finished.whySerial)).object();
+    if (why.isEmpty())
+        return;
+    auto secs = [](double s) { return toQ(formatSeconds(s)); };
+    const double lost = why.value(QStringLiteral("lost")).toDouble();
+    struct Cause
+    {
+        QString what;
+        double seconds;
+    };
+    std::vector<Cause> causes;
+    const QJsonArray edges = why.value(QStringLiteral("edges")).toArray();
+    for (const QJsonValue &edge : edges) {
+        const QJsonObject e = edge.toObject();
+        causes.push_back({tr("waiting on needs: %1").arg(e.value(QStringLiteral("name")).toString()),
+                          e.value(QStringLiteral("seconds")).toDouble()});
+    }
+    const QJsonObject pools = why.value(QStringLiteral("pools")).toObject();
+    for (auto it = pools.begin(); it != pools.end(); ++it)
+        causes.push_back({tr("waiting on pool “%1”").arg(it.key()), it.value().toDouble()});
+    causes.push_back({tr("waiting on job slots"), why.value(QStringLiteral("job_slots")).toDouble()});
+    causes.push_back({tr("retries"), why.value(QStringLiteral("retries")).toDouble()});
+    causes.push_back({tr("Slurm queue"), why.value(QStringLiteral("slurm_queue")).toDouble()});
+    causes.push_back({tr("scheduling gaps (start-up, dispatch)"),
+                      why.value(QStringLiteral("gaps")).toDouble()});
+    std::stable_sort(causes.begin(), causes.end(),
+                     [](const Cause &a, const Cause &b) { return a.seconds > b.seconds; });
+    QStringList lines;
+    for (const Cause &c : causes) {
+        if (c.seconds <= 0)
+            continue;
+        lines << tr("%1 (%2 %)  %3")
+                     .arg(secs(c.seconds))
+                     .arg(lost > 0 ? qRound(100 * c.seconds / lost) : 0)
+                     .arg(c.what);
+    }
+    const int jobs = why.value(QStringLiteral("jobs")).toInt();
+    QString line = tr("%1 slot-seconds of %2 job slots unused").arg(secs(lost)).arg(jobs);
+    if (!causes.empty() && causes.front().seconds > 0)
+        line += tr("; most: %1").arg(causes.front().what);
+    if (finished.predictedWall >= 0)
+        line += tr(" · predicted %1, took %2").arg(secs(finished.predictedWall), secs(finished.wall));
+    m_problems->setParallelism(line, lines);
 }
 
 } // namespace weft::ui

@@ -123,6 +123,7 @@ private:
     void reapplyLock();
     void updateActions();
     QString whyRanLine(int index) const;
+    void showParallelism(const RunFinished &finished);
     void updateStatus();
     void showFirstFailure();
     void focusNode(const QString &id);
