@@ -456,6 +456,7 @@ void RunController::apply(const EventQueue::Batch &batch)
                 run.pid = s.pid;
                 run.slot = s.slot;
                 run.worker = s.worker;
+                run.jobId = s.jobId.empty() ? QString() : QString::fromStdString(s.jobId);
                 if (s.pid > 0 && (m_pids.empty() || m_pids.back() != s.pid))
                     m_pids.push_back(s.pid);
                 // A new attempt starts without the last one's progress.

@@ -58,6 +58,7 @@ public:
         int pid = 0;
         int slot = -1;
         int worker = -1;
+        QString jobId; // Running on Slurm: its job (README "Running on Slurm")
         // Shared, not inline: 200 bytes of strings in every row made the
         // table of a 10,000-node run 3 MB to fault in at the start.
         std::shared_ptr<const NodeFinished> finished;

@@ -563,7 +563,9 @@ QString RunView::tooltipFor(int index) const
         QString text = tr("Running");
         if (n.maxAttempts > 1)
             text += tr(", attempt %1/%2").arg(n.attempt).arg(n.maxAttempts);
-        if (n.pid > 0)
+        if (!n.jobId.isEmpty())
+            text += tr(", Slurm job %1").arg(n.jobId);
+        else if (n.pid > 0)
             text += tr(", pid %1").arg(n.pid);
         if (n.slot >= 0)
             text += tr(", slot %1").arg(n.slot + 1);
@@ -604,6 +606,16 @@ QString RunView::tooltipFor(int index) const
     text += tr(" in %1").arg(toQ(formatSeconds(f.duration)));
     if (f.attempts > 1)
         text += tr(" after %n attempts", nullptr, f.attempts);
+    // On Slurm: the job and the cluster node its last attempt ran on.
+    const auto &attempts = m_controller->attempts();
+    for (auto it = attempts.rbegin(); it != attempts.rend(); ++it) {
+        if (it->node != NodeIndex(index) || it->instance != kNoInstance)
+            continue;
+        if (!it->jobId.empty())
+            text += it->host.empty() ? tr("\nSlurm job %1").arg(toQ(it->jobId))
+                                     : tr("\nSlurm job %1 on %2").arg(toQ(it->jobId), toQ(it->host));
+        break;
+    }
     return text + whyRanLine(index);
 }
 
