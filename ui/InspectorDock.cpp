@@ -431,6 +431,33 @@ void InspectorDock::addIsolationRows(QFormLayout *layout, const Node &node)
     layout->addRow(tr("Memory limit"), memory);
 }
 
+// "launcher" (README, "Running on Slurm"): where a process node starts, on
+// this machine or as a Slurm job; empty follows the workflow's setting.
+void InspectorDock::addLauncherRow(QFormLayout *layout, const Node &node)
+{
+    auto *launcher = new QComboBox;
+    launcher->setObjectName(QStringLiteral("launcherCombo"));
+    const std::string &fallback = m_document->workflow().settings.launcher;
+    launcher->addItem(tr("As the workflow (%1)")
+                          .arg(fallback.empty() ? QStringLiteral("local") : toQString(fallback)),
+                      QString());
+    launcher->addItem(tr("local: this machine"), QStringLiteral("local"));
+    launcher->addItem(tr("slurm: a Slurm job"), QStringLiteral("slurm"));
+    launcher->setCurrentIndex(std::max(0, launcher->findData(toQString(node.launcher))));
+    launcher->setToolTip(tr("Where this process starts: here (posix_spawn) or as a job of the "
+                            "Slurm cluster (\"launcher\"; weft-cli's --launcher overrides the "
+                            "workflow's setting, not this)"));
+    connect(launcher, &QComboBox::activated, this, [this, launcher](int index) {
+        const Node *current = m_document->node(toStd(m_nodeId));
+        if (!current)
+            return;
+        Node after = *current;
+        after.launcher = toStd(launcher->itemData(index).toString());
+        commit(after, tr("Set launcher of %1").arg(m_nodeId));
+    });
+    layout->addRow(tr("Launcher"), launcher);
+}
+
 void InspectorDock::commit(const Node &after, const QString &text)
 {
     const Node *before = m_document->node(toStd(m_nodeId));
@@ -809,6 +836,8 @@ void InspectorDock::rebuild()
 
     if (type && isolatable(*type))
         addIsolationRows(layout, *node);
+    if (node->type == "process")
+        addLauncherRow(layout, *node);
 
     json resources = json::object();
     for (const auto &[pool, amount] : node->resources)

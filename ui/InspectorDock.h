@@ -67,6 +67,7 @@ private:
     void addFanOutRows(QFormLayout *layout, const Node &node);
     void addDataRows(QFormLayout *layout, const Node &node);
     void addIsolationRows(QFormLayout *layout, const Node &node);
+    void addLauncherRow(QFormLayout *layout, const Node &node);
 
     Document *m_document;
     QStackedWidget *m_stack;

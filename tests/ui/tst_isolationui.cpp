@@ -11,6 +11,7 @@
 #include <weft/WorkflowFile.h>
 
 #include <QCheckBox>
+#include <QComboBox>
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QTest>
@@ -83,6 +84,31 @@ private Q_SLOTS:
         QCOMPARE(int(doc->node("digest")->isolation), int(Isolation::Thread));
         undo->redo();
         QCOMPARE(int(doc->node("digest")->isolation), int(Isolation::Process));
+    }
+
+    // Issue 17: the launcher of a process node, chosen in the inspector.
+    void launcherIsChosenInTheInspector()
+    {
+        Document *doc = m_window->document();
+        InspectorDock *inspector = m_window->inspectorDock();
+        m_window->scene()->selectNodes({QStringLiteral("digest")});
+        QTRY_VERIFY(inspector->findChild<QCheckBox *>(QStringLiteral("isolationCheck")));
+        QVERIFY(!inspector->findChild<QComboBox *>(QStringLiteral("launcherCombo")));
+
+        m_window->scene()->selectNodes({QStringLiteral("run")});
+        QTRY_VERIFY(inspector->findChild<QComboBox *>(QStringLiteral("launcherCombo")));
+        auto *combo = inspector->findChild<QComboBox *>(QStringLiteral("launcherCombo"));
+        QCOMPARE(combo->currentIndex(), 0); // as the workflow
+        const int slurm = combo->findData(QStringLiteral("slurm"));
+        QVERIFY(slurm > 0);
+        combo->setCurrentIndex(slurm);
+        Q_EMIT combo->activated(slurm);
+        QCOMPARE(doc->node("run")->launcher, std::string("slurm"));
+        const std::string text = serializeWorkflow(doc->workflow());
+        QVERIFY(text.find("\"launcher\": \"slurm\"") != std::string::npos);
+        QVERIFY(parseWorkflow(text).ok());
+        doc->undoStack()->undo();
+        QCOMPARE(doc->node("run")->launcher, std::string());
     }
 
 private:
