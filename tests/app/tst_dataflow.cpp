@@ -25,6 +25,8 @@ using Json = nlohmann::json;
 namespace {
 
 using weft::test::finishedByNode;
+using weft::test::outcomes;
+using weft::test::outputOf;
 using weft::test::parseJsonLines;
 using weft::test::processGone;
 
@@ -33,24 +35,6 @@ struct CliResult : weft::test::CliRun {
 };
 
 // Everything a node (or instance) wrote on stdout, in order.
-std::string stdoutOf(const std::vector<Json> &events, const std::string &node)
-{
-    std::string text;
-    for (const Json &e : events) {
-        if (e["event"] == "output" && e["node"] == node && e["stream"] == "stdout")
-            text += e["text"].get<std::string>();
-    }
-    return text;
-}
-
-std::map<std::string, std::string> outcomes(const std::vector<Json> &events)
-{
-    std::map<std::string, std::string> result;
-    for (const auto &[node, e] : finishedByNode(events))
-        result[node] = e["outcome"].get<std::string>();
-    return result;
-}
-
 } // namespace
 
 class TestDataflow : public QObject {
@@ -116,12 +100,12 @@ private slots:
         const auto finished = finishedByNode(r.events);
         const std::string digest = finished.at("sum")["outputs"]["digest"].get<std::string>();
         QCOMPARE(digest.size(), std::size_t(64));
-        QCOMPARE(stdoutOf(r.events, "show"),
+        QCOMPARE(outputOf(r.events, "show"),
                  "<out/made.txt>\n<" + digest
                      + ">\n<one>\n<two>\n<w=one two>\n<x y>\n<out/report.txt>\n<${make.path}>\n<cost $5>\n");
-        QCOMPARE(stdoutOf(r.events, "each[0]"),
+        QCOMPARE(outputOf(r.events, "each[0]"),
                  std::string("<dir/file.tar.gz>\n<file.tar.gz>\n<file.tar>\n<0>\n"));
-        QCOMPARE(stdoutOf(r.events, "each[1]"), std::string("<plain>\n<plain>\n<plain>\n<1>\n"));
+        QCOMPARE(outputOf(r.events, "each[1]"), std::string("<plain>\n<plain>\n<plain>\n<1>\n"));
         // A reference implies the need: show started after emit finished.
         double emitEnd = -1, showStart = -1;
         for (const Json &e : r.events) {
@@ -168,12 +152,12 @@ private slots:
             std::string expected;
             for (const std::string &name : sorted)
                 expected += "<" + name + ">\n";
-            QCOMPARE(stdoutOf(r.events, "use"), expected);
+            QCOMPARE(outputOf(r.events, "use"), expected);
             return;
         }
         for (std::size_t k = 0; k < sorted.size(); ++k) {
             const std::string id = "use[" + std::to_string(k) + "]";
-            QCOMPARE(stdoutOf(r.events, id), "<in/" + sorted[k] + ">\n");
+            QCOMPARE(outputOf(r.events, id), "<in/" + sorted[k] + ">\n");
         }
     }
 
@@ -187,7 +171,7 @@ private slots:
             QDir(dir + "/out").removeRecursively();
             const CliResult r = runCli(dir, { "-j", jobs });
             QVERIFY2(!r.crashed && r.exitCode == 0, r.err.constData());
-            QCOMPARE(stdoutOf(r.events, "link"),
+            QCOMPARE(outputOf(r.events, "link"),
                      std::string("<out/alpha.o>\n<out/beta.o>\n<out/gamma.o>\n<out/delta.o>\n<out/e psilon.o>\n"));
             QVERIFY(QFile::exists(dir + "/out/e psilon.o"));
             const auto states = outcomes(r.events);
@@ -278,7 +262,7 @@ private slots:
         const auto f = finishedByNode(r.events);
         QCOMPARE(f.at("none")["outcome"].get<std::string>(), std::string("succeeded"));
         QVERIFY(f.at("none")["outputs"]["obj"].is_array() && f.at("none")["outputs"]["obj"].empty());
-        QCOMPARE(stdoutOf(r.events, "link"), std::string("<first><last>"));
+        QCOMPARE(outputOf(r.events, "link"), std::string("<first><last>"));
         bool fanOut = false;
         for (const Json &e : r.events)
             fanOut = fanOut || (e["event"] == "fan_out" && e["count"] == 0);

@@ -26,29 +26,13 @@ using Json = nlohmann::json;
 namespace {
 
 using weft::test::finishedByNode;
+using weft::test::outcomes;
+using weft::test::outputOf;
 using weft::test::parseJsonLines;
 
 struct CliResult : weft::test::CliRun {
     std::vector<Json> events;
 };
-
-std::string textOf(const std::vector<Json> &events, const std::string &node, const char *stream)
-{
-    std::string text;
-    for (const Json &e : events) {
-        if (e["event"] == "output" && e["node"] == node && e["stream"] == stream)
-            text += e["text"].get<std::string>();
-    }
-    return text;
-}
-
-std::map<std::string, std::string> outcomes(const std::vector<Json> &events)
-{
-    std::map<std::string, std::string> result;
-    for (const auto &[node, e] : finishedByNode(events))
-        result[node] = e["outcome"].get<std::string>();
-    return result;
-}
 
 // Every job id the run's `running` events named, per node.
 std::map<std::string, std::vector<std::string>> jobIds(const std::vector<Json> &events)
@@ -192,8 +176,8 @@ private slots:
         QCOMPARE(states.at("missing"), std::string("failed"));
         QCOMPARE(states.at("here"), std::string("succeeded"));
 
-        QCOMPARE(textOf(r.events, "ok", "stdout"), std::string("hello from slurm\n"));
-        QCOMPARE(textOf(r.events, "ok", "stderr"), std::string("to stderr\n"));
+        QCOMPARE(outputOf(r.events, "ok", "stdout"), std::string("hello from slurm\n"));
+        QCOMPARE(outputOf(r.events, "ok", "stderr"), std::string("to stderr\n"));
         bool progress = false;
         for (const Json &e : r.events)
             progress = progress || (e["event"] == "progress" && e["node"] == "ok" && e["message"] == "half way");
@@ -202,11 +186,11 @@ private slots:
 
         QVERIFY2(lastError(r.events, "fail").find("exited with status 3") != std::string::npos,
                  lastError(r.events, "fail").c_str());
-        QCOMPARE(textOf(r.events, "fail", "stderr"), std::string("oops\n"));
+        QCOMPARE(outputOf(r.events, "fail", "stderr"), std::string("oops\n"));
         QVERIFY2(lastError(r.events, "sig").find("killed by SIGKILL") != std::string::npos,
                  lastError(r.events, "sig").c_str());
-        QCOMPARE(textOf(r.events, "sig", "stdout"), std::string("before\n"));
-        QCOMPARE(textOf(r.events, "shell", "stdout"),
+        QCOMPARE(outputOf(r.events, "sig", "stdout"), std::string("before\n"));
+        QCOMPARE(outputOf(r.events, "shell", "stdout"),
                  "in " + QDir(dir).canonicalPath().toStdString() + "\nit's x\n");
         QVERIFY2(lastError(r.events, "missing").find("no-such-program-weft") != std::string::npos,
                  lastError(r.events, "missing").c_str());
@@ -236,7 +220,7 @@ private slots:
         QCOMPARE(outcomes(r.events).at("long"), std::string("failed"));
         const std::string error = lastError(r.events, "long");
         QVERIFY2(error.find("time limit") != std::string::npos, error.c_str());
-        QCOMPARE(textOf(r.events, "long", "stdout"), std::string("started\n"));
+        QCOMPARE(outputOf(r.events, "long", "stdout"), std::string("started\n"));
         verifyNoOrphans(r, dir);
     }
 
@@ -350,7 +334,7 @@ private slots:
             const std::string id = "each[" + std::to_string(k) + "]";
             QVERIFY2(ids.count(id) == 1, id.c_str());
             distinct.insert(ids.at(id).front());
-            QCOMPARE(textOf(r.events, id, "stdout"), std::string(items[k]) + "\n");
+            QCOMPARE(outputOf(r.events, id, "stdout"), std::string(items[k]) + "\n");
         }
         QCOMPARE(distinct.size(), std::size_t(3));
         verifyNoOrphans(r, dir);
@@ -422,7 +406,7 @@ private slots:
         const CliResult r = runCli(dir);
         qputenv("PATH", path);
         QVERIFY2(!r.crashed && r.exitCode == 0, r.err.constData());
-        QCOMPARE(textOf(r.events, "one", "stdout"), std::string("submitted\n"));
+        QCOMPARE(outputOf(r.events, "one", "stdout"), std::string("submitted\n"));
         QFile log(dir + "/sbatch.log");
         QVERIFY(log.open(QIODevice::ReadOnly));
         QCOMPARE(log.readAll().count("call"), 3);

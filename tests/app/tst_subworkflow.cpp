@@ -22,6 +22,7 @@ using Json = nlohmann::json;
 namespace {
 
 using weft::test::finishedByNode;
+using weft::test::outputOf;
 using weft::test::parseJsonLines;
 using weft::test::runWeftCli;
 
@@ -31,16 +32,6 @@ QByteArray readFile(const QString &path)
 {
     QFile f(path);
     return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray("<missing>");
-}
-
-std::string stdoutOf(const std::vector<Json> &events, const std::string &node)
-{
-    std::string text;
-    for (const Json &e : events) {
-        if (e["event"] == "output" && e["node"] == node && e["stream"] == "stdout")
-            text += e["text"].get<std::string>();
-    }
-    return text;
 }
 
 // When each node started and finished, from the events.
@@ -95,7 +86,7 @@ private Q_SLOTS:
         // Exports: ${lib.copied} and ${lib.digest} (a list of two) outside.
         const Json digests = finished.at("lib/h")["outputs"]["digest"];
         QCOMPARE(digests.size(), std::size_t(2));
-        QCOMPARE(stdoutOf(events, "after"),
+        QCOMPARE(outputOf(events, "after"),
             "out/copied.txt " + digests[0].get<std::string>() + " " + digests[1].get<std::string>() + "\n");
         // Needs: inner roots after the workflow node's needs, dependants after its sinks.
         const auto t = spans(events);
@@ -118,7 +109,7 @@ private Q_SLOTS:
             QVERIFY2(finished.count(id), id);
         QCOMPARE(readFile(dir + "/out/greeting.txt"), QByteArray("deep down\n"));
         QCOMPARE(readFile(dir + "/out/copied.txt"), QByteArray("deep\n"));
-        QCOMPARE(stdoutOf(events, "show").size(), std::size_t(2 * 64 + 2));
+        QCOMPARE(outputOf(events, "show").size(), std::size_t(2 * 64 + 2));
     }
 
     void dryRunNamesInnerNodes()

@@ -84,6 +84,27 @@ inline std::map<std::string, nlohmann::json> finishedByNode(const std::vector<nl
     return finished;
 }
 
+// Everything `node` wrote on `stream` ("stdout", "stderr"), from its output events.
+inline std::string outputOf(const std::vector<nlohmann::json> &events, const std::string &node,
+                            const char *stream = "stdout")
+{
+    std::string text;
+    for (const nlohmann::json &e : events) {
+        if (e["event"] == "output" && e["node"] == node && e["stream"] == stream)
+            text += e["text"].get<std::string>();
+    }
+    return text;
+}
+
+// node (or ID[INDEX]) -> its outcome ("succeeded", "failed", ...).
+inline std::map<std::string, std::string> outcomes(const std::vector<nlohmann::json> &events)
+{
+    std::map<std::string, std::string> result;
+    for (const auto &[node, e] : finishedByNode(events))
+        result[node] = e["outcome"].get<std::string>();
+    return result;
+}
+
 // Whether a process is gone: kill(pid, 0) fails, or only its zombie is left
 // (a grandchild reparented to an init that has not reaped it yet).
 inline bool processGone(pid_t pid)

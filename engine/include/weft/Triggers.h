@@ -109,6 +109,7 @@ public:
 private:
     struct Waiter;
     void finish(Handle handle, TriggerResult result);
+    Handle waitingGate(std::string_view node) const; // 0: no gate of `node` waits
 
     mutable std::mutex m_mutex;
     std::map<Handle, std::shared_ptr<Waiter>> m_waiters;

@@ -34,10 +34,10 @@ DesignEstimate estimateDesign(const Workflow &workflow, const PredictInput &inpu
     const std::size_t n = workflow.nodes.size();
     if (n == 0)
         return estimate;
-    // A node's duration: its own measured one, or for a fan-out the sum of
-    // its instances' (one slot's worth is the worst case on the critical
-    // path only at -j 1; the sum over the median instance would need the
-    // item count, which a dynamic fan-out does not have before it runs).
+    // A node's duration: its own measured one, or for a fan-out its longest
+    // instance's (instances run side by side: with slots enough, the longest
+    // bounds the node; a dynamic fan-out's item count is unknown before it
+    // runs), else fallbackSeconds().
     std::vector<double> duration(n, 0);
     for (std::size_t i = 0; i < n; ++i) {
         const Node &node = workflow.nodes[i];
@@ -53,7 +53,7 @@ DesignEstimate estimateDesign(const Workflow &workflow, const PredictInput &inpu
                  at != input.durations.end() && at->first.compare(0, prefix.size(), prefix) == 0; ++at)
                 longest = std::max(longest, at->second);
             if (longest >= 0) {
-                duration[i] = longest; // instances run side by side: the longest bounds the node
+                duration[i] = longest;
                 continue;
             }
         }

@@ -133,11 +133,11 @@ void Admission::grantLocked(std::vector<Grant> &granted)
 {
     if (m_halted)
         return;
-    if (m_shuffled) {
-        if (m_pending > 0)
-            return; // the choice waits for every unit known to be ready
-        for (auto it = m_order.begin(); it != m_order.end();) {
-            const Unit unit = it->second;
+    // Grants slots to waiters in the order kept, skipping those a pool or an
+    // exclusive type holds back: FIFO, or the seeded order under --shuffle.
+    auto grant = [&](auto &waiters, auto unitOf) {
+        for (auto it = waiters.begin(); it != waiters.end();) {
+            const Unit unit = unitOf(*it);
             const NodeIndex node = unitNode(unit);
             if (m_graph.node(node).needsLock && m_pools.blocker(node) != WaitReason::None) {
                 ++it;
@@ -149,27 +149,17 @@ void Admission::grantLocked(std::vector<Grant> &granted)
             if (m_graph.node(node).needsLock)
                 m_pools.take(node);
             granted.push_back({unit, slot});
-            it = m_order.erase(it);
+            it = waiters.erase(it);
             m_waiters.fetch_sub(1, std::memory_order_seq_cst);
         }
+    };
+    if (m_shuffled) {
+        if (m_pending > 0)
+            return; // the choice waits for every unit known to be ready
+        grant(m_order, [](const auto &entry) { return entry.second; });
         return;
     }
-    for (auto it = m_queue.begin(); it != m_queue.end();) {
-        const Unit unit = *it;
-        const NodeIndex node = unitNode(unit);
-        if (m_graph.node(node).needsLock && m_pools.blocker(node) != WaitReason::None) {
-            ++it;
-            continue;
-        }
-        const int slot = m_slots.tryClaim();
-        if (slot < 0)
-            return;
-        if (m_graph.node(node).needsLock)
-            m_pools.take(node);
-        granted.push_back({unit, slot});
-        it = m_queue.erase(it);
-        m_waiters.fetch_sub(1, std::memory_order_seq_cst);
-    }
+    grant(m_queue, [](Unit unit) { return unit; });
 }
 
 } // namespace weft

@@ -97,18 +97,19 @@ void TriggerHub::finish(Handle handle, TriggerResult result)
     waiter->done(std::move(result));
 }
 
+TriggerHub::Handle TriggerHub::waitingGate(std::string_view node) const
+{
+    std::lock_guard lock(m_mutex);
+    for (const auto &[handle, waiter] : m_waiters) {
+        if (waiter->request.kind == TriggerRequest::Kind::Approval && waiter->request.node == node)
+            return handle;
+    }
+    return 0;
+}
+
 bool TriggerHub::approve(std::string_view node)
 {
-    Handle found = 0;
-    {
-        std::lock_guard lock(m_mutex);
-        for (const auto &[handle, waiter] : m_waiters) {
-            if (waiter->request.kind == TriggerRequest::Kind::Approval && waiter->request.node == node) {
-                found = handle;
-                break;
-            }
-        }
-    }
+    const Handle found = waitingGate(node);
     if (found == 0)
         return false;
     TriggerResult result;
@@ -120,16 +121,7 @@ bool TriggerHub::approve(std::string_view node)
 
 bool TriggerHub::reject(std::string_view node, const std::string &reason)
 {
-    Handle found = 0;
-    {
-        std::lock_guard lock(m_mutex);
-        for (const auto &[handle, waiter] : m_waiters) {
-            if (waiter->request.kind == TriggerRequest::Kind::Approval && waiter->request.node == node) {
-                found = handle;
-                break;
-            }
-        }
-    }
+    const Handle found = waitingGate(node);
     if (found == 0)
         return false;
     TriggerResult result;
