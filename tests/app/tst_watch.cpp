@@ -152,6 +152,7 @@ private slots:
     void timerCount();
     void changeDuringRoundStartsNextRound();
     void declaredInputsStartRounds();
+    void oneSaveHeardTwiceStartsOneRound();
     void ctrlCDuringRoundLeavesNoChild();
     void cancelWhileWaitingLeavesNoChild();
     void approvalPreApproved();
@@ -331,6 +332,32 @@ void TestWatch::declaredInputsStartRounds()
     QCOMPARE(history.exitCode, 0);
     const json runs = json::parse(history.out.toStdString());
     QCOMPARE(runs.size(), std::size_t(2));
+}
+
+// A save that a watch node hears (debounce 0.05 s) and that is a declared
+// input too (0.2 s) is one change: the round the watch node started has
+// this very version of the file, so the input's later word starts no other.
+void TestWatch::oneSaveHeardTwiceStartsOneRound()
+{
+    QTemporaryDir dir;
+    writeFile(dir.filePath("in.txt"), "one\n");
+    const QString file = copyFixture(dir, "heard-twice.weft");
+    LiveCli cli;
+    cli.start({"run", file, "--watch", "--events", "jsonl"}, dir.path());
+    QVERIFY2(cli.roundFinished(1) >= 0, cli.err.constData());
+    writeFile(dir.filePath("in.txt"), "one two\n");
+    const int at = cli.trigger(2);
+    QVERIFY(at >= 0);
+    QCOMPARE(cli.events[std::size_t(at)]["cause"].get<std::string>(), std::string("change"));
+    QVERIFY(cli.roundFinished(2) >= 0);
+    QCOMPARE(cli.trigger(3, 1500), -1);
+    // A second save, after round 2 saw the first, is a change again.
+    writeFile(dir.filePath("in.txt"), "one two three\n");
+    QVERIFY(cli.trigger(3) >= 0);
+    QVERIFY(cli.roundFinished(3) >= 0);
+    QCOMPARE(cli.trigger(4, 1500), -1);
+    cli.interrupt();
+    QCOMPARE(cli.finish(), 130);
 }
 
 void TestWatch::ctrlCDuringRoundLeavesNoChild()

@@ -243,6 +243,15 @@ void HistoryDock::selectRuns(const QList<std::int64_t> &ids)
     selectionChanged();
 }
 
+void HistoryDock::selectNewest(int offset)
+{
+    if (offset < 0 || offset >= m_runs->topLevelItemCount())
+        return;
+    QTreeWidgetItem *item = m_runs->topLevelItem(offset);
+    selectRuns({item->data(RunId, kRunIdRole).toLongLong()});
+    m_runs->scrollToItem(item);
+}
+
 QString HistoryDock::detailText() const
 {
     QStringList lines{m_detailHeader->text()};

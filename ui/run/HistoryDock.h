@@ -33,6 +33,8 @@ public:
 
     // Tests and keyboard users: select runs by their numbers.
     void selectRuns(const QList<std::int64_t> &ids);
+    // Selects the run `offset` places down from the newest (0: the newest).
+    void selectNewest(int offset);
     int runCount() const;
     QTreeWidget *runsView() const { return m_runs; }
     QTreeWidget *detailView() const { return m_detail; }

@@ -70,9 +70,11 @@ IncrementalRun::Opened IncrementalRun::open(const QString &workflowFile, const W
         const std::lock_guard lock(raw->m_mutex);
         raw->m_why.insert(QString::fromStdString(unit), QString::fromStdString(why));
     };
+    self->m_sessionOptions = session;
+    self->m_options = options.toStdString();
+    self->m_keep = workflow.settings.history;
     self->m_session = store->beginRun(std::move(session));
-    self->m_history
-        = store->historySink(options.toStdString(), self->m_session.get(), workflow.settings.history);
+    self->m_history = store->historySink(self->m_options, self->m_session.get(), self->m_keep);
     self->m_store = std::move(store);
     run = std::move(self);
     return Opened::Recorded;
@@ -92,6 +94,21 @@ void IncrementalRun::finish()
 {
     if (m_session)
         m_session->finish();
+}
+
+void IncrementalRun::nextRound()
+{
+    if (!m_store)
+        return;
+    finish();
+    {
+        const std::lock_guard lock(m_mutex);
+        m_why.clear();
+    }
+    m_history.reset(); // it refers to the session
+    m_sessionOptions.force = false; // Run All forces the first round only
+    m_session = m_store->beginRun(m_sessionOptions);
+    m_history = m_store->historySink(m_options, m_session.get(), m_keep);
 }
 
 void IncrementalRun::release()

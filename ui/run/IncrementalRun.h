@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <string>
 
 namespace weft {
 struct Workflow;
@@ -49,6 +50,11 @@ public:
 
     // On the engine thread, after the run: commits what is left of its records.
     void finish();
+    // Watch mode, on the engine thread before round 2 and later: finishes
+    // this round's records and begins the next round's, a run of its own in
+    // the history, under the same run lock. check() and history() then
+    // answer for the new round; why() forgets the last round's reasons.
+    void nextRound();
     // On the GUI thread, after the engine thread joined: closes the
     // database and gives the run lock back. why() still answers.
     void release();
@@ -69,6 +75,9 @@ private:
     std::unique_ptr<StateStore> m_store;
     std::unique_ptr<IncrementalSession> m_session;
     std::unique_ptr<EventSink> m_history;
+    StateStore::SessionOptions m_sessionOptions;
+    std::string m_options;
+    int m_keep = 0;
     mutable std::mutex m_mutex;
     QHash<QString, QString> m_why;
 };

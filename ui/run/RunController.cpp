@@ -4,6 +4,8 @@
 #include "run/IncrementalRun.h"
 #include "run/RunLogSink.h"
 
+#include <weft/Diagnostic.h>
+#include <weft/WatchSession.h>
 
 #include <QDateTime>
 #include <QDir>
@@ -48,6 +50,29 @@ void pruneLogDirectories(const QString &current)
 }
 
 } // namespace
+
+// The watch session's own sink: it hears every event of every round, and
+// keeps only what fired a round, for the round the window shows next.
+class RunController::CauseSink final : public EventSink
+{
+public:
+    explicit CauseSink(RunController &controller)
+        : m_controller(controller)
+    {
+    }
+    void triggerFired(const TriggerFired &event) override
+    {
+        {
+            const std::lock_guard lock(m_controller.m_roundsMutex);
+            m_controller.m_nextCauses.push_back(event);
+        }
+        if (EventSink *extra = m_controller.m_extraSink)
+            extra->triggerFired(event);
+    }
+
+private:
+    RunController &m_controller;
+};
 
 RunController::RunController(QObject *parent)
     : QObject(parent)
@@ -136,6 +161,27 @@ bool RunController::start(std::shared_ptr<const Workflow> workflow, const RunOpt
     return startRun(std::move(workflow), nullptr, options, error);
 }
 
+void RunController::resetRunState()
+{
+    const auto &nodes = m_workflow->nodes;
+    m_nodes.assign(nodes.size(), NodeRun{});
+    m_indexOfId.clear();
+    m_indexBuilt = false;
+    for (std::size_t i = 0; i < nodes.size(); ++i)
+        m_nodes[i].maxAttempts = 1 + std::max(0, nodes[i].retries);
+    m_attempts.clear();
+    m_fanOuts.clear();
+    m_instanceCounts = {};
+    m_instanceTotal = 0;
+    m_pids.clear();
+    m_counts = {};
+    m_counts[std::size_t(NodeState::Pending)] = m_nodes.size();
+    m_cached = 0;
+    m_started.reset();
+    m_finished.reset();
+    m_endTime = -1;
+}
+
 bool RunController::startRun(std::shared_ptr<const Workflow> workflow,
                              std::shared_ptr<const CompiledWorkflow> compiled,
                              const RunOptions &options, QString *error)
@@ -155,26 +201,11 @@ bool RunController::startRun(std::shared_ptr<const Workflow> workflow,
     m_workflow = workflow ? std::move(workflow) : std::make_shared<const Workflow>();
     m_compiled = std::move(compiled);
     m_options = options;
-    const auto &nodes = m_workflow->nodes;
-    m_nodes.assign(nodes.size(), NodeRun{});
-    m_indexOfId.clear();
-    m_indexBuilt = false;
-    for (std::size_t i = 0; i < nodes.size(); ++i)
-        m_nodes[i].maxAttempts = 1 + std::max(0, nodes[i].retries);
-    m_attempts.clear();
-    m_fanOuts.clear();
-    m_instanceCounts = {};
-    m_instanceTotal = 0;
-    m_pids.clear();
-    m_counts = {};
-    m_counts[std::size_t(NodeState::Pending)] = m_nodes.size();
-    m_cached = 0;
-    m_started.reset();
-    m_finished.reset();
-    m_summary = {};
-    m_endTime = -1;
+    resetRunState();
     m_batches = 0;
     m_stopping = false;
+    m_summary = {};
+    m_rounds.clear();
 
     // The state beside the file, and its run lock, before anything starts:
     // a refusal (another run of the file, a broken database) is said now.
@@ -201,10 +232,8 @@ bool RunController::startRun(std::shared_ptr<const Workflow> workflow,
         }
     }
 
-    // A hub of this run's own for its trigger nodes; the window answers its
-    // approval gates (the handler hops to the GUI thread).
-    m_triggers = std::make_unique<TriggerHub>();
-    m_triggers->setApprovalHandler([this](const ApprovalRequest &request) {
+    // The window answers approval gates; the handler hops to the GUI thread.
+    auto onApproval = [this](const ApprovalRequest &request) {
         QMetaObject::invokeMethod(
             this,
             [this, id = QString::fromStdString(request.node),
@@ -212,7 +241,54 @@ bool RunController::startRun(std::shared_ptr<const Workflow> workflow,
                 Q_EMIT approvalRequested(id, message);
             },
             Qt::QueuedConnection);
-    });
+    };
+
+    m_watchActive = m_watchRequested && !m_testEngine;
+    if (m_watchActive) {
+        // The session needs the compiled form; the document's usually is.
+        if (!m_compiled) {
+            Diagnostics diagnostics;
+            m_compiled = CompiledWorkflow::compile(m_workflow, diagnostics);
+            if (!m_compiled) {
+                if (m_incremental)
+                    m_incremental->release();
+                m_watchActive = false;
+                if (error)
+                    *error = tr("The workflow has errors: see Design Problems.");
+                return false;
+            }
+        }
+        {
+            const std::lock_guard lock(m_roundsMutex);
+            m_nextRounds.clear();
+            m_nextCauses.clear();
+        }
+        m_roundEnded = false;
+        m_stopRequested = false;
+        m_triggers.reset();
+        m_executor.reset();
+        m_tee.reset();
+        m_queue.reset(); // each round brings its own (showNextRound)
+        m_logSink.reset();
+        m_trace = std::make_unique<TraceRecorder>();
+        m_logDirectory.clear();
+        if (!m_causeSink)
+            m_causeSink = std::make_unique<CauseSink>(*this);
+        m_engineDone = false;
+        m_clock.start();
+        m_thread = std::thread([this, compiled = m_compiled, onApproval] {
+            runWatchSession(compiled, onApproval);
+            m_engineDone.store(true, std::memory_order_release);
+            QMetaObject::invokeMethod(this, &RunController::tick, Qt::QueuedConnection);
+        });
+        m_timer.start();
+        Q_EMIT started();
+        return true;
+    }
+
+    // A hub of this run's own for its trigger nodes.
+    m_triggers = std::make_unique<TriggerHub>();
+    m_triggers->setApprovalHandler(onApproval);
     m_options.triggers = m_triggers.get();
 
     m_logDirectory = newLogDirectory();
@@ -252,11 +328,141 @@ bool RunController::startRun(std::shared_ptr<const Workflow> workflow,
     return true;
 }
 
+void RunController::runWatchSession(std::shared_ptr<const CompiledWorkflow> compiled,
+                                    std::function<void(const ApprovalRequest &)> onApproval)
+{
+    WatchOptions watch;
+    watch.run = m_options;
+    // Each round: the next run in the history, and sinks of its own that
+    // the window takes over once it has shown the round before.
+    watch.beginRound = [this](int round, RunOptions &options, std::vector<EventSink *> &sinks) {
+        if (m_incremental) {
+            if (round > 1)
+                m_incremental->nextRound();
+            options.incremental = m_incremental->check();
+        }
+        auto next = std::make_unique<RoundSinks>();
+        next->round = round;
+        next->logDirectory = newLogDirectory();
+        pruneLogDirectories(next->logDirectory);
+        next->queue = std::make_unique<EventQueue>();
+        next->log = std::make_unique<RunLogSink>(next->logDirectory.toStdString());
+        next->trace = std::make_unique<TraceRecorder>();
+        sinks.push_back(next->queue.get());
+        sinks.push_back(next->log.get());
+        sinks.push_back(next->trace.get());
+        if (m_extraSink)
+            sinks.push_back(m_extraSink);
+        if (m_incremental)
+            sinks.push_back(m_incremental->history());
+        {
+            const std::lock_guard lock(m_roundsMutex);
+            next->causes.swap(m_nextCauses);
+            m_nextRounds.push_back(std::move(next));
+        }
+        QMetaObject::invokeMethod(this, &RunController::tick, Qt::QueuedConnection);
+    };
+    WatchSession session(std::move(compiled), std::move(watch), *m_causeSink);
+    session.triggers().setApprovalHandler(std::move(onApproval));
+    {
+        const std::lock_guard lock(m_roundsMutex);
+        m_session = &session;
+    }
+    if (m_stopRequested.load())
+        session.stop();
+    const WatchResult result = session.run();
+    {
+        const std::lock_guard lock(m_roundsMutex);
+        m_session = nullptr;
+    }
+    if (m_incremental)
+        m_incremental->finish();
+    RunSummary summary = result.last;
+    for (const std::string &e : result.errors)
+        summary.errors.push_back(e);
+    m_summary = std::move(summary);
+}
+
+bool RunController::showNextRound()
+{
+    if (m_queue && !m_roundEnded)
+        return false; // the round shown is still running
+    std::unique_ptr<RoundSinks> next;
+    {
+        const std::lock_guard lock(m_roundsMutex);
+        if (m_nextRounds.empty())
+            return false;
+        next = std::move(m_nextRounds.front());
+        m_nextRounds.pop_front();
+    }
+    // The round shown before has ended and the engine has moved on: its
+    // sinks hear nothing more and may go.
+    resetRunState();
+    m_queue = std::move(next->queue);
+    m_logSink = std::move(next->log);
+    m_trace = std::move(next->trace);
+    m_logDirectory = next->logDirectory;
+    m_roundEnded = false;
+    RoundRecord record;
+    record.round = next->round;
+    record.causes = std::move(next->causes);
+    m_rounds.push_back(std::move(record));
+    while (m_rounds.size() > kKeptRounds)
+        m_rounds.pop_front();
+    m_clock.start();
+    Q_EMIT roundStarted(m_rounds.back().round);
+    return true;
+}
+
+void RunController::recordRoundEnd()
+{
+    m_roundEnded = true;
+    if (m_rounds.empty() || !m_finished)
+        return;
+    RoundRecord &record = m_rounds.back();
+    const RunFinished &f = *m_finished;
+    record.finished = true;
+    record.outcome = f.outcome;
+    record.wall = f.wall;
+    // Instances, where a node fans out, are the units that ran.
+    std::size_t succeeded = 0;
+    std::size_t failed = 0;
+    std::size_t cached = f.cachedInstances;
+    for (std::size_t i = 0; i < m_nodes.size(); ++i) {
+        const NodeRun &n = m_nodes[i];
+        if (m_fanOuts.count(NodeIndex(i)))
+            continue;
+        if (n.state == NodeState::Succeeded)
+            ++succeeded;
+        else if (n.state == NodeState::Failed)
+            ++failed;
+        if (n.finished && n.finished->cached)
+            ++cached;
+    }
+    succeeded += f.instanceCounts[std::size_t(NodeState::Succeeded)];
+    failed += f.instanceCounts[std::size_t(NodeState::Failed)];
+    record.cached = cached;
+    record.ran = succeeded >= cached ? succeeded - cached : 0;
+    record.failed = failed;
+}
+
+TriggerHub *RunController::hub() const
+{
+    return m_watchActive ? (m_session ? &m_session.load()->triggers() : nullptr) : m_triggers.get();
+}
+
 void RunController::stop()
 {
     if (!isRunning() || m_stopping)
         return;
     m_stopping = true;
+    if (m_watchActive) {
+        const std::lock_guard lock(m_roundsMutex);
+        m_stopRequested = true;
+        if (WatchSession *session = m_session)
+            session->stop();
+        return;
+    }
     m_executor->cancel();
 }
 
@@ -265,18 +471,35 @@ bool RunController::shutdown(int waitMs)
     if (!isRunning())
         return true;
     m_stopping = true;
-    m_executor->cancel();
+    if (m_watchActive) {
+        const std::lock_guard lock(m_roundsMutex);
+        m_stopRequested = true;
+        if (WatchSession *session = m_session)
+            session->stop();
+    } else {
+        m_executor->cancel();
+    }
     QElapsedTimer waited;
     waited.start();
     while (!m_engineDone.load(std::memory_order_acquire) && waited.elapsed() < waitMs)
         QThread::msleep(10);
     const bool inTime = m_engineDone.load(std::memory_order_acquire);
-    if (!inTime)
-        m_executor->kill(); // SIGKILL to every process group: no orphans
+    if (!inTime) {
+        // SIGKILL to every process group: no orphans
+        if (m_watchActive) {
+            const std::lock_guard lock(m_roundsMutex);
+            if (WatchSession *session = m_session)
+                session->kill();
+        } else {
+            m_executor->kill();
+        }
+    }
     m_thread.join();
     if (m_incremental)
         m_incremental->release();
     tick(); // fold in the last events so the views show the end of the run
+    while (m_watchActive && showNextRound()) // a round begun as the session ended
+        tick();
     return inTime;
 }
 
@@ -289,23 +512,36 @@ void RunController::joinEngine()
         m_incremental->release(); // the run lock goes back now, not at the next run
 }
 
+// The session's hub lives on the engine thread's stack: it is used under
+// m_roundsMutex, which the engine thread holds to withdraw it.
 std::vector<ApprovalRequest> RunController::waitingApprovals() const
 {
-    return m_triggers && isRunning() ? m_triggers->waitingApprovals()
-                                     : std::vector<ApprovalRequest>{};
+    if (!isRunning())
+        return {};
+    const std::lock_guard lock(m_roundsMutex);
+    TriggerHub *triggers = hub();
+    return triggers ? triggers->waitingApprovals() : std::vector<ApprovalRequest>{};
 }
 
 bool RunController::approve(const QString &id)
 {
-    return m_triggers && isRunning() && m_triggers->approve(id.toStdString());
+    if (!isRunning())
+        return false;
+    const std::lock_guard lock(m_roundsMutex);
+    TriggerHub *triggers = hub();
+    return triggers && triggers->approve(id.toStdString());
 }
 
 bool RunController::reject(const QString &id, const QString &reason)
 {
-    return m_triggers && isRunning()
-           && m_triggers->reject(id.toStdString(), reason.isEmpty()
-                                                      ? std::string("rejected in the window")
-                                                      : reason.toStdString());
+    if (!isRunning())
+        return false;
+    const std::lock_guard lock(m_roundsMutex);
+    TriggerHub *triggers = hub();
+    return triggers
+           && triggers->reject(id.toStdString(), reason.isEmpty()
+                                                     ? std::string("rejected in the window")
+                                                     : reason.toStdString());
 }
 
 void RunController::setIncremental(const QString &workflowFile, bool force,
@@ -326,14 +562,28 @@ void RunController::tick()
     // Read the flag before draining: if the engine was done, everything it
     // emitted is in this drain.
     const bool done = m_engineDone.load(std::memory_order_acquire);
+    if (m_watchActive)
+        showNextRound();
     EventQueue::Batch batch = m_queue ? m_queue->drain() : EventQueue::Batch{};
     if (!batch.empty()) {
         apply(batch);
         ++m_batches;
         Q_EMIT batchApplied(batch);
     }
+    bool roundsWaiting = false;
+    if (m_watchActive) {
+        if (m_finished && !m_roundEnded) {
+            recordRoundEnd();
+            Q_EMIT roundFinished(m_rounds.empty() ? 0 : m_rounds.back().round);
+        }
+        const std::lock_guard lock(m_roundsMutex);
+        roundsWaiting = !m_nextRounds.empty();
+        // The next round shows on the next pass, not at the next tick.
+        if (roundsWaiting && m_roundEnded)
+            QTimer::singleShot(0, this, &RunController::tick);
+    }
     if (done && m_thread.joinable()) {
-        if (!batch.empty()) {
+        if (!batch.empty() || roundsWaiting) {
             // The last batch of a large run is a frame's work on its own
             // (applied, then painted); the end of the run (unlocking, the
             // final flush) goes to the next pass of the event loop, so no

@@ -27,12 +27,18 @@
 
 #include <array>
 #include <atomic>
+#include <deque>
 #include <functional>
+#include <mutex>
 #include <memory>
 #include <unordered_map>
 #include <optional>
 #include <thread>
 #include <vector>
+
+namespace weft {
+class WatchSession;
+}
 
 namespace weft::ui {
 
@@ -122,6 +128,34 @@ public:
     // that cannot hold .weft/): what the log should say.
     QString stateNote() const { return m_stateNote; }
 
+    // Watch mode (DESIGN.md, "Triggers and watch mode"): the next start()
+    // keeps the workflow live, round after round, until stop(): after each
+    // round it waits for a trigger node to fire or a declared input to
+    // change, then runs again what is out of date (weft/WatchSession.h).
+    // Every round is a run of its own here: nodes() and the other per-run
+    // views reset when the window starts showing the next round
+    // (roundStarted), and the history records each.
+    void setWatch(bool watch) { m_watchRequested = watch; }
+    // The session in progress is a watch session.
+    bool isWatching() const { return m_watchActive && isRunning(); }
+    // What one round of the session was: what fired it and how it ended.
+    struct RoundRecord
+    {
+        int round = 0;
+        std::vector<TriggerFired> causes;
+        bool finished = false;
+        RunOutcome outcome = RunOutcome::Succeeded;
+        double wall = 0;
+        std::size_t ran = 0;    // nodes and instances that ran and succeeded
+        std::size_t cached = 0; // up to date
+        std::size_t failed = 0;
+    };
+    // The round the window shows (0: not a watch session), and the recent
+    // rounds of the session, oldest first (the last is the one shown).
+    int round() const { return m_rounds.empty() ? 0 : m_rounds.back().round; }
+    const std::deque<RoundRecord> &rounds() const { return m_rounds; }
+    static constexpr std::size_t kKeptRounds = 50;
+
     // Approval gates (DESIGN.md, "Triggers"): the ones waiting for a person
     // in the run in progress, and the answers. False when `id` is not waiting.
     std::vector<ApprovalRequest> waitingApprovals() const;
@@ -195,12 +229,38 @@ Q_SIGNALS:
     void approvalRequested(const QString &id, const QString &message);
     // Once per drain that carried events, after nodes() reflects it.
     void batchApplied(const weft::EventQueue::Batch &batch);
+    // Watch mode: the window starts showing round `round` (per-run state was
+    // reset; rounds().back() says what fired it), and that round ended.
+    void roundStarted(int round);
+    void roundFinished(int round);
+    // The run, or the whole watch session, ended.
     void finishedRun();
 
 private:
     bool startRun(std::shared_ptr<const Workflow> workflow,
                   std::shared_ptr<const CompiledWorkflow> compiled, const RunOptions &options,
                   QString *error);
+
+    // What one watch round sends the window, made on the engine thread
+    // when the round begins and shown once the previous round was.
+    struct RoundSinks
+    {
+        int round = 0;
+        std::vector<TriggerFired> causes;
+        QString logDirectory;
+        std::unique_ptr<EventQueue> queue;
+        std::unique_ptr<RunLogSink> log;
+        std::unique_ptr<TraceRecorder> trace;
+    };
+    class CauseSink;
+    void resetRunState();
+    void runWatchSession(std::shared_ptr<const CompiledWorkflow> compiled,
+                         std::function<void(const ApprovalRequest &)> onApproval);
+    // GUI thread: takes the next round from m_nextRounds once the one shown
+    // has ended. True when it did.
+    bool showNextRound();
+    void recordRoundEnd();
+    TriggerHub *hub() const;
 
     void tick();
     void apply(const EventQueue::Batch &batch);
@@ -242,6 +302,18 @@ private:
     // Where the run's watch, timer and approval nodes wait; made per run,
     // kept until the next so an answer racing the run's end finds it.
     std::unique_ptr<TriggerHub> m_triggers;
+    // Watch mode. The session lives on the engine thread's stack; the
+    // pointer is valid from start until the engine thread is done.
+    bool m_watchRequested = false;
+    bool m_watchActive = false;
+    std::atomic<WatchSession *> m_session{nullptr};
+    std::atomic<bool> m_stopRequested{false};
+    mutable std::mutex m_roundsMutex;                        // guards the two below
+    std::deque<std::unique_ptr<RoundSinks>> m_nextRounds; // made, not yet shown
+    std::vector<TriggerFired> m_nextCauses;            // fired, round not yet begun
+    std::unique_ptr<CauseSink> m_causeSink;
+    std::deque<RoundRecord> m_rounds;
+    bool m_roundEnded = false; // the round shown has its RunFinished
     EventSink *m_extraSink = nullptr;
     std::thread m_thread;
     std::atomic<bool> m_engineDone{false};

@@ -20,6 +20,7 @@
 #include "run/RunProblems.h"
 #include "run/RunStateStyle.h"
 #include "run/TimelineView.h"
+#include "run/WatchTray.h"
 
 #include <weft/RunReport.h>
 #include <weft/Workflow.h>
@@ -123,6 +124,21 @@ RunView::RunView(MainWindow *window)
     new QVBoxLayout(m_approvals);
     m_approvals->layout()->setContentsMargins(8, 4, 8, 4);
     m_approvals->hide();
+    m_watchTray = new WatchTray(m_controller, window->view()->viewport());
+    connect(m_watchTray, &WatchTray::roundClicked, this, [this](int round) {
+        // Rounds are runs in the history, newest first, recorded as each
+        // ends: round r is (newest ended round - r) down the list.
+        m_history->show();
+        m_history->raise();
+        int newestRecorded = 0;
+        for (const RunController::RoundRecord &r : m_controller->rounds())
+            if (r.finished)
+                newestRecorded = r.round;
+        m_history->refresh();
+        m_history->selectNewest(newestRecorded - round);
+    });
+    connect(m_controller, &RunController::roundStarted, this, &RunView::onRoundStarted);
+    connect(m_controller, &RunController::roundFinished, this, &RunView::onRoundFinished);
     connect(m_controller, &RunController::approvalRequested, this, [this](const QString &id) {
         updateApprovals();
         m_window->statusBar()->showMessage(tr("%1 waits for your approval").arg(id), 8000);
@@ -207,6 +223,22 @@ void RunView::createActions()
                             "(Ctrl+Shift+F5)"));
     connect(m_runAll, &QAction::triggered, this, [this] { startRun({}, true); });
 
+    m_watch = new QAction(RunStateStyle::actionIcon(QStringLiteral("watch")), tr("&Watch"), this);
+    m_watch->setObjectName(QStringLiteral("actionWatch"));
+    m_watch->setCheckable(true);
+    m_watch->setShortcut(QKeySequence(Qt::Key_F6));
+    m_watch->setToolTip(tr("Watch (F6): run what is out of date, then keep the workflow live: "
+                           "each time a watch or timer node fires or a declared input changes, "
+                           "run again what is out of date. Uncheck or Stop to end."));
+    connect(m_watch, &QAction::triggered, this, [this](bool on) {
+        if (on && !m_controller->isRunning()) {
+            if (!startRun({}, false, true))
+                m_watch->setChecked(false);
+        } else if (!on) {
+            stopRun();
+        }
+    });
+
     m_forgetState = new QAction(tr("&Forget Up-to-Date State"), this);
     m_forgetState->setObjectName(QStringLiteral("actionForgetState"));
     m_forgetState->setToolTip(
@@ -246,7 +278,7 @@ void RunView::createActions()
             exportTrace(path);
     });
 
-    for (QAction *a : {m_run, m_runAll, m_stop, m_runSelected})
+    for (QAction *a : {m_run, m_runAll, m_watch, m_stop, m_runSelected})
         m_window->addAction(a); // shortcuts work with the menu bar hidden
 
     m_jobs = new QSpinBox;
@@ -296,6 +328,7 @@ void RunView::createActions()
         menu->addAction(m_run);
         menu->addAction(m_runAll);
         menu->addAction(m_runSelected);
+        menu->addAction(m_watch);
         menu->addAction(m_stop);
         menu->addSeparator();
         menu->addAction(m_forgetState);
@@ -305,6 +338,7 @@ void RunView::createActions()
         bar->addSeparator();
         bar->addAction(m_run);
         bar->addAction(m_runAll);
+        bar->addAction(m_watch);
         bar->addAction(m_stop);
         bar->addWidget(m_jobs);
         bar->addWidget(m_prediction);
@@ -374,7 +408,7 @@ void RunView::createStatus()
     m_window->statusBar()->addPermanentWidget(m_status);
 }
 
-bool RunView::startRun(const QStringList &targets, bool force)
+bool RunView::startRun(const QStringList &targets, bool force, bool watch)
 {
     if (m_controller->isRunning())
         return false;
@@ -438,6 +472,8 @@ bool RunView::startRun(const QStringList &targets, bool force)
         described << QStringLiteral("-k");
     if (force)
         described << QStringLiteral("--force");
+    if (watch)
+        described << QStringLiteral("--watch");
     described << targets;
     m_controller->setIncremental(document->filePath(), force,
                                  tr("window: %1").arg(described.join(QLatin1Char(' '))));
@@ -448,11 +484,16 @@ bool RunView::startRun(const QStringList &targets, bool force)
     if (m_estimate->current() && m_estimate->result().jobs == options.jobs && targets.isEmpty())
         options.predictedWall = m_estimate->result().predictedWall;
 
+    m_controller->setWatch(watch);
+    m_watch->setChecked(watch);
+    m_watchTray->hide();
+
     QString error;
     const std::size_t nodeCount = workflow->nodes.size();
     const bool started = compiled ? m_controller->start(std::move(compiled), options, &error)
                                   : m_controller->start(std::move(workflow), options, &error);
     if (!started) {
+        m_watch->setChecked(false);
         m_problems->addRunError(error);
         m_problemsDock->show();
         m_problemsDock->raise();
@@ -484,6 +525,10 @@ bool RunView::startRun(const QStringList &targets, bool force)
         m_window->view()->setViewportUpdateMode(QGraphicsView::BoundingRectViewportUpdate);
     }
     selectionChanged();
+    if (watch) {
+        m_watchTray->refresh();
+        m_watchTray->show();
+    }
     setEditingLocked(true);
     m_pulseClock.start();
     m_animation.start();
@@ -831,6 +876,8 @@ void RunView::onRunFinished()
         m_problemsDock->raise();
     }
     setEditingLocked(false);
+    m_watch->setChecked(false);
+    m_watchTray->hide(); // the status line and the history keep the last round
     updateActions();
     updateStatus();
     m_timeline->refresh();
@@ -842,6 +889,56 @@ void RunView::onRunFinished()
     flushCanvas(1000);
     if (m_finishPending)
         m_animation.start(); // the canvas catches up on the next ticks
+}
+
+void RunView::onRoundStarted(int round)
+{
+    // Round 1 starts on views startRun() prepared; each later round is a
+    // run of its own, drawn from pending again.
+    if (round > 1) {
+        removeDecorations();
+        m_window->scene()->clearVisualStates();
+        m_running.clear();
+        m_pulses.clear();
+        m_firstFailure.clear();
+        m_firstFailureItem = nullptr;
+        m_problems->clear();
+        m_timeline->resetView();
+        m_logDock->reset([this](NodeIndex i) { return m_controller->nodeId(i); },
+                         [this](const QString &id) { return m_controller->logFile(id); });
+        const std::size_t nodeCount = m_controller->nodes().size();
+        m_dirty.clear();
+        m_dirtyDone = 0;
+        m_isDirty.assign(nodeCount, 1);
+        for (std::size_t i = 0; i < nodeCount; ++i)
+            m_dirty.push_back(int(i));
+        m_finishPending = false;
+        if (m_editorUpdateMode < 0) {
+            m_editorUpdateMode = int(m_window->view()->viewportUpdateMode());
+            m_window->view()->setViewportUpdateMode(QGraphicsView::BoundingRectViewportUpdate);
+        }
+        m_animation.start();
+    }
+    const QString why
+        = WatchTray::describeCauses(*m_controller, int(m_controller->rounds().size()) - 1, 20);
+    m_logDock->addNote(tr("[watch: round %1 · %2]").arg(round).arg(why));
+    m_watchTray->refresh();
+    m_watchTray->show();
+    placeOverlays();
+    updateStatus();
+}
+
+void RunView::onRoundFinished(int)
+{
+    m_watchTray->refresh();
+    m_timeline->refresh();
+    updateStatus();
+    if (m_controller->isIncremental())
+        m_history->refresh(); // every round is a run in the history
+    // The canvas shows the round's end at once, then waits for the next.
+    flushCanvas(200);
+    if (!m_dirty.empty())
+        m_animation.start();
 }
 
 void RunView::animate()
@@ -955,13 +1052,16 @@ void RunView::updateStatus()
     QString text = parts.join(QStringLiteral(" · ")) + QStringLiteral("   ")
                    + clock(m_controller->elapsed()) + QStringLiteral("   j=")
                    + QString::number(m_controller->options().jobs);
+    if (m_controller->isWatching())
+        text = tr("Round %1: ").arg(m_controller->round()) + text;
     if (running && m_controller->isStopping())
         text = tr("Stopping… ") + text;
     const bool failed = m_controller->hasFailure();
     const auto &finished = m_controller->finished();
     QString tooltip;
     NodeState icon = NodeState::Running;
-    if (!running && finished) {
+    const bool watching = m_controller->isWatching();
+    if ((!running || watching) && finished) {
         icon = finished->outcome == RunOutcome::Succeeded ? NodeState::Succeeded
                : finished->outcome == RunOutcome::Failed  ? NodeState::Failed
                                                           : NodeState::Cancelled;
@@ -970,6 +1070,8 @@ void RunView::updateStatus()
         // the problems dock.
         text = toQ(formatRunSummary(*finished, m_controller->workflow(), 0));
         tooltip = toQ(formatRunSummary(*finished, m_controller->workflow()));
+        if (watching)
+            text = tr("Round %1: %2").arg(m_controller->round()).arg(text);
     } else if (failed) {
         icon = NodeState::Failed;
     }
@@ -1003,6 +1105,7 @@ void RunView::updateActions()
     m_forgetState->setEnabled(!running && !m_window->document()->filePath().isEmpty());
     m_runSelected->setEnabled(!running && !m_window->scene()->selectedNodeIds().isEmpty());
     m_stop->setEnabled(running && !m_controller->isStopping());
+    m_watch->setEnabled(!running || (m_controller->isWatching() && !m_controller->isStopping()));
     m_jobs->setEnabled(!running);
     m_keepGoing->setEnabled(!running);
     m_exportTrace->setEnabled(!running && m_controller->startedEvent().has_value());
@@ -1038,10 +1141,12 @@ void RunView::setEditingLocked(bool locked)
         pal.setColor(QPalette::Window, RunStateStyle::tint(NodeState::Running, pal));
         pal.setColor(QPalette::WindowText, pal.color(QPalette::Text));
         m_banner->setPalette(pal);
-        m_banner->setGeometry(0, 0, m_window->view()->viewport()->width(),
-                              m_banner->sizeHint().height());
-        m_banner->raise();
+        m_banner->setText(m_controller->isWatching()
+                              ? tr("Watching — editing is locked; Stop (Shift+F5) or Watch (F6) "
+                                   "ends the session")
+                              : tr("Running — editing is locked"));
     }
+    placeOverlays();
     Q_EMIT editingLockedChanged(locked);
 }
 
@@ -1170,11 +1275,8 @@ bool RunView::eventFilter(QObject *watched, QEvent *event)
         }
         return false;
     }
-    if (watched == m_window->view()->viewport() && event->type() == QEvent::Resize)
-        placeApprovals();
     if (watched == m_window->view()->viewport() && event->type() == QEvent::Resize) {
-        m_banner->setGeometry(0, 0, m_window->view()->viewport()->width(),
-                              m_banner->sizeHint().height());
+        placeOverlays();
     } else if (watched == m_window && event->type() == QEvent::Close) {
         // If the window really closes (the editor may still refuse, to save
         // changes), cancel the run and wait briefly for its processes.
@@ -1250,12 +1352,21 @@ void RunView::updateApprovals()
 
 void RunView::placeApprovals()
 {
-    if (!m_approvals->isVisible())
-        return;
-    const int top = m_banner->isVisible() ? m_banner->height() : 0;
-    m_approvals->setGeometry(0, top, m_window->view()->viewport()->width(),
-                             m_approvals->sizeHint().height());
-    m_approvals->raise();
+    placeOverlays();
+}
+
+void RunView::placeOverlays()
+{
+    const int width = m_window->view()->viewport()->width();
+    int top = 0;
+    for (QWidget *strip : {static_cast<QWidget *>(m_banner), static_cast<QWidget *>(m_watchTray), m_approvals}) {
+        if (!strip->isVisible())
+            continue;
+        const int height = strip->sizeHint().height();
+        strip->setGeometry(0, top, width, height);
+        strip->raise();
+        top += height;
+    }
 }
 
 void RunView::showParallelism(const RunFinished &finished)

@@ -62,6 +62,9 @@ public:
     QAction *stopAction() const { return m_stop; }
     QAction *runSelectedAction() const { return m_runSelected; }
     QAction *runAllAction() const { return m_runAll; }
+    // Run ▸ Watch (F6), checkable: a watch session while checked.
+    QAction *watchAction() const { return m_watch; }
+    class WatchTray *watchTray() const { return m_watchTray; }
     HistoryDock *historyDock() const { return m_history; }
     RunEstimate *estimate() const { return m_estimate; }
     QLabel *predictionLabel() const { return m_prediction; }
@@ -89,7 +92,9 @@ public:
     // (and shows why, never modally) when nothing could start.
     // Runs what is out of date (`force`: everything, as `weft-cli run
     // --force`) of the whole workflow, or of `targets` and what they need.
-    bool startRun(const QStringList &targets = {}, bool force = false);
+    // `watch`: keep it live, round after round, until Stop (DESIGN.md,
+    // "Triggers and watch mode").
+    bool startRun(const QStringList &targets = {}, bool force = false, bool watch = false);
     void stopRun();
     bool exportTrace(const QString &path);
 
@@ -111,6 +116,11 @@ private:
     void createStatus();
     void applyBatch(const EventQueue::Batch &batch);
     void onRunFinished();
+    void onRoundStarted(int round);
+    void onRoundFinished(int round);
+    // The strips over the top of the canvas, stacked: the lock banner, the
+    // watch tray, the approval bar.
+    void placeOverlays();
     void animate();
     // Pushes queued node states to the canvas for at most `budgetMs`, so a
     // batch touching 10,000 nodes never stalls the event loop; the rest
@@ -139,6 +149,8 @@ private:
     QAction *m_stop = nullptr;
     QAction *m_runSelected = nullptr;
     QAction *m_runAll = nullptr;
+    QAction *m_watch = nullptr;
+    class WatchTray *m_watchTray = nullptr;
     HistoryDock *m_history = nullptr;
     RunEstimate *m_estimate = nullptr;
     QLabel *m_prediction = nullptr;

@@ -36,6 +36,7 @@
 #include "weft/Triggers.h"
 
 #include <atomic>
+#include <cstdint>
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -92,6 +93,16 @@ public:
     // Seconds since the session started (the `t` of trigger events).
     double now() const;
 
+    // A file as a round saw it (stat): inode, size, mtime; all 0: missing.
+    struct FileSignature
+    {
+        bool exists = false;
+        std::uint64_t inode = 0;
+        std::int64_t size = 0;
+        std::int64_t mtimeNs = 0;
+        bool operator==(const FileSignature &) const = default;
+    };
+
 private:
     void subscribe();
     void addCause(const std::string &node, const std::string &cause, std::vector<std::string> changed);
@@ -106,6 +117,9 @@ private:
     std::mutex m_mutex;
     std::condition_variable m_wake;
     std::map<std::string, TriggerFired> m_pending; // by node id ("" for the start)
+    // Changed paths as the latest round to start with them saw them: the
+    // same version heard again later (by another watch) is no new change.
+    std::map<std::string, FileSignature> m_seen;
     std::vector<std::uint64_t> m_sources;          // FileWatcher ids: watches and timers
     struct TimerState
     {

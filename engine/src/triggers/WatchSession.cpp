@@ -10,6 +10,8 @@
 
 #include "triggers/FileWatcher.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <set>
 
@@ -68,6 +70,16 @@ void addPatterns(const fs::path &base, const NamedValues &values, std::vector<st
     }
 }
 
+// What a changed path looked like: equal signatures, the same version.
+WatchSession::FileSignature signatureOf(const std::string &path)
+{
+    struct stat st{};
+    if (::stat(path.c_str(), &st) != 0)
+        return {};
+    return {true, std::uint64_t(st.st_ino), std::int64_t(st.st_size),
+            std::int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
+}
+
 } // namespace
 
 WatchSession::WatchSession(std::shared_ptr<const CompiledWorkflow> workflow, WatchOptions options,
@@ -114,7 +126,28 @@ void WatchSession::kill()
 void WatchSession::addCause(const std::string &node, const std::string &cause,
                             std::vector<std::string> changed)
 {
+    // One save is often heard twice: by a watch node and as a declared
+    // input, each after its own debounce. If a round already started with
+    // this very version of a file, it is not a change for the next round.
+    std::vector<FileSignature> signatures;
+    signatures.reserve(changed.size());
+    for (const std::string &path : changed)
+        signatures.push_back(signatureOf(path));
     std::lock_guard lock(m_mutex);
+    if (!changed.empty()) {
+        std::size_t kept = 0;
+        for (std::size_t i = 0; i < changed.size(); ++i) {
+            const auto seen = m_seen.find(changed[i]);
+            if (seen != m_seen.end() && seen->second == signatures[i])
+                continue;
+            if (kept != i)
+                changed[kept] = std::move(changed[i]);
+            ++kept;
+        }
+        changed.resize(kept);
+        if (changed.empty())
+            return;
+    }
     TriggerFired &fired = m_pending[node];
     fired.node = node;
     fired.cause = cause;
@@ -252,6 +285,11 @@ WatchResult WatchSession::run()
             if (m_stop != 0 || m_pending.empty())
                 break;
             causes.swap(m_pending);
+            // Under the lock that took the causes: a word about the same
+            // save arriving a moment later finds it seen (addCause).
+            for (const auto &[id, fired] : causes)
+                for (const std::string &path : fired.changed)
+                    m_seen[path] = signatureOf(path);
         }
         m_round.store(round);
         std::map<std::string, std::vector<std::string>> changedByNode;
