@@ -69,10 +69,21 @@ bool isValidNodeId(std::string_view id)
     if (id.empty() || !isIdStart(id.front()))
         return false;
     for (std::size_t i = 0; i < id.size(); ++i) {
-        // '/' joins the id of a workflow node and an id inside it ("lib/h");
-        // the loader keeps it out of ids written in a file.
+        // '/' joins the id of a workflow node and an id inside it ("lib/h"),
+        // and "[N]" ends the id of one item of a workflow node's fan-out
+        // ("lib[3]/h"); the loader keeps both out of ids written in a file.
         if (id[i] == '/' && i + 1 < id.size() && isIdStart(id[i + 1]))
             continue;
+        if (id[i] == '[' && i > 0 && id[i - 1] != '/') {
+            std::size_t close = i + 1;
+            while (close < id.size() && id[close] >= '0' && id[close] <= '9')
+                ++close;
+            if (close > i + 1 && close < id.size() && id[close] == ']'
+                && (close + 1 == id.size() || id[close + 1] == '/')) {
+                i = close;
+                continue;
+            }
+        }
         if (!isIdChar(id[i]))
             return false;
     }

@@ -402,9 +402,10 @@ private:
         // The id first, so every diagnostic about this node can name it.
         if (const std::uint32_t id = m_doc.member(object, "id")) {
             if (expectString(id, [&] { return path + "/id"; }, "id", node.id)
-                && node.id.find('/') != std::string::npos)
-                wrongValue(id, path + "/id", "'/' in an id is kept for the nodes of a subworkflow "
-                                             "(WORKFLOW/ID); found " + inQuotes(node.id), node.id);
+                && node.id.find_first_of("/[") != std::string::npos)
+                wrongValue(id, path + "/id", "'/' and '[' in an id are kept for the nodes of a "
+                                             "subworkflow (WORKFLOW/ID, WORKFLOW[N]/ID); found "
+                                             + inQuotes(node.id), node.id);
         }
         const std::string &nodeId = node.id;
 

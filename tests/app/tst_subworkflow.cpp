@@ -112,6 +112,53 @@ private Q_SLOTS:
         QCOMPARE(outputOf(events, "show").size(), std::size_t(2 * 64 + 2));
     }
 
+    // foreach on a workflow node: the file once per item, as each[i]/ID, the
+    // item in its parameters; the exports are lists in item order.
+    void fanOutOverAWorkflowNode()
+    {
+        const QString dir = freshCopy();
+        const auto r = runWeftCli({ "run", "fan-out.weft", "--events", "jsonl", "-j", "3" }, dir);
+        QVERIFY2(!r.crashed, r.err.constData());
+        QCOMPARE(r.exitCode, 0);
+        const auto events = parseJsonLines(r.out);
+        QCOMPARE(events.front()["nodes"].get<int>(), 12); // prep, 3 × (c, h, each[i]), each, show
+        const auto finished = finishedByNode(events);
+        for (const char *id : { "each[0]/c", "each[0]/h", "each[0]", "each[1]/c", "each[2]/h", "each" })
+            QVERIFY2(finished.count(id), id);
+        // Items sorted, the item's stem and index in the parameters; a name
+        // with a space reaches the program as one argument.
+        QCOMPARE(readFile(dir + "/out/each/0-a one.copy"), QByteArray("alpha\n"));
+        QCOMPARE(readFile(dir + "/out/each/2-c.copy"), QByteArray("gamma\n"));
+        QCOMPARE(outputOf(events, "show"),
+            std::string("out/each/0-a one.copy|out/each/1-b.copy|out/each/2-c.copy|"));
+        const Json digests = finished.at("each")["outputs"]["digest"];
+        QCOMPARE(digests.size(), std::size_t(3));
+        for (int k = 0; k < 3; ++k) {
+            Json own = finished.at("each[" + std::to_string(k) + "]/h")["outputs"]["digest"];
+            if (own.is_array())
+                own = own.at(0);
+            QVERIFY(digests[std::size_t(k)] == own);
+        }
+        // Every item after the node's needs; the node after every item.
+        const auto t = spans(events);
+        for (const char *id : { "each[0]/c", "each[1]/c", "each[2]/c" })
+            QVERIFY(t.at(id).first >= t.at("prep").second);
+        for (const char *id : { "each[0]/h", "each[1]/h", "each[2]/h" })
+            QVERIFY(t.at("each").first >= t.at(id).second);
+    }
+
+    void fanOutOverNothingSucceeds()
+    {
+        const QString dir = freshCopy();
+        const auto r = runWeftCli({ "run", "fan-out-empty.weft", "--events", "jsonl" }, dir);
+        QCOMPARE(r.exitCode, 0);
+        const auto events = parseJsonLines(r.out);
+        const auto finished = finishedByNode(events);
+        QCOMPARE(finished.at("each")["outcome"].get<std::string>(), std::string("succeeded"));
+        QVERIFY(finished.at("each")["outputs"]["copy"] == Json::array());
+        QCOMPARE(outputOf(events, "show"), std::string("items:\n"));
+    }
+
     void dryRunNamesInnerNodes()
     {
         const auto r = runWeftCli({ "run", "main.weft", "--dry-run", "--events", "jsonl" }, kFixtures);
@@ -131,6 +178,10 @@ private Q_SLOTS:
             << "parts/lib.weft:6:55: error: parameter \"src\" is not passed: workflow node lib in missing-param.weft";
         QTest::newRow("error inside the included file")
             << "inner-error.weft" << "parts/broken.weft:5:";
+        QTest::newRow("fan-out over a list known only during the run")
+            << "fan-out-dynamic.weft"
+            << "fan-out-dynamic.weft:8:7: error: a workflow node fans out over a list or a glob, known "
+               "before the run; ${scan.files} is known only during it";
     }
 
     void errors()
@@ -155,6 +206,15 @@ private Q_SLOTS:
         const auto r = runWeftCli({ "validate", "w.weft" }, dir.path());
         QCOMPARE(r.exitCode, 2);
         QVERIFY2(r.err.contains("kept for the nodes of a subworkflow"), r.err.constData());
+        // "[N]" too: it names one item of a workflow node's fan-out.
+        QFile g(dir.path() + "/g.weft");
+        QVERIFY(g.open(QIODevice::WriteOnly));
+        g.write(QByteArray::fromStdString(
+            Json({ { "weft", 1 }, { "nodes", { { { "id", "a[1]" }, { "type", "noop" } } } } }).dump()));
+        g.close();
+        const auto bracket = runWeftCli({ "validate", "g.weft" }, dir.path());
+        QCOMPARE(bracket.exitCode, 2);
+        QVERIFY2(bracket.err.contains("kept for the nodes of a subworkflow"), bracket.err.constData());
     }
 };
 

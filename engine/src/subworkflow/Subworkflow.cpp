@@ -9,6 +9,7 @@
 #include "weft/References.h"
 #include "weft/WorkflowFile.h"
 
+#include "data/FanOutItems.h"
 #include "format/JsonDocument.h"
 
 #include <algorithm>
@@ -135,6 +136,41 @@ void forEachString(Node &n, F &&f)
     }
 }
 
+// One item of a workflow node's fan-out put into its parameters, as
+// literal text: ${item}, ${item.name}, ${item.stem}, ${index}.
+void substituteItem(nlohmann::json &j, const std::string &item, std::size_t index)
+{
+    if (j.is_array() || j.is_object()) {
+        for (auto &child : j)
+            substituteItem(child, item, index);
+        return;
+    }
+    if (!j.is_string())
+        return;
+    std::string &s = j.get_ref<std::string &>();
+    if (s.find("${") == std::string::npos)
+        return;
+    auto literal = [](std::string value) {
+        for (std::size_t at = value.find("${"); at != std::string::npos; at = value.find("${", at + 3))
+            value.insert(at, 1, '$'); // the item's own "${" stays text
+        return value;
+    };
+    const std::string name = fs::path(item).filename().string();
+    const std::string stem = fs::path(item).stem().string();
+    const ParsedString parsed = parseReferences(s);
+    for (auto it = parsed.references.rbegin(); it != parsed.references.rend(); ++it) {
+        std::string value;
+        switch (it->kind) {
+        case Reference::Kind::Item: value = item; break;
+        case Reference::Kind::ItemName: value = name; break;
+        case Reference::Kind::ItemStem: value = stem; break;
+        case Reference::Kind::Index: value = std::to_string(index); break;
+        default: continue;
+        }
+        s.replace(it->offset, it->length, literal(std::move(value)));
+    }
+}
+
 // name -> (node, output) that `${JOIN.name}` means.
 using Exports = std::map<std::string, std::pair<std::string, std::string>, std::less<>>;
 using ExportMap = std::map<std::string, Exports, std::less<>>;
@@ -202,11 +238,8 @@ private:
     {
         const std::string path = "/nodes/" + std::to_string(index);
         const std::string file = node.params.value("file", std::string());
-        if (node.foreach) {
-            problem(shown, "a workflow node cannot fan out (\"foreach\"): include the file once per item",
-                    path + "/foreach", node.id);
-            return false;
-        }
+        if (node.foreach)
+            return expandEach(node, index, dir, shown, out, exports);
         const fs::path target = fs::path(file).is_absolute() ? fs::path(file) : dir / file;
         std::error_code ec;
         const fs::path canonical = fs::weakly_canonical(target, ec);
@@ -335,6 +368,70 @@ private:
         return true;
     }
 
+    // A workflow node with `foreach`: the file included once per item, as
+    // NODE[i]/ID, with the item in its parameters; NODE itself waits for
+    // every item, and each export becomes a list in item order, as a
+    // fan-out's outputs do. The items must be known before the run.
+    bool expandEach(Node &node, std::size_t index, const fs::path &dir, const std::string &shown,
+                    std::vector<Node> &out, ExportMap &exports)
+    {
+        const std::string path = "/nodes/" + std::to_string(index);
+        if (node.foreach->kind == ForEach::Kind::Reference) {
+            problem(shown,
+                    "a workflow node fans out over a list or a glob, known before the run; "
+                        + node.foreach->text
+                        + " is known only during it (fan out over nodes inside the file instead)",
+                    path + "/foreach", node.id);
+            return false;
+        }
+        const data::FanOutItems resolved = data::resolveFanOutItems(
+            *node.foreach, m_base, [](std::string_view) -> const NamedValues * { return nullptr; });
+        if (!resolved.error.empty()) {
+            problem(shown, resolved.error, path + "/foreach", node.id);
+            return false;
+        }
+        std::vector<std::string> exportNames;
+        if (const auto it = node.params.find("exports"); it != node.params.end() && it->is_object())
+            for (const auto &[name, value] : it->items())
+                exportNames.push_back(name);
+        Node join;
+        join.id = node.id;
+        join.type = "noop";
+        join.label = node.label;
+        join.needs = node.needs;
+        join.position = node.position;
+        std::map<std::string, std::vector<std::string>> lists;
+        for (std::size_t k = 0; k < resolved.items.size(); ++k) {
+            Node one = node;
+            one.foreach.reset();
+            one.id = node.id + "[" + std::to_string(k) + "]";
+            substituteItem(one.params, resolved.items[k], k);
+            // One item's problems are every item's: say them once.
+            if (!expandOne(one, index, dir, shown, out, exports))
+                return false;
+            join.needs.push_back(one.id);
+            const Exports &its = exports[one.id];
+            for (const std::string &name : exportNames)
+                if (const auto e = its.find(name); e != its.end())
+                    lists[name].push_back("${" + e->second.first + "." + e->second.second + "}");
+        }
+        Exports mine;
+        for (const std::string &name : exportNames) {
+            join.outputs[name] = StringOrList(std::move(lists[name]));
+            mine[name] = {node.id, name};
+        }
+        if (resolved.items.empty() && !exportNames.empty()) {
+            // No item: each export is an empty list, as an empty fan-out's
+            // outputs are; a fan-out of no instance says exactly that.
+            join.foreach = ForEach{ForEach::Kind::List, {}, {}};
+            for (const std::string &name : exportNames)
+                join.outputs[name] = StringOrList(std::string("(no items)"));
+        }
+        out.push_back(std::move(join));
+        exports.emplace(node.id, std::move(mine));
+        return true;
+    }
+
     // `${JOIN.NAME}` anywhere means the exported inner output.
     bool rewriteExports(Workflow &wf, const std::string &shown, const ExportMap &exports)
     {
@@ -375,6 +472,7 @@ private:
     }
 
 public:
+    fs::path m_base; // the top-level file's directory: where a fan-out's glob is resolved
     std::vector<fs::path> m_chain;        // the files being expanded, outermost first
     std::vector<std::string> m_chainShown;
 
@@ -427,6 +525,7 @@ bool expandSubworkflows(Workflow &workflow, const fs::path &file, std::vector<Fi
     Expander expander(problems);
     std::error_code ec;
     const fs::path top = fs::weakly_canonical(file, ec);
+    expander.m_base = top.parent_path();
     expander.m_chain = {top};
     expander.m_chainShown = {file.string()};
     expander.m_files.emplace(file.string(), file);
