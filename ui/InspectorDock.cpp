@@ -10,6 +10,7 @@
 
 #include <weft/Isolation.h>
 #include <weft/Operation.h>
+#include <weft/SlurmRequest.h>
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -454,8 +455,78 @@ void InspectorDock::addLauncherRow(QFormLayout *layout, const Node &node)
         Node after = *current;
         after.launcher = toStd(launcher->itemData(index).toString());
         commit(after, tr("Set launcher of %1").arg(m_nodeId));
+        // The Slurm rows come and go with the launcher: rebuild once this
+        // combo box is done emitting.
+        QTimer::singleShot(0, this, [this] { rebuild(); });
     });
     layout->addRow(tr("Launcher"), launcher);
+    if (runsOnSlurm(m_document->workflow(), node, {}))
+        addSlurmRows(layout, node);
+}
+
+// A Slurm job's request (README "Running on Slurm"): the node's `slurm`
+// object's `cpus`, `mem` and `time`, each removed when cleared; other keys
+// (`extra`) are kept as written.
+void InspectorDock::addSlurmRows(QFormLayout *layout, const Node &node)
+{
+    const json &own = node.slurm.is_object() ? node.slurm : json::object();
+    auto text = [&own](const char *key) {
+        const auto it = own.find(key);
+        if (it == own.end())
+            return QString();
+        return it->is_string() ? toQString(it->get<std::string>()) : toQString(it->dump());
+    };
+    auto commitKey = [this](const char *key, json value, const QString &what) {
+        const Node *current = m_document->node(toStd(m_nodeId));
+        if (!current)
+            return;
+        Node after = *current;
+        if (!after.slurm.is_object())
+            after.slurm = json::object();
+        if (value.is_null())
+            after.slurm.erase(key);
+        else
+            after.slurm[key] = std::move(value);
+        if (after.slurm.empty())
+            after.slurm = json(); // no request left: no "slurm" key
+        commit(after, tr("Edit Slurm %1 of %2").arg(what, m_nodeId));
+    };
+
+    auto *cpus = new QSpinBox;
+    cpus->setObjectName(QStringLiteral("slurmCpusSpin"));
+    cpus->setRange(0, 100000);
+    cpus->setSpecialValueText(tr("Slurm's default"));
+    const auto cpusIt = own.find("cpus");
+    cpus->setValue(cpusIt != own.end() && cpusIt->is_number_integer() ? cpusIt->get<int>() : 0);
+    cpus->setKeyboardTracking(false);
+    cpus->setToolTip(tr("CPUs of the job's task (\"cpus\": sbatch --cpus-per-task)"));
+    connect(cpus, &QSpinBox::editingFinished, this, [commitKey, cpus] {
+        commitKey("cpus", cpus->value() > 0 ? json(cpus->value()) : json(), tr("CPUs"));
+    });
+
+    auto *mem = new QLineEdit(text("mem"));
+    mem->setObjectName(QStringLiteral("slurmMemEdit"));
+    mem->setPlaceholderText(tr("Slurm's default (e.g. 8G)"));
+    mem->setToolTip(tr("Memory of the job (\"mem\": sbatch --mem; 8G, 512M; a bare number is "
+                       "megabytes)"));
+    connect(mem, &QLineEdit::editingFinished, this, [commitKey, mem] {
+        const QString value = mem->text().trimmed();
+        commitKey("mem", value.isEmpty() ? json() : json(toStd(value)), tr("memory"));
+    });
+
+    auto *time = new QLineEdit(text("time"));
+    time->setObjectName(QStringLiteral("slurmTimeEdit"));
+    time->setPlaceholderText(tr("the partition's default (e.g. 1:30:00)"));
+    time->setToolTip(tr("Time limit of the job (\"time\": sbatch --time; 1:30:00, 2-00:00:00; "
+                        "a bare number is minutes)"));
+    connect(time, &QLineEdit::editingFinished, this, [commitKey, time] {
+        const QString value = time->text().trimmed();
+        commitKey("time", value.isEmpty() ? json() : json(toStd(value)), tr("time limit"));
+    });
+
+    layout->addRow(tr("Slurm CPUs"), cpus);
+    layout->addRow(tr("Slurm memory"), mem);
+    layout->addRow(tr("Slurm time limit"), time);
 }
 
 void InspectorDock::commit(const Node &after, const QString &text)

@@ -68,6 +68,7 @@ private:
     void addDataRows(QFormLayout *layout, const Node &node);
     void addIsolationRows(QFormLayout *layout, const Node &node);
     void addLauncherRow(QFormLayout *layout, const Node &node);
+    void addSlurmRows(QFormLayout *layout, const Node &node);
 
     Document *m_document;
     QStackedWidget *m_stack;

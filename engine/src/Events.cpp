@@ -57,6 +57,7 @@ std::string_view toString(WaitReason reason)
     case WaitReason::Exclusive: return "exclusive";
     case WaitReason::Approval: return "approval";
     case WaitReason::Trigger: return "trigger";
+    case WaitReason::SlurmQueue: return "slurm queue";
     }
     return "";
 }

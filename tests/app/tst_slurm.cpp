@@ -17,6 +17,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <csignal>
 #include <map>
 #include <set>
@@ -282,6 +284,124 @@ private slots:
         QVERIFY2(finished["errors"].empty(), finished.dump().c_str());
         QCOMPARE(allJobIds(r.events).size(), std::size_t(2));
         verifyNoOrphans(r, dir);
+    }
+
+    // A submitted job that has not started is `waiting` in the Slurm queue
+    // (with its job id and Slurm's pending reason, again when the reason
+    // changes), holding its job slot; once it starts it is `running` on its
+    // host. The job is submitted held, so it stays queued until released.
+    void waitingInTheQueueThenRunning()
+    {
+        const QString dir = workspace(fixture("held.weft"));
+        QProcess cli;
+        cli.setProgram(QStringLiteral(WEFT_CLI_PATH));
+        cli.setArguments({ "run", dir + "/flow.weft", "--events", "jsonl", "-j", "1" });
+        cli.setWorkingDirectory(dir);
+        cli.start();
+        QVERIFY(cli.waitForStarted());
+        QByteArray out;
+        std::string heldId;
+        QElapsedTimer clock;
+        clock.start();
+        while (heldId.empty() && clock.elapsed() < 60000 && cli.state() == QProcess::Running) {
+            cli.waitForReadyRead(200);
+            out += cli.readAllStandardOutput();
+            for (const Json &e : parseJsonLines(out)) {
+                if (e["event"] == "node_state" && e["state"] == "waiting"
+                    && e.value("pending_reason", "") == "JobHeldUser")
+                    heldId = e["job_id"].get<std::string>();
+            }
+        }
+        QVERIFY2(!heldId.empty(), out.constData());
+        // Still queued: nothing ran, the job slot stays taken.
+        QVERIFY(!out.contains("\"running\""));
+        int code = -1;
+        const QByteArray released = runTool("scontrol", { "release", QString::fromStdString(heldId) }, &code);
+        QVERIFY2(code == 0, released.constData());
+        QVERIFY(cli.waitForFinished(120000));
+        out += cli.readAllStandardOutput();
+        QCOMPARE(cli.exitCode(), 0);
+        CliResult r;
+        r.events = parseJsonLines(out);
+
+        // The node's states, in order: waiting in the queue (the first
+        // reason, then JobHeldUser), then running on a host.
+        std::vector<Json> states;
+        for (const Json &e : r.events) {
+            if (e["event"] == "node_state" && e["node"] == "held" && e["state"] != "pending")
+                states.push_back(e);
+        }
+        QVERIFY2(states.size() >= 3, out.constData());
+        std::size_t k = 0;
+        std::vector<std::string> reasons;
+        for (; k < states.size() && states[k]["state"] == "waiting"; ++k) {
+            if (states[k]["reason"] != "slurm queue")
+                continue; // waiting for the job slot, before submission
+            QCOMPARE(states[k]["job_id"].get<std::string>(), heldId);
+            QCOMPARE(states[k]["attempt"].get<int>(), 1);
+            QCOMPARE(states[k]["slot"].get<int>(), 0);
+            const std::string reason = states[k]["pending_reason"].get<std::string>();
+            QVERIFY2(reasons.empty() || reasons.back() != reason, "the same reason twice");
+            reasons.push_back(reason);
+        }
+        QVERIFY2(std::find(reasons.begin(), reasons.end(), "JobHeldUser") != reasons.end(),
+                 out.constData());
+        QVERIFY2(k + 1 == states.size(), out.constData());
+        const Json &running = states[k];
+        QCOMPARE(running["state"].get<std::string>(), std::string("running"));
+        QCOMPARE(running["job_id"].get<std::string>(), heldId);
+        QVERIFY2(!running.value("host", "").empty(), running.dump().c_str());
+        QCOMPARE(outcomes(r.events).at("held"), std::string("succeeded"));
+        QCOMPARE(outputOf(r.events, "held", "stdout"), std::string("released\n"));
+
+        // attempt_finished says when the job left the queue; the duration
+        // counts from the submission (the attempt's start), queue included.
+        for (const Json &e : r.events) {
+            if (e["event"] != "attempt_finished")
+                continue;
+            QVERIFY2(e.contains("queued_until"), e.dump().c_str());
+            const double queuedUntil = e["queued_until"].get<double>();
+            QVERIFY(queuedUntil >= e["start"].get<double>());
+            QVERIFY(queuedUntil <= e["end"].get<double>());
+            QVERIFY(queuedUntil >= running["t"].get<double>() - 0.001);
+        }
+        verifyNoOrphans(r, dir);
+    }
+
+    // The text status: a queued job is named as queued, not as started.
+    void queuedInTextOutput()
+    {
+        const QString dir = workspace(fixture("held.weft"));
+        QProcess cli;
+        cli.setProgram(QStringLiteral(WEFT_CLI_PATH));
+        cli.setArguments({ "run", dir + "/flow.weft" });
+        cli.setWorkingDirectory(dir);
+        cli.setProcessChannelMode(QProcess::MergedChannels);
+        cli.start();
+        QVERIFY(cli.waitForStarted());
+        QByteArray out;
+        QElapsedTimer clock;
+        clock.start();
+        while (!out.contains("queued held in Slurm") && clock.elapsed() < 60000
+               && cli.state() == QProcess::Running) {
+            cli.waitForReadyRead(200);
+            out += cli.readAll();
+        }
+        QVERIFY2(out.contains("queued held in Slurm (job "), out.constData());
+        QVERIFY2(!out.contains("started held"), out.constData());
+        // Ctrl-C: the queued job is cancelled with the run and leaves the queue.
+        const int at = out.indexOf("in Slurm (job ") + 14;
+        int end = at;
+        while (end < out.size() && std::isdigit(static_cast<unsigned char>(out[end])))
+            ++end;
+        const std::string jobId = out.mid(at, end - at).toStdString();
+        QVERIFY2(!jobId.empty(), out.constData());
+        ::kill(pid_t(cli.processId()), SIGINT);
+        QVERIFY(cli.waitForFinished(60000));
+        out += cli.readAll();
+        QCOMPARE(cli.exitCode(), 130);
+        const QStringList left = activeJobs({ jobId });
+        QVERIFY2(left.isEmpty(), qPrintable(left.join("; ")));
     }
 
     // Requests no node can meet fail with Slurm's reason, at once.

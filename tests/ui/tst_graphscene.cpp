@@ -14,6 +14,8 @@
 #include <UndoCommands.h>
 
 #include <QApplication>
+#include <QImage>
+#include <QPainter>
 #include <QTest>
 #include <QGestureEvent>
 #include <QNativeGestureEvent>
@@ -207,6 +209,41 @@ private Q_SLOTS:
         m_scene->setNodeVisualState(QStringLiteral("unknown"), state); // ignored
         m_scene->clearVisualStates();
         QCOMPARE(m_scene->nodeItem("b")->visualState(), NodeVisualState{});
+    }
+
+    // Issue 17: waiting in the Slurm queue looks unlike waiting for a job
+    // slot: another accent colour and another picture, not only a tooltip.
+    void slurmQueueLooksApartFromWaiting()
+    {
+        NodeItem *item = m_scene->nodeItem("b");
+        auto render = [&](const NodeVisualState &state) {
+            m_scene->setNodeVisualState(QStringLiteral("b"), state);
+            const QRectF area = item->sceneBoundingRect();
+            QImage image(area.size().toSize() * 2, QImage::Format_ARGB32);
+            image.fill(Qt::white);
+            QPainter painter(&image);
+            m_scene->render(&painter, QRectF(QPointF(0, 0), QSizeF(image.size())), area);
+            painter.end();
+            return image;
+        };
+        NodeVisualState waiting;
+        waiting.runState = RunState::Waiting;
+        const QImage slot = render(waiting);
+        const QColor slotAccent = item->accentColor();
+        NodeVisualState queued = waiting;
+        queued.slurmQueued = true;
+        const QImage inQueue = render(queued);
+        const QColor queuedAccent = item->accentColor();
+        QVERIFY(item->visualState().slurmQueued);
+        QVERIFY(queuedAccent != slotAccent);
+        QVERIFY(slot != inQueue);
+        // Nor like running: paler, and without the running mark.
+        NodeVisualState running;
+        running.runState = RunState::Running;
+        const QImage runs = render(running);
+        QVERIFY(item->accentColor() != queuedAccent);
+        QVERIFY(runs != inQueue);
+        m_scene->clearVisualStates();
     }
 
     void stateBatchRepaintsOnceAtTheEnd()

@@ -7,6 +7,7 @@
 #include "Document.h"
 #include "MainWindow.h"
 #include "canvas/GraphScene.h"
+#include "canvas/NodeItem.h"
 #include "run/RunController.h"
 #include "run/RunView.h"
 
@@ -29,6 +30,7 @@ class TestSlurmWindow : public QObject
 private Q_SLOTS:
     void initTestCase();
     void jobIdAndHostInTooltips();
+    void waitingInTheSlurmQueue();
 
 private:
     QTemporaryDir m_tmp;
@@ -75,6 +77,56 @@ void TestSlurmWindow::jobIdAndHostInTooltips()
     const QString done = scene->detailFor(QStringLiteral("remote"));
     QVERIFY2(done.contains(QStringLiteral("Slurm job ")) && done.contains(QStringLiteral(" on ")),
              qPrintable(done));
+}
+
+// A job submitted held waits in the Slurm queue: the node says so, with the
+// job and Slurm's reason, and looks apart from a node waiting for a slot;
+// released, it runs and succeeds.
+void TestSlurmWindow::waitingInTheSlurmQueue()
+{
+    Workflow w;
+    w.settings.launcher = "slurm";
+    Node node;
+    node.id = "held";
+    node.type = "process";
+    node.slurm = nlohmann::json::object();
+    node.slurm["extra"] = nlohmann::json::array({"--hold"});
+    node.params = {{"command", "true"}};
+    w.nodes.push_back(node);
+    const QString path = m_tmp.filePath(QStringLiteral("held.weft"));
+    QVERIFY(saveWorkflowFile(w, path.toStdString()).ok);
+
+    MainWindow window;
+    window.hooks().askToSave = [](const QString &) { return QMessageBox::Discard; };
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(window.openFile(path));
+    RunView *view = window.findChild<RunView *>();
+    QVERIFY(view->startRun());
+    GraphScene *scene = window.scene();
+    const QString id = QStringLiteral("held");
+    QVERIFY2(QTest::qWaitFor([&] { return scene->detailFor(id).contains(QStringLiteral("(JobHeldUser)")); },
+                             30000),
+             qPrintable(scene->detailFor(id)));
+    const QString detail = scene->detailFor(id);
+    QVERIFY2(detail.startsWith(QStringLiteral("Waiting in the Slurm queue: job ")), qPrintable(detail));
+    const QString jobId = detail.section(QStringLiteral("job "), 1).section(QLatin1Char(' '), 0, 0);
+    QVERIFY(!jobId.isEmpty());
+    QTRY_VERIFY(scene->nodeItem(id)->visualState().slurmQueued);
+    QCOMPARE(int(scene->nodeItem(id)->visualState().runState), int(RunState::Waiting));
+    NodeItem *item = scene->nodeItem(id);
+    const QString tip = item->toolTipAt(item->boundingRect().center());
+    QVERIFY2(tip.contains(QStringLiteral("Waiting in the Slurm queue: job ") + jobId), qPrintable(tip));
+
+    QProcess release;
+    release.start(QStringLiteral("scontrol"), {QStringLiteral("release"), jobId});
+    QVERIFY(release.waitForFinished(30000));
+    QCOMPARE(release.exitCode(), 0);
+    QVERIFY(QTest::qWaitFor([view] { return !view->controller()->isRunning(); }, 60000));
+    QCOMPARE(int(view->controller()->finished()->outcome), int(RunOutcome::Succeeded));
+    QVERIFY(!scene->nodeItem(id)->visualState().slurmQueued);
+    QVERIFY2(scene->detailFor(id).contains(QStringLiteral("Slurm job ") + jobId + QStringLiteral(" on ")),
+             qPrintable(scene->detailFor(id)));
 }
 
 QTEST_MAIN(TestSlurmWindow)

@@ -342,6 +342,10 @@ QColor NodeItem::accentColor() const
     // glance but quieter than what this run actually ran.
     if (m_visual.cached && m_visual.runState == RunState::Succeeded)
         return QColor(0x86, 0xa8, 0x90);
+    // In the Slurm queue: submitted, on its way to running, so a pale
+    // running blue instead of waiting's grey.
+    if (m_visual.slurmQueued && m_visual.runState == RunState::Waiting)
+        return QColor(0x8c, 0xb4, 0xe6);
     return runStateColor(m_visual.runState);
 }
 
@@ -492,7 +496,7 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     if (m_visual.runState != RunState::None && m_visual.runState != RunState::Pending)
         outline = QPen(accent, failed ? 3 : 2);
     if (m_visual.runState == RunState::Waiting)
-        outline.setStyle(Qt::DashLine);
+        outline.setStyle(m_visual.slurmQueued ? Qt::DotLine : Qt::DashLine);
     if (m_hovered && !isSelected())
         outline.setColor(c.hover);
     if (isSelected())
@@ -671,6 +675,16 @@ void NodeItem::paintRunDecoration(QPainter *painter, const QRectF &rect)
                                         mark + QPointF(1, 9)}));
         break;
     case RunState::Waiting:
+        if (m_visual.slurmQueued) {
+            // A queue: three jobs in a line, the first one filled.
+            painter->setPen(QPen(accentColor(), 1.4));
+            for (int k = 0; k < 3; ++k) {
+                const QRectF box(mark + QPointF(0, 7 - 3.5 * k), QSizeF(9, 2.2));
+                painter->setBrush(k == 0 ? QBrush(accentColor()) : QBrush(Qt::NoBrush));
+                painter->drawRect(box);
+            }
+            break;
+        }
         painter->drawPolyline(QPolygonF({mark + QPointF(1, 0), mark + QPointF(8, 0),
                                          mark + QPointF(1, 9), mark + QPointF(8, 9),
                                          mark + QPointF(1, 0)}));

@@ -18,6 +18,9 @@ struct NodeVisualState
     RunState runState = RunState::None; // None: editing, no run decoration
     double progress = -1;               // 0..1 while running, -1: unknown
     bool cached = false;                // Succeeded without running: up to date
+    // Waiting in the Slurm queue (submitted, its job not started): drawn
+    // apart from waiting for a job slot or a pool.
+    bool slurmQueued = false;
     QString detail;                     // tooltip line; empty: GraphScene::detailFor()
     // A fan-out node's instances, once its items are known (-1: not yet):
     // aggregated per node, so 10,000 instances cost the canvas one badge.

@@ -707,11 +707,18 @@ void RunController::apply(const EventQueue::Batch &batch)
                 run.slot = s.slot;
                 run.worker = s.worker;
                 run.jobId = s.jobId.empty() ? QString() : QString::fromStdString(s.jobId);
+                run.host = s.host.empty() ? QString() : QString::fromStdString(s.host);
+                run.pendingReason.clear();
                 if (s.pid > 0 && (m_pids.empty() || m_pids.back() != s.pid))
                     m_pids.push_back(s.pid);
                 // A new attempt starts without the last one's progress.
                 if (!update.progress)
                     run.progress = -1;
+            }
+            if (s.state == NodeState::Waiting && s.reason == WaitReason::SlurmQueue) {
+                run.jobId = QString::fromStdString(s.jobId);
+                run.pendingReason = QString::fromStdString(s.pendingReason);
+                run.slot = s.slot;
             }
             setState(run, s.state);
         }

@@ -64,7 +64,9 @@ public:
         int pid = 0;
         int slot = -1;
         int worker = -1;
-        QString jobId; // Running on Slurm: its job (README "Running on Slurm")
+        QString jobId; // Running or queued on Slurm: its job (README "Running on Slurm")
+        QString pendingReason; // Waiting in the Slurm queue: Slurm's reason ("Priority", ...)
+        QString host;          // Running on Slurm: the cluster node, once known
         // Shared, not inline: 200 bytes of strings in every row made the
         // table of a 10,000-node run 3 MB to fault in at the start.
         std::shared_ptr<const NodeFinished> finished;

@@ -590,6 +590,10 @@ QString RunView::tooltipFor(int index) const
             return tr("Waiting for approval: %1").arg(n.detail);
         case WaitReason::Trigger:
             return tr("Waiting: %1").arg(n.detail);
+        case WaitReason::SlurmQueue:
+            return n.pendingReason.isEmpty()
+                       ? tr("Waiting in the Slurm queue: job %1").arg(n.jobId)
+                       : tr("Waiting in the Slurm queue: job %1 (%2)").arg(n.jobId, n.pendingReason);
         case WaitReason::Needs:
         case WaitReason::None:
             break;
@@ -608,7 +612,9 @@ QString RunView::tooltipFor(int index) const
         QString text = tr("Running");
         if (n.maxAttempts > 1)
             text += tr(", attempt %1/%2").arg(n.attempt).arg(n.maxAttempts);
-        if (!n.jobId.isEmpty())
+        if (!n.jobId.isEmpty() && !n.host.isEmpty())
+            text += tr(", Slurm job %1 on %2").arg(n.jobId, n.host);
+        else if (!n.jobId.isEmpty())
             text += tr(", Slurm job %1").arg(n.jobId);
         else if (n.pid > 0)
             text += tr(", pid %1").arg(n.pid);
@@ -686,6 +692,7 @@ NodeVisualState RunView::visualFor(int index) const
     state.runState = RunStateStyle::toRunState(n.state);
     state.progress = n.state == NodeState::Running ? n.progress : -1;
     state.cached = n.finished && n.finished->cached;
+    state.slurmQueued = n.state == NodeState::Waiting && n.reason == WaitReason::SlurmQueue;
     if (const RunController::FanOutRun *fan = m_controller->fanOut(NodeIndex(index))) {
         // One badge for all instances: done/total and the ring, never a
         // mark per instance.

@@ -173,7 +173,7 @@ void TimelineView::rebuild()
         const AttemptFinished &a = attempts[i];
         m_bars.push_back({a.node, a.attempt, laneOf(a.slot), a.start, a.end,
                           a.ok ? NodeState::Succeeded : NodeState::Failed, false, int(i),
-                          a.instance});
+                          a.instance, false, a.queuedUntil});
         if (!settle(i))
             m_unsettled.push_back(i);
         m_finishedSteps.emplace_back(a.start, 1);
@@ -422,6 +422,7 @@ void TimelineView::paintEvent(QPaintEvent *)
     // only bars at least a pixel apart can be told apart.
     std::array<std::vector<QRectF>, kNodeStateCount> fills;
     std::vector<const Bar *> shown;
+    std::vector<QRectF> queued; // the Slurm-queue part of finished bars, washed out
     std::unordered_map<NodeIndex, std::vector<QRectF>> bands;
     const int columns = std::max(1, width());
     std::vector<std::uint8_t> taken; // per lane and column: a bit per outcome
@@ -449,6 +450,11 @@ void TimelineView::paintEvent(QPaintEvent *)
             bits |= bit;
         }
         fills[std::size_t(bar.outcome)].push_back(r);
+        if (bar.queuedUntil > bar.start && r.width() > kMinBarWidth + 0.5) {
+            const double x1 = std::clamp(std::round(xOf(bar.queuedUntil)), r.left(), r.right());
+            if (x1 > r.left())
+                queued.emplace_back(r.left(), r.top(), x1 - r.left(), r.height());
+        }
         if (bar.group || bar.instance >= 0) {
             // The band that ties instances to their group row, one
             // drawRects per group below.
@@ -464,6 +470,12 @@ void TimelineView::paintEvent(QPaintEvent *)
             continue;
         p.setBrush(RunStateStyle::color(NodeState(state), pal));
         p.drawRects(fills[state].data(), int(fills[state].size()));
+    }
+    if (!queued.empty()) {
+        QColor wash = pal.color(QPalette::Base);
+        wash.setAlphaF(0.6);
+        p.setBrush(wash);
+        p.drawRects(queued.data(), int(queued.size()));
     }
     for (const auto &[node, rects] : bands) {
         p.setBrush(groupColor(node));

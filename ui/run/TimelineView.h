@@ -48,6 +48,7 @@ public:
         int attemptIndex = -1; // into RunController::attempts(); -1 while running
         int instance = kNoInstance; // a fan-out instance's attempt
         bool group = false; // a fan-out node's group row: `lane` is the group's index
+        double queuedUntil = -1; // on Slurm: start..queuedUntil waited in the Slurm queue
     };
 
     explicit TimelineView(RunController *controller, QWidget *parent = nullptr);

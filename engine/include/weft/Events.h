@@ -54,9 +54,10 @@ enum class WaitReason : std::uint8_t {
     Exclusive, // a non-reentrant operation type is already running (detail: type)
     Approval,  // an approval gate waits for a person (detail: its message)
     Trigger,   // a watch or timer node waits for its event (detail: what it waits for)
+    SlurmQueue, // submitted to Slurm, its job not started yet (jobId, pendingReason); holds its job slot
 };
 
-std::string_view toString(WaitReason reason); // "needs", "pool", "job slot", "exclusive"
+std::string_view toString(WaitReason reason); // "needs", "pool", "job slot", "exclusive", "slurm queue"
 
 enum class RunOutcome : std::uint8_t { Succeeded, Failed, Cancelled };
 std::string_view toString(RunOutcome outcome);
@@ -91,7 +92,9 @@ struct NodeStateChanged
     int pid = 0;        // Running, child process: its pid
     int worker = -1;    // Running, in-process: TBB worker index (this_task_arena::current_thread_index)
     int slot = -1;      // Running: job slot 0..jobs-1 (the trace lane)
-    std::string jobId;  // Running, on Slurm: the job id
+    std::string jobId;  // Running or Waiting in the Slurm queue: the job id
+    std::string pendingReason; // Waiting in the Slurm queue: Slurm's reason ("Priority", "Resources", ...)
+    std::string host;          // Running, on Slurm: the node the job started on (once known)
 };
 
 struct OutputChunk
@@ -129,6 +132,10 @@ struct AttemptFinished
     std::string error;
     std::string jobId; // on Slurm: the job and the host (node) it ran on
     std::string host;
+    // On Slurm: when the job left the queue and started (seconds since the
+    // run started); start..queuedUntil was spent waiting in the Slurm queue.
+    // -1: not on Slurm, or the job never started.
+    double queuedUntil = -1;
     double retryIn = -1; // the node runs again after this many seconds (retries); -1: it does not
 };
 

@@ -64,6 +64,8 @@ struct FilterSink final : ProgressFilter::Sink
 
 void ProcessReactor::Impl::deliver(Process &process, OutputStream stream, std::string_view data)
 {
+    if (!process.child.jobId.empty() && !process.jobStartedSent)
+        updateJobStatus(process, true); // output: the job runs, whatever the last poll said
     if (stream == OutputStream::Stderr) {
         process.stderrTail.append(data);
         if (process.callbacks.output)

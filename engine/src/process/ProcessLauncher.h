@@ -11,6 +11,7 @@
 
 #include "weft/ProcessCommand.h"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,15 @@ struct LaunchedProcess
 };
 
 struct ProcessOutcome;
+
+// Where a cluster job is, as its launcher last saw it.
+struct ClusterJobStatus
+{
+    bool known = false;   // a job of this launcher
+    bool started = false; // it left the queue and runs (or ran) on `host`
+    std::string pendingReason; // while queued: the scheduler's reason ("Priority", "Resources")
+    std::string host;
+};
 
 struct LaunchResult
 {
@@ -60,6 +70,21 @@ public:
     // The end-of-run audit: anything of this launcher's still alive, one
     // message each (and it is stopped). Empty after a clean run.
     virtual std::vector<std::string> survivors() { return {}; }
+
+    // Cluster launchers: a job's place in the queue. The listener is called
+    // (from any thread, never while the launcher holds a lock the caller
+    // could need) with a job id whose status changed; it then asks
+    // jobStatus(). setJobStatusListener(nullptr) returns once no call to the
+    // old listener is in flight.
+    virtual ClusterJobStatus jobStatus(const std::string &jobId)
+    {
+        (void)jobId;
+        return {};
+    }
+    virtual void setJobStatusListener(std::function<void(const std::string &jobId)> listener)
+    {
+        (void)listener;
+    }
 };
 
 } // namespace weft

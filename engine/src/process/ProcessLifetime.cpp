@@ -149,8 +149,35 @@ void ProcessReactor::Impl::registerProcess(std::unique_ptr<Process> owned)
         process.callbacks.submitted(process.child.jobId);
     if (process.callbacks.started)
         process.callbacks.started(process.child.pid);
+    if (!process.child.jobId.empty()) {
+        m_byJob[process.child.jobId] = handle;
+        updateJobStatus(process); // what the launcher saw before this point
+    }
     if (m_stopping)
         cancelProcess(process, std::chrono::milliseconds(0));
+}
+
+// Tells the callbacks where a cluster job is, once per change: queued (with
+// each new pending reason), then started; never back.
+// `runs`: the job is known to run (it wrote output) even if the launcher's
+// last poll still saw it queued.
+void ProcessReactor::Impl::updateJobStatus(Process &process, bool runs)
+{
+    if (process.jobStartedSent)
+        return;
+    const ClusterJobStatus status = m_launcher->jobStatus(process.child.jobId);
+    if (!status.known)
+        return;
+    if (status.started || runs) {
+        process.jobStartedSent = true;
+        if (process.callbacks.jobStarted)
+            process.callbacks.jobStarted(status.host);
+    } else if (!process.queuedSent || status.pendingReason != process.queuedReason) {
+        process.queuedSent = true;
+        process.queuedReason = status.pendingReason;
+        if (process.callbacks.queued)
+            process.callbacks.queued(status.pendingReason);
+    }
 }
 
 void ProcessReactor::Impl::signalGroup(const Process &process, int signal) const
@@ -283,6 +310,8 @@ void ProcessReactor::Impl::maybeFinish(Handle handle)
         return;
     std::unique_ptr<Process> owned = std::move(it->second);
     m_processes.erase(it);
+    if (!owned->child.jobId.empty())
+        m_byJob.erase(owned->child.jobId);
     {
         // The group was SIGKILLed when the main process exited; once it is
         // empty its number may be reused by someone else's group, so stop
@@ -294,6 +323,13 @@ void ProcessReactor::Impl::maybeFinish(Handle handle)
     }
     ProcessOutcome outcome = outcomeOf(*owned);
     m_launcher->finished(owned->child, outcome);
+    // A job that ran and ended between two polls still started somewhere
+    // (its host is known only once it ran).
+    if (!owned->child.jobId.empty() && !owned->jobStartedSent && !outcome.host.empty()) {
+        owned->jobStartedSent = true;
+        if (owned->callbacks.jobStarted)
+            owned->callbacks.jobStarted(outcome.host);
+    }
     if (owned->callbacks.finished)
         owned->callbacks.finished(std::move(outcome));
 }

@@ -32,10 +32,16 @@ ProcessReactor::Impl::Impl(std::unique_ptr<ProcessLauncher> launcher)
     event.data.u64 = kWakeToken;
     ::epoll_ctl(m_epoll, EPOLL_CTL_ADD, m_wake, &event);
     m_thread = std::thread([this] { run(); });
+    m_launcher->setJobStatusListener([this](const std::string &jobId) {
+        Command command(Command::JobStatus);
+        command.jobId = jobId;
+        post(std::move(command));
+    });
 }
 
 ProcessReactor::Impl::~Impl()
 {
+    m_launcher->setJobStatusListener(nullptr); // no post() once the eventfd is closed
     post(Command(Command::Stop));
     m_thread.join();
     closeFd(m_wake);
@@ -174,6 +180,12 @@ void ProcessReactor::Impl::processCommands()
             }
             schedule(command.timer->at, command.handle);
             m_timers.emplace(command.handle, std::move(command.timer));
+            break;
+        case Command::JobStatus:
+            if (auto job = m_byJob.find(command.jobId); job != m_byJob.end()) {
+                if (auto it = m_processes.find(job->second); it != m_processes.end())
+                    updateJobStatus(*it->second);
+            }
             break;
         case Command::Cancel:
             if (auto it = m_processes.find(command.handle); it != m_processes.end()) {

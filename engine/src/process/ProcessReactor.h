@@ -74,6 +74,12 @@ struct ProcessCallbacks
 {
     std::function<void(int pid)> started;                          // after a successful spawn
     std::function<void(const std::string &jobId)> submitted;       // just before started, cluster jobs
+    // Cluster jobs, after started: the job waits in the cluster's queue
+    // (again whenever the scheduler's reason changes), then it left the
+    // queue and runs on `host`. A job that ended before its launcher saw it
+    // run gets neither jobStarted nor anything else before finished.
+    std::function<void(const std::string &pendingReason)> queued;
+    std::function<void(const std::string &host)> jobStarted;
     // Chunks, without the ::progress and ::output lines.
     std::function<void(OutputStream, std::string_view)> output;
     std::function<void(double fraction, std::string_view)> progress;

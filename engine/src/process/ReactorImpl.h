@@ -113,6 +113,10 @@ private:
         std::optional<reactor::Clock::time_point> timeoutAt;
         std::optional<reactor::Clock::time_point> killAt;
         std::optional<reactor::Clock::time_point> drainAt;
+        // A cluster job: what the callbacks were last told of its queue state.
+        bool jobStartedSent = false;
+        bool queuedSent = false;
+        std::string queuedReason;
     };
 
     struct Timer
@@ -123,7 +127,7 @@ private:
 
     struct Command
     {
-        enum Kind { StartProcess, StartTimer, Cancel, CancelAll, Stop } kind;
+        enum Kind { StartProcess, StartTimer, Cancel, CancelAll, Stop, JobStatus } kind;
         explicit Command(Kind k, Handle h = 0, std::chrono::milliseconds g = {})
             : kind(k), handle(h), grace(g)
         {}
@@ -131,6 +135,7 @@ private:
         std::unique_ptr<Process> process;
         std::unique_ptr<Timer> timer;
         std::chrono::milliseconds grace{0};
+        std::string jobId; // JobStatus: the cluster job whose status changed
     };
 
     struct Deadline
@@ -154,6 +159,7 @@ private:
     void closePipe(Process &process, OutputStream stream);
     void deliver(Process &process, OutputStream stream, std::string_view data);
     void onExit(Process &process);
+    void updateJobStatus(Process &process, bool runs = false);
     void reap(Process &process, bool knownExited);
     void drainAndClose(Process &process);
     void maybeFinish(Handle handle);
@@ -177,6 +183,7 @@ private:
     // Owned by the reactor thread.
     std::unordered_map<Handle, std::unique_ptr<Process>> m_processes;
     std::unordered_map<Handle, std::unique_ptr<Timer>> m_timers;
+    std::unordered_map<std::string, Handle> m_byJob; // cluster jobs of live processes
     std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> m_deadlines;
     std::vector<Handle> m_withoutPidfd;
     std::vector<Command> m_batch;

@@ -264,6 +264,14 @@ bool isFinalState(const std::string &state)
     return !state.empty() && active.count(state) == 0;
 }
 
+// States of a job that left the queue and holds its resources.
+bool isRunningState(const std::string &state)
+{
+    static const std::set<std::string> running = {"RUNNING", "COMPLETING", "SUSPENDED", "STOPPED",
+                                                  "SIGNALING", "STAGE_OUT"};
+    return running.count(state) != 0;
+}
+
 // Pending reasons that no amount of waiting resolves.
 bool isNeverSatisfiable(const std::string &reason)
 {
@@ -580,6 +588,40 @@ std::vector<std::string> SlurmLauncher::survivors()
     return messages;
 }
 
+ClusterJobStatus SlurmLauncher::jobStatus(const std::string &jobId)
+{
+    ClusterJobStatus status;
+    std::lock_guard lock(m_mutex);
+    const auto it = m_jobs.find(jobId);
+    if (it == m_jobs.end())
+        return status;
+    status.known = true;
+    status.started = it->second.started;
+    status.pendingReason = it->second.reason;
+    status.host = it->second.host;
+    if (status.host.empty()) // the wrapper writes it first thing
+        status.host = trimmed(readFile(it->second.dir / "host"));
+    return status;
+}
+
+void SlurmLauncher::setJobStatusListener(std::function<void(const std::string &jobId)> listener)
+{
+    std::lock_guard lock(m_listenerMutex);
+    m_listener = std::move(listener);
+}
+
+// Outside m_mutex: the listener asks jobStatus().
+void SlurmLauncher::notify(const std::vector<std::string> &changed)
+{
+    if (changed.empty())
+        return;
+    std::lock_guard lock(m_listenerMutex);
+    if (!m_listener)
+        return;
+    for (const std::string &id : changed)
+        m_listener(id);
+}
+
 void SlurmLauncher::poll()
 {
     // One squeue per interval, whatever the number of jobs or submissions;
@@ -590,11 +632,16 @@ void SlurmLauncher::poll()
         m_wake.wait_for(lock, interval, [this] { return m_stopping || !m_toKill.empty(); });
         if (m_stopping)
             break;
-        std::vector<std::string> kill, cancel;
-        pollOnce(kill, cancel);
-        if (kill.empty() && cancel.empty())
+        std::vector<std::string> kill, cancel, changed;
+        pollOnce(kill, cancel, changed);
+        if (kill.empty() && cancel.empty() && changed.empty())
             continue;
         lock.unlock();
+        notify(changed);
+        if (kill.empty() && cancel.empty()) {
+            lock.lock();
+            continue;
+        }
         if (!kill.empty()) {
             std::vector<std::string> argv = {"scancel", "--quiet", "--full", "--signal=KILL"};
             argv.insert(argv.end(), kill.begin(), kill.end());
@@ -609,7 +656,8 @@ void SlurmLauncher::poll()
 }
 
 // Called with m_mutex held; releases it around the squeue call.
-void SlurmLauncher::pollOnce(std::vector<std::string> &kill, std::vector<std::string> &cancel)
+void SlurmLauncher::pollOnce(std::vector<std::string> &kill, std::vector<std::string> &cancel,
+                            std::vector<std::string> &changed)
 {
     std::vector<std::string> ids;
     for (const auto &[id, job] : m_jobs) {
@@ -635,10 +683,19 @@ void SlurmLauncher::pollOnce(std::vector<std::string> &kill, std::vector<std::st
         if (row == rows->end()) {
             verdict = "GONE no longer in the queue";
         } else {
+            const std::string oldReason = job.reason;
             job.state = row->second.state;
             job.reason = row->second.reason;
             if (job.host.empty() && row->second.host != "(null)")
                 job.host = row->second.host;
+            // Left the queue: the node now runs. (A job that ended between
+            // two polls, or never started, is told by finished() instead.)
+            if (!job.started && isRunningState(job.state)) {
+                job.started = true;
+                changed.push_back(id);
+            } else if (!job.started && job.state == "PENDING" && job.reason != oldReason) {
+                changed.push_back(id);
+            }
             if (isFinalState(job.state)) {
                 verdict = job.state + " " + job.reason;
             } else if (job.state == "PENDING" && isNeverSatisfiable(job.reason)) {

@@ -54,6 +54,8 @@ public:
     LaunchResult launch(const std::vector<std::string> &argv, const ProcessCommand &what) override;
     void finished(const LaunchedProcess &process, ProcessOutcome &outcome) override;
     std::vector<std::string> survivors() override;
+    ClusterJobStatus jobStatus(const std::string &jobId) override;
+    void setJobStatusListener(std::function<void(const std::string &jobId)> listener) override;
 
     // How long between two squeue polls (default 0.5 s; WEFT_SLURM_POLL_MS).
     static std::chrono::milliseconds pollInterval();
@@ -65,15 +67,18 @@ private:
         std::string name;
         std::filesystem::path dir;
         int monitorPid = 0;
-        std::string state;  // the last state squeue gave; "GONE": no longer listed
-        std::string reason;
+        std::string state = "PENDING"; // the last state squeue gave; "GONE": no longer listed
+        std::string reason = "None";   // Slurm's own word for "not looked at yet"
         std::string host;
+        bool started = false;      // squeue said it runs (or ran): it left the queue
         bool ended = false;        // left the queue or reached a final state
         bool monitorDone = false;  // the reactor finished with its monitor
     };
 
     void poll();
-    void pollOnce(std::vector<std::string> &kill, std::vector<std::string> &cancel);
+    void pollOnce(std::vector<std::string> &kill, std::vector<std::string> &cancel,
+                  std::vector<std::string> &changed);
+    void notify(const std::vector<std::string> &changed);
 
     PosixProcessLauncher m_local;
     std::filesystem::path m_dir;      // this run's job files
@@ -85,6 +90,8 @@ private:
     std::map<std::string, Job> m_jobs; // by job id: every job of the run
     std::map<int, std::string> m_byMonitor;
     std::set<std::string> m_toKill;    // monitor gone, job not ended: SIGKILL and cancel
+    std::mutex m_listenerMutex;        // held while the listener runs; never with m_mutex
+    std::function<void(const std::string &)> m_listener;
     int m_sequence = 0;
     bool m_stopping = false;
     std::thread m_poller; // last

@@ -57,7 +57,7 @@ int Executor::Run::beginAttempt(Unit i)
     return attempt;
 }
 
-void Executor::Run::emitRunning(Unit i, int attempt)
+void Executor::Run::emitRunning(Unit i, int attempt, const std::string &host)
 {
     const NodeRuntime &rt = this->rt(i);
     NodeStateChanged running;
@@ -69,6 +69,7 @@ void Executor::Run::emitRunning(Unit i, int attempt)
     running.worker = rt.worker;
     running.slot = rt.slot;
     running.jobId = jobIdOf(i);
+    running.host = host;
     m_sink.nodeStateChanged(running);
 }
 
@@ -101,6 +102,7 @@ void Executor::Run::attemptDone(Unit i, std::unique_ptr<AttemptResult> result)
     finishedAttempt.error = result->error;
     finishedAttempt.jobId = result->jobId;
     finishedAttempt.host = result->host;
+    finishedAttempt.queuedUntil = result->queuedUntil;
     if (retry)
         finishedAttempt.retryIn = backoffSeconds(attempt);
     m_sink.attemptFinished(finishedAttempt);

@@ -50,6 +50,23 @@ void Executor::Run::setJobId(Unit u, const std::string &jobId)
     m_jobIds[u] = jobId;
 }
 
+// Submitted, not started: the node waits in the Slurm queue, holding its job
+// slot (-j bounds the run's jobs in the queue).
+void Executor::Run::emitQueued(Unit i, int attempt, const std::string &pendingReason)
+{
+    NodeStateChanged waiting;
+    waiting.t = now();
+    stamp(waiting, i);
+    waiting.state = NodeState::Waiting;
+    waiting.attempt = attempt;
+    waiting.reason = WaitReason::SlurmQueue;
+    waiting.jobId = jobIdOf(i);
+    waiting.pendingReason = pendingReason;
+    waiting.detail = "Slurm job " + waiting.jobId + " (" + pendingReason + ")";
+    waiting.slot = rt(i).slot;
+    m_sink.nodeStateChanged(waiting);
+}
+
 std::string Executor::Run::jobIdOf(Unit u) const
 {
     if (m_onSlurm.empty())

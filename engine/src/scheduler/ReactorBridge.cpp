@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <memory>
 
 namespace weft {
 
@@ -90,11 +91,38 @@ void Executor::Run::startProcessAttempt(Unit i, int attempt, ProcessCommand what
         setJobId(i, {}); // until this attempt's job is submitted
     }
 
+    // On Slurm the attempt is `waiting` in the Slurm queue from submission
+    // until its job starts, then `running` on its host. The callbacks of one
+    // process run one at a time on the reactor thread.
+    struct SlurmProgress
+    {
+        bool submitted = false;
+        bool running = false;
+        double startedAt = -1;
+    };
+    auto slurm = std::make_shared<SlurmProgress>();
     ProcessCallbacks callbacks;
-    callbacks.submitted = [this, i](const std::string &jobId) { setJobId(i, jobId); };
-    callbacks.started = [this, i, attempt](int pid) {
+    callbacks.submitted = [this, i, slurm](const std::string &jobId) {
+        slurm->submitted = true;
+        setJobId(i, jobId);
+    };
+    callbacks.started = [this, i, attempt, slurm](int pid) {
         rt(i).pid = pid;
-        emitRunning(i, attempt);
+        if (!slurm->submitted) {
+            slurm->running = true;
+            emitRunning(i, attempt);
+        }
+    };
+    callbacks.queued = [this, i, attempt, slurm](const std::string &reason) {
+        if (!slurm->running)
+            emitQueued(i, attempt, reason);
+    };
+    callbacks.jobStarted = [this, i, attempt, slurm](const std::string &host) {
+        if (slurm->running)
+            return;
+        slurm->running = true;
+        slurm->startedAt = now();
+        emitRunning(i, attempt, host);
     };
     callbacks.output = [this, i](OutputStream stream, std::string_view text) {
         m_sink.output({now(), unitNode(i), unitInstance(i), stream, text});
@@ -102,13 +130,13 @@ void Executor::Run::startProcessAttempt(Unit i, int attempt, ProcessCommand what
     callbacks.progress = [this, i](double fraction, std::string_view message) {
         m_sink.progress({now(), unitNode(i), unitInstance(i), std::clamp(fraction, 0.0, 1.0), std::string(message)});
     };
-    callbacks.finished = [this, i, attempt](ProcessOutcome outcome) {
+    callbacks.finished = [this, i, attempt, slurm](ProcessOutcome outcome) {
         NamedValues isolatedOutputs;
         const bool isolated = m_graph->node(unitNode(i)).isolated;
         if (isolated)
             isolatedOutputs = isolation::interpret(outcome);
-        if (!outcome.spawned && rt(i).pid == 0)
-            emitRunning(i, attempt); // a failed spawn is an attempt too: keep the event order
+        if ((!outcome.spawned && rt(i).pid == 0) || (slurm->submitted && !slurm->running))
+            emitRunning(i, attempt); // a failed spawn (a job that never started) is an attempt too: keep the event order
         auto *r = new AttemptResult;
         r->ok = outcome.ok;
         r->cancelled = outcome.cancelled;
@@ -121,6 +149,7 @@ void Executor::Run::startProcessAttempt(Unit i, int attempt, ProcessCommand what
         r->shownAs = std::move(outcome.commandLine);
         r->jobId = std::move(outcome.jobId);
         r->host = std::move(outcome.host);
+        r->queuedUntil = slurm->startedAt;
         if (outcome.ok && isolated) {
             r->outputs = std::move(isolatedOutputs);
         } else if (outcome.ok) {

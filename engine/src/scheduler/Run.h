@@ -117,6 +117,7 @@ struct AttemptResult
     std::string shownAs; // the program as people read it, for error reports
     std::string jobId;   // Slurm: the job, and the host it ran on
     std::string host;
+    double queuedUntil = -1; // Slurm: when the job left the queue (run time); -1: never seen to
     NamedValues outputs; // reported by the attempt: `::output` lines, a built-in's own
     bool slotReleased = false; // a trigger gave its job slot back when it began to wait
 };
@@ -267,7 +268,8 @@ private:
     void retryDue(Unit u, bool timerCancelled);
     double readyTime(Unit u) const;
     int beginAttempt(Unit u);
-    void emitRunning(Unit u, int attempt);
+    void emitRunning(Unit u, int attempt, const std::string &host = {});
+    void emitQueued(Unit u, int attempt, const std::string &pendingReason); // Launchers.cpp
     AttemptFinished attemptFinished(Unit u, int attempt, bool ok) const; // stamped at its end
 
     // UpToDate.cpp: only for units whose node declares outputs, and only

@@ -213,6 +213,11 @@ void JsonLinesSink::nodeStateChanged(const NodeStateChanged &e)
         w.string("reason", toString(e.reason));
     if (!e.detail.empty())
         w.string("detail", e.detail);
+    if (e.state == NodeState::Waiting && e.reason == WaitReason::SlurmQueue) {
+        w.string("job_id", e.jobId).string("pending_reason", e.pendingReason);
+        if (e.slot >= 0)
+            w.integer("slot", e.slot);
+    }
     if (e.state == NodeState::Running) {
         if (e.pid > 0)
             w.integer("pid", e.pid);
@@ -222,6 +227,8 @@ void JsonLinesSink::nodeStateChanged(const NodeStateChanged &e)
             w.integer("slot", e.slot);
         if (!e.jobId.empty())
             w.string("job_id", e.jobId);
+        if (!e.host.empty())
+            w.string("host", e.host);
         // A timer has neither a pid nor a worker; say where the node runs.
         if (e.pid > 0)
             w.string("site", toString(ExecutionSite::ChildProcess));
@@ -270,6 +277,8 @@ void JsonLinesSink::attemptFinished(const AttemptFinished &e)
         w.string("job_id", e.jobId);
     if (!e.host.empty())
         w.string("host", e.host);
+    if (e.queuedUntil >= 0)
+        w.number("queued_until", roundTime(e.queuedUntil));
     w.stringOrNull("error", e.error);
     d->emit(w, line);
 }

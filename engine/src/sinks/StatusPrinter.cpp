@@ -221,7 +221,9 @@ public:
         const std::string prefix = counter() + " "
             + (upToDate ? std::to_string(upToDate) + " up to date, " : std::string())
             + std::to_string(running.size()) + " running" + (running.empty() ? "" : ": ");
-        const std::string suffix = " (" + formatSeconds(elapsed()) + ")";
+        const std::string suffix = (queued.empty() ? std::string()
+                                                   : "; " + std::to_string(queued.size()) + " queued in Slurm")
+            + " (" + formatSeconds(elapsed()) + ")";
         std::string names;
         for (const Running &r : running) {
             if (!names.empty())
@@ -294,6 +296,11 @@ public:
     std::size_t finished = 0;
     std::size_t upToDate = 0; // units that succeeded without running (incremental runs)
     std::vector<Running> running; // in order of starting
+    std::vector<Running> queued;  // submitted to Slurm, not started yet
+    void unqueue(NodeIndex node, int instance)
+    {
+        std::erase_if(queued, [&](const Running &r) { return r.node == node && r.instance == instance; });
+    }
     // Only nodes that wrote something (or retried) have an entry: most of a
     // large run's nodes print nothing, and 90,000 empty entries were 6 MB of
     // pages to fault in at the start.
@@ -341,6 +348,7 @@ void StatusPrinter::runStarted(const RunStarted &e)
     d->finished = 0;
     d->upToDate = 0;
     d->running.clear();
+    d->queued.clear();
     d->failures.clear();
     d->skippedBy.clear();
     d->outputs.clear();
@@ -355,9 +363,30 @@ void StatusPrinter::runStarted(const RunStarted &e)
 
 void StatusPrinter::nodeStateChanged(const NodeStateChanged &e)
 {
+    if (e.state == NodeState::Waiting && e.reason == WaitReason::SlurmQueue) {
+        std::lock_guard lock(d->mutex);
+        const bool known = std::any_of(d->queued.begin(), d->queued.end(), [&](const Running &r) {
+            return r.node == e.node && r.instance == e.instance;
+        });
+        if (known && d->options.live) {
+            return;
+        } else if (!known) {
+            d->queued.push_back({ e.node, e.instance, e.t });
+        }
+        if (d->options.live) {
+            d->changed();
+        } else if (!d->options.quiet && !known) {
+            // "None" is Slurm's reason for a job it has not looked at yet.
+            const bool reason = !e.pendingReason.empty() && e.pendingReason != "None";
+            d->printAbove(d->counter() + " queued " + d->id(e.node, e.instance) + " in Slurm (job "
+                + e.jobId + (reason ? ", " + e.pendingReason : std::string()) + ")");
+        }
+        return;
+    }
     if (e.state != NodeState::Running)
         return;
     std::lock_guard lock(d->mutex);
+    d->unqueue(e.node, e.instance);
     // A fan-out node runs only through its instances: they are what the line lists.
     const bool aggregate = e.instance == kNoInstance && d->isFanOut(e.node);
     const bool known = aggregate || std::any_of(d->running.begin(), d->running.end(), [&](const Running &r) {
@@ -397,6 +426,7 @@ void StatusPrinter::output(const OutputChunk &e)
 void StatusPrinter::attemptFinished(const AttemptFinished &e)
 {
     std::lock_guard lock(d->mutex);
+    d->unqueue(e.node, e.instance);
     std::erase_if(d->running, [&](const Running &r) { return r.node == e.node && r.instance == e.instance; });
     const bool retried = !e.ok && d->workflow && e.node < d->workflow->nodes.size()
         && e.attempt <= d->workflow->nodes[e.node].retries;
@@ -414,6 +444,7 @@ void StatusPrinter::nodeFinished(const NodeFinished &e)
 {
     std::lock_guard lock(d->mutex);
     ++d->finished;
+    d->unqueue(e.node, e.instance);
     std::erase_if(d->running, [&](const Running &r) { return r.node == e.node && r.instance == e.instance; });
     NodeOutput output;
     if (auto it = d->outputs.find(unitKey(e.node, e.instance)); it != d->outputs.end()) {

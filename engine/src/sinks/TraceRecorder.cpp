@@ -25,6 +25,7 @@ struct Attempt {
     std::string error;
     std::string jobId; // on Slurm: the job, and the host it ran on
     std::string host;
+    double queuedUntil = -1; // on Slurm: start..queuedUntil waited in the Slurm queue
 };
 
 struct Lane {
@@ -94,7 +95,7 @@ void TraceRecorder::attemptFinished(const AttemptFinished &e)
     std::lock_guard lock(lane.mutex);
     lane.attempts.push_back(
         { e.node, e.instance, e.attempt, e.start, e.end, e.pid, e.worker, e.ok, e.error, e.jobId,
-          e.host });
+          e.host, e.queuedUntil });
 }
 
 void TraceRecorder::fanOutResolved(const FanOutResolved &e)
@@ -199,6 +200,19 @@ std::string TraceRecorder::toJson() const
             event.string("name", id).string("ph", "X").integer("pid", pid).integer("tid", tid);
             event.integer("ts", ts);
             event.close();
+            // The part spent in the Slurm queue: a slice nested in the
+            // attempt's, from its start until the job started.
+            if (a.queuedUntil > a.start) {
+                json::ObjectWriter queued = events.object();
+                json::ObjectWriter queuedArgs = queued.object("args");
+                queuedArgs.string("job_id", a.jobId).string("node", id);
+                queuedArgs.close();
+                queued.string("cat", "slurm queue");
+                queued.integer("dur", std::max<std::int64_t>(micros(std::min(a.queuedUntil, a.end)) - ts, 0));
+                queued.string("name", "queued in Slurm").string("ph", "X").integer("pid", pid).integer("tid", tid);
+                queued.integer("ts", ts);
+                queued.close();
+            }
         }
     }
     events.close();
