@@ -14,9 +14,9 @@
 //
 // Each run still has an arena of its own while it runs: a lease takes an idle
 // arena of the run's concurrency, or makes one when none is idle (runs at the
-// same time, a subworkflow inside a run), and gives it back when the run
-// ends. So the arenas kept are at most the most runs of one concurrency that
-// ever ran at the same time; an idle arena holds no thread.
+// same time on several threads), and gives it back when the run ends. So the
+// arenas kept are at most the most runs of one concurrency that ever ran at
+// the same time; an idle arena holds no thread.
 
 #include <oneapi/tbb/task_arena.h>
 
