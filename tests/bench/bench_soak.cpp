@@ -69,6 +69,7 @@ class BenchSoak : public QObject
 
 private Q_SLOTS:
     void thousandRuns();
+    void thousandRunsOfIndependentNodes();
 };
 
 void BenchSoak::thousandRuns()
@@ -103,6 +104,42 @@ void BenchSoak::thousandRuns()
     std::printf("  resident memory after warm-up: %ld KiB\n", startKiB);
     std::printf("  resident memory at the end:    %ld KiB\n", endKiB);
     std::printf("  growth: %+.2f %% (goal: under 5 %%)\n\n", growth);
+}
+
+// 99 independent `noop` nodes spread over every worker of the run's arena:
+// the shape that showed oneTBB's per-arena leak (scheduler/ArenaPool.h),
+// about 8 KB a run while each run made its own arena.
+void BenchSoak::thousandRunsOfIndependentNodes()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    Workflow workflow;
+    for (int i = 1; i < 100; ++i) {
+        Node n;
+        n.id = "n" + std::to_string(i);
+        n.type = "noop";
+        workflow.nodes.push_back(std::move(n));
+    }
+    RunOptions options;
+    options.jobs = 4;
+    options.baseDirectory = dir.path().toStdString();
+
+    constexpr int kRuns = 1000;
+    constexpr int kWarmup = 50;
+    long startKiB = 0;
+    for (int run = 0; run < kRuns + kWarmup; ++run) {
+        if (run == kWarmup)
+            startKiB = residentKiB();
+        Executor executor(options);
+        CountingSink sink;
+        QVERIFY(executor.run(workflow, sink).outcome == RunOutcome::Succeeded);
+        QCOMPARE(sink.succeeded.load(), std::size_t(99));
+    }
+    const long endKiB = residentKiB();
+    std::printf("\nSoak: %d runs of 99 independent noop nodes: resident memory %ld -> %ld KiB, "
+                "growth %+.2f %% (%.0f bytes a run; goal: under 5 %%)\n\n",
+                kRuns, startKiB, endKiB, 100.0 * double(endKiB - startKiB) / double(startKiB),
+                double(endKiB - startKiB) * 1024.0 / kRuns);
 }
 
 QTEST_GUILESS_MAIN(BenchSoak)

@@ -3,9 +3,12 @@
 // machine is shared and noisy). In-process, through the engine's public
 // WatchSession with real files and real inotify:
 //  1. change -> round started: 100 changes of one watched file, each after
-//     the previous round ended; the latency from the write to the round's
-//     trigger event, as a distribution, against the debounce (the baseline
-//     that the design itself waits); goal: <= debounce + 50 ms;
+//     the previous round ended; the latency from the write (the file
+//     closed: the change made) to the round's trigger event, as a
+//     distribution, against the debounce (the baseline that the design
+//     itself waits); goal: <= debounce + 50 ms. The time the write itself
+//     took (ext4 under a loaded machine: up to tens of ms) is printed apart;
+//     the debounce counts from the last event, the close;
 //  2. 1,000 rounds of a 100-node watch session (a timer starts them), each
 //     recorded in the history with its incremental check: resident memory
 //     and open file descriptors (/proc/self/fd) after round 50 and after
@@ -158,17 +161,24 @@ void BenchWatch::changeToRoundLatency()
     WatchSession session(compiled, options, clock);
     std::thread runner([&] { session.run(); });
     QVERIFY(clock.waitFinished(1, std::chrono::seconds(10)));
-    std::vector<double> latencies;
+    std::vector<double> latencies, fromStart, writes;
     for (int k = 0; k < 100; ++k) {
-        const auto written = Clock::now();
+        const auto writing = Clock::now();
         writeFile(dir.filePath("src/a.c"), QByteArray::number(k + 1) + "\n");
+        // The change is made once the file is closed: the time the write
+        // itself took (the disk, under load) is not the watcher's.
+        const auto written = Clock::now();
+        writes.push_back(ms(written - writing));
         QVERIFY(clock.waitTriggered(k + 2, std::chrono::seconds(10)));
         latencies.push_back(ms(clock.at(k + 2) - written));
+        fromStart.push_back(ms(clock.at(k + 2) - writing));
         QVERIFY(clock.waitFinished(k + 2, std::chrono::seconds(10)));
     }
     session.stop();
     runner.join();
     std::sort(latencies.begin(), latencies.end());
+    std::sort(writes.begin(), writes.end());
+    std::sort(fromStart.begin(), fromStart.end());
     auto pct = [&](double p) { return latencies[std::min(latencies.size() - 1, std::size_t(p * double(latencies.size())))]; };
     const double base = debounce * 1000;
     std::printf("\nchange -> round started, 100 changes, debounce %.0f ms (the baseline):\n", base);
@@ -176,6 +186,9 @@ void BenchWatch::changeToRoundLatency()
                 pct(0.5), pct(0.9), pct(0.99), latencies.back());
     std::printf("  over the debounce: median +%.1f ms, max +%.1f ms (%.3fx debounce at the max); goal <= +50 ms\n",
                 pct(0.5) - base, latencies.back() - base, latencies.back() / base);
+    std::printf("  (from the file's close; the writes themselves took median %.2f ms, max %.1f ms; from the\n"
+                "  start of the write: median %.1f ms, max %.1f ms)\n",
+                writes[writes.size() / 2], writes.back(), fromStart[fromStart.size() / 2], fromStart.back());
 }
 
 void BenchWatch::thousandRounds()

@@ -4,11 +4,10 @@
 
 #include "scheduler/Run.h"
 
+#include "scheduler/ArenaPool.h"
 #include "scheduler/CriticalPath.h"
 
 #include "weft/Parallelism.h"
-
-#include <oneapi/tbb/task_arena.h>
 
 namespace weft {
 
@@ -145,7 +144,10 @@ RunSummary Executor::Run::invalid()
 
 void Executor::Run::buildAndRun()
 {
-    oneapi::tbb::task_arena arena(m_threads);
+    // An arena of its own for this run, reused by a later one (ArenaPool.h:
+    // oneTBB leaks every arena a worker joined once it is destroyed).
+    ArenaLease lease(m_threads);
+    oneapi::tbb::task_arena &arena = lease.arena();
     // execute() may hand the functor to a worker of the arena when the
     // calling thread cannot join it; what this thread did so far (the
     // caller's sink, the events already sent) must happen-before, visibly

@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cmath>
 #include <cstring>
 #include <filesystem>
 
@@ -366,14 +365,18 @@ void FileWatcher::run()
             m_idle.notify_all();
             continue;
         }
-        int timeout = -1;
-        if (next != std::chrono::steady_clock::time_point::max()) {
-            const double ms = std::chrono::duration<double, std::milli>(next - now).count();
-            timeout = int(std::ceil(std::max(0.0, ms)));
+        // To the nanosecond, not poll()'s milliseconds rounded up: a debounce
+        // fires when it is due, not up to 1 ms after.
+        timespec timeout{};
+        const bool forever = next == std::chrono::steady_clock::time_point::max();
+        if (!forever) {
+            const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(next - now).count();
+            timeout.tv_sec = std::max<std::int64_t>(0, ns) / 1000000000;
+            timeout.tv_nsec = std::max<std::int64_t>(0, ns) % 1000000000;
         }
         pollfd fds[2] = {{m_wake, POLLIN, 0}, {m_inotify, POLLIN, 0}};
         lock.unlock();
-        const int ready = ::poll(fds, m_inotify >= 0 ? 2 : 1, timeout);
+        const int ready = ::ppoll(fds, m_inotify >= 0 ? 2 : 1, forever ? nullptr : &timeout, nullptr);
         lock.lock();
         if (ready <= 0)
             continue;
