@@ -431,6 +431,48 @@ private slots:
         QCOMPARE(gone.exitCode, 2);
     }
 
+    // Schema 1 kept an up-to-date unit as a run_units row of its own; schema
+    // 2 keeps a run's up-to-date units in one run_cached row. A version 1
+    // file is upgraded when it is opened, and its runs read as before.
+    void version1HistoryStillReads()
+    {
+        const QString dir = workspace(chain());
+        writeFile(dir + "/src/a.txt", "alpha\n");
+        QCOMPARE(run(dir).exitCode, 0);
+        QCOMPARE(run(dir).exitCode, 0); // all up to date: one run_cached row
+        sqlite3 *db = nullptr;
+        QCOMPARE(sqlite3_open((dir + "/.weft/state.db").toLocal8Bit().constData(), &db), SQLITE_OK);
+        auto count = [db](const char *sql) {
+            sqlite3_stmt *s = nullptr;
+            sqlite3_prepare_v2(db, sql, -1, &s, nullptr);
+            const int n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
+            sqlite3_finalize(s);
+            return n;
+        };
+        QCOMPARE(count("SELECT count(*) FROM run_cached"), 1);
+        const int second = count("SELECT run FROM run_cached");
+        QCOMPARE(count("SELECT count(*) FROM run_units WHERE run = (SELECT run FROM run_cached)"), 0);
+        // Back to what version 1 wrote: a row per up-to-date unit.
+        const std::string v1 = "INSERT INTO run_units(run, unit, outcome, attempts, duration_us, cached) "
+                               "SELECT " + std::to_string(second) + ", u, 'succeeded', 0, 0, 1 FROM "
+                               "(SELECT 'after' AS u UNION SELECT 'gen' UNION SELECT 'up');"
+                               "DROP TABLE run_cached; PRAGMA user_version=1;";
+        QCOMPARE(sqlite3_exec(db, v1.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(db);
+
+        QCOMPARE(run(dir).runFinished["counts"]["cached"].get<int>(), 3); // upgraded, and still up to date
+        Json runs = Json::parse(cli(dir, {"history", dir + "/flow.weft", "--format", "json"}).out.toStdString());
+        QCOMPARE(runs.size(), std::size_t(3));
+        const int first = runs[2]["id"].get<int>(), third = runs[0]["id"].get<int>();
+        QCOMPARE(runs[1]["id"].get<int>(), second);
+        CliResult c = cli(dir, {"compare", dir + "/flow.weft", QString::number(first), QString::number(second)});
+        QVERIFY2(c.out.contains("gen: succeeded -> up to date"), c.out.constData());
+        // The version 1 run and the version 2 run hold the same units.
+        c = cli(dir, {"compare", dir + "/flow.weft", QString::number(second), QString::number(third)});
+        QCOMPARE(c.exitCode, 0);
+        QVERIFY2(c.out.contains("outcome changes:\n  none"), c.out.constData());
+    }
+
     void cleanRemovesDeclaredOutputs()
     {
         Json each = processNode("each", "cp ${item} out/${item.stem}.copy", {{"c", "out/${item.stem}.copy"}});

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "state/Fingerprint.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include <fcntl.h>
@@ -16,9 +17,16 @@ namespace {
 // OpenSSL 3 looks the algorithm up on every EVP_sha256() init (an implicit
 // fetch, about a microsecond); a no-op run hashes a few short strings per
 // node, so the algorithm is fetched once and each thread reuses a context.
+// The first fetch also initializes OpenSSL, which by default reads the
+// system's openssl.cnf and sets up what it names (engines, providers): a
+// millisecond or more of every no-op run of a small build, for SHA-256 of
+// local files, which the default provider computes whatever that file says.
 const EVP_MD *sha256Algorithm()
 {
-    static EVP_MD *md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    static EVP_MD *md = [] {
+        OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr);
+        return EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    }();
     return md ? md : EVP_sha256();
 }
 

@@ -118,8 +118,16 @@ private:
                        "INSERT INTO run_units(run, unit, outcome, attempts, start_us, "
                        "duration_us, exit_code, signal, cached, why) "
                        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+        std::string cachedNames; // up-to-date units with nothing else to say: one row
         for (const auto &[name, row] : named) {
             const Row &r = *row;
+            if (r.cached && r.outcome == NodeState::Succeeded && r.attempts == 0 && r.start < 0
+                && r.duration == 0 && !r.exitCode && r.signal.empty()
+                && name.find('\0') == std::string::npos) {
+                cachedNames += name;
+                cachedNames += '\0';
+                continue;
+            }
             unit.bind(1, id).bind(2, name).bind(3, toString(r.outcome));
             unit.bind(4, std::int64_t(r.attempts));
             if (r.start >= 0)
@@ -144,6 +152,11 @@ private:
                 unit.bindNull(10);
             unit.run();
         }
+        if (!cachedNames.empty()) {
+            Statement cached(m_store.db, "INSERT INTO run_cached(run, units) VALUES(?1, ?2)");
+            cached.bind(1, id).bindBlob(2, cachedNames);
+            cached.run();
+        }
         if (m_keep > 0) {
             Statement old(m_store.db, "SELECT id FROM runs WHERE workflow = ?1 ORDER BY id DESC "
                                       "LIMIT -1 OFFSET ?2");
@@ -153,8 +166,10 @@ private:
                 ids.push_back(old.integer(0));
             Statement dropUnits(m_store.db, "DELETE FROM run_units WHERE run = ?1");
             Statement dropRun(m_store.db, "DELETE FROM runs WHERE id = ?1");
+            Statement dropCached(m_store.db, "DELETE FROM run_cached WHERE run = ?1");
             for (std::int64_t gone : ids) {
                 dropUnits.bind(1, gone).run();
+                dropCached.bind(1, gone).run();
                 dropRun.bind(1, gone).run();
             }
         }

@@ -18,8 +18,10 @@
 
 #include "weft/Workflow.h"
 
+#include <fcntl.h>
 #include <glob.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -64,7 +66,10 @@ struct FileEntry
 struct Recorded
 {
     Digest fingerprint{};
-    std::string outputs; // path NUL digest(32) size mtime ctime inode (4 x int64), repeated
+    // Where its outputs are in Impl::recordedOutputs: path NUL digest(32)
+    // size mtime ctime inode (4 x int64), repeated. One buffer for all
+    // units instead of a string each: 100,000 allocations fewer.
+    std::size_t offset = 0, size = 0;
 };
 
 struct ToWrite
@@ -84,6 +89,7 @@ struct IncrementalSession::Impl
 
     std::mutex mutex; // guards what follows
     std::unordered_map<std::string, Recorded> recorded;
+    std::string recordedOutputs; // filled before the run, never changed during it
     std::unordered_map<std::string, FileEntry> files; // absolute path
     std::vector<std::string> dirtyFiles;
     std::unordered_map<std::uint64_t, Digest> current; // unit -> its outputs' hash, this run
@@ -94,7 +100,32 @@ struct IncrementalSession::Impl
     Clock::time_point lastCommit = Clock::now();
     bool broken = false; // a database error: stop writing, everything after runs
 
-    Impl(StateStore::Impl &s, StateStore::SessionOptions o) : store(s), options(std::move(o)) {}
+    // The base directory, opened once: a relative output is stat()ed from
+    // it, so the kernel walks only the path's own components, and no
+    // absolute path is built per output (a no-op run of 100,000 nodes is
+    // mostly these stats). -1: paths are joined as before.
+    int baseFd = -1;
+
+    Impl(StateStore::Impl &s, StateStore::SessionOptions o) : store(s), options(std::move(o))
+    {
+        if (!options.base.empty())
+            baseFd = ::open(options.base.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    }
+    ~Impl()
+    {
+        if (baseFd >= 0)
+            ::close(baseFd);
+    }
+    Impl(const Impl &) = delete;
+    Impl &operator=(const Impl &) = delete;
+
+    // stat() of a workflow path (relative to the base, or absolute).
+    int statPath(const std::string &path, struct stat &st) const
+    {
+        if (baseFd >= 0 && !path.empty() && path[0] != '/')
+            return ::fstatat(baseFd, path.c_str(), &st, 0);
+        return ::stat(absolute(path).c_str(), &st);
+    }
 
     std::filesystem::path absolute(const std::string &path) const
     {
@@ -153,9 +184,8 @@ struct IncrementalSession::Impl
     // be trusted by its stat (see above).
     bool outputDigest(const std::string &path, const char *recorded, Digest &out, FileEntry &stat)
     {
-        const std::filesystem::path full = absolute(path);
         struct stat st{};
-        if (::stat(full.c_str(), &st) != 0)
+        if (statPath(path, st) != 0)
             return false;
         stat = {};
         if (S_ISDIR(st.st_mode)) {
@@ -173,7 +203,7 @@ struct IncrementalSession::Impl
                 return true;
             }
         }
-        if (!sha256File(full, out))
+        if (!sha256File(absolute(path), out))
             return false;
         struct timespec clock{};
         ::clock_gettime(CLOCK_REALTIME, &clock);
@@ -192,11 +222,23 @@ struct IncrementalSession::Impl
         blob.append(reinterpret_cast<const char *>(fields), sizeof fields);
     }
 
+    // Nodes come in runs of one type: its hash is kept per thread.
+    static Digest typeDigest(const std::string &type)
+    {
+        thread_local std::string last;
+        thread_local Digest digest = sha256("");
+        if (type != last) {
+            digest = sha256(type);
+            last = type;
+        }
+        return digest;
+    }
+
     Fingerprint fingerprint(const IncrementalUnit &u)
     {
         Fingerprint f;
         const Node &node = *u.node;
-        f.parts.push_back({PartKind::Type, {}, sha256(node.type)});
+        f.parts.push_back({PartKind::Type, {}, typeDigest(node.type)});
         if (node.params.is_object()) {
             for (const auto &[key, value] : node.params.items())
                 f.parts.push_back({PartKind::Param, key, sha256(value.dump())});
@@ -386,7 +428,10 @@ std::unique_ptr<IncrementalSession> StateStore::beginRun(SessionOptions options)
             const std::string_view fp = units.blob(1);
             if (fp.size() == 32)
                 std::copy(fp.begin(), fp.end(), r.fingerprint.begin());
-            r.outputs = units.blob(2);
+            const std::string_view outputs = units.blob(2);
+            r.offset = impl->recordedOutputs.size();
+            r.size = outputs.size();
+            impl->recordedOutputs += outputs;
             impl->recorded.emplace(units.text(0), std::move(r));
         }
         Statement files(d->db, "SELECT path, size, mtime, ctime, inode, digest FROM files");
@@ -431,7 +476,7 @@ bool IncrementalSession::upToDate(const IncrementalUnit &u)
                 // The record's entry for this path, if it was an output then:
                 // path NUL digest(32) stat(32), repeated.
                 const char *entry = nullptr;
-                const std::string_view blob = record->outputs;
+                const std::string_view blob(d->recordedOutputs.data() + record->offset, record->size);
                 for (std::size_t pos = 0; pos < blob.size();) {
                     const std::size_t end = blob.find('\0', pos);
                     if (end == std::string_view::npos || end + 65 > blob.size())
