@@ -290,14 +290,14 @@ void TestSubworkflowUi::aMissingIncludedFileStopsTheRunWithItsName()
 void TestSubworkflowUi::screenshot()
 {
     // Not a check: WEFT_SUBWORKFLOW_SCREENSHOT=path.png grabs the window
-    // during a run (path.png), then inside the workflow node (path-inner.png).
+    // during a run (path.png), inside the workflow node (path-inner.png),
+    // after the run (path-done.png) and after an inner failure (path-failed.png).
     const QString target = qEnvironmentVariable("WEFT_SUBWORKFLOW_SCREENSHOT");
     if (target.isEmpty())
         QSKIP("set WEFT_SUBWORKFLOW_SCREENSHOT=file.png to grab the window");
     QVERIFY(open(QStringLiteral("main.weft")));
     RunView *view = runView();
     QVERIFY(view->startRun());
-    QTRY_COMPARE_WITH_TIMEOUT(int(runState(QStringLiteral("stage/h"))), int(NodeState::Pending), 5000);
     QTRY_COMPARE_WITH_TIMEOUT(int(runState(QStringLiteral("stage/c"))), int(NodeState::Succeeded),
                               15000);
     QTRY_COMPARE_WITH_TIMEOUT(int(runState(QStringLiteral("stage/wait"))), int(NodeState::Running),
@@ -315,6 +315,14 @@ void TestSubworkflowUi::screenshot()
     QTest::qWait(300);
     QVERIFY(m_window->grab().save(QString(target).replace(QStringLiteral(".png"),
                                                            QStringLiteral("-done.png"))));
+    // An inner failure, on the outer node (path-failed.png).
+    QVERIFY(open(QStringLiteral("failing.weft")));
+    QVERIFY(view->startRun());
+    QTRY_VERIFY_WITH_TIMEOUT(!view->controller()->isRunning(), 20000);
+    m_window->view()->fitGraph();
+    QTest::qWait(1200); // past the failure's pulse
+    QVERIFY(m_window->grab().save(QString(target).replace(QStringLiteral(".png"),
+                                                           QStringLiteral("-failed.png"))));
 }
 
 QTEST_MAIN(TestSubworkflowUi)

@@ -16,6 +16,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QFrame>
 #include <QGraphicsSceneMouseEvent>
 #include <QHBoxLayout>
 #include <QKeyEvent>
@@ -47,7 +48,7 @@ SubworkflowNavigator::SubworkflowNavigator(MainWindow *window, StateOf stateOf)
     auto *bar = new QHBoxLayout(m_bar);
     bar->setContentsMargins(6, 3, 8, 3);
     bar->setSpacing(2);
-    m_back = new QAction(Theme::actionIcon(QStringLiteral("go-previous"), QStringLiteral("undo")),
+    m_back = new QAction(Theme::actionIcon(QStringLiteral("go-previous"), QStringLiteral("back")),
                          tr("Back to the Including Workflow"), m_container);
     m_back->setObjectName(QStringLiteral("actionSubworkflowBack"));
     m_back->setShortcuts({QKeySequence(Qt::Key_Backspace), QKeySequence(QKeySequence::Back)});
@@ -84,9 +85,17 @@ SubworkflowNavigator::SubworkflowNavigator(MainWindow *window, StateOf stateOf)
     QWidget *canvas = window->takeCentralWidget();
     m_stack->addWidget(canvas);
     layout->addWidget(m_bar);
+    m_line = new QFrame;
+    m_line->setFrameShape(QFrame::HLine);
+    m_line->setFrameShadow(QFrame::Plain);
+    m_line->setForegroundRole(QPalette::Mid);
+    m_line->hide();
+    layout->addWidget(m_line);
     layout->addWidget(m_stack, 1);
     window->setCentralWidget(m_container);
 
+    // Another document (New, Open, Revert): its levels are not these.
+    connect(window->document(), &Document::aboutToReset, this, [this] { goTo(0); });
     connect(window->scene(), &GraphScene::nodeActivated, this, [this](const QString &id) {
         if (depth() == 0)
             openFrom(id, false);
@@ -268,6 +277,7 @@ void SubworkflowNavigator::rebuildBar()
     }
     m_back->setEnabled(!m_levels.isEmpty());
     m_bar->setVisible(!m_levels.isEmpty());
+    m_line->setVisible(!m_levels.isEmpty());
     if (m_levels.isEmpty())
         return;
     auto addSeparator = [this] {

@@ -25,6 +25,7 @@
 #include <functional>
 
 class QAction;
+class QFrame;
 class QHBoxLayout;
 class QLabel;
 class QStackedWidget;
@@ -98,6 +99,7 @@ private:
     QWidget *m_container = nullptr;
     QStackedWidget *m_stack = nullptr;
     QWidget *m_bar = nullptr;
+    QFrame *m_line = nullptr; // under the bar
     QHBoxLayout *m_crumbs = nullptr;
     QLabel *m_note = nullptr;
     QToolButton *m_edit = nullptr;
