@@ -984,7 +984,10 @@ void RunView::animate()
     }
     for (auto it = m_pulses.begin(); it != m_pulses.end();) {
         const double t = double(ms - it.value()) / kPulseMs;
-        RunOverlayItem *overlay = overlayFor(m_controller->nodeId(NodeIndex(it.key())), true);
+        QString pulsed = m_controller->nodeId(NodeIndex(it.key()));
+        if (!m_subflows.empty() && pulsed.contains(QLatin1Char('/')))
+            pulsed = pulsed.section(QLatin1Char('/'), 0, 0); // an inner node: its workflow node
+        RunOverlayItem *overlay = overlayFor(pulsed, true);
         if (t >= 1 || !overlay) {
             if (overlay)
                 overlay->setPulse(0);
