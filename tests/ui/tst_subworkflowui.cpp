@@ -214,6 +214,15 @@ void TestSubworkflowUi::runShowsInnerProgressAndOpensInPlace()
     top->click();
     QTRY_COMPARE(navigator()->depth(), 1);
 
+    // From the keyboard: Ctrl+Down opens the selected workflow node.
+    navigator()->currentScene()->selectNodes({QStringLiteral("leaf")});
+    QVERIFY(navigator()->openAction()->isEnabled());
+    QTest::keyClick(navigator()->currentView(), Qt::Key_Down, Qt::ControlModifier);
+    QTRY_COMPARE(navigator()->depth(), 2);
+    QVERIFY(!navigator()->openAction()->isEnabled());
+    QTest::keyClick(navigator()->currentView(), Qt::Key_Backspace);
+    QTRY_COMPARE(navigator()->depth(), 1);
+
     // The run goes on while the inner view is shown, and it follows.
     release();
     QTRY_VERIFY_WITH_TIMEOUT(!controller->isRunning(), 20000);

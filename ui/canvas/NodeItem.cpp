@@ -445,7 +445,7 @@ QString NodeItem::toolTipAt(const QPointF &itemPos) const
     }
     if (m_subworkflow) {
         tip += QStringLiteral("<br>")
-               + QObject::tr("Subworkflow: runs %1 as %2/…; double-click opens it")
+               + QObject::tr("Subworkflow: runs %1 as %2/…; double-click (or Ctrl+Down) opens it")
                      .arg(m_subworkflowFile.toHtmlEscaped(), m_id.toHtmlEscaped());
         if (m_visual.instances >= 0) {
             tip += QStringLiteral("<br>")

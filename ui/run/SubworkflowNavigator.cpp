@@ -58,6 +58,18 @@ SubworkflowNavigator::SubworkflowNavigator(MainWindow *window, StateOf stateOf)
     m_back->setEnabled(false);
     connect(m_back, &QAction::triggered, this, &SubworkflowNavigator::back);
     m_container->addAction(m_back);
+    m_openAction = new QAction(tr("Open Workflow Node"), m_container);
+    m_openAction->setObjectName(QStringLiteral("actionOpenSubworkflow"));
+    m_openAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Down));
+    m_openAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    m_openAction->setToolTip(tr("Open the selected workflow node's file in place (Ctrl+Down)"));
+    m_openAction->setEnabled(false);
+    connect(m_openAction, &QAction::triggered, this, [this] {
+        const QStringList selected = currentScene()->selectedNodeIds();
+        if (selected.size() == 1)
+            open(selected.front());
+    });
+    m_container->addAction(m_openAction);
     auto *backButton = new QToolButton;
     backButton->setDefaultAction(m_back);
     backButton->setAutoRaise(true);
@@ -96,6 +108,8 @@ SubworkflowNavigator::SubworkflowNavigator(MainWindow *window, StateOf stateOf)
 
     // Another document (New, Open, Revert): its levels are not these.
     connect(window->document(), &Document::aboutToReset, this, [this] { goTo(0); });
+    connect(window->scene(), &QGraphicsScene::selectionChanged, this,
+            &SubworkflowNavigator::updateOpenAction);
     connect(window->scene(), &GraphScene::nodeActivated, this, [this](const QString &id) {
         if (depth() == 0)
             openFrom(id, false);
@@ -189,6 +203,8 @@ bool SubworkflowNavigator::openFrom(const QString &id, bool showErrors)
         return m_stateOf(levelPrefix + inner, true).detail;
     });
     level.scene->installEventFilter(this);
+    connect(level.scene, &QGraphicsScene::selectionChanged, this,
+            &SubworkflowNavigator::updateOpenAction);
     level.view = new GraphView(level.scene);
     level.view->setObjectName(QStringLiteral("subworkflowView"));
     level.view->installEventFilter(this);
@@ -269,6 +285,13 @@ void SubworkflowNavigator::refresh()
     }
 }
 
+void SubworkflowNavigator::updateOpenAction()
+{
+    const QStringList selected = currentScene()->selectedNodeIds();
+    const Node *node = selected.size() == 1 ? nodeAtLevel(selected.front()) : nullptr;
+    m_openAction->setEnabled(node && node->type == "workflow");
+}
+
 void SubworkflowNavigator::rebuildBar()
 {
     while (QLayoutItem *item = m_crumbs->takeAt(0)) {
@@ -276,6 +299,7 @@ void SubworkflowNavigator::rebuildBar()
         delete item;
     }
     m_back->setEnabled(!m_levels.isEmpty());
+    updateOpenAction();
     m_bar->setVisible(!m_levels.isEmpty());
     m_line->setVisible(!m_levels.isEmpty());
     if (m_levels.isEmpty())

@@ -5,7 +5,8 @@
 // canvas shows the file it includes, read-only, under a breadcrumb bar
 // ("main.weft › lib › sub"), its nodes coloured live by the run's events of
 // their `outer/inner` ids, during a run and after it. The way back: a
-// breadcrumb, Backspace or Alt+Left (QKeySequence::Back). "Open for
+// breadcrumb, Backspace or Alt+Left (QKeySequence::Back); Ctrl+Down opens
+// the selected workflow node from the keyboard. "Open for
 // Editing" opens the inner file in a window of its own.
 //
 // Installed by the RunView: it wraps the window's central canvas in a stack
@@ -69,6 +70,8 @@ public:
     GraphView *currentView() const;
     QWidget *breadcrumbBar() const { return m_bar; }
     QAction *backAction() const { return m_back; }
+    // Ctrl+Down: opens the one selected workflow node of the level shown.
+    QAction *openAction() const { return m_openAction; }
     // Opens the levels down to the node with the full id `id` ("lib/sub/h")
     // and selects it there; false when it is not inside a workflow node.
     bool reveal(const QString &id);
@@ -91,6 +94,7 @@ private:
     bool eventFilter(QObject *watched, QEvent *event) override;
     bool openFrom(const QString &id, bool showErrors);
     void rebuildBar();
+    void updateOpenAction();
     void openForEditing();
     const Node *nodeAtLevel(const QString &id) const;
 
@@ -104,6 +108,7 @@ private:
     QLabel *m_note = nullptr;
     QToolButton *m_edit = nullptr;
     QAction *m_back = nullptr;
+    QAction *m_openAction = nullptr;
     QVector<Level> m_levels;
 };
 
