@@ -12,6 +12,7 @@
 #include "canvas/GraphView.h"
 #include "canvas/NodeItem.h"
 #include "run/RunController.h"
+#include "run/RunEstimate.h"
 #include "run/RunProblems.h"
 #include "run/RunView.h"
 #include "run/SubworkflowNavigator.h"
@@ -134,6 +135,10 @@ void TestSubworkflowUi::runShowsInnerProgressAndOpensInPlace()
     GraphScene *scene = m_window->scene();
     QVERIFY(scene->nodeItem(QStringLiteral("stage"))->isSubworkflow());
     view->jobsBox()->setValue(2);
+    // The design estimate is of what runs: stage/w, stage/c and stage/wait
+    // side by side after prep (written, the file is a chain of three).
+    QTRY_VERIFY_WITH_TIMEOUT(view->estimate()->designText().startsWith(QStringLiteral("width 3 ")),
+                             10000);
 
     QVERIFY(view->startRun());
     // The run is the expanded workflow, nested levels included, with the
