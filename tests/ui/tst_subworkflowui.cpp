@@ -228,6 +228,25 @@ void TestSubworkflowUi::runShowsInnerProgressAndOpensInPlace()
     QTest::keyClick(navigator()->currentView(), Qt::Key_Backspace);
     QTRY_COMPARE(navigator()->depth(), 1);
 
+    // Open for Editing: the included file in a window of its own, though
+    // alone it does not define the ${params.NAME} it uses.
+    {
+        MainWindow *editor = nullptr;
+        auto connection = connect(navigator(), &SubworkflowNavigator::editorOpened, this,
+                                  [&editor](MainWindow *w) { editor = w; });
+        auto *edit = navigator()->breadcrumbBar()->findChild<QToolButton *>(
+            QStringLiteral("subworkflowEditButton"));
+        QVERIFY(edit);
+        edit->click();
+        disconnect(connection);
+        QVERIFY(editor);
+        QCOMPARE(QFileInfo(editor->document()->filePath()).fileName(), QStringLiteral("stage.weft"));
+        QCOMPARE(editor->document()->workflow().nodes.size(), std::size_t(5));
+        QVERIFY(editor->scene()->nodeItem(QStringLiteral("leaf")));
+        QVERIFY(!editor->document()->isModified());
+        delete editor;
+    }
+
     // The run goes on while the inner view is shown, and it follows.
     release();
     QTRY_VERIFY_WITH_TIMEOUT(!controller->isRunning(), 20000);
@@ -281,6 +300,12 @@ void TestSubworkflowUi::anInnerFailureIsRedOnTheOuterNodeAndInProblems()
     // And a node of the document brings the document back.
     Q_EMIT problems->nodeRequested(QStringLiteral("after"));
     QTRY_COMPARE(navigator()->depth(), 0);
+    // An edit of the document (here: a node added) shows the document.
+    Q_EMIT problems->nodeRequested(QStringLiteral("bad/ok"));
+    QTRY_COMPARE(navigator()->depth(), 1);
+    QVERIFY(!m_window->scene()->addNode("noop", QPointF(0, 300)).isEmpty());
+    QCOMPARE(navigator()->depth(), 0);
+    QVERIFY(m_window->view()->isVisible());
 }
 
 void TestSubworkflowUi::aMissingIncludedFileStopsTheRunWithItsName()

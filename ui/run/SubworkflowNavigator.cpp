@@ -2,6 +2,7 @@
 #include "run/SubworkflowNavigator.h"
 
 #include "Document.h"
+#include "LenientReader.h"
 #include "MainWindow.h"
 #include "Theme.h"
 #include "canvas/GraphScene.h"
@@ -10,7 +11,7 @@
 #include "layout/LayeredLayout.h"
 #include "run/SubworkflowRun.h"
 
-#include "LenientReader.h"
+#include <weft/WorkflowFile.h>
 
 #include <QAction>
 #include <QDir>
@@ -108,6 +109,9 @@ SubworkflowNavigator::SubworkflowNavigator(MainWindow *window, StateOf stateOf)
 
     // Another document (New, Open, Revert): its levels are not these.
     connect(window->document(), &Document::aboutToReset, this, [this] { goTo(0); });
+    // An edit always goes to the document (paste, the palette, undo): the
+    // canvas then shows it, never changing it unseen behind a level.
+    connect(window->document(), &Document::contentsChanged, this, [this] { goTo(0); });
     connect(window->scene(), &QGraphicsScene::selectionChanged, this,
             &SubworkflowNavigator::updateOpenAction);
     connect(window->scene(), &GraphScene::nodeActivated, this, [this](const QString &id) {
@@ -339,10 +343,20 @@ void SubworkflowNavigator::openForEditing()
 {
     if (m_levels.isEmpty())
         return;
+    const Level &level = m_levels.back();
     auto *window = new MainWindow;
+    window->setObjectName(QStringLiteral("subworkflowEditor"));
     window->setAttribute(Qt::WA_DeleteOnClose);
-    window->openFile(m_levels.back().file);
+    if (loadWorkflowFile(level.file.toStdString()).ok()) {
+        window->openFile(level.file);
+    } else {
+        // A file written to be included names its `${params.NAME}`, which
+        // alone it does not define: it is still opened, as read here, and
+        // Design Problems lists what it needs from the including file.
+        window->document()->reset(level.document->workflow(), level.file);
+    }
     window->show();
+    Q_EMIT editorOpened(window);
 }
 
 bool SubworkflowNavigator::eventFilter(QObject *watched, QEvent *event)

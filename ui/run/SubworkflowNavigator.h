@@ -80,6 +80,8 @@ public:
 
 Q_SIGNALS:
     void depthChanged(int depth);
+    // "Open for Editing" opened the level's file in `window` (deleted on close).
+    void editorOpened(weft::ui::MainWindow *window);
 
 private:
     struct Level
