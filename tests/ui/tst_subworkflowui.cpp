@@ -17,6 +17,7 @@
 #include "run/RunView.h"
 #include "run/SubworkflowNavigator.h"
 
+#include <QApplication>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -362,6 +363,26 @@ void TestSubworkflowUi::screenshot()
     QTest::qWait(1200); // past the failure's pulse
     QVERIFY(m_window->grab().save(QString(target).replace(QStringLiteral(".png"),
                                                            QStringLiteral("-failed.png"))));
+    // The failed level on a dark palette (path-dark.png).
+    const QPalette light = QApplication::palette();
+    QPalette dark;
+    dark.setColor(QPalette::Window, QColor(0x2b, 0x2d, 0x31));
+    dark.setColor(QPalette::WindowText, QColor(0xe6, 0xe6, 0xe6));
+    dark.setColor(QPalette::Base, QColor(0x1e, 0x1f, 0x22));
+    dark.setColor(QPalette::AlternateBase, QColor(0x33, 0x35, 0x3a));
+    dark.setColor(QPalette::Text, QColor(0xe6, 0xe6, 0xe6));
+    dark.setColor(QPalette::Button, QColor(0x33, 0x35, 0x3a));
+    dark.setColor(QPalette::ButtonText, QColor(0xe6, 0xe6, 0xe6));
+    dark.setColor(QPalette::Mid, QColor(0x50, 0x52, 0x58));
+    dark.setColor(QPalette::PlaceholderText, QColor(0x9a, 0x9c, 0xa3));
+    dark.setColor(QPalette::Highlight, QColor(0x3d, 0x7a, 0xd6));
+    QApplication::setPalette(dark);
+    Q_EMIT view->problems()->nodeRequested(QStringLiteral("bad/boom"));
+    QTRY_COMPARE(navigator()->depth(), 1);
+    QTest::qWait(300);
+    QVERIFY(m_window->grab().save(QString(target).replace(QStringLiteral(".png"),
+                                                           QStringLiteral("-dark.png"))));
+    QApplication::setPalette(light);
 }
 
 QTEST_MAIN(TestSubworkflowUi)
