@@ -11,6 +11,7 @@
 #include "canvas/GraphScene.h"
 #include "canvas/GraphView.h"
 #include "canvas/NodeItem.h"
+#include "run/LogDock.h"
 #include "run/RunController.h"
 #include "run/RunEstimate.h"
 #include "run/RunProblems.h"
@@ -268,6 +269,9 @@ void TestSubworkflowUi::runShowsInnerProgressAndOpensInPlace()
     doubleClick(QStringLiteral("stage"));
     QTRY_COMPARE(navigator()->depth(), 1);
     QCOMPARE(int(stateIn(navigator()->currentScene(), QStringLiteral("h"))), int(RunState::Succeeded));
+    // Selecting an inner node there shows its output in the log, by path.
+    navigator()->currentScene()->selectNodes({QStringLiteral("wait")});
+    QCOMPARE(view->logDock()->shownNode(), QStringLiteral("stage/wait"));
 }
 
 void TestSubworkflowUi::anInnerFailureIsRedOnTheOuterNodeAndInProblems()

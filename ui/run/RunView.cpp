@@ -170,6 +170,13 @@ RunView::RunView(MainWindow *window)
     m_navigator = new SubworkflowNavigator(window, [this](const QString &id, bool withDetail) {
         return visualForId(id, withDetail);
     });
+    connect(m_navigator, &SubworkflowNavigator::nodeSelected, this, [this](const QString &id) {
+        const int index = m_controller->indexOf(id);
+        if (index < 0)
+            return;
+        m_logDock->showNode(id, NodeIndex(index));
+        m_instances->setNode(index);
+    });
     window->scene()->setDetailProvider([this](const QString &id) {
         const int index = m_controller->indexOf(id);
         return index >= 0 && std::size_t(index) < m_controller->nodes().size() ? tooltipFor(index)

@@ -208,7 +208,12 @@ bool SubworkflowNavigator::openFrom(const QString &id, bool showErrors)
     });
     level.scene->installEventFilter(this);
     connect(level.scene, &QGraphicsScene::selectionChanged, this,
-            &SubworkflowNavigator::updateOpenAction);
+            [this, scene = level.scene, levelPrefix] {
+                updateOpenAction();
+                const QStringList selected = scene->selectedNodeIds();
+                if (selected.size() == 1)
+                    Q_EMIT nodeSelected(levelPrefix + selected.front());
+            });
     level.view = new GraphView(level.scene);
     level.view->setObjectName(QStringLiteral("subworkflowView"));
     level.view->installEventFilter(this);

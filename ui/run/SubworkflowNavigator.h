@@ -80,6 +80,9 @@ public:
 
 Q_SIGNALS:
     void depthChanged(int depth);
+    // One node of an open level was selected: its full id ("lib/h"), so
+    // the log and the instance list follow it as they follow the canvas.
+    void nodeSelected(const QString &id);
     // "Open for Editing" opened the level's file in `window` (deleted on close).
     void editorOpened(weft::ui::MainWindow *window);
 
