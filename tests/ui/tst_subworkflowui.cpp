@@ -272,6 +272,17 @@ void TestSubworkflowUi::runShowsInnerProgressAndOpensInPlace()
     // Selecting an inner node there shows its output in the log, by path.
     navigator()->currentScene()->selectNodes({QStringLiteral("wait")});
     QCOMPARE(view->logDock()->shownNode(), QStringLiteral("stage/wait"));
+
+    // Incremental, as weft-cli: the next run keeps the inner nodes whose
+    // declared outputs are up to date.
+    QVERIFY(controller->isIncremental());
+    QVERIFY(view->startRun());
+    QTRY_VERIFY_WITH_TIMEOUT(!controller->isRunning(), 20000);
+    QCOMPARE(int(controller->finished()->outcome), int(RunOutcome::Succeeded));
+    const int x = controller->indexOf(QStringLiteral("stage/leaf/x"));
+    QVERIFY(x >= 0 && controller->nodes()[std::size_t(x)].finished);
+    QVERIFY(controller->nodes()[std::size_t(x)].finished->cached);
+    QCOMPARE(controller->cachedCount(), std::size_t(1)); // the rest declare no outputs
 }
 
 void TestSubworkflowUi::anInnerFailureIsRedOnTheOuterNodeAndInProblems()
