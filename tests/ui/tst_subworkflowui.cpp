@@ -6,6 +6,7 @@
 // nodes live, nested levels too, and the breadcrumb, Backspace and
 // Alt+Left come back. Real files, real runs, real processes.
 
+#include "CliRun.h"
 #include "Document.h"
 #include "MainWindow.h"
 #include "canvas/GraphScene.h"
@@ -34,6 +35,7 @@
 
 using namespace weft;
 using namespace weft::ui;
+using namespace weft::test;
 
 class TestSubworkflowUi : public QObject
 {
@@ -293,6 +295,25 @@ void TestSubworkflowUi::anInnerFailureIsRedOnTheOuterNodeAndInProblems()
     QTRY_VERIFY_WITH_TIMEOUT(!view->controller()->isRunning(), 20000);
     QCOMPARE(int(view->controller()->finished()->outcome), int(RunOutcome::Failed));
     QCOMPARE(int(runState(QStringLiteral("bad/boom"))), int(NodeState::Failed));
+
+    // The same nodes, ending the same way, as weft-cli run of the file.
+    {
+        const CliRun cli = runWeftCli({QStringLiteral("run"), QStringLiteral("failing.weft"),
+                                       QStringLiteral("--events"), QStringLiteral("jsonl")},
+                                      m_dir->path());
+        QCOMPARE(cli.exitCode, 1);
+        const auto finished = finishedByNode(parseJsonLines(cli.out));
+        RunController *c = view->controller();
+        QCOMPARE(finished.size(), c->nodes().size());
+        const char *names[] = {"pending", "waiting", "running", "succeeded", "failed", "skipped",
+                               "cancelled"};
+        for (std::size_t i = 0; i < c->nodes().size(); ++i) {
+            const std::string id = c->nodeId(NodeIndex(i)).toStdString();
+            QVERIFY2(finished.count(id), id.c_str());
+            QCOMPARE(finished.at(id)["outcome"].get<std::string>(),
+                     std::string(names[std::size_t(c->nodes()[i].state)]));
+        }
+    }
 
     const NodeItem *bad = m_window->scene()->nodeItem(QStringLiteral("bad"));
     QTRY_COMPARE_WITH_TIMEOUT(int(bad->visualState().runState), int(RunState::Failed), 5000);
