@@ -4,7 +4,10 @@
 // `outer/inner`; the workflow node sums them up (running, done/total, red
 // on an inner failure); double-click opens the inner file in place, its
 // nodes live, nested levels too, and the breadcrumb, Backspace and
-// Alt+Left come back. Real files, real runs, real processes.
+// Alt+Left come back; Ctrl+Down opens from the keyboard; problems of inner
+// nodes open their level; the next run is incremental and a run ends every
+// node as weft-cli's run of the same file. Real files, real runs, real
+// processes.
 
 #include "CliRun.h"
 #include "Document.h"

@@ -736,6 +736,10 @@ void RunView::applySubworkflows(const EventQueue::Batch &batch)
         if (update.instance >= 0 || update.node >= nodes.size())
             continue;
         m_subflows.update(int(update.node), nodes[update.node].state, m_changedGroups);
+        // A workflow node's own event (its join) took it out of the running
+        // set above: its caption is decided again below.
+        if (m_subflows.sums(int(update.node)))
+            m_changedGroups.push_back(int(update.node));
     }
     std::sort(m_changedGroups.begin(), m_changedGroups.end());
     m_changedGroups.erase(std::unique(m_changedGroups.begin(), m_changedGroups.end()),
