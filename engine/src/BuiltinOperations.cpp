@@ -163,7 +163,7 @@ OperationType workflowType()
     t.summary = "Run another .weft file as part of this one";
     t.doc = "Includes the workflow in `file`: its nodes join this run as ID/INNER, its strings "
             "use `${params.NAME}` for the values in `params`, and `exports` names the inner "
-            "outputs that `${ID.NAME}` means here. Expanded before the run (weft-cli).";
+            "outputs that `${ID.NAME}` means here. Expanded before the run (weft-cli and the window).";
     t.params = {
         {"file", ParamKind::Path, true, nullptr, "The .weft file, relative to this one", -1e300},
         {"params", ParamKind::StringMap, false, nullptr, "Values for ${params.NAME} inside", -1e300},

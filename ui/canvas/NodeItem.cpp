@@ -294,12 +294,24 @@ void NodeItem::setFromNode(const Node &node)
     m_idLineText.setTextFormat(Qt::PlainText);
     m_idLineText.setText(m_elidedIdLine);
     m_iconKey = QString::fromStdString("op:" + m_iconName);
-    const bool fanOut = node.foreach.has_value();
+    // A workflow node stands for the nodes of the file it includes: drawn
+    // as a stack with a pill, like a fan-out (the file, then done/total).
+    m_subworkflow = node.type == "workflow";
+    const bool fanOut = node.foreach.has_value() || m_subworkflow;
     if (fanOut != m_fanOut) {
         prepareGeometryChange(); // the stack and the pill widen the item
         m_fanOut = fanOut;
     }
-    const QString summary = foreachSummary(node);
+    QString summary = foreachSummary(node);
+    if (m_subworkflow && !node.foreach) {
+        const auto file = node.params.find("file");
+        m_subworkflowFile = file != node.params.end() && file->is_string()
+            ? toQString(file->get<std::string>())
+            : QString();
+        summary = m_subworkflowFile.isEmpty()
+            ? QObject::tr("no file")
+            : m_subworkflowFile.section(QLatin1Char('/'), -1);
+    }
     m_foreachSummary = idLineWidths().width(summary) <= kPillMaxText
         ? summary
         : idLineWidths().metrics().elidedText(summary, Qt::ElideMiddle, kPillMaxText);
@@ -435,7 +447,18 @@ QString NodeItem::toolTipAt(const QPointF &itemPos) const
                 tip += QStringLiteral("<br><i>") + why.toHtmlEscaped() + QStringLiteral("</i>");
         }
     }
-    if (m_fanOut) {
+    if (m_subworkflow) {
+        tip += QStringLiteral("<br>")
+               + QObject::tr("Subworkflow: runs %1 as %2/…; double-click (or Ctrl+Down) opens it")
+                     .arg(m_subworkflowFile.toHtmlEscaped(), m_id.toHtmlEscaped());
+        if (m_visual.instances >= 0) {
+            tip += QStringLiteral("<br>")
+                   + QObject::tr("%1 of %2 inner nodes finished").arg(m_visual.instancesDone)
+                         .arg(m_visual.instances);
+            if (m_visual.instancesFailed > 0)
+                tip += QObject::tr(", %1 failed").arg(m_visual.instancesFailed);
+        }
+    } else if (m_fanOut) {
         tip += QStringLiteral("<br>") + QObject::tr("Fan-out: runs once per item, %1")
                                             .arg(m_foreachSummary.toHtmlEscaped());
         if (m_visual.instances >= 0) {

@@ -93,6 +93,7 @@ public:
     // A fan-out node (`foreach`): drawn as a stack of cards, with a pill on
     // its top edge saying what it maps over, or done/total while it runs.
     bool isFanOut() const { return m_fanOut; }
+    bool isSubworkflow() const { return m_subworkflow; }
     QString fanOutText() const; // what the pill says now
     QRectF fanOutPillRect() const;
     QString toolTipAt(const QPointF &itemPos) const;
@@ -138,6 +139,8 @@ private:
     ExecutionSite m_site = ExecutionSite::WorkerThread;
     bool m_knownType = false;
     bool m_fanOut = false;
+    bool m_subworkflow = false; // a `workflow` node: drawn as a stack, like a fan-out
+    QString m_subworkflowFile;
     QString m_foreachSummary; // "foreach src/*.c", elided
     bool m_hovered = false;
     NodeVisualState m_visual;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "run/RunEstimate.h"
 
+#include "run/SubworkflowRun.h"
+
 #include <weft/RunReport.h>
 #include <weft/StateStore.h>
 #include <weft/Workflow.h>
@@ -56,7 +58,15 @@ void RunEstimate::start()
     QPointer<RunEstimate> self(this);
     const quint64 generation = m_generation;
     QThreadPool::globalInstance()->start(
-        [self, generation, workflow = m_workflow, file = m_file, jobs = m_jobs] {
+        [self, generation, workflow = m_workflow, file = m_file, jobs = m_jobs]() mutable {
+            // What runs, and what the history recorded: workflow nodes
+            // expanded into their inner nodes (as weft-cli predict does).
+            // One that cannot be expanded: estimated as written.
+            if (!file.isEmpty()) {
+                SubworkflowExpansion expansion = expandForRun(workflow, file);
+                if (expansion.workflow)
+                    workflow = std::move(expansion.workflow);
+            }
             Result result;
             result.jobs = jobs;
             PredictInput input;

@@ -19,10 +19,12 @@
 #include "run/RunOverlayItem.h"
 #include "run/RunProblems.h"
 #include "run/RunStateStyle.h"
+#include "run/SubworkflowNavigator.h"
 #include "run/TimelineView.h"
 #include "run/WatchTray.h"
 
 #include <weft/RunReport.h>
+#include <weft/Subworkflow.h>
 #include <weft/Workflow.h>
 
 #include <QAction>
@@ -181,6 +183,16 @@ RunView::RunView(MainWindow *window)
     connect(window->document(), &Document::nodeRenamed, this,
             [this](const QString &oldId, const QString &) { m_overlays.remove(oldId); });
     connect(qApp, &QCoreApplication::aboutToQuit, this, [this] { m_controller->shutdown(3000); });
+    m_navigator = new SubworkflowNavigator(window, [this](const QString &id, bool withDetail) {
+        return visualForId(id, withDetail);
+    });
+    connect(m_navigator, &SubworkflowNavigator::nodeSelected, this, [this](const QString &id) {
+        const int index = m_controller->indexOf(id);
+        if (index < 0)
+            return;
+        m_logDock->showNode(id, NodeIndex(index));
+        m_instances->setNode(index);
+    });
     window->scene()->setDetailProvider([this](const QString &id) {
         const int index = m_controller->indexOf(id);
         return index >= 0 && std::size_t(index) < m_controller->nodes().size() ? tooltipFor(index)
@@ -448,6 +460,30 @@ bool RunView::startRun(const QStringList &targets, bool force, bool watch)
         m_baseDirectory = m_scratch->path();
     }
 
+    // Workflow nodes run expanded into their inner nodes, as weft-cli runs
+    // them (README, "Subworkflows"): the expanded copy is what runs.
+    if (hasSubworkflows(*workflow)) {
+        const QString file = document->filePath().isEmpty()
+                                 ? QDir(m_baseDirectory).filePath(QStringLiteral("untitled.weft"))
+                                 : document->filePath();
+        SubworkflowExpansion expansion = expandForRun(workflow, file);
+        if (!expansion.workflow) {
+            m_problems->clear();
+            for (const QString &e : std::as_const(expansion.errors))
+                m_problems->addRunError(e);
+            m_problems->setSummary(RunOutcome::Failed,
+                                   tr("The run did not start: a workflow node could not be "
+                                      "expanded."));
+            m_problemsDock->show();
+            m_problemsDock->raise();
+            m_window->view()->showMessage(expansion.errors.value(0));
+            updateStatus();
+            return false;
+        }
+        workflow = std::move(expansion.workflow);
+        compiled.reset(); // it was of the workflow before expansion
+    }
+
     RunOptions options;
     options.jobs = m_jobs->value();
     options.failure = m_keepGoing->isChecked() ? FailurePolicy::KeepGoing : FailurePolicy::Stop;
@@ -490,6 +526,7 @@ bool RunView::startRun(const QStringList &targets, bool force, bool watch)
 
     QString error;
     const std::size_t nodeCount = workflow->nodes.size();
+    m_subflows.reset(*workflow);
     const bool started = compiled ? m_controller->start(std::move(compiled), options, &error)
                                   : m_controller->start(std::move(workflow), options, &error);
     if (!started) {
@@ -529,6 +566,7 @@ bool RunView::startRun(const QStringList &targets, bool force, bool watch)
         m_watchTray->refresh();
         m_watchTray->show();
     }
+    m_navigator->refresh();
     setEditingLocked(true);
     m_pulseClock.start();
     m_animation.start();
@@ -559,6 +597,15 @@ bool RunView::exportTrace(const QString &path)
 QString RunView::tooltipFor(int index) const
 {
     const RunController::NodeRun &n = m_controller->nodes()[std::size_t(index)];
+    if (const SubworkflowProgress::Sums *sums = m_subflows.sums(index)) {
+        QString text = tr("Subworkflow: %1 running · %2/%3 inner nodes done")
+                           .arg(sums->running()).arg(sums->finished()).arg(sums->total);
+        if (sums->failed() > 0)
+            text += tr(" · %1 failed").arg(sums->failed());
+        if (const int skipped = sums->count(NodeState::Skipped))
+            text += tr(" · %1 skipped").arg(skipped);
+        return text;
+    }
     switch (n.state) {
     case NodeState::Pending: {
         // The needs still unfinished now, not the list at the start.
@@ -702,9 +749,72 @@ NodeVisualState RunView::visualFor(int index) const
         if (n.state == NodeState::Running && state.instances > 0)
             state.progress = double(state.instancesDone) / state.instances;
     }
+    if (const SubworkflowProgress::Sums *sums = m_subflows.sums(index)) {
+        // A workflow node sums up its inner nodes: done/total on its pill,
+        // running while any runs, red as soon as one failed.
+        state.instances = sums->total;
+        state.instancesDone = sums->finished();
+        state.instancesFailed = sums->failed();
+        if (sums->failed() > 0)
+            state.runState = RunState::Failed;
+        else if (!isFinal(n.state) && sums->count(NodeState::Pending) < sums->total)
+            state.runState = RunState::Running;
+        if (state.runState == RunState::Running && sums->total > 0)
+            state.progress = double(sums->finished()) / sums->total;
+    }
     // No detail: the tooltip line is written when a tooltip asks for it
     // (the scene's detail provider), not for every node on every update.
     return state;
+}
+
+NodeVisualState RunView::visualForId(const QString &id, bool withDetail) const
+{
+    const int index = m_controller->indexOf(id);
+    if (index < 0 || std::size_t(index) >= m_controller->nodes().size())
+        return {};
+    NodeVisualState state = visualFor(index);
+    if (withDetail)
+        state.detail = tooltipFor(index);
+    return state;
+}
+
+void RunView::applySubworkflows(const EventQueue::Batch &batch)
+{
+    if (m_subflows.empty())
+        return;
+    const auto &nodes = m_controller->nodes();
+    m_changedGroups.clear();
+    for (const EventQueue::NodeUpdate &update : batch.nodes) {
+        if (update.instance >= 0 || update.node >= nodes.size())
+            continue;
+        m_subflows.update(int(update.node), nodes[update.node].state, m_changedGroups);
+        // A workflow node's own event (its join) took it out of the running
+        // set above: its caption is decided again below.
+        if (m_subflows.sums(int(update.node)))
+            m_changedGroups.push_back(int(update.node));
+    }
+    std::sort(m_changedGroups.begin(), m_changedGroups.end());
+    m_changedGroups.erase(std::unique(m_changedGroups.begin(), m_changedGroups.end()),
+                          m_changedGroups.end());
+    for (int group : m_changedGroups) {
+        if (!m_isDirty[std::size_t(group)]) {
+            m_isDirty[std::size_t(group)] = 1;
+            m_dirty.push_back(group);
+        }
+        // Its caption ("3 running · 12/40 done") while its inner nodes run.
+        const SubworkflowProgress::Sums *sums = m_subflows.sums(group);
+        const bool active = !isFinal(nodes[std::size_t(group)].state) && sums
+                            && sums->count(NodeState::Pending) < sums->total
+                            && sums->finished() < sums->total;
+        if (active) {
+            m_running.insert(group);
+        } else if (nodes[std::size_t(group)].state != NodeState::Running && m_running.remove(group)) {
+            if (RunOverlayItem *overlay = overlayFor(m_controller->nodeId(NodeIndex(group)), false)) {
+                overlay->setCaption(QString());
+                overlay->setPhase(-1);
+            }
+        }
+    }
 }
 
 void RunView::applyBatch(const EventQueue::Batch &batch)
@@ -781,6 +891,7 @@ void RunView::applyBatch(const EventQueue::Batch &batch)
             m_satisfied->addSucceeded(id);
         }
     }
+    applySubworkflows(batch);
     if (!batch.output.empty() || batch.droppedOutputBytes > 0)
         m_logDock->appendOutput(batch.output, batch.droppedOutputBytes);
     m_timeline->refresh();
@@ -806,6 +917,7 @@ void RunView::applyBatch(const EventQueue::Batch &batch)
         m_satisfied->commit();
     ++m_appliedBatches;
     flushCanvas(25);
+    m_navigator->refresh();
     updateStatus();
 }
 
@@ -894,6 +1006,7 @@ void RunView::onRunFinished()
     }
     m_finishPending = true;
     flushCanvas(1000);
+    m_navigator->refresh();
     if (m_finishPending)
         m_animation.start(); // the canvas catches up on the next ticks
 }
@@ -958,6 +1071,15 @@ void RunView::animate()
         RunOverlayItem *overlay = overlayFor(m_controller->nodeId(NodeIndex(index)), true);
         if (!overlay)
             continue;
+        if (const SubworkflowProgress::Sums *sums = m_subflows.sums(index)) {
+            QString caption = tr("%1 running · %2/%3 done").arg(sums->running())
+                                  .arg(sums->finished()).arg(sums->total);
+            if (sums->failed() > 0)
+                caption += tr(" · %1 failed").arg(sums->failed());
+            overlay->setCaption(caption);
+            overlay->setPhase(-1); // the node's own bar shows done/total
+            continue;
+        }
         QString caption = clock(now - std::max(0.0, n.runningSince));
         const RunController::FanOutRun *fan = m_controller->fanOut(NodeIndex(index));
         if (fan) {
@@ -977,7 +1099,10 @@ void RunView::animate()
     }
     for (auto it = m_pulses.begin(); it != m_pulses.end();) {
         const double t = double(ms - it.value()) / kPulseMs;
-        RunOverlayItem *overlay = overlayFor(m_controller->nodeId(NodeIndex(it.key())), true);
+        QString pulsed = m_controller->nodeId(NodeIndex(it.key()));
+        if (!m_subflows.empty() && pulsed.contains(QLatin1Char('/')))
+            pulsed = pulsed.section(QLatin1Char('/'), 0, 0); // an inner node: its workflow node
+        RunOverlayItem *overlay = overlayFor(pulsed, true);
         if (t >= 1 || !overlay) {
             if (overlay)
                 overlay->setPulse(0);
@@ -1207,8 +1332,13 @@ void RunView::showInstanceLog(const QString &id, int instance)
 void RunView::focusNode(const QString &id)
 {
     GraphScene *scene = m_window->scene();
-    if (!scene->nodeItem(id))
+    if (!scene->nodeItem(id)) {
+        // An inner node of a workflow node ("lib/h"): shown where it is.
+        if (id.contains(QLatin1Char('/')))
+            m_navigator->reveal(id);
         return;
+    }
+    m_navigator->goTo(0);
     scene->selectNodes({id});
     m_window->view()->centerOnNode(id);
 }
@@ -1251,8 +1381,20 @@ bool RunView::eventFilter(QObject *watched, QEvent *event)
             }
             return true;
         }
+        case QEvent::GraphicsSceneMouseDoubleClick: {
+            // Opening a workflow node in place edits nothing: it works live.
+            auto *mouse = static_cast<QGraphicsSceneMouseEvent *>(event);
+            for (QGraphicsItem *hit : m_window->scene()->items(mouse->scenePos())) {
+                if (hit->type() == NodeItem::Type) {
+                    const auto *node = static_cast<const NodeItem *>(hit);
+                    if (node->isSubworkflow())
+                        m_navigator->open(node->id());
+                    break;
+                }
+            }
+            return true;
+        }
         case QEvent::KeyPress:
-        case QEvent::GraphicsSceneMouseDoubleClick:
         case QEvent::GraphicsSceneDragEnter:
         case QEvent::GraphicsSceneDragMove:
         case QEvent::GraphicsSceneDrop:

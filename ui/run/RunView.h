@@ -13,6 +13,8 @@
 // status bar. A separate animation timer repaints only the running nodes
 // (elapsed time, indeterminate progress) and the failure pulse.
 
+#include "run/SubworkflowRun.h"
+
 #include <weft/EventQueue.h>
 #include <weft/Executor.h>
 
@@ -46,6 +48,7 @@ class RunController;
 class RunOverlayItem;
 class RunProblems;
 class SatisfiedEdgesItem;
+class SubworkflowNavigator;
 class TimelineView;
 struct NodeVisualState;
 
@@ -78,6 +81,13 @@ public:
     QDockWidget *problemsDock() const { return m_problemsDock; }
     RunProblems *problems() const { return m_problems; }
     InstanceModel *instances() const { return m_instances; }
+    // Workflow nodes opened in place (double-click), with their breadcrumb.
+    SubworkflowNavigator *subworkflows() const { return m_navigator; }
+    // A workflow node's inner nodes in each state, in the run shown.
+    const SubworkflowProgress &subworkflowProgress() const { return m_subflows; }
+    // The canvas state of the run's node `id` (an inner one too: "lib/h").
+    // With its tooltip line as detail when `withDetail`.
+    NodeVisualState visualForId(const QString &id, bool withDetail = false) const;
     QLabel *statusLabel() const { return m_statusText; }
     QPushButton *showFailureButton() const { return m_showFailure; }
     QLabel *lockBanner() const { return m_banner; }
@@ -195,6 +205,10 @@ private:
     QHash<QAction *, bool> m_lockedActions; // action -> enabled before the lock
     quint64 m_appliedBatches = 0;
     quint64 m_appliedNodeUpdates = 0;
+    SubworkflowNavigator *m_navigator = nullptr;
+    SubworkflowProgress m_subflows;
+    std::vector<int> m_changedGroups; // reused by applyBatch
+    void applySubworkflows(const EventQueue::Batch &batch);
 };
 
 } // namespace weft::ui
