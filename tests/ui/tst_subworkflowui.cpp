@@ -50,6 +50,7 @@ private Q_SLOTS:
     void runShowsInnerProgressAndOpensInPlace();
     void anInnerFailureIsRedOnTheOuterNodeAndInProblems();
     void aMissingIncludedFileStopsTheRunWithItsName();
+    void aFannedOutWorkflowNodeCountsEveryItem();
     void screenshot();
 
 private:
@@ -364,6 +365,37 @@ void TestSubworkflowUi::aMissingIncludedFileStopsTheRunWithItsName()
         named |= text.contains(QStringLiteral("does-not-exist.weft"));
     }
     QVERIFY2(named, "the problems dock names the missing file");
+}
+
+// A workflow node with foreach: each item's nodes (each[i]/w) run in the
+// window too, and all of them count toward the node's own progress.
+void TestSubworkflowUi::aFannedOutWorkflowNodeCountsEveryItem()
+{
+    const auto write = [this](const QString &name, const QByteArray &text) {
+        QFile file(m_dir->filePath(name));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(text);
+    };
+    write(QStringLiteral("parts/item.weft"),
+          "{\"weft\": 1, \"nodes\": [{\"id\": \"w\", \"type\": \"write\", \"params\": "
+          "{\"path\": \"out/${params.word}.txt\", \"text\": \"${params.word}\"}}]}\n");
+    write(QStringLiteral("each.weft"),
+          "{\"weft\": 1, \"nodes\": [{\"id\": \"each\", \"type\": \"workflow\", "
+          "\"foreach\": [\"a\", \"b\", \"c\"], \"params\": {\"file\": \"parts/item.weft\", "
+          "\"params\": {\"word\": \"${item}\"}}}]}\n");
+    QVERIFY(open(QStringLiteral("each.weft")));
+    RunView *view = runView();
+    QVERIFY(view->startRun());
+    QTRY_VERIFY_WITH_TIMEOUT(!view->controller()->isRunning(), 20000);
+    QCOMPARE(int(view->controller()->finished()->outcome), int(RunOutcome::Succeeded));
+    for (const char *id : {"each[0]/w", "each[1]/w", "each[2]/w", "each"})
+        QCOMPARE(int(runState(QString::fromLatin1(id))), int(NodeState::Succeeded));
+    QFile c(m_dir->filePath(QStringLiteral("out/c.txt")));
+    QVERIFY(c.open(QIODevice::ReadOnly));
+    QCOMPARE(c.readAll(), QByteArray("c"));
+    const NodeItem *each = m_window->scene()->nodeItem(QStringLiteral("each"));
+    QTRY_COMPARE_WITH_TIMEOUT(int(each->visualState().runState), int(RunState::Succeeded), 5000);
+    QCOMPARE(each->visualState().instances, 6); // each[i]/w and each item's join each[i]
 }
 
 void TestSubworkflowUi::screenshot()
