@@ -396,6 +396,20 @@ void TestSubworkflowUi::aFannedOutWorkflowNodeCountsEveryItem()
     const NodeItem *each = m_window->scene()->nodeItem(QStringLiteral("each"));
     QTRY_COMPARE_WITH_TIMEOUT(int(each->visualState().runState), int(RunState::Succeeded), 5000);
     QCOMPARE(each->visualState().instances, 6); // each[i]/w and each item's join each[i]
+    // Opening it shows its first item; revealing a node of another item
+    // opens that item.
+    QVERIFY(navigator()->open(QStringLiteral("each")));
+    QCOMPARE(navigator()->depth(), 1);
+    QCOMPARE(int(stateIn(navigator()->currentScene(), QStringLiteral("w"))), int(RunState::Succeeded));
+    auto current = [this] {
+        const QLabel *label = m_window->findChild<QLabel *>(QStringLiteral("breadcrumbCurrent"));
+        return label ? label->text() : QString();
+    };
+    QVERIFY2(current().contains(QStringLiteral("each[0]")), qPrintable(current()));
+    QVERIFY(navigator()->reveal(QStringLiteral("each[2]/w")));
+    QCOMPARE(navigator()->depth(), 1);
+    QVERIFY2(current().contains(QStringLiteral("each[2]")), qPrintable(current()));
+    QCOMPARE(navigator()->currentScene()->selectedNodeIds(), QStringList{QStringLiteral("w")});
 }
 
 void TestSubworkflowUi::screenshot()

@@ -153,9 +153,22 @@ bool SubworkflowNavigator::open(const QString &id)
     return openFrom(id, true);
 }
 
-bool SubworkflowNavigator::openFrom(const QString &id, bool showErrors)
+bool SubworkflowNavigator::openFrom(const QString &written, bool showErrors)
 {
+    // A workflow node with foreach runs its file once per item, as
+    // NODE[i]/ID: "each[2]" opens item 2; "each" opens its first item.
+    QString id = written;
+    QString item;
+    if (id.endsWith(QLatin1Char(']')) && id.lastIndexOf(QLatin1Char('[')) > 0) {
+        const qsizetype open = id.lastIndexOf(QLatin1Char('['));
+        item = id.mid(open);
+        id.truncate(open);
+    }
     const Node *node = nodeAtLevel(id);
+    if (node && node->foreach && item.isEmpty())
+        item = QStringLiteral("[0]");
+    if (node && !node->foreach)
+        item.clear();
     if (!node || node->type != "workflow") {
         if (showErrors)
             currentView()->showMessage(tr("%1 is not a workflow node.").arg(id));
@@ -197,7 +210,7 @@ bool SubworkflowNavigator::openFrom(const QString &id, bool showErrors)
     }
 
     Level level;
-    level.id = prefix() + id;
+    level.id = prefix() + id + item;
     level.file = file;
     level.document = new Document(this);
     level.document->reset(workflow, file);
