@@ -23,6 +23,7 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QStandardPaths>
+#include <QStatusBar>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QToolButton>
@@ -61,6 +62,7 @@ private Q_SLOTS:
     void saveStartsARoundThatRebuildsWhatChanged();
     void uncheckingWatchBetweenRoundsEndsTheSession();
     void approvalGateInAWatchSession();
+    void nothingToWatchEndsAfterOneRoundAndSaysWhy();
     void screenshot();
 
 private:
@@ -266,6 +268,22 @@ void TestWatchUi::approvalGateInAWatchSession()
     QCOMPARE(int(node(QStringLiteral("publish")).state), int(NodeState::Succeeded));
     view()->stopRun();
     QVERIFY(QTest::qWaitFor([this] { return !controller()->isRunning(); }, 10000));
+}
+
+void TestWatchUi::nothingToWatchEndsAfterOneRoundAndSaysWhy()
+{
+    const QString path = m_dir->filePath(QStringLiteral("still.weft"));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write("{\"weft\": 1, \"nodes\": [{\"id\": \"a\", \"type\": \"noop\"}]}\n");
+    file.close();
+    QVERIFY(m_window->openFile(path));
+    view()->watchAction()->trigger();
+    QVERIFY(QTest::qWaitFor([this] { return !controller()->isRunning(); }, 10000));
+    QCOMPARE(controller()->rounds().size(), std::size_t(1));
+    QVERIFY(!view()->watchAction()->isChecked());
+    QVERIFY2(m_window->statusBar()->currentMessage().contains(QStringLiteral("nothing in this workflow")),
+             qPrintable(m_window->statusBar()->currentMessage()));
 }
 
 void TestWatchUi::screenshot()

@@ -522,6 +522,8 @@ bool RunView::startRun(const QStringList &targets, bool force, bool watch)
 
     m_controller->setWatch(watch);
     m_watch->setChecked(watch);
+    m_watchSession = watch;
+    m_stopAsked = false;
     m_watchTray->hide();
 
     QString error;
@@ -577,6 +579,7 @@ bool RunView::startRun(const QStringList &targets, bool force, bool watch)
 
 void RunView::stopRun()
 {
+    m_stopAsked = true;
     m_controller->stop();
     updateActions();
     updateStatus();
@@ -997,6 +1000,18 @@ void RunView::onRunFinished()
     setEditingLocked(false);
     m_watch->setChecked(false);
     m_watchTray->hide(); // the status line and the history keep the last round
+    if (m_watchSession && m_controller->finished()) {
+        // What kept the session from watching (inotify unusable, ...).
+        for (const std::string &e : m_controller->summary().errors)
+            m_problems->addRunError(toQ(e));
+    }
+    if (m_watchSession && !m_stopAsked && m_controller->finished()
+        && m_controller->summary().errors.empty())
+        m_window->statusBar()->showMessage(
+            tr("Watch ended: nothing in this workflow can start another round (it has no watch "
+               "or timer node that can fire again, and no node declares inputs)"),
+            15000);
+    m_watchSession = false;
     updateActions();
     updateStatus();
     m_timeline->refresh();

@@ -202,6 +202,10 @@ private:
     std::unique_ptr<QTemporaryDir> m_scratch;
     QString m_baseDirectory;
     bool m_locked = false;
+    // The session in progress is a watch session, and whether a person ended
+    // it (otherwise it ended because nothing can start another round).
+    bool m_watchSession = false;
+    bool m_stopAsked = false;
     QHash<QAction *, bool> m_lockedActions; // action -> enabled before the lock
     quint64 m_appliedBatches = 0;
     quint64 m_appliedNodeUpdates = 0;
