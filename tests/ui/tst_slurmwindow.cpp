@@ -8,6 +8,7 @@
 #include "MainWindow.h"
 #include "canvas/GraphScene.h"
 #include "canvas/NodeItem.h"
+#include "run/InstanceModel.h"
 #include "run/RunController.h"
 #include "run/RunView.h"
 
@@ -31,6 +32,7 @@ private Q_SLOTS:
     void initTestCase();
     void jobIdAndHostInTooltips();
     void waitingInTheSlurmQueue();
+    void queuedInstancesInTheInstanceList();
 
 private:
     QTemporaryDir m_tmp;
@@ -127,6 +129,68 @@ void TestSlurmWindow::waitingInTheSlurmQueue()
     QVERIFY(!scene->nodeItem(id)->visualState().slurmQueued);
     QVERIFY2(scene->detailFor(id).contains(QStringLiteral("Slurm job ") + jobId + QStringLiteral(" on ")),
              qPrintable(scene->detailFor(id)));
+}
+
+// The instances of a fan-out on Slurm: the inspector's instance list says
+// which wait in the queue, with Slurm's reason, and names each job.
+void TestSlurmWindow::queuedInstancesInTheInstanceList()
+{
+    Workflow w;
+    w.settings.launcher = "slurm";
+    Node node;
+    node.id = "each";
+    node.type = "process";
+    node.foreach = ForEach{ForEach::Kind::List, {"a", "b"}, {}};
+    node.slurm = nlohmann::json::object();
+    node.slurm["extra"] = nlohmann::json::array({"--hold"});
+    node.params = {{"argv", {"echo", "${item}"}}};
+    w.nodes.push_back(node);
+    const QString path = m_tmp.filePath(QStringLiteral("held-each.weft"));
+    QVERIFY(saveWorkflowFile(w, path.toStdString()).ok);
+
+    MainWindow window;
+    window.hooks().askToSave = [](const QString &) { return QMessageBox::Discard; };
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(window.openFile(path));
+    RunView *view = window.findChild<RunView *>();
+    QVERIFY(view->startRun());
+    RunController *controller = view->controller();
+    InstanceModel *model = view->instances();
+    model->setNode(controller->indexOf(QStringLiteral("each")));
+    auto queued = [&](int row) {
+        const auto *fan = controller->fanOut(NodeIndex(controller->indexOf(QStringLiteral("each"))));
+        return fan && int(fan->instances.size()) > row && fan->instances[std::size_t(row)].slurm
+               && fan->instances[std::size_t(row)].slurm->queued
+               && fan->instances[std::size_t(row)].slurm->pendingReason == QStringLiteral("JobHeldUser");
+    };
+    QVERIFY(QTest::qWaitFor([&] { return queued(0) && queued(1); }, 30000));
+    model->setNode(controller->indexOf(QStringLiteral("each")));
+    QStringList jobs;
+    for (int row = 0; row < 2; ++row) {
+        const QString state
+            = model->data(model->index(row, InstanceModel::StateColumn), Qt::DisplayRole).toString();
+        QCOMPARE(state, QStringLiteral("In Slurm queue (JobHeldUser)"));
+        const QString tip
+            = model->data(model->index(row, InstanceModel::StateColumn), Qt::ToolTipRole).toString();
+        QVERIFY2(tip.contains(QStringLiteral("Waiting in the Slurm queue: job ")), qPrintable(tip));
+        jobs << tip.section(QStringLiteral("queue: job "), 1).section(QLatin1Char(' '), 0, 0);
+    }
+    QVERIFY(!jobs[0].isEmpty() && jobs[0] != jobs[1]);
+    QProcess release;
+    release.start(QStringLiteral("scontrol"), QStringList{QStringLiteral("release"), jobs.join(QLatin1Char(','))});
+    QVERIFY(release.waitForFinished(30000));
+    QCOMPARE(release.exitCode(), 0);
+    QVERIFY(QTest::qWaitFor([view] { return !view->controller()->isRunning(); }, 60000));
+    QCOMPARE(int(controller->finished()->outcome), int(RunOutcome::Succeeded));
+    for (int row = 0; row < 2; ++row) {
+        const QString tip
+            = model->data(model->index(row, InstanceModel::StateColumn), Qt::ToolTipRole).toString();
+        QVERIFY2(tip.contains(QStringLiteral("Slurm job ") + jobs[row] + QStringLiteral(" on ")),
+                 qPrintable(tip));
+        QCOMPARE(model->data(model->index(row, InstanceModel::StateColumn), Qt::DisplayRole).toString(),
+                 QStringLiteral("Succeeded"));
+    }
 }
 
 QTEST_MAIN(TestSlurmWindow)

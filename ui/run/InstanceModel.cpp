@@ -129,6 +129,17 @@ QVariant InstanceModel::data(const QModelIndex &index, int role) const
         QString tip = QStringLiteral("%1[%2]").arg(nodeId()).arg(row);
         if (row < fan->items.size())
             tip += QStringLiteral(": ") + QString::fromStdString(fan->items[row]);
+        if (const auto *slurm = run.slurm.get()) {
+            if (slurm->queued)
+                tip += tr("\nWaiting in the Slurm queue: job %1").arg(slurm->jobId)
+                       + (slurm->pendingReason.isEmpty()
+                              ? QString()
+                              : QStringLiteral(" (%1)").arg(slurm->pendingReason));
+            else if (!slurm->host.isEmpty())
+                tip += tr("\nSlurm job %1 on %2").arg(slurm->jobId, slurm->host);
+            else
+                tip += tr("\nSlurm job %1").arg(slurm->jobId);
+        }
         if (finished && !finished->stderrTail.empty())
             tip += QStringLiteral("\n") + QString::fromStdString(finished->stderrTail).trimmed();
         return tip + tr("\nDouble-click to show its log.");
@@ -141,6 +152,10 @@ QVariant InstanceModel::data(const QModelIndex &index, int role) const
     case ItemColumn:
         return row < fan->items.size() ? QString::fromStdString(fan->items[row]) : QString();
     case StateColumn:
+        if (run.slurm && run.slurm->queued)
+            return run.slurm->pendingReason.isEmpty()
+                       ? tr("In Slurm queue")
+                       : tr("In Slurm queue (%1)").arg(run.slurm->pendingReason);
         return RunStateStyle::label(run.state, true);
     case DurationColumn:
         if (finished && finished->start >= 0)

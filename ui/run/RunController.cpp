@@ -645,6 +645,17 @@ void RunController::applyInstance(const EventQueue::NodeUpdate &update)
             if (!update.progress)
                 run.progress = -1;
         }
+        const bool queued = s.state == NodeState::Waiting && s.reason == WaitReason::SlurmQueue;
+        if (queued || !s.jobId.empty()) {
+            auto slurm = std::make_shared<InstanceRun::Slurm>();
+            slurm->queued = queued;
+            slurm->jobId = QString::fromStdString(s.jobId);
+            slurm->pendingReason = QString::fromStdString(s.pendingReason);
+            slurm->host = QString::fromStdString(s.host);
+            run.slurm = std::move(slurm);
+        } else if (run.slurm && run.slurm->queued) {
+            run.slurm.reset();
+        }
         setState(s.state);
     }
     if (update.progress)

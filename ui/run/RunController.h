@@ -83,6 +83,16 @@ public:
         int slot = -1;
         int worker = -1;
         std::shared_ptr<const NodeFinished> finished;
+        // On Slurm only, so the row stays small for 10,000 local instances:
+        // its job, and Slurm's reason while it waits in the queue.
+        struct Slurm
+        {
+            bool queued = false;
+            QString jobId;
+            QString pendingReason;
+            QString host;
+        };
+        std::shared_ptr<const Slurm> slurm;
     };
 
     // A fan-out node's instances, from its FanOutResolved on. Kept apart
