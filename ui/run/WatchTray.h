@@ -8,8 +8,8 @@
 // chip says what fired that round and what it did; clicking one asks for
 // that round in the History dock (roundClicked).
 //
-// It reads RunController::rounds() and nothing else: refresh() is called
-// when a round starts or ends, never per event.
+// It reads the controller's rounds() and whether the session is still on:
+// refresh() is called when a round starts or ends, never per event.
 
 #include <QString>
 #include <QWidget>
