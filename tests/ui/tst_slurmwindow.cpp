@@ -21,6 +21,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <memory>
+
 using namespace weft;
 using namespace weft::ui;
 
@@ -35,8 +37,27 @@ private Q_SLOTS:
     void queuedInstancesInTheInstanceList();
 
 private:
+    // Saves `w` as `name` in the temporary folder, opens it in a window of
+    // its own (kept in m_window) and starts the run; the run's view, or null.
+    RunView *openAndRun(const Workflow &w, const QString &name);
+
     QTemporaryDir m_tmp;
+    std::unique_ptr<MainWindow> m_window;
 };
+
+RunView *TestSlurmWindow::openAndRun(const Workflow &w, const QString &name)
+{
+    const QString path = m_tmp.filePath(name);
+    if (!saveWorkflowFile(w, path.toStdString()).ok)
+        return nullptr;
+    m_window = std::make_unique<MainWindow>();
+    m_window->hooks().askToSave = [](const QString &) { return QMessageBox::Discard; };
+    m_window->show();
+    if (!QTest::qWaitForWindowExposed(m_window.get()) || !m_window->openFile(path))
+        return nullptr;
+    RunView *view = m_window->findChild<RunView *>();
+    return view && view->startRun() ? view : nullptr;
+}
 
 void TestSlurmWindow::initTestCase()
 {
@@ -60,17 +81,9 @@ void TestSlurmWindow::jobIdAndHostInTooltips()
     node.type = "process";
     node.params = {{"command", "sleep 2"}};
     w.nodes.push_back(node);
-    const QString path = m_tmp.filePath(QStringLiteral("slurm.weft"));
-    QVERIFY(saveWorkflowFile(w, path.toStdString()).ok);
-
-    MainWindow window;
-    window.hooks().askToSave = [](const QString &) { return QMessageBox::Discard; };
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
-    QVERIFY(window.openFile(path));
-    RunView *view = window.findChild<RunView *>();
-    QVERIFY(view->startRun());
-    GraphScene *scene = window.scene();
+    RunView *view = openAndRun(w, QStringLiteral("slurm.weft"));
+    QVERIFY(view);
+    GraphScene *scene = m_window->scene();
     QVERIFY2(QTest::qWaitFor([scene] {
         return scene->detailFor(QStringLiteral("remote")).contains(QStringLiteral("Slurm job"));
     }, 30000), qPrintable(scene->detailFor(QStringLiteral("remote"))));
@@ -95,17 +108,9 @@ void TestSlurmWindow::waitingInTheSlurmQueue()
     node.slurm["extra"] = nlohmann::json::array({"--hold"});
     node.params = {{"command", "true"}};
     w.nodes.push_back(node);
-    const QString path = m_tmp.filePath(QStringLiteral("held.weft"));
-    QVERIFY(saveWorkflowFile(w, path.toStdString()).ok);
-
-    MainWindow window;
-    window.hooks().askToSave = [](const QString &) { return QMessageBox::Discard; };
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
-    QVERIFY(window.openFile(path));
-    RunView *view = window.findChild<RunView *>();
-    QVERIFY(view->startRun());
-    GraphScene *scene = window.scene();
+    RunView *view = openAndRun(w, QStringLiteral("held.weft"));
+    QVERIFY(view);
+    GraphScene *scene = m_window->scene();
     const QString id = QStringLiteral("held");
     QVERIFY2(QTest::qWaitFor([&] { return scene->detailFor(id).contains(QStringLiteral("(JobHeldUser)")); },
                              30000),
@@ -145,19 +150,10 @@ void TestSlurmWindow::queuedInstancesInTheInstanceList()
     node.slurm["extra"] = nlohmann::json::array({"--hold"});
     node.params = {{"argv", {"echo", "${item}"}}};
     w.nodes.push_back(node);
-    const QString path = m_tmp.filePath(QStringLiteral("held-each.weft"));
-    QVERIFY(saveWorkflowFile(w, path.toStdString()).ok);
-
-    MainWindow window;
-    window.hooks().askToSave = [](const QString &) { return QMessageBox::Discard; };
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
-    QVERIFY(window.openFile(path));
-    RunView *view = window.findChild<RunView *>();
-    QVERIFY(view->startRun());
+    RunView *view = openAndRun(w, QStringLiteral("held-each.weft"));
+    QVERIFY(view);
     RunController *controller = view->controller();
     InstanceModel *model = view->instances();
-    model->setNode(controller->indexOf(QStringLiteral("each")));
     auto queued = [&](int row) {
         const auto *fan = controller->fanOut(NodeIndex(controller->indexOf(QStringLiteral("each"))));
         return fan && int(fan->instances.size()) > row && fan->instances[std::size_t(row)].slurm

@@ -89,6 +89,9 @@ public:
     private:
         GraphScene *m_scene;
     };
+    // The topmost node under `scenePos` (null: none), and which of its
+    // ports is there.
+    NodeItem *nodeAt(const QPointF &scenePos, NodeItem::Port *port = nullptr) const;
     // The tooltip line of a node with a run state and no detail of its own,
     // asked for only when a tooltip shows: writing it for 10,000 nodes on
     // every update of a run was GUI time nobody looked at.
@@ -162,7 +165,6 @@ private:
     void removeNodeItem(const QString &id);
     EdgeItem *createEdge(NodeItem *from, NodeItem *to);
     void destroyEdge(EdgeItem *edge);
-    NodeItem *nodeAt(const QPointF &scenePos, NodeItem::Port *port = nullptr) const;
     void finishConnection(const QPointF &scenePos);
     void updateConnectionTarget(const QPointF &scenePos);
 

@@ -1377,36 +1377,29 @@ bool RunView::eventFilter(QObject *watched, QEvent *event)
             // The one thing a person does to a running workflow's node:
             // answer its approval gate.
             auto *menuEvent = static_cast<QGraphicsSceneContextMenuEvent *>(event);
-            for (QGraphicsItem *hit : m_window->scene()->items(menuEvent->scenePos())) {
-                if (hit->type() != NodeItem::Type)
+            const NodeItem *hit = m_window->scene()->nodeAt(menuEvent->scenePos());
+            if (!hit)
+                return true;
+            const QString id = hit->id();
+            for (const ApprovalRequest &gate : m_controller->waitingApprovals()) {
+                if (QString::fromStdString(gate.node) != id)
                     continue;
-                const QString id = static_cast<const NodeItem *>(hit)->id();
-                for (const ApprovalRequest &gate : m_controller->waitingApprovals()) {
-                    if (QString::fromStdString(gate.node) != id)
-                        continue;
-                    QMenu menu;
-                    menu.addAction(tr("Approve %1").arg(id), this,
-                                   [this, id] { m_controller->approve(id); updateApprovals(); });
-                    menu.addAction(tr("Reject %1").arg(id), this,
-                                   [this, id] { m_controller->reject(id); updateApprovals(); });
-                    menu.exec(menuEvent->screenPos());
-                    return true;
-                }
-                break;
+                QMenu menu;
+                menu.addAction(tr("Approve %1").arg(id), this,
+                               [this, id] { m_controller->approve(id); updateApprovals(); });
+                menu.addAction(tr("Reject %1").arg(id), this,
+                               [this, id] { m_controller->reject(id); updateApprovals(); });
+                menu.exec(menuEvent->screenPos());
+                return true;
             }
             return true;
         }
         case QEvent::GraphicsSceneMouseDoubleClick: {
             // Opening a workflow node in place edits nothing: it works live.
             auto *mouse = static_cast<QGraphicsSceneMouseEvent *>(event);
-            for (QGraphicsItem *hit : m_window->scene()->items(mouse->scenePos())) {
-                if (hit->type() == NodeItem::Type) {
-                    const auto *node = static_cast<const NodeItem *>(hit);
-                    if (node->isSubworkflow())
-                        m_navigator->open(node->id());
-                    break;
-                }
-            }
+            if (const NodeItem *node = m_window->scene()->nodeAt(mouse->scenePos());
+                node && node->isSubworkflow())
+                m_navigator->open(node->id());
             return true;
         }
         case QEvent::KeyPress:

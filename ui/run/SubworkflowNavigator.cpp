@@ -388,12 +388,8 @@ bool SubworkflowNavigator::eventFilter(QObject *watched, QEvent *event)
         switch (event->type()) {
         case QEvent::GraphicsSceneMouseDoubleClick: {
             auto *mouse = static_cast<QGraphicsSceneMouseEvent *>(event);
-            for (QGraphicsItem *hit : scene->items(mouse->scenePos())) {
-                if (hit->type() == NodeItem::Type) {
-                    openFrom(static_cast<NodeItem *>(hit)->id(), true);
-                    break;
-                }
-            }
+            if (const NodeItem *node = scene->nodeAt(mouse->scenePos()))
+                openFrom(node->id(), true);
             return true;
         }
         case QEvent::GraphicsSceneContextMenu:
@@ -410,14 +406,9 @@ bool SubworkflowNavigator::eventFilter(QObject *watched, QEvent *event)
         }
         case QEvent::GraphicsSceneMousePress: {
             auto *mouse = static_cast<QGraphicsSceneMouseEvent *>(event);
-            for (QGraphicsItem *hit : scene->items(mouse->scenePos())) {
-                if (hit->type() != NodeItem::Type)
-                    continue;
-                const auto *node = static_cast<const NodeItem *>(hit);
-                if (node->portAt(node->mapFromScene(mouse->scenePos())) != NodeItem::Port::None)
-                    return true; // no new edges
-                break;
-            }
+            NodeItem::Port port = NodeItem::Port::None;
+            if (scene->nodeAt(mouse->scenePos(), &port) && port != NodeItem::Port::None)
+                return true; // no new edges
             break;
         }
         default:
