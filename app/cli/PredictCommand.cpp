@@ -66,7 +66,8 @@ int executePredict(const PredictArgs &args)
     PredictInput input;
     input.baseDirectory = std::filesystem::absolute(dir.empty() ? "." : dir, ec);
     input.threads = args.threads;
-    input.durations = store ? recordedDurations(*store, args.runs) : std::map<std::string, double>();
+    if (store)
+        readHistory(input, *store, args.runs);
     std::string out;
     std::vector<int> jobs = args.jobs;
     if (jobs.empty())
@@ -143,7 +144,7 @@ double predictForRun(const std::string &file, const Workflow &workflow, int jobs
     input.jobs = jobs;
     input.threads = threads;
     input.baseDirectory = base;
-    input.durations = recordedDurations(*store, 5);
+    readHistory(input, *store, 5);
     if (input.durations.empty())
         return -1;
     return predictRun(workflow, input).wall;

@@ -456,7 +456,8 @@ private slots:
         const std::string v1 = "INSERT INTO run_units(run, unit, outcome, attempts, duration_us, cached) "
                                "SELECT " + std::to_string(second) + ", u, 'succeeded', 0, 0, 1 FROM "
                                "(SELECT 'after' AS u UNION SELECT 'gen' UNION SELECT 'up');"
-                               "DROP TABLE run_cached; PRAGMA user_version=1;";
+                               "DROP TABLE run_cached; ALTER TABLE run_units DROP COLUMN cpu_us;"
+                               "PRAGMA user_version=1;";
         QCOMPARE(sqlite3_exec(db, v1.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
         sqlite3_close(db);
 

@@ -1,8 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // why_serial in run_finished, weft-cli report and weft-cli predict on real
 // runs of constructed workflows whose answers are known: four 0.4 s sleeps
-// through a pool of one, and a chain of three 0.3 s sleeps.
+// through a pool of one, and a chain of three 0.3 s sleeps; the CPU time of
+// each process, recorded in the history, and what the predictor makes of it.
 #include "CliRun.h"
+
+#include "weft/Events.h"
+#include "weft/Parallelism.h"
+#include "weft/StateStore.h"
+#include "weft/Workflow.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -97,6 +103,92 @@ private Q_SLOTS:
         const double predicted = e["predicted_wall"];
         const double wall = e["wall"];
         QVERIFY2(std::abs(predicted - wall) / wall < 0.35, e.dump().c_str());
+    }
+
+    // rusage of each process reaches the history: a shell loop's CPU
+    // seconds, and next to nothing for a sleep, whatever else runs.
+    void recordsEachProcessCpuTime()
+    {
+        const QString file = copyFixture("cpu-and-wait.weft");
+        QDir(m_dir.filePath(".weft")).removeRecursively();
+        QVERIFY(!runFinished(file, 2).empty());
+        std::string error;
+        auto store = weft::StateStore::open(file.toStdString(), error);
+        QVERIFY2(store, error.c_str());
+        const std::vector<weft::HistoryRun> runs = store->runs(1);
+        QCOMPARE(runs.size(), std::size_t(1));
+        double burn = -1, wait = -1, waited = 0;
+        for (const weft::HistoryUnit &u : store->units(runs[0].id)) {
+            if (u.unit == "burn")
+                burn = u.cpu;
+            if (u.unit == "wait") {
+                wait = u.cpu;
+                waited = u.duration;
+            }
+        }
+        QVERIFY2(burn > 0.05, std::to_string(burn).c_str());
+        QVERIFY2(wait >= 0 && wait < 0.05, std::to_string(wait).c_str());
+        weft::PredictInput input;
+        weft::readHistory(input, *store, 5);
+        QCOMPARE(input.cpuWork.size(), std::size_t(2));
+        QCOMPARE(input.cpuWork["burn"].cpu, burn);
+        // The sleep spent its time off the CPU.
+        QVERIFY(std::abs(input.cpuWork["wait"].cpu + input.cpuWork["wait"].offCpu - waited) < 1e-6);
+    }
+
+    // Three compiles recorded side by side on 2 cores each had two thirds of
+    // a core: 1 s of CPU in 1.5 s. The history must not read that as 0.5 s
+    // of waiting: alone each takes 1 s, and -j 1 takes 3 s, not 4.5.
+    void sharedCoresAreNotTakenForWaiting()
+    {
+        const QString file = m_dir.filePath("shared.weft");
+        weft::Workflow w;
+        for (const char *id : {"a", "b", "c"}) {
+            weft::Node n;
+            n.id = id;
+            n.type = "process";
+            n.params = {{"argv", {"cc", "-c", std::string(id) + ".c"}}};
+            w.nodes.push_back(n);
+        }
+        QFile::remove(file);
+        QDir(m_dir.filePath(".weft")).removeRecursively();
+        std::string error;
+        auto store = weft::StateStore::open(file.toStdString(), error);
+        QVERIFY2(store, error.c_str());
+        {
+            auto sink = store->historySink("-j 3", nullptr, 100);
+            weft::RunStarted started;
+            started.workflow = &w;
+            started.nodes = 3;
+            started.jobs = 3;
+            sink->runStarted(started);
+            for (weft::NodeIndex i = 0; i < 3; ++i) {
+                weft::NodeFinished f;
+                f.node = i;
+                f.start = 0;
+                f.duration = 1.5;
+                f.attempts = 1;
+                f.exitCode = 0;
+                f.cpu = 1.0;
+                sink->nodeFinished(f);
+            }
+            weft::RunFinished finished;
+            finished.wall = 1.5;
+            finished.work = 4.5;
+            sink->runFinished(finished);
+        }
+        weft::PredictInput input;
+        input.cores = 2;
+        weft::readHistory(input, *store, 5);
+        QCOMPARE(input.cpuWork.size(), std::size_t(3));
+        for (const auto &[unit, work] : input.cpuWork) {
+            QCOMPARE(work.cpu, 1.0);
+            QVERIFY2(work.offCpu < 1e-6, (unit + ": " + std::to_string(work.offCpu)).c_str());
+        }
+        input.jobs = 1;
+        QVERIFY(std::abs(weft::predictRun(w, input).wall - 3.0) < 1e-6);
+        input.jobs = 3;
+        QVERIFY(std::abs(weft::predictRun(w, input).wall - 1.5) < 1e-6);
     }
 };
 

@@ -155,6 +155,68 @@ private Q_SLOTS:
         QCOMPARE(p.wall, wall);
     }
 
+    // Local processes with a measured CPU time share the cores while in
+    // their CPU part: four 1 s compiles on 2 cores take 2 s at -j 4, not 1.
+    void processesShareTheCores_data()
+    {
+        QTest::addColumn<int>("jobs");
+        QTest::addColumn<double>("offCpu");
+        QTest::addColumn<double>("wall");
+        QTest::newRow("-j 1") << 1 << 0.0 << 4.0;
+        QTest::newRow("-j 2") << 2 << 0.0 << 2.0;
+        QTest::newRow("-j 4: two per core") << 4 << 0.0 << 2.0;
+        // Each then spends 0.5 s off the CPU, which takes no core.
+        QTest::newRow("-j 2, 0.5 s off the CPU") << 2 << 0.5 << 3.0;
+        QTest::newRow("-j 4, 0.5 s off the CPU") << 4 << 0.5 << 2.5;
+    }
+
+    void processesShareTheCores()
+    {
+        QFETCH(int, jobs);
+        QFETCH(double, offCpu);
+        QFETCH(double, wall);
+        Workflow w;
+        PredictInput input;
+        input.jobs = jobs;
+        input.cores = 2;
+        for (int k = 0; k < 4; ++k) {
+            Node n;
+            n.id = "cc" + std::to_string(k);
+            n.type = "process";
+            n.params = {{"argv", {"cc", "-c", "x.c"}}};
+            w.nodes.push_back(n);
+            input.durations[n.id] = 9; // what a stretched run measured: not used
+            input.cpuWork[n.id] = CpuWork{1.0, offCpu};
+        }
+        const Prediction p = predictRun(w, input);
+        QVERIFY2(std::abs(p.wall - wall) < 1e-9, std::to_string(p.wall).c_str());
+        QVERIFY(std::abs(p.work - 4 * (1 + offCpu)) < 1e-9);
+    }
+
+    // A process that waits (a sleep, a download) takes no core: beside a
+    // compile on a single core neither slows the other.
+    void waitingTakesNoCore()
+    {
+        Workflow w;
+        for (const char *id : {"compile", "download"}) {
+            Node n;
+            n.id = id;
+            n.type = "process";
+            n.params = {{"command", "true"}};
+            w.nodes.push_back(n);
+        }
+        PredictInput input;
+        input.jobs = 2;
+        input.cores = 1;
+        input.durations = {{"compile", 1}, {"download", 1}};
+        input.cpuWork["compile"] = CpuWork{1.0, 0};
+        input.cpuWork["download"] = CpuWork{0.001, 0.999};
+        // (each pays for the 1 ms the other computes: 1.001 s)
+        QVERIFY(std::abs(predictRun(w, input).wall - 1.001) < 1e-9);
+        input.cpuWork["download"] = CpuWork{1.0, 0}; // two compiles on one core
+        QVERIFY(std::abs(predictRun(w, input).wall - 2.0) < 1e-9);
+    }
+
     void historyBeatsFallback()
     {
         Workflow w;

@@ -80,9 +80,10 @@ void RunEstimate::start()
                     std::string error;
                     if (auto store = StateStore::open(file.toStdString(), error)) {
                         try {
-                            input.durations = recordedDurations(*store, kRecordedRuns);
+                            readHistory(input, *store, kRecordedRuns);
                         } catch (const std::exception &) {
                             input.durations.clear(); // the History dock says what is wrong
+                            input.cpuWork.clear();
                         }
                     }
                 }

@@ -161,6 +161,10 @@ struct NodeFinished
     // Succeeded without running: up to date (DESIGN.md, "Incremental runs").
     // A fan-out node is cached when it had instances and all were.
     bool cached = false;
+    // The last attempt's CPU seconds (user + system) when it was a local
+    // process (children it waited for included); -1: unknown. The run
+    // history keeps it for the predictor, which shares cores by it.
+    double cpu = -1;
 };
 
 // A fan-out node's items are known: when it became ready (a literal list or

@@ -66,13 +66,30 @@ WhySerial explainRun(const Workflow &workflow, const std::vector<UnitTiming> &un
 std::string toJson(const WhySerial &why);     // one compact JSON object
 std::string describe(const WhySerial &why);   // lines for people
 
+// What a local process did with its time, measured (rusage): `cpu` seconds
+// on a core, and `offCpu` seconds of the rest of the time it would take
+// alone (reading, writing, waiting on something). CPU seconds do not change
+// with -j; wall time does, as more processes share the cores: on 2 cores a
+// compile at -j 4 takes twice as long as alone.
+struct CpuWork
+{
+    double cpu = 0;
+    double offCpu = 0;
+};
+
 struct PredictInput
 {
     int jobs = 1;
     int threads = 0; // 0: min(jobs, cores)
+    int cores = 0;   // the cores processes share; 0: this machine's (defaultConcurrency())
     std::filesystem::path baseDirectory; // for a glob fan-out's items
     // Seconds per unit ("compile", "compile[3]"): measured ones.
     std::map<std::string, double> durations;
+    // Units that were local processes with a measured CPU time: simulated
+    // as `cpu` seconds of a core, shared with every other such unit in its
+    // CPU part (each gets min(1, cores / n) of one), then `offCpu` seconds.
+    // Other units take their `durations` whatever else runs.
+    std::map<std::string, CpuWork> cpuWork;
 };
 
 struct Prediction
@@ -91,10 +108,16 @@ double fallbackSeconds(const Workflow &workflow, std::size_t node, const Predict
 Prediction predictRun(const Workflow &workflow, const PredictInput &input,
                       const OperationRegistry *registry = nullptr);
 
-// Per unit ("compile", "compile[3]"), the median of its durations in the
-// newest `runs` recorded runs where it ran and succeeded: the durations
-// predictRun() takes, for weft-cli and the window alike.
-std::map<std::string, double> recordedDurations(const StateStore &store, int runs);
+// From the newest `runs` recorded runs, what predictRun() takes, for
+// weft-cli and the window alike. `input.durations`: per unit ("compile",
+// "compile[3]") the median of its durations in the runs where it ran and
+// succeeded. `input.cpuWork`: for local processes, the median of their CPU
+// seconds and of their off-CPU seconds. The off-CPU part is what the wall
+// time leaves once the CPU part is taken at the rate it would have had
+// alone: when more CPU-using units ran beside it than `input.cores` (0:
+// this machine's), each had only cores/n of one, so a compile recorded at
+// -j 3 on 2 cores is not taken for one that waits a third of its time.
+void readHistory(PredictInput &input, const StateStore &store, int runs);
 
 // The design's shape by estimated durations (measured ones, else
 // fallbackSeconds()), for the editor's status bar: its width (the most

@@ -62,6 +62,7 @@ struct HistoryUnit
     std::string signal;
     bool cached = false;
     std::string why; // why it ran, when it declares outputs
+    double cpu = -1; // its last attempt's CPU seconds, a local process's; -1: unknown
 };
 
 class StateStore

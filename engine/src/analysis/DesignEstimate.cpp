@@ -4,6 +4,7 @@
 #include "weft/Parallelism.h"
 
 #include "weft/Concurrency.h"
+#include "weft/Executor.h"
 #include "weft/StateStore.h"
 #include "weft/Workflow.h"
 
@@ -11,21 +12,122 @@
 
 namespace weft {
 
-std::map<std::string, double> recordedDurations(const StateStore &store, int runs)
+namespace {
+
+double median(std::vector<double> &list)
 {
-    std::map<std::string, std::vector<double>> seen;
-    for (const HistoryRun &run : store.runs(runs)) {
-        for (const HistoryUnit &u : store.units(run.id)) {
-            if (u.attempts > 0 && !u.cached && u.outcome == "succeeded" && u.start >= 0)
-                seen[u.unit].push_back(u.duration);
+    std::sort(list.begin(), list.end());
+    return list[list.size() / 2];
+}
+
+bool measured(const HistoryUnit &u)
+{
+    return u.attempts > 0 && !u.cached && u.outcome == "succeeded" && u.start >= 0;
+}
+
+// One recorded run's processes: the CPU rate each would have had alone.
+// `rate` is what it got (cpu / wall). Where the CPU-using units running
+// beside it (itself included) numbered k > cores on average, each got only
+// cores / k of a core while it wanted one: alone it would have run k / cores
+// times as fast. k counts each unit by its own rate alone, which depends on
+// the others': a few rounds settle it (rates only grow, and stop at 1).
+struct Process
+{
+    const HistoryUnit *unit;
+    double rate;
+    double alone;
+};
+
+void rateAlone(std::vector<Process> &procs, int cores)
+{
+    // D(t) = the sum of the weights of the units running at t, a step
+    // function; its integral at each step, so that any interval's mean is
+    // two binary searches.
+    struct Step
+    {
+        double t;
+        double delta;
+    };
+    std::vector<Step> steps;
+    steps.reserve(procs.size() * 2);
+    std::vector<double> at, integral;
+    auto weight = [](double rate) { return rate > 0.05 ? std::min(rate, 1.0) : 0.0; };
+    for (Process &p : procs)
+        p.alone = std::min(p.rate, 1.0);
+    for (int round = 0; round < 4; ++round) {
+        steps.clear();
+        for (const Process &p : procs) {
+            const double w = round == 0 ? (p.rate > 0.05 ? 1.0 : 0.0) : weight(p.alone);
+            steps.push_back({p.unit->start, w});
+            steps.push_back({p.unit->start + p.unit->duration, -w});
+        }
+        std::sort(steps.begin(), steps.end(), [](const Step &a, const Step &b) { return a.t < b.t; });
+        at.assign(1, steps.empty() ? 0 : steps.front().t);
+        integral.assign(1, 0);
+        double level = 0;
+        for (const Step &s : steps) {
+            if (s.t > at.back()) {
+                integral.push_back(integral.back() + level * (s.t - at.back()));
+                at.push_back(s.t);
+            }
+            level += s.delta;
+        }
+        auto area = [&](double t) { // integral of D from the first step to t
+            const auto it = std::upper_bound(at.begin(), at.end(), t);
+            if (it == at.begin())
+                return 0.0;
+            const std::size_t k = std::size_t(it - at.begin()) - 1;
+            // The level after at[k]: the slope to the next point (none: 0).
+            const double slope = k + 1 < at.size() ? (integral[k + 1] - integral[k]) / (at[k + 1] - at[k]) : 0;
+            return integral[k] + slope * (t - at[k]);
+        };
+        for (Process &p : procs) {
+            const double wall = p.unit->duration;
+            const double k = (area(p.unit->start + wall) - area(p.unit->start)) / wall;
+            p.alone = std::min(1.0, p.rate * std::max(1.0, k / cores));
         }
     }
-    std::map<std::string, double> out;
-    for (auto &[unit, list] : seen) {
-        std::sort(list.begin(), list.end());
-        out[unit] = list[list.size() / 2];
+}
+
+} // namespace
+
+void readHistory(PredictInput &input, const StateStore &store, int runs)
+{
+    const int cores = input.cores > 0 ? input.cores : defaultConcurrency();
+    std::map<std::string, std::vector<double>> seen, cpu, offCpu;
+    for (const HistoryRun &run : store.runs(runs)) {
+        const std::vector<HistoryUnit> units = store.units(run.id);
+        std::vector<Process> procs;
+        for (const HistoryUnit &u : units) {
+            if (!measured(u))
+                continue;
+            seen[u.unit].push_back(u.duration);
+            // A retried unit's duration spans every attempt, its CPU time
+            // only the last one's: its duration alone says more.
+            if (u.cpu >= 0 && u.attempts == 1 && u.duration > 0)
+                procs.push_back({&u, u.cpu / u.duration, 0});
+        }
+        rateAlone(procs, cores);
+        for (const Process &p : procs) {
+            // A process that used more than one core (a parallel linker, a
+            // nested make) is not modelled by one core's share: its duration
+            // stands as measured.
+            if (p.rate > 1.05)
+                continue;
+            const double c = p.unit->cpu;
+            cpu[p.unit->unit].push_back(c);
+            offCpu[p.unit->unit].push_back(p.alone > 0 ? std::max(0.0, c / p.alone - c) : p.unit->duration);
+        }
     }
-    return out;
+    for (auto &[unit, list] : seen)
+        input.durations[unit] = median(list);
+    for (auto &[unit, list] : cpu) {
+        // Only units whose every measurement had a CPU time: a unit that ran
+        // once as a process and once on Slurm is not half a process.
+        if (list.size() != seen[unit].size())
+            continue;
+        input.cpuWork[unit] = CpuWork{median(list), median(offCpu[unit])};
+    }
 }
 
 DesignEstimate estimateDesign(const Workflow &workflow, const PredictInput &input)

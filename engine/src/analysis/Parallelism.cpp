@@ -13,6 +13,8 @@
 #include <cstdio>
 #include <deque>
 #include <functional>
+#include <limits>
+#include <optional>
 #include <glob.h>
 #include <queue>
 #include <set>
@@ -425,12 +427,14 @@ Prediction predictRun(const Workflow &workflow, const PredictInput &input,
     const int threads = input.threads > 0 ? input.threads : std::min(jobs, defaultConcurrency());
     Prediction prediction;
 
+    const int cores = input.cores > 0 ? input.cores : defaultConcurrency();
     struct SimUnit
     {
         std::uint32_t node;
         double seconds;
         bool thread; // in-process: needs one of the run's threads
         bool exclusive;
+        double cpu = -1; // >= 0: `cpu` seconds sharing the cores, then seconds - cpu off them
     };
     std::vector<SimUnit> units;
     std::vector<std::vector<std::size_t>> unitsOf(n);
@@ -447,20 +451,39 @@ Prediction predictRun(const Workflow &workflow, const PredictInput &input,
             estimated.insert(node.id);
             return otherwise;
         };
+        // A local process's measured CPU and off-CPU seconds, when every
+        // run recorded them (PredictInput::cpuWork).
+        auto withCpu = [&](SimUnit unit, const CpuWork *work) {
+            if (work) {
+                unit.cpu = work->cpu;
+                unit.seconds = work->cpu + work->offCpu;
+            }
+            return unit;
+        };
+        auto cpuWorkOf = [&](const std::string &name) -> const CpuWork * {
+            const auto it = input.cpuWork.find(name);
+            return it == input.cpuWork.end() ? nullptr : &it->second;
+        };
         if (!node.foreach) {
             unitsOf[i].push_back(units.size());
-            units.push_back({std::uint32_t(i), durationOf(node.id, fallbackSeconds(workflow, i, input)),
-                             thread, exclusive});
+            units.push_back(withCpu({std::uint32_t(i), durationOf(node.id, fallbackSeconds(workflow, i, input)),
+                                     thread, exclusive},
+                                    cpuWorkOf(node.id)));
             continue;
         }
         // How many instances: the list, the glob now, or as many as last time.
         std::size_t count = 0;
-        std::vector<double> measured;
+        std::vector<double> measured, cpus, offCpus;
         for (std::size_t k = 0;; ++k) {
-            const auto it = input.durations.find(node.id + "[" + std::to_string(k) + "]");
+            const std::string name = node.id + "[" + std::to_string(k) + "]";
+            const auto it = input.durations.find(name);
             if (it == input.durations.end())
                 break;
             measured.push_back(it->second);
+            if (const CpuWork *work = cpuWorkOf(name)) {
+                cpus.push_back(work->cpu);
+                offCpus.push_back(work->offCpu);
+            }
         }
         const std::size_t measuredCount = measured.size();
         if (node.foreach->kind == ForEach::Kind::List) {
@@ -482,9 +505,16 @@ Prediction predictRun(const Workflow &workflow, const PredictInput &input,
                                              : fallbackSeconds(workflow, i, input);
         if (!measuredCount && count > 0)
             estimated.insert(node.id);
+        std::optional<CpuWork> typicalWork; // when every measured instance had one
+        if (!cpus.empty() && cpus.size() == measuredCount) {
+            std::sort(cpus.begin(), cpus.end());
+            std::sort(offCpus.begin(), offCpus.end());
+            typicalWork = CpuWork{cpus[cpus.size() / 2], offCpus[offCpus.size() / 2]};
+        }
         for (std::size_t k = 0; k < count; ++k) {
             unitsOf[i].push_back(units.size());
-            units.push_back({std::uint32_t(i), typical, thread, exclusive});
+            units.push_back(withCpu({std::uint32_t(i), typical, thread, exclusive},
+                                    typicalWork ? &*typicalWork : nullptr));
         }
     }
     prediction.units = units.size();
@@ -506,6 +536,11 @@ Prediction predictRun(const Workflow &workflow, const PredictInput &input,
     int freeThreads = threads;
     using Ending = std::pair<double, std::size_t>;
     std::priority_queue<Ending, std::vector<Ending>, std::greater<>> ends;
+    // Units in their CPU part, with the CPU seconds each has left: n of them
+    // progress at min(1, cores / n) each (processor sharing, as the kernel's
+    // scheduler shares cores among runnable processes over a compile's
+    // length).
+    std::vector<std::pair<std::size_t, double>> onCpu;
     double now = 0;
 
     std::function<void(std::uint32_t)> nodeDone;
@@ -524,7 +559,10 @@ Prediction predictRun(const Workflow &workflow, const PredictInput &input,
         }
     };
     auto start = [&](std::size_t u) {
-        ends.emplace(now + units[u].seconds, u);
+        if (units[u].cpu > 0)
+            onCpu.emplace_back(u, units[u].cpu);
+        else
+            ends.emplace(now + units[u].seconds, u);
         prediction.work += units[u].seconds;
     };
     auto fits = [&](std::size_t u) {
@@ -569,8 +607,26 @@ Prediction predictRun(const Workflow &workflow, const PredictInput &input,
             nodeReady(i);
     }
     grant();
-    while (!ends.empty()) {
-        now = ends.top().first;
+    while (!ends.empty() || !onCpu.empty()) {
+        // The next moment something changes: a unit ends, or one finishes
+        // its CPU part (at the current share), which changes the share.
+        const double rate = onCpu.empty() ? 0 : std::min(1.0, double(cores) / double(onCpu.size()));
+        double moment = ends.empty() ? std::numeric_limits<double>::infinity() : ends.top().first;
+        for (const auto &[u, left] : onCpu)
+            moment = std::min(moment, now + left / rate);
+        for (auto &entry : onCpu)
+            entry.second -= rate * (moment - now);
+        now = moment;
+        // Done with the CPU: what is left of it is off the CPU.
+        std::erase_if(onCpu, [&](const std::pair<std::size_t, double> &entry) {
+            if (entry.second > 1e-9)
+                return false;
+            ends.emplace(now + std::max(0.0, units[entry.first].seconds - units[entry.first].cpu),
+                         entry.first);
+            return true;
+        });
+        if (ends.empty() || ends.top().first > now)
+            continue;
         // Everything that ends now, then the grants: as a release dispatches waiters.
         while (!ends.empty() && ends.top().first <= now) {
             const std::size_t u = ends.top().second;

@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 namespace weft {
@@ -226,7 +227,8 @@ void ProcessReactor::Impl::reap(Process &process, bool knownExited)
     }
     signalGroup(process, SIGKILL);
     int status = 0;
-    pid_t reaped = retryOnEintr([&] { return ::waitpid(process.child.pid, &status, WNOHANG); });
+    struct rusage usage{};
+    pid_t reaped = retryOnEintr([&] { return ::wait4(process.child.pid, &status, WNOHANG, &usage); });
     if (reaped == 0)
         return;
     if (reaped < 0) {
@@ -237,6 +239,10 @@ void ProcessReactor::Impl::reap(Process &process, bool knownExited)
     }
     process.reaped = true;
     process.waitStatus = status;
+    if (reaped > 0) {
+        auto seconds = [](const timeval &tv) { return double(tv.tv_sec) + double(tv.tv_usec) / 1e6; };
+        process.cpuSeconds = seconds(usage.ru_utime) + seconds(usage.ru_stime);
+    }
     if (process.child.pidfd >= 0) {
         ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, process.child.pidfd, nullptr);
         closeFd(process.child.pidfd);
@@ -262,6 +268,7 @@ ProcessOutcome ProcessReactor::Impl::outcomeOf(const Process &process) const
     outcome.stdoutBytes = process.stdoutBytes;
     outcome.outputs = std::move(process.outputs);
     outcome.stderrBytes = process.stderrTail.totalBytes();
+    outcome.cpuSeconds = process.cpuSeconds;
     const int status = process.waitStatus;
     if (!process.statusLost) {
         if (WIFEXITED(status))

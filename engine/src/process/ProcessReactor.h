@@ -65,6 +65,10 @@ struct ProcessOutcome
     std::string stdoutTail;       // last lines of stdout (bounded), progress lines removed
     std::uint64_t stdoutBytes = 0; // all output, progress lines included
     std::uint64_t stderrBytes = 0;
+    // CPU seconds (user + system) of the process and of the children it
+    // waited for (a compiler driver's cc1 and as): what the predictor shares
+    // the cores by. -1: unknown (a cluster job, a status lost).
+    double cpuSeconds = -1;
     // `::output NAME VALUE` lines, in the order they came; what a repeated
     // name means is the scheduler's business.
     std::vector<std::pair<std::string, std::string>> outputs;

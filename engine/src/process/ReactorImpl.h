@@ -108,6 +108,7 @@ private:
         bool reaped = false;
         bool statusLost = false;
         int waitStatus = 0;
+        double cpuSeconds = -1; // from wait4's rusage
         bool cancelled = false;
         bool timedOut = false;
         std::optional<reactor::Clock::time_point> timeoutAt;

@@ -167,6 +167,7 @@ void Executor::Run::finishRan(Unit i, NodeState outcome, AttemptResult *last,
         if (last->signal != 0)
             finished.signal = signalName(last->signal);
         finished.command = last->shownAs;
+        finished.cpu = last->cpu;
         if (outcome != NodeState::Succeeded) {
             finished.error = last->error;
             finished.stderrTail = last->stderrTail;

@@ -150,6 +150,8 @@ void Executor::Run::startProcessAttempt(Unit i, int attempt, ProcessCommand what
         r->jobId = std::move(outcome.jobId);
         r->host = std::move(outcome.host);
         r->queuedUntil = slurm->startedAt;
+        // A cluster job's local process is only its submitter, not its work.
+        r->cpu = slurm->submitted ? -1 : outcome.cpuSeconds;
         if (outcome.ok && isolated) {
             r->outputs = std::move(isolatedOutputs);
         } else if (outcome.ok) {

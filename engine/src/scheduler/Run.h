@@ -118,6 +118,7 @@ struct AttemptResult
     std::string jobId;   // Slurm: the job, and the host it ran on
     std::string host;
     double queuedUntil = -1; // Slurm: when the job left the queue (run time); -1: never seen to
+    double cpu = -1;         // a local process's CPU seconds (ProcessOutcome::cpuSeconds); -1: unknown
     NamedValues outputs; // reported by the attempt: `::output` lines, a built-in's own
     bool slotReleased = false; // a trigger gave its job slot back when it began to wait
 };

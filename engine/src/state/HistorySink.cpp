@@ -40,7 +40,7 @@ public:
     void nodeFinished(const NodeFinished &e) override
     {
         Row row{e.node, e.instance, e.outcome, e.attempts, e.start, e.duration, e.exitCode,
-                e.signal, e.cached};
+                e.signal, e.cached, e.cpu};
         std::lock_guard lock(m_mutex);
         m_units.push_back(std::move(row));
     }
@@ -69,6 +69,7 @@ private:
         std::optional<int> exitCode;
         std::string signal;
         bool cached;
+        double cpu;
     };
 
     bool aggregate(const Row &r) const
@@ -116,13 +117,13 @@ private:
 
         Statement unit(m_store.db,
                        "INSERT INTO run_units(run, unit, outcome, attempts, start_us, "
-                       "duration_us, exit_code, signal, cached, why) "
-                       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+                       "duration_us, exit_code, signal, cached, why, cpu_us) "
+                       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
         std::string cachedNames; // up-to-date units with nothing else to say: one row
         for (const auto &[name, row] : named) {
             const Row &r = *row;
             if (r.cached && r.outcome == NodeState::Succeeded && r.attempts == 0 && r.start < 0
-                && r.duration == 0 && !r.exitCode && r.signal.empty()
+                && r.duration == 0 && !r.exitCode && r.signal.empty() && r.cpu < 0
                 && name.find('\0') == std::string::npos) {
                 cachedNames += name;
                 cachedNames += '\0';
@@ -150,6 +151,10 @@ private:
                 unit.bind(10, why);
             else
                 unit.bindNull(10);
+            if (r.cpu >= 0)
+                unit.bind(11, std::int64_t(r.cpu * 1e6));
+            else
+                unit.bindNull(11);
             unit.run();
         }
         if (!cachedNames.empty()) {

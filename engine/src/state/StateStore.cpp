@@ -20,7 +20,7 @@ namespace state {
 
 // 'WEFT': a database another program made is never taken for ours.
 constexpr std::int64_t kApplicationId = 0x57454654;
-constexpr std::int64_t kSchemaVersion = 2;
+constexpr std::int64_t kSchemaVersion = 3;
 
 Statement::Statement(sqlite3 *db, std::string_view sql) : m_db(db)
 {
@@ -141,7 +141,7 @@ CREATE TABLE runs(
 CREATE INDEX runs_by_workflow ON runs(workflow, id);
 CREATE TABLE run_units(
     run INTEGER, unit TEXT, outcome TEXT, attempts INTEGER, start_us INTEGER,
-    duration_us INTEGER, exit_code INTEGER, signal TEXT, cached INTEGER, why TEXT,
+    duration_us INTEGER, exit_code INTEGER, signal TEXT, cached INTEGER, why TEXT, cpu_us INTEGER,
     PRIMARY KEY(run, unit)) WITHOUT ROWID;
 CREATE TABLE run_cached(run INTEGER PRIMARY KEY, units BLOB);
 )";
@@ -151,6 +151,11 @@ CREATE TABLE run_cached(run INTEGER PRIMARY KEY, units BLOB);
 // NUL-separated, instead of a run_units row each. A no-op run of 100,000
 // nodes wrote 100,000 rows, and pruning it deleted them again.
 constexpr const char *kSchema2 = "CREATE TABLE IF NOT EXISTS run_cached(run INTEGER PRIMARY KEY, units BLOB);";
+
+// Version 3: each unit's CPU seconds (its last attempt, a local process's),
+// which the predictor shares the cores by. NULL: unknown, as in every row
+// an older Weft wrote.
+constexpr const char *kSchema3 = "ALTER TABLE run_units ADD COLUMN cpu_us INTEGER";
 
 std::int64_t pragma(sqlite3 *db, const char *name)
 {
@@ -276,8 +281,11 @@ std::unique_ptr<StateStore> StateStore::open(const std::filesystem::path &workfl
             t.commit();
         } else if (version < kSchemaVersion) {
             Transaction t(impl->db);
-            if (pragma(impl->db, "user_version") < kSchemaVersion) {
-                exec(impl->db, kSchema2);
+            if (const std::int64_t now = pragma(impl->db, "user_version"); now < kSchemaVersion) {
+                if (now < 2)
+                    exec(impl->db, kSchema2);
+                if (now < 3)
+                    exec(impl->db, kSchema3);
                 exec(impl->db, "PRAGMA user_version=" + std::to_string(kSchemaVersion));
             }
             t.commit();
@@ -361,7 +369,7 @@ std::vector<HistoryUnit> StateStore::units(std::int64_t run) const
     std::lock_guard lock(d->mutex);
     std::vector<HistoryUnit> out;
     Statement s(d->db, "SELECT unit, outcome, attempts, start_us, duration_us, exit_code, signal, "
-                       "cached, why FROM run_units WHERE run = ?1");
+                       "cached, why, cpu_us FROM run_units WHERE run = ?1");
     s.bind(1, run);
     while (s.step()) {
         HistoryUnit u;
@@ -375,6 +383,7 @@ std::vector<HistoryUnit> StateStore::units(std::int64_t run) const
         u.signal = s.text(6);
         u.cached = s.integer(7) != 0;
         u.why = s.text(8);
+        u.cpu = s.isNull(9) ? -1 : double(s.integer(9)) / 1e6;
         out.push_back(std::move(u));
     }
     // Both parts are in name order (byte order, as the key's): merged, the
