@@ -121,7 +121,7 @@ int executeReport(const ReportArgs &args)
     std::vector<UnitTiming> timings;
     for (const HistoryUnit &u : store->units(run->id)) {
         if (u.start >= 0 && u.attempts > 0 && !u.cached)
-            timings.push_back({u.unit, u.start, u.start + u.duration, u.attempts});
+            timings.push_back({u.unit, u.start, u.start + u.duration, u.attempts, u.queued});
     }
     const WhySerial why = explainRun(*workflow, timings, recordedJobs(run->options, *workflow), run->wall);
     if (args.json)

@@ -457,6 +457,7 @@ private slots:
                                "SELECT " + std::to_string(second) + ", u, 'succeeded', 0, 0, 1 FROM "
                                "(SELECT 'after' AS u UNION SELECT 'gen' UNION SELECT 'up');"
                                "DROP TABLE run_cached; ALTER TABLE run_units DROP COLUMN cpu_us;"
+                               "ALTER TABLE run_units DROP COLUMN queued_us;"
                                "PRAGMA user_version=1;";
         QCOMPARE(sqlite3_exec(db, v1.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
         sqlite3_close(db);

@@ -364,6 +364,12 @@ private slots:
             QVERIFY(queuedUntil >= e["start"].get<double>());
             QVERIFY(queuedUntil <= e["end"].get<double>());
             QVERIFY(queuedUntil >= running["t"].get<double>() - 0.001);
+            // The run's why_serial tells that wait from work: a job slot
+            // held by a job the cluster had not started yet.
+            const Json why = r.events.back()["why_serial"];
+            const double queued = queuedUntil - e["start"].get<double>();
+            QVERIFY2(std::abs(why["slurm_queue"].get<double>() - queued) < 0.01, why.dump().c_str());
+            QVERIFY2(why["lost"].get<double>() >= queued - 0.01, why.dump().c_str());
         }
         verifyNoOrphans(r, dir);
     }

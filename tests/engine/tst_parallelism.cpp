@@ -85,6 +85,20 @@ private Q_SLOTS:
         QCOMPARE(why.pools + why.jobSlots + why.retries + why.gaps, 0.0);
     }
 
+    // A Slurm job holds its job slot from submission, but the time it waits
+    // in the cluster's queue is not work: it is charged to the queue.
+    void slurmQueueIsNotWork()
+    {
+        Workflow w;
+        w.nodes = {sleepNode("a", 3), sleepNode("b", 1, {"a"})};
+        std::vector<UnitTiming> t = {{"a", 0, 3, 1, 2.0}, {"b", 3, 4, 1, 0}};
+        const WhySerial why = explainRun(w, t, 1, 4);
+        QCOMPARE(why.work, 2.0);
+        QCOMPARE(why.lost, 2.0);
+        QCOMPARE(why.slurmQueue, 2.0);
+        QCOMPARE(why.needs + why.pools + why.jobSlots + why.retries + why.gaps, 0.0);
+    }
+
     void jobSlotsAndSums()
     {
         // Three independent 1 s nodes at -j 2: the third waits for a slot

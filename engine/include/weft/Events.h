@@ -165,6 +165,8 @@ struct NodeFinished
     // process (children it waited for included); -1: unknown. The run
     // history keeps it for the predictor, which shares cores by it.
     double cpu = -1;
+    // Seconds its attempts waited in the Slurm queue (part of `duration`).
+    double queued = 0;
 };
 
 // A fan-out node's items are known: when it became ready (a literal list or

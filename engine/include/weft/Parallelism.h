@@ -9,8 +9,8 @@
 // explainRun(): of the lost parallelism (jobs x wall - work: slot-seconds no
 // unit used), how much went to waiting on needs (named by the edge of the
 // critical path, or the node, being waited for), on each pool, on job slots,
-// on retries, on the Slurm queue (0 for now: it counts as the attempt's work)
-// and on scheduling gaps. At each
+// on retries, on the Slurm queue (a job slot held by a job the cluster has
+// not started: not work) and on scheduling gaps. At each
 // moment the idle slots are charged first to units that were ready but held
 // (their pool, or a job slot), then to the reason the running units started
 // late (a unit held by pool P that runs while slots idle keeps costing P),
@@ -36,6 +36,7 @@ struct UnitTiming
     double start = -1; // seconds since the run started; -1: never ran
     double end = -1;
     int attempts = 0;
+    double queued = 0; // of start..end, seconds its Slurm jobs waited in the cluster's queue
 };
 
 struct Attribution
@@ -56,7 +57,7 @@ struct WhySerial
     std::vector<Attribution> byPool; // largest first; sums to pools
     double jobSlots = 0;
     double retries = 0;
-    double slurmQueue = 0; // 0 for now: queue time is part of a Slurm attempt, so work
+    double slurmQueue = 0; // slot-seconds held by jobs waiting in the Slurm queue
     double gaps = 0;       // scheduling: nothing running yet, or a ready unit not dispatched yet
 };
 

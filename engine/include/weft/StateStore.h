@@ -63,6 +63,7 @@ struct HistoryUnit
     bool cached = false;
     std::string why; // why it ran, when it declares outputs
     double cpu = -1; // its last attempt's CPU seconds, a local process's; -1: unknown
+    double queued = 0; // of its duration, seconds its Slurm jobs waited in the queue
 };
 
 class StateStore

@@ -95,7 +95,8 @@ WhySerial explainRun(const Workflow &workflow, const std::vector<UnitTiming> &ti
         for (std::uint32_t p : graph.predecessors(u.node))
             u.ready = std::max(u.ready, nodeEnd[p]);
         u.ready = std::min(u.ready, u.t->start);
-        why.work += u.t->end - u.t->start;
+        why.work += u.t->end - u.t->start - u.t->queued;
+        why.slurmQueue += u.t->queued;
     }
     why.lost = std::max(0.0, why.jobs * wall - why.work);
 

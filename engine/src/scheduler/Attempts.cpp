@@ -103,6 +103,12 @@ void Executor::Run::attemptDone(Unit i, std::unique_ptr<AttemptResult> result)
     finishedAttempt.jobId = result->jobId;
     finishedAttempt.host = result->host;
     finishedAttempt.queuedUntil = result->queuedUntil;
+    if (!result->jobId.empty()) {
+        // A job that never left the queue waited the whole attempt.
+        const double left = result->queuedUntil >= 0 ? std::min(result->queuedUntil, rt.end) : rt.end;
+        std::lock_guard lock(m_jobIdsMutex);
+        m_slurmQueued[i] += std::max(0.0, left - rt.attemptStart);
+    }
     if (retry)
         finishedAttempt.retryIn = backoffSeconds(attempt);
     m_sink.attemptFinished(finishedAttempt);

@@ -76,4 +76,13 @@ std::string Executor::Run::jobIdOf(Unit u) const
     return it != m_jobIds.end() ? it->second : std::string();
 }
 
+double Executor::Run::slurmQueued(Unit u) const
+{
+    if (m_onSlurm.empty())
+        return 0;
+    std::lock_guard lock(m_jobIdsMutex);
+    const auto it = m_slurmQueued.find(u);
+    return it != m_slurmQueued.end() ? it->second : 0;
+}
+
 } // namespace weft

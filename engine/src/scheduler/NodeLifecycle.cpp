@@ -168,6 +168,8 @@ void Executor::Run::finishRan(Unit i, NodeState outcome, AttemptResult *last,
             finished.signal = signalName(last->signal);
         finished.command = last->shownAs;
         finished.cpu = last->cpu;
+        if (!last->jobId.empty())
+            finished.queued = slurmQueued(i);
         if (outcome != NodeState::Succeeded) {
             finished.error = last->error;
             finished.stderrTail = last->stderrTail;

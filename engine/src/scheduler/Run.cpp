@@ -258,14 +258,16 @@ RunSummary Executor::Run::summarize()
             if (!fan) {
                 if (m_rt[i].firstStart >= 0)
                     timings.push_back({m_workflow->nodes[i].id, m_rt[i].firstStart, m_rt[i].end,
-                                       m_rt[i].attempt.load(std::memory_order_relaxed)});
+                                       m_rt[i].attempt.load(std::memory_order_relaxed),
+                                       slurmQueued(makeUnit(NodeIndex(i)))});
                 continue;
             }
             for (std::size_t k = 0; k < fan->items.size(); ++k) {
                 const NodeRuntime &instance = fan->rt[k];
                 if (instance.firstStart >= 0)
                     timings.push_back({unitName(makeUnit(NodeIndex(i), int(k))), instance.firstStart,
-                                       instance.end, instance.attempt.load(std::memory_order_relaxed)});
+                                       instance.end, instance.attempt.load(std::memory_order_relaxed),
+                                       slurmQueued(makeUnit(NodeIndex(i), int(k)))});
             }
         }
         const double wallNow = now();

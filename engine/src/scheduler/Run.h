@@ -258,6 +258,7 @@ private:
     SlurmRequest slurmRequest(Unit u) const;
     void setJobId(Unit u, const std::string &jobId);
     std::string jobIdOf(Unit u) const;
+    double slurmQueued(Unit u) const; // seconds its jobs waited in the queue so far
     // TriggerBridge.cpp: a watch, timer or approval waits on the run's
     // TriggerHub, holding no thread and no job slot.
     void startTriggerAttempt(Unit u, int attempt, TriggerRequest request);
@@ -321,6 +322,9 @@ private:
     std::vector<char> m_onSlurm;
     mutable std::mutex m_jobIdsMutex;
     std::unordered_map<Unit, std::string> m_jobIds;
+    // Seconds each Slurm unit's attempts waited in the cluster's queue,
+    // holding a job slot without working (why_serial's slurm_queue).
+    std::unordered_map<Unit, double> m_slurmQueued; // under m_jobIdsMutex
     std::unique_ptr<ProcessReactor> m_reactor;
     const RunGraph *m_graph = nullptr; // m_compiled's
     std::unique_ptr<Admission> m_admission;

@@ -40,7 +40,7 @@ public:
     void nodeFinished(const NodeFinished &e) override
     {
         Row row{e.node, e.instance, e.outcome, e.attempts, e.start, e.duration, e.exitCode,
-                e.signal, e.cached, e.cpu};
+                e.signal, e.cached, e.cpu, e.queued};
         std::lock_guard lock(m_mutex);
         m_units.push_back(std::move(row));
     }
@@ -70,6 +70,7 @@ private:
         std::string signal;
         bool cached;
         double cpu;
+        double queued;
     };
 
     bool aggregate(const Row &r) const
@@ -117,13 +118,14 @@ private:
 
         Statement unit(m_store.db,
                        "INSERT INTO run_units(run, unit, outcome, attempts, start_us, "
-                       "duration_us, exit_code, signal, cached, why, cpu_us) "
-                       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+                       "duration_us, exit_code, signal, cached, why, cpu_us, queued_us) "
+                       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
         std::string cachedNames; // up-to-date units with nothing else to say: one row
         for (const auto &[name, row] : named) {
             const Row &r = *row;
             if (r.cached && r.outcome == NodeState::Succeeded && r.attempts == 0 && r.start < 0
                 && r.duration == 0 && !r.exitCode && r.signal.empty() && r.cpu < 0
+                && r.queued <= 0
                 && name.find('\0') == std::string::npos) {
                 cachedNames += name;
                 cachedNames += '\0';
@@ -155,6 +157,10 @@ private:
                 unit.bind(11, std::int64_t(r.cpu * 1e6));
             else
                 unit.bindNull(11);
+            if (r.queued > 0)
+                unit.bind(12, std::int64_t(r.queued * 1e6));
+            else
+                unit.bindNull(12);
             unit.run();
         }
         if (!cachedNames.empty()) {

@@ -142,6 +142,7 @@ CREATE INDEX runs_by_workflow ON runs(workflow, id);
 CREATE TABLE run_units(
     run INTEGER, unit TEXT, outcome TEXT, attempts INTEGER, start_us INTEGER,
     duration_us INTEGER, exit_code INTEGER, signal TEXT, cached INTEGER, why TEXT, cpu_us INTEGER,
+    queued_us INTEGER,
     PRIMARY KEY(run, unit)) WITHOUT ROWID;
 CREATE TABLE run_cached(run INTEGER PRIMARY KEY, units BLOB);
 )";
@@ -153,9 +154,11 @@ CREATE TABLE run_cached(run INTEGER PRIMARY KEY, units BLOB);
 constexpr const char *kSchema2 = "CREATE TABLE IF NOT EXISTS run_cached(run INTEGER PRIMARY KEY, units BLOB);";
 
 // Version 3: each unit's CPU seconds (its last attempt, a local process's),
-// which the predictor shares the cores by. NULL: unknown, as in every row
-// an older Weft wrote.
-constexpr const char *kSchema3 = "ALTER TABLE run_units ADD COLUMN cpu_us INTEGER";
+// which the predictor shares the cores by (NULL: unknown, as in every row
+// an older Weft wrote), and the seconds its Slurm jobs waited in the queue,
+// which `weft-cli report` tells from work.
+constexpr const char *kSchema3 = "ALTER TABLE run_units ADD COLUMN cpu_us INTEGER;"
+                                 "ALTER TABLE run_units ADD COLUMN queued_us INTEGER;";
 
 std::int64_t pragma(sqlite3 *db, const char *name)
 {
@@ -369,7 +372,7 @@ std::vector<HistoryUnit> StateStore::units(std::int64_t run) const
     std::lock_guard lock(d->mutex);
     std::vector<HistoryUnit> out;
     Statement s(d->db, "SELECT unit, outcome, attempts, start_us, duration_us, exit_code, signal, "
-                       "cached, why, cpu_us FROM run_units WHERE run = ?1");
+                       "cached, why, cpu_us, queued_us FROM run_units WHERE run = ?1");
     s.bind(1, run);
     while (s.step()) {
         HistoryUnit u;
@@ -384,6 +387,7 @@ std::vector<HistoryUnit> StateStore::units(std::int64_t run) const
         u.cached = s.integer(7) != 0;
         u.why = s.text(8);
         u.cpu = s.isNull(9) ? -1 : double(s.integer(9)) / 1e6;
+        u.queued = s.isNull(10) ? 0 : double(s.integer(10)) / 1e6;
         out.push_back(std::move(u));
     }
     // Both parts are in name order (byte order, as the key's): merged, the
