@@ -3,6 +3,7 @@
 
 #include "AnalysisCommands.h"
 #include "Commands.h"
+#include "HugePages.h"
 #include "Signals.h"
 
 #include "weft/Version.h"
@@ -15,6 +16,7 @@
 int main(int argc, char **argv)
 {
     using namespace weft::cli;
+    preferHugePagesForLargeFiles(argc, argv); // may re-execute this program: first
     weft::cli::survivePipeClosing();
 
     CLI::App app("Weft: run graphs of operations, in parallel, from the command line.", "weft-cli");
