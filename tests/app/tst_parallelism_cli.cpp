@@ -136,11 +136,27 @@ private Q_SLOTS:
         QVERIFY(std::abs(input.cpuWork["wait"].cpu + input.cpuWork["wait"].offCpu - waited) < 1e-6);
     }
 
-    // Three compiles recorded side by side on 2 cores each had two thirds of
-    // a core: 1 s of CPU in 1.5 s. The history must not read that as 0.5 s
-    // of waiting: alone each takes 1 s, and -j 1 takes 3 s, not 4.5.
+    // Three compiles recorded side by side on 2 cores, each 1.5 s long. With
+    // 1 s of CPU each they had two thirds of a core: the history must not
+    // read that as 0.5 s of waiting, and alone each takes 1 s. With 0.5 s
+    // each, other programs left them one core: that is the capacity the
+    // prediction shares, and still none of it is waiting.
+    void sharedCoresAreNotTakenForWaiting_data()
+    {
+        QTest::addColumn<double>("cpu");
+        QTest::addColumn<double>("capacity");
+        QTest::addColumn<double>("serial");   // predicted -j 1
+        QTest::addColumn<double>("parallel"); // predicted -j 3
+        QTest::newRow("two cores, all theirs") << 1.0 << 2.0 << 3.0 << 1.5;
+        QTest::newRow("one core left to them") << 0.5 << 1.0 << 1.5 << 1.5;
+    }
+
     void sharedCoresAreNotTakenForWaiting()
     {
+        QFETCH(double, cpu);
+        QFETCH(double, capacity);
+        QFETCH(double, serial);
+        QFETCH(double, parallel);
         const QString file = m_dir.filePath("shared.weft");
         weft::Workflow w;
         for (const char *id : {"a", "b", "c"}) {
@@ -169,7 +185,7 @@ private Q_SLOTS:
                 f.duration = 1.5;
                 f.attempts = 1;
                 f.exitCode = 0;
-                f.cpu = 1.0;
+                f.cpu = cpu;
                 sink->nodeFinished(f);
             }
             weft::RunFinished finished;
@@ -180,15 +196,16 @@ private Q_SLOTS:
         weft::PredictInput input;
         input.cores = 2;
         weft::readHistory(input, *store, 5);
+        QVERIFY2(std::abs(input.capacity - capacity) < 1e-6, std::to_string(input.capacity).c_str());
         QCOMPARE(input.cpuWork.size(), std::size_t(3));
         for (const auto &[unit, work] : input.cpuWork) {
-            QCOMPARE(work.cpu, 1.0);
+            QCOMPARE(work.cpu, cpu);
             QVERIFY2(work.offCpu < 1e-6, (unit + ": " + std::to_string(work.offCpu)).c_str());
         }
         input.jobs = 1;
-        QVERIFY(std::abs(weft::predictRun(w, input).wall - 3.0) < 1e-6);
+        QVERIFY(std::abs(weft::predictRun(w, input).wall - serial) < 1e-6);
         input.jobs = 3;
-        QVERIFY(std::abs(weft::predictRun(w, input).wall - 1.5) < 1e-6);
+        QVERIFY(std::abs(weft::predictRun(w, input).wall - parallel) < 1e-6);
     }
 };
 

@@ -176,12 +176,16 @@ private Q_SLOTS:
         QTest::addColumn<int>("jobs");
         QTest::addColumn<double>("offCpu");
         QTest::addColumn<double>("wall");
-        QTest::newRow("-j 1") << 1 << 0.0 << 4.0;
-        QTest::newRow("-j 2") << 2 << 0.0 << 2.0;
-        QTest::newRow("-j 4: two per core") << 4 << 0.0 << 2.0;
+        QTest::addColumn<double>("capacity");
+        QTest::newRow("-j 1") << 1 << 0.0 << 4.0 << 0.0;
+        QTest::newRow("-j 2") << 2 << 0.0 << 2.0 << 0.0;
+        QTest::newRow("-j 4: two per core") << 4 << 0.0 << 2.0 << 0.0;
         // Each then spends 0.5 s off the CPU, which takes no core.
-        QTest::newRow("-j 2, 0.5 s off the CPU") << 2 << 0.5 << 3.0;
-        QTest::newRow("-j 4, 0.5 s off the CPU") << 4 << 0.5 << 2.5;
+        QTest::newRow("-j 2, 0.5 s off the CPU") << 2 << 0.5 << 3.0 << 0.0;
+        QTest::newRow("-j 4, 0.5 s off the CPU") << 4 << 0.5 << 2.5 << 0.0;
+        // Other programs leave the processes 1.5 of the 2 cores.
+        QTest::newRow("-j 2, 1.5 cores left") << 2 << 0.0 << 4.0 / 1.5 << 1.5;
+        QTest::newRow("-j 1, 1.5 cores left") << 1 << 0.0 << 4.0 << 1.5;
     }
 
     void processesShareTheCores()
@@ -189,10 +193,12 @@ private Q_SLOTS:
         QFETCH(int, jobs);
         QFETCH(double, offCpu);
         QFETCH(double, wall);
+        QFETCH(double, capacity);
         Workflow w;
         PredictInput input;
         input.jobs = jobs;
         input.cores = 2;
+        input.capacity = capacity;
         for (int k = 0; k < 4; ++k) {
             Node n;
             n.id = "cc" + std::to_string(k);

@@ -91,6 +91,11 @@ struct PredictInput
     // CPU part (each gets min(1, cores / n) of one), then `offCpu` seconds.
     // Other units take their `durations` whatever else runs.
     std::map<std::string, CpuWork> cpuWork;
+    // The cores the processes above share among them: fewer than `cores`
+    // where other programs take their part (readHistory() measures it from
+    // the runs, as the CPU seconds the processes got when they wanted
+    // more). 0: all of `cores`.
+    double capacity = 0;
 };
 
 struct Prediction
@@ -115,9 +120,14 @@ Prediction predictRun(const Workflow &workflow, const PredictInput &input,
 // succeeded. `input.cpuWork`: for local processes, the median of their CPU
 // seconds and of their off-CPU seconds. The off-CPU part is what the wall
 // time leaves once the CPU part is taken at the rate it would have had
-// alone: when more CPU-using units ran beside it than `input.cores` (0:
-// this machine's), each had only cores/n of one, so a compile recorded at
+// alone: when more CPU-using units ran beside it than the cores it could
+// have (`input.cores`, 0: this machine's), each had only cores/n of one,
+// so a compile recorded at
 // -j 3 on 2 cores is not taken for one that waits a third of its time.
+// `input.capacity`: the median, over the runs that kept more processes
+// wanting a core than one, of the cores they had (other programs' load
+// takes its part, whether the kernel shares the cores by process or by
+// control group).
 void readHistory(PredictInput &input, const StateStore &store, int runs);
 
 // The design's shape by estimated durations (measured ones, else

@@ -25,68 +25,102 @@ bool measured(const HistoryUnit &u)
     return u.attempts > 0 && !u.cached && u.outcome == "succeeded" && u.start >= 0;
 }
 
-// One recorded run's processes: the CPU rate each would have had alone.
-// `rate` is what it got (cpu / wall). Where the CPU-using units running
-// beside it (itself included) numbered k > cores on average, each got only
-// cores / k of a core while it wanted one: alone it would have run k / cores
-// times as fast. k counts each unit by its own rate alone, which depends on
-// the others': a few rounds settle it (rates only grow, and stop at 1).
+// One recorded run's processes, and what the run tells of the CPU they
+// had. `rate` = cpu / wall; `wantsCore`: it computes, rather than waits
+// (below); k(t) counts those running at t.
 struct Process
 {
     const HistoryUnit *unit;
     double rate;
-    double alone;
+    bool wantsCore = false;
+    double meanK = 1; // k(t) over its own run
 };
 
-void rateAlone(std::vector<Process> &procs, int cores)
+// k(t) as steps, with its integral at each step: any interval's mean is two
+// binary searches, and the capacity below one pass per guess.
+class Demand
 {
-    // D(t) = the sum of the weights of the units running at t, a step
-    // function; its integral at each step, so that any interval's mean is
-    // two binary searches.
-    struct Step
+public:
+    // Counts the processes for which `counted` holds.
+    template<typename Counted>
+    Demand(const std::vector<Process> &procs, Counted counted)
     {
-        double t;
-        double delta;
-    };
-    std::vector<Step> steps;
-    steps.reserve(procs.size() * 2);
-    std::vector<double> at, integral;
-    auto weight = [](double rate) { return rate > 0.05 ? std::min(rate, 1.0) : 0.0; };
-    for (Process &p : procs)
-        p.alone = std::min(p.rate, 1.0);
-    for (int round = 0; round < 4; ++round) {
-        steps.clear();
+        struct Step
+        {
+            double t;
+            int delta;
+        };
+        std::vector<Step> steps;
         for (const Process &p : procs) {
-            const double w = round == 0 ? (p.rate > 0.05 ? 1.0 : 0.0) : weight(p.alone);
-            steps.push_back({p.unit->start, w});
-            steps.push_back({p.unit->start + p.unit->duration, -w});
+            if (counted(p)) {
+                steps.push_back({p.unit->start, 1});
+                steps.push_back({p.unit->start + p.unit->duration, -1});
+            }
         }
         std::sort(steps.begin(), steps.end(), [](const Step &a, const Step &b) { return a.t < b.t; });
-        at.assign(1, steps.empty() ? 0 : steps.front().t);
-        integral.assign(1, 0);
-        double level = 0;
+        m_at.assign(1, steps.empty() ? 0 : steps.front().t);
+        m_integral.assign(1, 0);
+        m_level.assign(1, 0);
         for (const Step &s : steps) {
-            if (s.t > at.back()) {
-                integral.push_back(integral.back() + level * (s.t - at.back()));
-                at.push_back(s.t);
+            if (s.t > m_at.back()) {
+                m_integral.push_back(m_integral.back() + m_level.back() * (s.t - m_at.back()));
+                m_at.push_back(s.t);
+                m_level.push_back(m_level.back());
             }
-            level += s.delta;
-        }
-        auto area = [&](double t) { // integral of D from the first step to t
-            const auto it = std::upper_bound(at.begin(), at.end(), t);
-            if (it == at.begin())
-                return 0.0;
-            const std::size_t k = std::size_t(it - at.begin()) - 1;
-            // The level after at[k]: the slope to the next point (none: 0).
-            const double slope = k + 1 < at.size() ? (integral[k + 1] - integral[k]) / (at[k + 1] - at[k]) : 0;
-            return integral[k] + slope * (t - at[k]);
-        };
-        for (Process &p : procs) {
-            const double wall = p.unit->duration;
-            const double k = (area(p.unit->start + wall) - area(p.unit->start)) / wall;
-            p.alone = std::min(1.0, p.rate * std::max(1.0, k / cores));
+            m_level.back() += s.delta;
         }
     }
+
+    double mean(double from, double to) const { return (area(to) - area(from)) / (to - from); }
+
+    // The integral of min(k(t), cores) over the run: the CPU seconds the
+    // processes would have had, `cores` of them all theirs.
+    double capped(double cores) const
+    {
+        double sum = 0;
+        for (std::size_t i = 0; i + 1 < m_at.size(); ++i)
+            sum += std::min(double(m_level[i]), cores) * (m_at[i + 1] - m_at[i]);
+        return sum;
+    }
+
+    double busy() const { return capped(1.0); } // the time anything wanted a core
+    double total() const { return m_integral.back(); }
+
+private:
+    double area(double t) const
+    {
+        const auto it = std::upper_bound(m_at.begin(), m_at.end(), t);
+        if (it == m_at.begin())
+            return 0.0;
+        const std::size_t k = std::size_t(it - m_at.begin()) - 1;
+        return m_integral[k] + double(m_level[k]) * (t - m_at[k]);
+    }
+
+    std::vector<double> m_at, m_integral;
+    std::vector<int> m_level; // k after m_at[i]
+};
+
+// The cores the run's processes actually had when they wanted more than
+// that: the K for which integral of min(k(t), K) = their CPU seconds. Only
+// a run that kept more than one process wanting a core on average says it
+// (-1 otherwise): one process at a time cannot tell a machine shared with
+// other programs from a process that reads files part of its time.
+double capacity(const Demand &demand, double cpuSeconds, int cores)
+{
+    if (demand.busy() <= 0 || demand.total() / demand.busy() < 1.5)
+        return -1;
+    // They had less than a quarter of what they could have had: more likely
+    // processes that compute in bursts than a machine this busy.
+    if (cpuSeconds < 0.25 * demand.capped(cores))
+        return -1;
+    if (cpuSeconds >= demand.capped(cores))
+        return cores;
+    double lo = 0, hi = cores;
+    for (int i = 0; i < 50; ++i) {
+        const double mid = (lo + hi) / 2;
+        (demand.capped(mid) < cpuSeconds ? lo : hi) = mid;
+    }
+    return (lo + hi) / 2;
 }
 
 } // namespace
@@ -95,6 +129,7 @@ void readHistory(PredictInput &input, const StateStore &store, int runs)
 {
     const int cores = input.cores > 0 ? input.cores : defaultConcurrency();
     std::map<std::string, std::vector<double>> seen, cpu, offCpu;
+    std::vector<double> capacities;
     for (const HistoryRun &run : store.runs(runs)) {
         const std::vector<HistoryUnit> units = store.units(run.id);
         std::vector<Process> procs;
@@ -103,22 +138,53 @@ void readHistory(PredictInput &input, const StateStore &store, int runs)
                 continue;
             seen[u.unit].push_back(u.duration);
             // A retried unit's duration spans every attempt, its CPU time
-            // only the last one's: its duration alone says more.
-            if (u.cpu >= 0 && u.attempts == 1 && u.duration > 0)
-                procs.push_back({&u, u.cpu / u.duration, 0});
+            // only the last one's; a process that used more than one core
+            // (a parallel linker, a nested make) is not one core's share:
+            // their durations stand as measured.
+            if (u.cpu >= 0 && u.attempts == 1 && u.duration > 0 && u.cpu <= 1.05 * u.duration)
+                procs.push_back({&u, u.cpu / u.duration});
         }
-        rateAlone(procs, cores);
+        // A process computes when it had at least a quarter of the share of
+        // a core that the processes running beside it left it (a compile at
+        // -j 16 on 2 cores has an eighth of one, and takes nearly all of
+        // that), and 10 ms of CPU at least: a `sleep`, a download, a
+        // process that waits on another machine takes a few ms to start and
+        // nothing after, and must not be taken for one the cores starve.
+        const Demand all(procs, [](const Process &) { return true; });
+        for (Process &p : procs) {
+            const double beside = std::max(1.0, all.mean(p.unit->start, p.unit->start + p.unit->duration));
+            p.wantsCore = p.unit->cpu >= 0.01 && p.rate >= 0.25 * std::min(1.0, cores / beside);
+        }
+        const Demand demand(procs, [](const Process &p) { return p.wantsCore; });
+        double cpuSeconds = 0;
+        for (Process &p : procs) {
+            if (p.wantsCore) {
+                cpuSeconds += p.unit->cpu;
+                p.meanK = std::max(1.0, demand.mean(p.unit->start, p.unit->start + p.unit->duration));
+            }
+        }
+        const double had = capacity(demand, cpuSeconds, cores);
+        if (had > 0)
+            capacities.push_back(had);
+        // What each process would have taken alone: its wall time at the
+        // share of a core it had, min(1, K / k) with k the processes that
+        // wanted one beside it (a compile recorded at -j 3 on 2 cores had two
+        // thirds of one: it did not wait a third of its time). Of that, its
+        // CPU seconds are on a core, the rest off it. Scaling the time, not
+        // subtracting the CPU from it, keeps the sum right: a process that
+        // got less than the average share one moment is not taken for one
+        // that waits, while another that got more is not taken for less.
+        const double k = had > 0 ? had : cores;
         for (const Process &p : procs) {
-            // A process that used more than one core (a parallel linker, a
-            // nested make) is not modelled by one core's share: its duration
-            // stands as measured.
-            if (p.rate > 1.05)
-                continue;
-            const double c = p.unit->cpu;
+            const double share = p.wantsCore ? std::min(1.0, k / p.meanK) : 1.0;
+            const double alone = p.unit->duration * share;
+            const double c = std::min(p.unit->cpu, alone);
             cpu[p.unit->unit].push_back(c);
-            offCpu[p.unit->unit].push_back(p.alone > 0 ? std::max(0.0, c / p.alone - c) : p.unit->duration);
+            offCpu[p.unit->unit].push_back(alone - c);
         }
     }
+    if (!capacities.empty())
+        input.capacity = std::min(double(cores), median(capacities));
     for (auto &[unit, list] : seen)
         input.durations[unit] = median(list);
     for (auto &[unit, list] : cpu) {

@@ -429,6 +429,7 @@ Prediction predictRun(const Workflow &workflow, const PredictInput &input,
     Prediction prediction;
 
     const int cores = input.cores > 0 ? input.cores : defaultConcurrency();
+    const double shared = input.capacity > 0 ? std::min(input.capacity, double(cores)) : double(cores);
     struct SimUnit
     {
         std::uint32_t node;
@@ -538,9 +539,9 @@ Prediction predictRun(const Workflow &workflow, const PredictInput &input,
     using Ending = std::pair<double, std::size_t>;
     std::priority_queue<Ending, std::vector<Ending>, std::greater<>> ends;
     // Units in their CPU part, with the CPU seconds each has left: n of them
-    // progress at min(1, cores / n) each (processor sharing, as the kernel's
-    // scheduler shares cores among runnable processes over a compile's
-    // length).
+    // progress at min(1, capacity / n) each (processor sharing, as the
+    // kernel's scheduler shares cores among runnable processes over a
+    // compile's length).
     std::vector<std::pair<std::size_t, double>> onCpu;
     double now = 0;
 
@@ -611,7 +612,7 @@ Prediction predictRun(const Workflow &workflow, const PredictInput &input,
     while (!ends.empty() || !onCpu.empty()) {
         // The next moment something changes: a unit ends, or one finishes
         // its CPU part (at the current share), which changes the share.
-        const double rate = onCpu.empty() ? 0 : std::min(1.0, double(cores) / double(onCpu.size()));
+        const double rate = onCpu.empty() ? 0 : std::min(1.0, shared / double(onCpu.size()));
         double moment = ends.empty() ? std::numeric_limits<double>::infinity() : ends.top().first;
         for (const auto &[u, left] : onCpu)
             moment = std::min(moment, now + left / rate);
