@@ -35,6 +35,7 @@ public:
         std::lock_guard lock(m_mutex);
         m_workflow = e.workflow;
         m_units.clear();
+        m_units.reserve(e.nodes); // a row per node at least: no regrowth on a large run
     }
 
     void nodeFinished(const NodeFinished &e) override
