@@ -18,9 +18,14 @@ void addCheckCommand(CLI::App &app, Action &action);
 // predict and report (PredictCommand.cpp)
 void addPredictCommands(CLI::App &app, Action &action);
 
-// The wall time predicted for a run of `file` at -j `jobs` from its history;
-// < 0 when it has none.
-double predictForRun(const std::string &file, const Workflow &workflow, int jobs, int threads,
-                     const std::filesystem::path &base);
+// The recorded durations a prediction of `file`'s next run starts from (the
+// newest runs of its history); empty when it has none. It reads only the
+// history, so weft-cli reads it beside the loading of the workflow.
+std::map<std::string, double> durationsForRun(const std::string &file);
+
+// The wall time predicted for a run of `workflow` at -j `jobs` from those
+// durations; < 0 when there are none.
+double predictForRun(std::map<std::string, double> durations, const Workflow &workflow, int jobs,
+                     int threads, const std::filesystem::path &base);
 
 } // namespace weft::cli

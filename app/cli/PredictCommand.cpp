@@ -133,19 +133,22 @@ int executeReport(const ReportArgs &args)
 
 } // namespace
 
-double predictForRun(const std::string &file, const Workflow &workflow, int jobs, int threads,
-                     const std::filesystem::path &base)
+std::map<std::string, double> durationsForRun(const std::string &file)
 {
     std::unique_ptr<StateStore> store = openHistory(file);
-    if (!store)
+    return store ? recordedDurations(*store, 5) : std::map<std::string, double>();
+}
+
+double predictForRun(std::map<std::string, double> durations, const Workflow &workflow, int jobs,
+                     int threads, const std::filesystem::path &base)
+{
+    if (durations.empty())
         return -1;
     PredictInput input;
     input.jobs = jobs;
     input.threads = threads;
     input.baseDirectory = base;
-    input.durations = recordedDurations(*store, 5);
-    if (input.durations.empty())
-        return -1;
+    input.durations = std::move(durations);
     return predictRun(workflow, input).wall;
 }
 

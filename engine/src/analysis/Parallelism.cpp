@@ -24,10 +24,9 @@ namespace {
 
 constexpr double kHeld = 0.002; // a unit that started this long after it was ready was held
 
-std::string nodeOfUnit(const std::string &unit)
+std::string_view nodeOfUnit(std::string_view unit)
 {
-    const std::size_t bracket = unit.find('[');
-    return bracket == std::string::npos ? unit : unit.substr(0, bracket);
+    return unit.substr(0, unit.find('['));
 }
 
 void sortLargestFirst(std::vector<Attribution> &list)
@@ -65,6 +64,7 @@ WhySerial explainRun(const Workflow &workflow, const std::vector<UnitTiming> &ti
     why.wall = wall;
     const ConcurrencyGraph graph(workflow);
     std::unordered_map<std::string_view, std::uint32_t> indexOf;
+    indexOf.reserve(workflow.nodes.size());
     for (std::size_t i = 0; i < workflow.nodes.size(); ++i)
         indexOf.emplace(workflow.nodes[i].id, std::uint32_t(i));
 
@@ -121,6 +121,21 @@ WhySerial explainRun(const Workflow &workflow, const std::vector<UnitTiming> &ti
         const std::string &id = workflow.nodes[u.node].id;
         return next[u.node] != UINT32_MAX ? id + " -> " + workflow.nodes[next[u.node]].id : u.t->unit;
     };
+    // What a unit waited on is the same at every instant: named once per
+    // unit, summed by number (in the order the map of names summed them).
+    std::vector<std::uint32_t> waitedOnIndex(units.size(), UINT32_MAX);
+    std::unordered_map<std::string, std::uint32_t> waitedOnNames;
+    std::vector<std::pair<const std::string *, double>> needs; // name -> slot-seconds
+    auto needsOf = [&](std::size_t k) -> double & {
+        std::uint32_t &index = waitedOnIndex[k];
+        if (index == UINT32_MAX) {
+            const auto [at, added] = waitedOnNames.try_emplace(waitedOn(units[k]), std::uint32_t(needs.size()));
+            if (added)
+                needs.emplace_back(&at->first, 0.0);
+            index = at->second;
+        }
+        return needs[index].second;
+    };
 
     // At one instant: ends free what they held, starts take it, and only
     // then is a unit that became ready asked what holds it.
@@ -174,7 +189,6 @@ WhySerial explainRun(const Workflow &workflow, const std::vector<UnitTiming> &ti
     std::map<std::string, std::int64_t> poolUse;
     std::map<std::string, int> typeRunning;
     std::map<std::string, double> charge;       // label -> slot-seconds
-    std::map<std::string, double> needs;        // edge or node -> slot-seconds
     double previous = 0;
     auto poolFull = [&](const std::string &pool, std::int64_t amount) {
         const auto size = workflow.settings.pools.find(pool);
@@ -227,7 +241,7 @@ WhySerial explainRun(const Workflow &workflow, const std::vector<UnitTiming> &ti
         for (const auto &[label, count] : runningLabels)
             charge[label] += dt * rest * double(count) / running;
         for (std::size_t k : unlabelled)
-            needs[waitedOn(units[k])] += dt * rest / running;
+            needsOf(k) += dt * rest / running;
     };
     for (const Event &e : events) {
         chargeInterval(std::min(e.t, wall));
@@ -319,7 +333,10 @@ WhySerial explainRun(const Workflow &workflow, const std::vector<UnitTiming> &ti
     why.byPool = toList(pools);
     for (const Attribution &a : why.byPool)
         why.pools += a.seconds;
-    why.edges = toList(needs);
+    std::map<std::string, double> byEdge; // edge or node -> slot-seconds
+    for (const auto &[name, seconds] : needs)
+        byEdge.emplace(*name, seconds);
+    why.edges = toList(byEdge);
     for (const Attribution &a : why.edges)
         why.needs += a.seconds;
     return why;

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <mutex>
 
 namespace weft {
@@ -35,6 +36,10 @@ public:
         std::lock_guard lock(m_mutex);
         m_workflow = e.workflow;
         m_units.clear();
+        // One row per node at least: grown once, not by doubling (a copy
+        // and fresh pages each time, on the thread that delivers events).
+        if (e.workflow)
+            m_units.reserve(e.workflow->nodes.size());
     }
 
     void nodeFinished(const NodeFinished &e) override
@@ -88,11 +93,18 @@ private:
         }
         // Rows go in in key order (unit name within the run): appends to the
         // B-tree instead of inserts all over a subtree larger than the cache.
-        std::vector<std::pair<std::string, const Row *>> named;
+        // A node's row is named by its id, in place; only instances need a
+        // name of their own.
+        std::deque<std::string> instanceNames;
+        std::vector<std::pair<std::string_view, const Row *>> named;
         named.reserve(m_units.size());
         for (const Row &r : m_units) {
             const std::string &id = m_workflow->nodes[r.node].id;
-            named.emplace_back(r.instance < 0 ? id : id + "[" + std::to_string(r.instance) + "]", &r);
+            if (r.instance < 0) {
+                named.emplace_back(id, &r);
+                continue;
+            }
+            named.emplace_back(instanceNames.emplace_back(id + "[" + std::to_string(r.instance) + "]"), &r);
         }
         std::sort(named.begin(), named.end(),
                   [](const auto &a, const auto &b) { return a.first < b.first; });

@@ -356,6 +356,18 @@ std::optional<HistoryRun> StateStore::run(std::int64_t id) const
     return std::nullopt;
 }
 
+void StateStore::succeededDurations(
+    std::int64_t run, const std::function<void(std::string_view unit, double seconds)> &visit) const
+{
+    std::lock_guard lock(d->mutex);
+    // Up-to-date units (run_cached) never ran: none of them is asked for.
+    Statement s(d->db, "SELECT unit, duration_us FROM run_units WHERE run = ?1 AND attempts > 0 "
+                       "AND cached = 0 AND outcome = 'succeeded' AND start_us >= 0");
+    s.bind(1, run);
+    while (s.step())
+        visit(s.text(0), double(s.integer(1)) / 1e6);
+}
+
 std::vector<HistoryUnit> StateStore::units(std::int64_t run) const
 {
     std::lock_guard lock(d->mutex);
