@@ -63,10 +63,24 @@ WhySerial explainRun(const Workflow &workflow, const std::vector<UnitTiming> &ti
     why.jobs = std::max(1, jobs);
     why.wall = wall;
     const ConcurrencyGraph graph(workflow);
+    // Units come mostly in node order (a run lists them so): each is tried
+    // at the node after the last one found before the ids are hashed.
     std::unordered_map<std::string_view, std::uint32_t> indexOf;
-    indexOf.reserve(workflow.nodes.size());
-    for (std::size_t i = 0; i < workflow.nodes.size(); ++i)
-        indexOf.emplace(workflow.nodes[i].id, std::uint32_t(i));
+    std::uint32_t expected = 0;
+    auto nodeIndex = [&](std::string_view id) -> std::uint32_t {
+        if (expected < workflow.nodes.size() && workflow.nodes[expected].id == id)
+            return expected++;
+        if (indexOf.empty()) {
+            indexOf.reserve(workflow.nodes.size());
+            for (std::size_t i = 0; i < workflow.nodes.size(); ++i)
+                indexOf.emplace(workflow.nodes[i].id, std::uint32_t(i));
+        }
+        const auto it = indexOf.find(id);
+        if (it == indexOf.end())
+            return UINT32_MAX;
+        expected = it->second + 1;
+        return it->second;
+    };
 
     // The units that held a slot, each with its node; a node's end is its last unit's.
     struct U
@@ -81,13 +95,13 @@ WhySerial explainRun(const Workflow &workflow, const std::vector<UnitTiming> &ti
     std::vector<U> units;
     std::vector<double> nodeEnd(workflow.nodes.size(), 0);
     for (const UnitTiming &t : timings) {
-        const auto it = indexOf.find(nodeOfUnit(t.unit));
-        if (it == indexOf.end() || t.start < 0)
+        const std::uint32_t node = nodeIndex(nodeOfUnit(t.unit));
+        if (node == UINT32_MAX || t.start < 0)
             continue;
-        nodeEnd[it->second] = std::max(nodeEnd[it->second], t.end);
-        const bool aggregate = workflow.nodes[it->second].foreach && t.unit.find('[') == std::string::npos;
+        nodeEnd[node] = std::max(nodeEnd[node], t.end);
+        const bool aggregate = workflow.nodes[node].foreach && t.unit.find('[') == std::string::npos;
         if (!aggregate)
-            units.push_back({it->second, &t, 0, {}, false, false});
+            units.push_back({node, &t, 0, {}, false, false});
     }
     for (U &u : units) {
         for (std::uint32_t p : graph.predecessors(u.node))
