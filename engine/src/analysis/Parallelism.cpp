@@ -91,8 +91,12 @@ WhySerial explainRun(const Workflow &workflow, const std::vector<UnitTiming> &ti
         std::string label; // why it started late: "pool:NAME", "job slots", ...
         bool readied = false; // its Ready event was seen
         bool started = false;
+        // Its End came before its Start: both at one instant (a unit of no
+        // measurable length), where ends sort first. It never holds anything.
+        bool ended = false;
     };
     std::vector<U> units;
+    units.reserve(timings.size());
     std::vector<double> nodeEnd(workflow.nodes.size(), 0);
     for (const UnitTiming &t : timings) {
         const std::uint32_t node = nodeIndex(nodeOfUnit(t.unit));
@@ -101,7 +105,7 @@ WhySerial explainRun(const Workflow &workflow, const std::vector<UnitTiming> &ti
         nodeEnd[node] = std::max(nodeEnd[node], t.end);
         const bool aggregate = workflow.nodes[node].foreach && t.unit.find('[') == std::string::npos;
         if (!aggregate)
-            units.push_back({node, &t, 0, {}, false, false});
+            units.push_back({node, &t, 0, {}, false, false, false});
     }
     for (U &u : units) {
         for (std::uint32_t p : graph.predecessors(u.node))
@@ -197,7 +201,9 @@ WhySerial explainRun(const Workflow &workflow, const std::vector<UnitTiming> &ti
 
     int running = 0;
     std::map<std::string, int> runningLabels;   // labelled running units
-    std::set<std::size_t> unlabelled;           // running units that started on time
+    // Running units that started on time, in ascending order (as a set
+    // would keep them); at most `jobs` of them, so a sorted vector.
+    std::vector<std::size_t> unlabelled;
     std::set<std::size_t> constrained;          // waiting units with pools or an exclusive type
     int plainWaiting = 0;                       // waiting units without
     std::map<std::string, std::int64_t> poolUse;
@@ -307,9 +313,14 @@ WhySerial explainRun(const Workflow &workflow, const std::vector<UnitTiming> &ti
             }
             if (u.label.empty() && u.t->attempts > 1)
                 u.label = "retries";
+            if (u.ended)
+                break; // counted as running, it would never stop
             ++running;
-            if (u.label.empty())
-                unlabelled.insert(e.unit);
+            if (u.label.empty()) {
+                const auto at = std::lower_bound(unlabelled.begin(), unlabelled.end(), e.unit);
+                if (at == unlabelled.end() || *at != e.unit)
+                    unlabelled.insert(at, e.unit);
+            }
             else
                 ++runningLabels[u.label];
             for (const auto &[pool, amount] : node.resources)
@@ -319,9 +330,16 @@ WhySerial explainRun(const Workflow &workflow, const std::vector<UnitTiming> &ti
             break;
         }
         case End:
+            if (!u.started) {
+                u.ended = true; // its Start follows at this same instant
+                break;
+            }
             --running;
-            if (u.label.empty())
-                unlabelled.erase(e.unit);
+            if (u.label.empty()) {
+                const auto at = std::lower_bound(unlabelled.begin(), unlabelled.end(), e.unit);
+                if (at != unlabelled.end() && *at == e.unit)
+                    unlabelled.erase(at);
+            }
             else if (--runningLabels[u.label] == 0)
                 runningLabels.erase(u.label);
             for (const auto &[pool, amount] : node.resources)
