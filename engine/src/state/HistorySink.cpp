@@ -140,7 +140,9 @@ private:
                 cachedNames += '\0';
                 continue;
             }
-            unit.bind(1, id).bind(2, name).bind(3, toString(r.outcome));
+            // The name points into the workflow or instanceNames, the outcome
+            // at a literal: both outlive the row's insert.
+            unit.bind(1, id).bindStatic(2, name).bindStatic(3, toString(r.outcome));
             unit.bind(4, std::int64_t(r.attempts));
             if (r.start >= 0)
                 unit.bind(5, std::int64_t(r.start * 1e6));

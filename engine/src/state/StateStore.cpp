@@ -52,6 +52,12 @@ Statement &Statement::bind(int i, std::string_view text)
     return *this;
 }
 
+Statement &Statement::bindStatic(int i, std::string_view text)
+{
+    sqlite3_bind_text(m_stmt, i, text.data(), int(text.size()), SQLITE_STATIC);
+    return *this;
+}
+
 Statement &Statement::bindBlob(int i, std::string_view blob)
 {
     sqlite3_bind_blob(m_stmt, i, blob.data(), int(blob.size()), SQLITE_TRANSIENT);
