@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <deque>
 #include <mutex>
 
@@ -106,8 +107,31 @@ private:
             }
             named.emplace_back(instanceNames.emplace_back(id + "[" + std::to_string(r.instance) + "]"), &r);
         }
-        std::sort(named.begin(), named.end(),
-                  [](const auto &a, const auto &b) { return a.first < b.first; });
+        // Byte order, as the key's. Most ids fit in eight bytes: compared as
+        // one number first, two ids rarely need memcmp.
+        struct Key
+        {
+            std::uint64_t prefix; // the first eight bytes, big-endian, zero-padded
+            std::uint32_t index;  // into named
+        };
+        std::vector<Key> order(named.size());
+        for (std::size_t k = 0; k < named.size(); ++k) {
+            std::uint64_t p = 0;
+            const std::string_view name = named[k].first;
+            for (std::size_t b = 0; b < 8; ++b)
+                p = (p << 8) | (b < name.size() ? static_cast<unsigned char>(name[b]) : 0u);
+            order[k] = {p, std::uint32_t(k)};
+        }
+        std::sort(order.begin(), order.end(), [&named](const Key &a, const Key &b) {
+            return a.prefix != b.prefix ? a.prefix < b.prefix : named[a.index].first < named[b.index].first;
+        });
+        {
+            std::vector<std::pair<std::string_view, const Row *>> sorted;
+            sorted.reserve(named.size());
+            for (const Key &k : order)
+                sorted.push_back(named[k.index]);
+            named.swap(sorted);
+        }
         std::string path;
         for (NodeIndex n : e.criticalPath)
             path += (path.empty() ? "" : "\n") + m_workflow->nodes[n].id;
