@@ -5,6 +5,8 @@
 // with one line in main().
 #include "Commands.h"
 
+#include "weft/Parallelism.h"
+
 #include <map>
 
 namespace weft {
@@ -18,9 +20,14 @@ void addCheckCommand(CLI::App &app, Action &action);
 // predict and report (PredictCommand.cpp)
 void addPredictCommands(CLI::App &app, Action &action);
 
-// The wall time predicted for a run of `file` at -j `jobs` from its history;
-// < 0 when it has none.
-double predictForRun(const std::string &file, const Workflow &workflow, int jobs, int threads,
+// What a prediction of `file`'s next run starts from (readHistory() of the
+// newest runs of its history); no durations when it has none. It reads only
+// the history, so weft-cli reads it beside the loading of the workflow.
+PredictInput historyForRun(const std::string &file);
+
+// The wall time predicted for a run of `workflow` at -j `jobs` from that
+// history; < 0 when it has no durations.
+double predictForRun(PredictInput recorded, const Workflow &workflow, int jobs, int threads,
                      const std::filesystem::path &base);
 
 } // namespace weft::cli

@@ -134,20 +134,23 @@ int executeReport(const ReportArgs &args)
 
 } // namespace
 
-double predictForRun(const std::string &file, const Workflow &workflow, int jobs, int threads,
+PredictInput historyForRun(const std::string &file)
+{
+    PredictInput input;
+    if (std::unique_ptr<StateStore> store = openHistory(file))
+        readHistory(input, *store, 5);
+    return input;
+}
+
+double predictForRun(PredictInput recorded, const Workflow &workflow, int jobs, int threads,
                      const std::filesystem::path &base)
 {
-    std::unique_ptr<StateStore> store = openHistory(file);
-    if (!store)
+    if (recorded.durations.empty())
         return -1;
-    PredictInput input;
-    input.jobs = jobs;
-    input.threads = threads;
-    input.baseDirectory = base;
-    readHistory(input, *store, 5);
-    if (input.durations.empty())
-        return -1;
-    return predictRun(workflow, input).wall;
+    recorded.jobs = jobs;
+    recorded.threads = threads;
+    recorded.baseDirectory = base;
+    return predictRun(workflow, recorded).wall;
 }
 
 void addPredictCommands(CLI::App &app, Action &action)

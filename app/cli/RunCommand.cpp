@@ -32,6 +32,8 @@
 #include <cstdlib>
 #include <condition_variable>
 #include <csignal>
+#include <future>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -301,6 +303,16 @@ int executeRun(const RunArgs &args)
     // only the watcher's sigwait() ever sees SIGINT and SIGTERM.
     SignalWatcher::blockSignals();
 
+    // The prediction this run is measured against (run_finished.predicted_wall)
+    // comes from the history before this run adds to it. Only the JSON lines
+    // show it, and reading the history of a large workflow costs about what
+    // loading the file does: the history is read on a thread of its own
+    // while this one loads and validates.
+    const bool jsonl = args.events == "jsonl";
+    std::future<PredictInput> recorded;
+    if (jsonl && !args.dryRun)
+        recorded = std::async(std::launch::async, [file = args.file] { return historyForRun(file); });
+
     // Loading validates; the run uses what that validation resolved, so a
     // run costs one validation however large the file.
     std::shared_ptr<const CompiledWorkflow> compiled = loadCompiledReporting(args.file);
@@ -337,7 +349,6 @@ int executeRun(const RunArgs &args)
     options.baseDirectory = options.baseDirectory.lexically_normal();
     options.launcher = args.launcher;
 
-    const bool jsonl = args.events == "jsonl";
     if (args.dryRun) {
         const auto levels = dependencyLevels(workflow);
         const int jobs = effectiveJobs(args, workflow);
@@ -381,12 +392,10 @@ int executeRun(const RunArgs &args)
     }
     if (logSink)
         sinks.push_back(logSink.get());
-    // The prediction this run is measured against (run_finished.predicted_wall),
-    // from the history before this run adds to it. Only the JSON lines show
-    // it, and reading the history costs a query per recorded unit.
     if (jsonl)
-        options.predictedWall = predictForRun(args.file, workflow, effectiveJobs(args, workflow),
-                                              args.threads, options.baseDirectory);
+        options.predictedWall = predictForRun(recorded.valid() ? recorded.get() : historyForRun(args.file),
+                                              workflow, effectiveJobs(args, workflow), args.threads,
+                                              options.baseDirectory);
     // Incremental state and history (.weft/state.db); also the run lock.
     RunState state;
     if (int status = ExitSuccess; !state.open(args.file, args.state, workflow,

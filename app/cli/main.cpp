@@ -11,12 +11,48 @@
 #include <CLI/CLI.hpp>
 #include <oneapi/tbb/global_control.h>
 
+#include <cstdlib>
 #include <new>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+namespace {
+
+// A run of a large workflow frees the parsed file and allocates the run's
+// own structures, on several threads. With glibc's defaults each thread
+// gets an arena of its own, big blocks are mapped and unmapped, and free
+// space at the heap's top goes back to the kernel: memory freed in one
+// place is not what the next allocation reuses, and every fresh page is a
+// page fault (tens of microseconds on a VM). One arena, big blocks from
+// the heap and a heap that keeps what it grew took a 90,000-node run from
+// about 38,000 faults to 30,000 and 0.81 to 0.73 s (bench_cli). The
+// process is short-lived, and small allocations still come from each
+// thread's own cache without a lock. A person who tunes malloc through the
+// environment keeps their settings.
+void tuneMalloc()
+{
+#if defined(__GLIBC__)
+    for (const char *name : {"GLIBC_TUNABLES", "MALLOC_ARENA_MAX", "MALLOC_TOP_PAD_",
+                             "MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_"}) {
+        if (std::getenv(name))
+            return;
+    }
+    mallopt(M_ARENA_MAX, 1);
+    mallopt(M_TOP_PAD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+    mallopt(M_MMAP_THRESHOLD, 32 << 20); // the most glibc takes
+#endif
+}
+
+} // namespace
 
 int main(int argc, char **argv)
 {
     using namespace weft::cli;
     preferHugePagesForLargeFiles(argc, argv); // may re-execute this program: first
+    tuneMalloc();
     weft::cli::survivePipeClosing();
 
     CLI::App app("Weft: run graphs of operations, in parallel, from the command line.", "weft-cli");

@@ -52,6 +52,18 @@ private:
     std::vector<Entry> m_entries;
 };
 
+// Keeps whole copies of the three events every unit sends.
+class Keeper final : public EventSink
+{
+public:
+    void nodeStateChanged(const NodeStateChanged &e) override { states.push_back(e); }
+    void attemptFinished(const AttemptFinished &e) override { attempts.push_back(e); }
+    void nodeFinished(const NodeFinished &e) override { finished.push_back(e); }
+    std::vector<NodeStateChanged> states;
+    std::vector<AttemptFinished> attempts;
+    std::vector<NodeFinished> finished;
+};
+
 NodeStateChanged attemptEvent(NodeIndex node, int attempt)
 {
     NodeStateChanged e;
@@ -94,6 +106,140 @@ private slots:
         QCOMPARE(entries[1].kind, std::string("state"));
         QCOMPARE(entries[2].kind, std::string("finished"));
         QCOMPARE(mailbox.deliverTo(recorder), std::size_t(0)); // nothing twice
+    }
+
+    // The mailbox keeps events without text in a compact form and those
+    // with text whole: either way a sink gets back every field.
+    void mailboxKeepsEveryFieldWithOrWithoutText()
+    {
+        EventMailbox mailbox;
+        NodeStateChanged running;
+        running.t = 1.25;
+        running.node = 7;
+        running.instance = 2;
+        running.state = NodeState::Running;
+        running.attempt = 3;
+        running.reason = WaitReason::JobSlot;
+        running.pid = 4242;
+        running.worker = 1;
+        running.slot = 5;
+        NodeStateChanged queued = running;
+        queued.state = NodeState::Waiting;
+        queued.reason = WaitReason::SlurmQueue;
+        queued.detail = "pool gpu";
+        queued.jobId = "1234";
+        queued.pendingReason = "Priority";
+        queued.host = "n01";
+        AttemptFinished attempt;
+        attempt.t = 2.5;
+        attempt.node = 7;
+        attempt.instance = 2;
+        attempt.attempt = 3;
+        attempt.start = 1.25;
+        attempt.end = 2.5;
+        attempt.slot = 5;
+        attempt.worker = 1;
+        attempt.pid = 4242;
+        attempt.ok = true;
+        attempt.queuedUntil = 1.5;
+        attempt.retryIn = 4;
+        AttemptFinished failedAttempt = attempt;
+        failedAttempt.ok = false;
+        failedAttempt.error = "exited with status 3";
+        failedAttempt.jobId = "1234";
+        failedAttempt.host = "n01";
+        NodeFinished done;
+        done.t = 3;
+        done.node = 7;
+        done.instance = 2;
+        done.outcome = NodeState::Succeeded;
+        done.exitCode = 0;
+        done.duration = 1.75;
+        done.start = 1.25;
+        done.attempts = 3;
+        done.cached = true;
+        NodeFinished noExit = done;
+        noExit.exitCode.reset();
+        NodeFinished failed = done;
+        failed.outcome = NodeState::Failed;
+        failed.exitCode = 3;
+        failed.signal = "SIGKILL";
+        failed.error = "killed";
+        failed.causeNode = "up";
+        failed.command = "make";
+        failed.stderrTail = "oops";
+        failed.outputs.emplace("out", StringOrList(std::string("a.o")));
+        failed.cached = false;
+
+        for (const NodeStateChanged &e : {running, queued})
+            mailbox.nodeStateChanged(e);
+        for (const AttemptFinished &e : {attempt, failedAttempt})
+            mailbox.attemptFinished(e);
+        for (const NodeFinished &e : {done, noExit, failed})
+            mailbox.nodeFinished(e);
+        Keeper keeper;
+        QCOMPARE(mailbox.deliverTo(keeper), std::size_t(7));
+
+        QCOMPARE(keeper.states.size(), std::size_t(2));
+        for (std::size_t k = 0; k < 2; ++k) {
+            const NodeStateChanged &want = k == 0 ? running : queued;
+            const NodeStateChanged &got = keeper.states[k];
+            QCOMPARE(got.t, want.t);
+            QCOMPARE(got.node, want.node);
+            QCOMPARE(got.instance, want.instance);
+            QCOMPARE(int(got.state), int(want.state));
+            QCOMPARE(got.attempt, want.attempt);
+            QCOMPARE(int(got.reason), int(want.reason));
+            QCOMPARE(got.pid, want.pid);
+            QCOMPARE(got.worker, want.worker);
+            QCOMPARE(got.slot, want.slot);
+            QCOMPARE(got.detail, want.detail);
+            QCOMPARE(got.jobId, want.jobId);
+            QCOMPARE(got.pendingReason, want.pendingReason);
+            QCOMPARE(got.host, want.host);
+        }
+        QCOMPARE(keeper.attempts.size(), std::size_t(2));
+        for (std::size_t k = 0; k < 2; ++k) {
+            const AttemptFinished &want = k == 0 ? attempt : failedAttempt;
+            const AttemptFinished &got = keeper.attempts[k];
+            QCOMPARE(got.t, want.t);
+            QCOMPARE(got.node, want.node);
+            QCOMPARE(got.instance, want.instance);
+            QCOMPARE(got.attempt, want.attempt);
+            QCOMPARE(got.start, want.start);
+            QCOMPARE(got.end, want.end);
+            QCOMPARE(got.slot, want.slot);
+            QCOMPARE(got.worker, want.worker);
+            QCOMPARE(got.pid, want.pid);
+            QCOMPARE(got.ok, want.ok);
+            QCOMPARE(got.error, want.error);
+            QCOMPARE(got.jobId, want.jobId);
+            QCOMPARE(got.host, want.host);
+            QCOMPARE(got.queuedUntil, want.queuedUntil);
+            QCOMPARE(got.retryIn, want.retryIn);
+        }
+        QCOMPARE(keeper.finished.size(), std::size_t(3));
+        for (std::size_t k = 0; k < 3; ++k) {
+            const NodeFinished &want = k == 0 ? done : k == 1 ? noExit : failed;
+            const NodeFinished &got = keeper.finished[k];
+            QCOMPARE(got.t, want.t);
+            QCOMPARE(got.node, want.node);
+            QCOMPARE(got.instance, want.instance);
+            QCOMPARE(int(got.outcome), int(want.outcome));
+            QCOMPARE(got.exitCode.has_value(), want.exitCode.has_value());
+            if (want.exitCode)
+                QCOMPARE(*got.exitCode, *want.exitCode);
+            QCOMPARE(got.signal, want.signal);
+            QCOMPARE(got.error, want.error);
+            QCOMPARE(got.causeNode, want.causeNode);
+            QCOMPARE(got.duration, want.duration);
+            QCOMPARE(got.start, want.start);
+            QCOMPARE(got.attempts, want.attempts);
+            QCOMPARE(got.command, want.command);
+            QCOMPARE(got.stderrTail, want.stderrTail);
+            QCOMPARE(got.outputs.size(), want.outputs.size());
+            QCOMPARE(got.cached, want.cached);
+        }
     }
 
     void concurrentProducersKeepEveryNodesOrder()

@@ -99,6 +99,22 @@ private Q_SLOTS:
         QCOMPARE(why.needs + why.pools + why.jobSlots + why.retries + why.gaps, 0.0);
     }
 
+    void unitOfNoLengthHoldsNothing()
+    {
+        // `a` starts and ends at one instant (a noop, timed to the
+        // microsecond), then `b` runs 1 s at -j 2: 2 - 1 = 1 slot-second
+        // lost, waiting on b's needs. Ends sort before starts at one
+        // instant; `a` must not stay running after its end came first.
+        Workflow w;
+        w.nodes = {sleepNode("a", 0), sleepNode("b", 1, {"a"})};
+        const std::vector<UnitTiming> t = {{"a", 0, 0, 1}, {"b", 0, 1, 1}};
+        const WhySerial why = explainRun(w, t, 2, 1);
+        QCOMPARE(why.lost, 1.0);
+        QCOMPARE(why.needs, 1.0);
+        QCOMPARE(edgeSeconds(why, "b"), 1.0);
+        QCOMPARE(why.pools + why.jobSlots + why.retries + why.gaps, 0.0);
+    }
+
     void jobSlotsAndSums()
     {
         // Three independent 1 s nodes at -j 2: the third waits for a slot

@@ -80,6 +80,9 @@ struct RunStarted
     int round = 0;
 };
 
+// EventMailbox.cpp holds NodeStateChanged, AttemptFinished and NodeFinished
+// without their strings when they have none: a field added to one of them
+// must be added to its compact form there too.
 struct NodeStateChanged
 {
     double t = 0;

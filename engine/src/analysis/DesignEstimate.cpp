@@ -9,6 +9,8 @@
 #include "weft/Workflow.h"
 
 #include <algorithm>
+#include <iterator>
+#include <string_view>
 
 namespace weft {
 
@@ -20,17 +22,15 @@ double median(std::vector<double> &list)
     return list[list.size() / 2];
 }
 
-bool measured(const HistoryUnit &u)
-{
-    return u.attempts > 0 && !u.cached && u.outcome == "succeeded" && u.start >= 0;
-}
-
 // One recorded run's processes, and what the run tells of the CPU they
 // had. `rate` = cpu / wall; `wantsCore`: it computes, rather than waits
 // (below); k(t) counts those running at t.
 struct Process
 {
-    const HistoryUnit *unit;
+    std::string name;
+    double start;
+    double duration;
+    double cpu;
     double rate;
     bool wantsCore = false;
     double meanK = 1; // k(t) over its own run
@@ -53,8 +53,8 @@ public:
         std::vector<Step> steps;
         for (const Process &p : procs) {
             if (counted(p)) {
-                steps.push_back({p.unit->start, 1});
-                steps.push_back({p.unit->start + p.unit->duration, -1});
+                steps.push_back({p.start, 1});
+                steps.push_back({p.start + p.duration, -1});
             }
         }
         std::sort(steps.begin(), steps.end(), [](const Step &a, const Step &b) { return a.t < b.t; });
@@ -128,22 +128,37 @@ double capacity(const Demand &demand, double cpuSeconds, int cores)
 void readHistory(PredictInput &input, const StateStore &store, int runs)
 {
     const int cores = input.cores > 0 ? input.cores : defaultConcurrency();
-    std::map<std::string, std::vector<double>> seen, cpu, offCpu;
+    std::map<std::string, std::vector<double>, std::less<>> seen;
+    std::map<std::string, std::vector<double>> cpu, offCpu;
     std::vector<double> capacities;
-    for (const HistoryRun &run : store.runs(runs)) {
-        const std::vector<HistoryUnit> units = store.units(run.id);
+    const std::vector<HistoryRun> recent = store.runs(runs);
+    for (const HistoryRun &run : recent) {
         std::vector<Process> procs;
-        for (const HistoryUnit &u : units) {
-            if (!measured(u))
-                continue;
-            seen[u.unit].push_back(u.duration);
+        // Each run's units come in name order, and runs mostly share them:
+        // the map is walked alongside (a merge, no search per row). A
+        // prediction before a run of 100,000 nodes reads five runs of them.
+        auto next = seen.begin();
+        store.succeededUnits(run.id, [&](const StateStore::SucceededUnit &u) {
+            auto at = next;
+            if (at == seen.end() || at->first != u.unit) {
+                const bool placed = (at == seen.end() || u.unit < at->first)
+                                    && (at == seen.begin() || std::prev(at)->first < u.unit);
+                if (!placed)
+                    at = seen.lower_bound(u.unit);
+                if (at == seen.end() || at->first != u.unit) {
+                    at = seen.emplace_hint(at, std::string(u.unit), std::vector<double>());
+                    at->second.reserve(recent.size());
+                }
+            }
+            at->second.push_back(u.duration);
+            next = std::next(at);
             // A retried unit's duration spans every attempt, its CPU time
             // only the last one's; a process that used more than one core
             // (a parallel linker, a nested make) is not one core's share:
             // their durations stand as measured.
             if (u.cpu >= 0 && u.attempts == 1 && u.duration > 0 && u.cpu <= 1.05 * u.duration)
-                procs.push_back({&u, u.cpu / u.duration});
-        }
+                procs.push_back({std::string(u.unit), u.start, u.duration, u.cpu, u.cpu / u.duration});
+        });
         // A process computes when it had at least a quarter of the share of
         // a core that the processes running beside it left it (a compile at
         // -j 16 on 2 cores has an eighth of one, and takes nearly all of
@@ -152,15 +167,15 @@ void readHistory(PredictInput &input, const StateStore &store, int runs)
         // nothing after, and must not be taken for one the cores starve.
         const Demand all(procs, [](const Process &) { return true; });
         for (Process &p : procs) {
-            const double beside = std::max(1.0, all.mean(p.unit->start, p.unit->start + p.unit->duration));
-            p.wantsCore = p.unit->cpu >= 0.01 && p.rate >= 0.25 * std::min(1.0, cores / beside);
+            const double beside = std::max(1.0, all.mean(p.start, p.start + p.duration));
+            p.wantsCore = p.cpu >= 0.01 && p.rate >= 0.25 * std::min(1.0, cores / beside);
         }
         const Demand demand(procs, [](const Process &p) { return p.wantsCore; });
         double cpuSeconds = 0;
         for (Process &p : procs) {
             if (p.wantsCore) {
-                cpuSeconds += p.unit->cpu;
-                p.meanK = std::max(1.0, demand.mean(p.unit->start, p.unit->start + p.unit->duration));
+                cpuSeconds += p.cpu;
+                p.meanK = std::max(1.0, demand.mean(p.start, p.start + p.duration));
             }
         }
         const double had = capacity(demand, cpuSeconds, cores);
@@ -177,20 +192,20 @@ void readHistory(PredictInput &input, const StateStore &store, int runs)
         const double k = had > 0 ? had : cores;
         for (const Process &p : procs) {
             const double share = p.wantsCore ? std::min(1.0, k / p.meanK) : 1.0;
-            const double alone = p.unit->duration * share;
-            const double c = std::min(p.unit->cpu, alone);
-            cpu[p.unit->unit].push_back(c);
-            offCpu[p.unit->unit].push_back(alone - c);
+            const double alone = p.duration * share;
+            const double c = std::min(p.cpu, alone);
+            cpu[p.name].push_back(c);
+            offCpu[p.name].push_back(alone - c);
         }
     }
     if (!capacities.empty())
         input.capacity = std::min(double(cores), median(capacities));
     for (auto &[unit, list] : seen)
-        input.durations[unit] = median(list);
+        input.durations.emplace_hint(input.durations.end(), unit, median(list));
     for (auto &[unit, list] : cpu) {
         // Only units whose every measurement had a CPU time: a unit that ran
         // once as a process and once on Slurm is not half a process.
-        if (list.size() != seen[unit].size())
+        if (const auto it = seen.find(unit); it == seen.end() || list.size() != it->second.size())
             continue;
         input.cpuWork[unit] = CpuWork{median(list), median(offCpu[unit])};
     }

@@ -26,10 +26,9 @@ namespace {
 
 constexpr double kHeld = 0.002; // a unit that started this long after it was ready was held
 
-std::string nodeOfUnit(const std::string &unit)
+std::string_view nodeOfUnit(std::string_view unit)
 {
-    const std::size_t bracket = unit.find('[');
-    return bracket == std::string::npos ? unit : unit.substr(0, bracket);
+    return unit.substr(0, unit.find('['));
 }
 
 void sortLargestFirst(std::vector<Attribution> &list)
@@ -66,9 +65,24 @@ WhySerial explainRun(const Workflow &workflow, const std::vector<UnitTiming> &ti
     why.jobs = std::max(1, jobs);
     why.wall = wall;
     const ConcurrencyGraph graph(workflow);
+    // Units come mostly in node order (a run lists them so): each is tried
+    // at the node after the last one found before the ids are hashed.
     std::unordered_map<std::string_view, std::uint32_t> indexOf;
-    for (std::size_t i = 0; i < workflow.nodes.size(); ++i)
-        indexOf.emplace(workflow.nodes[i].id, std::uint32_t(i));
+    std::uint32_t expected = 0;
+    auto nodeIndex = [&](std::string_view id) -> std::uint32_t {
+        if (expected < workflow.nodes.size() && workflow.nodes[expected].id == id)
+            return expected++;
+        if (indexOf.empty()) {
+            indexOf.reserve(workflow.nodes.size());
+            for (std::size_t i = 0; i < workflow.nodes.size(); ++i)
+                indexOf.emplace(workflow.nodes[i].id, std::uint32_t(i));
+        }
+        const auto it = indexOf.find(id);
+        if (it == indexOf.end())
+            return UINT32_MAX;
+        expected = it->second + 1;
+        return it->second;
+    };
 
     // The units that held a slot, each with its node; a node's end is its last unit's.
     struct U
@@ -79,17 +93,21 @@ WhySerial explainRun(const Workflow &workflow, const std::vector<UnitTiming> &ti
         std::string label; // why it started late: "pool:NAME", "job slots", ...
         bool readied = false; // its Ready event was seen
         bool started = false;
+        // Its End came before its Start: both at one instant (a unit of no
+        // measurable length), where ends sort first. It never holds anything.
+        bool ended = false;
     };
     std::vector<U> units;
+    units.reserve(timings.size());
     std::vector<double> nodeEnd(workflow.nodes.size(), 0);
     for (const UnitTiming &t : timings) {
-        const auto it = indexOf.find(nodeOfUnit(t.unit));
-        if (it == indexOf.end() || t.start < 0)
+        const std::uint32_t node = nodeIndex(nodeOfUnit(t.unit));
+        if (node == UINT32_MAX || t.start < 0)
             continue;
-        nodeEnd[it->second] = std::max(nodeEnd[it->second], t.end);
-        const bool aggregate = workflow.nodes[it->second].foreach && t.unit.find('[') == std::string::npos;
+        nodeEnd[node] = std::max(nodeEnd[node], t.end);
+        const bool aggregate = workflow.nodes[node].foreach && t.unit.find('[') == std::string::npos;
         if (!aggregate)
-            units.push_back({it->second, &t, 0, {}, false, false});
+            units.push_back({node, &t, 0, {}, false, false, false});
     }
     for (U &u : units) {
         for (std::uint32_t p : graph.predecessors(u.node))
@@ -123,6 +141,21 @@ WhySerial explainRun(const Workflow &workflow, const std::vector<UnitTiming> &ti
     auto waitedOn = [&](const U &u) {
         const std::string &id = workflow.nodes[u.node].id;
         return next[u.node] != UINT32_MAX ? id + " -> " + workflow.nodes[next[u.node]].id : u.t->unit;
+    };
+    // What a unit waited on is the same at every instant: named once per
+    // unit, summed by number (in the order the map of names summed them).
+    std::vector<std::uint32_t> waitedOnIndex(units.size(), UINT32_MAX);
+    std::unordered_map<std::string, std::uint32_t> waitedOnNames;
+    std::vector<std::pair<const std::string *, double>> needs; // name -> slot-seconds
+    auto needsOf = [&](std::size_t k) -> double & {
+        std::uint32_t &index = waitedOnIndex[k];
+        if (index == UINT32_MAX) {
+            const auto [at, added] = waitedOnNames.try_emplace(waitedOn(units[k]), std::uint32_t(needs.size()));
+            if (added)
+                needs.emplace_back(&at->first, 0.0);
+            index = at->second;
+        }
+        return needs[index].second;
     };
 
     // At one instant: ends free what they held, starts take it, and only
@@ -171,13 +204,14 @@ WhySerial explainRun(const Workflow &workflow, const std::vector<UnitTiming> &ti
 
     int running = 0;
     std::map<std::string, int> runningLabels;   // labelled running units
-    std::set<std::size_t> unlabelled;           // running units that started on time
+    // Running units that started on time, in ascending order (as a set
+    // would keep them); at most `jobs` of them, so a sorted vector.
+    std::vector<std::size_t> unlabelled;
     std::set<std::size_t> constrained;          // waiting units with pools or an exclusive type
     int plainWaiting = 0;                       // waiting units without
     std::map<std::string, std::int64_t> poolUse;
     std::map<std::string, int> typeRunning;
     std::map<std::string, double> charge;       // label -> slot-seconds
-    std::map<std::string, double> needs;        // edge or node -> slot-seconds
     double previous = 0;
     auto poolFull = [&](const std::string &pool, std::int64_t amount) {
         const auto size = workflow.settings.pools.find(pool);
@@ -230,7 +264,7 @@ WhySerial explainRun(const Workflow &workflow, const std::vector<UnitTiming> &ti
         for (const auto &[label, count] : runningLabels)
             charge[label] += dt * rest * double(count) / running;
         for (std::size_t k : unlabelled)
-            needs[waitedOn(units[k])] += dt * rest / running;
+            needsOf(k) += dt * rest / running;
     };
     for (const Event &e : events) {
         chargeInterval(std::min(e.t, wall));
@@ -282,9 +316,14 @@ WhySerial explainRun(const Workflow &workflow, const std::vector<UnitTiming> &ti
             }
             if (u.label.empty() && u.t->attempts > 1)
                 u.label = "retries";
+            if (u.ended)
+                break; // counted as running, it would never stop
             ++running;
-            if (u.label.empty())
-                unlabelled.insert(e.unit);
+            if (u.label.empty()) {
+                const auto at = std::lower_bound(unlabelled.begin(), unlabelled.end(), e.unit);
+                if (at == unlabelled.end() || *at != e.unit)
+                    unlabelled.insert(at, e.unit);
+            }
             else
                 ++runningLabels[u.label];
             for (const auto &[pool, amount] : node.resources)
@@ -294,9 +333,16 @@ WhySerial explainRun(const Workflow &workflow, const std::vector<UnitTiming> &ti
             break;
         }
         case End:
+            if (!u.started) {
+                u.ended = true; // its Start follows at this same instant
+                break;
+            }
             --running;
-            if (u.label.empty())
-                unlabelled.erase(e.unit);
+            if (u.label.empty()) {
+                const auto at = std::lower_bound(unlabelled.begin(), unlabelled.end(), e.unit);
+                if (at != unlabelled.end() && *at == e.unit)
+                    unlabelled.erase(at);
+            }
             else if (--runningLabels[u.label] == 0)
                 runningLabels.erase(u.label);
             for (const auto &[pool, amount] : node.resources)
@@ -322,7 +368,10 @@ WhySerial explainRun(const Workflow &workflow, const std::vector<UnitTiming> &ti
     why.byPool = toList(pools);
     for (const Attribution &a : why.byPool)
         why.pools += a.seconds;
-    why.edges = toList(needs);
+    std::map<std::string, double> byEdge; // edge or node -> slot-seconds
+    for (const auto &[name, seconds] : needs)
+        byEdge.emplace(*name, seconds);
+    why.edges = toList(byEdge);
     for (const Attribution &a : why.edges)
         why.needs += a.seconds;
     return why;

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <string>
 #include <unordered_map>
 
 namespace weft {
@@ -20,8 +21,15 @@ std::string formatSeconds(double seconds)
     // In-process nodes take microseconds: "0.00 s" would say nothing. Each
     // bound is where the next unit's rounding starts, so 999.7 µs reads
     // "1.0 ms", not "1000 µs".
-    if (seconds > 0 && seconds < 0.0009995)
-        std::snprintf(buffer, sizeof buffer, "%.0f µs", std::max(1.0, seconds * 1e6));
+    if (seconds > 0 && seconds < 0.0009995) {
+        // Most nodes of a large run of in-process work take microseconds,
+        // and the status printer formats one of these per node: the integer
+        // is rounded as printf's %.0f rounds (to nearest, ties to even).
+        const double micro = std::nearbyint(std::max(1.0, seconds * 1e6));
+        std::string text = std::to_string(static_cast<long>(micro));
+        text += " µs";
+        return text;
+    }
     else if (seconds > 0 && seconds < 0.09995)
         std::snprintf(buffer, sizeof buffer, "%.1f ms", seconds * 1e3);
     else if (seconds < 9.995)

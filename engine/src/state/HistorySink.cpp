@@ -11,6 +11,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
+#include <deque>
 #include <mutex>
 
 namespace weft {
@@ -35,7 +37,10 @@ public:
         std::lock_guard lock(m_mutex);
         m_workflow = e.workflow;
         m_units.clear();
-        m_units.reserve(e.nodes); // a row per node at least: no regrowth on a large run
+        // One row per node at least: grown once, not by doubling (a copy
+        // and fresh pages each time, on the thread that delivers events).
+        if (e.workflow)
+            m_units.reserve(e.workflow->nodes.size());
     }
 
     void nodeFinished(const NodeFinished &e) override
@@ -91,14 +96,44 @@ private:
         }
         // Rows go in in key order (unit name within the run): appends to the
         // B-tree instead of inserts all over a subtree larger than the cache.
-        std::vector<std::pair<std::string, const Row *>> named;
+        // A node's row is named by its id, in place; only instances need a
+        // name of their own.
+        std::deque<std::string> instanceNames;
+        std::vector<std::pair<std::string_view, const Row *>> named;
         named.reserve(m_units.size());
         for (const Row &r : m_units) {
             const std::string &id = m_workflow->nodes[r.node].id;
-            named.emplace_back(r.instance < 0 ? id : id + "[" + std::to_string(r.instance) + "]", &r);
+            if (r.instance < 0) {
+                named.emplace_back(id, &r);
+                continue;
+            }
+            named.emplace_back(instanceNames.emplace_back(id + "[" + std::to_string(r.instance) + "]"), &r);
         }
-        std::sort(named.begin(), named.end(),
-                  [](const auto &a, const auto &b) { return a.first < b.first; });
+        // Byte order, as the key's. Most ids fit in eight bytes: compared as
+        // one number first, two ids rarely need memcmp.
+        struct Key
+        {
+            std::uint64_t prefix; // the first eight bytes, big-endian, zero-padded
+            std::uint32_t index;  // into named
+        };
+        std::vector<Key> order(named.size());
+        for (std::size_t k = 0; k < named.size(); ++k) {
+            std::uint64_t p = 0;
+            const std::string_view name = named[k].first;
+            for (std::size_t b = 0; b < 8; ++b)
+                p = (p << 8) | (b < name.size() ? static_cast<unsigned char>(name[b]) : 0u);
+            order[k] = {p, std::uint32_t(k)};
+        }
+        std::sort(order.begin(), order.end(), [&named](const Key &a, const Key &b) {
+            return a.prefix != b.prefix ? a.prefix < b.prefix : named[a.index].first < named[b.index].first;
+        });
+        {
+            std::vector<std::pair<std::string_view, const Row *>> sorted;
+            sorted.reserve(named.size());
+            for (const Key &k : order)
+                sorted.push_back(named[k.index]);
+            named.swap(sorted);
+        }
         std::string path;
         for (NodeIndex n : e.criticalPath)
             path += (path.empty() ? "" : "\n") + m_workflow->nodes[n].id;
@@ -132,7 +167,9 @@ private:
                 cachedNames += '\0';
                 continue;
             }
-            unit.bind(1, id).bind(2, name).bind(3, toString(r.outcome));
+            // The name points into the workflow or instanceNames, the outcome
+            // at a literal: both outlive the row's insert.
+            unit.bind(1, id).bindStatic(2, name).bindStatic(3, toString(r.outcome));
             unit.bind(4, std::int64_t(r.attempts));
             if (r.start >= 0)
                 unit.bind(5, std::int64_t(r.start * 1e6));

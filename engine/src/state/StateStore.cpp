@@ -52,6 +52,12 @@ Statement &Statement::bind(int i, std::string_view text)
     return *this;
 }
 
+Statement &Statement::bindStatic(int i, std::string_view text)
+{
+    sqlite3_bind_text(m_stmt, i, text.data(), int(text.size()), SQLITE_STATIC);
+    return *this;
+}
+
 Statement &Statement::bindBlob(int i, std::string_view blob)
 {
     sqlite3_bind_blob(m_stmt, i, blob.data(), int(blob.size()), SQLITE_TRANSIENT);
@@ -365,6 +371,24 @@ std::optional<HistoryRun> StateStore::run(std::int64_t id) const
         if (r.id == id)
             return std::move(r);
     return std::nullopt;
+}
+
+void StateStore::succeededUnits(std::int64_t run, const std::function<void(const SucceededUnit &)> &visit) const
+{
+    std::lock_guard lock(d->mutex);
+    // Up-to-date units (run_cached) never ran: none of them is asked for.
+    Statement s(d->db, "SELECT unit, start_us, duration_us, attempts, cpu_us FROM run_units WHERE run = ?1 "
+                       "AND attempts > 0 AND cached = 0 AND outcome = 'succeeded' AND start_us >= 0");
+    s.bind(1, run);
+    SucceededUnit u;
+    while (s.step()) {
+        u.unit = s.text(0);
+        u.start = double(s.integer(1)) / 1e6;
+        u.duration = double(s.integer(2)) / 1e6;
+        u.attempts = int(s.integer(3));
+        u.cpu = s.isNull(4) ? -1 : double(s.integer(4)) / 1e6;
+        visit(u);
+    }
 }
 
 std::vector<HistoryUnit> StateStore::units(std::int64_t run) const
