@@ -49,7 +49,7 @@ bool Executor::Run::expand(Unit u, std::string &error)
         error = std::move(expanded.error);
         return false;
     }
-    rt(u).expanded = std::make_unique<Node>(std::move(*expanded.node));
+    rt(u).expanded = std::move(expanded.node);
     return true;
 }
 
