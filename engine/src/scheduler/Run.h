@@ -175,9 +175,13 @@ struct FanOut
     {}
     std::vector<std::string> items;
     std::unique_ptr<NodeRuntime[]> rt;
-    // Each on a line of its own: runners on every worker touch them once per instance.
-    alignas(64) std::atomic<std::size_t> remaining; // instances not final yet; the last one ends the node
-    alignas(64) std::atomic<std::size_t> next{0};   // runners: the next instance nobody has taken
+    // Each on a cache line of its own, apart from what every unit reads
+    // above: runners on every worker write them once per instance. Padding,
+    // not alignas: an over-aligned type would be allocated by memalign.
+    char padding1[64];
+    std::atomic<std::size_t> remaining; // instances not final yet; the last one ends the node
+    char padding2[64];
+    std::atomic<std::size_t> next{0}; // runners: the next instance nobody has taken
     std::atomic<std::size_t> cached{0}; // instances that were up to date
 };
 
