@@ -13,6 +13,7 @@
 
 #include "format/JsonDocument.h"
 
+#include <array>
 #include <cstring>
 
 namespace weft::data {
@@ -98,10 +99,24 @@ void appendLiteral(std::string &out, std::string_view literal)
     out.append(literal.data() + copied, literal.size() - copied);
 }
 
+// Characters /bin/sh reads as themselves anywhere in a word: a table, as
+// every character of every value in a command goes through it.
+constexpr std::array<bool, 256> kShellSafe = [] {
+    std::array<bool, 256> safe{};
+    for (int c = 'A'; c <= 'Z'; ++c)
+        safe[std::size_t(c)] = true;
+    for (int c = 'a'; c <= 'z'; ++c)
+        safe[std::size_t(c)] = true;
+    for (int c = '0'; c <= '9'; ++c)
+        safe[std::size_t(c)] = true;
+    for (unsigned char c : std::string_view("_./:=@%+,-"))
+        safe[c] = true;
+    return safe;
+}();
+
 bool shellSafe(unsigned char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
-           || (c != 0 && std::strchr("_./:=@%+,-", c) != nullptr);
+    return kShellSafe[c];
 }
 
 void appendShellQuoted(std::string &out, std::string_view value)
