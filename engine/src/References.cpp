@@ -62,7 +62,7 @@ std::size_t nextDollar(std::string_view text, std::size_t from)
 }
 
 // Parses the body of `${body}`; false with `message` set when malformed.
-bool parseBody(std::string_view body, Reference &ref, std::string &message)
+bool parseBody(std::string_view body, ReferenceView &ref, std::string &message)
 {
     // Only a malformed reference pays for its text.
     auto written = [body] { return "${" + shown(body) + "}"; };
@@ -124,10 +124,12 @@ bool parseBody(std::string_view body, Reference &ref, std::string &message)
 
 } // namespace
 
-ParsedString parseReferences(std::string_view text)
+bool ReferenceScanner::next(ReferenceView &ref)
 {
-    ParsedString result;
-    for (std::size_t at = nextDollar(text, 0); at != std::string_view::npos;
+    if (m_error)
+        return false;
+    const std::string_view text = m_text;
+    for (std::size_t at = nextDollar(text, m_at); at != std::string_view::npos;
          at = nextDollar(text, at)) {
         if (at + 2 < text.size() && text[at + 1] == '$' && text[at + 2] == '{') {
             at += 3; // `$${`: a literal `${`, never the start of a reference
@@ -139,20 +141,41 @@ ParsedString parseReferences(std::string_view text)
         }
         const std::size_t close = text.find('}', at + 2);
         if (close == std::string_view::npos) {
-            result.error = ReferenceError{at, "unterminated ${: no closing }"};
-            return result;
+            m_error = ReferenceError{at, "unterminated ${: no closing }"};
+            m_at = text.size();
+            return false;
         }
-        Reference ref;
+        ref = ReferenceView{};
         ref.offset = at;
         ref.length = close + 1 - at;
         std::string message;
         if (!parseBody(text.substr(at + 2, close - at - 2), ref, message)) {
-            result.error = ReferenceError{at, std::move(message)};
-            return result;
+            m_error = ReferenceError{at, std::move(message)};
+            m_at = text.size();
+            return false;
         }
-        result.references.push_back(std::move(ref));
-        at = close + 1;
+        m_at = close + 1;
+        return true;
     }
+    m_at = text.size();
+    return false;
+}
+
+ParsedString parseReferences(std::string_view text)
+{
+    ParsedString result;
+    ReferenceScanner scanner(text);
+    ReferenceView view;
+    while (scanner.next(view)) {
+        Reference ref;
+        ref.kind = view.kind;
+        ref.node = view.node;
+        ref.name = view.name;
+        ref.offset = view.offset;
+        ref.length = view.length;
+        result.references.push_back(std::move(ref));
+    }
+    result.error = scanner.error();
     return result;
 }
 
@@ -186,7 +209,9 @@ public:
     {
         if (!std::memchr(text.data(), '$', text.size()))
             return;
-        for (const Reference &ref : parseReferences(text).references) {
+        ReferenceScanner scanner(text);
+        ReferenceView ref;
+        while (scanner.next(ref)) {
             if (ref.kind == Reference::Kind::Output)
                 add(ref.node);
         }
@@ -215,7 +240,7 @@ public:
 private:
     static constexpr std::size_t kLinear = 16;
 
-    void add(const std::string &id)
+    void add(std::string_view id)
     {
         if (m_ids.size() < kLinear) {
             for (const std::string &seen : m_ids) {
@@ -225,10 +250,10 @@ private:
         } else {
             if (m_seen.empty())
                 m_seen.insert(m_ids.begin(), m_ids.end());
-            if (!m_seen.insert(id).second)
+            if (!m_seen.emplace(id).second)
                 return;
         }
-        m_ids.push_back(id);
+        m_ids.emplace_back(id);
     }
 
     std::vector<std::string> m_ids;

@@ -594,16 +594,18 @@ private:
     void checkString(std::uint32_t i, const IdTable &ids, NeedResolver &resolver,
                      std::string_view text, const Place &place, Site site)
     {
-        const ParsedString parsed = parseReferences(text);
-        for (const Reference &ref : parsed.references)
+        // Views into the text: a valid reference costs no allocation.
+        ReferenceScanner scanner(text);
+        ReferenceView ref;
+        while (scanner.next(ref))
             checkReference(i, ids, resolver, text, ref, place, site);
-        if (parsed.error)
-            add(place.text(), parsed.error->message, m_workflow.nodes[i].id,
-                int(parsed.error->offset));
+        if (const std::optional<ReferenceError> &error = scanner.error())
+            add(place.text(), error->message, m_workflow.nodes[i].id, int(error->offset));
     }
 
     void checkReference(std::uint32_t i, const IdTable &ids, NeedResolver &resolver,
-                        std::string_view text, const Reference &ref, const Place &place, Site site)
+                        std::string_view text, const ReferenceView &ref, const Place &place,
+                        Site site)
     {
         const Node &node = m_workflow.nodes[i];
         // The reference as written, built only for a message: a valid
@@ -645,7 +647,7 @@ private:
     // in its `outputs`, documented by its type, or possibly reported at run
     // time by a type that reports any name. Each one implies a need.
     void checkOutputReference(std::uint32_t i, const IdTable &ids, NeedResolver &resolver,
-                              const Reference &ref, std::string_view written, const Place &place,
+                              const ReferenceView &ref, std::string_view written, const Place &place,
                               Site site)
     {
         const Node &node = m_workflow.nodes[i];
@@ -663,7 +665,8 @@ private:
         if (ref.node == node.id) {
             fail(site == Site::ForEach
                      ? std::string("a node cannot fan out over its own output")
-                     : "a node refers to its own outputs and inputs as ${self." + ref.name + "}");
+                     : "a node refers to its own outputs and inputs as ${self." + std::string(ref.name)
+                           + "}");
             return;
         }
         const Node &other = m_workflow.nodes[target];
@@ -677,7 +680,8 @@ private:
                 names.push_back(entry.first);
             for (const OutputDecl &decl : type->outputs)
                 names.push_back(decl.name);
-            std::string message = ref.node + " has no output named " + inQuotesBounded(ref.name);
+            std::string message
+                = std::string(ref.node) + " has no output named " + inQuotesBounded(ref.name);
             if (names.empty())
                 message += " (it declares none and " + other.type + " reports none)";
             else
@@ -713,6 +717,14 @@ private:
         const bool whole = parsed.references.size() == 1 && parsed.references[0].offset == 0
                            && parsed.references[0].length == text.size()
                            && parsed.references[0].kind == Reference::Kind::Output;
+        ReferenceView first;
+        if (whole) {
+            first.kind = parsed.references[0].kind;
+            first.node = parsed.references[0].node;
+            first.name = parsed.references[0].name;
+            first.offset = parsed.references[0].offset;
+            first.length = parsed.references[0].length;
+        }
         if (!whole) {
             add(place.text(),
                 "\"foreach\" must be a list of items, {\"glob\": PATTERN} or exactly one "
@@ -721,7 +733,7 @@ private:
                 node.id);
             return;
         }
-        checkOutputReference(i, ids, resolver, parsed.references[0], text, place, Site::ForEach);
+        checkOutputReference(i, ids, resolver, first, text, place, Site::ForEach);
     }
 
     // The place of the first reference in node i to node `target`: where a

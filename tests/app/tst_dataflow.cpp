@@ -237,6 +237,52 @@ private slots:
         QVERIFY2(r.err.contains("check[1] (bad)"), r.err.constData());
     }
 
+    void failingInProcessInstance_data()
+    {
+        QTest::addColumn<bool>("keepGoing");
+        QTest::addColumn<QString>("jobs");
+        QTest::newRow("stop -j 1") << false << "1";
+        QTest::newRow("keep-going -j 1") << true << "1";
+        QTest::newRow("stop -j 4") << false << "4";
+        QTest::newRow("keep-going -j 4") << true << "4";
+    }
+    // The same for instances of an in-process type, which run on the job
+    // slots their fan-out gets, one after another (runners): one fails,
+    // the node fails with it; under -k every other instance runs, under
+    // stop at -j 1 none after it does, and every instance ends either way.
+    void failingInProcessInstance()
+    {
+        QFETCH(bool, keepGoing);
+        QFETCH(QString, jobs);
+        const QString dir = workspace(fixture("failing-inprocess-instance.weft"));
+        for (const char *name : { "f0.txt", "f2.txt", "f3.txt", "f4.txt", "f5.txt", "f6.txt", "f7.txt" })
+            writeFile(dir + "/" + name, name);
+        QStringList args{ "-j", jobs };
+        if (keepGoing)
+            args << "-k";
+        const CliResult r = runCli(dir, args);
+        QVERIFY(!r.crashed);
+        QCOMPARE(r.exitCode, 1);
+        const auto f = finishedByNode(r.events);
+        QCOMPARE(f.at("check[1]")["outcome"].get<std::string>(), std::string("failed"));
+        QCOMPARE(f.at("check")["outcome"].get<std::string>(), std::string("failed"));
+        QCOMPARE(f.at("check")["cause"].get<std::string>(), std::string("check[1]"));
+        QCOMPARE(f.at("after")["outcome"].get<std::string>(), std::string("skipped"));
+        for (int k = 0; k < 8; ++k)
+            QVERIFY2(f.count("check[" + std::to_string(k) + "]"), "every instance ends");
+        if (keepGoing) {
+            for (int k : { 0, 2, 3, 4, 5, 6, 7 })
+                QCOMPARE(f.at("check[" + std::to_string(k) + "]")["outcome"].get<std::string>(),
+                         std::string("succeeded"));
+            QCOMPARE(f.at("other")["outcome"].get<std::string>(), std::string("succeeded"));
+        } else if (jobs == "1") {
+            QCOMPARE(f.at("check[0]")["outcome"].get<std::string>(), std::string("succeeded"));
+            for (int k = 2; k < 8; ++k)
+                QCOMPARE(f.at("check[" + std::to_string(k) + "]")["outcome"].get<std::string>(),
+                         std::string("skipped"));
+        }
+    }
+
     // Instances retry and time out as nodes do.
     void instancesRetryAndTimeOut()
     {

@@ -73,6 +73,8 @@ private slots:
     void cancelMidRun();
     void killIgnoresGrace();
     void cancelBeforeRun();
+    void cancelInProcessFanOut_data() { addJobsRows(); }
+    void cancelInProcessFanOut();
     void processTimeout();
     void inProcessTimeout();
     void retriesSucceedOnThirdAttempt_data() { addJobsRows(); }
@@ -412,6 +414,47 @@ void TestExecutor::killIgnoresGrace()
     QCOMPARE(str(finals.at(0).outcome), str(NodeState::Cancelled));
     QCOMPARE(finals.at(0).signal, std::string("SIGKILL"));
     QVERIFY(processGone(sink.runningPids().front()));
+}
+
+// The instances of an in-process fan-out run on the job slots it gets, one
+// after another; a slot busy elsewhere when it starts gets a ticket in the
+// admission queue. A cancel ends the running ones, those nobody has taken,
+// and the tickets still queued: the run returns with every unit final.
+void TestExecutor::cancelInProcessFanOut()
+{
+    QFETCH(int, jobs);
+    Workflow wf;
+    wf.nodes.push_back(makeNode("busy", "cpu", {{"seconds", 30}}));
+    Node each = makeNode("each", "cpu", {{"seconds", 30}});
+    each.foreach = ForEach{ForEach::Kind::List, {"a", "b", "c", "d", "e", "f"}, {}};
+    wf.nodes.push_back(std::move(each));
+    wf.nodes.push_back(makeNode("after", "noop", {}, {"each"}));
+    RecordingSink sink;
+    Executor executor(options(jobs));
+    auto future = std::async(std::launch::async, [&] { return executor.run(wf, sink); });
+    // Computing: `busy` or an instance (whichever got the slot at -j 1).
+    auto computing = [&] {
+        std::size_t count = 0;
+        for (const Recorded &r : sink.snapshot())
+            count += r.kind == Recorded::State && r.state.state == NodeState::Running
+                     && (r.state.instance >= 0 || r.node == 0);
+        return count;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(computing() >= std::size_t(std::min(jobs, 2)), 10000);
+    executor.cancel();
+    QVERIFY(future.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+    const RunSummary summary = future.get();
+    QCOMPARE(str(summary.outcome), str(RunOutcome::Cancelled));
+    // A unit that never ended would read "internal error: ... never finished".
+    QVERIFY2(summary.errors.empty(), summary.errors.empty() ? "" : summary.errors.front().c_str());
+    std::size_t instancesEnded = 0;
+    for (const Recorded &r : sink.snapshot()) {
+        if (r.kind == Recorded::Finished && r.finished.instance >= 0) {
+            ++instancesEnded;
+            QCOMPARE(str(r.finished.outcome), str(NodeState::Cancelled));
+        }
+    }
+    QCOMPARE(instancesEnded, std::size_t(6));
 }
 
 void TestExecutor::cancelBeforeRun()

@@ -52,6 +52,33 @@ struct ParsedString
 // The references of one string. Cheap when the string holds no `${`.
 ParsedString parseReferences(std::string_view text);
 
+// One reference as views into the text it was found in: what parsing costs
+// when nothing is kept (validation, expansion), no allocation at all.
+struct ReferenceView
+{
+    Reference::Kind kind = Reference::Kind::Output;
+    std::string_view node; // Output: the node id
+    std::string_view name; // Output, Self: the output (or input) name
+    std::size_t offset = 0;
+    std::size_t length = 0;
+};
+
+// The references of `text` one at a time, in order, as parseReferences()
+// finds them: next() is false at the end of the text or at the first
+// malformed reference, which error() then holds.
+class ReferenceScanner
+{
+public:
+    explicit ReferenceScanner(std::string_view text) : m_text(text) {}
+    bool next(ReferenceView &ref);
+    const std::optional<ReferenceError> &error() const { return m_error; }
+
+private:
+    std::string_view m_text;
+    std::size_t m_at = 0;
+    std::optional<ReferenceError> m_error;
+};
+
 // `text` with `$${` turned into `${`: a string with no references as the
 // program receives it.
 std::string unescapeReferences(std::string_view text);

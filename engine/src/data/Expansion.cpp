@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // Expansion of ${...} references just before a node (or one instance of a
-// fan-out node) runs. The node is copied once and only the strings that hold
-// a `$` are touched; everything else keeps the copy's own storage.
+// fan-out node) runs. The expanded node is built in one pass over the node
+// as written: a string without a `$` is copied once, a string with
+// references is written once, straight from the original and the values it
+// names, and nothing is copied first only to be replaced (that copy was half
+// of what expansion cost).
 
 #include "data/Expansion.h"
 
@@ -10,6 +13,7 @@
 
 #include "format/JsonDocument.h"
 
+#include <array>
 #include <cstring>
 
 namespace weft::data {
@@ -75,26 +79,76 @@ enum class Mode : std::uint8_t {
     Command, // every value shell-quoted: the string is a /bin/sh command line
 };
 
+// `literal` as the program receives it: the first `$` of each `$${` dropped.
+void appendLiteral(std::string &out, std::string_view literal)
+{
+    std::size_t copied = 0;
+    for (std::size_t at = 0; at + 2 < literal.size();) {
+        const void *hit = std::memchr(literal.data() + at, '$', literal.size() - at);
+        if (!hit)
+            break;
+        at = std::size_t(static_cast<const char *>(hit) - literal.data());
+        if (at + 2 < literal.size() && literal[at + 1] == '$' && literal[at + 2] == '{') {
+            out.append(literal.data() + copied, at - copied);
+            copied = at + 1;
+            at += 3;
+        } else {
+            ++at;
+        }
+    }
+    out.append(literal.data() + copied, literal.size() - copied);
+}
+
+// Characters /bin/sh reads as themselves anywhere in a word: a table, as
+// every character of every value in a command goes through it.
+constexpr std::array<bool, 256> kShellSafe = [] {
+    std::array<bool, 256> safe{};
+    for (int c = 'A'; c <= 'Z'; ++c)
+        safe[std::size_t(c)] = true;
+    for (int c = 'a'; c <= 'z'; ++c)
+        safe[std::size_t(c)] = true;
+    for (int c = '0'; c <= '9'; ++c)
+        safe[std::size_t(c)] = true;
+    for (unsigned char c : std::string_view("_./:=@%+,-"))
+        safe[c] = true;
+    return safe;
+}();
+
+bool shellSafe(unsigned char c)
+{
+    return kShellSafe[c];
+}
+
+void appendShellQuoted(std::string &out, std::string_view value)
+{
+    bool bare = !value.empty();
+    for (unsigned char c : value) {
+        if (!shellSafe(c)) {
+            bare = false;
+            break;
+        }
+    }
+    if (bare) {
+        out += value;
+        return;
+    }
+    out += '\'';
+    for (char c : value) {
+        if (c == '\'')
+            out += "'\\''";
+        else
+            out += c;
+    }
+    out += '\'';
+}
+
 class Expander
 {
 public:
     Expander(const OutputsOf &outputsOf, InstanceItem instance)
         : m_outputsOf(outputsOf)
         , m_instance(instance)
-    {
-        if (instance.item) {
-            const std::string &item = *instance.item;
-            const std::size_t slash = item.rfind('/');
-            std::string name = slash == std::string::npos ? item : item.substr(slash + 1);
-            const std::size_t dot = name.rfind('.');
-            // A leading dot starts a hidden file's name, not its extension.
-            std::string stem = dot == std::string::npos || dot == 0 ? name : name.substr(0, dot);
-            m_item = StringOrList(item);
-            m_name = StringOrList(std::move(name));
-            m_stem = StringOrList(std::move(stem));
-            m_index = StringOrList(std::to_string(instance.index));
-        }
-    }
+    {}
 
     std::string &error() { return m_error; }
 
@@ -106,78 +160,142 @@ public:
         m_selfInputs = inputs;
     }
 
-    bool expandValues(NamedValues &values, const Place &base)
+    // `to` (empty) becomes `from` expanded.
+    bool buildValues(const NamedValues &from, NamedValues &to, const Place &base)
     {
-        for (auto &entry : values) {
-            const Place place{&base, entry.first};
-            StringOrList &value = entry.second;
+        for (const auto &[key, value] : from) {
+            const Place place{&base, key};
+            StringOrList &out = to.emplace_hint(to.end(), key, StringOrList())->second;
             if (!value.list) {
-                if (value.items.size() != 1 || !hasDollar(value.items.front()))
-                    continue;
-                const ParsedString parsed = parse(value.items.front(), place);
-                if (!m_error.empty())
-                    return false;
-                if (const StringOrList *whole = wholeReference(value.items.front(), parsed, place)) {
-                    value = *whole; // a list stays a list: `"objs": "${compile.obj}"`
+                if (value.items.size() != 1 || !hasDollar(value.items.front())) {
+                    out = value;
                     continue;
                 }
-                if (!m_error.empty() || !expandString(value.items.front(), parsed, Mode::Plain, place))
+                const std::string &text = value.items.front();
+                bool failed = false;
+                if (const StringOrList *whole = wholeReference(text, place, failed)) {
+                    out = *whole; // a list stays a list: `"objs": "${compile.obj}"`
+                    continue;
+                }
+                if (failed)
+                    return false;
+                out.items.emplace_back();
+                if (!appendExpanded(out.items.back(), text, Mode::Plain, place))
                     return false;
                 continue;
             }
-            if (!expandList(value.items, place))
-                return false;
+            out.list = true;
+            out.items.reserve(value.items.size());
+            for (std::size_t k = 0; k < value.items.size(); ++k) {
+                if (!appendElement(out.items, value.items[k], Place{&place, {}, k, true}))
+                    return false;
+            }
         }
         return true;
     }
 
-    bool expandJson(nlohmann::json &value, Mode mode, const Place &place)
+    // `to` (null) becomes `from` expanded.
+    bool buildJson(const nlohmann::json &from, nlohmann::json &to, Mode mode, const Place &place)
     {
-        if (value.is_string()) {
-            std::string &text = value.get_ref<std::string &>();
-            if (!hasDollar(text))
+        switch (from.type()) {
+        case nlohmann::json::value_t::string: {
+            const std::string &text = from.get_ref<const std::string &>();
+            if (!hasDollar(text)) {
+                to = text;
                 return true;
-            const ParsedString parsed = parse(text, place);
-            return m_error.empty() && expandString(text, parsed, mode, place);
+            }
+            std::string out;
+            if (!appendExpanded(out, text, mode, place))
+                return false;
+            to = std::move(out);
+            return true;
         }
-        if (value.is_object()) {
-            for (auto &member : value.get_ref<nlohmann::json::object_t &>()) {
-                if (!expandJson(member.second, Mode::Plain, Place{&place, member.first}))
+        case nlohmann::json::value_t::object: {
+            to = nlohmann::json::object();
+            auto &members = to.get_ref<nlohmann::json::object_t &>();
+            for (const auto &[key, value] : from.get_ref<const nlohmann::json::object_t &>()) {
+                nlohmann::json &member = members.emplace_hint(members.end(), key, nullptr)->second;
+                if (!buildJson(value, member, Mode::Plain, Place{&place, key}))
                     return false;
             }
             return true;
         }
-        if (value.is_array())
-            return expandArray(value.get_ref<nlohmann::json::array_t &>(), place);
-        return true;
+        case nlohmann::json::value_t::array: {
+            to = nlohmann::json::array();
+            auto &items = to.get_ref<nlohmann::json::array_t &>();
+            const auto &source = from.get_ref<const nlohmann::json::array_t &>();
+            items.reserve(source.size());
+            for (std::size_t k = 0; k < source.size(); ++k) {
+                const Place here{&place, {}, k, true};
+                const nlohmann::json &item = source[k];
+                if (item.is_string()) {
+                    if (!appendElement(items, item.get_ref<const std::string &>(), here))
+                        return false;
+                    continue;
+                }
+                items.emplace_back();
+                if (!buildJson(item, items.back(), Mode::Plain, here))
+                    return false;
+            }
+            return true;
+        }
+        default:
+            to = from;
+            return true;
+        }
     }
 
 private:
-    ParsedString parse(std::string_view text, const Place &place)
+    // Appends array element `text`, expanded, to `items`: an element that
+    // is exactly one reference to a list becomes one element per value
+    // (`["cc", "-o", "app", "${compile.obj}"]`).
+    template<typename Items>
+    bool appendElement(Items &items, const std::string &text, const Place &place)
     {
-        ParsedString parsed = parseReferences(text);
-        if (parsed.error)
-            m_error = place.text() + ": " + parsed.error->message;
-        return parsed;
+        if (!hasDollar(text)) {
+            items.emplace_back(text);
+            return true;
+        }
+        bool failed = false;
+        if (const StringOrList *whole = wholeReference(text, place, failed)) {
+            if (whole->list) {
+                for (const std::string &value : whole->items)
+                    items.emplace_back(value);
+            } else {
+                items.emplace_back(whole->items.empty() ? std::string() : whole->items.front());
+            }
+            return true;
+        }
+        if (failed)
+            return false;
+        std::string out;
+        if (!appendExpanded(out, text, Mode::Plain, place))
+            return false;
+        items.emplace_back(std::move(out));
+        return true;
     }
 
-    static bool isWhole(std::string_view text, const ParsedString &parsed)
+    // The value when `text` is exactly one reference, else null; `failed`
+    // (and m_error) set when it is one that cannot be resolved or written.
+    const StringOrList *wholeReference(std::string_view text, const Place &place, bool &failed)
     {
-        return parsed.references.size() == 1 && parsed.references.front().offset == 0
-               && parsed.references.front().length == text.size();
-    }
-
-    // The value when `text` is exactly one reference, else null (and, on a
-    // reference that cannot be resolved, m_error set).
-    const StringOrList *wholeReference(std::string_view text, const ParsedString &parsed,
-                                       const Place &place)
-    {
-        if (!isWhole(text, parsed))
+        // Cheap tests first: most strings with a `$` hold more than a reference.
+        if (text.size() < 4 || text[0] != '$' || text[1] != '{' || text.back() != '}'
+            || text.find('}', 2) != text.size() - 1)
             return nullptr;
-        return resolve(text, parsed.references.front(), place);
+        ReferenceScanner scanner(text);
+        ReferenceView ref;
+        if (!scanner.next(ref)) {
+            failed = true;
+            m_error = place.text() + ": " + scanner.error()->message;
+            return nullptr;
+        }
+        const StringOrList *value = resolve(text, ref, place);
+        failed = value == nullptr;
+        return value;
     }
 
-    const StringOrList *resolve(std::string_view text, const Reference &ref, const Place &place)
+    const StringOrList *resolve(std::string_view text, const ReferenceView &ref, const Place &place)
     {
         auto fail = [&](const std::string &why) -> const StringOrList * {
             m_error = place.text() + ": " + std::string(text.substr(ref.offset, ref.length)) + ": "
@@ -192,7 +310,8 @@ private:
                 if (it != outputs->end())
                     return &it->second;
             }
-            return fail(ref.node + " reported no output named " + ref.name);
+            return fail(std::string(ref.node) + " reported no output named "
+                        + std::string(ref.name));
         }
         case Reference::Kind::Self: {
             if (!m_selfOutputs)
@@ -203,17 +322,19 @@ private:
             it = m_selfInputs->find(ref.name);
             if (it != m_selfInputs->end())
                 return &it->second;
-            return fail("the node declares no input or output named " + ref.name);
+            return fail("the node declares no input or output named " + std::string(ref.name));
         }
         case Reference::Kind::Index:
             if (!m_instance.item)
                 return fail("the node has no \"foreach\", so there is no index");
+            prepareItem();
             return &m_index;
         case Reference::Kind::Item:
         case Reference::Kind::ItemName:
         case Reference::Kind::ItemStem:
             if (!m_instance.item)
                 return fail("the node has no \"foreach\", so there is no item");
+            prepareItem();
             return ref.kind == Reference::Kind::Item ? &m_item
                    : ref.kind == Reference::Kind::ItemName ? &m_name
                                                            : &m_stem;
@@ -221,110 +342,62 @@ private:
         return fail("unknown reference");
     }
 
-    // Replaces `text` with its expansion. Literal text between references
-    // loses the first `$` of each `$${`.
-    bool expandString(std::string &text, const ParsedString &parsed, Mode mode, const Place &place)
+    // The item's forms, made when a reference first asks: an instance whose
+    // strings name none of them pays nothing.
+    void prepareItem()
     {
-        if (parsed.references.empty()) {
-            if (text.find("$${") != std::string::npos)
-                text = unescapeReferences(text);
-            return true;
-        }
-        std::string out;
-        out.reserve(text.size() + 16);
+        if (m_itemReady)
+            return;
+        m_itemReady = true;
+        const std::string &item = *m_instance.item;
+        const std::size_t slash = item.rfind('/');
+        std::string name = slash == std::string::npos ? item : item.substr(slash + 1);
+        const std::size_t dot = name.rfind('.');
+        // A leading dot starts a hidden file's name, not its extension.
+        std::string stem = dot == std::string::npos || dot == 0 ? name : name.substr(0, dot);
+        m_item = StringOrList(item);
+        m_name = StringOrList(std::move(name));
+        m_stem = StringOrList(std::move(stem));
+        m_index = StringOrList(std::to_string(m_instance.index));
+    }
+
+    // Appends `text` with every reference replaced by its value: a list
+    // joins with single spaces, each value shell-quoted in Mode::Command.
+    // Literal text between references loses the first `$` of each `$${`.
+    bool appendExpanded(std::string &out, std::string_view text, Mode mode, const Place &place)
+    {
+        out.reserve(out.size() + text.size() + 16);
+        ReferenceScanner scanner(text);
+        ReferenceView ref;
         std::size_t copied = 0;
-        for (const Reference &ref : parsed.references) {
+        while (scanner.next(ref)) {
             const StringOrList *value = resolve(text, ref, place);
-            if (!value)
+            if (!value) {
+                // A string that is also malformed further on reports that
+                // first, as if it had been parsed whole before anything
+                // was resolved.
+                while (scanner.next(ref)) {
+                }
+                if (scanner.error())
+                    m_error = place.text() + ": " + scanner.error()->message;
                 return false;
-            appendLiteral(out, std::string_view(text).substr(copied, ref.offset - copied));
+            }
+            appendLiteral(out, text.substr(copied, ref.offset - copied));
             for (std::size_t k = 0; k < value->items.size(); ++k) {
                 if (k)
                     out += ' ';
                 if (mode == Mode::Command)
-                    out += shellQuote(value->items[k]);
+                    appendShellQuoted(out, value->items[k]);
                 else
                     out += value->items[k];
             }
             copied = ref.offset + ref.length;
         }
-        appendLiteral(out, std::string_view(text).substr(copied));
-        text = std::move(out);
-        return true;
-    }
-
-    static void appendLiteral(std::string &out, std::string_view literal)
-    {
-        if (hasDollar(literal))
-            out += unescapeReferences(literal);
-        else
-            out += literal;
-    }
-
-    // Elements that are exactly one reference to a list become one element
-    // per value: `["cc", "-o", "app", "${compile.obj}"]`.
-    bool expandList(std::vector<std::string> &items, const Place &place)
-    {
-        return expandElements(
-            items, place, [](std::string &item) { return &item; },
-            [](std::string &, const Place &) { return true; });
-    }
-
-    // The same for a JSON array, whose elements that are not strings are
-    // expanded in place (objects, nested arrays).
-    bool expandArray(nlohmann::json::array_t &items, const Place &place)
-    {
-        return expandElements(
-            items, place,
-            [](nlohmann::json &item) {
-                return item.is_string() ? &item.get_ref<std::string &>() : nullptr;
-            },
-            [this](nlohmann::json &item, const Place &here) {
-                return expandJson(item, Mode::Plain, here);
-            });
-    }
-
-    // `textOf(element)`: the element's string, or null when it is none, in
-    // which case `other(element, place)` expands it.
-    template<typename Items, typename TextOf, typename Other>
-    bool expandElements(Items &items, const Place &place, TextOf textOf, Other other)
-    {
-        Items rebuilt;
-        bool spliced = false;
-        for (std::size_t k = 0; k < items.size(); ++k) {
-            auto &item = items[k];
-            const Place here{&place, {}, k, true};
-            std::string *text = textOf(item);
-            if (text && hasDollar(*text)) {
-                const ParsedString parsed = parse(*text, here);
-                if (!m_error.empty())
-                    return false;
-                const StringOrList *whole = wholeReference(*text, parsed, here);
-                if (!m_error.empty())
-                    return false;
-                if (whole && whole->list) {
-                    if (!spliced) {
-                        rebuilt.reserve(items.size() + whole->items.size());
-                        std::move(items.begin(), items.begin() + std::ptrdiff_t(k),
-                                  std::back_inserter(rebuilt));
-                        spliced = true;
-                    }
-                    for (const std::string &value : whole->items)
-                        rebuilt.emplace_back(value);
-                    continue;
-                }
-                if (whole)
-                    *text = whole->items.empty() ? std::string() : whole->items.front();
-                else if (!expandString(*text, parsed, Mode::Plain, here))
-                    return false;
-            } else if (!text && !other(item, here)) {
-                return false;
-            }
-            if (spliced)
-                rebuilt.push_back(std::move(item));
+        if (scanner.error()) {
+            m_error = place.text() + ": " + scanner.error()->message;
+            return false;
         }
-        if (spliced)
-            items = std::move(rebuilt);
+        appendLiteral(out, text.substr(copied));
         return true;
     }
 
@@ -332,6 +405,7 @@ private:
     InstanceItem m_instance;
     const NamedValues *m_selfOutputs = nullptr;
     const NamedValues *m_selfInputs = nullptr;
+    bool m_itemReady = false;
     StringOrList m_item;
     StringOrList m_name;
     StringOrList m_stem;
@@ -347,56 +421,59 @@ bool needsExpansion(const Node &node)
            || valuesNeedExpansion(node.inputs);
 }
 
-// Everything but `foreach`: what runs is one instance (or a node without
-// one), never a fan-out, and copying a 10,000-item list into each of 10,000
-// instances made a fan-out quadratic (51 µs per instance instead of 1).
-Node copyForExpansion(const Node &node)
+// Every field but those expansion builds (params, outputs, inputs) and
+// `foreach`: what runs is one instance (or a node without one), never a
+// fan-out, and copying a 10,000-item list into each of 10,000 instances made
+// a fan-out quadratic (51 µs per instance instead of 1).
+void copyForExpansion(const Node &node, Node &out)
 {
-    Node copy;
-    copy.id = node.id;
-    copy.type = node.type;
-    copy.label = node.label;
-    copy.needs = node.needs;
-    copy.params = node.params;
-    copy.inputs = node.inputs;
-    copy.outputs = node.outputs;
-    copy.timeout = node.timeout;
-    copy.retries = node.retries;
-    copy.resources = node.resources;
-    copy.position = node.position;
-    copy.launcher = node.launcher;
-    copy.slurm = node.slurm;
-    copy.isolation = node.isolation;
-    copy.memory = node.memory;
-    return copy;
+    out.id = node.id;
+    out.type = node.type;
+    out.label = node.label;
+    out.needs = node.needs;
+    out.timeout = node.timeout;
+    out.retries = node.retries;
+    out.resources = node.resources;
+    out.position = node.position;
+    out.launcher = node.launcher;
+    out.slurm = node.slurm;
+    out.isolation = node.isolation;
+    out.memory = node.memory;
 }
 
 Expanded expandNode(const Node &node, const OperationType *type, const OutputsOf &outputsOf,
                     InstanceItem instance)
 {
     Expanded result;
-    Node expanded = copyForExpansion(node);
-    Expander expander(outputsOf, instance);
+    auto expanded = std::make_unique<Node>();
+    Node &out = *expanded;
+    copyForExpansion(node, out);
 
+    Expander expander(outputsOf, instance);
     const Place outputs{nullptr, "outputs"};
     const Place inputs{nullptr, "inputs"};
-    if (!expander.expandValues(expanded.outputs, outputs)
-        || !expander.expandValues(expanded.inputs, inputs)) {
+    if (!expander.buildValues(node.outputs, out.outputs, outputs)
+        || !expander.buildValues(node.inputs, out.inputs, inputs)) {
         result.error = std::move(expander.error());
         return result;
     }
-    expander.setSelf(&expanded.outputs, &expanded.inputs);
+    expander.setSelf(&out.outputs, &out.inputs);
 
-    if (expanded.params.is_object()) {
+    if (node.params.is_object()) {
         const Place params{nullptr, "params"};
-        for (auto &member : expanded.params.get_ref<nlohmann::json::object_t &>()) {
-            const ParamDecl *decl = type ? type->param(member.first) : nullptr;
+        // Node starts with an empty object: filled in place, in key order.
+        auto &members = out.params.get_ref<nlohmann::json::object_t &>();
+        for (const auto &[key, value] : node.params.get_ref<const nlohmann::json::object_t &>()) {
+            const ParamDecl *decl = type ? type->param(key) : nullptr;
             const Mode mode = decl && decl->kind == ParamKind::Command ? Mode::Command : Mode::Plain;
-            if (!expander.expandJson(member.second, mode, Place{&params, member.first})) {
+            nlohmann::json &member = members.emplace_hint(members.end(), key, nullptr)->second;
+            if (!expander.buildJson(value, member, mode, Place{&params, key})) {
                 result.error = std::move(expander.error());
                 return result;
             }
         }
+    } else {
+        out.params = node.params;
     }
     result.node = std::move(expanded);
     return result;
@@ -404,29 +481,8 @@ Expanded expandNode(const Node &node, const OperationType *type, const OutputsOf
 
 std::string shellQuote(std::string_view value)
 {
-    auto safe = [](unsigned char c) {
-        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
-               || std::strchr("_./:=@%+,-", c) != nullptr;
-    };
-    bool bare = !value.empty();
-    for (unsigned char c : value) {
-        if (!safe(c) || c == 0) {
-            bare = false;
-            break;
-        }
-    }
-    if (bare)
-        return std::string(value);
     std::string out;
-    out.reserve(value.size() + 2);
-    out += '\'';
-    for (char c : value) {
-        if (c == '\'')
-            out += "'\\''";
-        else
-            out += c;
-    }
-    out += '\'';
+    appendShellQuoted(out, value);
     return out;
 }
 

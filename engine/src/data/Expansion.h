@@ -16,6 +16,7 @@
 #include "weft/Workflow.h"
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,16 +44,20 @@ struct InstanceItem
 
 struct Expanded
 {
-    std::optional<Node> node; // set on success
+    // Set on success; the scheduler keeps it as it is (NodeRuntime::expanded).
+    std::unique_ptr<Node> node;
     // Otherwise what went wrong, naming the reference and where it is:
     // "params/argv/2: ${scan.files}: scan reported no output named files".
     std::string error;
 };
 
-// A copy of `node` without its `foreach`: the node one unit runs.
-Node copyForExpansion(const Node &node);
+// Copies into `out` every field of `node` that expansion does not build
+// (all but params, outputs, inputs) and leaves out `foreach`.
+void copyForExpansion(const Node &node, Node &out);
 
-// `type` tells which params are shell commands; null treats none as one.
+// `node` without its `foreach` (what runs is one instance, or a node
+// without one), its references replaced. `type` tells which params are
+// shell commands; null treats none as one.
 Expanded expandNode(const Node &node, const OperationType *type, const OutputsOf &outputsOf,
                     InstanceItem instance = {});
 

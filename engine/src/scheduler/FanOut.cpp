@@ -49,7 +49,7 @@ bool Executor::Run::expand(Unit u, std::string &error)
         error = std::move(expanded.error);
         return false;
     }
-    rt(u).expanded = std::make_unique<Node>(std::move(*expanded.node));
+    rt(u).expanded = std::move(expanded.node);
     return true;
 }
 
@@ -99,6 +99,8 @@ void Executor::Run::startFanOut(NodeIndex i)
         finishFanOut(i, *fan);
         return;
     }
+    if (startRunners(i, *fan))
+        return;
     // Each instance is admitted like a ready node; those that start go to
     // the async node as tasks of their own, so they run in parallel even
     // when they are in-process work. Those that find no slot wait, and are
@@ -147,6 +149,77 @@ void Executor::Run::startFanOut(NodeIndex i)
         return;
     }
     dispatch(granted);
+}
+
+// Instances that can wait for nothing but a job slot (in-process work of a
+// reentrant type without pools or retries) are not admitted one by one:
+// each job slot the fan-out gets runs a runner, which takes the next
+// instance nobody has taken, runs it on that slot and goes on until none is
+// left. A queued instance cost a waiting event, a turn of the admission
+// lock and a task of its own for each of 10,000 instances; a runner costs
+// one atomic increment per instance. The order is the one FIFO admission
+// gives: the instances, ready together, start in index order before anything
+// that became ready after them, and only when nothing waited before them
+// (otherwise they queue as before). Slots that are busy now get a ticket in
+// the queue each, so that a slot coming free later runs instances too.
+bool Executor::Run::startRunners(NodeIndex i, FanOut &fan)
+{
+    const RunGraph::NodeInfo &info = m_graph->node(i);
+    // An incremental run checks every instance before admission (UpToDate.cpp):
+    // one that is up to date must not wait for a runner's slot.
+    if (info.site != ExecutionSite::WorkerThread || info.needsLock || info.retries > 0
+        || info.isolated || (info.hasOutputs && m_options.incremental) || m_unfinishedNeeds
+        || m_admission->hasWaiters())
+        return false;
+    const Unit ticket = makeUnit(i, kRunnerTicket);
+    const std::size_t wanted = std::min(fan.items.size(), std::size_t(m_admission->jobs()));
+    std::vector<int> slots;
+    WaitReason reason = WaitReason::None;
+    std::string detail;
+    while (slots.size() < wanted) {
+        const int slot = m_admission->tryAdmit(ticket, reason, detail);
+        if (slot < 0)
+            break;
+        slots.push_back(slot);
+    }
+    if (slots.size() < wanted) {
+        std::vector<Admission::Grant> granted;
+        if (m_admission->waitAll(std::vector<Unit>(wanted - slots.size(), ticket), granted))
+            dispatch(granted);
+        else if (slots.empty())
+            runInstances(i, -1); // halted: nothing will ever run them
+    }
+    // The last runner is this thread: the body would only wait for a task.
+    for (std::size_t k = 1; k < slots.size(); ++k)
+        m_runners->try_put(RunnerStart{i, slots[k]});
+    if (!slots.empty())
+        runInstances(i, slots.front());
+    return true;
+}
+
+// Runs instances of fan-out `i` on `slot` until none is left, then gives the
+// slot back. Slot -1: the run stopped before this runner got one, and the
+// instances it takes end unrun.
+void Executor::Run::runInstances(NodeIndex i, int slot)
+{
+    FanOut &fan = *m_fanOuts[i].load(std::memory_order_acquire);
+    const std::size_t count = fan.items.size();
+    for (;;) {
+        const std::size_t k = fan.next.fetch_add(1, std::memory_order_relaxed);
+        if (k >= count)
+            break;
+        const Unit u = makeUnit(i, int(k));
+        if (slot < 0 || halted()) {
+            finishHalted(u);
+            continue;
+        }
+        NodeRuntime &r = fan.rt[k];
+        r.chained = true;
+        r.slot = slot;
+        start(u);
+    }
+    if (slot >= 0)
+        giveBack(makeUnit(i, kRunnerTicket), slot);
 }
 
 void Executor::Run::instanceFinal(Unit u, NodeState)

@@ -230,6 +230,12 @@ void Executor::Run::finishUnrun(Unit i, NodeState outcome, std::int64_t cause, s
 
 void Executor::Run::finishHalted(Unit i)
 {
+    if (isRunnerTicket(i)) {
+        // A runner that will never get its slot: the instances that nobody
+        // has taken end here (its fan-out's other runners may take some).
+        runInstances(unitNode(i), -1);
+        return;
+    }
     if (m_cancelled.load() != 0) {
         finishUnrun(i, NodeState::Cancelled, -1, "cancelled");
         return;
@@ -242,13 +248,21 @@ void Executor::Run::finishHalted(Unit i)
 void Executor::Run::releaseSlot(Unit i)
 {
     NodeRuntime &r = rt(i);
-    if (m_completesInBody) { // the slot was the worker's index: see admit()
+    // The worker's index (see admit()), or the slot of the runner that
+    // runs this instance and goes on with the next one (FanOut.cpp).
+    if (m_completesInBody || r.chained) {
         r.slot = -1;
         return;
     }
-    std::vector<Admission::Grant> granted;
-    m_admission->release(i, r.slot, granted);
+    const int slot = r.slot;
     r.slot = -1;
+    giveBack(i, slot);
+}
+
+void Executor::Run::giveBack(Unit i, int slot)
+{
+    std::vector<Admission::Grant> granted;
+    m_admission->release(i, slot, granted);
     if (halted() && m_admission->hasWaiters()) {
         // Whoever releases after a stop or cancel ends the waiters, which
         // hold nothing; grants made just before still come through begin().
@@ -272,6 +286,10 @@ void Executor::Run::arrivedReady()
 void Executor::Run::dispatch(const std::vector<Admission::Grant> &granted)
 {
     for (const Admission::Grant &g : granted) {
+        if (isRunnerTicket(g.unit)) {
+            m_runners->try_put(RunnerStart{unitNode(g.unit), g.slot});
+            continue;
+        }
         NodeRuntime &r = rt(g.unit);
         r.slot = g.slot;
         r.grantedSlot.store(g.slot, std::memory_order_release);

@@ -166,6 +166,12 @@ void Executor::Run::buildAndRun()
             return flow::continue_msg();
         });
         flow::make_edge(async, completer);
+        // A fan-out's runners (FanOut.cpp), each on a job slot of its own.
+        RunnerNode runners(g, flow::unlimited, [this](const RunnerStart &start) {
+            acquireRun();
+            runInstances(start.node, start.slot);
+            return flow::continue_msg();
+        });
 
         const NodeIndex count = NodeIndex(m_graph->size());
         for (NodeIndex i = 0; i < count; ++i) {
@@ -187,6 +193,7 @@ void Executor::Run::buildAndRun()
         m_flowGraph = &g;
         m_nodes = &nodes;
         m_async = &async;
+        m_runners = &runners;
         m_published.store(true, std::memory_order_release);
         if (m_unfinishedNeeds) {
             int roots = 0;
@@ -200,6 +207,7 @@ void Executor::Run::buildAndRun()
         }
         g.wait_for_all();
         m_async = nullptr;
+        m_runners = nullptr;
         m_nodes = nullptr;
         m_flowGraph = nullptr;
     });

@@ -48,6 +48,11 @@
 //   into a completer function_node through the gateway and calls
 //   release_wait(). The completer does the bookkeeping on a worker, so the
 //   reactor thread only watches children and never runs scheduling work.
+// - A fan-out's instances that can wait for nothing but a job slot run on
+//   runners (FanOut.cpp): each slot the fan-out gets, at once or through a
+//   ticket queued in Admission, takes the next instance nobody has taken
+//   until none is left, holding the slot throughout, so an instance costs
+//   no queueing, no lock and no task of its own.
 // - Retries wait on a reactor timer (reserve_wait/release_wait around it),
 //   holding neither a thread nor a job slot; in-process timeouts are reactor
 //   timers that raise the node's own cancellation flag.
@@ -140,6 +145,7 @@ struct NodeRuntime
     std::atomic<bool> timedOut{false};
     bool cached = false; // succeeded without running (UpToDate.cpp); read after `retired`.
                          // Here, in padding: the struct must not grow for every run.
+    bool chained = false; // an instance run by its fan-out's runner, which holds the slot
     std::atomic<int> grantedSlot{-1};                  // dispatcher -> async body
     std::atomic<AttemptResult *> result{nullptr};      // reactor -> completer
     std::atomic<Handle> backoffTimer{0};
@@ -170,8 +176,28 @@ struct FanOut
     {}
     std::vector<std::string> items;
     std::unique_ptr<NodeRuntime[]> rt;
+    // Each on a cache line of its own, apart from what every unit reads
+    // above: runners on every worker write them once per instance. Padding,
+    // not alignas: an over-aligned type would be allocated by memalign.
+    char padding1[64];
     std::atomic<std::size_t> remaining; // instances not final yet; the last one ends the node
+    char padding2[64];
+    std::atomic<std::size_t> next{0}; // runners: the next instance nobody has taken
     std::atomic<std::size_t> cached{0}; // instances that were up to date
+};
+
+// A fan-out's runner: a job slot that runs the node's instances one after
+// another (FanOut.cpp). Queued in Admission as a unit of its own, with this
+// instance number, until a slot comes free.
+constexpr int kRunnerTicket = 0x7ffffffe;
+constexpr bool isRunnerTicket(Unit u)
+{
+    return unitInstance(u) == kRunnerTicket;
+}
+struct RunnerStart
+{
+    NodeIndex node = 0;
+    int slot = -1;
 };
 
 // "%g": how the executor writes seconds into its messages ("timed out after 2 s").
@@ -206,6 +232,7 @@ private:
     using FanOut = detail::FanOut;
     using ContinueNode = detail::flow::continue_node<detail::flow::continue_msg>;
     using AsyncNode = detail::flow::async_node<Unit, Wakeup>;
+    using RunnerNode = detail::flow::function_node<detail::RunnerStart, detail::flow::continue_msg>;
     using Gateway = AsyncNode::gateway_type;
 
     double now() const { return std::chrono::duration<double>(Clock::now() - m_t0).count(); }
@@ -282,6 +309,8 @@ private:
 
     // FanOut.cpp
     void startFanOut(NodeIndex i);
+    bool startRunners(NodeIndex i, detail::FanOut &fan);
+    void runInstances(NodeIndex i, int slot);
     void instanceFinal(Unit u, NodeState outcome);
     void finishFanOut(NodeIndex i, detail::FanOut &fan);
     // Expands `u`'s references before its first attempt; false (with the
@@ -297,6 +326,7 @@ private:
     void finishUnrun(Unit u, NodeState outcome, std::int64_t cause, std::string error);
     void finishHalted(Unit u);
     void releaseSlot(Unit u);
+    void giveBack(Unit u, int slot); // a slot to Admission, and what that grants
     void dispatch(const std::vector<Admission::Grant> &granted);
     // Node `i` is final: its successors (or, for an instance, its fan-out) hear of it.
     void unitFinal(Unit u, NodeState outcome);
@@ -346,6 +376,7 @@ private:
     detail::flow::graph *m_flowGraph = nullptr;
     std::deque<ContinueNode> *m_nodes = nullptr;
     AsyncNode *m_async = nullptr;
+    RunnerNode *m_runners = nullptr;
 };
 
 } // namespace weft
