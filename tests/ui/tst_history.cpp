@@ -41,6 +41,7 @@ private Q_SLOTS:
     void changedInputRerunsWithTheReason();
     void runAllRunsEverything();
     void historyListsAndComparesRuns();
+    void hiddenHistoryIsReadWhenShown();
     void aRunOfTheFileElsewhereRefusesWithItsPid();
     void forgetStateRunsEverythingNext();
     void unsavedDocumentRunsWholeAndRecordsNothing();
@@ -229,6 +230,27 @@ void TestHistory::historyListsAndComparesRuns()
     m_window->hooks().askToSave = [](const QString &) { return QMessageBox::Discard; };
     QVERIFY(m_window->openFile(path(QStringLiteral("build.weft"))));
     QCOMPARE(runView()->historyDock()->runCount(), 2);
+}
+
+// Hidden, the History dock does not read the database at the end of each
+// run (a 10,000-node run's units took 50-90 ms of the GUI thread); it does
+// when it is shown again.
+void TestHistory::hiddenHistoryIsReadWhenShown()
+{
+    HistoryDock *history = runView()->historyDock();
+    auto *runs = history->findChild<QTreeWidget *>(QStringLiteral("historyRuns"));
+    QVERIFY(runs);
+    history->hide(); // closed from the View menu (or a tab behind another)
+    QVERIFY(!history->isVisible());
+    QVERIFY(runToEnd());
+    QCOMPARE(runs->topLevelItemCount(), 0); // not read yet
+    history->show();
+    history->raise();
+    QVERIFY(QTest::qWaitFor([runs] { return runs->topLevelItemCount() == 1; }, 5000));
+    // Shown, it follows each run as it ends.
+    QVERIFY(runToEnd());
+    QCOMPARE(runs->topLevelItemCount(), 2);
+    QCOMPARE(runs->topLevelItem(0)->text(0), QStringLiteral("2"));
 }
 
 void TestHistory::aRunOfTheFileElsewhereRefusesWithItsPid()

@@ -89,6 +89,10 @@ HistoryDock::HistoryDock(QWidget *parent)
     : QDockWidget(tr("History"), parent)
 {
     setObjectName(QStringLiteral("historyDock"));
+    connect(this, &QDockWidget::visibilityChanged, this, [this](bool visible) {
+        if (visible && m_stale)
+            showHistoryOf(m_file);
+    });
     setToolTip(tr("Every recorded run of this file (kept in .weft/state.db beside it), newest "
                   "first. Select a run to see what ran and why; select two to compare them."));
     auto *body = new QWidget;
@@ -167,6 +171,7 @@ void HistoryDock::showHistoryOf(const QString &workflowFile)
             selected.clear();
     }
     m_file = workflowFile;
+    m_stale = false;
     QSignalBlocker blocker(m_runs);
     m_runs->clear();
     m_detail->clear();
@@ -224,13 +229,31 @@ void HistoryDock::showHistoryOf(const QString &workflowFile)
     selectRuns(selected);
 }
 
+void HistoryDock::refresh()
+{
+    if (!isVisible()) {
+        m_stale = true;
+        return;
+    }
+    showHistoryOf(m_file);
+}
+
+void HistoryDock::ensureFresh() const
+{
+    // Reading the dock's contents is looking at it: the refresh is due.
+    if (m_stale)
+        const_cast<HistoryDock *>(this)->showHistoryOf(m_file);
+}
+
 int HistoryDock::runCount() const
 {
+    ensureFresh();
     return m_runs->topLevelItemCount();
 }
 
 void HistoryDock::selectRuns(const QList<std::int64_t> &ids)
 {
+    ensureFresh();
     {
         const QSignalBlocker blocker(m_runs);
         m_runs->clearSelection();
@@ -245,6 +268,7 @@ void HistoryDock::selectRuns(const QList<std::int64_t> &ids)
 
 void HistoryDock::selectNewest(int offset)
 {
+    ensureFresh();
     if (offset < 0 || offset >= m_runs->topLevelItemCount())
         return;
     QTreeWidgetItem *item = m_runs->topLevelItem(offset);
@@ -254,6 +278,7 @@ void HistoryDock::selectNewest(int offset)
 
 QString HistoryDock::detailText() const
 {
+    ensureFresh();
     QStringList lines{m_detailHeader->text()};
     for (int i = 0; i < m_detail->topLevelItemCount(); ++i) {
         const QTreeWidgetItem *item = m_detail->topLevelItem(i);
