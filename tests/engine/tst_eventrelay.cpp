@@ -160,6 +160,8 @@ private slots:
         done.cached = true;
         NodeFinished noExit = done;
         noExit.exitCode.reset();
+        noExit.cpu = 0.5;   // a process's CPU seconds, a Slurm job's wait:
+        noExit.queued = 2;  // compact or not, they arrive
         NodeFinished failed = done;
         failed.outcome = NodeState::Failed;
         failed.exitCode = 3;
@@ -235,6 +237,8 @@ private slots:
             QCOMPARE(got.duration, want.duration);
             QCOMPARE(got.start, want.start);
             QCOMPARE(got.attempts, want.attempts);
+            QCOMPARE(got.cpu, want.cpu);
+            QCOMPARE(got.queued, want.queued);
             QCOMPARE(got.command, want.command);
             QCOMPARE(got.stderrTail, want.stderrTail);
             QCOMPARE(got.outputs.size(), want.outputs.size());

@@ -79,8 +79,10 @@ bool compactable(const AttemptFinished &e)
 
 bool compactable(const NodeFinished &e)
 {
+    // A process's CPU time and a Slurm job's queue time are kept whole: the
+    // history needs them, and most nodes (in-process work) have neither.
     return e.signal.empty() && e.error.empty() && e.causeNode.empty() && e.command.empty()
-           && e.stderrTail.empty() && e.outputs.empty();
+           && e.stderrTail.empty() && e.outputs.empty() && e.cpu < 0 && e.queued == 0;
 }
 
 CompactState compact(const NodeStateChanged &e)
