@@ -11,6 +11,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QSplitter>
+#include <QTimer>
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
@@ -231,11 +232,14 @@ void HistoryDock::showHistoryOf(const QString &workflowFile)
 
 void HistoryDock::refresh()
 {
-    if (!isVisible()) {
-        m_stale = true;
-        return;
-    }
-    showHistoryOf(m_file);
+    m_stale = true;
+    // On screen: on the next pass of the event loop, after the canvas has
+    // shown the end of the run that asked for it.
+    if (isVisible())
+        QTimer::singleShot(0, this, [this] {
+            if (m_stale && isVisible())
+                showHistoryOf(m_file);
+        });
 }
 
 void HistoryDock::ensureFresh() const

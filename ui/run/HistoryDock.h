@@ -29,10 +29,11 @@ public:
     // Shows the history of `workflowFile` (empty: an unsaved document,
     // which has none). Reads the database again.
     void showHistoryOf(const QString &workflowFile);
-    // After a run: reads the database again now if the dock is on screen,
-    // else when it next is (or is asked what it shows). Listing the 10,000
-    // units of a large run took 50-90 ms of the GUI thread at the end of
-    // every run, also for a dock nobody had open.
+    // After a run: reads the database again on the next pass of the event
+    // loop if the dock is on screen, else when it next is (or is asked what
+    // it shows). Listing the 10,000 units of a large run took 50-90 ms of
+    // the GUI thread at the end of every run, before the canvas showed the
+    // end of it, also for a dock nobody had open.
     void refresh();
 
     // Tests and keyboard users: select runs by their numbers.
