@@ -26,6 +26,14 @@ namespace {
 
 constexpr double kHeld = 0.002; // a unit that started this long after it was ready was held
 
+// The value half the list is at or below (the upper of two middles): what a
+// fan-out's instances each take of what its measured ones took.
+double median(std::vector<double> &list)
+{
+    std::sort(list.begin(), list.end());
+    return list[list.size() / 2];
+}
+
 std::string_view nodeOfUnit(std::string_view unit)
 {
     return unit.substr(0, unit.find('['));
@@ -551,17 +559,12 @@ Prediction predictRun(const Workflow &workflow, const PredictInput &input,
         // Every instance of a fan-out does the same work on another item: each
         // takes the median of the measured ones, which an instance delayed by
         // something else (the first few of a run start late) does not move.
-        std::sort(measured.begin(), measured.end());
-        const double typical = measuredCount ? measured[measuredCount / 2]
-                                             : fallbackSeconds(workflow, i, input);
+        const double typical = measuredCount ? median(measured) : fallbackSeconds(workflow, i, input);
         if (!measuredCount && count > 0)
             estimated.insert(node.id);
         std::optional<CpuWork> typicalWork; // when every measured instance had one
-        if (!cpus.empty() && cpus.size() == measuredCount) {
-            std::sort(cpus.begin(), cpus.end());
-            std::sort(offCpus.begin(), offCpus.end());
-            typicalWork = CpuWork{cpus[cpus.size() / 2], offCpus[offCpus.size() / 2]};
-        }
+        if (!cpus.empty() && cpus.size() == measuredCount)
+            typicalWork = CpuWork{median(cpus), median(offCpus)};
         for (std::size_t k = 0; k < count; ++k) {
             unitsOf[i].push_back(units.size());
             units.push_back(withCpu({std::uint32_t(i), typical, thread, exclusive},
