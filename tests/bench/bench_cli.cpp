@@ -57,6 +57,7 @@ struct Variant
     Check check = Check::Validate;
     double goal = 0; // the ratio to raw it should stay under; 0: none
     std::vector<double> seconds;
+    std::vector<double> graphRunMs; // raw_tbb_dag: its graph's run alone
     long writes = -1; // -1: not counted
     long futexes = -1;
 };
@@ -258,6 +259,8 @@ void BenchCli::initTestCase()
     };
     const QString run = QStringLiteral("run"), j = QStringLiteral("-j");
     add("raw_tbb_dag FILE 2", raw, {m_file, QStringLiteral("2")}, Check::Raw);
+    // What a second thread costs oneTBB itself here: the floor under weft-cli's -j 2 / -j 1.
+    add("raw_tbb_dag FILE 1", raw, {m_file, QStringLiteral("1")}, Check::Raw);
     add("weft-cli run -j 2 (text)", cli, {run, m_file, j, QStringLiteral("2")}, Check::Text, 1.5);
     add("weft-cli run -j 1 (text)", cli, {run, m_file, j, QStringLiteral("1")}, Check::Text);
     add("weft-cli run -j 2 --events jsonl", cli,
@@ -324,6 +327,12 @@ void BenchCli::cliAgainstRaw()
             const QString problem = checkOutput(v.check, out);
             QVERIFY2(problem.isEmpty(), qPrintable(QString::fromStdString(v.label) + ": " + problem));
             v.seconds.push_back(result.seconds);
+            if (v.check == Check::Raw) {
+                const QByteArray text = readAll(out);
+                const int at = text.indexOf("graph run ");
+                if (at >= 0)
+                    v.graphRunMs.push_back(text.mid(at + 10).split(' ').value(0).toDouble());
+            }
             std::printf("%-34s run %d  %.3f s\n", v.label.c_str(), r + 1, result.seconds);
             std::fflush(stdout);
         }
@@ -367,6 +376,22 @@ void BenchCli::cleanupTestCase()
         std::printf("%-34s %8.2f %9.2f %14s %11s\n", "-j 2 / -j 1 (text)", ratio,
                     median(j2->seconds) / median(j1->seconds), "",
                     ratio <= 1.0 ? "<=1.0 met" : "<=1.0 MISSED");
+    }
+    const Variant *raw1 = nullptr;
+    for (const Variant &v : m_variants) {
+        if (v.label == "raw_tbb_dag FILE 1")
+            raw1 = &v;
+    }
+    if (raw1 && !raw1->seconds.empty()) {
+        // oneTBB's own price for a second thread on nodes that do nothing:
+        // the whole program, and its graph's run alone.
+        std::printf("%-34s %8.2f %9.2f %14s %11s\n", "raw 2 threads / 1 thread", rawBest / best(raw1->seconds),
+                    rawMedian / median(raw1->seconds), "", "(floor)");
+        if (!raw.graphRunMs.empty() && !raw1->graphRunMs.empty())
+            std::printf("%-34s %8.2f %9.2f %14s   (%.1f ms / %.1f ms, best)\n", "raw graph run 2 / 1",
+                        best(raw.graphRunMs) / best(raw1->graphRunMs),
+                        median(raw.graphRunMs) / median(raw1->graphRunMs), "", best(raw.graphRunMs),
+                        best(raw1->graphRunMs));
     }
     if (!m_hasQuiet)
         std::printf("weft-cli run has no --quiet (yet): that row is skipped\n");
