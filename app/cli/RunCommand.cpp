@@ -7,6 +7,7 @@
 #include "Approvals.h"
 #include "Commands.h"
 #include "LogDirSink.h"
+#include "ProcessExit.h"
 #include "RunState.h"
 #include "Signals.h"
 #include "TerminalStatus.h"
@@ -483,6 +484,7 @@ int executeRun(const RunArgs &args)
         printError(logSink->error());
         status = std::max(status, int(ExitFailed));
     }
+    keepUntilExit(std::move(compiled)); // freed by the process's end, not here
     return status;
 }
 

@@ -3,6 +3,7 @@
 // in the file:line:col: error: message form that editors and IDEs parse.
 
 #include "Commands.h"
+#include "ProcessExit.h"
 
 #include "weft/Workflow.h"
 
@@ -33,6 +34,8 @@ int executeValidate(const ValidateArgs &args)
             writeOut(
                 1, file + ": ok (" + std::to_string(n) + (n == 1 ? " node" : " nodes") + ")\n");
         }
+        if (!cleanExit()) // freed by the process's end, not here
+            keepUntilExit(std::make_shared<const Workflow>(std::move(*workflow)));
     }
     return status;
 }

@@ -4,6 +4,7 @@
 #include "AnalysisCommands.h"
 #include "Commands.h"
 #include "HugePages.h"
+#include "ProcessExit.h"
 #include "Signals.h"
 
 #include "weft/Version.h"
@@ -93,11 +94,14 @@ int main(int argc, char **argv)
     }
     if (!action)
         return ExitUsage;
-    // Join oneTBB's worker threads before exit instead of leaving them running
-    // while the process tears down: a clean exit for valgrind and sanitizers,
-    // and no worker touching static state that is being destroyed.
+    // Join oneTBB's worker threads before a clean exit instead of leaving
+    // them running while the process tears down: valgrind and sanitizers see
+    // a clean end, and no worker touches static state being destroyed. By
+    // default nothing is torn down at all (ProcessExit.h).
     oneapi::tbb::task_scheduler_handle scheduler{oneapi::tbb::attach{}};
     const int status = action();
+    if (!cleanExit())
+        exitWithoutTeardown(status);
     oneapi::tbb::finalize(scheduler, std::nothrow);
     return status;
 }
