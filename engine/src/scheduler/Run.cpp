@@ -257,6 +257,10 @@ RunSummary Executor::Run::summarize()
     for (std::string &job : m_reactor ? m_reactor->launcherSurvivors() : std::vector<std::string>())
         finished.errors.push_back(std::move(job));
 
+    // One instant for the run's end: why_serial's slot-seconds (jobs x wall
+    // - work) must add up with the wall that run_finished reports, also when
+    // the thread is preempted between two readings of the clock.
+    const double wallNow = now();
     // Where the unused slots went (weft/Parallelism.h), from every unit that held one.
     if (m_options.explainParallelism) {
         std::vector<UnitTiming> timings;
@@ -278,7 +282,6 @@ RunSummary Executor::Run::summarize()
                                        slurmQueued(makeUnit(NodeIndex(i), int(k)))});
             }
         }
-        const double wallNow = now();
         finished.whySerial
             = toJson(explainRun(*m_workflow, timings, m_jobs, wallNow, &m_compiled->registry()));
     }
@@ -286,7 +289,7 @@ RunSummary Executor::Run::summarize()
     CriticalPath path = findCriticalPath(*m_graph, start, end);
     finished.criticalPath = std::move(path.nodes);
     finished.criticalPathDuration = path.duration;
-    finished.t = now();
+    finished.t = wallNow;
     finished.wall = finished.t;
     finished.parallelism = finished.wall > 0 ? finished.work / finished.wall : 0;
     finished.outcome = m_cancelled.load() != 0           ? RunOutcome::Cancelled
