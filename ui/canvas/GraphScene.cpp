@@ -172,7 +172,18 @@ void GraphScene::overviewChanged(bool geometry)
         ++m_geometryGeneration;
     }
     m_boxesDirty = true;
-    if (!m_overview || m_overviewUpdateQueued)
+    if (!m_overview)
+        return;
+    if (m_stateBatches > 0) {
+        m_batchedChanges = true; // repainted when the batch closes
+        return;
+    }
+    queueOverviewUpdate();
+}
+
+void GraphScene::queueOverviewUpdate()
+{
+    if (m_overviewUpdateQueued)
         return;
     // One repaint for a whole batch of changes (a run's tick, a selection,
     // a document reset), after the batch.
@@ -277,7 +288,9 @@ void GraphScene::closeStateBatch()
     if (--m_stateBatches > 0 || !m_batchedChanges)
         return;
     m_batchedChanges = false;
-    if (!m_overview) // the overview repaints through overviewChanged()
+    if (m_overview)
+        queueOverviewUpdate();
+    else
         update();
 }
 

@@ -89,6 +89,11 @@ public:
     private:
         GraphScene *m_scene;
     };
+    // The same across passes of the event loop: while held, node state
+    // changes repaint nothing (in the overview too); release() repaints
+    // once if anything changed. For a batch pushed in slices.
+    void holdStateUpdates() { ++m_stateBatches; }
+    void releaseStateUpdates() { closeStateBatch(); }
     // The topmost node under `scenePos` (null: none), and which of its
     // ports is there.
     NodeItem *nodeAt(const QPointF &scenePos, NodeItem::Port *port = nullptr) const;
@@ -184,6 +189,7 @@ private:
     int m_stateBatches = 0;        // open StateBatch scopes
     bool m_batchedChanges = false; // a state changed inside them
     void closeStateBatch();
+    void queueOverviewUpdate();
     // Every edge's overview line, rebuilt only after geometry changed: one
     // contiguous array is scanned in a fraction of the time that walking
     // 10,000 nodes' edge lists takes. The others are reused between frames:

@@ -25,6 +25,7 @@
 #include <QSet>
 #include <QTimer>
 
+#include <climits>
 #include <memory>
 #include <optional>
 
@@ -136,6 +137,14 @@ private:
     // batch touching 10,000 nodes never stalls the event loop; the rest
     // goes out on the next tick.
     void flushCanvas(int budgetMs);
+    // Pushes them in slices of a few milliseconds, one per pass of the event
+    // loop, with the canvas held (no repaint) until the last, or until it
+    // was held kMaxHoldMs: a large batch is then one repaint, after it, and
+    // the event loop never waits for all of it at once.
+    void pushCanvas();
+    void queuePush(); // pushCanvas() on the next pass
+    void holdCanvas();
+    void releaseCanvas();
     void removeDecorations();
     void ensureSatisfiedItem();
     RunOverlayItem *overlayFor(const QString &id, bool create);
@@ -191,6 +200,13 @@ private:
     std::vector<char> m_isDirty;     // node -> queued in m_dirty
     std::size_t m_dirtyDone = 0;     // m_dirty[0..m_dirtyDone) are pushed
     bool m_finishPending = false;
+    bool m_historyDue = false;   // the history dock refreshes at runShown
+    bool m_canvasHeld = false;   // the scene's repaints wait for the push to end
+    bool m_pushQueued = false;   // pushCanvas() runs on the next pass
+    QElapsedTimer m_heldSince;
+    // Over the slices of one drain (RunController::drainInProgress()).
+    int m_firstListed = INT_MAX; // the instance list's rows it changed
+    int m_lastListed = -1;
     int m_editorUpdateMode = -1; // the view's update mode before the run, -1: not changed    // the run ended; runShown once the canvas caught up
     QHash<QString, RunOverlayItem *> m_overlays; // children of node items, by node id
     SatisfiedEdgesItem *m_satisfied = nullptr; // owned by the scene while in it
