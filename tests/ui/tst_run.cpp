@@ -46,6 +46,8 @@
 #include <cerrno>
 #include <csignal>
 #include <mutex>
+#include <thread>
+#include <chrono>
 
 using namespace weft;
 using namespace weft::ui;
@@ -122,6 +124,7 @@ private Q_SLOTS:
     void stopLeavesNoProcess();
     void latestStatePerTick();
     void largeDrainInSlices();
+    void runEndsWhileADrainIsInSlices();
     void logShowsStdoutAndStderr();
     void loudNodeIsBoundedInTheViewAndWholeOnDisk();
     void logViewKeepsTheLastLinesInOrder();
@@ -514,6 +517,71 @@ void TestRun::largeDrainInSlices()
         QVERIFY(item);
         QCOMPARE(int(item->visualState().runState), int(RunState::Succeeded));
     }
+}
+
+void TestRun::runEndsWhileADrainIsInSlices()
+{
+    // The engine ends while the window is still applying an earlier drain
+    // slice by slice: the run's end (drained after those slices) is shown,
+    // not lost, before the window says the run is over.
+    constexpr int kNodes = 3000;
+    Workflow workflow;
+    for (int i = 0; i < kNodes; ++i) {
+        Node node;
+        node.id = "n" + std::to_string(i);
+        node.type = "noop";
+        workflow.nodes.push_back(node);
+    }
+    QVERIFY(openWorkflow(workflow));
+    RunView *view = runView();
+    std::atomic<bool> slicing{false};
+    std::atomic<bool> ended{false};
+    connect(view->controller(), &RunController::batchApplied, this, [&] {
+        if (!view->controller()->drainInProgress() || slicing)
+            return;
+        slicing = true;
+        // The engine ends now, between this slice and the next.
+        for (int waited = 0; !ended && waited < 20000; ++waited)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    });
+    view->controller()->setEngineForTesting(
+        [&slicing, &ended](std::shared_ptr<const Workflow>, EventSink &sink) {
+            RunStarted started;
+            started.nodes = kNodes;
+            sink.runStarted(started);
+            for (int i = 0; i < kNodes; ++i) {
+                NodeFinished finished;
+                finished.node = NodeIndex(i);
+                finished.outcome = NodeState::Succeeded;
+                sink.nodeFinished(finished);
+            }
+            for (int waited = 0; !slicing && waited < 20000; ++waited)
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            RunFinished end;
+            end.outcome = RunOutcome::Succeeded;
+            end.wall = 0.5;
+            sink.runFinished(end);
+            RunSummary summary;
+            summary.counts[std::size_t(NodeState::Succeeded)] = kNodes;
+            summary.wall = 0.5;
+            ended = true;
+            return summary;
+        });
+    int endedRuns = 0;
+    bool endShownAtEnd = false;
+    connect(view->controller(), &RunController::finishedRun, this, [&] {
+        ++endedRuns;
+        endShownAtEnd = view->controller()->finished().has_value();
+    });
+    QVERIFY(runToEnd(60000));
+    view->controller()->setEngineForTesting({});
+    QVERIFY(slicing);
+    QCOMPARE(endedRuns, 1);
+    QVERIFY2(endShownAtEnd, "finishedRun() before the run's end was applied");
+    QVERIFY(view->controller()->finished().has_value());
+    QCOMPARE(int(view->controller()->finished()->outcome), int(RunOutcome::Succeeded));
+    QCOMPARE(view->controller()->counts()[std::size_t(NodeState::Succeeded)], std::size_t(kNodes));
 }
 
 void TestRun::logShowsStdoutAndStderr()

@@ -623,7 +623,8 @@ void RunController::tick()
             return;
         }
     }
-    if (!batch.empty()) {
+    const bool applied = !batch.empty();
+    if (applied) {
         QElapsedTimer cost;
         cost.start();
         apply(batch);
@@ -656,7 +657,7 @@ void RunController::tick()
             QTimer::singleShot(0, this, &RunController::tick);
     }
     if (done && m_thread.joinable()) {
-        if (!batch.empty() || roundsWaiting) {
+        if (applied || roundsWaiting) {
             // The last batch of a large run is a frame's work on its own
             // (applied, then painted); the end of the run (unlocking, the
             // final flush) goes to the next pass of the event loop, so no
