@@ -77,6 +77,7 @@ GraphScene::GraphScene(Document *document, QObject *parent)
                 NodeItem *item = m_nodes.take(oldId);
                 if (!item)
                     return;
+                ++m_itemsGeneration;
                 // Edges are re-derived from needs: the rename command updates
                 // the needs that named the old id right after this.
                 const QList<EdgeItem *> edges = item->edges();
@@ -276,7 +277,11 @@ void GraphScene::drawOverviewNodes(QPainter *painter, const QRectF &sceneRect) c
 
 void GraphScene::setNodeVisualState(const QString &id, const NodeVisualState &state)
 {
-    NodeItem *item = m_nodes.value(id);
+    setNodeVisualState(m_nodes.value(id), state);
+}
+
+void GraphScene::setNodeVisualState(NodeItem *item, const NodeVisualState &state)
+{
     if (!item || !item->setVisualState(state, m_stateBatches == 0))
         return;
     m_batchedChanges |= m_stateBatches > 0;
@@ -307,6 +312,7 @@ void GraphScene::clearVisualStates()
 
 void GraphScene::clearItems()
 {
+    ++m_itemsGeneration;
     if (m_connectPreview) {
         delete m_connectPreview;
         m_connectPreview = nullptr;
@@ -485,6 +491,7 @@ bool GraphScene::renameGroup(const QString &groupId, const QString &label)
 NodeItem *GraphScene::createNodeItem(const Node &node)
 {
     auto *item = new NodeItem(node);
+    ++m_itemsGeneration;
     item->setFlag(QGraphicsItem::ItemHasNoContents, m_overview);
     if (node.position)
         item->setPos(node.position->x, node.position->y);
@@ -542,6 +549,7 @@ void GraphScene::removeNodeItem(const QString &id)
     NodeItem *item = m_nodes.take(id);
     if (!item)
         return;
+    ++m_itemsGeneration;
     if (m_connectFrom == id) {
         delete m_connectPreview;
         m_connectPreview = nullptr;

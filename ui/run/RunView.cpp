@@ -557,6 +557,7 @@ bool RunView::startRun(const QStringList &targets, bool force, bool watch)
         m_logDock->addNote(tr("[untitled workflow: running in %1; save it to run beside the file]")
                                .arg(m_baseDirectory));
     // Every node of the run starts pending; pushed to the canvas in slices.
+    m_itemKnown.clear(); // another copy of the workflow: other indices
     m_dirty.clear();
     m_dirtyDone = 0;
     m_isDirty.assign(nodeCount, 1);
@@ -873,11 +874,10 @@ void RunView::applyBatch(const EventQueue::Batch &batch)
             }
             continue;
         }
-        const QString id = m_controller->nodeId(update.node);
         if (n.state == NodeState::Running)
             m_running.insert(index);
         else if (m_running.remove(index)) {
-            if (RunOverlayItem *overlay = overlayFor(id, false)) {
+            if (RunOverlayItem *overlay = overlayFor(m_controller->nodeId(update.node), false)) {
                 overlay->setCaption(QString());
                 overlay->setPhase(-1);
             }
@@ -886,6 +886,12 @@ void RunView::applyBatch(const EventQueue::Batch &batch)
             continue;
         const NodeFinished &f = *update.finished;
         m_logDock->flushNode(update.node);
+        if (f.outcome == NodeState::Succeeded) {
+            if (m_satisfied)
+                m_satisfied->addSucceeded(itemFor(index));
+            continue;
+        }
+        const QString id = m_controller->nodeId(update.node);
         if (f.outcome == NodeState::Failed && m_problems->hasInstanceFailures(id)) {
             // Its failed instances have their entries already.
             m_pulses.insert(index, m_pulseClock.elapsed());
@@ -899,8 +905,6 @@ void RunView::applyBatch(const EventQueue::Batch &batch)
             }
         } else if (f.outcome == NodeState::Skipped) {
             m_problems->addSkipped(id, f);
-        } else if (f.outcome == NodeState::Succeeded && m_satisfied) {
-            m_satisfied->addSucceeded(id);
         }
     }
     applySubworkflows(batch);
@@ -1004,7 +1008,7 @@ void RunView::flushCanvas(int budgetMs)
                 break;
             const int index = m_dirty[i];
             m_isDirty[std::size_t(index)] = 0;
-            scene->setNodeVisualState(m_controller->nodeId(NodeIndex(index)), visualFor(index));
+            scene->setNodeVisualState(itemFor(index), visualFor(index));
             ++m_appliedNodeUpdates;
         }
     }
@@ -1022,6 +1026,24 @@ void RunView::flushCanvas(int budgetMs)
             }
         }
     }
+}
+
+NodeItem *RunView::itemFor(int index)
+{
+    GraphScene *scene = m_window->scene();
+    const std::size_t count = m_controller->nodes().size();
+    if (m_itemKnown.size() != count || m_itemsGeneration != scene->itemsGeneration()) {
+        m_itemKnown.assign(count, 0);
+        m_itemOf.assign(count, nullptr);
+        m_itemsGeneration = scene->itemsGeneration();
+    }
+    if (std::size_t(index) >= count)
+        return nullptr;
+    if (!m_itemKnown[std::size_t(index)]) {
+        m_itemOf[std::size_t(index)] = scene->nodeItem(m_controller->nodeId(NodeIndex(index)));
+        m_itemKnown[std::size_t(index)] = 1;
+    }
+    return m_itemOf[std::size_t(index)];
 }
 
 void RunView::ensureSatisfiedItem()

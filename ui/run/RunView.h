@@ -41,6 +41,7 @@ class QTreeWidgetItem;
 namespace weft::ui {
 
 class HistoryDock;
+class NodeItem;
 class RunEstimate;
 class InstanceModel;
 class LogDock;
@@ -160,6 +161,10 @@ private:
     void showInstanceLog(const QString &id, int instance);
     void selectionChanged();
     NodeVisualState visualFor(int index) const;
+    // The canvas item of the run's node `index` (null: none), looked up by
+    // id once per run and scene generation: 10,000 id strings made and
+    // hashed per batch were most of the cost of pushing states.
+    NodeItem *itemFor(int index);
     QString tooltipFor(int index) const;
 
     MainWindow *m_window;
@@ -200,6 +205,9 @@ private:
     std::vector<char> m_isDirty;     // node -> queued in m_dirty
     std::size_t m_dirtyDone = 0;     // m_dirty[0..m_dirtyDone) are pushed
     bool m_finishPending = false;
+    std::vector<NodeItem *> m_itemOf; // node index -> item, see itemFor()
+    std::vector<char> m_itemKnown;
+    quint64 m_itemsGeneration = 0;
     bool m_historyDue = false;   // the history dock refreshes at runShown
     bool m_canvasHeld = false;   // the scene's repaints wait for the push to end
     bool m_pushQueued = false;   // pushCanvas() runs on the next pass
