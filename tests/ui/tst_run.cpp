@@ -41,10 +41,13 @@
 #include <QWheelEvent>
 #include <QTreeWidget>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <mutex>
+#include <thread>
+#include <chrono>
 
 using namespace weft;
 using namespace weft::ui;
@@ -120,6 +123,8 @@ private Q_SLOTS:
     void everyFailureHasItsEntry();
     void stopLeavesNoProcess();
     void latestStatePerTick();
+    void largeDrainInSlices();
+    void runEndsWhileADrainIsInSlices();
     void logShowsStdoutAndStderr();
     void loudNodeIsBoundedInTheViewAndWholeOnDisk();
     void logViewKeepsTheLastLinesInOrder();
@@ -460,6 +465,123 @@ void TestRun::latestStatePerTick()
                             .arg(view->appliedNodeUpdates())
                             .arg(counter.events.load())));
     QCOMPARE(view->controller()->counts()[std::size_t(NodeState::Succeeded)], std::size_t(2000));
+}
+
+void TestRun::largeDrainInSlices()
+{
+    // 3,000 instant nodes and no tick during the run: the whole run arrives
+    // in one drain, at its end, too large for one pass of the event loop.
+    // The window applies it in slices, each node once, the end last, and
+    // shows exactly the final state.
+    constexpr int kNodes = 3000;
+    Workflow workflow;
+    for (int i = 0; i < kNodes; ++i) {
+        Node node;
+        node.id = "n" + std::to_string(i);
+        node.type = "noop";
+        if (i >= 100)
+            node.needs = {"n" + std::to_string(i - 100)};
+        workflow.nodes.push_back(node);
+    }
+    QVERIFY(openWorkflow(workflow));
+    RunView *view = runView();
+    view->controller()->setTickInterval(3600 * 1000);
+    int batches = 0;
+    int slicesBeforeLast = 0;
+    int finishedAt = -1;
+    std::vector<int> seen(kNodes, 0);
+    connect(view->controller(), &RunController::batchApplied, this,
+            [&](const EventQueue::Batch &batch) {
+                ++batches;
+                if (view->controller()->drainInProgress()) {
+                    ++slicesBeforeLast;
+                    QVERIFY(!batch.finished);
+                }
+                if (batch.finished)
+                    finishedAt = batches;
+                for (const auto &update : batch.nodes)
+                    ++seen[update.node];
+            });
+    int shown = 0;
+    connect(view, &RunView::runShown, this, [&] { ++shown; });
+    QVERIFY(runToEnd(60000));
+    QTRY_COMPARE(shown, 1);
+    QVERIFY2(slicesBeforeLast > 0, "one drain of 3,000 updates in one slice");
+    QCOMPARE(finishedAt, batches); // the end comes with the last slice
+    QCOMPARE(int(std::count(seen.begin(), seen.end(), 1)), kNodes); // each node once
+    QCOMPARE(quint64(batches), view->appliedBatches());
+    QCOMPARE(view->controller()->batchesApplied(), view->appliedBatches());
+    QCOMPARE(view->controller()->counts()[std::size_t(NodeState::Succeeded)], std::size_t(kNodes));
+    for (int i = 0; i < kNodes; ++i) {
+        const NodeItem *item = m_window->scene()->nodeItem(QStringLiteral("n%1").arg(i));
+        QVERIFY(item);
+        QCOMPARE(int(item->visualState().runState), int(RunState::Succeeded));
+    }
+}
+
+void TestRun::runEndsWhileADrainIsInSlices()
+{
+    // The engine ends while the window is still applying an earlier drain
+    // slice by slice: the run's end (drained after those slices) is shown,
+    // not lost, before the window says the run is over.
+    constexpr int kNodes = 3000;
+    Workflow workflow;
+    for (int i = 0; i < kNodes; ++i) {
+        Node node;
+        node.id = "n" + std::to_string(i);
+        node.type = "noop";
+        workflow.nodes.push_back(node);
+    }
+    QVERIFY(openWorkflow(workflow));
+    RunView *view = runView();
+    std::atomic<bool> slicing{false};
+    std::atomic<bool> ended{false};
+    connect(view->controller(), &RunController::batchApplied, this, [&] {
+        if (!view->controller()->drainInProgress() || slicing)
+            return;
+        slicing = true;
+        // The engine ends now, between this slice and the next.
+        for (int waited = 0; !ended && waited < 20000; ++waited)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    });
+    view->controller()->setEngineForTesting(
+        [&slicing, &ended](std::shared_ptr<const Workflow>, EventSink &sink) {
+            RunStarted started;
+            started.nodes = kNodes;
+            sink.runStarted(started);
+            for (int i = 0; i < kNodes; ++i) {
+                NodeFinished finished;
+                finished.node = NodeIndex(i);
+                finished.outcome = NodeState::Succeeded;
+                sink.nodeFinished(finished);
+            }
+            for (int waited = 0; !slicing && waited < 20000; ++waited)
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            RunFinished end;
+            end.outcome = RunOutcome::Succeeded;
+            end.wall = 0.5;
+            sink.runFinished(end);
+            RunSummary summary;
+            summary.counts[std::size_t(NodeState::Succeeded)] = kNodes;
+            summary.wall = 0.5;
+            ended = true;
+            return summary;
+        });
+    int endedRuns = 0;
+    bool endShownAtEnd = false;
+    connect(view->controller(), &RunController::finishedRun, this, [&] {
+        ++endedRuns;
+        endShownAtEnd = view->controller()->finished().has_value();
+    });
+    QVERIFY(runToEnd(60000));
+    view->controller()->setEngineForTesting({});
+    QVERIFY(slicing);
+    QCOMPARE(endedRuns, 1);
+    QVERIFY2(endShownAtEnd, "finishedRun() before the run's end was applied");
+    QVERIFY(view->controller()->finished().has_value());
+    QCOMPARE(int(view->controller()->finished()->outcome), int(RunOutcome::Succeeded));
+    QCOMPARE(view->controller()->counts()[std::size_t(NodeState::Succeeded)], std::size_t(kNodes));
 }
 
 void TestRun::logShowsStdoutAndStderr()

@@ -77,6 +77,7 @@ GraphScene::GraphScene(Document *document, QObject *parent)
                 NodeItem *item = m_nodes.take(oldId);
                 if (!item)
                     return;
+                ++m_itemsGeneration;
                 // Edges are re-derived from needs: the rename command updates
                 // the needs that named the old id right after this.
                 const QList<EdgeItem *> edges = item->edges();
@@ -172,7 +173,18 @@ void GraphScene::overviewChanged(bool geometry)
         ++m_geometryGeneration;
     }
     m_boxesDirty = true;
-    if (!m_overview || m_overviewUpdateQueued)
+    if (!m_overview)
+        return;
+    if (m_stateBatches > 0) {
+        m_batchedChanges = true; // repainted when the batch closes
+        return;
+    }
+    queueOverviewUpdate();
+}
+
+void GraphScene::queueOverviewUpdate()
+{
+    if (m_overviewUpdateQueued)
         return;
     // One repaint for a whole batch of changes (a run's tick, a selection,
     // a document reset), after the batch.
@@ -265,7 +277,11 @@ void GraphScene::drawOverviewNodes(QPainter *painter, const QRectF &sceneRect) c
 
 void GraphScene::setNodeVisualState(const QString &id, const NodeVisualState &state)
 {
-    NodeItem *item = m_nodes.value(id);
+    setNodeVisualState(m_nodes.value(id), state);
+}
+
+void GraphScene::setNodeVisualState(NodeItem *item, const NodeVisualState &state)
+{
     if (!item || !item->setVisualState(state, m_stateBatches == 0))
         return;
     m_batchedChanges |= m_stateBatches > 0;
@@ -277,7 +293,9 @@ void GraphScene::closeStateBatch()
     if (--m_stateBatches > 0 || !m_batchedChanges)
         return;
     m_batchedChanges = false;
-    if (!m_overview) // the overview repaints through overviewChanged()
+    if (m_overview)
+        queueOverviewUpdate();
+    else
         update();
 }
 
@@ -294,6 +312,7 @@ void GraphScene::clearVisualStates()
 
 void GraphScene::clearItems()
 {
+    ++m_itemsGeneration;
     if (m_connectPreview) {
         delete m_connectPreview;
         m_connectPreview = nullptr;
@@ -472,6 +491,7 @@ bool GraphScene::renameGroup(const QString &groupId, const QString &label)
 NodeItem *GraphScene::createNodeItem(const Node &node)
 {
     auto *item = new NodeItem(node);
+    ++m_itemsGeneration;
     item->setFlag(QGraphicsItem::ItemHasNoContents, m_overview);
     if (node.position)
         item->setPos(node.position->x, node.position->y);
@@ -529,6 +549,7 @@ void GraphScene::removeNodeItem(const QString &id)
     NodeItem *item = m_nodes.take(id);
     if (!item)
         return;
+    ++m_itemsGeneration;
     if (m_connectFrom == id) {
         delete m_connectPreview;
         m_connectPreview = nullptr;

@@ -132,6 +132,9 @@ HistoryDock::HistoryDock(QWidget *parent)
     m_detail->setAlternatingRowColors(true);
     m_detail->setSortingEnabled(true);
     m_detail->header()->setStretchLastSection(true);
+    // Columns fit the rows on screen and 200 more, not 1,000: a 10,000-node
+    // run's rows were 24 ms of the refresh after each run.
+    m_detail->header()->setResizeContentsPrecision(200);
     detailLayout->addWidget(m_detailHeader);
     detailLayout->addWidget(m_detail);
     splitter->addWidget(detailBox);
@@ -363,8 +366,11 @@ void HistoryDock::showUnits(std::int64_t run)
         items << item;
     }
     m_detail->addTopLevelItems(items);
+    // One sort, by node: enabling sorting sorts by the indicator, so the
+    // indicator goes to the node column first (sorting 10,000 rows twice
+    // was ~20 ms of the refresh after a run).
+    m_detail->header()->setSortIndicator(0, Qt::AscendingOrder);
     m_detail->setSortingEnabled(true);
-    m_detail->sortByColumn(0, Qt::AscendingOrder);
     for (int c = 0; c < 5; ++c)
         m_detail->resizeColumnToContents(c);
 }

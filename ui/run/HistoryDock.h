@@ -35,6 +35,8 @@ public:
     // the GUI thread at the end of every run, before the canvas showed the
     // end of it, also for a dock nobody had open.
     void refresh();
+    // The history changed: read it again when next read, not now.
+    void markStale() { m_stale = true; }
 
     // Tests and keyboard users: select runs by their numbers.
     void selectRuns(const QList<std::int64_t> &ids);

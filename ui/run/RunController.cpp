@@ -13,6 +13,7 @@
 #include <QStandardPaths>
 #include <QThread>
 
+#include <algorithm>
 #include <chrono>
 
 namespace weft::ui {
@@ -20,6 +21,11 @@ namespace weft::ui {
 namespace {
 
 constexpr int kTickMs = 33; // ~30 drains a second
+// A drain is applied (and shown by the views) in slices of about this much
+// GUI time, one per pass of the event loop, so the loop never stops for the
+// whole of a large one (the end of a 10,000-node run: 70-100 ms at once).
+constexpr double kSliceMs = 5;
+constexpr std::size_t kMinSlice = 256; // updates; below it slicing costs more than it saves
 constexpr int kKeptLogDirectories = 20;
 
 QString newLogDirectory()
@@ -170,6 +176,9 @@ void RunController::resetRunState()
     for (std::size_t i = 0; i < nodes.size(); ++i)
         m_nodes[i].maxAttempts = 1 + std::max(0, nodes[i].retries);
     m_attempts.clear();
+    m_rest = EventQueue::Batch{};
+    m_slicing = false;
+    m_firstSlice = false;
     m_fanOuts.clear();
     m_instanceCounts = {};
     m_instanceTotal = 0;
@@ -498,8 +507,13 @@ bool RunController::shutdown(int waitMs)
     if (m_incremental)
         m_incremental->release();
     tick(); // fold in the last events so the views show the end of the run
-    while (m_watchActive && showNextRound()) // a round begun as the session ended
+    while (m_slicing)
         tick();
+    while (m_watchActive && showNextRound()) { // a round begun as the session ended
+        tick();
+        while (m_slicing)
+            tick();
+    }
     return inTime;
 }
 
@@ -557,18 +571,78 @@ QString RunController::whyRan(const QString &unit) const
     return m_incremental ? m_incremental->why(unit) : QString();
 }
 
+EventQueue::Batch RunController::takeSlice()
+{
+    const auto count = std::max<std::size_t>(kMinSlice, std::size_t(kSliceMs * 1e6 / m_nsPerUpdate));
+    EventQueue::Batch slice;
+    if (m_firstSlice) {
+        // Everything but the updates and the end goes with the first.
+        m_firstSlice = false;
+        slice.started = std::move(m_rest.started);
+        slice.fanOuts = std::move(m_rest.fanOuts);
+        slice.output = std::move(m_rest.output);
+        slice.droppedOutputBytes = m_rest.droppedOutputBytes;
+        slice.events = m_rest.events - std::min(m_rest.events, m_rest.nodes.size());
+        m_rest.started.reset();
+        m_rest.fanOuts.clear();
+        m_rest.output.clear();
+    }
+    for (std::size_t i = 0; i < count && !m_rest.nodes.empty(); ++i) {
+        slice.nodes.push_back(std::move(m_rest.nodes.front()));
+        m_rest.nodes.pop_front();
+    }
+    slice.events += slice.nodes.size();
+    m_slicing = !m_rest.nodes.empty();
+    if (!m_slicing) {
+        slice.finished = std::move(m_rest.finished);
+        m_rest = EventQueue::Batch{};
+    }
+    return slice;
+}
+
 void RunController::tick()
 {
     // Read the flag before draining: if the engine was done, everything it
     // emitted is in this drain.
     const bool done = m_engineDone.load(std::memory_order_acquire);
-    if (m_watchActive)
-        showNextRound();
-    EventQueue::Batch batch = m_queue ? m_queue->drain() : EventQueue::Batch{};
-    if (!batch.empty()) {
+    EventQueue::Batch batch;
+    bool sliced = m_slicing;
+    if (sliced) {
+        batch = takeSlice(); // the drain before this one is not all shown yet
+    } else {
+        if (m_watchActive)
+            showNextRound();
+        batch = m_queue ? m_queue->drain() : EventQueue::Batch{};
+        if (batch.nodes.size() > kMinSlice && double(batch.nodes.size()) * m_nsPerUpdate > kSliceMs * 1e6) {
+            // Draining it was this pass's work (the queue folds the
+            // events in as it drains): the slices start on the next.
+            m_rest = std::move(batch);
+            m_firstSlice = true;
+            m_slicing = true;
+            QTimer::singleShot(0, this, &RunController::tick);
+            return;
+        }
+    }
+    const bool applied = !batch.empty();
+    if (applied) {
+        QElapsedTimer cost;
+        cost.start();
         apply(batch);
         ++m_batches;
         Q_EMIT batchApplied(batch);
+        const std::size_t updates = batch.nodes.size();
+        batch = EventQueue::Batch{}; // freeing it is part of the cost
+        if ((!sliced || m_slicing) && updates >= kMinSlice) { // a last slice also redraws
+            // Wall time, so a GUI thread sharing its core gets smaller slices.
+            const double ns = double(cost.nsecsElapsed()) / double(updates);
+            m_nsPerUpdate = std::clamp(0.5 * m_nsPerUpdate + 0.5 * ns, 200.0, 50000.0);
+        }
+    }
+    if (m_slicing) {
+        // The next slice on the next pass, after whatever else waits
+        // (input, timers); the views redraw after the last.
+        QTimer::singleShot(0, this, &RunController::tick);
+        return;
     }
     bool roundsWaiting = false;
     if (m_watchActive) {
@@ -583,7 +657,7 @@ void RunController::tick()
             QTimer::singleShot(0, this, &RunController::tick);
     }
     if (done && m_thread.joinable()) {
-        if (!batch.empty() || roundsWaiting) {
+        if (applied || roundsWaiting) {
             // The last batch of a large run is a frame's work on its own
             // (applied, then painted); the end of the run (unlocking, the
             // final flush) goes to the next pass of the event loop, so no

@@ -6,8 +6,12 @@
 // of sinks: the EventQueue this controller drains, a RunLogSink writing every
 // byte of output to disk, and a TraceRecorder for File ▸ Export Trace. A
 // QTimer on the GUI thread drains the queue about 30 times a second, folds
-// the batch into nodes() and emits batchApplied() once: the single place
-// from which the run views update themselves (no per-node signals).
+// the batch into nodes() and emits batchApplied(): the single place from
+// which the run views update themselves (no per-node signals). A drain too
+// large for one pass of the event loop (the end of a 10,000-node run brings
+// 12-15k updates at once) is applied and emitted in slices of a few
+// milliseconds, one per pass; drainInProgress() tells the views that more
+// of the same drain follows, so they redraw once, after the last slice.
 //
 // The workflow handed to start() is copied: the document being edited is
 // never the object being run.
@@ -226,6 +230,9 @@ public:
     // Every pid seen in a Running state of this run, for orphan checks.
     const std::vector<int> &pids() const { return m_pids; }
     quint64 batchesApplied() const { return m_batches; }
+    // During batchApplied(): more slices of the same drain follow on the
+    // next passes of the event loop (the views wait for the last to redraw).
+    bool drainInProgress() const { return m_slicing; }
 
     // Also send every event to `sink`, on the engine's threads (benchmarks,
     // tests). Must outlive the run; nullptr to stop.
@@ -239,7 +246,10 @@ Q_SIGNALS:
     void started();
     // An approval gate started waiting for a person (GUI thread).
     void approvalRequested(const QString &id, const QString &message);
-    // Once per drain that carried events, after nodes() reflects it.
+    // Once per drain that carried events, after nodes() reflects it; a large
+    // drain once per slice (see drainInProgress()). A slice holds its
+    // updates; the first also what the drain has besides (started,
+    // fan-outs, output), the last its finished.
     void batchApplied(const weft::EventQueue::Batch &batch);
     // Watch mode: the window starts showing round `round` (per-run state was
     // reset; rounds().back() says what fired it), and that round ended.
@@ -275,6 +285,8 @@ private:
     TriggerHub *hub() const;
 
     void tick();
+    // The next slice of m_rest, sized to take about kSliceMs with its views.
+    EventQueue::Batch takeSlice();
     void apply(const EventQueue::Batch &batch);
     void applyInstance(const EventQueue::NodeUpdate &update);
     void joinEngine();
@@ -336,6 +348,13 @@ private:
     double m_endTime = -1;
     QString m_logDirectory;
     quint64 m_batches = 0;
+    // A large drain being applied slice by slice: what is left of it.
+    EventQueue::Batch m_rest;
+    bool m_slicing = false;
+    bool m_firstSlice = false;
+    // What one node update cost the GUI thread in the last slices (applied
+    // and shown), wall time: sizes the next slice.
+    double m_nsPerUpdate = 4000;
 };
 
 } // namespace weft::ui

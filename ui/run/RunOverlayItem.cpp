@@ -142,7 +142,11 @@ void SatisfiedEdgesItem::clear()
 
 void SatisfiedEdgesItem::addSucceeded(const QString &nodeId)
 {
-    NodeItem *item = m_scene->nodeItem(nodeId);
+    addSucceeded(m_scene->nodeItem(nodeId));
+}
+
+void SatisfiedEdgesItem::addSucceeded(NodeItem *item)
+{
     if (!item)
         return;
     bool any = false;
@@ -156,7 +160,7 @@ void SatisfiedEdgesItem::addSucceeded(const QString &nodeId)
         }
     }
     if (any)
-        m_nodes.append(nodeId);
+        m_nodes.append(item->id());
 }
 
 void SatisfiedEdgesItem::commit()

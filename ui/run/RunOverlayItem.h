@@ -20,6 +20,7 @@
 namespace weft::ui {
 
 class GraphScene;
+class NodeItem;
 
 class RunOverlayItem : public QGraphicsItem
 {
@@ -58,6 +59,7 @@ public:
     int type() const override { return Type; }
     void clear();
     void addSucceeded(const QString &nodeId); // its outgoing edges are satisfied
+    void addSucceeded(NodeItem *item);        // the same, the item known (null: nothing)
     void commit(); // once per batch: one geometry change and one update for all added
     int nodeCount() const { return int(m_nodes.size()); }
 

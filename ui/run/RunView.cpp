@@ -69,6 +69,11 @@ namespace weft::ui {
 namespace {
 
 constexpr int kAnimationMs = 50;
+// The canvas takes a large batch of states this many ms at a time, one
+// slice per pass of the event loop, and repaints after the last; held
+// longer than kMaxHoldMs, it repaints what it has and goes on.
+constexpr int kPushSliceMs = 5;
+constexpr qint64 kMaxHoldMs = 150;
 constexpr int kPulseMs = 900;
 
 // Editor actions that change the document or replace it: off during a run.
@@ -168,6 +173,10 @@ RunView::RunView(MainWindow *window)
         // The satisfied-edges item is in the scene, which deletes it with
         // its nodes (before or after this slot): only forget it here.
         m_satisfied = nullptr;
+        if (m_canvasHeld) {
+            m_canvasHeld = false;
+            m_window->scene()->releaseStateUpdates();
+        }
     });
     // The satisfied-edges item joins the scene with its nodes, not when a
     // run starts: adding an item to a scene of 20,000 makes its next paint
@@ -548,6 +557,7 @@ bool RunView::startRun(const QStringList &targets, bool force, bool watch)
         m_logDock->addNote(tr("[untitled workflow: running in %1; save it to run beside the file]")
                                .arg(m_baseDirectory));
     // Every node of the run starts pending; pushed to the canvas in slices.
+    m_itemKnown.clear(); // another copy of the workflow: other indices
     m_dirty.clear();
     m_dirtyDone = 0;
     m_isDirty.assign(nodeCount, 1);
@@ -825,8 +835,8 @@ void RunView::applyBatch(const EventQueue::Batch &batch)
     const auto &nodes = m_controller->nodes();
     bool newFailure = false;
     const int listedNode = m_instances->node();
-    int firstListed = INT_MAX; // the instance list's rows this batch changed
-    int lastListed = -1;
+    int &firstListed = m_firstListed; // over the slices of one drain
+    int &lastListed = m_lastListed;
     for (const EventQueue::NodeUpdate &update : batch.nodes) {
         const int index = int(update.node);
         if (std::size_t(index) >= nodes.size())
@@ -864,11 +874,10 @@ void RunView::applyBatch(const EventQueue::Batch &batch)
             }
             continue;
         }
-        const QString id = m_controller->nodeId(update.node);
         if (n.state == NodeState::Running)
             m_running.insert(index);
         else if (m_running.remove(index)) {
-            if (RunOverlayItem *overlay = overlayFor(id, false)) {
+            if (RunOverlayItem *overlay = overlayFor(m_controller->nodeId(update.node), false)) {
                 overlay->setCaption(QString());
                 overlay->setPhase(-1);
             }
@@ -877,6 +886,12 @@ void RunView::applyBatch(const EventQueue::Batch &batch)
             continue;
         const NodeFinished &f = *update.finished;
         m_logDock->flushNode(update.node);
+        if (f.outcome == NodeState::Succeeded) {
+            if (m_satisfied)
+                m_satisfied->addSucceeded(itemFor(index));
+            continue;
+        }
+        const QString id = m_controller->nodeId(update.node);
         if (f.outcome == NodeState::Failed && m_problems->hasInstanceFailures(id)) {
             // Its failed instances have their entries already.
             m_pulses.insert(index, m_pulseClock.elapsed());
@@ -890,18 +905,17 @@ void RunView::applyBatch(const EventQueue::Batch &batch)
             }
         } else if (f.outcome == NodeState::Skipped) {
             m_problems->addSkipped(id, f);
-        } else if (f.outcome == NodeState::Succeeded && m_satisfied) {
-            m_satisfied->addSucceeded(id);
         }
     }
     applySubworkflows(batch);
     if (!batch.output.empty() || batch.droppedOutputBytes > 0)
         m_logDock->appendOutput(batch.output, batch.droppedOutputBytes);
-    m_timeline->refresh();
-    if (!batch.fanOuts.empty())
+    if (!batch.fanOuts.empty()) {
+        // At once: the list's rows come from the controller, which has them.
         m_instances->refresh();
-    else if (lastListed >= 0)
-        m_instances->refreshRows(firstListed, lastListed);
+        firstListed = INT_MAX;
+        lastListed = -1;
+    }
     if (newFailure) {
         // The first failure is impossible to miss, and never modal: the run
         // goes on, the problems dock comes forward with the entry selected.
@@ -916,12 +930,65 @@ void RunView::applyBatch(const EventQueue::Batch &batch)
                                toQ(formatRunSummary(*batch.finished, m_controller->workflow())));
         showParallelism(*batch.finished);
     }
-    if (m_satisfied)
-        m_satisfied->commit();
     ++m_appliedBatches;
-    flushCanvas(25);
+    // A slice of a large drain: the views redraw after its last slice,
+    // once, not after each.
+    if (m_controller->drainInProgress())
+        return;
+    m_timeline->refresh();
+    if (lastListed >= 0)
+        m_instances->refreshRows(firstListed, lastListed);
+    firstListed = INT_MAX;
+    lastListed = -1;
+    // The canvas takes the states on the next pass, a pass of its own: the
+    // drain's cost and the canvas' do not add up in one. Held from now, so
+    // nothing repaints half of it in between.
+    holdCanvas();
+    queuePush();
     m_navigator->refresh();
     updateStatus();
+}
+
+void RunView::queuePush()
+{
+    if (m_pushQueued)
+        return;
+    m_pushQueued = true;
+    QTimer::singleShot(0, this, [this] {
+        if (m_pushQueued)
+            pushCanvas();
+    });
+}
+
+void RunView::holdCanvas()
+{
+    if (m_canvasHeld || m_dirty.size() <= m_dirtyDone)
+        return;
+    m_window->scene()->holdStateUpdates();
+    m_canvasHeld = true;
+    m_heldSince.start();
+}
+
+void RunView::pushCanvas()
+{
+    m_pushQueued = false;
+    holdCanvas();
+    flushCanvas(kPushSliceMs); // releases the canvas when done
+    if (m_dirty.empty())
+        return;
+    if (m_canvasHeld && m_heldSince.elapsed() >= kMaxHoldMs)
+        releaseCanvas(); // show what is there; the rest follows
+    queuePush();
+}
+
+void RunView::releaseCanvas()
+{
+    if (m_satisfied)
+        m_satisfied->commit();
+    if (!m_canvasHeld)
+        return;
+    m_canvasHeld = false;
+    m_window->scene()->releaseStateUpdates();
 }
 
 void RunView::flushCanvas(int budgetMs)
@@ -941,7 +1008,7 @@ void RunView::flushCanvas(int budgetMs)
                 break;
             const int index = m_dirty[i];
             m_isDirty[std::size_t(index)] = 0;
-            scene->setNodeVisualState(m_controller->nodeId(NodeIndex(index)), visualFor(index));
+            scene->setNodeVisualState(itemFor(index), visualFor(index));
             ++m_appliedNodeUpdates;
         }
     }
@@ -949,11 +1016,34 @@ void RunView::flushCanvas(int budgetMs)
     if (m_dirtyDone == m_dirty.size()) {
         m_dirty.clear();
         m_dirtyDone = 0;
+        releaseCanvas();
         if (m_finishPending) {
             m_finishPending = false;
             Q_EMIT runShown();
+            if (m_historyDue) {
+                m_historyDue = false;
+                m_history->refresh();
+            }
         }
     }
+}
+
+NodeItem *RunView::itemFor(int index)
+{
+    GraphScene *scene = m_window->scene();
+    const std::size_t count = m_controller->nodes().size();
+    if (m_itemKnown.size() != count || m_itemsGeneration != scene->itemsGeneration()) {
+        m_itemKnown.assign(count, 0);
+        m_itemOf.assign(count, nullptr);
+        m_itemsGeneration = scene->itemsGeneration();
+    }
+    if (std::size_t(index) >= count)
+        return nullptr;
+    if (!m_itemKnown[std::size_t(index)]) {
+        m_itemOf[std::size_t(index)] = scene->nodeItem(m_controller->nodeId(NodeIndex(index)));
+        m_itemKnown[std::size_t(index)] = 1;
+    }
+    return m_itemOf[std::size_t(index)];
 }
 
 void RunView::ensureSatisfiedItem()
@@ -1016,11 +1106,17 @@ void RunView::onRunFinished()
     updateStatus();
     m_timeline->refresh();
     if (m_controller->isIncremental()) {
-        m_history->refresh();
+        // Read afresh when next read; re-read on screen once the canvas
+        // shows the end of the run (runShown), not before it: 10,000 rows
+        // are tens of ms the end of the run would wait for.
+        m_history->markStale();
+        m_historyDue = true;
         requestEstimate(true); // the history has one more run
     }
     m_finishPending = true;
-    flushCanvas(1000);
+    // A first slice now (all of a small run's end: the canvas shows it when
+    // finishedRun() returns), the rest on the next passes.
+    pushCanvas();
     m_navigator->refresh();
     if (m_finishPending)
         m_animation.start(); // the canvas catches up on the next ticks
@@ -1071,7 +1167,7 @@ void RunView::onRoundFinished(int)
     if (m_controller->isIncremental())
         m_history->refresh(); // every round is a run in the history
     // The canvas shows the round's end at once, then waits for the next.
-    flushCanvas(200);
+    pushCanvas();
     if (!m_dirty.empty())
         m_animation.start();
 }
@@ -1127,7 +1223,10 @@ void RunView::animate()
         overlay->setPulse(std::sin(t * M_PI));
         ++it;
     }
-    flushCanvas(25);
+    // What a round's start marked, or what a push left when it gave up
+    // holding; never in the middle of a drain's slices.
+    if (!m_pushQueued && !m_controller->drainInProgress() && !m_dirty.empty())
+        pushCanvas();
     if (m_controller->isRunning()) {
         m_timeline->refresh();
         m_instances->refreshRunning(); // their durations

@@ -25,6 +25,7 @@
 #include <QSet>
 #include <QTimer>
 
+#include <climits>
 #include <memory>
 #include <optional>
 
@@ -40,6 +41,7 @@ class QTreeWidgetItem;
 namespace weft::ui {
 
 class HistoryDock;
+class NodeItem;
 class RunEstimate;
 class InstanceModel;
 class LogDock;
@@ -136,6 +138,14 @@ private:
     // batch touching 10,000 nodes never stalls the event loop; the rest
     // goes out on the next tick.
     void flushCanvas(int budgetMs);
+    // Pushes them in slices of a few milliseconds, one per pass of the event
+    // loop, with the canvas held (no repaint) until the last, or until it
+    // was held kMaxHoldMs: a large batch is then one repaint, after it, and
+    // the event loop never waits for all of it at once.
+    void pushCanvas();
+    void queuePush(); // pushCanvas() on the next pass
+    void holdCanvas();
+    void releaseCanvas();
     void removeDecorations();
     void ensureSatisfiedItem();
     RunOverlayItem *overlayFor(const QString &id, bool create);
@@ -151,6 +161,10 @@ private:
     void showInstanceLog(const QString &id, int instance);
     void selectionChanged();
     NodeVisualState visualFor(int index) const;
+    // The canvas item of the run's node `index` (null: none), looked up by
+    // id once per run and scene generation: 10,000 id strings made and
+    // hashed per batch were most of the cost of pushing states.
+    NodeItem *itemFor(int index);
     QString tooltipFor(int index) const;
 
     MainWindow *m_window;
@@ -191,6 +205,16 @@ private:
     std::vector<char> m_isDirty;     // node -> queued in m_dirty
     std::size_t m_dirtyDone = 0;     // m_dirty[0..m_dirtyDone) are pushed
     bool m_finishPending = false;
+    std::vector<NodeItem *> m_itemOf; // node index -> item, see itemFor()
+    std::vector<char> m_itemKnown;
+    quint64 m_itemsGeneration = 0;
+    bool m_historyDue = false;   // the history dock refreshes at runShown
+    bool m_canvasHeld = false;   // the scene's repaints wait for the push to end
+    bool m_pushQueued = false;   // pushCanvas() runs on the next pass
+    QElapsedTimer m_heldSince;
+    // Over the slices of one drain (RunController::drainInProgress()).
+    int m_firstListed = INT_MAX; // the instance list's rows it changed
+    int m_lastListed = -1;
     int m_editorUpdateMode = -1; // the view's update mode before the run, -1: not changed    // the run ended; runShown once the canvas caught up
     QHash<QString, RunOverlayItem *> m_overlays; // children of node items, by node id
     SatisfiedEdgesItem *m_satisfied = nullptr; // owned by the scene while in it
