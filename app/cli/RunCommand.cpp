@@ -313,6 +313,15 @@ int executeRun(const RunArgs &args)
     if (jsonl && !args.dryRun)
         recorded = std::async(std::launch::async, [file = args.file] { return historyForRun(file); });
 
+    // The incremental state (.weft/state.db, the run lock, every unit's
+    // record) is opened and read on a thread of its own while this one
+    // loads the file: for a large workflow, a third of what loading costs.
+    RunState state;
+    std::future<void> preopened;
+    if (!args.dryRun)
+        preopened = std::async(std::launch::async,
+                               [&state, &args] { state.preopen(args.file, args.state); });
+
     // Loading validates; the run uses what that validation resolved, so a
     // run costs one validation however large the file.
     std::shared_ptr<const CompiledWorkflow> compiled = loadCompiledReporting(args.file);
@@ -397,7 +406,8 @@ int executeRun(const RunArgs &args)
                                               workflow, effectiveJobs(args, workflow), args.threads,
                                               options.baseDirectory);
     // Incremental state and history (.weft/state.db); also the run lock.
-    RunState state;
+    if (preopened.valid())
+        preopened.get();
     if (int status = ExitSuccess; !state.open(args.file, args.state, workflow,
             options.baseDirectory, describeOptions(args),
             [&printer](const std::string &line) { printer.printLine(line); }, status))
@@ -483,6 +493,14 @@ int executeRun(const RunArgs &args)
         printError(logSink->error());
         status = std::max(status, int(ExitFailed));
     }
+    // The process ends with this run: freeing the workflow and the state's
+    // per-unit tables one allocation at a time would change nothing but
+    // the time (for 100,000 nodes, 60-70 ms of glibc merging freed chunks
+    // on the way out). They stay reachable until exit instead, as ninja
+    // and compilers leave theirs; the database is still closed properly.
+    state.releaseAtExit();
+    static const auto *const keep = new std::shared_ptr<const CompiledWorkflow>(std::move(compiled));
+    (void)keep;
     return status;
 }
 
