@@ -273,7 +273,15 @@ private slots:
         };
         Json c = processNode("c", "echo c > out/c.txt", {{"c", "out/c.txt"}});
         c["needs"] = {"gen"};
-        const QString dir = workspace({{"weft", 1}, {"nodes", {wipe, b, gen(""), c}}});
+        // prepare() starts its thread only for a workflow of 2,000 nodes or
+        // more: idle ones make up the count.
+        auto workflow = [&](const Json &genNode) {
+            Json nodes = {wipe, b, genNode, c};
+            for (int i = 0; i < 2000; ++i)
+                nodes.push_back({{"id", "idle" + std::to_string(i)}, {"type", "sleep"}, {"params", {{"seconds", 0}}}});
+            return Json{{"weft", 1}, {"nodes", nodes}};
+        };
+        const QString dir = workspace(workflow(gen("")));
         QCOMPARE(run(dir).exitCode, 0);
         QThread::msleep(1100); // past the "racily clean" second: the next run records trusted stats
         QCOMPARE(run(dir).exitCode, 0);
@@ -284,7 +292,7 @@ private slots:
 
         writeFile(dir + "/wipe-b", "");
         writeFile(dir + "/wipe-c", "");
-        setWorkflow(dir, {{"weft", 1}, {"nodes", {wipe, b, gen("; true"), c}}});
+        setWorkflow(dir, workflow(gen("; true")));
         r = run(dir);
         QCOMPARE(r.exitCode, 0);
         QCOMPARE(why(r, "b"), QStringLiteral("output missing: out/b.txt"));

@@ -724,8 +724,10 @@ void IncrementalSession::succeeded(const IncrementalUnit &u)
 
 void IncrementalSession::prepare(const Workflow &workflow)
 {
-    if (d->options.force || d->broken || d->prepared)
-        return; // everything runs: nothing to compare
+    // A small workflow's checks are over before a thread would start.
+    constexpr std::size_t kWorthAThread = 2000;
+    if (d->options.force || d->broken || d->prepared || workflow.nodes.size() < kWorthAThread)
+        return; // (forced or broken: everything runs, nothing to compare)
     const std::size_t n = workflow.nodes.size();
     d->preparedWorkflow = &workflow;
     d->prepared = std::make_unique<Impl::Prepared[]>(n);
