@@ -58,10 +58,7 @@ int main(int argc, char **argv)
     tuneMalloc();
     weft::cli::survivePipeClosing();
 
-    // Never destroyed: tearing down every subcommand's options and
-    // validators at exit is a millisecond of a no-op run of a small build.
-    CLI::App &app = *new CLI::App("Weft: run graphs of operations, in parallel, from the command line.",
-                                  "weft-cli");
+    CLI::App app("Weft: run graphs of operations, in parallel, from the command line.", "weft-cli");
     app.set_version_flag("--version",
         "weft-cli " + weft::versionString() + "\n" + weft::licenseString() + "\noneTBB "
             + weft::tbbVersionString() + "\n" + weft::openSslVersionString());
