@@ -412,6 +412,14 @@ int executeRun(const RunArgs &args)
             options.baseDirectory, describeOptions(args),
             [&printer](const std::string &line) { printer.printLine(line); }, status))
         return status;
+    // `state` outlives `compiled` (it began first, to read while the file
+    // loads), but its preparer reads the workflow: whatever way this
+    // function returns, the preparer stops before the workflow goes.
+    struct FinishState
+    {
+        RunState &state;
+        ~FinishState() { state.finish(); }
+    } finishState{state};
     options.incremental = state.check();
     CurrentSink history;
     history.target = state.history();

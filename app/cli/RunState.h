@@ -46,7 +46,8 @@ public:
     EventSink *history() const { return m_history.get(); }
     // --explain for the nodes that always run (no declared outputs); null otherwise.
     EventSink *explainer() const { return m_explainer.get(); }
-    // After the run: commits what is left of its records.
+    // After the run: stops the session's preparer and commits what is left
+    // of its records. Again later: nothing more to do.
     void finish();
     // The process is about to exit: finish(), then leave the session's and
     // the history's tables unfreed (the store itself still closes).
