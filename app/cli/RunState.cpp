@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <mutex>
+#include <vector>
 
 namespace weft::cli {
 
@@ -43,10 +44,29 @@ private:
 
 } // namespace
 
+void RunState::preopen(const std::string &file, const StateArgs &args)
+{
+    if (args.resetState)
+        return;
+    std::error_code ec;
+    const std::filesystem::path dir = std::filesystem::path(file).parent_path();
+    if (!std::filesystem::is_regular_file((dir.empty() ? "." : dir) / ".weft" / "state.db", ec))
+        return; // opening would create it, for a file that may not even load
+    std::string error;
+    std::unique_ptr<StateStore> store = StateStore::open(file, error);
+    int holder = 0;
+    if (!store || !store->lockRun(holder, error))
+        return; // open() meets it again and says so
+    store->preloadRecords();
+    m_store = std::move(store);
+}
+
 bool RunState::open(const std::string &file, const StateArgs &args, const Workflow &workflow,
                     const std::filesystem::path &base, std::string options,
                     std::function<void(const std::string &)> print, int &status)
 {
+    if (m_store)
+        return start(args, workflow, base, std::move(options), std::move(print));
     std::string error;
     m_store = StateStore::open(file, error, args.resetState);
     if (!m_store) {
@@ -74,6 +94,12 @@ bool RunState::open(const std::string &file, const StateArgs &args, const Workfl
         status = ExitUsage;
         return false;
     }
+    return start(args, workflow, base, std::move(options), std::move(print));
+}
+
+bool RunState::start(const StateArgs &args, const Workflow &workflow, const std::filesystem::path &base,
+                     std::string options, std::function<void(const std::string &)> print)
+{
     StateStore::SessionOptions session;
     session.base = base;
     session.force = args.force;
@@ -86,7 +112,9 @@ bool RunState::open(const std::string &file, const StateArgs &args, const Workfl
     m_sessionOptions = session;
     m_options = options;
     m_keep = workflow.settings.history;
+    m_workflow = &workflow;
     m_session = m_store->beginRun(std::move(session));
+    m_session->prepare(workflow);
     m_history = m_store->historySink(std::move(options), m_session.get(), workflow.settings.history);
     return true;
 }
@@ -98,7 +126,18 @@ void RunState::nextRound()
     finish();
     m_history.reset();
     m_session = m_store->beginRun(m_sessionOptions);
+    m_session->prepare(*m_workflow);
     m_history = m_store->historySink(m_options, m_session.get(), m_keep);
+}
+
+void RunState::releaseAtExit()
+{
+    finish();
+    // Reachable from a static until exit (never destroyed): not a leak to
+    // valgrind or LeakSanitizer.
+    static auto *const kept = new std::vector<std::pair<std::unique_ptr<IncrementalSession>,
+                                                        std::unique_ptr<EventSink>>>();
+    kept->emplace_back(std::move(m_session), std::move(m_history));
 }
 
 void RunState::finish()

@@ -36,18 +36,30 @@ public:
     bool open(const std::string &file, const StateArgs &args, const Workflow &workflow,
               const std::filesystem::path &base, std::string options,
               std::function<void(const std::string &)> print, int &status);
+    // Optional, before open() and while the workflow file loads (on a
+    // thread of its own): where `file` has a state database already, opens
+    // it, takes the run lock and reads the records, which open() then uses.
+    // Prints nothing: whatever fails here, open() meets again and says.
+    void preopen(const std::string &file, const StateArgs &args);
 
     IncrementalCheck *check() const { return m_session.get(); }
     EventSink *history() const { return m_history.get(); }
     // --explain for the nodes that always run (no declared outputs); null otherwise.
     EventSink *explainer() const { return m_explainer.get(); }
-    // After the run: commits what is left of its records.
+    // After the run: stops the session's preparer and commits what is left
+    // of its records. Again later: nothing more to do.
     void finish();
+    // The process is about to exit: finish(), then leave the session's and
+    // the history's tables unfreed (the store itself still closes).
+    void releaseAtExit();
     // Watch mode: finishes this round's records and begins the next round's
     // (a run of its own in the history), under the same run lock.
     void nextRound();
 
 private:
+    bool start(const StateArgs &args, const Workflow &workflow, const std::filesystem::path &base,
+               std::string options, std::function<void(const std::string &)> print);
+
     std::unique_ptr<StateStore> m_store;
     std::unique_ptr<IncrementalSession> m_session;
     std::unique_ptr<EventSink> m_history;
@@ -55,6 +67,7 @@ private:
     StateStore::SessionOptions m_sessionOptions;
     std::string m_options;
     int m_keep = 0;
+    const Workflow *m_workflow = nullptr; // the one the run runs: it outlives this state
 };
 
 } // namespace weft::cli

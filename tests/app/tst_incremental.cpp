@@ -257,6 +257,51 @@ private slots:
         QCOMPARE(readFile(dir + "/out/up.txt"), QByteArray("ALPHA\nMORE\n"));
     }
 
+    // weft-cli reads the stat of every recorded output ahead of the checks,
+    // on a thread of its own (IncrementalSession::prepare): a node must
+    // still see what a node it depends on did to its outputs in this run,
+    // whether that one always runs (no declared outputs) or re-ran and
+    // wrote the same bytes (early cutoff).
+    void outputRemovedByANeedThatRanIsSeen()
+    {
+        Json wipe = processNode("wipe", "if [ -f wipe-b ]; then rm -f out/b.txt; fi");
+        Json b = processNode("b", "echo b > out/b.txt", {{"b", "out/b.txt"}});
+        b["needs"] = {"wipe"};
+        auto gen = [](const std::string &extra) {
+            return processNode("gen", "if [ -f wipe-c ]; then rm -f out/c.txt; fi; echo g > out/g.txt" + extra,
+                               {{"g", "out/g.txt"}});
+        };
+        Json c = processNode("c", "echo c > out/c.txt", {{"c", "out/c.txt"}});
+        c["needs"] = {"gen"};
+        // prepare() starts its thread only for a workflow of 2,000 nodes or
+        // more: idle ones make up the count.
+        auto workflow = [&](const Json &genNode) {
+            Json nodes = {wipe, b, genNode, c};
+            for (int i = 0; i < 2000; ++i)
+                nodes.push_back({{"id", "idle" + std::to_string(i)}, {"type", "sleep"}, {"params", {{"seconds", 0}}}});
+            return Json{{"weft", 1}, {"nodes", nodes}};
+        };
+        const QString dir = workspace(workflow(gen("")));
+        QCOMPARE(run(dir).exitCode, 0);
+        QThread::msleep(1100); // past the "racily clean" second: the next run records trusted stats
+        QCOMPARE(run(dir).exitCode, 0);
+        CliResult r = run(dir);
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY(cached(r, "b"));
+        QVERIFY(cached(r, "c"));
+
+        writeFile(dir + "/wipe-b", "");
+        writeFile(dir + "/wipe-c", "");
+        setWorkflow(dir, workflow(gen("; true")));
+        r = run(dir);
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(why(r, "b"), QStringLiteral("output missing: out/b.txt"));
+        QCOMPARE(why(r, "gen"), QStringLiteral("params changed: command"));
+        QCOMPARE(why(r, "c"), QStringLiteral("output missing: out/c.txt"));
+        QCOMPARE(readFile(dir + "/out/b.txt"), QByteArray("b\n"));
+        QCOMPARE(readFile(dir + "/out/c.txt"), QByteArray("c\n"));
+    }
+
     void fanOutReRunsOnlyTheChangedInstance()
     {
         Json each = processNode("each", "tr a-z A-Z < ${item} > out/${item.stem}.up",

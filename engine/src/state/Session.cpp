@@ -6,6 +6,14 @@
 // run of 100,000 nodes costs no query per node. Records are written in
 // batches: a record lost to a kill only makes its unit run again.
 //
+// weft-cli also reads the records while the workflow file loads
+// (StateStore::preloadRecords) and has prepare() stat each node's declared
+// outputs on a thread of its own ahead of the checks: in a chain of needs
+// the checks run one after another, and the stat is a good part of each. A
+// stat read ahead stands for one read at the check only while nothing the
+// node depends on has run in this run (see `clean`); otherwise, and for
+// fan-out instances and expanded nodes, the check stats for itself.
+//
 // File hashes are cached by (path, size, mtime, ctime, inode) in
 // nanoseconds. ctime is in the key because it cannot be set back: content
 // rewritten with its mtime restored (touch -d, utimensat) is still noticed.
@@ -24,8 +32,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstring>
+#include <thread>
 #include <unordered_map>
 
 namespace weft {
@@ -56,21 +66,6 @@ bool hasGlob(std::string_view s)
 {
     return s.find_first_of("*?[") != std::string_view::npos;
 }
-
-struct FileEntry
-{
-    std::int64_t size = 0, mtime = 0, ctime = 0, inode = 0;
-    Digest digest{};
-};
-
-struct Recorded
-{
-    Digest fingerprint{};
-    // Where its outputs are in Impl::recordedOutputs: path NUL digest(32)
-    // size mtime ctime inode (4 x int64), repeated. One buffer for all
-    // units instead of a string each: 100,000 allocations fewer.
-    std::size_t offset = 0, size = 0;
-};
 
 struct ToWrite
 {
@@ -113,8 +108,137 @@ struct IncrementalSession::Impl
     }
     ~Impl()
     {
+        stopPreparing();
         if (baseFd >= 0)
             ::close(baseFd);
+    }
+
+    // prepare(): per node of `preparedWorkflow`, filled in node order by
+    // `preparer`, ahead of the checks. Whichever comes first to a node
+    // decides: the check claims it (and uses it if it is ready), the
+    // preparer skips what is claimed, so that when the checks catch up it
+    // moves on to where they are not yet instead of doing their work twice.
+    struct Prepared
+    {
+        enum : std::uint8_t { Untouched, Ready, Claimed };
+        std::atomic<std::uint8_t> state{Untouched};
+        const Recorded *record = nullptr;
+        // Every output's stat, read by the preparer, equals the record's:
+        // `outputs` is what upToDate() sums them to.
+        bool statsMatch = false;
+        Digest outputs{};
+    };
+    static constexpr std::size_t kLead = 256;
+    std::atomic<std::size_t> overtaken{0}; // the last node a check claimed before it was prepared
+    const Workflow *preparedWorkflow = nullptr;
+    std::unique_ptr<Prepared[]> prepared;
+    std::atomic<bool> stopPreparer{false};
+    std::thread preparer;
+    // Per node: up to date in this run, and so is everything it needs,
+    // directly or not (nothing it depends on ran): a stat read before the
+    // run is as good as one read now.
+    std::unique_ptr<std::atomic<bool>[]> clean;
+
+    void stopPreparing()
+    {
+        stopPreparer.store(true, std::memory_order_relaxed);
+        if (preparer.joinable())
+            preparer.join();
+    }
+
+    void prepareAll()
+    {
+        const std::vector<Node> &nodes = preparedWorkflow->nodes;
+        for (std::size_t i = 0; i < nodes.size(); ++i) {
+            if (stopPreparer.load(std::memory_order_relaxed))
+                return;
+            const Node &node = nodes[i];
+            Prepared &p = prepared[i];
+            if (node.foreach || node.outputs.empty())
+                continue;
+            if (p.state.load(std::memory_order_relaxed) != Prepared::Untouched) {
+                // The checks overtook this thread: it goes on ahead of them.
+                i = std::max(i, overtaken.load(std::memory_order_relaxed) + kLead);
+                continue;
+            }
+            // Written before Ready is published, and read only by a check
+            // that saw Ready: a check that claimed the node first never does.
+            if (auto it = recorded.find(node.id); it != recorded.end())
+                p.record = &it->second;
+            if (p.record)
+                p.statsMatch = statsMatch(node, *p.record, p.outputs);
+            std::uint8_t expected = Prepared::Untouched;
+            p.state.compare_exchange_strong(expected, Prepared::Ready, std::memory_order_release,
+                                            std::memory_order_relaxed);
+        }
+    }
+
+    // What prepare() found for `u`; null when it has not got there yet or
+    // cannot be used (an instance, an expanded node, asked twice).
+    Prepared *preparedFor(const IncrementalUnit &u)
+    {
+        if (!prepared || u.instance >= 0 || u.workflow != preparedWorkflow
+            || u.node != &preparedWorkflow->nodes[u.index])
+            return nullptr;
+        Prepared &p = prepared[u.index];
+        const std::uint8_t was = p.state.exchange(Prepared::Claimed, std::memory_order_acquire);
+        if (was == Prepared::Untouched)
+            overtaken.store(u.index, std::memory_order_relaxed);
+        return was == Prepared::Ready ? &p : nullptr;
+    }
+
+    bool needsClean(const IncrementalUnit &u) const
+    {
+        if (!clean || u.workflow != preparedWorkflow)
+            return false;
+        for (NodeIndex need : u.needs) {
+            if (!clean[need].load(std::memory_order_relaxed))
+                return false;
+        }
+        return true;
+    }
+
+    // The record's entry for `path` in its outputs, if it was an output
+    // then: path NUL digest(32) stat(32), repeated.
+    const char *recordedEntry(const Recorded &record, const std::string &path) const
+    {
+        const std::string_view blob(recordedOutputs.data() + record.offset, record.size);
+        for (std::size_t pos = 0; pos < blob.size();) {
+            const std::size_t end = blob.find('\0', pos);
+            if (end == std::string_view::npos || end + 65 > blob.size())
+                break;
+            if (blob.substr(pos, end - pos) == path)
+                return blob.data() + end + 1;
+            pos = end + 65;
+        }
+        return nullptr;
+    }
+
+    // True when every declared output of `node` is in `record` with a
+    // trusted stat (mtime recorded) equal to the one read now; `sum` is
+    // then their hash as upToDate() computes it.
+    bool statsMatch(const Node &node, const Recorded &record, Digest &sum) const
+    {
+        std::string all;
+        for (const auto &[name, value] : node.outputs) {
+            for (const std::string &path : value.items) {
+                const char *entry = recordedEntry(record, path);
+                struct stat st{};
+                if (!entry || statPath(path, st) != 0 || S_ISDIR(st.st_mode))
+                    return false;
+                const std::int64_t now[4] = {std::int64_t(st.st_size), ns(st.st_mtim),
+                                             ns(st.st_ctim), std::int64_t(st.st_ino)};
+                std::int64_t then[4];
+                std::memcpy(then, entry + 32, sizeof then);
+                if (then[1] == 0 || std::memcmp(then, now, sizeof now) != 0)
+                    return false;
+                all += path;
+                all += '\0';
+                all.append(entry, 32);
+            }
+        }
+        sum = sha256(all);
+        return true;
     }
     Impl(const Impl &) = delete;
     Impl &operator=(const Impl &) = delete;
@@ -234,23 +358,30 @@ struct IncrementalSession::Impl
         return digest;
     }
 
-    Fingerprint fingerprint(const IncrementalUnit &u)
+    // The parts that depend on the node alone, first in every fingerprint:
+    // its type, params and declared output paths.
+    static void staticParts(const Node &node, std::vector<Part> &parts)
     {
-        Fingerprint f;
-        const Node &node = *u.node;
-        f.parts.push_back({PartKind::Type, {}, typeDigest(node.type)});
+        parts.push_back({PartKind::Type, {}, typeDigest(node.type)});
         if (node.params.is_object()) {
             for (const auto &[key, value] : node.params.items())
-                f.parts.push_back({PartKind::Param, key, sha256(value.dump())});
+                parts.push_back({PartKind::Param, key, sha256(value.dump())});
         } else {
-            f.parts.push_back({PartKind::Param, {}, sha256(node.params.dump())});
+            parts.push_back({PartKind::Param, {}, sha256(node.params.dump())});
         }
         for (const auto &[name, value] : node.outputs) {
             std::string all;
             for (const std::string &item : value.items)
                 all += item + '\0';
-            f.parts.push_back({PartKind::Outputs, name, sha256(all)});
+            parts.push_back({PartKind::Outputs, name, sha256(all)});
         }
+    }
+
+    Fingerprint fingerprint(const IncrementalUnit &u)
+    {
+        Fingerprint f;
+        const Node &node = *u.node;
+        staticParts(node, f.parts);
         for (const auto &[name, value] : node.inputs) {
             for (const std::string &pattern : value.items) {
                 if (!hasGlob(pattern)) {
@@ -408,85 +539,108 @@ struct IncrementalSession::Impl
 IncrementalSession::IncrementalSession(std::unique_ptr<Impl> impl) : d(std::move(impl)) {}
 IncrementalSession::~IncrementalSession() = default;
 
-std::unique_ptr<IncrementalSession> StateStore::beginRun(SessionOptions options)
+namespace {
+
+void readRecords(StateStore::Impl &store, Records &out)
 {
-    auto impl = std::make_unique<IncrementalSession::Impl>(*d, std::move(options));
-    std::lock_guard lock(d->mutex);
+    std::lock_guard lock(store.mutex);
     try {
         // Sized first: 100,000 rows rehashed step by step cost more than the query.
-        Statement count(d->db, "SELECT (SELECT count(*) FROM units WHERE workflow = ?1), "
-                               "(SELECT count(*) FROM files)");
-        count.bind(1, d->workflow);
+        Statement count(store.db, "SELECT (SELECT count(*) FROM units WHERE workflow = ?1), "
+                                  "(SELECT count(*) FROM files)");
+        count.bind(1, store.workflow);
         if (count.step()) {
-            impl->recorded.reserve(std::size_t(count.integer(0)));
-            impl->files.reserve(std::size_t(count.integer(1)));
+            out.units.reserve(std::size_t(count.integer(0)));
+            out.files.reserve(std::size_t(count.integer(1)));
         }
-        Statement units(d->db, "SELECT unit, fingerprint, outputs FROM units WHERE workflow = ?1");
-        units.bind(1, d->workflow);
+        Statement units(store.db, "SELECT unit, fingerprint, outputs FROM units WHERE workflow = ?1");
+        units.bind(1, store.workflow);
         while (units.step()) {
             Recorded r;
             const std::string_view fp = units.blob(1);
             if (fp.size() == 32)
                 std::copy(fp.begin(), fp.end(), r.fingerprint.begin());
             const std::string_view outputs = units.blob(2);
-            r.offset = impl->recordedOutputs.size();
+            r.offset = out.outputs.size();
             r.size = outputs.size();
-            impl->recordedOutputs += outputs;
-            impl->recorded.emplace(units.text(0), std::move(r));
+            out.outputs += outputs;
+            out.units.emplace(units.text(0), std::move(r));
         }
-        Statement files(d->db, "SELECT path, size, mtime, ctime, inode, digest FROM files");
+        Statement files(store.db, "SELECT path, size, mtime, ctime, inode, digest FROM files");
         while (files.step()) {
             FileEntry e{files.integer(1), files.integer(2), files.integer(3), files.integer(4), {}};
             const std::string_view digest = files.blob(5);
             if (digest.size() == 32)
                 std::copy(digest.begin(), digest.end(), e.digest.begin());
-            impl->files.emplace(files.text(0), e);
+            out.files.emplace(files.text(0), e);
         }
     } catch (const DatabaseError &) {
-        impl->broken = true;
-        impl->recorded.clear(); // nothing is up to date: everything runs
+        out.broken = true;
+        out.units.clear(); // nothing is up to date: everything runs
     }
+}
+
+} // namespace
+
+void StateStore::preloadRecords()
+{
+    auto records = std::make_unique<Records>();
+    readRecords(*d, *records);
+    d->preloaded = std::move(records);
+}
+
+std::unique_ptr<IncrementalSession> StateStore::beginRun(SessionOptions options)
+{
+    auto impl = std::make_unique<IncrementalSession::Impl>(*d, std::move(options));
+    std::unique_ptr<Records> records = std::move(d->preloaded);
+    if (!records) {
+        records = std::make_unique<Records>();
+        readRecords(*d, *records);
+    }
+    impl->recorded = std::move(records->units);
+    impl->recordedOutputs = std::move(records->outputs);
+    impl->files = std::move(records->files);
+    impl->broken = records->broken;
     return std::make_unique<IncrementalSession>(std::move(impl));
 }
 
 bool IncrementalSession::upToDate(const IncrementalUnit &u)
 {
+    Impl::Prepared *prepared = d->options.force ? nullptr : d->preparedFor(u);
     Fingerprint f = d->fingerprint(u);
     const Digest sum = f.sum();
-    const std::string name = unitName(u);
+    std::string name; // unitName(u), when needed
+    auto unit = [&]() -> const std::string & {
+        if (name.empty())
+            name = unitName(u);
+        return name;
+    };
     const std::uint64_t key = keyOf(u.index, u.instance);
     std::string reason;
     Digest outputs{};
     const Recorded *record = nullptr;
-    {
+    if (prepared) {
+        record = prepared->record;
+    } else {
         std::lock_guard lock(d->mutex);
-        auto it = d->recorded.find(name);
+        auto it = d->recorded.find(unit());
         record = it == d->recorded.end() ? nullptr : &it->second; // never erased during the run
     }
     if (d->options.force) {
         reason = "--force";
     } else if (!record) {
         reason = "never ran";
+    } else if (prepared && prepared->statsMatch && d->needsClean(u)) {
+        // Every output's stat, read before anything it depends on could
+        // run, is the record's: its content is the recorded one.
+        outputs = prepared->outputs;
     } else {
         std::string all;
         std::string restated; // the record's outputs with the stats read now
         bool stale = false;   // some stat differed from the record's (the file was hashed)
         for (const auto &[outputName, value] : u.node->outputs) {
             for (const std::string &path : value.items) {
-                // The record's entry for this path, if it was an output then:
-                // path NUL digest(32) stat(32), repeated.
-                const char *entry = nullptr;
-                const std::string_view blob(d->recordedOutputs.data() + record->offset, record->size);
-                for (std::size_t pos = 0; pos < blob.size();) {
-                    const std::size_t end = blob.find('\0', pos);
-                    if (end == std::string_view::npos || end + 65 > blob.size())
-                        break;
-                    if (blob.substr(pos, end - pos) == path) {
-                        entry = blob.data() + end + 1;
-                        break;
-                    }
-                    pos = end + 65;
-                }
+                const char *entry = d->recordedEntry(*record, path);
                 Digest digest{};
                 FileEntry stat;
                 if (!d->outputDigest(path, entry, digest, stat)) {
@@ -513,16 +667,18 @@ bool IncrementalSession::upToDate(const IncrementalUnit &u)
         // does not hash the file again.
         if (reason.empty() && stale && record->fingerprint == sum) {
             std::lock_guard lock(d->mutex);
-            d->restats.emplace_back(name, std::move(restated));
-        }
-        if (reason.empty() && record->fingerprint != sum) {
-            reason = firstDifference(d->recordedParts(name), f);
-            if (reason.empty())
-                reason = "fingerprint changed";
+            d->restats.emplace_back(unit(), std::move(restated));
         }
         if (reason.empty())
             outputs = sha256(all);
     }
+    if (reason.empty() && record->fingerprint != sum) {
+        reason = firstDifference(d->recordedParts(unit()), f);
+        if (reason.empty())
+            reason = "fingerprint changed";
+    }
+    if (reason.empty() && u.instance < 0 && d->needsClean(u))
+        d->clean[u.index].store(true, std::memory_order_relaxed);
     std::lock_guard lock(d->mutex);
     if (reason.empty()) {
         d->current[key] = outputs;
@@ -531,7 +687,7 @@ bool IncrementalSession::upToDate(const IncrementalUnit &u)
     d->pending[key] = std::move(f);
     d->why[key] = reason;
     if (d->options.explain)
-        d->options.explain(name, reason);
+        d->options.explain(unit(), reason);
     return false;
 }
 
@@ -566,8 +722,22 @@ void IncrementalSession::succeeded(const IncrementalUnit &u)
         d->commitLocked();
 }
 
+void IncrementalSession::prepare(const Workflow &workflow)
+{
+    // A small workflow's checks are over before a thread would start.
+    constexpr std::size_t kWorthAThread = 2000;
+    if (d->options.force || d->broken || d->prepared || workflow.nodes.size() < kWorthAThread)
+        return; // (forced or broken: everything runs, nothing to compare)
+    const std::size_t n = workflow.nodes.size();
+    d->preparedWorkflow = &workflow;
+    d->prepared = std::make_unique<Impl::Prepared[]>(n);
+    d->clean = std::make_unique<std::atomic<bool>[]>(n); // all false
+    d->preparer = std::thread([impl = d.get()] { impl->prepareAll(); });
+}
+
 void IncrementalSession::finish()
 {
+    d->stopPreparing();
     std::lock_guard lock(d->mutex);
     d->commitLocked();
 }
