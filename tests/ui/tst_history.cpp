@@ -42,6 +42,7 @@ private Q_SLOTS:
     void runAllRunsEverything();
     void historyListsAndComparesRuns();
     void hiddenHistoryIsReadWhenShown();
+    void largeRunRowsComeInSlices();
     void aRunOfTheFileElsewhereRefusesWithItsPid();
     void forgetStateRunsEverythingNext();
     void unsavedDocumentRunsWholeAndRecordsNothing();
@@ -251,6 +252,66 @@ void TestHistory::hiddenHistoryIsReadWhenShown()
     QVERIFY(runToEnd());
     QCOMPARE(runs->topLevelItemCount(), 2);
     QCOMPARE(runs->topLevelItem(0)->text(0), QStringLiteral("2"));
+}
+
+// 20,000 units in one run: the dock makes their rows a slice per pass of the
+// event loop instead of in one go, ends with all of them sorted by node, and
+// anything that reads the rows meanwhile gets all of them.
+void TestHistory::largeRunRowsComeInSlices()
+{
+    const int nodes = 20000;
+    Workflow wf;
+    for (int i = 0; i < nodes; ++i) {
+        Node node;
+        node.id = "n" + std::to_string(i);
+        node.type = "noop";
+        wf.nodes.push_back(node);
+    }
+    const QString file = path(QStringLiteral("large.weft"));
+    QFile f(file);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("{\"weft\": 1, \"nodes\": []}\n");
+    f.close();
+    {
+        std::string error;
+        std::unique_ptr<StateStore> store = StateStore::open(file.toStdString(), error);
+        QVERIFY2(store, error.c_str());
+        std::unique_ptr<EventSink> sink = store->historySink("-j 2", nullptr, 100);
+        RunStarted started;
+        started.workflow = &wf;
+        started.nodes = wf.nodes.size();
+        sink->runStarted(started);
+        for (int i = 0; i < nodes; ++i) {
+            NodeFinished finished;
+            finished.node = NodeIndex(nodes - 1 - i); // finished in reverse: the dock sorts
+            finished.outcome = NodeState::Succeeded;
+            finished.attempts = 1;
+            finished.start = 0.001 * i;
+            finished.duration = 0.001;
+            finished.exitCode = 0;
+            sink->nodeFinished(finished);
+        }
+        RunFinished end;
+        end.wall = 20;
+        end.work = 20;
+        sink->runFinished(end);
+    }
+
+    HistoryDock dock;
+    dock.showHistoryOf(file); // selects the newest run: its first slice of rows
+    QVERIFY2(dock.pendingRows() > 0, "20,000 rows were made in one pass");
+    QTRY_COMPARE_WITH_TIMEOUT(dock.pendingRows(), 0, 20000);
+    QTreeWidget *rows = dock.detailView();
+    QCOMPARE(rows->topLevelItemCount(), nodes);
+    QVERIFY(rows->isSortingEnabled());
+    QCOMPARE(rows->topLevelItem(0)->text(0), QStringLiteral("n0"));
+    QCOMPARE(rows->topLevelItem(1)->text(0), QStringLiteral("n1"));
+
+    // Read while slices are still due: every row is there.
+    dock.selectNewest(0);
+    QVERIFY(dock.pendingRows() > 0);
+    QCOMPARE(dock.detailText().count(QLatin1Char('\n')), nodes);
+    QCOMPARE(dock.pendingRows(), 0);
 }
 
 void TestHistory::aRunOfTheFileElsewhereRefusesWithItsPid()

@@ -7,6 +7,7 @@
 #include <weft/StateStore.h>
 
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QFileInfo>
 #include <QHeaderView>
 #include <QLabel>
@@ -178,6 +179,7 @@ void HistoryDock::showHistoryOf(const QString &workflowFile)
     m_stale = false;
     QSignalBlocker blocker(m_runs);
     m_runs->clear();
+    dropPendingRows();
     m_detail->clear();
     m_detail->setHeaderLabels({tr("Node"), tr("Outcome"), tr("Attempts"), tr("Duration"),
                                tr("Exit"), tr("Why it ran")});
@@ -247,9 +249,13 @@ void HistoryDock::refresh()
 
 void HistoryDock::ensureFresh() const
 {
-    // Reading the dock's contents is looking at it: the refresh is due.
+    // Reading the dock's contents is looking at it: the refresh is due, and
+    // the rows still to make are made now.
+    auto *self = const_cast<HistoryDock *>(this);
     if (m_stale)
-        const_cast<HistoryDock *>(this)->showHistoryOf(m_file);
+        self->showHistoryOf(m_file);
+    if (m_pendingNext < m_pendingUnits.size())
+        self->addUnitRows(true);
 }
 
 int HistoryDock::runCount() const
@@ -304,6 +310,7 @@ void HistoryDock::selectionChanged()
     for (const QTreeWidgetItem *item : items)
         ids << item->data(RunId, kRunIdRole).toLongLong();
     std::sort(ids.begin(), ids.end());
+    dropPendingRows();
     m_detail->clear();
     if (ids.size() == 1)
         showUnits(ids.front());
@@ -347,9 +354,21 @@ void HistoryDock::showUnits(std::int64_t run)
     m_detail->setSortingEnabled(false);
     m_detail->setHeaderLabels(
         {tr("Node"), tr("Outcome"), tr("Attempts"), tr("Duration"), tr("Exit"), tr("Why it ran")});
+    m_pendingUnits = std::move(units);
+    m_pendingNext = 0;
+    addUnitRows(false);
+}
+
+void HistoryDock::addUnitRows(bool all)
+{
+    // Slices of about 8 ms; the rest waits for the next pass.
+    QElapsedTimer spent;
+    spent.start();
     QList<QTreeWidgetItem *> items;
-    items.reserve(qsizetype(units.size()));
-    for (const HistoryUnit &u : units) {
+    while (m_pendingNext < m_pendingUnits.size()) {
+        if (!all && (items.size() & 255) == 0 && !items.isEmpty() && spent.elapsed() >= 8)
+            break;
+        const HistoryUnit &u = m_pendingUnits[m_pendingNext++];
         auto *item = new QTreeWidgetItem;
         item->setText(0, QString::fromStdString(u.unit));
         item->setData(0, kNodeRole, nodeOf(u.unit));
@@ -366,6 +385,19 @@ void HistoryDock::showUnits(std::int64_t run)
         items << item;
     }
     m_detail->addTopLevelItems(items);
+    if (m_pendingNext < m_pendingUnits.size()) {
+        QTimer::singleShot(0, this, [this, generation = m_rowsGeneration] {
+            if (generation == m_rowsGeneration && m_pendingNext < m_pendingUnits.size())
+                addUnitRows(false);
+        });
+        return;
+    }
+    finishUnitRows();
+}
+
+void HistoryDock::finishUnitRows()
+{
+    dropPendingRows();
     // One sort, by node: enabling sorting sorts by the indicator, so the
     // indicator goes to the node column first (sorting 10,000 rows twice
     // was ~20 ms of the refresh after a run).
@@ -373,6 +405,14 @@ void HistoryDock::showUnits(std::int64_t run)
     m_detail->setSortingEnabled(true);
     for (int c = 0; c < 5; ++c)
         m_detail->resizeColumnToContents(c);
+}
+
+void HistoryDock::dropPendingRows()
+{
+    ++m_rowsGeneration;
+    m_pendingUnits.clear();
+    m_pendingUnits.shrink_to_fit();
+    m_pendingNext = 0;
 }
 
 void HistoryDock::showComparison(std::int64_t older, std::int64_t newer)

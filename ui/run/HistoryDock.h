@@ -8,10 +8,13 @@
 // database beside the file (weft/StateStore.h) when asked, never held open:
 // a run in a terminal must find nothing of ours in its way.
 
+#include "weft/StateStore.h"
+
 #include <QDockWidget>
 #include <QString>
 
 #include <cstdint>
+#include <vector>
 
 class QLabel;
 class QPushButton;
@@ -54,6 +57,8 @@ public:
         return m_detail;
     }
     QString detailText() const;
+    // Rows of the selected run not made yet (made a slice per pass).
+    int pendingRows() const { return int(m_pendingUnits.size() - m_pendingNext); }
 
 Q_SIGNALS:
     // A unit of a run was double-clicked: its node id (an instance's node).
@@ -67,6 +72,13 @@ private:
     // What the dock shows is read when it is looked at: a refresh() while
     // hidden is done then.
     void ensureFresh() const;
+    // A run's node rows are made a slice at a time, one slice per pass of
+    // the event loop: 10,000 of them in one go were the window's longest
+    // stall after a large run (50-105 ms). Anything that reads the rows
+    // finishes them first (ensureFresh).
+    void addUnitRows(bool all);
+    void finishUnitRows();
+    void dropPendingRows();
 
     QString m_file;
     bool m_stale = false; // a refresh() waits for the dock to be shown
@@ -74,6 +86,9 @@ private:
     QLabel *m_detailHeader = nullptr;
     QTreeWidget *m_runs = nullptr;
     QTreeWidget *m_detail = nullptr;
+    std::vector<HistoryUnit> m_pendingUnits; // rows still to make, from m_pendingNext
+    std::size_t m_pendingNext = 0;
+    quint64 m_rowsGeneration = 0; // a scheduled slice of an older list does nothing
 };
 
 } // namespace weft::ui
