@@ -254,6 +254,8 @@ void HistoryDock::ensureFresh() const
     auto *self = const_cast<HistoryDock *>(this);
     if (m_stale)
         self->showHistoryOf(m_file);
+    if (m_runToRead)
+        self->readPendingRun();
     if (m_pendingNext < m_pendingUnits.size())
         self->addUnitRows(true);
 }
@@ -312,14 +314,30 @@ void HistoryDock::selectionChanged()
     std::sort(ids.begin(), ids.end());
     dropPendingRows();
     m_detail->clear();
-    if (ids.size() == 1)
-        showUnits(ids.front());
-    else if (ids.size() == 2)
+    if (ids.size() == 1) {
+        // Read on the next pass, not in this one: after a run this pass
+        // already listed the runs, and reading 10,000 units besides made one
+        // pass of the two (ensureFresh reads at once).
+        m_runToRead = ids.front();
+        QTimer::singleShot(0, this, [this, generation = m_rowsGeneration] {
+            if (generation == m_rowsGeneration)
+                readPendingRun();
+        });
+    } else if (ids.size() == 2)
         showComparison(ids[0], ids[1]);
     else
         m_detailHeader->setText(ids.isEmpty()
                                     ? tr("Select a run to see its nodes, or two to compare them.")
                                     : tr("Select one run, or two to compare."));
+}
+
+void HistoryDock::readPendingRun()
+{
+    if (!m_runToRead)
+        return;
+    const std::int64_t run = *m_runToRead;
+    m_runToRead.reset();
+    showUnits(run);
 }
 
 void HistoryDock::showUnits(std::int64_t run)
@@ -356,7 +374,13 @@ void HistoryDock::showUnits(std::int64_t run)
         {tr("Node"), tr("Outcome"), tr("Attempts"), tr("Duration"), tr("Exit"), tr("Why it ran")});
     m_pendingUnits = std::move(units);
     m_pendingNext = 0;
-    addUnitRows(false);
+    // The rows start on the next pass too: reading them was this one's work.
+    QTimer::singleShot(0, this, [this, generation = m_rowsGeneration] {
+        if (generation == m_rowsGeneration && m_pendingNext < m_pendingUnits.size())
+            addUnitRows(false);
+    });
+    if (m_pendingUnits.empty())
+        finishUnitRows();
 }
 
 void HistoryDock::addUnitRows(bool all)
@@ -410,6 +434,7 @@ void HistoryDock::finishUnitRows()
 void HistoryDock::dropPendingRows()
 {
     ++m_rowsGeneration;
+    m_runToRead.reset();
     m_pendingUnits.clear();
     m_pendingUnits.shrink_to_fit();
     m_pendingNext = 0;

@@ -14,6 +14,7 @@
 #include <QString>
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 class QLabel;
@@ -57,8 +58,12 @@ public:
         return m_detail;
     }
     QString detailText() const;
-    // Rows of the selected run not made yet (made a slice per pass).
-    int pendingRows() const { return int(m_pendingUnits.size() - m_pendingNext); }
+    // Rows of the selected run not made yet (made a slice per pass); -1
+    // while its units are still to be read.
+    int pendingRows() const
+    {
+        return m_runToRead ? -1 : int(m_pendingUnits.size() - m_pendingNext);
+    }
 
 Q_SIGNALS:
     // A unit of a run was double-clicked: its node id (an instance's node).
@@ -79,6 +84,7 @@ private:
     void addUnitRows(bool all);
     void finishUnitRows();
     void dropPendingRows();
+    void readPendingRun();
 
     QString m_file;
     bool m_stale = false; // a refresh() waits for the dock to be shown
@@ -86,6 +92,7 @@ private:
     QLabel *m_detailHeader = nullptr;
     QTreeWidget *m_runs = nullptr;
     QTreeWidget *m_detail = nullptr;
+    std::optional<std::int64_t> m_runToRead; // selected, its units not read yet
     std::vector<HistoryUnit> m_pendingUnits; // rows still to make, from m_pendingNext
     std::size_t m_pendingNext = 0;
     quint64 m_rowsGeneration = 0; // a scheduled slice of an older list does nothing
