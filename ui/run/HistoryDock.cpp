@@ -6,12 +6,15 @@
 #include <weft/RunReport.h>
 #include <weft/StateStore.h>
 
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <QHeaderView>
 #include <QLabel>
+#include <QPointer>
 #include <QSplitter>
+#include <QThreadPool>
 #include <QTimer>
 #include <QTreeWidget>
 #include <QVBoxLayout>
@@ -315,14 +318,10 @@ void HistoryDock::selectionChanged()
     dropPendingRows();
     m_detail->clear();
     if (ids.size() == 1) {
-        // Read on the next pass, not in this one: after a run this pass
-        // already listed the runs, and reading 10,000 units besides made one
-        // pass of the two (ensureFresh reads at once).
+        // Read on a worker thread, not in this pass: after a run this pass
+        // already listed the runs (ensureFresh reads at once).
         m_runToRead = ids.front();
-        QTimer::singleShot(0, this, [this, generation = m_rowsGeneration] {
-            if (generation == m_rowsGeneration)
-                readPendingRun();
-        });
+        readPendingRunInBackground();
     } else if (ids.size() == 2)
         showComparison(ids[0], ids[1]);
     else
@@ -331,50 +330,91 @@ void HistoryDock::selectionChanged()
                                     : tr("Select one run, or two to compare."));
 }
 
+// What a run's detail needs from the database: read on a worker thread (a
+// connection of its own) or, for whoever reads the rows now, on this one.
+struct HistoryDock::UnitsRead
+{
+    std::optional<HistoryRun> run;
+    std::vector<HistoryUnit> units;
+    QString error; // set: the database could not be read
+};
+
+HistoryDock::UnitsRead HistoryDock::readUnits(const QString &file, std::int64_t run)
+{
+    UnitsRead read;
+    QString error;
+    std::unique_ptr<StateStore> store = openExisting(file, error);
+    if (!store) {
+        read.error = error;
+        return read;
+    }
+    try {
+        read.run = store->run(run);
+        read.units = store->units(run);
+    } catch (const std::exception &e) {
+        read.error = QString::fromUtf8(e.what());
+    }
+    return read;
+}
+
 void HistoryDock::readPendingRun()
 {
     if (!m_runToRead)
         return;
     const std::int64_t run = *m_runToRead;
     m_runToRead.reset();
-    showUnits(run);
+    showUnits(readUnits(m_file, run));
 }
 
-void HistoryDock::showUnits(std::int64_t run)
+// 10,000 units took 16-19 ms to read: off the GUI thread, as the estimate is.
+void HistoryDock::readPendingRunInBackground()
 {
-    QString error;
-    std::unique_ptr<StateStore> store = openExisting(m_file, error);
-    if (!store) {
-        m_detailHeader->setText(databaseError(error));
+    if (!m_runToRead)
+        return;
+    const std::int64_t run = *m_runToRead;
+    QPointer<HistoryDock> self(this);
+    const quint64 generation = m_rowsGeneration;
+    QThreadPool::globalInstance()->start([self, generation, run, file = m_file] {
+        UnitsRead read = readUnits(file, run);
+        QMetaObject::invokeMethod(
+            qApp,
+            [self, generation, run, read = std::move(read)]() mutable {
+                // Dropped when the dock is gone, the selection moved on, or
+                // someone read the rows meanwhile (ensureFresh).
+                if (!self || generation != self->m_rowsGeneration || self->m_runToRead != run)
+                    return;
+                self->m_runToRead.reset();
+                self->showUnits(std::move(read));
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+void HistoryDock::showUnits(UnitsRead read)
+{
+    if (!read.error.isEmpty()) {
+        m_detailHeader->setText(databaseError(read.error));
         return;
     }
-    std::vector<HistoryUnit> units;
-    std::optional<HistoryRun> r;
-    try {
-        r = store->run(run);
-        units = store->units(run);
-    } catch (const std::exception &e) {
-        m_detailHeader->setText(databaseError(QString::fromUtf8(e.what())));
+    if (!read.run)
         return;
-    }
-    if (!r)
-        return;
+    const HistoryRun &r = *read.run;
     QString path;
-    for (std::size_t i = 0; i < r->criticalPath.size(); ++i)
-        path += (i ? QStringLiteral(" → ") : QString()) + QString::fromStdString(r->criticalPath[i]);
+    for (std::size_t i = 0; i < r.criticalPath.size(); ++i)
+        path += (i ? QStringLiteral(" → ") : QString()) + QString::fromStdString(r.criticalPath[i]);
     m_detailHeader->setText(
         tr("Run %1, %2: %3 in %4; %5 ran, %6 up to date. Critical path (%7): %8")
-            .arg(r->id)
-            .arg(when(r->started), QString::fromStdString(r->outcome), seconds(r->wall))
-            .arg(r->ran)
-            .arg(r->cached)
-            .arg(seconds(r->criticalPathDuration), path.isEmpty() ? tr("none") : path));
+            .arg(r.id)
+            .arg(when(r.started), QString::fromStdString(r.outcome), seconds(r.wall))
+            .arg(r.ran)
+            .arg(r.cached)
+            .arg(seconds(r.criticalPathDuration), path.isEmpty() ? tr("none") : path));
     m_detail->setSortingEnabled(false);
     m_detail->setHeaderLabels(
         {tr("Node"), tr("Outcome"), tr("Attempts"), tr("Duration"), tr("Exit"), tr("Why it ran")});
-    m_pendingUnits = std::move(units);
+    m_pendingUnits = std::move(read.units);
     m_pendingNext = 0;
-    // The rows start on the next pass too: reading them was this one's work.
+    // The rows start on the next pass.
     QTimer::singleShot(0, this, [this, generation = m_rowsGeneration] {
         if (generation == m_rowsGeneration && m_pendingNext < m_pendingUnits.size())
             addUnitRows(false);

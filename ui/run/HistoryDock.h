@@ -71,7 +71,10 @@ Q_SIGNALS:
 
 private:
     void selectionChanged();
-    void showUnits(std::int64_t run);
+    struct UnitsRead;
+    static UnitsRead readUnits(const QString &file, std::int64_t run);
+    void showUnits(UnitsRead read);
+    void readPendingRunInBackground();
     void showComparison(std::int64_t older, std::int64_t newer);
     QString databaseError(const QString &error);
     // What the dock shows is read when it is looked at: a refresh() while
