@@ -321,6 +321,7 @@ void HistoryDock::selectionChanged()
         // Read on a worker thread, not in this pass: after a run this pass
         // already listed the runs (ensureFresh reads at once).
         m_runToRead = ids.front();
+        m_detailHeader->setText(tr("Reading run %1…").arg(ids.front()));
         readPendingRunInBackground();
     } else if (ids.size() == 2)
         showComparison(ids[0], ids[1]);
