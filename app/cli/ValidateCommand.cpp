@@ -34,8 +34,7 @@ int executeValidate(const ValidateArgs &args)
             writeOut(
                 1, file + ": ok (" + std::to_string(n) + (n == 1 ? " node" : " nodes") + ")\n");
         }
-        if (!cleanExit()) // freed by the process's end, not here
-            keepUntilExit(std::make_shared<const Workflow>(std::move(*workflow)));
+        keepUntilExit(std::make_shared<const Workflow>(std::move(*workflow))); // freed at exit, not here
     }
     return status;
 }
