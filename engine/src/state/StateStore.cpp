@@ -5,6 +5,7 @@
 // a run in HistorySink.cpp.
 
 #include "state/Database.h"
+#include "state/Fingerprint.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -214,6 +215,11 @@ StateStore::Impl::~Impl()
 
 StateStore::StateStore(std::unique_ptr<Impl> impl) : d(std::move(impl)) {}
 StateStore::~StateStore() = default;
+
+void StateStore::prepareHashing()
+{
+    (void)state::sha256({}); // the first one fetches the algorithm (Fingerprint.cpp)
+}
 
 const std::filesystem::path &StateStore::databasePath() const
 {
