@@ -14,6 +14,7 @@
 #include "run/RunProblems.h"
 #include "run/RunView.h"
 
+#include <weft/RunReport.h>
 #include <weft/StateStore.h>
 
 #include <QAction>
@@ -287,7 +288,7 @@ void TestHistory::largeRunRowsComeInSlices()
             finished.outcome = NodeState::Succeeded;
             finished.attempts = 1;
             finished.start = 0.001 * i;
-            finished.duration = 0.001;
+            finished.duration = 0.001 * (i % 1000 + 1); // 1 ms to 1 s
             finished.exitCode = 0;
             sink->nodeFinished(finished);
         }
@@ -306,8 +307,19 @@ void TestHistory::largeRunRowsComeInSlices()
     QTreeWidget *rows = dock.detailView();
     QCOMPARE(rows->topLevelItemCount(), nodes);
     QVERIFY(rows->isSortingEnabled());
+    // Natural order: n2 before n10, n19999 last (the locale's order of the
+    // text would put n10 to n19 right after n1).
     QCOMPARE(rows->topLevelItem(0)->text(0), QStringLiteral("n0"));
     QCOMPARE(rows->topLevelItem(1)->text(0), QStringLiteral("n1"));
+    QCOMPARE(rows->topLevelItem(2)->text(0), QStringLiteral("n2"));
+    QCOMPARE(rows->topLevelItem(nodes - 1)->text(0), QStringLiteral("n19999"));
+    // Durations sort as times, not as text ("1.0 s" is no shorter than "9 ms").
+    rows->sortByColumn(3, Qt::AscendingOrder);
+    QCOMPARE(rows->topLevelItem(0)->text(3), QString::fromStdString(formatSeconds(0.001)));
+    QCOMPARE(rows->topLevelItem(nodes - 1)->text(3), QString::fromStdString(formatSeconds(1.0)));
+    rows->sortByColumn(0, Qt::DescendingOrder);
+    QCOMPARE(rows->topLevelItem(0)->text(0), QStringLiteral("n19999"));
+    rows->sortByColumn(0, Qt::AscendingOrder);
 
     // Read while slices are still due: every row is there.
     dock.selectNewest(0);
