@@ -227,11 +227,24 @@ void TestHistory::historyListsAndComparesRuns()
     Q_EMIT history->detailView()->itemDoubleClicked(row, 0);
     QCOMPARE(m_window->scene()->selectedNodeIds(), QStringList{QStringLiteral("upper")});
 
+    // On screen, the dock lists a run that ends by itself: read on the
+    // thread pool and shown when it comes back, with nothing asking for it.
+    history->show();
+    QTRY_VERIFY(history->isVisible());
+    auto *header = history->findChild<QLabel *>(QStringLiteral("historyHeader"));
+    QVERIFY(header);
+    QVERIFY(runToEnd());
+    QTRY_VERIFY_WITH_TIMEOUT(header->text().startsWith(QStringLiteral("3 run")), 10000);
+    QTRY_COMPARE(history->findChild<QTreeWidget *>(QStringLiteral("historyRuns"))
+                     ->topLevelItem(0)->text(0),
+                 QStringLiteral("3"));
+    QCOMPARE(history->runCount(), 3);
+
     // A fresh window on the same file finds the same history.
     m_window = std::make_unique<MainWindow>();
     m_window->hooks().askToSave = [](const QString &) { return QMessageBox::Discard; };
     QVERIFY(m_window->openFile(path(QStringLiteral("build.weft"))));
-    QCOMPARE(runView()->historyDock()->runCount(), 2);
+    QCOMPARE(runView()->historyDock()->runCount(), 3);
 }
 
 // Hidden, the History dock does not read the database at the end of each

@@ -71,6 +71,16 @@ Q_SIGNALS:
 
 private:
     void selectionChanged();
+    struct RunsRead
+    {
+        bool exists = false; // a database of the file's runs
+        std::vector<HistoryRun> runs;
+        QString error;
+    };
+    // Thread-safe: what showRuns() shows.
+    static RunsRead readRuns(const QString &file);
+    void showRuns(const QString &workflowFile, RunsRead read);
+    void readRunsInBackground();
     struct UnitsRead;
     static UnitsRead readUnits(const QString &file, std::int64_t run);
     void showUnits(UnitsRead read);
@@ -91,6 +101,7 @@ private:
 
     QString m_file;
     bool m_stale = false; // a refresh() waits for the dock to be shown
+    quint64 m_runsGeneration = 0; // the newest background read of the runs
     QLabel *m_header = nullptr;
     QLabel *m_detailHeader = nullptr;
     QTreeWidget *m_runs = nullptr;
@@ -98,6 +109,7 @@ private:
     std::optional<std::int64_t> m_runToRead; // selected, its units not read yet
     std::vector<HistoryUnit> m_pendingUnits; // rows still to make, from m_pendingNext
     std::size_t m_pendingNext = 0;
+    bool m_finishPending = false; // every row made; sorting them waits for a pass
     quint64 m_rowsGeneration = 0; // a scheduled slice of an older list does nothing
 };
 
