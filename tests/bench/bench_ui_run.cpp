@@ -190,6 +190,20 @@ struct Watch
     std::uint64_t batchesBefore = 0;
 };
 
+// The final state counts as shown when the canvas's viewport has painted
+// it, through the paint the window schedules itself: TimedApplication
+// stamps the end of the first paint event the viewport gets once armed.
+// (Repainting synchronously from the runShown signal, as this benchmark
+// once did, merged that paint into the pass that applied the last batch:
+// a longer stall of the benchmark's own making.)
+struct FinalPaintProbe
+{
+    Watch *watch = nullptr;
+    QObject *viewport = nullptr;
+    bool armed = false;
+};
+FinalPaintProbe g_finalPaint;
+
 } // namespace
 
 class BenchUiRun : public QObject
@@ -309,15 +323,14 @@ void BenchUiRun::runSeries(MainWindow &window, RunView *run, Watch &watch, int r
 }
 
 // Connects the window's runShown to `watch`: the final batch is applied;
-// paint it now and stamp when done.
+// the next paint of the canvas shows it (FinalPaintProbe).
 static void watchFinalPaint(QObject *context, MainWindow &window, RunView *run, Watch &watch)
 {
     QObject::connect(run, &RunView::runShown, context, [&window, &watch] {
-        QElapsedTimer finalPaint;
-        finalPaint.start();
-        window.view()->viewport()->repaint();
-        watch.shown = Clock::now();
-        watch.finalPaintMs = finalPaint.elapsed();
+        g_finalPaint.watch = &watch;
+        g_finalPaint.viewport = window.view()->viewport();
+        g_finalPaint.armed = true;
+        window.view()->viewport()->update(); // in case nothing on it changed
     });
 }
 
@@ -515,6 +528,16 @@ public:
     using QApplication::QApplication;
     bool notify(QObject *receiver, QEvent *event) override
     {
+        if (g_finalPaint.armed && receiver == g_finalPaint.viewport
+            && event->type() == QEvent::Paint) {
+            g_finalPaint.armed = false;
+            QElapsedTimer paint;
+            paint.start();
+            const bool result = notify(receiver, event);
+            g_finalPaint.watch->shown = Clock::now();
+            g_finalPaint.watch->finalPaintMs = paint.elapsed();
+            return result;
+        }
         if (m_thresholdNs <= 0)
             return QApplication::notify(receiver, event);
         ++m_depth;
