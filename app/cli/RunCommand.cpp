@@ -317,15 +317,27 @@ int executeRun(const RunArgs &args)
     // The incremental state (.weft/state.db, the run lock, every unit's
     // record) is opened and read on a thread of its own while this one
     // loads the file: for a large workflow, a third of what loading costs.
+    // Once the records are read, that thread stats the outputs they name
+    // until the load is done: the second core, idle otherwise, takes a
+    // share of the stats a no-op run is mostly made of.
+    std::error_code ec;
+    const std::filesystem::path base = args.directory.empty()
+        ? std::filesystem::path(args.file).parent_path()
+        : std::filesystem::path(args.directory);
+    const std::filesystem::path baseDirectory
+        = std::filesystem::absolute(base.empty() ? "." : base, ec).lexically_normal();
+    std::atomic<bool> loaded{false};
     RunState state;
     std::future<void> preopened;
     if (!args.dryRun)
-        preopened = std::async(std::launch::async,
-                               [&state, &args] { state.preopen(args.file, args.state); });
+        preopened = std::async(std::launch::async, [&state, &args, &baseDirectory, &loaded] {
+            state.preopen(args.file, args.state, baseDirectory, loaded);
+        });
 
     // Loading validates; the run uses what that validation resolved, so a
     // run costs one validation however large the file.
     std::shared_ptr<const CompiledWorkflow> compiled = loadCompiledReporting(args.file);
+    loaded.store(true, std::memory_order_relaxed);
     if (!compiled)
         return ExitUsage;
     if (!args.targets.empty()) {
@@ -344,7 +356,6 @@ int executeRun(const RunArgs &args)
         compiled = std::move(selected);
     }
     const Workflow &workflow = compiled->workflow();
-    std::error_code ec;
     RunOptions options;
     options.jobs = args.jobs;
     options.threads = args.threads;
@@ -352,11 +363,7 @@ int executeRun(const RunArgs &args)
     options.explainParallelism = args.events == "jsonl"; // run_finished.why_serial
     if (args.keepGoing)
         options.failure = FailurePolicy::KeepGoing;
-    const std::filesystem::path base = args.directory.empty()
-        ? std::filesystem::path(args.file).parent_path()
-        : std::filesystem::path(args.directory);
-    options.baseDirectory = std::filesystem::absolute(base.empty() ? "." : base, ec);
-    options.baseDirectory = options.baseDirectory.lexically_normal();
+    options.baseDirectory = baseDirectory;
     options.launcher = args.launcher;
 
     if (args.dryRun) {

@@ -44,7 +44,8 @@ private:
 
 } // namespace
 
-void RunState::preopen(const std::string &file, const StateArgs &args)
+void RunState::preopen(const std::string &file, const StateArgs &args,
+                       const std::filesystem::path &base, const std::atomic<bool> &loaded)
 {
     if (args.resetState)
         return;
@@ -57,7 +58,7 @@ void RunState::preopen(const std::string &file, const StateArgs &args)
     int holder = 0;
     if (!store || !store->lockRun(holder, error))
         return; // open() meets it again and says so
-    store->preloadRecords();
+    store->preloadRecords(base, &loaded);
     m_store = std::move(store);
 }
 

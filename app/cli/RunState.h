@@ -8,6 +8,7 @@
 #include "weft/Events.h"
 #include "weft/StateStore.h"
 
+#include <atomic>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -38,9 +39,11 @@ public:
               std::function<void(const std::string &)> print, int &status);
     // Optional, before open() and while the workflow file loads (on a
     // thread of its own): where `file` has a state database already, opens
-    // it, takes the run lock and reads the records, which open() then uses.
+    // it, takes the run lock and reads the records, which open() then uses;
+    // then stats the recorded outputs under `base` until `loaded` is set.
     // Prints nothing: whatever fails here, open() meets again and says.
-    void preopen(const std::string &file, const StateArgs &args);
+    void preopen(const std::string &file, const StateArgs &args,
+                 const std::filesystem::path &base, const std::atomic<bool> &loaded);
 
     IncrementalCheck *check() const { return m_session.get(); }
     EventSink *history() const { return m_history.get(); }

@@ -302,6 +302,70 @@ private slots:
         QCOMPARE(readFile(dir + "/out/c.txt"), QByteArray("c\n"));
     }
 
+    // weft-cli stats recorded outputs while the file loads, before the run
+    // (StateStore::preloadRecords), and prepare() uses what it found: an
+    // output changed or removed between two runs is still seen, whether that
+    // stat was taken then or by the preparer. 3,000 nodes whose params make
+    // a file of 12 MB: its load outlasts reading the records, so that pass
+    // has time to stat outputs.
+    void outputsChangedBetweenRunsOfALargeWorkflowAreSeen()
+    {
+        constexpr int kNodes = 3000;
+        Json nodes = Json::array();
+        const std::string padding(4000, '.');
+        for (int i = 0; i < kNodes; ++i) {
+            const std::string id = "w" + std::to_string(i);
+            nodes.push_back({{"id", id}, {"type", "write"},
+                             {"label", padding},
+                             {"params", {{"path", "out/" + id}, {"text", id + "\n"}}},
+                             {"outputs", {{"path", "out/" + id}}}});
+        }
+        const QString dir = workspace({{"weft", 1}, {"nodes", nodes}});
+        QCOMPARE(run(dir).exitCode, 0);
+        QThread::msleep(1100); // past the "racily clean" second: the next run records trusted stats
+        QCOMPARE(run(dir).exitCode, 0);
+        CliResult r = run(dir);
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(r.runFinished["counts"]["cached"].get<int>(), kNodes);
+
+        // Every tenth output: removed, rewritten longer, or rewritten with
+        // the same length and its mtime put back (only ctime and content differ).
+        QStringList removed, longer, sameSize;
+        for (int i = 0; i < kNodes; i += 10) {
+            const QString file = dir + "/out/w" + QString::number(i);
+            const QString id = "w" + QString::number(i);
+            if (i % 30 == 0) {
+                QVERIFY(QFile::remove(file));
+                removed << id;
+            } else if (i % 30 == 10) {
+                writeFile(file, "changed, and longer\n");
+                longer << id;
+            } else {
+                struct stat before{};
+                QVERIFY(::stat(QFile::encodeName(file).constData(), &before) == 0);
+                QByteArray text = readFile(file);
+                text[0] = 'X';
+                writeFile(file, text);
+                const timespec times[2] = {before.st_atim, before.st_mtim};
+                QVERIFY(::utimensat(AT_FDCWD, QFile::encodeName(file).constData(), times, 0) == 0);
+                sameSize << id;
+            }
+        }
+        r = run(dir);
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(r.runFinished["counts"]["cached"].get<int>(),
+                 kNodes - int(removed.size() + longer.size() + sameSize.size()));
+        for (const QString &id : std::as_const(removed))
+            QCOMPARE(why(r, id), QStringLiteral("output missing: out/") + id);
+        for (const QString &id : std::as_const(longer))
+            QCOMPARE(why(r, id), QStringLiteral("output changed: out/") + id);
+        for (const QString &id : std::as_const(sameSize))
+            QCOMPARE(why(r, id), QStringLiteral("output changed: out/") + id);
+        QCOMPARE(readFile(dir + "/out/w0"), QByteArray("w0\n"));
+        QCOMPARE(readFile(dir + "/out/w10"), QByteArray("w10\n"));
+        QCOMPARE(readFile(dir + "/out/w20"), QByteArray("w20\n"));
+    }
+
     void fanOutReRunsOnlyTheChangedInstance()
     {
         Json each = processNode("each", "tr a-z A-Z < ${item} > out/${item.stem}.up",

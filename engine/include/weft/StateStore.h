@@ -23,6 +23,7 @@
 #include "weft/Events.h"
 #include "weft/Incremental.h"
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -108,7 +109,12 @@ public:
     // record and the file-hash cache), which then takes them: a caller that
     // holds the run lock can do it on a thread of its own while the
     // workflow file loads (a workflow of 100,000 nodes: about 0.1 s).
-    void preloadRecords();
+    // Given the run's base directory, it then stats the recorded outputs,
+    // until `stop` is set (the caller's load is done): a no-op run is
+    // mostly those stats, and the check of a node whose outputs were
+    // found as recorded needs none of its own (IncrementalSession::prepare).
+    void preloadRecords(const std::filesystem::path &base = {},
+                        const std::atomic<bool> *stop = nullptr);
 
     // Records the run it hears of (every unit's outcome, attempts, duration,
     // exit status, cached or not) in one transaction when the run finishes,

@@ -90,6 +90,10 @@ struct Recorded
     // mtime ctime inode (4 x int64), repeated. One buffer for all units
     // instead of a string each: 100,000 allocations fewer.
     std::size_t offset = 0, size = 0;
+    // Set by StateStore::preloadRecords() when it stat'ed this unit's
+    // recorded outputs ahead, while the workflow file loaded: 1, each had
+    // the stat recorded (mtime trusted); 0, one did not; -1, not looked at.
+    std::int8_t statsAhead = -1;
 };
 
 struct Records

@@ -7,8 +7,9 @@
 // batches: a record lost to a kill only makes its unit run again.
 //
 // weft-cli also reads the records while the workflow file loads
-// (StateStore::preloadRecords) and has prepare() stat each node's declared
-// outputs on a thread of its own ahead of the checks: in a chain of needs
+// (StateStore::preloadRecords), stats the outputs they name until the load
+// is done, and has prepare() stat each node's declared outputs (those not
+// found as recorded already) on a thread of its own ahead of the checks: in a chain of needs
 // the checks run one after another, and the stat is a good part of each. A
 // stat read ahead stands for one read at the check only while nothing the
 // node depends on has run in this run (see `clean`); otherwise, and for
@@ -166,7 +167,9 @@ struct IncrementalSession::Impl
             if (auto it = recorded.find(node.id); it != recorded.end())
                 p.record = &it->second;
             if (p.record)
-                p.statsMatch = statsMatch(node, *p.record, p.outputs);
+                p.statsMatch = p.record->statsAhead == 1
+                                   ? recordedSum(node, *p.record, p.outputs)
+                                   : statsMatch(node, *p.record, p.outputs);
             std::uint8_t expected = Prepared::Untouched;
             p.state.compare_exchange_strong(expected, Prepared::Ready, std::memory_order_release,
                                             std::memory_order_relaxed);
@@ -231,6 +234,25 @@ struct IncrementalSession::Impl
                 std::int64_t then[4];
                 std::memcpy(then, entry + 32, sizeof then);
                 if (then[1] == 0 || std::memcmp(then, now, sizeof now) != 0)
+                    return false;
+                all += path;
+                all += '\0';
+                all.append(entry, 32);
+            }
+        }
+        sum = sha256(all);
+        return true;
+    }
+    // statsMatch() for a record whose outputs preloadRecords() found as
+    // recorded, before this run started: the same sum, no stat. A declared
+    // output the record lacks still fails it.
+    bool recordedSum(const Node &node, const Recorded &record, Digest &sum) const
+    {
+        std::string all;
+        for (const auto &[name, value] : node.outputs) {
+            for (const std::string &path : value.items) {
+                const char *entry = recordedEntry(record, path);
+                if (!entry)
                     return false;
                 all += path;
                 all += '\0';
@@ -580,12 +602,57 @@ void readRecords(StateStore::Impl &store, Records &out)
     }
 }
 
+// Stats each recorded output of each unit, relative to `base`, until
+// `stop` is set, and marks the unit (Recorded::statsAhead). In hash order,
+// not the workflow's, which is not loaded yet: the preparer checks the
+// rest in node order (prepareAll).
+void statRecordedOutputs(Records &records, const std::filesystem::path &base,
+                         const std::atomic<bool> *stop)
+{
+    const int baseFd = ::open(base.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (baseFd < 0)
+        return;
+    std::string path;
+    std::size_t sinceCheck = 0;
+    for (auto &[unit, record] : records.units) {
+        if (stop && ++sinceCheck == 64) { // an atomic load per 64 units, not per stat
+            sinceCheck = 0;
+            if (stop->load(std::memory_order_relaxed))
+                break;
+        }
+        const std::string_view blob(records.outputs.data() + record.offset, record.size);
+        std::int8_t match = blob.empty() ? 0 : 1;
+        for (std::size_t pos = 0; match == 1 && pos < blob.size();) {
+            const std::size_t end = blob.find('\0', pos);
+            if (end == std::string_view::npos || end + 65 > blob.size()) {
+                match = 0;
+                break;
+            }
+            path.assign(blob.substr(pos, end - pos));
+            struct stat st{};
+            const int rc = !path.empty() && path[0] == '/' ? ::stat(path.c_str(), &st)
+                                                            : ::fstatat(baseFd, path.c_str(), &st, 0);
+            const std::int64_t now[4] = {std::int64_t(st.st_size), ns(st.st_mtim), ns(st.st_ctim),
+                                         std::int64_t(st.st_ino)};
+            std::int64_t then[4];
+            std::memcpy(then, blob.data() + end + 1 + 32, sizeof then);
+            if (rc != 0 || S_ISDIR(st.st_mode) || then[1] == 0 || std::memcmp(then, now, sizeof now) != 0)
+                match = 0;
+            pos = end + 65;
+        }
+        record.statsAhead = match;
+    }
+    ::close(baseFd);
+}
+
 } // namespace
 
-void StateStore::preloadRecords()
+void StateStore::preloadRecords(const std::filesystem::path &base, const std::atomic<bool> *stop)
 {
     auto records = std::make_unique<Records>();
     readRecords(*d, *records);
+    if (!base.empty() && !records->broken)
+        statRecordedOutputs(*records, base, stop);
     d->preloaded = std::move(records);
 }
 
