@@ -14,6 +14,8 @@
 #include "run/RunProblems.h"
 #include "run/RunView.h"
 
+#include "NoopWorkflow.h"
+
 #include <weft/RunReport.h>
 #include <weft/StateStore.h>
 
@@ -274,13 +276,7 @@ void TestHistory::hiddenHistoryIsReadWhenShown()
 void TestHistory::largeRunRowsComeInSlices()
 {
     const int nodes = 20000;
-    Workflow wf;
-    for (int i = 0; i < nodes; ++i) {
-        Node node;
-        node.id = "n" + std::to_string(i);
-        node.type = "noop";
-        wf.nodes.push_back(node);
-    }
+    const Workflow wf = test::noopWorkflow(nodes);
     const QString file = path(QStringLiteral("large.weft"));
     QFile f(file);
     QVERIFY(f.open(QIODevice::WriteOnly));

@@ -15,6 +15,7 @@
 #include "run/RunStateStyle.h"
 #include "run/RunView.h"
 #include "run/TimelineView.h"
+#include "NoopWorkflow.h"
 
 #include <weft/Validator.h>
 #include <weft/WorkflowFile.h>
@@ -427,15 +428,7 @@ void TestRun::latestStatePerTick()
 {
     // 2,000 instant nodes in a chain of layers: many more events than the
     // window applies, because each tick applies each node once, latest state.
-    Workflow workflow;
-    for (int i = 0; i < 2000; ++i) {
-        Node node;
-        node.id = "n" + std::to_string(i);
-        node.type = "noop";
-        if (i >= 100)
-            node.needs = {"n" + std::to_string(i - 100)};
-        workflow.nodes.push_back(node);
-    }
+    const Workflow workflow = test::noopWorkflow(2000, 100);
     QVERIFY(openWorkflow(workflow));
     RunView *view = runView();
     CountingSink counter;
@@ -474,15 +467,7 @@ void TestRun::largeDrainInSlices()
     // The window applies it in slices, each node once, the end last, and
     // shows exactly the final state.
     constexpr int kNodes = 3000;
-    Workflow workflow;
-    for (int i = 0; i < kNodes; ++i) {
-        Node node;
-        node.id = "n" + std::to_string(i);
-        node.type = "noop";
-        if (i >= 100)
-            node.needs = {"n" + std::to_string(i - 100)};
-        workflow.nodes.push_back(node);
-    }
+    const Workflow workflow = test::noopWorkflow(kNodes, 100);
     QVERIFY(openWorkflow(workflow));
     RunView *view = runView();
     view->controller()->setTickInterval(3600 * 1000);
@@ -525,13 +510,7 @@ void TestRun::runEndsWhileADrainIsInSlices()
     // slice by slice: the run's end (drained after those slices) is shown,
     // not lost, before the window says the run is over.
     constexpr int kNodes = 3000;
-    Workflow workflow;
-    for (int i = 0; i < kNodes; ++i) {
-        Node node;
-        node.id = "n" + std::to_string(i);
-        node.type = "noop";
-        workflow.nodes.push_back(node);
-    }
+    const Workflow workflow = test::noopWorkflow(kNodes);
     QVERIFY(openWorkflow(workflow));
     RunView *view = runView();
     std::atomic<bool> slicing{false};

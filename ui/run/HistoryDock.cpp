@@ -109,8 +109,11 @@ bool naturalLess(std::string_view a, std::string_view b)
 class UnitRow final : public QTreeWidgetItem
 {
 public:
+    static constexpr int Type = QTreeWidgetItem::UserType + 1;
+
     UnitRow(const HistoryUnit &u, int order)
-        : m_order(order)
+        : QTreeWidgetItem(Type)
+        , m_order(order)
         , m_attempts(u.attempts)
         , m_duration(u.cached ? -1 : u.duration)
         , m_exit(u.exitCode ? *u.exitCode : std::numeric_limits<int>::min())
@@ -118,10 +121,12 @@ public:
 
     bool operator<(const QTreeWidgetItem &other) const override
     {
-        const auto *row = dynamic_cast<const UnitRow *>(&other);
-        const int column = treeWidget() ? treeWidget()->sortColumn() : 0;
-        if (!row)
+        // A comparison's rows are plain items: the type says which is which
+        // without a dynamic_cast per comparison.
+        if (other.type() != Type)
             return QTreeWidgetItem::operator<(other);
+        const auto *row = static_cast<const UnitRow *>(&other);
+        const int column = treeWidget() ? treeWidget()->sortColumn() : 0;
         switch (column) {
         case 0:
             return m_order < row->m_order;

@@ -63,6 +63,20 @@ std::int64_t ns(const struct timespec &t)
     return std::int64_t(t.tv_sec) * 1000000000 + t.tv_nsec;
 }
 
+// True when `st` is a file's and equals the stat recorded beside an output's
+// digest (size, mtime, ctime, inode), and that stat was trusted (an mtime
+// recorded): its content is then the recorded one.
+bool sameAsRecorded(const struct stat &st, const char *recordedStat)
+{
+    if (S_ISDIR(st.st_mode))
+        return false;
+    const std::int64_t now[4] = {std::int64_t(st.st_size), ns(st.st_mtim), ns(st.st_ctim),
+                                 std::int64_t(st.st_ino)};
+    std::int64_t then[4];
+    std::memcpy(then, recordedStat, sizeof then);
+    return then[1] != 0 && std::memcmp(then, now, sizeof now) == 0;
+}
+
 bool hasGlob(std::string_view s)
 {
     return s.find_first_of("*?[") != std::string_view::npos;
@@ -167,9 +181,7 @@ struct IncrementalSession::Impl
             if (auto it = recorded.find(node.id); it != recorded.end())
                 p.record = &it->second;
             if (p.record)
-                p.statsMatch = p.record->statsAhead == 1
-                                   ? recordedSum(node, *p.record, p.outputs)
-                                   : statsMatch(node, *p.record, p.outputs);
+                p.statsMatch = statsMatch(node, *p.record, p.outputs, p.record->statsAhead != 1);
             std::uint8_t expected = Prepared::Untouched;
             p.state.compare_exchange_strong(expected, Prepared::Ready, std::memory_order_release,
                                             std::memory_order_relaxed);
@@ -219,40 +231,19 @@ struct IncrementalSession::Impl
 
     // True when every declared output of `node` is in `record` with a
     // trusted stat (mtime recorded) equal to the one read now; `sum` is
-    // then their hash as upToDate() computes it.
-    bool statsMatch(const Node &node, const Recorded &record, Digest &sum) const
-    {
-        std::string all;
-        for (const auto &[name, value] : node.outputs) {
-            for (const std::string &path : value.items) {
-                const char *entry = recordedEntry(record, path);
-                struct stat st{};
-                if (!entry || statPath(path, st) != 0 || S_ISDIR(st.st_mode))
-                    return false;
-                const std::int64_t now[4] = {std::int64_t(st.st_size), ns(st.st_mtim),
-                                             ns(st.st_ctim), std::int64_t(st.st_ino)};
-                std::int64_t then[4];
-                std::memcpy(then, entry + 32, sizeof then);
-                if (then[1] == 0 || std::memcmp(then, now, sizeof now) != 0)
-                    return false;
-                all += path;
-                all += '\0';
-                all.append(entry, 32);
-            }
-        }
-        sum = sha256(all);
-        return true;
-    }
-    // statsMatch() for a record whose outputs preloadRecords() found as
-    // recorded, before this run started: the same sum, no stat. A declared
-    // output the record lacks still fails it.
-    bool recordedSum(const Node &node, const Recorded &record, Digest &sum) const
+    // then their hash as upToDate() computes it. `statNow` false: the stats
+    // were found as recorded already (Recorded::statsAhead), only the sum
+    // is made, and a declared output the record lacks still fails it.
+    bool statsMatch(const Node &node, const Recorded &record, Digest &sum, bool statNow = true) const
     {
         std::string all;
         for (const auto &[name, value] : node.outputs) {
             for (const std::string &path : value.items) {
                 const char *entry = recordedEntry(record, path);
                 if (!entry)
+                    return false;
+                struct stat st{};
+                if (statNow && (statPath(path, st) != 0 || !sameAsRecorded(st, entry + 32)))
                     return false;
                 all += path;
                 all += '\0';
@@ -632,11 +623,7 @@ void statRecordedOutputs(Records &records, const std::filesystem::path &base,
             struct stat st{};
             const int rc = !path.empty() && path[0] == '/' ? ::stat(path.c_str(), &st)
                                                             : ::fstatat(baseFd, path.c_str(), &st, 0);
-            const std::int64_t now[4] = {std::int64_t(st.st_size), ns(st.st_mtim), ns(st.st_ctim),
-                                         std::int64_t(st.st_ino)};
-            std::int64_t then[4];
-            std::memcpy(then, blob.data() + end + 1 + 32, sizeof then);
-            if (rc != 0 || S_ISDIR(st.st_mode) || then[1] == 0 || std::memcmp(then, now, sizeof now) != 0)
+            if (rc != 0 || !sameAsRecorded(st, blob.data() + end + 1 + 32))
                 match = 0;
             pos = end + 65;
         }
