@@ -36,6 +36,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <mutex>
 #include <thread>
 #include <unordered_map>
 
@@ -102,7 +103,8 @@ struct IncrementalSession::Impl
     std::string recordedOutputs; // filled before the run, never changed during it
     std::unordered_map<std::string, FileEntry> files; // absolute path
     std::vector<std::string> dirtyFiles;
-    std::unordered_map<std::uint64_t, Digest> current; // unit -> its outputs' hash, this run
+    // Fan-out instances' outputs hashes, this run (plain nodes: `finished`).
+    std::unordered_map<std::uint64_t, Digest> current;
     std::unordered_map<std::uint64_t, Fingerprint> pending; // checked, may be recorded
     std::unordered_map<std::uint64_t, std::string> why;
     std::vector<ToWrite> toWrite;
@@ -115,6 +117,46 @@ struct IncrementalSession::Impl
     // absolute path is built per output (a no-op run of 100,000 nodes is
     // mostly these stats). -1: paths are joined as before.
     int baseFd = -1;
+
+    // The outputs hash of each plain node (not an instance) that finished
+    // in this run, by node index. Written once, by the thread that checked
+    // or ran the node, before the scheduler starts anything that needs it;
+    // read by those nodes' checks. A slot per node, not an entry in
+    // `current` under the mutex: a no-op run of 100,000 nodes took a lock,
+    // a hash-table node and its growth per check, on the chain of checks.
+    struct Finished
+    {
+        std::atomic<bool> set{false};
+        Digest outputs{};
+    };
+    std::once_flag finishedOnce;
+    const Workflow *finishedWorkflow = nullptr; // the one the slots are for
+    std::unique_ptr<Finished[]> finished;
+
+    // The slot of plain unit `u`; null for an instance (or a unit of another
+    // workflow than the first one asked about, which no run mixes).
+    Finished *finishedSlot(const Workflow *workflow, NodeIndex index, int instance)
+    {
+        std::call_once(finishedOnce, [&] {
+            finishedWorkflow = workflow;
+            finished = std::make_unique<Finished[]>(workflow->nodes.size());
+        });
+        if (instance >= 0 || workflow != finishedWorkflow || index >= workflow->nodes.size())
+            return nullptr;
+        return &finished[index];
+    }
+
+    // Called without `mutex` held.
+    void setOutputs(const IncrementalUnit &u, const Digest &outputs)
+    {
+        if (Finished *slot = finishedSlot(u.workflow, u.index, u.instance)) {
+            slot->outputs = outputs;
+            slot->set.store(true, std::memory_order_release);
+            return;
+        }
+        std::lock_guard lock(mutex);
+        current[keyOf(u.index, u.instance)] = outputs;
+    }
 
     Impl(StateStore::Impl &s, StateStore::SessionOptions o) : store(s), options(std::move(o))
     {
@@ -421,13 +463,16 @@ struct IncrementalSession::Impl
                 d = sha256("missing");
             f.parts.push_back({PartKind::Item, *u.item, d});
         }
-        std::lock_guard lock(mutex);
+        std::unique_lock lock(mutex, std::defer_lock); // for a fan-out need only
         for (NodeIndex need : u.needs) {
             const std::string &id = u.workflow->nodes[need].id;
-            if (auto it = current.find(keyOf(need, kNoInstance)); it != current.end()) {
-                f.parts.push_back({PartKind::Upstream, id, it->second});
+            if (const Finished *slot = finishedSlot(u.workflow, need, kNoInstance);
+                slot && slot->set.load(std::memory_order_acquire)) {
+                f.parts.push_back({PartKind::Upstream, id, slot->outputs});
                 continue;
             }
+            if (!lock.owns_lock())
+                lock.lock();
             // A fan-out need: its instances' outputs, in index order.
             std::string all;
             for (int k = 0;; ++k) {
@@ -733,11 +778,11 @@ bool IncrementalSession::upToDate(const IncrementalUnit &u)
     }
     if (reason.empty() && u.instance < 0 && d->needsClean(u))
         d->clean[u.index].store(true, std::memory_order_relaxed);
-    std::lock_guard lock(d->mutex);
     if (reason.empty()) {
-        d->current[key] = outputs;
+        d->setOutputs(u, outputs);
         return true;
     }
+    std::lock_guard lock(d->mutex);
     d->pending[key] = std::move(f);
     d->why[key] = reason;
     if (d->options.explain)
@@ -764,8 +809,8 @@ void IncrementalSession::succeeded(const IncrementalUnit &u)
             Impl::appendOutput(record, path, digest, stat);
         }
     }
+    d->setOutputs(u, sha256(outputs));
     std::lock_guard lock(d->mutex);
-    d->current[key] = sha256(outputs);
     auto it = d->pending.find(key);
     if (it == d->pending.end())
         return;
