@@ -30,35 +30,38 @@ const EVP_MD *sha256Algorithm()
     return md ? md : EVP_sha256();
 }
 
-struct Context
+// One EVP context per thread, and one hash at a time on it: a Sha256 never
+// outlives the call that made it, and none of them nests another.
+EVP_MD_CTX *threadContext()
 {
-    Context() : ctx(threadContext()) { EVP_DigestInit_ex(ctx, sha256Algorithm(), nullptr); }
-    Context(const Context &) = delete;
-    Context &operator=(const Context &) = delete;
-    void add(const void *data, std::size_t size) { EVP_DigestUpdate(ctx, data, size); }
-    Digest finish()
-    {
-        Digest out{};
-        unsigned int length = 0;
-        EVP_DigestFinal_ex(ctx, out.data(), &length);
-        return out;
-    }
-    // One per thread, and one hash at a time on it: a Context never outlives
-    // the call that made it, and none of them nests another.
-    static EVP_MD_CTX *threadContext()
-    {
-        thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
-                                                                                 EVP_MD_CTX_free);
-        return ctx.get();
-    }
-    EVP_MD_CTX *ctx;
-};
+    thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
+                                                                             EVP_MD_CTX_free);
+    return ctx.get();
+}
 
 } // namespace
 
+Sha256::Sha256() : m_ctx(threadContext())
+{
+    EVP_DigestInit_ex(m_ctx, sha256Algorithm(), nullptr);
+}
+
+void Sha256::add(const void *data, std::size_t size)
+{
+    EVP_DigestUpdate(m_ctx, data, size);
+}
+
+Digest Sha256::finish()
+{
+    Digest out{};
+    unsigned int length = 0;
+    EVP_DigestFinal_ex(m_ctx, out.data(), &length);
+    return out;
+}
+
 Digest sha256(std::string_view data)
 {
-    Context c;
+    Sha256 c;
     c.add(data.data(), data.size());
     return c.finish();
 }
@@ -68,7 +71,7 @@ bool sha256File(const std::filesystem::path &path, Digest &out)
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return false;
-    Context c;
+    Sha256 c;
     char buffer[64 * 1024];
     bool ok = true;
     for (;;) {
@@ -101,7 +104,7 @@ std::string hex(const Digest &digest)
 
 Digest Fingerprint::sum() const
 {
-    Context c;
+    Sha256 c;
     for (const Part &part : parts) {
         const char kind = char(part.kind);
         c.add(&kind, 1);

@@ -16,11 +16,30 @@
 #include <string_view>
 #include <vector>
 
+struct evp_md_ctx_st; // OpenSSL's EVP_MD_CTX
+
 namespace weft::state {
 
 using Digest = std::array<unsigned char, 32>;
 
 Digest sha256(std::string_view data);
+
+// A SHA-256 fed in pieces: the digest of their concatenation, without
+// building it. It uses its thread's one context, so it lives within one
+// call and never beside another Sha256 on the same thread.
+class Sha256
+{
+public:
+    Sha256();
+    Sha256(const Sha256 &) = delete;
+    Sha256 &operator=(const Sha256 &) = delete;
+    void add(const void *data, std::size_t size);
+    void add(std::string_view data) { add(data.data(), data.size()); }
+    Digest finish();
+
+private:
+    ::evp_md_ctx_st *m_ctx;
+};
 // False when the file cannot be read (missing, a directory, no permission).
 bool sha256File(const std::filesystem::path &path, Digest &out);
 std::string hex(const Digest &digest);

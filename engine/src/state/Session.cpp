@@ -417,19 +417,68 @@ struct IncrementalSession::Impl
     // its type, params and declared output paths.
     static void staticParts(const Node &node, std::vector<Part> &parts)
     {
+        parts.reserve(1 + node.params.size() + node.outputs.size() + node.inputs.size());
         parts.push_back({PartKind::Type, {}, typeDigest(node.type)});
         if (node.params.is_object()) {
-            for (const auto &[key, value] : node.params.items())
-                parts.push_back({PartKind::Param, key, sha256(value.dump())});
+            for (const auto &[key, value] : node.params.get_ref<const nlohmann::json::object_t &>())
+                parts.push_back({PartKind::Param, key, paramDigest(value)});
         } else {
             parts.push_back({PartKind::Param, {}, sha256(node.params.dump())});
         }
         for (const auto &[name, value] : node.outputs) {
-            std::string all;
-            for (const std::string &item : value.items)
-                all += item + '\0';
-            parts.push_back({PartKind::Outputs, name, sha256(all)});
+            Sha256 all;
+            for (const std::string &item : value.items) {
+                all.add(item);
+                all.add("", 1);
+            }
+            parts.push_back({PartKind::Outputs, name, all.finish()});
         }
+    }
+
+    // A string that nlohmann's dump() writes as it is, in double quotes:
+    // printable ASCII, neither '"' nor '\\'.
+    static bool dumpsVerbatim(const std::string &text)
+    {
+        for (const char c : text) {
+            if (c < 0x20 || c > 0x7e || c == '"' || c == '\\')
+                return false;
+        }
+        return true;
+    }
+
+    // SHA-256 of value.dump(), the param's canonical JSON, and the same
+    // bytes: a string, or an array of strings, that dumps verbatim is hashed
+    // in pieces instead of being serialized first (an allocation, a
+    // serializer and a locale look-up per param per check).
+    static Digest paramDigest(const nlohmann::json &value)
+    {
+        if (value.is_string()) {
+            const std::string &text = value.get_ref<const std::string &>();
+            if (!dumpsVerbatim(text))
+                return sha256(value.dump());
+            Sha256 h;
+            h.add("\"", 1);
+            h.add(text);
+            h.add("\"", 1);
+            return h.finish();
+        }
+        if (value.is_array()) {
+            const auto &items = value.get_ref<const nlohmann::json::array_t &>();
+            for (const nlohmann::json &item : items) {
+                if (!item.is_string() || !dumpsVerbatim(item.get_ref<const std::string &>()))
+                    return sha256(value.dump());
+            }
+            Sha256 h;
+            h.add("[", 1);
+            for (std::size_t k = 0; k < items.size(); ++k) {
+                h.add(k ? ",\"" : "\"", k ? 2 : 1);
+                h.add(items[k].get_ref<const std::string &>());
+                h.add("\"", 1);
+            }
+            h.add("]", 1);
+            return h.finish();
+        }
+        return sha256(value.dump());
     }
 
     Fingerprint fingerprint(const IncrementalUnit &u)
