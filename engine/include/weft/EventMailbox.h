@@ -53,6 +53,10 @@ public:
 private:
     template<typename Event>
     void push(Event &&event);
+    template<typename Event>
+    void pushWhole(const Event &event); // kept whole, on the heap
+    template<typename Fill>
+    void pushWith(Fill &&fill); // fill(record's event) on a free or new record
     void recycle(Record *first, Record *last); // a delivered chain, for producers to reuse
 
     // Records are reused: a run sends hundreds of thousands of events, and
