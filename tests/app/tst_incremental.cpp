@@ -541,8 +541,11 @@ private slots:
     }
 
     // Schema 1 kept an up-to-date unit as a run_units row of its own; schema
-    // 2 keeps a run's up-to-date units in one run_cached row. A version 1
-    // file is upgraded when it is opened, and its runs read as before.
+    // 2 keeps a run's up-to-date units in one run_cached row; schemas 1 to 3
+    // kept each unit's fingerprint parts in its `units` row, schema 4 in
+    // `unit_parts`. A version 1 file is upgraded when it is opened: its runs
+    // read as before, its units are still up to date, and a change is still
+    // explained from the parts it recorded.
     void version1HistoryStillReads()
     {
         const QString dir = workspace(chain());
@@ -567,6 +570,12 @@ private slots:
                                "(SELECT 'after' AS u UNION SELECT 'gen' UNION SELECT 'up');"
                                "DROP TABLE run_cached; ALTER TABLE run_units DROP COLUMN cpu_us;"
                                "ALTER TABLE run_units DROP COLUMN queued_us;"
+                               "CREATE TABLE units_3(workflow TEXT, unit TEXT, fingerprint BLOB, "
+                               "parts BLOB, outputs BLOB, PRIMARY KEY(workflow, unit)) WITHOUT ROWID;"
+                               "INSERT INTO units_3 SELECT u.workflow, u.unit, u.fingerprint, p.parts, "
+                               "u.outputs FROM units u JOIN unit_parts p USING(workflow, unit);"
+                               "DROP TABLE units; DROP TABLE unit_parts;"
+                               "ALTER TABLE units_3 RENAME TO units;"
                                "PRAGMA user_version=1;";
         QCOMPARE(sqlite3_exec(db, v1.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
         sqlite3_close(db);
@@ -582,6 +591,9 @@ private slots:
         c = cli(dir, {"compare", dir + "/flow.weft", QString::number(second), QString::number(third)});
         QCOMPARE(c.exitCode, 0);
         QVERIFY2(c.out.contains("outcome changes:\n  none"), c.out.constData());
+
+        setWorkflow(dir, chain("cat src/*.txt > out/all.txt; echo >> out/all.txt"));
+        QCOMPARE(why(run(dir), "gen"), QStringLiteral("params changed: command"));
     }
 
     void cleanRemovesDeclaredOutputs()

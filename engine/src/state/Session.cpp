@@ -595,7 +595,7 @@ struct IncrementalSession::Impl
     Fingerprint recordedParts(const std::string &unit)
     {
         std::lock_guard lock(store.mutex);
-        Statement s(store.db, "SELECT parts FROM units WHERE workflow = ?1 AND unit = ?2");
+        Statement s(store.db, "SELECT parts FROM unit_parts WHERE workflow = ?1 AND unit = ?2");
         s.bind(1, store.workflow).bind(2, unit);
         return s.step() ? Fingerprint::deserialize(s.blob(0)) : Fingerprint();
     }
@@ -609,12 +609,16 @@ struct IncrementalSession::Impl
         try {
             Transaction t(store.db);
             Statement unit(store.db, "INSERT OR REPLACE INTO units(workflow, unit, fingerprint, "
-                                     "parts, outputs) VALUES(?1, ?2, ?3, ?4, ?5)");
+                                     "outputs) VALUES(?1, ?2, ?3, ?4)");
+            Statement parts(store.db, "INSERT OR REPLACE INTO unit_parts(workflow, unit, parts) "
+                                      "VALUES(?1, ?2, ?3)");
             for (const ToWrite &w : toWrite) {
                 unit.bind(1, store.workflow).bind(2, w.unit);
                 unit.bindBlob(3, std::string_view(reinterpret_cast<const char *>(w.fingerprint.data()), 32));
-                unit.bindBlob(4, w.parts).bindBlob(5, w.outputs);
+                unit.bindBlob(4, w.outputs);
                 unit.run();
+                parts.bind(1, store.workflow).bind(2, w.unit).bindBlob(3, w.parts);
+                parts.run();
             }
             Statement restat(store.db, "UPDATE units SET outputs = ?3 WHERE workflow = ?1 AND unit = ?2");
             for (const auto &[name, outputs] : restats) {
