@@ -596,6 +596,58 @@ private slots:
         QCOMPARE(why(run(dir), "gen"), QStringLiteral("params changed: command"));
     }
 
+    // The history keeps a run's units in the byte order of their names, the
+    // order its readers merge them in. A node's row comes in its id's order
+    // (sorted while a large run runs) and an instance's by its name, which
+    // sorts among the ids: "a.z" < "a[0]" < "a[10]" < "a[1]" < "a_z".
+    void historyKeepsUnitsInKeyOrder()
+    {
+        Json fan = processNode("a", "echo ${item} > out/a${index}.txt", {{"o", "out/a${index}.txt"}});
+        fan["foreach"] = Json::array();
+        for (int k = 0; k < 12; ++k)
+            fan["foreach"].push_back("item" + std::to_string(k));
+        Json wf = {{"weft", 1}, {"nodes", Json::array({fan})}};
+        // Enough plain nodes for the order to be sorted ahead (5,000 or more).
+        for (const std::string id : {"a.z", "a_z", "aa", "b", "A"})
+            wf["nodes"].push_back(processNode(id, "echo > out/" + id + ".txt", {{"o", "out/" + id + ".txt"}}));
+        for (int i = 0; i < 5000; ++i)
+            wf["nodes"].push_back({{"id", "n" + std::to_string(i)}, {"type", "noop"}});
+        const QString dir = workspace(wf);
+        QCOMPARE(run(dir).exitCode, 0);
+        QCOMPARE(run(dir).exitCode, 0); // the outputs' units up to date: names in one row
+
+        // The units with outputs are up to date; the noop nodes, which
+        // declare none, ran again and are rows of their own.
+        std::vector<std::string> expected = {"A", "a.z", "a_z", "aa", "b"};
+        for (int k = 0; k < 12; ++k)
+            expected.push_back("a[" + std::to_string(k) + "]");
+        std::sort(expected.begin(), expected.end());
+
+        sqlite3 *db = nullptr;
+        QCOMPARE(sqlite3_open((dir + "/.weft/state.db").toLocal8Bit().constData(), &db), SQLITE_OK);
+        sqlite3_stmt *s = nullptr;
+        sqlite3_prepare_v2(db, "SELECT units FROM run_cached WHERE run = (SELECT max(id) FROM runs)", -1,
+                           &s, nullptr);
+        std::vector<std::string> names;
+        if (sqlite3_step(s) == SQLITE_ROW) {
+            const std::string blob(static_cast<const char *>(sqlite3_column_blob(s, 0)),
+                                   std::size_t(sqlite3_column_bytes(s, 0)));
+            for (std::size_t at = 0; at < blob.size();) {
+                const std::size_t end = blob.find('\0', at);
+                names.push_back(blob.substr(at, end - at));
+                at = end == std::string::npos ? blob.size() : end + 1;
+            }
+        }
+        sqlite3_finalize(s);
+        sqlite3_close(db);
+        names.erase(std::remove(names.begin(), names.end(), "a"), names.end()); // the fan-out's own row
+        QCOMPARE(names, expected);
+
+        // And read back whole, in the same order, through the history.
+        const Json runs = Json::parse(cli(dir, {"history", dir + "/flow.weft", "--format", "json"}).out.toStdString());
+        QCOMPARE(runs.size(), std::size_t(2));
+    }
+
     void cleanRemovesDeclaredOutputs()
     {
         Json each = processNode("each", "cp ${item} out/${item.stem}.copy", {{"c", "out/${item.stem}.copy"}});
