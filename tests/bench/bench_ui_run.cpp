@@ -45,9 +45,12 @@
 #include <QTest>
 #include <QTimer>
 
+#include <sys/prctl.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <functional>
 #include <memory>
@@ -244,6 +247,9 @@ void BenchUiRun::runSeries(MainWindow &window, RunView *run, Watch &watch, int r
         std::vector<std::unique_ptr<QProcess>> hogProcesses;
         for (int h = 0; h < hogs; ++h) {
             auto hog = std::make_unique<QProcess>();
+            // A benchmark killed, or stopped by a closed pipe, must not
+            // leave its hogs spinning (they skewed every figure after them).
+            hog->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
             hog->start(QStringLiteral("/bin/sh"),
                 { QStringLiteral("-c"), QStringLiteral("while :; do :; done") });
             QVERIFY(hog->waitForStarted(5000));
