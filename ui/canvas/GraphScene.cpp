@@ -107,9 +107,13 @@ GraphScene::GraphScene(Document *document, QObject *parent)
 GraphScene::~GraphScene()
 {
     // QGraphicsScene's destructor removes the items and so emits
-    // selectionChanged; by then this part of the object is gone, so the
-    // scene's own handlers must not run.
-    disconnect(this, nullptr, this, nullptr);
+    // selectionChanged; by then this part of the object is gone, so no
+    // handler may run: neither the scene's own nor another object's that
+    // asks it back (the subworkflow navigator's, calling selectedNodeIds()
+    // on what is only a QGraphicsScene by then: undefined behaviour that
+    // UBSan found as a window closed in tst_history). QObject's destructor
+    // unblocks signals again to send destroyed().
+    blockSignals(true);
     // Items reference each other (edges <-> nodes); drop the map before
     // QGraphicsScene deletes them in arbitrary order.
     m_nodes.clear();
