@@ -602,14 +602,16 @@ private slots:
     // sorts among the ids: "a.z" < "a[0]" < "a[10]" < "a[1]" < "a_z".
     void historyKeepsUnitsInKeyOrder()
     {
-        Json fan = processNode("a", "echo ${item} > out/a${index}.txt", {{"o", "out/a${index}.txt"}});
+        Json fan = processNode("a", "echo ${item} > out/a${index}.txt",
+                               {{"o", "out/a${index}.txt"}});
         fan["foreach"] = Json::array();
         for (int k = 0; k < 12; ++k)
             fan["foreach"].push_back("item" + std::to_string(k));
         Json wf = {{"weft", 1}, {"nodes", Json::array({fan})}};
         // Enough plain nodes for the order to be sorted ahead (5,000 or more).
         for (const std::string id : {"a.z", "a_z", "aa", "b", "A"})
-            wf["nodes"].push_back(processNode(id, "echo > out/" + id + ".txt", {{"o", "out/" + id + ".txt"}}));
+            wf["nodes"].push_back(
+                processNode(id, "echo > out/" + id + ".txt", {{"o", "out/" + id + ".txt"}}));
         for (int i = 0; i < 5000; ++i)
             wf["nodes"].push_back({{"id", "n" + std::to_string(i)}, {"type", "noop"}});
         const QString dir = workspace(wf);
@@ -626,8 +628,8 @@ private slots:
         sqlite3 *db = nullptr;
         QCOMPARE(sqlite3_open((dir + "/.weft/state.db").toLocal8Bit().constData(), &db), SQLITE_OK);
         sqlite3_stmt *s = nullptr;
-        sqlite3_prepare_v2(db, "SELECT units FROM run_cached WHERE run = (SELECT max(id) FROM runs)", -1,
-                           &s, nullptr);
+        sqlite3_prepare_v2(db, "SELECT units FROM run_cached WHERE run = (SELECT max(id) FROM runs)",
+                           -1, &s, nullptr);
         std::vector<std::string> names;
         if (sqlite3_step(s) == SQLITE_ROW) {
             const std::string blob(static_cast<const char *>(sqlite3_column_blob(s, 0)),
@@ -640,11 +642,13 @@ private slots:
         }
         sqlite3_finalize(s);
         sqlite3_close(db);
-        names.erase(std::remove(names.begin(), names.end(), "a"), names.end()); // the fan-out's own row
+        // Less the fan-out's own row.
+        names.erase(std::remove(names.begin(), names.end(), "a"), names.end());
         QCOMPARE(names, expected);
 
-        // And read back whole, in the same order, through the history.
-        const Json runs = Json::parse(cli(dir, {"history", dir + "/flow.weft", "--format", "json"}).out.toStdString());
+        // And `weft-cli history` reads both runs back.
+        const Json runs = Json::parse(
+            cli(dir, {"history", dir + "/flow.weft", "--format", "json"}).out.toStdString());
         QCOMPARE(runs.size(), std::size_t(2));
     }
 

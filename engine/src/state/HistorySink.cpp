@@ -43,8 +43,9 @@ std::vector<std::uint32_t> idOrder(const Workflow &workflow)
         keys[k] = {p, std::uint32_t(k)};
     }
     std::sort(keys.begin(), keys.end(), [&nodes](const Key &a, const Key &b) {
-        return a.prefix != b.prefix ? a.prefix < b.prefix
-                                    : std::string_view(nodes[a.index].id) < std::string_view(nodes[b.index].id);
+        if (a.prefix != b.prefix)
+            return a.prefix < b.prefix;
+        return std::string_view(nodes[a.index].id) < std::string_view(nodes[b.index].id);
     });
     std::vector<std::uint32_t> order(keys.size());
     for (std::size_t k = 0; k < keys.size(); ++k)
@@ -137,7 +138,8 @@ private:
         // A node's row is named by its id, in place, and comes in the id
         // order; only instances (and a second row of one node, which no run
         // sends) need a name of their own, and are merged in by it.
-        const std::vector<std::uint32_t> order = m_order.valid() ? m_order.get() : idOrder(*m_workflow);
+        const std::vector<std::uint32_t> order
+            = m_order.valid() ? m_order.get() : idOrder(*m_workflow);
         std::vector<const Row *> nodeRow(m_workflow->nodes.size(), nullptr);
         std::deque<std::string> instanceNames;
         std::vector<std::pair<std::string_view, const Row *>> others;
@@ -148,7 +150,8 @@ private:
             else if (r.instance < 0)
                 others.emplace_back(id, &r);
             else
-                others.emplace_back(instanceNames.emplace_back(id + "[" + std::to_string(r.instance) + "]"), &r);
+                others.emplace_back(
+                    instanceNames.emplace_back(id + "[" + std::to_string(r.instance) + "]"), &r);
         }
         std::stable_sort(others.begin(), others.end(),
                          [](const auto &a, const auto &b) { return a.first < b.first; });
