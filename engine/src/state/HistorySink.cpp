@@ -172,6 +172,15 @@ private:
         for (NodeIndex n : e.criticalPath)
             path += (path.empty() ? "" : "\n") + m_workflow->nodes[n].id;
 
+        // Why each unit ran, asked of the session before the store is
+        // locked: the session takes its own lock, and its commit takes the
+        // store's under it, so asking under the store's lock was a lock-order
+        // inversion (ThreadSanitizer, on every run).
+        std::vector<std::string> whys(named.size());
+        for (std::size_t k = 0; m_session && k < named.size(); ++k) {
+            if (!named[k].second->cached)
+                whys[k] = m_session->why(named[k].second->node, named[k].second->instance);
+        }
         std::lock_guard lock(m_store.mutex);
         Transaction t(m_store.db);
         Statement run(m_store.db,
@@ -191,7 +200,8 @@ private:
                        "duration_us, exit_code, signal, cached, why, cpu_us, queued_us) "
                        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
         std::string cachedNames; // up-to-date units with nothing else to say: one row
-        for (const auto &[name, row] : named) {
+        for (std::size_t k = 0; k < named.size(); ++k) {
+            const auto &[name, row] = named[k];
             const Row &r = *row;
             if (r.cached && r.outcome == NodeState::Succeeded && r.attempts == 0 && r.start < 0
                 && r.duration == 0 && !r.exitCode && r.signal.empty() && r.cpu < 0
@@ -219,9 +229,7 @@ private:
             else
                 unit.bindNull(8);
             unit.bind(9, std::int64_t(r.cached ? 1 : 0));
-            const std::string why = m_session && !r.cached ? m_session->why(r.node, r.instance)
-                                                           : std::string();
-            if (!why.empty())
+            if (const std::string &why = whys[k]; !why.empty())
                 unit.bind(10, why);
             else
                 unit.bindNull(10);
