@@ -156,12 +156,12 @@ private Q_SLOTS:
     // goes on: an independent node still succeeds.
     void crashesFailOnlyTheirNode()
     {
-#if defined(__SANITIZE_ADDRESS__)
-        // The helper is instrumented too: AddressSanitizer handles its SIGSEGV
-        // and SIGABRT itself (a report, then exit 1), and its shadow memory
-        // does not fit under a 64 MiB limit. What this test checks is what
-        // happens without it.
-        QSKIP("the helper's crashes and memory limit are AddressSanitizer's own under the asan preset");
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+        // The helper is instrumented too: the sanitizer handles its SIGSEGV
+        // and SIGABRT itself (a report, then an exit status), and its shadow
+        // memory does not fit under a 64 MiB limit. What this test checks is
+        // what happens without one.
+        QSKIP("the helper's crashes and memory limit are the sanitizer's own under the asan and tsan presets");
 #endif
         QTemporaryDir dir;
         prepare(dir, "crash.weft", nullptr);
