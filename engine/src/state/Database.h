@@ -96,6 +96,24 @@ struct Recorded
     std::int8_t statsAhead = -1;
 };
 
+// Walks a record's outputs, `path NUL digest(32) stat(32)` repeated:
+// visit(path, entry) with `entry` at the path's digest (its stat 32 bytes
+// on); a visit that returns false stops the walk. False when the walk was
+// stopped or the blob is cut short (what is left is then not visited).
+template<typename Visit>
+bool forEachRecordedOutput(std::string_view blob, Visit &&visit)
+{
+    for (std::size_t pos = 0; pos < blob.size();) {
+        const std::size_t end = blob.find('\0', pos);
+        if (end == std::string_view::npos || end + 65 > blob.size())
+            return false;
+        if (!visit(blob.substr(pos, end - pos), blob.data() + end + 1))
+            return false;
+        pos = end + 65;
+    }
+    return true;
+}
+
 struct Records
 {
     std::unordered_map<std::string, Recorded> units;

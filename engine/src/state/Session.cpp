@@ -9,11 +9,12 @@
 // weft-cli also reads the records while the workflow file loads
 // (StateStore::preloadRecords), stats the outputs they name until the load
 // is done, and has prepare() stat each node's declared outputs (those not
-// found as recorded already) on a thread of its own ahead of the checks: in a chain of needs
-// the checks run one after another, and the stat is a good part of each. A
-// stat read ahead stands for one read at the check only while nothing the
-// node depends on has run in this run (see `clean`); otherwise, and for
-// fan-out instances and expanded nodes, the check stats for itself.
+// found as recorded already) on a thread of its own ahead of the checks: in
+// a chain of needs the checks run one after another, and the stat is a good
+// part of each. A stat read ahead stands for one read at the check only
+// while nothing the node depends on has run in this run (see `clean`);
+// otherwise, and for fan-out instances and expanded nodes, the check stats
+// for itself.
 //
 // File hashes are cached by (path, size, mtime, ctime, inode) in
 // nanoseconds. ctime is in the key because it cannot be set back: content
@@ -76,6 +77,14 @@ bool sameAsRecorded(const struct stat &st, const char *recordedStat)
     std::int64_t then[4];
     std::memcpy(then, recordedStat, sizeof then);
     return then[1] != 0 && std::memcmp(then, now, sizeof now) == 0;
+}
+
+// stat() of a workflow path: relative to the open base directory, or absolute.
+int statAt(int baseFd, const std::string &path, struct stat &st)
+{
+    if (!path.empty() && path[0] == '/')
+        return ::stat(path.c_str(), &st);
+    return ::fstatat(baseFd, path.c_str(), &st, 0);
 }
 
 bool hasGlob(std::string_view s)
@@ -259,16 +268,14 @@ struct IncrementalSession::Impl
     // then: path NUL digest(32) stat(32), repeated.
     const char *recordedEntry(const Recorded &record, const std::string &path) const
     {
-        const std::string_view blob(recordedOutputs.data() + record.offset, record.size);
-        for (std::size_t pos = 0; pos < blob.size();) {
-            const std::size_t end = blob.find('\0', pos);
-            if (end == std::string_view::npos || end + 65 > blob.size())
-                break;
-            if (blob.substr(pos, end - pos) == path)
-                return blob.data() + end + 1;
-            pos = end + 65;
-        }
-        return nullptr;
+        const char *found = nullptr;
+        forEachRecordedOutput(std::string_view(recordedOutputs.data() + record.offset, record.size),
+                              [&](std::string_view recorded, const char *entry) {
+                                  if (recorded == path)
+                                      found = entry;
+                                  return !found;
+                              });
+        return found;
     }
 
     // True when every declared output of `node` is in `record` with a
@@ -301,8 +308,8 @@ struct IncrementalSession::Impl
     // stat() of a workflow path (relative to the base, or absolute).
     int statPath(const std::string &path, struct stat &st) const
     {
-        if (baseFd >= 0 && !path.empty() && path[0] != '/')
-            return ::fstatat(baseFd, path.c_str(), &st, 0);
+        if (baseFd >= 0)
+            return statAt(baseFd, path, st);
         return ::stat(absolute(path).c_str(), &st);
     }
 
@@ -710,22 +717,13 @@ void statRecordedOutputs(Records &records, const std::filesystem::path &base,
                 break;
         }
         const std::string_view blob(records.outputs.data() + record.offset, record.size);
-        std::int8_t match = blob.empty() ? 0 : 1;
-        for (std::size_t pos = 0; match == 1 && pos < blob.size();) {
-            const std::size_t end = blob.find('\0', pos);
-            if (end == std::string_view::npos || end + 65 > blob.size()) {
-                match = 0;
-                break;
-            }
-            path.assign(blob.substr(pos, end - pos));
+        auto asRecorded = [&](std::string_view recorded, const char *entry) {
+            path.assign(recorded);
             struct stat st{};
-            const int rc = !path.empty() && path[0] == '/' ? ::stat(path.c_str(), &st)
-                                                            : ::fstatat(baseFd, path.c_str(), &st, 0);
-            if (rc != 0 || !sameAsRecorded(st, blob.data() + end + 1 + 32))
-                match = 0;
-            pos = end + 65;
-        }
-        record.statsAhead = match;
+            return statAt(baseFd, path, st) == 0 && sameAsRecorded(st, entry + 32);
+        };
+        const bool match = !blob.empty() && forEachRecordedOutput(blob, asRecorded);
+        record.statsAhead = match ? 1 : 0;
     }
     ::close(baseFd);
 }

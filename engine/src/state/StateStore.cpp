@@ -481,15 +481,10 @@ std::vector<std::string> StateStore::recordedOutputs() const
     Statement s(d->db, "SELECT outputs FROM units WHERE workflow = ?1");
     s.bind(1, d->workflow);
     while (s.step()) {
-        std::string_view blob = s.blob(0);
-        // path NUL digest(32) stat(32), repeated: see Session.cpp
-        while (!blob.empty()) {
-            const std::size_t end = blob.find('\0');
-            if (end == std::string_view::npos || blob.size() < end + 65)
-                break;
-            out.emplace_back(blob.substr(0, end));
-            blob.remove_prefix(end + 65);
-        }
+        forEachRecordedOutput(s.blob(0), [&out](std::string_view path, const char *) {
+            out.emplace_back(path);
+            return true;
+        });
     }
     return out;
 }
