@@ -121,7 +121,7 @@ public:
 
     bool operator<(const QTreeWidgetItem &other) const override
     {
-        // A comparison's rows are plain items: the type says which is which
+        // Only a UnitRow has these keys; its item type tells it apart
         // without a dynamic_cast per comparison.
         if (other.type() != Type)
             return QTreeWidgetItem::operator<(other);
