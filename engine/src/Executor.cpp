@@ -7,6 +7,7 @@
 
 #include "weft/CompiledWorkflow.h"
 
+#include "scheduler/ArenaPool.h"
 #include "scheduler/Run.h"
 
 #include <oneapi/tbb/info.h>
@@ -81,6 +82,24 @@ void Executor::kill()
 int defaultConcurrency()
 {
     return std::max(1, oneapi::tbb::info::default_concurrency());
+}
+
+int jobsFor(const RunOptions &options, const Workflow &workflow)
+{
+    return options.jobs > 0             ? options.jobs
+           : workflow.settings.jobs > 0 ? workflow.settings.jobs
+                                        : defaultConcurrency();
+}
+
+int threadsFor(const RunOptions &options, const Workflow &workflow)
+{
+    return options.threads > 0 ? options.threads
+                               : std::min(jobsFor(options, workflow), defaultConcurrency());
+}
+
+void Executor::prepare(const RunOptions &options, const Workflow &workflow)
+{
+    ArenaLease::prepare(threadsFor(options, workflow));
 }
 
 } // namespace weft

@@ -92,6 +92,13 @@ public:
     // Like cancel() but SIGKILL at once (a second Ctrl-C).
     void kill();
 
+    // Readies oneTBB's scheduler and an arena of the size a run of
+    // `workflow` with `options` uses, so that the run spends its first
+    // moments on its nodes: about 2 ms on a small machine, a tenth of a
+    // no-op run of a 100-file build. For a caller with time to spare before
+    // run(), such as weft-cli while the incremental state is read.
+    static void prepare(const RunOptions &options, const Workflow &workflow);
+
 private:
     class Run;
     RunSummary execute(std::shared_ptr<Run> run);
@@ -103,5 +110,9 @@ private:
 };
 
 int defaultConcurrency(); // number of cores available to this process
+
+// The jobs and the arena size a run of `workflow` with `options` has.
+int jobsFor(const RunOptions &options, const Workflow &workflow);
+int threadsFor(const RunOptions &options, const Workflow &workflow);
 
 } // namespace weft

@@ -34,6 +34,10 @@ public:
 
     oneapi::tbb::task_arena &arena() { return *m_arena; }
 
+    // Makes an idle arena of that concurrency ready for the next lease,
+    // with oneTBB's scheduler initialized, unless one is idle already.
+    static void prepare(int concurrency);
+
     // Arenas made so far (leased or idle), for tests.
     static int arenasMade();
 

@@ -79,10 +79,8 @@ RunSummary Executor::Run::execute()
     const Workflow &wf = *m_workflow;
     m_graph = &m_compiled->graph();
     m_policy = m_options.failure.value_or(wf.settings.failure);
-    m_jobs = m_options.jobs > 0 ? m_options.jobs
-             : wf.settings.jobs > 0 ? wf.settings.jobs
-                                    : defaultConcurrency();
-    m_threads = m_options.threads > 0 ? m_options.threads : std::min(m_jobs, defaultConcurrency());
+    m_jobs = jobsFor(m_options, wf);
+    m_threads = threadsFor(m_options, wf);
     m_admission = std::make_unique<Admission>(*m_graph, m_jobs);
     m_completesInBody = m_threads <= m_jobs && m_graph->nothingEverWaits() && !m_options.shuffle;
     if (m_options.shuffle) {
