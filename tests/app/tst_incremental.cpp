@@ -392,6 +392,66 @@ private slots:
         QCOMPARE(r.runFinished["instance_counts"]["cached"].get<int>(), 2);
     }
 
+    // The instances of a fan-out read an input they share (its headers)
+    // once, when the fan-out starts; an input that names the item stays the
+    // instance's own. Both must still re-run exactly what changed.
+    void fanOutSharedAndPerItemInputs()
+    {
+        Json each = processNode("each", "cat include/*.h ${item} > out/${item.stem}.o",
+                                {{"obj", "out/${item.stem}.o"}},
+                                {{"headers", "include/*.h"}, {"notes", "notes/${item.stem}.txt"}});
+        each["foreach"] = {{"glob", "src/*.c"}};
+        const QString dir = workspace({{"weft", 1}, {"nodes", {each}}});
+        writeFile(dir + "/include/a.h", "int a;\n");
+        for (const char *name : {"x", "y", "z"}) {
+            writeFile(dir + "/src/" + name + ".c", QByteArray(name) + "\n");
+            writeFile(dir + "/notes/" + name + ".txt", "note\n");
+        }
+        CliResult r = run(dir);
+        QCOMPARE(r.exitCode, 0);
+        r = run(dir);
+        QCOMPARE(r.runFinished["instance_counts"]["cached"].get<int>(), 3);
+
+        // A note of one item: that instance alone.
+        writeFile(dir + "/notes/y.txt", "changed\n");
+        r = run(dir);
+        QVERIFY(cached(r, "each[0]") && !cached(r, "each[1]") && cached(r, "each[2]"));
+        QCOMPARE(why(r, "each[1]"), QStringLiteral("input changed: notes/y.txt"));
+
+        // The shared header: every instance, each saying why.
+        writeFile(dir + "/include/a.h", "int a, b;\n");
+        r = run(dir);
+        for (const char *unit : {"each[0]", "each[1]", "each[2]"}) {
+            QVERIFY2(!cached(r, unit), unit);
+            QCOMPARE(why(r, unit), QStringLiteral("input changed: include/a.h"));
+        }
+        QCOMPARE(readFile(dir + "/out/z.o"), QByteArray("int a, b;\nz\n"));
+
+        // A header added to the shared glob: every instance again.
+        writeFile(dir + "/include/b.h", "int c;\n");
+        r = run(dir);
+        for (const char *unit : {"each[0]", "each[1]", "each[2]"})
+            QCOMPARE(why(r, unit), QStringLiteral("input added: include/b.h"));
+        r = run(dir);
+        QCOMPARE(r.runFinished["instance_counts"]["cached"].get<int>(), 3);
+    }
+
+    // A foreach glob matches directories too, named without a trailing '/'.
+    void fanOutOverDirectories()
+    {
+        Json each = processNode("each", "ls ${item} > out/${item.name}.list", {{"list", "out/${item.name}.list"}});
+        each["foreach"] = {{"glob", "parts/*"}};
+        const QString dir = workspace({{"weft", 1}, {"nodes", {each}}});
+        writeFile(dir + "/parts/one/a", "a");
+        writeFile(dir + "/parts/two/b", "b");
+        CliResult r = run(dir);
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(readFile(dir + "/out/one.list"), QByteArray("a\n"));
+        QCOMPARE(readFile(dir + "/out/two.list"), QByteArray("b\n"));
+        r = run(dir);
+        QCOMPARE(r.runFinished["instance_counts"]["cached"].get<int>(), 2);
+    }
+
     // kill -9 weft-cli at random moments while inputs change between runs;
     // then every node the next run reports cached must hold exactly what a
     // clean run of the same inputs writes.

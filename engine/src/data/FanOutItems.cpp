@@ -19,7 +19,10 @@ FanOutItems globItems(const std::string &pattern, const std::filesystem::path &b
     glob_t g{};
     // No GLOB_ERR: a directory that does not exist (yet) matches nothing, as
     // make's $(wildcard) and a shell's nullglob have it.
-    const int rc = ::glob(absolute.c_str(), GLOB_MARK | GLOB_NOSORT, nullptr, &g);
+    // No GLOB_MARK either: it costs a stat of every match, and a directory
+    // is named without the mark all the same (only a pattern that ends in
+    // '/' gives marked names, whatever the flags).
+    const int rc = ::glob(absolute.c_str(), GLOB_NOSORT, nullptr, &g);
     if (rc != 0 && rc != GLOB_NOMATCH) {
         globfree(&g);
         result.error = rc == GLOB_NOSPACE ? "out of memory expanding foreach glob \"" + pattern + "\""

@@ -495,22 +495,19 @@ struct IncrementalSession::Impl
         staticParts(node, f.parts);
         for (const auto &[name, value] : node.inputs) {
             for (const std::string &pattern : value.items) {
-                if (!hasGlob(pattern)) {
-                    Digest d{};
-                    if (!fileDigest(absolute(pattern), d))
-                        d = sha256("missing");
-                    f.parts.push_back({PartKind::Input, pattern, d});
+                if (u.instance < 0) {
+                    inputParts(pattern, f.parts);
                     continue;
                 }
-                std::vector<std::string> matches = globFiles(pattern);
-                if (matches.empty())
-                    f.parts.push_back({PartKind::Input, pattern, sha256("no match")});
-                for (const std::string &match : matches) {
-                    Digest d{};
-                    if (!fileDigest(absolute(match), d))
-                        d = sha256("missing");
-                    f.parts.push_back({PartKind::Input, match, d});
-                }
+                // A fan-out's instances are checked together when it starts
+                // (FanOut.cpp): an input they share (their headers) is read
+                // once for all of them, as of that moment, instead of a stat
+                // of the directory and of every match for each instance.
+                std::lock_guard lock(sharedInputsMutex);
+                auto [it, added] = sharedInputs.try_emplace({u.index, pattern});
+                if (added)
+                    inputParts(pattern, it->second);
+                f.parts.insert(f.parts.end(), it->second.begin(), it->second.end());
             }
         }
         if (u.item && u.itemIsFile) {
@@ -543,6 +540,31 @@ struct IncrementalSession::Impl
         }
         return f;
     }
+
+    // The parts of one input pattern: the file's digest, or each match's.
+    void inputParts(const std::string &pattern, std::vector<Part> &parts)
+    {
+        if (!hasGlob(pattern)) {
+            Digest d{};
+            if (!fileDigest(absolute(pattern), d))
+                d = sha256("missing");
+            parts.push_back({PartKind::Input, pattern, d});
+            return;
+        }
+        std::vector<std::string> matches = globFiles(pattern);
+        if (matches.empty())
+            parts.push_back({PartKind::Input, pattern, sha256("no match")});
+        for (const std::string &match : matches) {
+            Digest d{};
+            if (!fileDigest(absolute(match), d))
+                d = sha256("missing");
+            parts.push_back({PartKind::Input, match, d});
+        }
+    }
+
+    // By fan-out node and the input pattern as its instance expands it.
+    std::mutex sharedInputsMutex;
+    std::map<std::pair<NodeIndex, std::string>, std::vector<Part>> sharedInputs;
 
     // Every instance of a fan-out usually reads the same glob (its headers):
     // its matches are kept while the directory's stat is unchanged, since
