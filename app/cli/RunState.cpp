@@ -141,6 +141,11 @@ void RunState::releaseAtExit()
     kept->emplace_back(std::move(m_session), std::move(m_history));
 }
 
+void RunState::close()
+{
+    m_store.reset();
+}
+
 void RunState::finish()
 {
     if (m_session)

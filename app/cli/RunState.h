@@ -55,6 +55,8 @@ public:
     // The process is about to exit: finish(), then leave the session's and
     // the history's tables unfreed (the store itself still closes).
     void releaseAtExit();
+    // Closes the database and gives up the run lock (also done on destruction).
+    void close();
     // Watch mode: finishes this round's records and begins the next round's
     // (a run of its own in the history), under the same run lock.
     void nextRound();
