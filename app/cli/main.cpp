@@ -14,6 +14,11 @@
 
 #include <cstdlib>
 #include <new>
+#include <string>
+
+#if WEFT_CLI_STATIC_OPENSSL
+#include <openssl/opensslv.h>
+#endif
 
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -50,6 +55,18 @@ void tuneMalloc()
 #endif
 }
 
+// The OpenSSL that computes the hashes. Linked from the static archive it
+// is exactly the headers' version; asking libcrypto (OpenSslVersion.cpp)
+// would link all of it into weft-cli for this one line.
+std::string openSslVersion()
+{
+#if WEFT_CLI_STATIC_OPENSSL
+    return OPENSSL_VERSION_TEXT;
+#else
+    return weft::openSslVersionString();
+#endif
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -62,7 +79,7 @@ int main(int argc, char **argv)
     CLI::App app("Weft: run graphs of operations, in parallel, from the command line.", "weft-cli");
     app.set_version_flag("--version",
         "weft-cli " + weft::versionString() + "\n" + weft::licenseString() + "\noneTBB "
-            + weft::tbbVersionString() + "\n" + weft::openSslVersionString());
+            + weft::tbbVersionString() + "\n" + openSslVersion());
     app.require_subcommand(1);
     app.footer("Examples:\n"
                "  weft-cli run build.weft -j 8        run a workflow, 8 nodes at once\n"

@@ -3,7 +3,6 @@
 
 #include "VersionConfig.h"
 
-#include <openssl/crypto.h>
 #include <oneapi/tbb/version.h>
 
 namespace weft {
@@ -16,11 +15,6 @@ std::string versionString()
 std::string tbbVersionString()
 {
     return TBB_runtime_version();
-}
-
-std::string openSslVersionString()
-{
-    return OpenSSL_version(OPENSSL_VERSION);
 }
 
 std::string licenseSpdxId()

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ops/InProcessOperations.h"
 
+#include "state/Fingerprint.h"
+
 #include "weft/WorkflowFile.h"
 #include "weft/Workflow.h"
 
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -149,9 +150,6 @@ OperationResult runHash(OperationContext &c)
     std::stable_sort(files.begin(), files.end(),
                      [](const auto &a, const auto &b) { return a.first < b.first; });
 
-    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-    if (!ctx)
-        return failure("OpenSSL could not allocate a digest context");
     std::vector<char> buffer(1 << 16);
     std::vector<std::string> digests;
     digests.reserve(files.size());
@@ -163,23 +161,20 @@ OperationResult runHash(OperationContext &c)
         std::ifstream in(path, std::ios::binary);
         if (!in)
             return failure("cannot read " + shown + ": " + std::strerror(errno));
-        if (EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1)
-            return failure("OpenSSL could not initialise SHA-256");
+        state::Sha256 hash;
         while (in) {
             in.read(buffer.data(), std::streamsize(buffer.size()));
             const auto n = in.gcount();
-            if (n > 0 && EVP_DigestUpdate(ctx.get(), buffer.data(), std::size_t(n)) != 1)
-                return failure("OpenSSL failed while hashing " + shown);
+            if (n > 0)
+                hash.add(buffer.data(), std::size_t(n));
             if (c.cancelled.load(std::memory_order_relaxed))
                 return failure("cancelled");
         }
         if (in.bad())
             return failure("read error in " + shown);
-        unsigned char digest[EVP_MAX_MD_SIZE];
-        unsigned int length = 0;
-        if (EVP_DigestFinal_ex(ctx.get(), digest, &length) != 1)
-            return failure("OpenSSL failed to finish the digest of " + shown);
-        digests.push_back(hexDigest(digest, length));
+        const state::Digest digest = hash.finish();
+        const unsigned int length = unsigned(digest.size());
+        digests.push_back(hexDigest(digest.data(), length));
         std::string line = digests.back() + "  " + shown + "\n";
         c.writeStdout(line);
         if (files.size() > 1)

@@ -1,8 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
+// SHA-256 through OpenSSL's SHA256_Init/Update/Final, deprecated since 3.0
+// in favour of EVP but still in every 3.x. They are the same code as the
+// default provider's SHA-256 (its assembly, SHA-NI where the CPU has it),
+// without the providers: EVP made weft-cli link and relocate all of
+// libcrypto's algorithm tables (19,600 relocations against 3,000, 100 of
+// 300 page faults at start) and initialize the providers on the first hash,
+// together 3 ms of a 20 ms no-op run of a small build. An OpenSSL built
+// without the deprecated API gets EVP instead (the same digests).
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include "state/Fingerprint.h"
 
-#include <openssl/crypto.h>
+#ifdef OPENSSL_NO_DEPRECATED_3_0
 #include <openssl/evp.h>
+#endif
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -12,15 +22,32 @@
 
 namespace weft::state {
 
+#ifndef OPENSSL_NO_DEPRECATED_3_0
+
+Sha256::Sha256()
+{
+    SHA256_Init(&m_ctx);
+}
+
+void Sha256::add(const void *data, std::size_t size)
+{
+    SHA256_Update(&m_ctx, data, size);
+}
+
+Digest Sha256::finish()
+{
+    Digest out{};
+    SHA256_Final(out.data(), &m_ctx);
+    return out;
+}
+
+#else
+
 namespace {
 
-// OpenSSL 3 looks the algorithm up on every EVP_sha256() init (an implicit
-// fetch, about a microsecond); a no-op run hashes a few short strings per
-// node, so the algorithm is fetched once and each thread reuses a context.
-// The first fetch also initializes OpenSSL, which by default reads the
-// system's openssl.cnf and sets up what it names (engines, providers): a
-// millisecond or more of every no-op run of a small build, for SHA-256 of
-// local files, which the default provider computes whatever that file says.
+// Fetched once: an implicit fetch on every EVP_sha256() init costs about a
+// microsecond. The system's openssl.cnf is not read (SHA-256 of local
+// files is the default provider's whatever it says).
 const EVP_MD *sha256Algorithm()
 {
     static EVP_MD *md = [] {
@@ -30,8 +57,8 @@ const EVP_MD *sha256Algorithm()
     return md ? md : EVP_sha256();
 }
 
-// One EVP context per thread, and one hash at a time on it: a Sha256 never
-// outlives the call that made it, and none of them nests another.
+// One context per thread, one hash at a time on it: a Sha256 never outlives
+// the call that made it, and none of them nests another.
 EVP_MD_CTX *threadContext()
 {
     thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
@@ -58,6 +85,8 @@ Digest Sha256::finish()
     EVP_DigestFinal_ex(m_ctx, out.data(), &length);
     return out;
 }
+
+#endif
 
 Digest sha256(std::string_view data)
 {

@@ -9,6 +9,8 @@
 // in order. Kept as parts, not only as the sum, so that --explain can name
 // the first part that changed (which key, which file, which upstream).
 
+#include <openssl/sha.h>
+
 #include <array>
 #include <cstdint>
 #include <filesystem>
@@ -16,7 +18,6 @@
 #include <string_view>
 #include <vector>
 
-struct evp_md_ctx_st; // OpenSSL's EVP_MD_CTX
 
 namespace weft::state {
 
@@ -38,7 +39,11 @@ public:
     Digest finish();
 
 private:
-    ::evp_md_ctx_st *m_ctx;
+#ifndef OPENSSL_NO_DEPRECATED_3_0
+    SHA256_CTX m_ctx; // see Fingerprint.cpp
+#else
+    struct evp_md_ctx_st *m_ctx;
+#endif
 };
 // False when the file cannot be read (missing, a directory, no permission).
 bool sha256File(const std::filesystem::path &path, Digest &out);
