@@ -126,6 +126,7 @@ struct IncrementalSession::Impl
     // absolute path is built per output (a no-op run of 100,000 nodes is
     // mostly these stats). -1: paths are joined as before.
     int baseFd = -1;
+    std::string baseSlash; // options.base with one trailing '/'
 
     // The outputs hash of each plain node (not an instance) that finished
     // in this run, by node index. Written once, by the thread that checked
@@ -171,6 +172,7 @@ struct IncrementalSession::Impl
     {
         if (!options.base.empty())
             baseFd = ::open(options.base.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+        baseSlash = (options.base / "").string();
     }
     ~Impl()
     {
@@ -319,12 +321,24 @@ struct IncrementalSession::Impl
         return p.is_absolute() ? p : options.base / p;
     }
 
+    // absolute(path).string(), without parsing either into components: the
+    // fan-out checks of a small build call it for every file they stat.
+    std::string absoluteString(const std::string &path) const
+    {
+        if (!path.empty() && path[0] == '/')
+            return path;
+        std::string out;
+        out.reserve(baseSlash.size() + path.size());
+        out.append(baseSlash).append(path);
+        return out;
+    }
+
     // The content hash of `path`; false when it does not exist. `fresh`:
     // hash it whatever the cache says (a unit has just written it).
-    bool fileDigest(const std::filesystem::path &path, Digest &out, bool fresh = false)
+    bool fileDigest(const std::string &path, Digest &out, bool fresh = false)
     {
         struct stat st{};
-        if (::stat(path.c_str(), &st) != 0)
+        if (statPath(path, st) != 0)
             return false;
         if (S_ISDIR(st.st_mode)) {
             out = sha256("directory"); // its presence, not its content
@@ -332,7 +346,7 @@ struct IncrementalSession::Impl
         }
         FileEntry entry{std::int64_t(st.st_size), ns(st.st_mtim), ns(st.st_ctim),
                         std::int64_t(st.st_ino), {}};
-        const std::string key = path.string();
+        const std::string key = absoluteString(path); // the cache's key, as the database keeps it
         if (!fresh) {
             std::lock_guard lock(mutex);
             if (auto it = files.find(key); it != files.end()) {
@@ -346,7 +360,7 @@ struct IncrementalSession::Impl
         }
         // Stat before hashing: a write during the hash changes the stat, and
         // the next look hashes again.
-        if (!sha256File(path, entry.digest))
+        if (!sha256File(key, entry.digest))
             return false;
         out = entry.digest;
         struct timespec now{};
@@ -512,7 +526,7 @@ struct IncrementalSession::Impl
         }
         if (u.item && u.itemIsFile) {
             Digest d{};
-            if (!fileDigest(absolute(*u.item), d))
+            if (!fileDigest(*u.item, d))
                 d = sha256("missing");
             f.parts.push_back({PartKind::Item, *u.item, d});
         }
@@ -546,7 +560,7 @@ struct IncrementalSession::Impl
     {
         if (!hasGlob(pattern)) {
             Digest d{};
-            if (!fileDigest(absolute(pattern), d))
+            if (!fileDigest(pattern, d))
                 d = sha256("missing");
             parts.push_back({PartKind::Input, pattern, d});
             return;
@@ -556,7 +570,7 @@ struct IncrementalSession::Impl
             parts.push_back({PartKind::Input, pattern, sha256("no match")});
         for (const std::string &match : matches) {
             Digest d{};
-            if (!fileDigest(absolute(match), d))
+            if (!fileDigest(match, d))
                 d = sha256("missing");
             parts.push_back({PartKind::Input, match, d});
         }
