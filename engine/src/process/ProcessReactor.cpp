@@ -31,7 +31,6 @@ ProcessReactor::Impl::Impl(std::unique_ptr<ProcessLauncher> launcher)
     event.events = EPOLLIN;
     event.data.u64 = kWakeToken;
     ::epoll_ctl(m_epoll, EPOLL_CTL_ADD, m_wake, &event);
-    m_thread = std::thread([this] { run(); });
     m_launcher->setJobStatusListener([this](const std::string &jobId) {
         Command command(Command::JobStatus);
         command.jobId = jobId;
@@ -42,14 +41,17 @@ ProcessReactor::Impl::Impl(std::unique_ptr<ProcessLauncher> launcher)
 ProcessReactor::Impl::~Impl()
 {
     m_launcher->setJobStatusListener(nullptr); // no post() once the eventfd is closed
-    post(Command(Command::Stop));
-    m_thread.join();
+    if (m_thread.joinable()) { // started by some command
+        post(Command(Command::Stop));
+        m_thread.join();
+    }
     closeFd(m_wake);
     closeFd(m_epoll);
 }
 
 void ProcessReactor::Impl::post(Command command)
 {
+    std::call_once(m_started, [this] { m_thread = std::thread([this] { run(); }); });
     bool wasEmpty;
     {
         std::lock_guard lock(m_queueMutex);

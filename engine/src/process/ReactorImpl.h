@@ -191,6 +191,10 @@ private:
     std::unique_ptr<char[]> m_buffer;
     bool m_stopping = false;
 
+    // Started by the first command posted, not with the reactor: a run
+    // whose every unit is up to date never needs it, and a thread costs its
+    // start, a join at the run's end and, at exit, a wake-up to end it.
+    std::once_flag m_started;
     std::thread m_thread; // last: started once everything above exists
 };
 
