@@ -412,14 +412,11 @@ int executeRun(const RunArgs &args)
                                               options.baseDirectory);
     // Incremental state and history (.weft/state.db); also the run lock.
     // While the database is still being opened, this thread has nothing to
-    // do: it sets up what the run would otherwise begin with, the hashing
-    // for its first fingerprint and oneTBB's scheduler (a no-op run of a
-    // small build: 1 and 2 ms of about 25).
+    // do: it readies oneTBB's scheduler, which the run would otherwise
+    // begin with (a no-op run of a small build: 2 ms of about 20).
     if (preopened.valid()) {
-        if (preopened.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
-            StateStore::prepareHashing();
+        if (preopened.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
             Executor::prepare(options, workflow);
-        }
         preopened.get();
     }
     if (int status = ExitSuccess; !state.open(args.file, args.state, workflow,

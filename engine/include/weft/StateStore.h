@@ -82,13 +82,6 @@ public:
 
     const std::filesystem::path &databasePath() const;
 
-    // Sets up the SHA-256 implementation that fingerprints use now rather
-    // than at a run's first fingerprint: OpenSSL initializes its provider
-    // then, about a millisecond. A caller that waits for something else
-    // anyway (weft-cli, for the database it opens on another thread) calls
-    // this meanwhile. Thread-safe; cheap after the first call.
-    static void prepareHashing();
-
     // Takes this workflow file's run lock, held until the store is destroyed.
     // False when another process holds it: `holderPid` is its pid (0 if it
     // could not be read), or `error` says why the lock file is unusable.

@@ -237,11 +237,6 @@ StateStore::Impl::~Impl()
 StateStore::StateStore(std::unique_ptr<Impl> impl) : d(std::move(impl)) {}
 StateStore::~StateStore() = default;
 
-void StateStore::prepareHashing()
-{
-    (void)state::sha256({}); // the first one fetches the algorithm (Fingerprint.cpp)
-}
-
 const std::filesystem::path &StateStore::databasePath() const
 {
     return d->path;
