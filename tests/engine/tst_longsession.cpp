@@ -60,6 +60,7 @@ class TestLongSession : public QObject
 
 private Q_SLOTS:
     void runsReuseTheirArena();
+    void preparedArenaIsTheRunsOwn();
     void concurrentRunsKeepTheirOwnArena();
     void watchRoundsLeaveNothingBehind();
 };
@@ -82,6 +83,26 @@ void TestLongSession::runsReuseTheirArena()
         QCOMPARE(summary.counts[std::size_t(NodeState::Succeeded)], std::size_t(99));
     }
     QCOMPARE(ArenaLease::arenasMade(), made);
+}
+
+// Executor::prepare() (weft-cli calls it while the state loads) makes the
+// arena a run of that size then takes, and only when none is idle.
+void TestLongSession::preparedArenaIsTheRunsOwn()
+{
+    QTemporaryDir dir;
+    const auto wf = std::make_shared<const Workflow>(independentNoops());
+    const RunOptions three = options(dir, 3); // a size no other test here runs at
+    const int before = ArenaLease::arenasMade();
+    Executor::prepare(three, *wf);
+    QCOMPARE(ArenaLease::arenasMade(), before + 1);
+    Executor::prepare(three, *wf); // one is idle already
+    QCOMPARE(ArenaLease::arenasMade(), before + 1);
+    EventSink quiet;
+    Executor executor(three);
+    const RunSummary summary = executor.run(wf, quiet);
+    QVERIFY(summary.outcome == RunOutcome::Succeeded);
+    QCOMPARE(summary.counts[std::size_t(NodeState::Succeeded)], std::size_t(99));
+    QCOMPARE(ArenaLease::arenasMade(), before + 1);
 }
 
 void TestLongSession::concurrentRunsKeepTheirOwnArena()
