@@ -18,7 +18,6 @@
 #include <string_view>
 #include <vector>
 
-
 namespace weft::state {
 
 using Digest = std::array<unsigned char, 32>;
