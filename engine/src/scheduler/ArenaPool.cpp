@@ -45,20 +45,11 @@ ArenaLease::ArenaLease(int concurrency)
 
 void ArenaLease::prepare(int concurrency)
 {
-    Pool &p = pool();
-    {
-        std::lock_guard lock(p.mutex);
-        auto it = p.idle.find(concurrency);
-        if (it != p.idle.end() && !it->second.empty())
-            return;
-        ++p.made;
-    }
     // Entering the arena once initializes oneTBB's scheduler (its allocator
-    // library, the thread pool's bookkeeping) along with the arena itself.
-    auto arena = std::make_unique<oneapi::tbb::task_arena>(concurrency);
-    arena->execute([] {});
-    std::lock_guard lock(p.mutex);
-    p.idle[concurrency].push_back(std::move(arena));
+    // library, the thread pool's bookkeeping) along with the arena itself;
+    // the lease then gives it back, idle, for the run.
+    ArenaLease lease(concurrency);
+    lease.arena().execute([] {});
 }
 
 ArenaLease::~ArenaLease()

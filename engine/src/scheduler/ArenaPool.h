@@ -34,8 +34,8 @@ public:
 
     oneapi::tbb::task_arena &arena() { return *m_arena; }
 
-    // Makes an idle arena of that concurrency ready for the next lease,
-    // with oneTBB's scheduler initialized, unless one is idle already.
+    // Leaves an idle arena of that concurrency ready for the next lease,
+    // with oneTBB's scheduler initialized (made only if none was idle).
     static void prepare(int concurrency);
 
     // Arenas made so far (leased or idle), for tests.

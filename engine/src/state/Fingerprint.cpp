@@ -5,7 +5,7 @@
 // without the providers: EVP made weft-cli link and relocate all of
 // libcrypto's algorithm tables (19,600 relocations against 3,000, 100 of
 // 300 page faults at start) and initialize the providers on the first hash,
-// together 3 ms of a 20 ms no-op run of a small build. An OpenSSL built
+// together about 2 ms of a 20 ms no-op run of a small build. An OpenSSL built
 // without the deprecated API gets EVP instead (the same digests).
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include "state/Fingerprint.h"

@@ -517,10 +517,18 @@ struct IncrementalSession::Impl
                 // (FanOut.cpp): an input they share (their headers) is read
                 // once for all of them, as of that moment, instead of a stat
                 // of the directory and of every match for each instance.
-                std::lock_guard lock(sharedInputsMutex);
-                auto [it, added] = sharedInputs.try_emplace({u.index, pattern});
-                if (added)
-                    inputParts(pattern, it->second);
+                // Read outside the lock: another fan-out's first instance
+                // may be hashing its own inputs meanwhile.
+                const std::pair<NodeIndex, std::string> key{u.index, pattern};
+                std::unique_lock lock(sharedInputsMutex);
+                auto it = sharedInputs.find(key);
+                if (it == sharedInputs.end()) {
+                    lock.unlock();
+                    std::vector<Part> parts;
+                    inputParts(pattern, parts);
+                    lock.lock();
+                    it = sharedInputs.emplace(key, std::move(parts)).first; // the first read wins
+                }
                 f.parts.insert(f.parts.end(), it->second.begin(), it->second.end());
             }
         }
