@@ -11,6 +11,7 @@
 
 #include <weft/WorkflowFile.h>
 
+#include <Theme.h>
 #include <UndoCommands.h>
 
 #include <QApplication>
@@ -363,6 +364,113 @@ private Q_SLOTS:
         QCOMPARE(a->width(), NodeItem::kMinWidth);
         QCOMPARE(c->width(), NodeItem::kMinWidth);
         QCOMPARE(m_scene->edgeItem("a", "b")->overviewLine().p1(), a->outputPortScenePos());
+    }
+
+    // The overview keeps its edges in a cached layer (GraphView) and draws
+    // onto it only the satisfied edges added since the last frame: each
+    // frame must still show exactly the edges satisfied so far, the boxes
+    // their current colours, and the same as a picture rendered uncached.
+    void overviewLayerFollowsSatisfiedEdgesAndStates()
+    {
+        m_doc->undoStack()->push(SetNeedsCommand::connect(m_doc.get(), "b", "c"));
+        m_view->setZoom(0.25);
+        m_view->centerOn(QPointF(260, 70));
+        const QColor satisfied(0, 200, 40);
+        m_scene->setSatisfiedColor(satisfied);
+        const QColor edge = Theme::nodeColors().edge;
+        auto near = [this](const QImage &frame, const QPointF &scenePos, const QColor &color) {
+            const QPoint at = m_view->mapFromScene(scenePos);
+            for (int dy = -2; dy <= 2; ++dy) {
+                for (int dx = -2; dx <= 2; ++dx) {
+                    if (QColor(frame.pixel(at + QPoint(dx, dy))).rgb() == color.rgb())
+                        return true;
+                }
+            }
+            return false;
+        };
+        auto frame = [this] { return m_view->viewport()->grab().toImage(); };
+        auto uncached = [this] {
+            QImage image(m_view->viewport()->size(), QImage::Format_RGB32);
+            QPainter painter(&image);
+            m_view->render(&painter, QRectF(image.rect()), m_view->viewport()->rect());
+            return image;
+        };
+        const QPointF ab = m_scene->edgeItem("a", "b")->overviewLine().center();
+        const QPointF bc = m_scene->edgeItem("b", "c")->overviewLine().center();
+
+        QImage shown = frame();
+        QVERIFY(m_scene->overview()); // set as the frame was painted
+        QVERIFY(near(shown, ab, edge) && near(shown, bc, edge));
+        QVERIFY(!near(shown, ab, satisfied) && !near(shown, bc, satisfied));
+
+        // a succeeded: a -> b is satisfied, drawn onto the layer of the last frame.
+        m_scene->addSatisfied(m_scene->nodeItem("a"));
+        m_scene->update();
+        shown = frame();
+        QVERIFY(near(shown, ab, satisfied));
+        QVERIFY(!near(shown, bc, satisfied));
+        const QImage picture = uncached();
+        QVERIFY(near(picture, ab, satisfied) && !near(picture, bc, satisfied));
+
+        // Run states recolour their boxes one by one; a selection recolours all.
+        auto centre = [this](const char *id) {
+            const NodeItem *item = m_scene->nodeItem(id);
+            return item->pos() + QPointF(item->width() / 2, NodeItem::kHeight / 2);
+        };
+        NodeVisualState running;
+        running.runState = RunState::Running;
+        m_scene->setNodeVisualState(QStringLiteral("b"), running);
+        QCoreApplication::processEvents();
+        shown = frame();
+        QVERIFY(near(shown, centre("b"), m_scene->nodeItem("b")->overviewColor()));
+        QVERIFY(m_scene->nodeItem("b")->overviewColor() != m_scene->nodeItem("c")->overviewColor());
+        NodeVisualState failed;
+        failed.runState = RunState::Failed;
+        m_scene->setNodeVisualState(QStringLiteral("c"), failed);
+        QCoreApplication::processEvents();
+        shown = frame();
+        QVERIFY(near(shown, centre("c"), m_scene->nodeItem("c")->overviewColor()));
+        QVERIFY(near(shown, centre("b"), m_scene->nodeItem("b")->overviewColor()));
+        // Selected, a takes the selection's colour and the concurrency lens
+        // dims the others (a quarter of their colour over the canvas).
+        m_scene->nodeItem("a")->setSelected(true);
+        QCoreApplication::processEvents();
+        shown = frame();
+        QVERIFY(near(shown, centre("a"), Theme::nodeColors().selection));
+        for (const char *id : {"b", "c"}) {
+            const QColor color = m_scene->nodeItem(id)->overviewColor();
+            QCOMPARE(color.alpha(), 64);
+            const QColor canvas = Theme::nodeColors().canvas;
+            const QColor pixel(shown.pixel(m_view->mapFromScene(centre(id))));
+            auto blend = [](int over, int under) { return (over + 3 * under) / 4; };
+            QVERIFY2(std::abs(pixel.red() - blend(color.red(), canvas.red())) <= 3
+                         && std::abs(pixel.green() - blend(color.green(), canvas.green())) <= 3
+                         && std::abs(pixel.blue() - blend(color.blue(), canvas.blue())) <= 3,
+                     qPrintable(pixel.name()));
+        }
+        m_scene->nodeItem("a")->setSelected(false);
+
+        // b too; then the run's satisfied edges cleared (a new run).
+        m_scene->addSatisfied(m_scene->nodeItem("b"));
+        m_scene->update();
+        shown = frame();
+        QVERIFY(near(shown, ab, satisfied) && near(shown, bc, satisfied));
+        m_scene->clearSatisfied();
+        shown = frame();
+        QVERIFY(!near(shown, ab, satisfied) && !near(shown, bc, satisfied));
+        QVERIFY(near(shown, ab, edge) && near(shown, bc, edge));
+
+        // Moved, the edges are drawn where the node now is, satisfied or not.
+        m_scene->addSatisfied(m_scene->nodeItem("a"));
+        m_scene->nodeItem("b")->setPos(m_scene->nodeItem("b")->pos() + QPointF(0, 200));
+        const QPointF movedAb = m_scene->edgeItem("a", "b")->overviewLine().center();
+        m_view->centerOn(movedAb);
+        shown = frame();
+        QVERIFY(near(shown, movedAb, satisfied));
+        QCOMPARE(m_scene->satisfiedLines().size(), std::size_t(1));
+        QCOMPARE(m_scene->satisfiedLines().front(), m_scene->edgeItem("a", "b")->overviewLine());
+        m_scene->clearVisualStates();
+        m_view->setZoom(1.0);
     }
 
     void renameKeepsEdges()

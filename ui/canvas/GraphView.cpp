@@ -401,12 +401,18 @@ void GraphView::dropEvent(QDropEvent *event)
 void GraphView::drawBackground(QPainter *painter, const QRectF &rect)
 {
     const auto &c = Theme::nodeColors();
-    painter->fillRect(rect, c.canvas);
     const qreal z = zoom();
     m_scene->setOverview(z < GraphScene::kOverviewZoom);
+    if (m_scene->overview() && painter->device() == viewport()) {
+        drawEdgeLayer(painter);
+        return;
+    }
+    m_edgeLayer.image = QImage(); // its memory back while the overview is not shown
+    painter->fillRect(rect, c.canvas);
     if (z < 0.35) {
         // A grid finer than a few pixels is noise, and costs a frame. The
-        // edges go under the nodes, as their items (z -1) would.
+        // edges go under the nodes, as their items (z -1) would (render()
+        // into another device draws them here, uncached).
         m_scene->drawOverviewEdges(painter, rect);
         return;
     }
@@ -430,6 +436,48 @@ void GraphView::drawBackground(QPainter *painter, const QRectF &rect)
     painter->drawLines(minor.data(), int(minor.size()));
     painter->setPen(QPen(c.grid, 0));
     painter->drawLines(major.data(), int(major.size()));
+}
+
+void GraphView::drawEdgeLayer(QPainter *painter)
+{
+    const auto &c = Theme::nodeColors();
+    const qreal dpr = viewport()->devicePixelRatioF();
+    const QSize size = (QSizeF(viewport()->size()) * dpr).toSize();
+    const QTransform transform = viewportTransform();
+    const QRectF visible = transform.inverted().mapRect(QRectF(viewport()->rect()));
+    const std::vector<QLineF> &satisfied = m_scene->satisfiedLines(); // current geometry first
+    EdgeLayer &layer = m_edgeLayer;
+    const bool stale = layer.image.size() != size || layer.transform != transform
+                       || layer.geometry != m_scene->geometryGeneration()
+                       || layer.satisfied != m_scene->satisfiedGeneration()
+                       || layer.satisfiedDrawn > satisfied.size() || layer.canvas != c.canvas.rgba()
+                       || layer.edge != c.edge.rgba() || layer.dataEdge != c.dataEdge.rgba();
+    if (stale) {
+        if (layer.image.size() != size)
+            layer.image = QImage(size, QImage::Format_RGB32);
+        layer.image.setDevicePixelRatio(dpr);
+        QPainter p(&layer.image);
+        p.fillRect(QRectF(QPointF(), QSizeF(viewport()->size())), c.canvas);
+        p.setTransform(transform);
+        m_scene->drawOverviewEdges(&p, visible);
+        layer.transform = transform;
+        layer.geometry = m_scene->geometryGeneration();
+        layer.satisfied = m_scene->satisfiedGeneration();
+        layer.satisfiedDrawn = satisfied.size();
+        layer.canvas = c.canvas.rgba();
+        layer.edge = c.edge.rgba();
+        layer.dataEdge = c.dataEdge.rgba();
+    } else if (layer.satisfiedDrawn < satisfied.size()) {
+        // Over the base lines they cover, pixel for pixel (both aliased).
+        QPainter p(&layer.image);
+        p.setTransform(transform);
+        m_scene->drawOverviewSatisfied(&p, visible, layer.satisfiedDrawn);
+        layer.satisfiedDrawn = satisfied.size();
+    }
+    painter->save();
+    painter->resetTransform(); // the layer is in viewport pixels; the clip stays
+    painter->drawImage(QPointF(0, 0), layer.image);
+    painter->restore();
 }
 
 void GraphView::drawForeground(QPainter *painter, const QRectF &rect)

@@ -106,6 +106,10 @@ public:
     QPainterPath shape() const override;
     void paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *widget) override;
 
+    // Where the scene keeps this node's overview box (GraphScene); -1: none.
+    int overviewSlot() const { return m_overviewSlot; }
+    void setOverviewSlot(int slot) { m_overviewSlot = slot; }
+
 protected:
     QVariant itemChange(GraphicsItemChange change, const QVariant &value) override;
     void hoverEnterEvent(QGraphicsSceneHoverEvent *event) override;
@@ -149,6 +153,7 @@ private:
     Port m_hoveredPort = Port::None;
     Port m_highlightedPort = Port::None;
     QList<EdgeItem *> m_edges;
+    int m_overviewSlot = -1;
 };
 
 } // namespace weft::ui

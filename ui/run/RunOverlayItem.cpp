@@ -15,23 +15,6 @@ namespace weft::ui {
 
 namespace {
 
-// Calls visit(start, end) with the port positions of every edge leaving the
-// named nodes.
-template<typename Visit>
-void forEachOutgoingEdge(const GraphScene &scene, const QStringList &nodes, Visit &&visit)
-{
-    for (const QString &id : nodes) {
-        NodeItem *item = scene.nodeItem(id);
-        if (!item)
-            continue;
-        const QPointF start = item->outputPortScenePos();
-        for (EdgeItem *edge : item->edges()) {
-            if (edge->from() == item)
-                visit(start, edge->to()->inputPortScenePos());
-        }
-    }
-}
-
 constexpr qreal kCaptionHeight = 16;
 constexpr qreal kHalo = 9;
 
@@ -128,14 +111,20 @@ SatisfiedEdgesItem::SatisfiedEdgesItem(GraphScene *scene)
     setAcceptedMouseButtons(Qt::NoButton);
     setFlag(ItemUsesExtendedStyleOption); // for exposedRect: paint only what is visible
     setZValue(-0.5); // above the edges (-1), below the nodes (0)
+    updateColor();
+}
+
+void SatisfiedEdgesItem::updateColor()
+{
+    // Opaque: the near curves are drawn as overlapping segments, where a
+    // translucent colour would bead at every joint.
+    m_scene->setSatisfiedColor(RunStateStyle::color(NodeState::Succeeded, QGuiApplication::palette()));
 }
 
 void SatisfiedEdgesItem::clear()
 {
     prepareGeometryChange();
-    m_nodes.clear();
-    m_lines.clear();
-    m_linesValid = false;
+    m_scene->clearSatisfied();
     m_bounds = QRectF();
     m_added = QRectF();
 }
@@ -149,24 +138,18 @@ void SatisfiedEdgesItem::addSucceeded(NodeItem *item)
 {
     if (!item)
         return;
-    bool any = false;
-    const QPointF start = item->outputPortScenePos();
     for (EdgeItem *edge : item->edges()) {
-        if (edge->from() == item) {
+        if (edge->from() == item)
             m_added |= edge->sceneBoundingRect();
-            if (m_linesValid)
-                m_lines.emplace_back(start, edge->to()->inputPortScenePos());
-            any = true;
-        }
     }
-    if (any)
-        m_nodes.append(item->id());
+    m_scene->addSatisfied(item);
 }
 
 void SatisfiedEdgesItem::commit()
 {
     if (m_added.isNull())
         return;
+    updateColor(); // the theme may have changed since the last batch
     const QRectF bounds = m_bounds | m_added;
     if (bounds != m_bounds) {
         prepareGeometryChange();
@@ -178,41 +161,34 @@ void SatisfiedEdgesItem::commit()
 
 void SatisfiedEdgesItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *)
 {
+    // The overview draws them with its edges, in the view's cached layer.
+    if (m_scene->overview())
+        return;
     const qreal lod = option->levelOfDetailFromTransform(painter->worldTransform());
-    // Opaque: the near curves are drawn as overlapping segments, where a
-    // translucent colour would bead at every joint.
+    updateColor();
     const QColor color = RunStateStyle::color(NodeState::Succeeded, QGuiApplication::palette());
     const QRectF exposed = option->exposedRect;
     const bool far = lod < 0.3;
     painter->setRenderHint(QPainter::Antialiasing, !far);
     painter->setPen(QPen(color, 0));
     painter->setBrush(Qt::NoBrush);
-    // The lines are kept between paints (addSucceeded() appends to them) and
-    // culled here; walking every succeeded node's edges through the scene on
-    // each paint took 18-23 ms of a frame at 100 % with 10,000 nodes.
-    if (!m_linesValid || m_linesGeneration != m_scene->geometryGeneration()) {
-        m_lines.clear();
-        forEachOutgoingEdge(*m_scene, m_nodes, [this](QPointF start, QPointF end) {
-            m_lines.emplace_back(start, end);
-        });
-        m_linesGeneration = m_scene->geometryGeneration();
-        m_linesValid = true;
-    }
+    // The scene keeps the lines between paints and they are culled here;
+    // walking every succeeded node's edges through the scene on each paint
+    // took 18-23 ms of a frame at 100 % with 10,000 nodes.
     QVarLengthArray<QLineF, 1024> lines;
-    for (const QLineF &line : m_lines) {
+    for (const QLineF &line : m_scene->satisfiedLines()) {
         if (QRectF(line.p1(), line.p2()).normalized().adjusted(-40, -40, 40, 40).intersects(exposed))
             lines.append(line);
     }
     if (far) {
-        // Far out, thousands of edges: straight aliased lines in one call,
-        // which costs a fraction of antialiased strokes drawn one by one.
+        // Far out (a picture rendered smaller than the view), thousands of
+        // edges: straight aliased lines in one call.
         painter->drawLines(lines.constData(), int(lines.size()));
         return;
     }
     for (const QLineF &line : lines) {
         // Over the edge's own curve exactly, up to its arrowhead.
-        EdgeItem::drawWide(painter, EdgeItem::curve(line.p1(), EdgeItem::curveEnd(line.p2())), lod,
-                           color, 2.2);
+        EdgeItem::drawWide(painter, EdgeItem::curve(line.p1(), line.p2()), lod, color, 2.2);
     }
 }
 

@@ -51,9 +51,10 @@ public:
     enum { Type = UserType + 41 };
 
     // One item for all satisfied edges, between the edges and the nodes: a
-    // run of 10,000 nodes adds one item to the scene, not 20,000. Nodes are
-    // held by id and resolved through the scene's map at paint time, so an
-    // edit after the run can never leave a dangling pointer here.
+    // run of 10,000 nodes adds one item to the scene, not 20,000. The scene
+    // keeps which edges are satisfied (GraphScene::addSatisfied) and draws
+    // them itself in the overview; this item draws them at closer zooms and
+    // tells Qt which area changed.
     explicit SatisfiedEdgesItem(GraphScene *scene);
 
     int type() const override { return Type; }
@@ -61,20 +62,14 @@ public:
     void addSucceeded(const QString &nodeId); // its outgoing edges are satisfied
     void addSucceeded(NodeItem *item);        // the same, the item known (null: nothing)
     void commit(); // once per batch: one geometry change and one update for all added
-    int nodeCount() const { return int(m_nodes.size()); }
 
     QRectF boundingRect() const override { return m_bounds; }
     void paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *widget) override;
 
 private:
+    void updateColor();
+
     GraphScene *m_scene;
-    QStringList m_nodes;
-    // The far-zoom lines of m_nodes' edges, for the scene geometry they were
-    // taken from: a paint during a run then draws them without 10,000 id
-    // lookups and edge-list walks.
-    std::vector<QLineF> m_lines;
-    quint64 m_linesGeneration = 0;
-    bool m_linesValid = false;
     QRectF m_bounds;
     QRectF m_added; // the area of edges added since the last commit()
 };
