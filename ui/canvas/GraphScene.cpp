@@ -205,7 +205,7 @@ void GraphScene::queueOverviewUpdate()
         Qt::QueuedConnection);
 }
 
-void GraphScene::drawOverviewEdges(QPainter *painter, const QRectF &sceneRect) const
+void GraphScene::drawOverviewEdges(QPainter *painter, const QRectF &sceneRect, bool satisfied) const
 {
     if (!m_overview)
         return;
@@ -228,7 +228,8 @@ void GraphScene::drawOverviewEdges(QPainter *painter, const QRectF &sceneRect) c
     drawLinesIn(painter, sceneRect, m_edgeLines.data(), m_orderEdgeLines, colors.edge);
     drawLinesIn(painter, sceneRect, m_edgeLines.data() + m_orderEdgeLines,
                 m_edgeLines.size() - m_orderEdgeLines, colors.dataEdge);
-    drawOverviewSatisfied(painter, sceneRect, 0);
+    if (satisfied)
+        drawOverviewSatisfied(painter, sceneRect, 0);
 }
 
 void GraphScene::drawLinesIn(QPainter *painter, const QRectF &sceneRect, const QLineF *lines,

@@ -65,7 +65,8 @@ public:
     static constexpr qreal kOverviewZoom = 0.3;
     void setOverview(bool on);
     bool overview() const { return m_overview; }
-    void drawOverviewEdges(QPainter *painter, const QRectF &sceneRect) const;
+    // The edges, and over them the satisfied ones unless `satisfied` is false.
+    void drawOverviewEdges(QPainter *painter, const QRectF &sceneRect, bool satisfied = true) const;
     void drawOverviewNodes(QPainter *painter, const QRectF &sceneRect) const;
     // A run's satisfied edges (those leaving a node that succeeded), drawn
     // over the edges in their own colour. The scene keeps them, not the run

@@ -19,6 +19,7 @@
 #include <QWheelEvent>
 
 #include <cmath>
+#include <cstring>
 
 namespace weft::ui {
 
@@ -407,7 +408,7 @@ void GraphView::drawBackground(QPainter *painter, const QRectF &rect)
         drawEdgeLayer(painter);
         return;
     }
-    m_edgeLayer.image = QImage(); // its memory back while the overview is not shown
+    m_edgeLayer = EdgeLayer(); // its memory back while the overview is not shown
     painter->fillRect(rect, c.canvas);
     if (z < 0.35) {
         // A grid finer than a few pixels is noise, and costs a frame. The
@@ -438,6 +439,22 @@ void GraphView::drawBackground(QPainter *painter, const QRectF &rect)
     painter->drawLines(major.data(), int(major.size()));
 }
 
+namespace {
+
+// `to` becomes a copy of `from`, in the memory it has when the sizes match
+// (a fresh 6 MB image costs its page faults on every copy).
+void copyPixels(const QImage &from, QImage &to)
+{
+    if (to.size() != from.size() || to.format() != from.format()) {
+        to = from.copy();
+        return;
+    }
+    std::memcpy(to.bits(), from.constBits(), std::size_t(from.sizeInBytes()));
+    to.setDevicePixelRatio(from.devicePixelRatio());
+}
+
+} // namespace
+
 void GraphView::drawEdgeLayer(QPainter *painter)
 {
     const auto &c = Theme::nodeColors();
@@ -447,27 +464,35 @@ void GraphView::drawEdgeLayer(QPainter *painter)
     const QRectF visible = transform.inverted().mapRect(QRectF(viewport()->rect()));
     const std::vector<QLineF> &satisfied = m_scene->satisfiedLines(); // current geometry first
     EdgeLayer &layer = m_edgeLayer;
-    const bool stale = layer.image.size() != size || layer.transform != transform
-                       || layer.geometry != m_scene->geometryGeneration()
-                       || layer.satisfied != m_scene->satisfiedGeneration()
-                       || layer.satisfiedDrawn > satisfied.size() || layer.canvas != c.canvas.rgba()
-                       || layer.edge != c.edge.rgba() || layer.dataEdge != c.dataEdge.rgba();
-    if (stale) {
+    const bool sameEdges = layer.image.size() == size && layer.transform == transform
+                           && layer.geometry == m_scene->geometryGeneration()
+                           && layer.canvas == c.canvas.rgba() && layer.edge == c.edge.rgba()
+                           && layer.dataEdge == c.dataEdge.rgba();
+    if (!sameEdges) {
         if (layer.image.size() != size)
             layer.image = QImage(size, QImage::Format_RGB32);
         layer.image.setDevicePixelRatio(dpr);
         QPainter p(&layer.image);
         p.fillRect(QRectF(QPointF(), QSizeF(viewport()->size())), c.canvas);
         p.setTransform(transform);
-        m_scene->drawOverviewEdges(&p, visible);
+        m_scene->drawOverviewEdges(&p, visible, false);
+        p.end();
+        copyPixels(layer.image, layer.unsatisfied); // a memcpy, where drawing took milliseconds
         layer.transform = transform;
         layer.geometry = m_scene->geometryGeneration();
-        layer.satisfied = m_scene->satisfiedGeneration();
-        layer.satisfiedDrawn = satisfied.size();
         layer.canvas = c.canvas.rgba();
         layer.edge = c.edge.rgba();
         layer.dataEdge = c.dataEdge.rgba();
-    } else if (layer.satisfiedDrawn < satisfied.size()) {
+        layer.satisfiedDrawn = 0;
+        layer.satisfied = m_scene->satisfiedGeneration();
+    } else if (layer.satisfied != m_scene->satisfiedGeneration()
+               || layer.satisfiedDrawn > satisfied.size()) {
+        // Satisfied edges taken away (a new run starts): back to the edges alone.
+        copyPixels(layer.unsatisfied, layer.image);
+        layer.satisfiedDrawn = 0;
+        layer.satisfied = m_scene->satisfiedGeneration();
+    }
+    if (layer.satisfiedDrawn < satisfied.size()) {
         // Over the base lines they cover, pixel for pixel (both aliased).
         QPainter p(&layer.image);
         p.setTransform(transform);

@@ -81,10 +81,12 @@ private:
     // run's frame blits it and draws only the edges satisfied since the
     // last one, not 20,000 base and 20,000 satisfied lines (4-5 ms of each
     // frame with 10,000 nodes). Drawn again from scratch when the view's
-    // transform or size, the scene's geometry or a colour changes.
+    // transform or size, the scene's geometry or a colour changes; when only
+    // the satisfied edges were cleared (a new run), copied from `unsatisfied`.
     struct EdgeLayer
     {
         QImage image;
+        QImage unsatisfied; // the same without satisfied edges: a run's start copies it
         QTransform transform;
         quint64 geometry = 0;
         quint64 satisfied = 0;

@@ -11,10 +11,12 @@
 #include "weft/StateStore.h"
 
 #include <QDockWidget>
+#include <QTreeWidgetItem>
 #include <QString>
 
 #include <cstdint>
 #include <optional>
+#include <memory>
 #include <vector>
 
 class QLabel;
@@ -97,6 +99,8 @@ private:
     void addUnitRows(bool all);
     void finishUnitRows();
     void dropPendingRows();
+    void clearDetail();
+    void deleteOldRows();
     void readPendingRun();
 
     QString m_file;
@@ -110,6 +114,8 @@ private:
     std::vector<HistoryUnit> m_pendingUnits; // rows still to make, from m_pendingNext
     std::size_t m_pendingNext = 0;
     bool m_finishPending = false; // every row made; sorting them waits for a pass
+    // Rows taken out of m_detail, deleted a slice per pass (clearDetail()).
+    std::vector<std::unique_ptr<QTreeWidgetItem>> m_oldRows;
     quint64 m_rowsGeneration = 0; // a scheduled slice of an older list does nothing
 };
 
