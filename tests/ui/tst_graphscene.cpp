@@ -22,6 +22,7 @@
 #include <QNativeGestureEvent>
 #include <QPinchGesture>
 #include <QPointingDevice>
+#include <QScrollBar>
 #include <QToolTip>
 #include <QWheelEvent>
 
@@ -449,6 +450,21 @@ private Q_SLOTS:
                      qPrintable(pixel.name()));
         }
         m_scene->nodeItem("a")->setSelected(false);
+
+        // Scrolled, the layer moves its pixels and draws only what it
+        // uncovers: the same frame as one drawn from scratch.
+        m_scene->addSatisfied(m_scene->nodeItem("b"));
+        m_scene->update();
+        (void)frame();
+        m_view->horizontalScrollBar()->setValue(m_view->horizontalScrollBar()->value() + 31);
+        m_view->verticalScrollBar()->setValue(m_view->verticalScrollBar()->value() - 17);
+        const QImage scrolled = frame();
+        m_scene->overviewChanged(true); // drawn again from scratch
+        const QImage redrawn = frame();
+        QCOMPARE(scrolled, redrawn);
+        QVERIFY(near(scrolled, bc, satisfied));
+        m_scene->clearSatisfied();
+        m_scene->addSatisfied(m_scene->nodeItem("a"));
 
         // b too; then the run's satisfied edges cleared (a new run).
         m_scene->addSatisfied(m_scene->nodeItem("b"));

@@ -453,7 +453,83 @@ void copyPixels(const QImage &from, QImage &to)
     to.setDevicePixelRatio(from.devicePixelRatio());
 }
 
+// Moves `image`'s pixels by (dx, dy), as a scroll moves what the viewport
+// shows; what is uncovered keeps stale pixels, for the caller to draw.
+void scrollPixels(QImage &image, int dx, int dy)
+{
+    const int w = image.width(), h = image.height();
+    const int cols = w - std::abs(dx);
+    if (cols <= 0 || std::abs(dy) >= h)
+        return;
+    const qsizetype bpl = image.bytesPerLine();
+    const int depth = image.depth() / 8;
+    uchar *bits = image.bits();
+    const int from = dx < 0 ? -dx : 0, to = dx > 0 ? dx : 0;
+    auto move = [&](int y) {
+        std::memmove(bits + y * bpl + to * depth, bits + (y - dy) * bpl + from * depth,
+                     std::size_t(cols) * std::size_t(depth));
+    };
+    if (dy > 0) {
+        for (int y = h - 1; y >= dy; --y)
+            move(y);
+    } else {
+        for (int y = 0; y < h + dy; ++y)
+            move(y);
+    }
+}
+
 } // namespace
+
+// A scroll (the transform moved by whole device pixels, nothing else
+// changed) moves the layer's pixels and draws only the strips it uncovers:
+// panning across the overview draws a strip per frame, not every line.
+bool GraphView::scrollEdgeLayer(const QTransform &transform, qreal dpr)
+{
+    EdgeLayer &layer = m_edgeLayer;
+    const QTransform &old = layer.transform;
+    if (transform.m11() != old.m11() || transform.m22() != old.m22() || transform.m12() != 0
+        || transform.m21() != 0 || old.m12() != 0 || old.m21() != 0
+        || transform.type() > QTransform::TxScale)
+        return false;
+    const qreal fx = (transform.dx() - old.dx()) * dpr, fy = (transform.dy() - old.dy()) * dpr;
+    const int dx = qRound(fx), dy = qRound(fy);
+    if (std::abs(fx - dx) > 1e-6 || std::abs(fy - dy) > 1e-6)
+        return false;
+    const QSize size = layer.image.size();
+    if (std::abs(dx) * 2 >= size.width() || std::abs(dy) * 2 >= size.height())
+        return false; // most of it is new: cheaper drawn whole
+    scrollPixels(layer.image, dx, dy);
+    scrollPixels(layer.unsatisfied, dx, dy);
+    // The uncovered strips, in the viewport's (logical) coordinates.
+    const QRectF all(QPointF(), QSizeF(size) / dpr);
+    QVector<QRectF> strips;
+    if (dx > 0)
+        strips << QRectF(0, 0, dx / dpr, all.height());
+    else if (dx < 0)
+        strips << QRectF(all.width() + dx / dpr, 0, -dx / dpr, all.height());
+    if (dy > 0)
+        strips << QRectF(0, 0, all.width(), dy / dpr);
+    else if (dy < 0)
+        strips << QRectF(0, all.height() + dy / dpr, all.width(), -dy / dpr);
+    const QTransform toScene = transform.inverted();
+    const QColor canvas = QColor::fromRgba(layer.canvas);
+    for (QImage *image : {&layer.image, &layer.unsatisfied}) {
+        QPainter p(image);
+        for (const QRectF &strip : strips) {
+            p.save();
+            p.setClipRect(strip);
+            p.fillRect(strip, canvas);
+            p.setTransform(transform);
+            const QRectF scene = toScene.mapRect(strip);
+            m_scene->drawOverviewEdges(&p, scene, false);
+            if (image == &layer.image)
+                m_scene->drawOverviewSatisfied(&p, scene, 0); // those drawn so far, and more
+            p.restore();
+        }
+    }
+    layer.transform = transform;
+    return true;
+}
 
 void GraphView::drawEdgeLayer(QPainter *painter)
 {
@@ -464,10 +540,12 @@ void GraphView::drawEdgeLayer(QPainter *painter)
     const QRectF visible = transform.inverted().mapRect(QRectF(viewport()->rect()));
     const std::vector<QLineF> &satisfied = m_scene->satisfiedLines(); // current geometry first
     EdgeLayer &layer = m_edgeLayer;
-    const bool sameEdges = layer.image.size() == size && layer.transform == transform
+    const bool sameLines = layer.image.size() == size && layer.unsatisfied.size() == size
                            && layer.geometry == m_scene->geometryGeneration()
                            && layer.canvas == c.canvas.rgba() && layer.edge == c.edge.rgba()
                            && layer.dataEdge == c.dataEdge.rgba();
+    const bool sameEdges = sameLines
+                           && (layer.transform == transform || scrollEdgeLayer(transform, dpr));
     if (!sameEdges) {
         if (layer.image.size() != size)
             layer.image = QImage(size, QImage::Format_RGB32);

@@ -68,6 +68,7 @@ private:
     bool acceptsDrag(const QMimeData *mime) const;
     void layoutOverlays();
     void drawEdgeLayer(QPainter *painter);
+    bool scrollEdgeLayer(const QTransform &transform, qreal dpr);
 
     GraphScene *m_scene;
     bool m_spaceHeld = false;
