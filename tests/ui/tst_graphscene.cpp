@@ -463,7 +463,15 @@ private Q_SLOTS:
         const QImage redrawn = frame();
         QCOMPARE(scrolled, redrawn);
         QVERIFY(near(scrolled, bc, satisfied));
+        // Scrolled again, then a new run clears the satisfied edges: the copy
+        // of the edges alone was scrolled with the layer.
+        m_view->horizontalScrollBar()->setValue(m_view->horizontalScrollBar()->value() - 23);
+        (void)frame();
         m_scene->clearSatisfied();
+        const QImage clearedAfterScroll = frame();
+        m_scene->overviewChanged(true);
+        QCOMPARE(clearedAfterScroll, frame());
+        QVERIFY(!near(clearedAfterScroll, bc, satisfied));
         m_scene->addSatisfied(m_scene->nodeItem("a"));
 
         // b too; then the run's satisfied edges cleared (a new run).

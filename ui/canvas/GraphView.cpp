@@ -405,10 +405,17 @@ void GraphView::drawBackground(QPainter *painter, const QRectF &rect)
     const qreal z = zoom();
     m_scene->setOverview(z < GraphScene::kOverviewZoom);
     if (m_scene->overview() && painter->device() == viewport()) {
-        drawEdgeLayer(painter);
-        return;
+        // The layer is made on the overview's second frame, not its first:
+        // a fresh 4 MB image is a thousand page faults (about 10 ms here),
+        // which the frame that crosses into the overview cannot afford. It
+        // is kept afterwards, so that zooming out again reuses its memory.
+        if (!m_edgeLayer.image.isNull() || m_overviewFramesUncached++ > 0) {
+            drawEdgeLayer(painter);
+            return;
+        }
+    } else {
+        m_overviewFramesUncached = 0;
     }
-    m_edgeLayer = EdgeLayer(); // its memory back while the overview is not shown
     painter->fillRect(rect, c.canvas);
     if (z < 0.35) {
         // A grid finer than a few pixels is noise, and costs a frame. The
@@ -499,7 +506,8 @@ bool GraphView::scrollEdgeLayer(const QTransform &transform, qreal dpr)
     if (std::abs(dx) * 2 >= size.width() || std::abs(dy) * 2 >= size.height())
         return false; // most of it is new: cheaper drawn whole
     scrollPixels(layer.image, dx, dy);
-    scrollPixels(layer.unsatisfied, dx, dy);
+    if (layer.unsatisfiedValid)
+        scrollPixels(layer.unsatisfied, dx, dy);
     // The uncovered strips, in the viewport's (logical) coordinates.
     const QRectF all(QPointF(), QSizeF(size) / dpr);
     QVector<QRectF> strips;
@@ -514,6 +522,8 @@ bool GraphView::scrollEdgeLayer(const QTransform &transform, qreal dpr)
     const QTransform toScene = transform.inverted();
     const QColor canvas = QColor::fromRgba(layer.canvas);
     for (QImage *image : {&layer.image, &layer.unsatisfied}) {
+        if (image == &layer.unsatisfied && !layer.unsatisfiedValid)
+            continue;
         QPainter p(image);
         for (const QRectF &strip : strips) {
             p.save();
@@ -540,13 +550,15 @@ void GraphView::drawEdgeLayer(QPainter *painter)
     const QRectF visible = transform.inverted().mapRect(QRectF(viewport()->rect()));
     const std::vector<QLineF> &satisfied = m_scene->satisfiedLines(); // current geometry first
     EdgeLayer &layer = m_edgeLayer;
-    const bool sameLines = layer.image.size() == size && layer.unsatisfied.size() == size
+    const bool sameLines = layer.image.size() == size
                            && layer.geometry == m_scene->geometryGeneration()
                            && layer.canvas == c.canvas.rgba() && layer.edge == c.edge.rgba()
                            && layer.dataEdge == c.dataEdge.rgba();
     const bool sameEdges = sameLines
                            && (layer.transform == transform || scrollEdgeLayer(transform, dpr));
-    if (!sameEdges) {
+    const bool cleared = layer.satisfied != m_scene->satisfiedGeneration()
+                         || layer.satisfiedDrawn > satisfied.size();
+    if (!sameEdges || (cleared && !layer.unsatisfiedValid)) {
         if (layer.image.size() != size)
             layer.image = QImage(size, QImage::Format_RGB32);
         layer.image.setDevicePixelRatio(dpr);
@@ -554,8 +566,7 @@ void GraphView::drawEdgeLayer(QPainter *painter)
         p.fillRect(QRectF(QPointF(), QSizeF(viewport()->size())), c.canvas);
         p.setTransform(transform);
         m_scene->drawOverviewEdges(&p, visible, false);
-        p.end();
-        copyPixels(layer.image, layer.unsatisfied); // a memcpy, where drawing took milliseconds
+        layer.unsatisfiedValid = false;
         layer.transform = transform;
         layer.geometry = m_scene->geometryGeneration();
         layer.canvas = c.canvas.rgba();
@@ -563,14 +574,19 @@ void GraphView::drawEdgeLayer(QPainter *painter)
         layer.dataEdge = c.dataEdge.rgba();
         layer.satisfiedDrawn = 0;
         layer.satisfied = m_scene->satisfiedGeneration();
-    } else if (layer.satisfied != m_scene->satisfiedGeneration()
-               || layer.satisfiedDrawn > satisfied.size()) {
+    } else if (cleared) {
         // Satisfied edges taken away (a new run starts): back to the edges alone.
         copyPixels(layer.unsatisfied, layer.image);
         layer.satisfiedDrawn = 0;
         layer.satisfied = m_scene->satisfiedGeneration();
     }
     if (layer.satisfiedDrawn < satisfied.size()) {
+        if (layer.satisfiedDrawn == 0 && !layer.unsatisfiedValid) {
+            // The edges alone, kept before the first satisfied line goes on:
+            // the next run's first frame is then a memcpy, not every line.
+            copyPixels(layer.image, layer.unsatisfied);
+            layer.unsatisfiedValid = true;
+        }
         // Over the base lines they cover, pixel for pixel (both aliased).
         QPainter p(&layer.image);
         p.setTransform(transform);

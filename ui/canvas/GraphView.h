@@ -83,11 +83,15 @@ private:
     // last one, not 20,000 base and 20,000 satisfied lines (4-5 ms of each
     // frame with 10,000 nodes). Drawn again from scratch when the view's
     // transform or size, the scene's geometry or a colour changes; when only
-    // the satisfied edges were cleared (a new run), copied from `unsatisfied`.
+    // the satisfied edges were cleared (a new run), copied from `unsatisfied`;
+    // a scroll moves the pixels and draws the uncovered strips.
     struct EdgeLayer
     {
         QImage image;
-        QImage unsatisfied; // the same without satisfied edges: a run's start copies it
+        // The same before any satisfied edge was drawn on it (when valid): a
+        // run's start copies it back.
+        QImage unsatisfied;
+        bool unsatisfiedValid = false;
         QTransform transform;
         quint64 geometry = 0;
         quint64 satisfied = 0;
@@ -95,6 +99,7 @@ private:
         QRgb canvas = 0, edge = 0, dataEdge = 0;
     };
     EdgeLayer m_edgeLayer;
+    int m_overviewFramesUncached = 0;
 };
 
 } // namespace weft::ui
