@@ -5,6 +5,7 @@
 #include "NodeItem.h"
 #include "Theme.h"
 
+#include <QApplication>
 #include <QFileInfo>
 #include <QGestureEvent>
 #include <QLabel>
@@ -12,8 +13,10 @@
 #include <QNativeGestureEvent>
 #include <QPainter>
 #include <QPinchGesture>
+#include <QPointer>
 #include <QPushButton>
 #include <QScrollBar>
+#include <QThreadPool>
 #include <QTimer>
 #include <QVBoxLayout>
 #include <QWheelEvent>
@@ -405,16 +408,13 @@ void GraphView::drawBackground(QPainter *painter, const QRectF &rect)
     const qreal z = zoom();
     m_scene->setOverview(z < GraphScene::kOverviewZoom);
     if (m_scene->overview() && painter->device() == viewport()) {
-        // The layer is made on the overview's second frame, not its first:
-        // a fresh 4 MB image is a thousand page faults (about 10 ms here),
-        // which the frame that crosses into the overview cannot afford. It
-        // is kept afterwards, so that zooming out again reuses its memory.
-        if (!m_edgeLayer.image.isNull() || m_overviewFramesUncached++ > 0) {
+        const QSize size = (QSizeF(viewport()->size()) * viewport()->devicePixelRatioF()).toSize();
+        if (m_edgeLayer.image.size() == size) {
             drawEdgeLayer(painter);
             return;
         }
-    } else {
-        m_overviewFramesUncached = 0;
+        // Drawn uncached until the layer's memory is ready (allocateEdgeLayer).
+        allocateEdgeLayer(size);
     }
     painter->fillRect(rect, c.canvas);
     if (z < 0.35) {
@@ -541,6 +541,45 @@ bool GraphView::scrollEdgeLayer(const QTransform &transform, qreal dpr)
     return true;
 }
 
+// Two fresh 4 MB images are two thousand page faults (about 20 ms on this
+// VM), which no frame can afford: they are made and touched on the thread
+// pool, and the frames in between draw uncached. They are kept when the
+// view leaves the overview, so zooming out again reuses their memory.
+void GraphView::allocateEdgeLayer(const QSize &size)
+{
+    if (m_edgeLayerComing == size)
+        return;
+    m_edgeLayerComing = size;
+    QPointer<GraphView> self(this);
+    QThreadPool::globalInstance()->start([self, size] {
+        QImage image(size, QImage::Format_RGB32);
+        QImage unsatisfied(size, QImage::Format_RGB32);
+        image.fill(0);
+        unsatisfied.fill(0);
+        QMetaObject::invokeMethod(
+            qApp,
+            [self, size, image = std::move(image), unsatisfied = std::move(unsatisfied)]() mutable {
+                if (!self || self->m_edgeLayerComing != size)
+                    return; // gone, or another size was asked for since
+                self->m_edgeLayerComing = QSize();
+                EdgeLayer &layer = self->m_edgeLayer;
+                layer = EdgeLayer();
+                layer.image = std::move(image);
+                layer.unsatisfied = std::move(unsatisfied);
+                layer.geometry = ~quint64(0); // drawn from scratch at the next frame
+                if (self->m_scene->overview())
+                    self->viewport()->update();
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+bool GraphView::hasEdgeLayer() const
+{
+    const QSize size = (QSizeF(viewport()->size()) * viewport()->devicePixelRatioF()).toSize();
+    return m_edgeLayer.image.size() == size;
+}
+
 void GraphView::drawEdgeLayer(QPainter *painter)
 {
     const auto &c = Theme::nodeColors();
@@ -559,8 +598,6 @@ void GraphView::drawEdgeLayer(QPainter *painter)
     const bool cleared = layer.satisfied != m_scene->satisfiedGeneration()
                          || layer.satisfiedDrawn > satisfied.size();
     if (!sameEdges || (cleared && !layer.unsatisfiedValid)) {
-        if (layer.image.size() != size)
-            layer.image = QImage(size, QImage::Format_RGB32);
         layer.image.setDevicePixelRatio(dpr);
         QPainter p(&layer.image);
         p.fillRect(QRectF(QPointF(), QSizeF(viewport()->size())), c.canvas);

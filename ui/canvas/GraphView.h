@@ -31,6 +31,9 @@ public:
     void setZoom(qreal zoom, const QPointF &anchorViewPos = QPointF(-1, -1));
     void zoomBy(qreal factor, const QPointF &anchorViewPos = QPointF(-1, -1));
     void fitGraph();
+    // The overview's cached edge layer exists for the viewport's size
+    // (made on the thread pool after the first overview frame).
+    bool hasEdgeLayer() const;
     void centerOnNode(const QString &id);
     QPointF viewCenterInScene() const;
 
@@ -99,7 +102,8 @@ private:
         QRgb canvas = 0, edge = 0, dataEdge = 0;
     };
     EdgeLayer m_edgeLayer;
-    int m_overviewFramesUncached = 0;
+    QSize m_edgeLayerComing; // being allocated on the thread pool
+    void allocateEdgeLayer(const QSize &size);
 };
 
 } // namespace weft::ui
