@@ -342,12 +342,37 @@ void InspectorDock::setInstanceModel(InstanceModel *model)
 
 void InspectorDock::updateInstancePanel()
 {
-    const bool shown = m_instances && m_instances->rowCount() > 0 && !m_nodeId.isEmpty()
-                       && m_instances->nodeId() == m_nodeId;
+    const bool ofThisNode = m_instances && !m_nodeId.isEmpty() && m_instances->nodeId() == m_nodeId;
+    const int rows = ofThisNode ? m_instances->rowCount() : 0;
+    // A new run of the node starts with no instances until its items are
+    // resolved: the panel stays while the run goes on, rather than going
+    // and coming back, which laid the whole inspector out twice per run (a
+    // 10,000-instance run's longest passes of the event loop). A run resets
+    // the instances before it locks editing, in the same pass: whether an
+    // emptied panel goes is decided on the next pass.
+    const bool emptied = ofThisNode && rows == 0 && m_instancePanel->isVisible();
+    if (emptied && !m_editingLocked) {
+        if (!m_instancePanelRecheck) {
+            m_instancePanelRecheck = true;
+            QTimer::singleShot(0, this, [this] {
+                m_instancePanelRecheck = false;
+                const bool stillEmpty = m_instances && m_instances->rowCount() == 0;
+                if (!m_editingLocked && stillEmpty && m_instancePanel->isVisible())
+                    m_instancePanel->hide();
+                else
+                    updateInstancePanel();
+            });
+        }
+        return;
+    }
+    const bool shown = ofThisNode && (rows > 0 || (m_editingLocked && m_instancePanel->isVisible()));
     if (shown) {
-        const QString text = tr("<b>Instances</b> of %1 in the last run: %2")
-                                 .arg(m_nodeId.toHtmlEscaped())
-                                 .arg(m_instances->rowCount());
+        const QString text = rows > 0 ? tr("<b>Instances</b> of %1 in the last run: %2")
+                                            .arg(m_nodeId.toHtmlEscaped())
+                                            .arg(rows)
+                                      : tr("<b>Instances</b> of %1: this run has not resolved "
+                                           "its items yet")
+                                            .arg(m_nodeId.toHtmlEscaped());
         if (m_instanceHeader->text() != text)
             m_instanceHeader->setText(text);
     }
@@ -359,6 +384,9 @@ void InspectorDock::setEditingLocked(bool locked)
 {
     // The form only: the instance list stays usable while a run goes on.
     m_stack->setEnabled(!locked);
+    m_editingLocked = locked;
+    if (!locked)
+        updateInstancePanel(); // a run that made no instances ends without the panel
 }
 
 void InspectorDock::showMessage(const QString &text)

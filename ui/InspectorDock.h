@@ -78,6 +78,8 @@ private:
     QPointer<QLineEdit> m_idEdit;
     QPointer<QLabel> m_idError;
     bool m_committing = false;
+    bool m_editingLocked = false; // a run is going on
+    bool m_instancePanelRecheck = false; // an emptied panel's fate, on the next pass
     QWidget *m_instancePanel = nullptr;
     QLabel *m_instanceHeader = nullptr;
     QTableView *m_instanceView = nullptr;
