@@ -474,6 +474,27 @@ void TestFanOut::instanceListOpensTheInstanceLog()
     QCOMPARE(log->view()->toPlainText(), QStringLiteral("compiling c.c"));
     // The node's own log interleaves its instances, marked with the index.
     QVERIFY(log->nodeText(1).contains(QStringLiteral("[3] compiling d.c")));
+
+    // Run again with compile selected: the list never goes away while the
+    // new run resolves its items (hiding and showing it laid the whole
+    // inspector out twice per run), and it holds the new run's instances.
+    ScriptedEngine again;
+    again.items = {"a.c", "b.c", "c.c"};
+    again.holdAfter = 1;
+    RunView *view = runView();
+    view->controller()->setEngineForTesting(
+        [&again](std::shared_ptr<const Workflow> w, EventSink &sink) { return again(w, sink); });
+    QVERIFY(view->startRun());
+    QVERIFY(inspector->instancePanelShown()); // in the pass that started the run
+    QCoreApplication::processEvents();
+    QVERIFY(inspector->instancePanelShown()); // and in the pass after it
+    QTRY_VERIFY_WITH_TIMEOUT(again.holding.load(), 10000);
+    QTRY_COMPARE(model->rowCount(), 3);
+    QVERIFY(inspector->instancePanelShown());
+    again.release = true;
+    QTRY_VERIFY_WITH_TIMEOUT(!view->controller()->isRunning(), 10000);
+    QVERIFY(inspector->instancePanelShown());
+    QCOMPARE(inspector->instanceView()->model()->rowCount(), 3);
 }
 
 void TestFanOut::referenceCompletionOffersUpstreamOutputs()
