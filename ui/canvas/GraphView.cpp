@@ -449,7 +449,7 @@ void GraphView::drawBackground(QPainter *painter, const QRectF &rect)
 namespace {
 
 // `to` becomes a copy of `from`, in the memory it has when the sizes match
-// (a fresh 6 MB image costs its page faults on every copy).
+// (a fresh viewport-sized image costs its page faults on every copy).
 void copyPixels(const QImage &from, QImage &to)
 {
     if (to.size() != from.size() || to.format() != from.format()) {
