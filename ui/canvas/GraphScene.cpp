@@ -179,6 +179,11 @@ void GraphScene::overviewChanged(bool geometry)
     m_boxesDirty = true;
     m_boxSlotsDirty = true;
     m_recoloured.clear();
+    repaintOverview();
+}
+
+void GraphScene::repaintOverview()
+{
     if (!m_overview)
         return;
     if (m_stateBatches > 0) {
@@ -412,13 +417,7 @@ void GraphScene::recolourBox(NodeItem *item)
     } else if (!m_boxSlotsDirty) {
         m_recoloured.push_back(item);
     }
-    if (!m_overview)
-        return;
-    if (m_stateBatches > 0) {
-        m_batchedChanges = true; // repainted when the batch closes
-        return;
-    }
-    queueOverviewUpdate();
+    repaintOverview();
 }
 
 void GraphScene::closeStateBatch()

@@ -214,6 +214,7 @@ private:
     int m_stateBatches = 0;        // open StateBatch scopes
     bool m_batchedChanges = false; // a state changed inside them
     void closeStateBatch();
+    void repaintOverview(); // now, or when the open state batch closes
     void queueOverviewUpdate();
     // Every edge's overview line, rebuilt only after geometry changed: one
     // contiguous array is scanned in a fraction of the time that walking

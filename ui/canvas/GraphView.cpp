@@ -494,9 +494,8 @@ bool GraphView::scrollEdgeLayer(const QTransform &transform, qreal dpr)
 {
     EdgeLayer &layer = m_edgeLayer;
     const QTransform &old = layer.transform;
-    if (transform.m11() != old.m11() || transform.m22() != old.m22() || transform.m12() != 0
-        || transform.m21() != 0 || old.m12() != 0 || old.m21() != 0
-        || transform.type() > QTransform::TxScale)
+    if (transform.type() > QTransform::TxScale || old.type() > QTransform::TxScale
+        || transform.m11() != old.m11() || transform.m22() != old.m22())
         return false;
     const qreal fx = (transform.dx() - old.dx()) * dpr, fy = (transform.dy() - old.dy()) * dpr;
     const int dx = qRound(fx), dy = qRound(fy);

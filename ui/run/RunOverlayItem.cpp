@@ -114,11 +114,13 @@ SatisfiedEdgesItem::SatisfiedEdgesItem(GraphScene *scene)
     updateColor();
 }
 
-void SatisfiedEdgesItem::updateColor()
+QColor SatisfiedEdgesItem::updateColor()
 {
     // Opaque: the near curves are drawn as overlapping segments, where a
     // translucent colour would bead at every joint.
-    m_scene->setSatisfiedColor(RunStateStyle::color(NodeState::Succeeded, QGuiApplication::palette()));
+    const QColor color = RunStateStyle::color(NodeState::Succeeded, QGuiApplication::palette());
+    m_scene->setSatisfiedColor(color);
+    return color;
 }
 
 void SatisfiedEdgesItem::clear()
@@ -165,8 +167,7 @@ void SatisfiedEdgesItem::paint(QPainter *painter, const QStyleOptionGraphicsItem
     if (m_scene->overview())
         return;
     const qreal lod = option->levelOfDetailFromTransform(painter->worldTransform());
-    updateColor();
-    const QColor color = RunStateStyle::color(NodeState::Succeeded, QGuiApplication::palette());
+    const QColor color = updateColor();
     const QRectF exposed = option->exposedRect;
     const bool far = lod < 0.3;
     painter->setRenderHint(QPainter::Antialiasing, !far);

@@ -13,9 +13,7 @@
 
 #include <QGraphicsItem>
 #include <QString>
-#include <QStringList>
 
-#include <vector>
 
 namespace weft::ui {
 
@@ -67,7 +65,7 @@ public:
     void paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *widget) override;
 
 private:
-    void updateColor();
+    QColor updateColor(); // the succeeded colour, also the scene's for the overview
 
     GraphScene *m_scene;
     QRectF m_bounds;
