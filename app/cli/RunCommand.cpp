@@ -19,6 +19,7 @@
 #include "weft/References.h"
 #include "weft/RunReport.h"
 #include "weft/SlurmRequest.h"
+#include "weft/SpareCore.h"
 #include "weft/StatusPrinter.h"
 #include "weft/TraceRecorder.h"
 #include "weft/Validator.h"
@@ -35,6 +36,7 @@
 #include <future>
 #include <map>
 #include <memory>
+#include <optional>
 
 namespace weft::cli {
 
@@ -307,13 +309,16 @@ int executeRun(const RunArgs &args)
     // loading the file does: the history is read on a thread of its own
     // while this one loads and validates.
     const bool jsonl = args.events == "jsonl";
-    std::future<PredictInput> recorded;
+    std::optional<HeadStart<PredictInput>> recorded;
     if (jsonl && !args.dryRun)
-        recorded = std::async(std::launch::async, [file = args.file] { return historyForRun(file); });
+        recorded.emplace([file = args.file] { return historyForRun(file); });
 
     // The incremental state (.weft/state.db, the run lock, every unit's
     // record) is opened and read on a thread of its own while this one
     // loads the file: for a large workflow, a third of what loading costs.
+    // The thread begins on the other core (weft/SpareCore.h); begun on this
+    // one, it waited for this one's work about a millisecond, a twelfth of a
+    // small no-op run.
     // Once the records are read, that thread stats the outputs they name
     // until the load is done: the second core, idle otherwise, takes a
     // share of the stats a no-op run is mostly made of.
@@ -325,9 +330,9 @@ int executeRun(const RunArgs &args)
         = std::filesystem::absolute(base.empty() ? "." : base, ec).lexically_normal();
     std::atomic<bool> loaded{false};
     RunState state;
-    std::future<void> preopened;
+    std::optional<HeadStart<void>> preopened;
     if (!args.dryRun)
-        preopened = std::async(std::launch::async, [&state, &args, &baseDirectory, &loaded] {
+        preopened.emplace([&state, &args, &baseDirectory, &loaded] {
             state.preopen(args.file, args.state, baseDirectory, loaded);
         });
 
@@ -407,17 +412,17 @@ int executeRun(const RunArgs &args)
     if (logSink)
         sinks.push_back(logSink.get());
     if (jsonl)
-        options.predictedWall = predictForRun(recorded.valid() ? recorded.get() : historyForRun(args.file),
+        options.predictedWall = predictForRun(recorded ? recorded->result().get() : historyForRun(args.file),
                                               workflow, effectiveJobs(args, workflow), args.threads,
                                               options.baseDirectory);
     // Incremental state and history (.weft/state.db); also the run lock.
     // While the database is still being opened, this thread has nothing to
     // do: it readies oneTBB's scheduler, which the run would otherwise
     // begin with (a no-op run of a small build: 2 ms of about 20).
-    if (preopened.valid()) {
-        if (preopened.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
+    if (preopened) {
+        if (preopened->result().wait_for(std::chrono::seconds(0)) != std::future_status::ready)
             Executor::prepare(options, workflow);
-        preopened.get();
+        preopened->result().get();
     }
     if (int status = ExitSuccess; !state.open(args.file, args.state, workflow,
             options.baseDirectory, describeOptions(args),

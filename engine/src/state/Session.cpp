@@ -26,6 +26,7 @@
 #include "state/Database.h"
 #include "state/Fingerprint.h"
 
+#include "weft/SpareCore.h"
 #include "weft/Workflow.h"
 
 #include <fcntl.h>
@@ -926,7 +927,7 @@ void IncrementalSession::prepare(const Workflow &workflow)
     d->preparedWorkflow = &workflow;
     d->prepared = std::make_unique<Impl::Prepared[]>(n);
     d->clean = std::make_unique<std::atomic<bool>[]>(n); // all false
-    d->preparer = std::thread([impl = d.get()] { impl->prepareAll(); });
+    d->preparer = startOnSpareCore([impl = d.get()] { impl->prepareAll(); });
 }
 
 void IncrementalSession::finish()
