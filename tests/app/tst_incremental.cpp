@@ -25,6 +25,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <map>
 
 using Json = nlohmann::json;
@@ -390,6 +391,56 @@ private slots:
         QCOMPARE(why(r, "each[1]"), QStringLiteral("item changed: src/b.txt"));
         QCOMPARE(readFile(dir + "/out/b.up"), QByteArray("BRAVO\n"));
         QCOMPARE(r.runFinished["instance_counts"]["cached"].get<int>(), 2);
+    }
+
+    // A fan-out of many instances shares its up-to-date checks among the
+    // run's threads (FanOut.cpp). At -j 4 and at -j 1 alike exactly the
+    // changed instances re-run, and the next node reads the outputs in
+    // index order.
+    void fanOutOfManyInstancesReRunsExactlyTheChanged()
+    {
+        Json each = processNode("each", "tr a-z A-Z < ${item} > out/${item.stem}.up",
+                                {{"up", "out/${item.stem}.up"}});
+        each["foreach"] = {{"glob", "src/*.txt"}};
+        const Json all = processNode("all", "cat ${each.up} > out/all.txt", {{"all", "out/all.txt"}});
+        const QString dir = workspace({{"weft", 1}, {"nodes", {each, all}}});
+        constexpr int kItems = 48;
+        auto source = [&](int k) { return QStringLiteral("src/i%1.txt").arg(k, 2, 10, QChar('0')); };
+        QByteArray expected;
+        for (int k = 0; k < kItems; ++k) {
+            writeFile(dir + "/" + source(k), "item " + QByteArray::number(k) + "\n");
+            expected += "ITEM " + QByteArray::number(k) + "\n";
+        }
+        CliResult r = run(dir, {"-j", "4"});
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(readFile(dir + "/out/all.txt"), expected);
+        r = run(dir, {"-j", "4"});
+        QCOMPARE(r.runFinished["instance_counts"]["cached"].get<int>(), kItems);
+        QVERIFY(cached(r, "all"));
+
+        const std::pair<const char *, std::vector<int>> rounds[] = {{"4", {5, 17, 40}}, {"1", {0, 47}}};
+        for (const auto &[jobs, changed] : rounds) {
+            for (int k : changed) {
+                writeFile(dir + "/" + source(k), "changed " + QByteArray::number(k) + "\n");
+                expected.replace("ITEM " + QByteArray::number(k) + "\n",
+                                 "CHANGED " + QByteArray::number(k) + "\n");
+            }
+            r = run(dir, {"-j", jobs});
+            QCOMPARE(r.exitCode, 0);
+            for (int k = 0; k < kItems; ++k) {
+                const std::string unit = "each[" + std::to_string(k) + "]";
+                const bool rerun = std::find(changed.begin(), changed.end(), k) != changed.end();
+                QVERIFY2(cached(r, unit) != rerun, unit.c_str());
+                if (rerun)
+                    QCOMPARE(why(r, QString::fromStdString(unit)), "item changed: " + source(k));
+            }
+            QCOMPARE(r.runFinished["instance_counts"]["cached"].get<int>(), kItems - int(changed.size()));
+            QVERIFY(!cached(r, "all"));
+            QCOMPARE(readFile(dir + "/out/all.txt"), expected);
+        }
+        r = run(dir, {"-j", "1"});
+        QCOMPARE(r.runFinished["instance_counts"]["cached"].get<int>(), kItems);
+        QVERIFY(cached(r, "all"));
     }
 
     // The instances of a fan-out read an input they share (its headers)

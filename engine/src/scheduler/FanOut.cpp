@@ -14,9 +14,23 @@
 #include "data/Expansion.h"
 #include "data/FanOutItems.h"
 
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/parallel_for.h>
+#include <oneapi/tbb/task_arena.h>
+
 namespace weft {
 
 using namespace detail;
+
+namespace {
+
+// Sharing a fan-out's up-to-date checks pays from a few dozen instances
+// (each check is some 30 us); chunks small enough that a second thread
+// arriving late still finds some left.
+constexpr std::size_t kChecksWorthSharing = 32;
+constexpr std::size_t kCheckChunk = 4;
+
+} // namespace
 
 std::string Executor::Run::unitName(Unit u) const
 {
@@ -107,15 +121,35 @@ void Executor::Run::startFanOut(NodeIndex i)
     // queued together under one lock: queuing 10,000 one by one made the
     // instances' own completions wait for that lock.
     const bool incremental = m_graph->node(i).hasOutputs && m_options.incremental;
+    // The up-to-date checks (expansion, fingerprint, a stat of every input
+    // and output) are most of a no-op run of a build, and each instance's
+    // stands alone: with a second thread they are shared, in chunks, before
+    // anything is admitted. Isolated, so that this thread takes no unrelated
+    // task of the run while it waits for the chunks.
+    std::vector<char> upToDate;
+    if (incremental && m_threads > 1 && count >= kChecksWorthSharing) {
+        upToDate.assign(count, 0);
+        oneapi::tbb::this_task_arena::isolate([&] {
+            oneapi::tbb::parallel_for(
+                oneapi::tbb::blocked_range<std::size_t>(0, count, kCheckChunk),
+                [&](const oneapi::tbb::blocked_range<std::size_t> &chunk) {
+                    for (std::size_t k = chunk.begin(); k < chunk.end() && !halted(); ++k)
+                        upToDate[k] = finishIfUpToDate(makeUnit(i, int(k)));
+                },
+                oneapi::tbb::simple_partitioner());
+        });
+    }
     std::vector<Unit> queued;
     bool full = false; // a unit found no slot: the rest mostly would not either
     for (std::size_t k = 0; k < count; ++k) {
         const Unit u = makeUnit(i, int(k));
+        if (!upToDate.empty() && upToDate[k])
+            continue;
         if (halted()) {
             finishHalted(u);
             continue;
         }
-        if (incremental && finishIfUpToDate(u))
+        if (upToDate.empty() && incremental && finishIfUpToDate(u))
             continue;
         WaitReason reason = WaitReason::JobSlot;
         std::string detail;
