@@ -234,7 +234,7 @@ private slots:
         const QString dir = workspace(chain());
         writeFile(dir + "/src/a.txt", "alpha\n");
         QCOMPARE(run(dir).exitCode, 0);
-        QThread::msleep(1100); // past the "racily clean" second: hashes are cached
+        QThread::msleep(300); // past the "racily clean" window (100 ms): hashes are cached
         QCOMPARE(run(dir).exitCode, 0);
 
         const QByteArray path = (dir + "/out/all.txt").toLocal8Bit();
@@ -256,6 +256,37 @@ private slots:
         QCOMPARE(why(r, "gen"), QStringLiteral("params changed: command"));
         QCOMPARE(why(r, "up"), QStringLiteral("upstream gen changed (its outputs differ)"));
         QCOMPARE(readFile(dir + "/out/up.txt"), QByteArray("ALPHA\nMORE\n"));
+    }
+
+    // A file's hash is cached (and an output's stat trusted) once its last
+    // change is older than a few clock ticks, 100 ms where the filesystem
+    // keeps nanoseconds: not a whole second, when a no-op run in the second
+    // after a build hashed its newest files again. A file written just
+    // before a run is hashed again by the next, and a change to it is seen.
+    void hashesCachedOnceAFileHasSettled()
+    {
+        const QString dir = workspace(chain());
+        writeFile(dir + "/src/a.txt", "alpha\n");
+        QThread::msleep(300);
+        QCOMPARE(run(dir).exitCode, 0);
+        sqlite3 *db = nullptr;
+        QCOMPARE(sqlite3_open((dir + "/.weft/state.db").toLocal8Bit().constData(), &db), SQLITE_OK);
+        auto cachedHashes = [db](const QString &file) {
+            sqlite3_stmt *s = nullptr;
+            sqlite3_prepare_v2(db, "SELECT count(*) FROM files WHERE path = ?1", -1, &s, nullptr);
+            const QByteArray path = file.toUtf8();
+            sqlite3_bind_text(s, 1, path.constData(), int(path.size()), SQLITE_TRANSIENT);
+            const int n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
+            sqlite3_finalize(s);
+            return n;
+        };
+        QCOMPARE(cachedHashes(QDir(dir).absoluteFilePath("src/a.txt")), 1);
+
+        writeFile(dir + "/src/a.txt", "bravo\n"); // same size, moments before the run
+        CliResult r = run(dir);
+        QCOMPARE(why(r, "gen"), QStringLiteral("input changed: src/a.txt"));
+        QCOMPARE(readFile(dir + "/out/up.txt"), QByteArray("BRAVO\n"));
+        sqlite3_close(db);
     }
 
     // weft-cli reads the stat of every recorded output ahead of the checks,
@@ -284,7 +315,7 @@ private slots:
         };
         const QString dir = workspace(workflow(gen("")));
         QCOMPARE(run(dir).exitCode, 0);
-        QThread::msleep(1100); // past the "racily clean" second: the next run records trusted stats
+        QThread::msleep(300); // past the "racily clean" window (100 ms): the next run records trusted stats
         QCOMPARE(run(dir).exitCode, 0);
         CliResult r = run(dir);
         QCOMPARE(r.exitCode, 0);
@@ -323,7 +354,7 @@ private slots:
         }
         const QString dir = workspace({{"weft", 1}, {"nodes", nodes}});
         QCOMPARE(run(dir).exitCode, 0);
-        QThread::msleep(1100); // past the "racily clean" second: the next run records trusted stats
+        QThread::msleep(300); // past the "racily clean" window (100 ms): the next run records trusted stats
         QCOMPARE(run(dir).exitCode, 0);
         CliResult r = run(dir);
         QCOMPARE(r.exitCode, 0);

@@ -19,9 +19,9 @@
 // File hashes are cached by (path, size, mtime, ctime, inode) in
 // nanoseconds. ctime is in the key because it cannot be set back: content
 // rewritten with its mtime restored (touch -d, utimensat) is still noticed.
-// A file changed within the last second is hashed but its hash not cached:
-// a write in the same kernel clock tick could leave every stat field as it
-// was (git's "racily clean" problem).
+// A file changed very recently is hashed but its hash not cached: a write
+// in the same tick of the clock that stamps it could leave every stat field
+// as it was (git's "racily clean" problem). See settled().
 
 #include "state/Database.h"
 #include "state/Fingerprint.h"
@@ -64,6 +64,30 @@ std::string unitName(const IncrementalUnit &u)
 std::int64_t ns(const struct timespec &t)
 {
     return std::int64_t(t.tv_sec) * 1000000000 + t.tv_nsec;
+}
+
+// Whether a file last changed at `mtime`/`ctime` (ns) may be known by its
+// stat from `now` on (read before its content is): only when that change is
+// older than a tick of the clock that stamped it, so that any later write
+// stamps a later time. Timestamps with nanoseconds come from the kernel's
+// clock, whose tick is at most 10 ms: 100 ms is ten of them. Whole seconds
+// are what a filesystem keeps that stores no more (FAT even rounds to two):
+// three seconds. A single one-second window before was both too long (a
+// no-op run in the second after a build hashed its newest outputs again,
+// 15-30 % of a small build's no-op run) and too short for FAT.
+bool settled(std::int64_t now, std::int64_t mtime, std::int64_t ctime)
+{
+    constexpr std::int64_t kSecond = 1000000000;
+    const bool wholeSeconds = mtime % kSecond == 0 && ctime % kSecond == 0;
+    const std::int64_t tick = wholeSeconds ? 3 * kSecond : kSecond / 10;
+    return now - std::max(mtime, ctime) > tick;
+}
+
+std::int64_t realNow()
+{
+    struct timespec clock{};
+    ::clock_gettime(CLOCK_REALTIME, &clock);
+    return ns(clock);
 }
 
 // True when `st` is a file's and equals the stat recorded beside an output's
@@ -359,16 +383,14 @@ struct IncrementalSession::Impl
                 }
             }
         }
-        // Stat before hashing: a write during the hash changes the stat, and
-        // the next look hashes again.
+        // Stat (and the clock) before hashing: a write during the hash
+        // changes the stat, and the next look hashes again.
+        const bool cache = settled(realNow(), entry.mtime, entry.ctime);
         if (!sha256File(key, entry.digest))
             return false;
         out = entry.digest;
-        struct timespec now{};
-        ::clock_gettime(CLOCK_REALTIME, &now);
-        const bool settled = ns(now) - std::max(entry.mtime, entry.ctime) > 1000000000;
         std::lock_guard lock(mutex);
-        if (settled) {
+        if (cache) {
             files[key] = entry;
             dirtyFiles.push_back(key);
         } else {
@@ -404,11 +426,10 @@ struct IncrementalSession::Impl
                 return true;
             }
         }
+        const bool trusted = settled(realNow(), now[1], now[2]);
         if (!sha256File(absolute(path), out))
             return false;
-        struct timespec clock{};
-        ::clock_gettime(CLOCK_REALTIME, &clock);
-        if (ns(clock) - std::max(now[1], now[2]) > 1000000000)
+        if (trusted)
             stat = {now[0], now[1], now[2], now[3], out};
         return true;
     }
