@@ -32,6 +32,10 @@ enum ExitStatus : int {
 using Action = std::function<int()>;
 
 void addRunCommand(CLI::App &app, Action &action);
+// Before the command line is parsed: for `weft-cli run FILE ...`, begins
+// opening FILE's state database on a spare core, which `run` then takes
+// over if the parsed command line names the same file and directory.
+void openRunStateEarly(int argc, char **argv);
 void addValidateCommand(CLI::App &app, Action &action);
 void addOpsCommand(CLI::App &app, Action &action);
 void addDotCommand(CLI::App &app, Action &action);

@@ -297,11 +297,127 @@ int watchRounds(const RunArgs &args, std::shared_ptr<const CompiledWorkflow> com
     return result.errors.empty() ? exitStatusFor(result.last.outcome) : int(ExitFailed);
 }
 
+// The base directory of a run's relative paths, absolute: -C, else the
+// workflow file's directory.
+std::filesystem::path runBase(const std::string &file, const std::string &directory)
+{
+    std::error_code ec;
+    const std::filesystem::path base
+        = directory.empty() ? std::filesystem::path(file).parent_path() : std::filesystem::path(directory);
+    return std::filesystem::absolute(base.empty() ? "." : base, ec).lexically_normal();
+}
+
+// The state database opened before the command line is parsed: building
+// and running CLI11's parser takes 0.8 ms, and the database's opening was
+// the longer of the two things a no-op run waits for (with the file's load
+// and oneTBB's start). What it opened is used only when the parsed command
+// line agrees on the file and directory; otherwise it is joined and closed,
+// which gives up the run lock it took.
+struct EarlyState
+{
+    std::string file;
+    std::string directory;
+    std::filesystem::path base;
+    std::atomic<bool> loaded{false};
+    RunState state;
+    std::optional<HeadStart<void>> opening; // last: joined before the state closes
+};
+
+std::unique_ptr<EarlyState> g_early;
+
+// What a `run` command line says of its state, read as CLI11 will read it
+// (addRunCommand below), for the common shapes only: anything unusual
+// (an option not listed here, combined short flags, "--", --reset-state,
+// --dry-run, --help) gives no guess and the run opens its state as before.
+std::optional<std::pair<std::string, std::string>> guessRunFile(int argc, char **argv)
+{
+    auto takesValue = [](std::string_view name) {
+        for (std::string_view option : {"-j", "--jobs", "--threads", "--shuffle", "--events", "--trace",
+                                        "--log-dir", "-C", "--directory", "--launcher", "--rounds",
+                                        "--approve"})
+            if (name == option)
+                return true;
+        return false;
+    };
+    auto isFlag = [](std::string_view name) {
+        for (std::string_view flag : {"-k", "--keep-going", "-B", "--force", "--explain", "-w",
+                                      "--watch", "-v", "--verbose", "-q", "--quiet"})
+            if (name == flag)
+                return true;
+        return false;
+    };
+    if (argc < 3 || std::string_view(argv[1]) != "run")
+        return std::nullopt;
+    std::string file, directory;
+    for (int i = 2; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        if (arg.size() < 2 || arg[0] != '-') {
+            if (file.empty())
+                file = arg; // the first positional; those after it name nodes
+            continue;
+        }
+        std::string_view name = arg, value;
+        bool attached = false;
+        if (arg.substr(0, 2) == "--") {
+            if (const std::size_t eq = arg.find('='); eq != std::string_view::npos) {
+                name = arg.substr(0, eq);
+                value = arg.substr(eq + 1);
+                attached = true;
+            }
+        } else if (arg.size() > 2) { // -j4, -Cdir
+            name = arg.substr(0, 2);
+            value = arg.substr(2);
+            attached = true;
+        }
+        if (takesValue(name)) {
+            if (!attached) {
+                if (i + 1 >= argc)
+                    return std::nullopt;
+                value = argv[++i];
+            }
+            if (name == "-C" || name == "--directory")
+                directory = value;
+        } else if (!isFlag(name) || attached) {
+            return std::nullopt;
+        }
+    }
+    if (file.empty())
+        return std::nullopt;
+    return std::make_pair(file, directory);
+}
+
+} // namespace
+
+void openRunStateEarly(int argc, char **argv)
+{
+    const auto guess = guessRunFile(argc, argv);
+    if (!guess)
+        return;
+    // The mask every thread of a run inherits (executeRun): set before the
+    // first thread, this one, exists.
+    SignalWatcher::blockSignals();
+    auto early = std::make_unique<EarlyState>();
+    early->file = guess->first;
+    early->directory = guess->second;
+    early->base = runBase(early->file, early->directory);
+    EarlyState &e = *early;
+    e.opening.emplace([&e] { e.state.preopen(e.file, StateArgs{}, e.base, e.loaded); });
+    g_early = std::move(early);
+}
+
+namespace {
+
 int executeRun(const RunArgs &args)
 {
     // Before any thread exists, so that every thread inherits the mask and
     // only the watcher's sigwait() ever sees SIGINT and SIGTERM.
     SignalWatcher::blockSignals();
+    // Declared first, so that it outlives whatever below refers to it.
+    std::unique_ptr<EarlyState> early = std::move(g_early);
+    if (early
+        && (early->file != args.file || early->directory != args.directory || args.state.resetState
+            || args.dryRun))
+        early.reset();
 
     // The prediction this run is measured against (run_finished.predicted_wall)
     // comes from the history before this run adds to it. Only the JSON lines
@@ -323,16 +439,15 @@ int executeRun(const RunArgs &args)
     // until the load is done: the second core, idle otherwise, takes a
     // share of the stats a no-op run is mostly made of.
     std::error_code ec;
-    const std::filesystem::path base = args.directory.empty()
-        ? std::filesystem::path(args.file).parent_path()
-        : std::filesystem::path(args.directory);
-    const std::filesystem::path baseDirectory
-        = std::filesystem::absolute(base.empty() ? "." : base, ec).lexically_normal();
-    std::atomic<bool> loaded{false};
-    RunState state;
-    std::optional<HeadStart<void>> preopened;
-    if (!args.dryRun)
-        preopened.emplace([&state, &args, &baseDirectory, &loaded] {
+    const std::filesystem::path baseDirectory = runBase(args.file, args.directory);
+    std::atomic<bool> ownLoaded{false};
+    RunState ownState;
+    std::optional<HeadStart<void>> ownOpening;
+    std::atomic<bool> &loaded = early ? early->loaded : ownLoaded;
+    RunState &state = early ? early->state : ownState;
+    std::optional<HeadStart<void>> &preopened = early ? early->opening : ownOpening;
+    if (!early && !args.dryRun)
+        ownOpening.emplace([&state, &args, &baseDirectory, &loaded] {
             state.preopen(args.file, args.state, baseDirectory, loaded);
         });
 

@@ -75,6 +75,7 @@ int main(int argc, char **argv)
     preferHugePagesForLargeFiles(argc, argv); // may re-execute this program: first
     tuneMalloc();
     weft::cli::survivePipeClosing();
+    openRunStateEarly(argc, argv); // a thread: after malloc is tuned
 
     CLI::App app("Weft: run graphs of operations, in parallel, from the command line.", "weft-cli");
     app.set_version_flag("--version",
