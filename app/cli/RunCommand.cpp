@@ -36,6 +36,7 @@
 #include <future>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 
 namespace weft::cli {
@@ -572,7 +573,16 @@ int executeRun(const RunArgs &args)
     // format and write on the relay's thread, and the buffered ones flush on
     // its tick, so a reader of a pipe sees a line within about 50 ms.
     auto lastFlush = std::chrono::steady_clock::now();
-    EventRelay relay(tee, std::chrono::milliseconds(10), [&printer, &jsonSink, &lastFlush] {
+    // Ctrl-C and SIGTERM are taken on the relay's tick (set once the run's
+    // executor exists, below), not by a thread of their own.
+    std::mutex signalsMutex;
+    SignalPoller *signals = nullptr;
+    EventRelay relay(tee, std::chrono::milliseconds(10), [&] {
+        {
+            std::lock_guard lock(signalsMutex);
+            if (signals)
+                signals->poll();
+        }
         const auto now = std::chrono::steady_clock::now();
         if (now - lastFlush < std::chrono::milliseconds(50))
             return;
@@ -590,7 +600,7 @@ int executeRun(const RunArgs &args)
     ApprovalPrompter prompter(triggers, ::isatty(0) && ::isatty(2),
                               [&printer](const std::string &line) { printer.printLine(line); });
     Executor executor(options);
-    SignalWatcher watcher([&](int signal, int count) {
+    SignalPoller poller([&](int signal, int count) {
         const char *name = signal == SIGTERM ? "SIGTERM" : "interrupt";
         if (count == 1) {
             printer.printLine(std::string(name) + ": cancelling the run (again to kill at once)");
@@ -600,14 +610,23 @@ int executeRun(const RunArgs &args)
             executor.kill();
         }
     });
+    {
+        std::lock_guard lock(signalsMutex);
+        signals = &poller;
+    }
 
-    // On this thread: the signal watcher cancels the run from its own. A
+    // On this thread: the relay's tick cancels the run from its own. A
     // thread started only to be waited for cost two wake-ups of the other
     // core, each 0.2-1.5 ms on a VM, a tenth of a small no-op run.
     const RunSummary summary = executor.run(compiled, relay);
+    {
+        std::lock_guard lock(signalsMutex);
+        signals = nullptr;
+    }
+    poller.drain(); // one that came after the last tick still makes the exit status 130
     state.finish();
 
-    int status = watcher.count() > 0 ? int(ExitInterrupted) : exitStatusFor(summary.outcome);
+    int status = poller.count() > 0 ? int(ExitInterrupted) : exitStatusFor(summary.outcome);
     if (std::getenv("WEFT_COUNT_VALIDATIONS"))
         writeOut(2, "validations: " + std::to_string(validationCount()) + "\n");
     if (recorder) {

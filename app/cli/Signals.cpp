@@ -63,6 +63,43 @@ void SignalWatcher::watch()
     }
 }
 
+namespace {
+
+// A pending SIGINT or SIGTERM, taken; 0 when none is pending.
+int takePendingSignal()
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    const struct timespec now = {0, 0};
+    const int signal = sigtimedwait(&set, nullptr, &now);
+    return signal > 0 ? signal : 0;
+}
+
+} // namespace
+
+SignalPoller::SignalPoller(std::function<void(int, int)> onSignal)
+    : m_onSignal(std::move(onSignal))
+{
+    SignalWatcher::blockSignals();
+}
+
+void SignalPoller::poll()
+{
+    while (const int signal = takePendingSignal()) {
+        const int count = ++m_count;
+        if (m_onSignal)
+            m_onSignal(signal, count);
+    }
+}
+
+void SignalPoller::drain()
+{
+    while (takePendingSignal())
+        ++m_count;
+}
+
 void survivePipeClosing()
 {
     struct sigaction action = {};

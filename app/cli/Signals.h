@@ -3,8 +3,10 @@
 
 // Ctrl-C and SIGTERM without signal handlers: SIGINT and SIGTERM are blocked
 // in every thread (threads inherit the mask of the thread that starts them,
-// so block before any thread exists) and one dedicated thread takes them
-// with sigwait(). The callback therefore runs on an ordinary thread and may
+// so block before any thread exists) and either one dedicated thread takes
+// them with sigwait() (SignalWatcher: a watch session) or a thread that
+// wakes regularly anyway polls for them (SignalPoller: a run, on its event
+// relay's tick). The callback therefore runs on an ordinary thread and may
 // lock, allocate and call into the executor.
 
 #include <atomic>
@@ -35,6 +37,27 @@ private:
     std::atomic<int> m_count { 0 };
     std::atomic<bool> m_stopping { false };
     std::thread m_thread;
+};
+
+// The same without a thread of its own, for a run whose event relay wakes
+// every 10 ms anyway: poll() takes the SIGINT and SIGTERM that are pending
+// (blocked as above, they wait for it) and runs `onSignal` for each on the
+// calling thread. A thread fewer to start, and to wake when the process
+// ends: 0.3-0.7 ms of a 15 ms no-op run on a VM.
+class SignalPoller {
+public:
+    explicit SignalPoller(std::function<void(int signal, int count)> onSignal);
+    SignalPoller(const SignalPoller &) = delete;
+    SignalPoller &operator=(const SignalPoller &) = delete;
+
+    void poll();
+    // Takes what is pending without calling back (the run is over): counted.
+    void drain();
+    int count() const { return m_count.load(); }
+
+private:
+    std::function<void(int, int)> m_onSignal;
+    std::atomic<int> m_count { 0 };
 };
 
 // Makes writes to a closed pipe fail with EPIPE instead of killing
