@@ -5,12 +5,14 @@
 #include "Document.h"
 #include "MainWindow.h"
 #include "ProblemsDock.h"
+#include "canvas/EdgeItem.h"
 #include "canvas/GraphScene.h"
 #include <QMimeData> // GraphView.h uses it without including it
 #include "canvas/GraphView.h"
 #include "canvas/NodeItem.h"
 #include "run/LogDock.h"
 #include "run/RunController.h"
+#include "run/RunOverlayItem.h"
 #include "run/RunProblems.h"
 #include "run/RunStateStyle.h"
 #include "run/RunView.h"
@@ -23,6 +25,8 @@
 #include <QAction>
 #include <QApplication>
 #include <QCheckBox>
+#include <QRegularExpression>
+#include <QScreen>
 #include <QSpinBox>
 #include <QDir>
 #include <QDirIterator>
@@ -132,6 +136,8 @@ private Q_SLOTS:
     void timelineBarPerAttempt();
     void timelineShowsFailureAmongThousands();
     void timelineKeepsBackToBackBarsApart();
+    void satisfiedEdgeShownCloseUpAndClearedByTheNextRun();
+    void runningCaptionOnlyCloserThanTheOverview();
     void problemDocksSayWhichIsWhich();
     void runSelected();
     void aRunValidatesNothingTheDockChecked();
@@ -848,6 +854,120 @@ void TestRun::timelineKeepsBackToBackBarsApart()
     QVERIFY2(timeline->barRect(bars[0]).width() <= 3,
              qPrintable(QString::number(timeline->barRect(bars[0]).width())));
     checkApart("zoomed out");
+}
+
+// At a close zoom the satisfied edges are the RunView's own item (the
+// overview draws them in the view's cached layer): during a run, an edge
+// turns the succeeded colour once the node before it succeeded, and a new
+// run starts with none satisfied. Checked while the runs go on: a run's
+// end repaints the whole canvas anyway.
+void TestRun::satisfiedEdgeShownCloseUpAndClearedByTheNextRun()
+{
+    Workflow workflow;
+    Node first;
+    first.id = "first";
+    first.type = "sleep";
+    first.params = {{"seconds", 0.4}};
+    first.position = Position{0, 0};
+    Node second = first;
+    second.id = "second";
+    second.needs = {"first"};
+    second.params = {{"seconds", 1.5}};
+    // Far apart: at 100 % both boxes are out of sight and only the middle
+    // of their edge is on screen.
+    second.position = Position{4000, 0};
+    workflow.nodes = {first, second};
+    QVERIFY(openWorkflow(workflow));
+    GraphView *view = m_window->view();
+    view->setTransform(QTransform()); // 100 %
+    NodeItem *a = m_window->scene()->nodeItem("first");
+    NodeItem *b = m_window->scene()->nodeItem("second");
+    QVERIFY(a && b);
+    const QPointF middle = (a->sceneBoundingRect().center() + b->sceneBoundingRect().center()) / 2;
+    view->centerOn(middle);
+    QVERIFY(!m_window->scene()->overview());
+    QVERIFY(!view->viewport()->rect().intersects(view->mapFromScene(a->sceneBoundingRect()).boundingRect()));
+    QVERIFY(!view->viewport()->rect().intersects(view->mapFromScene(b->sceneBoundingRect()).boundingRect()));
+    const QColor succeeded = RunStateStyle::color(NodeState::Succeeded, view->palette());
+    // Pixels of the succeeded colour in the middle of the edge, far from
+    // either box and whatever a running node draws around itself, as the
+    // window shows them: the screen's grab reads what was painted and
+    // flushed (QWidget::grab() would paint the widget afresh, hiding a
+    // region nobody asked to repaint).
+    auto satisfiedPixels = [&] {
+        QTest::qWait(60);
+        const QImage image = m_window->screen()->grabWindow(m_window->winId()).toImage();
+        const QPoint origin = view->viewport()->mapTo(m_window.get(), QPoint(0, 0));
+        const QRect around = view->mapFromScene(QRectF(middle - QPointF(150, 60), QSizeF(300, 120)))
+                                 .boundingRect()
+                                 .translated(origin)
+                                 .intersected(image.rect());
+        int count = 0;
+        for (int y = around.top(); y <= around.bottom(); ++y)
+            for (int x = around.left(); x <= around.right(); ++x) {
+                const QColor c = image.pixelColor(x, y);
+                count += std::abs(c.red() - succeeded.red()) + std::abs(c.green() - succeeded.green())
+                                 + std::abs(c.blue() - succeeded.blue()) < 40;
+            }
+        return count;
+    };
+    const auto running = int(RunStateStyle::toRunState(NodeState::Running));
+    RunView *run = runView();
+    QCOMPARE(satisfiedPixels(), 0);
+    QVERIFY(run->startRun());
+    QTRY_COMPARE_WITH_TIMEOUT(int(b->visualState().runState), running, 10000);
+    QVERIFY2(satisfiedPixels() > 50, "the edge after a succeeded node is not drawn as satisfied");
+    QTRY_VERIFY_WITH_TIMEOUT(!run->controller()->isRunning(), 30000);
+    // Drawn over the edge, the satisfied line does not hide it from the
+    // pointer: a right click there still finds the edge (its menu).
+    QVERIFY(qgraphicsitem_cast<EdgeItem *>(m_window->scene()->itemAt(middle, QTransform())));
+
+    // The next run: while `first` sleeps, its edge is not satisfied yet.
+    QVERIFY(run->startRun());
+    QTRY_COMPARE_WITH_TIMEOUT(int(a->visualState().runState), running, 10000);
+    QCOMPARE(satisfiedPixels(), 0);
+    QTRY_VERIFY_WITH_TIMEOUT(!run->controller()->isRunning(), 30000);
+}
+
+// A running node's caption (its clock) and sweep are drawn only closer than
+// the overview: there the run adds no item for them (each one added made Qt
+// repaint the whole window inside its dirty-item pass), and zooming in
+// during the run shows them at the next frame.
+void TestRun::runningCaptionOnlyCloserThanTheOverview()
+{
+    Workflow workflow;
+    Node slow;
+    slow.id = "slow";
+    slow.type = "sleep";
+    slow.params = {{"seconds", 3}};
+    slow.position = Position{0, 0};
+    workflow.nodes = {slow};
+    QVERIFY(openWorkflow(workflow));
+    GraphView *view = m_window->view();
+    view->setTransform(QTransform::fromScale(0.1, 0.1));
+    QTRY_VERIFY(m_window->scene()->overview()); // set when the view paints
+    NodeItem *item = m_window->scene()->nodeItem("slow");
+    QVERIFY(item);
+    auto overlay = [item]() -> RunOverlayItem * {
+        for (QGraphicsItem *child : item->childItems())
+            if (auto *o = qgraphicsitem_cast<RunOverlayItem *>(child))
+                return o;
+        return nullptr;
+    };
+    RunView *run = runView();
+    QVERIFY(run->startRun());
+    QTRY_COMPARE_WITH_TIMEOUT(int(item->visualState().runState),
+                              int(RunStateStyle::toRunState(NodeState::Running)), 10000);
+    QTest::qWait(300); // several animation frames
+    QVERIFY(!overlay());
+
+    view->setTransform(QTransform()); // 100 %
+    QTRY_VERIFY(!m_window->scene()->overview());
+    QTRY_VERIFY_WITH_TIMEOUT(overlay() && !overlay()->caption().isEmpty(), 5000);
+    QVERIFY2(QRegularExpression(QStringLiteral("^\\d\\d:\\d\\d\\.\\d")).match(overlay()->caption()).hasMatch(),
+             qPrintable(overlay()->caption())); // its clock, "00:01.2"
+    run->controller()->stop();
+    QTRY_VERIFY_WITH_TIMEOUT(!run->controller()->isRunning(), 30000);
 }
 
 void TestRun::problemDocksSayWhichIsWhich()

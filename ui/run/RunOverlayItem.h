@@ -12,6 +12,7 @@
 // same curves drawn over the edges in the succeeded colour.
 
 #include <QGraphicsItem>
+#include <QPainterPath>
 #include <QString>
 
 
@@ -38,6 +39,8 @@ public:
     void paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *widget) override;
 
 private:
+    void updateUnlessOverview();
+
     QString m_caption;
     qreal m_phase = -1;
     qreal m_pulse = 0;
@@ -59,9 +62,14 @@ public:
     void clear();
     void addSucceeded(const QString &nodeId); // its outgoing edges are satisfied
     void addSucceeded(NodeItem *item);        // the same, the item known (null: nothing)
-    void commit(); // once per batch: one geometry change and one update for all added
+    void commit(); // once per batch: one update for all added (none in the overview)
 
+    // The scene's fixed rectangle: its lines may be anywhere in it, and a
+    // bounding rectangle that grew with them was a geometry change per batch.
     QRectF boundingRect() const override { return m_bounds; }
+    // Nothing to point at: a click, a context menu or a tooltip finds the
+    // edge or group under it, never this item.
+    QPainterPath shape() const override { return {}; }
     void paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *widget) override;
 
 private:

@@ -1177,9 +1177,15 @@ void RunView::animate()
     const auto &nodes = m_controller->nodes();
     const double now = m_controller->elapsed();
     const qint64 ms = m_pulseClock.elapsed();
+    // A running node's caption and sweep are not drawn in the overview
+    // (RunOverlayItem::paint): no item is made for them there. Each one
+    // added to the scene made Qt process dirty items, and paint the whole
+    // window inside that call, on the animation's every frame of a large
+    // run. They are made at the first frame closer in.
+    const bool overview = m_window->scene()->overview();
     for (int index : std::as_const(m_running)) {
         const RunController::NodeRun &n = nodes[std::size_t(index)];
-        RunOverlayItem *overlay = overlayFor(m_controller->nodeId(NodeIndex(index)), true);
+        RunOverlayItem *overlay = overlayFor(m_controller->nodeId(NodeIndex(index)), !overview);
         if (!overlay)
             continue;
         if (const SubworkflowProgress::Sums *sums = m_subflows.sums(index)) {
