@@ -410,8 +410,9 @@ namespace {
 
 int executeRun(const RunArgs &args)
 {
-    // Before any thread exists, so that every thread inherits the mask and
-    // only the watcher's sigwait() ever sees SIGINT and SIGTERM.
+    // Before any thread exists (main() may have started one already, after
+    // the same call), so that every thread inherits the mask and SIGINT and
+    // SIGTERM wait for the run's poller (or a watch session's watcher).
     SignalWatcher::blockSignals();
     // Declared first, so that it outlives whatever below refers to it.
     std::unique_ptr<EarlyState> early = std::move(g_early);
@@ -644,7 +645,7 @@ int executeRun(const RunArgs &args)
     // and the state's per-unit tables one allocation at a time would change
     // nothing but the time (for 100,000 nodes, 60-70 ms of glibc merging
     // freed chunks on the way out). They stay until exit instead, and the
-    // threads (the relay's, the signal watcher's, oneTBB's) end with the
+    // threads (the relay's, oneTBB's) end with the
     // process rather than being woken only to be joined: each wake-up of
     // the other core is 0.2-1.5 ms on a VM. What was written is flushed and
     // the database is closed properly. WEFT_CLEAN_EXIT=1 tears it all down.
