@@ -227,6 +227,33 @@ private slots:
         QVERIFY2(r.out.contains("up to date"), r.out.constData());
     }
 
+    // weft-cli reads a run's command line itself to begin opening the state
+    // before CLI11 parses it (RunCommand.cpp, openRunStateEarly). Whatever
+    // the shape of the command line (one the early reading knows, or one it
+    // leaves to CLI11), the run uses the state it names, and the run lock an
+    // early open took never stands in the run's own way.
+    void everyCommandLineShapeUsesTheState()
+    {
+        const QString dir = workspace(chain());
+        writeFile(dir + "/src/a.txt", "alpha\n");
+        QCOMPARE(run(dir).exitCode, 0);
+        const QString file = dir + "/flow.weft";
+        const QList<QStringList> shapes = {
+            {"run", file, "--events", "jsonl"},
+            {"run", "-j2", file, "--events=jsonl"},
+            {"run", "--jobs=2", "--threads", "1", file, "--events", "jsonl", "-k"},
+            {"run", "-C", dir, "flow.weft", "--events", "jsonl"},
+            {"run", "-kq", file, "--events", "jsonl"}, // combined flags: left to CLI11
+            {"run", "--events", "jsonl", "--", file},   // "--": left to CLI11
+            {"run", file, "up", "--events", "jsonl"},   // a target after the file
+        };
+        for (const QStringList &args : shapes) {
+            const CliResult r = cli(dir, args);
+            QVERIFY2(r.exitCode == 0, qPrintable(args.join(' ') + ": " + r.err));
+            QVERIFY2(cached(r, "gen") && cached(r, "up"), qPrintable(args.join(' ')));
+        }
+    }
+
     // An upstream output rewritten with other content but its mtime set back:
     // the file hash cache keys on ctime too, so the change is seen.
     void upstreamContentChangedMtimeKept()
