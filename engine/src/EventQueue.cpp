@@ -64,10 +64,30 @@ EventQueue::EventQueue(std::size_t maxOutputBytesPerDrain)
     : m_maxOutputBytes(maxOutputBytesPerDrain)
 {}
 
+std::size_t EventQueue::fold()
+{
+    std::lock_guard lock(m_drainMutex);
+    Coalescer coalescer(*this);
+    return m_mailbox.deliverTo(coalescer);
+}
+
 EventQueue::Batch EventQueue::drain()
 {
+    std::unique_lock lock(m_drainMutex);
+    return drainLocked();
+}
+
+std::optional<EventQueue::Batch> EventQueue::tryDrain()
+{
+    std::unique_lock lock(m_drainMutex, std::try_to_lock);
+    if (!lock.owns_lock())
+        return std::nullopt;
+    return drainLocked();
+}
+
+EventQueue::Batch EventQueue::drainLocked()
+{
     Batch batch;
-    std::lock_guard lock(m_drainMutex);
     Coalescer coalescer(*this);
     m_mailbox.deliverTo(coalescer);
     m_pending.droppedOutputBytes += m_refusedOutputBytes.exchange(0, std::memory_order_relaxed);

@@ -5,6 +5,7 @@
 
 #include <QTest>
 
+#include <atomic>
 #include <thread>
 #include <vector>
 
@@ -20,6 +21,7 @@ private Q_SLOTS:
     void outputIsBoundedPerDrain();
     void newRunDiscardsStaleEvents();
     void concurrentProducersLoseNothing();
+    void foldsBetweenDrainsChangeNothing();
 };
 
 static NodeStateChanged state(NodeIndex node, NodeState s, int attempt = 1)
@@ -225,6 +227,85 @@ void TestEventQueue::concurrentProducersLoseNothing()
     QCOMPARE(finishedCount, std::size_t(started.nodes));
     for (NodeState s : finalState)
         QVERIFY(s == NodeState::Succeeded);
+}
+
+// A window's run folds the events into the batch on a thread of its own
+// between drains (EventQueue::fold, RunController's QueueFolder): what the
+// next drain returns is what one drain of everything would have, the
+// newest state of each node, every attempt, the bounded output and the
+// count of events, with folds from several threads beside the producers.
+void TestEventQueue::foldsBetweenDrainsChangeNothing()
+{
+    auto feed = [](EventQueue &queue, int from, int to) {
+        for (int i = from; i < to; ++i) {
+            const NodeIndex node = NodeIndex(i % 50);
+            queue.nodeStateChanged(state(node, NodeState::Running, 1 + i / 50));
+            if (i % 7 == 0) {
+                AttemptFinished a;
+                a.node = node;
+                a.attempt = 1 + i / 50;
+                queue.attemptFinished(a);
+            }
+            if (i % 3 == 0) {
+                OutputChunk chunk;
+                chunk.node = node;
+                chunk.text = "line " + std::to_string(i) + "\n";
+                queue.output(chunk);
+            }
+        }
+    };
+    EventQueue once(4096), folded(4096);
+    RunStarted started;
+    started.nodes = 50;
+    for (EventQueue *q : {&once, &folded})
+        q->runStarted(started);
+    feed(once, 0, 5000);
+    std::size_t foldedEvents = 0;
+    for (int part = 0; part < 5; ++part) {
+        feed(folded, part * 1000, (part + 1) * 1000);
+        foldedEvents += folded.fold();
+    }
+    QCOMPARE(folded.fold(), std::size_t(0)); // nothing left to fold
+    QVERIFY(foldedEvents > 5000);
+    const std::optional<EventQueue::Batch> tried = folded.tryDrain(); // uncontended: the batch
+    QVERIFY(tried.has_value());
+    const EventQueue::Batch a = once.drain();
+    const EventQueue::Batch &b = *tried;
+    QCOMPARE(b.events, a.events);
+    QCOMPARE(b.nodes.size(), a.nodes.size());
+    for (std::size_t k = 0; k < a.nodes.size(); ++k) {
+        QCOMPARE(b.nodes[k].node, a.nodes[k].node);
+        QCOMPARE(b.nodes[k].state->attempt, a.nodes[k].state->attempt);
+        QCOMPARE(b.nodes[k].attempts.size(), a.nodes[k].attempts.size());
+    }
+    QCOMPARE(b.output.size(), a.output.size());
+    for (std::size_t k = 0; k < a.output.size(); ++k)
+        QCOMPARE(b.output[k].text, a.output[k].text);
+    QCOMPARE(b.droppedOutputBytes, a.droppedOutputBytes);
+
+    // Producers on several threads while another folds: nothing lost.
+    EventQueue busy;
+    busy.runStarted(started);
+    std::atomic<bool> producing{true};
+    std::thread folder([&] {
+        while (producing.load())
+            busy.fold();
+    });
+    std::vector<std::thread> producers;
+    for (int t = 0; t < 4; ++t)
+        producers.emplace_back([&busy, t] {
+            for (int i = 0; i < 2000; ++i)
+                busy.nodeStateChanged(state(NodeIndex(t), NodeState::Running, i + 1));
+        });
+    for (std::thread &p : producers)
+        p.join();
+    producing = false;
+    folder.join();
+    const EventQueue::Batch last = busy.drain();
+    QCOMPARE(last.events, std::size_t(8001)); // the run's start and 8,000 states
+    QCOMPARE(last.nodes.size(), std::size_t(4));
+    for (const EventQueue::NodeUpdate &u : last.nodes)
+        QCOMPARE(u.state->attempt, 2000); // each node's newest state
 }
 
 QTEST_GUILESS_MAIN(TestEventQueue)

@@ -15,6 +15,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 
 namespace weft::ui {
 
@@ -27,6 +30,52 @@ constexpr int kTickMs = 33; // ~30 drains a second
 constexpr double kSliceMs = 5;
 constexpr std::size_t kMinSlice = 256; // updates; below it slicing costs more than it saves
 constexpr int kKeptLogDirectories = 20;
+
+// Folds a run's events into the queue's batch on a thread of its own while
+// the run goes (EventQueue::fold), every few milliseconds while events
+// arrive: the GUI thread's drain then only takes the batch and the rest of
+// the last few milliseconds. Folding a 10,000-instance fan-out's events in
+// one drain was 12-18 ms of the GUI thread, 35-60 ms beside two CPU hogs.
+class QueueFolder
+{
+public:
+    explicit QueueFolder(EventQueue &queue)
+        : m_queue(queue)
+        , m_thread([this] { loop(); })
+    {}
+    ~QueueFolder()
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            m_stop = true;
+        }
+        m_wake.notify_one();
+        m_thread.join();
+    }
+    QueueFolder(const QueueFolder &) = delete;
+    QueueFolder &operator=(const QueueFolder &) = delete;
+
+private:
+    void loop()
+    {
+        // A quiet run (long processes) wakes it seldom.
+        constexpr auto kBusy = std::chrono::milliseconds(4);
+        constexpr auto kQuiet = std::chrono::milliseconds(kTickMs);
+        auto pause = kBusy;
+        std::unique_lock lock(m_mutex);
+        while (!m_wake.wait_for(lock, pause, [this] { return m_stop; })) {
+            lock.unlock();
+            pause = m_queue.fold() > 0 ? kBusy : kQuiet;
+            lock.lock();
+        }
+    }
+
+    EventQueue &m_queue;
+    std::mutex m_mutex;
+    std::condition_variable m_wake;
+    bool m_stop = false;
+    std::thread m_thread; // last: started once the rest exists
+};
 
 QString newLogDirectory()
 {
@@ -317,13 +366,16 @@ bool RunController::startRun(std::shared_ptr<const Workflow> workflow,
     // The engine thread holds its own reference to the snapshot it runs.
     m_thread = std::thread([this, logDirectory = m_logDirectory, workflow = m_workflow,
                             compiled = m_compiled, engine = m_testEngine,
-                            incremental = m_incremental.get()] {
+                            incremental = m_incremental.get(), queue = m_queue.get()] {
         pruneLogDirectories(logDirectory);
-        if (engine)
-            m_summary = engine(workflow, *m_tee);
-        else
-            m_summary = compiled ? m_executor->run(compiled, *m_tee)
-                                 : m_executor->run(workflow, *m_tee);
+        {
+            QueueFolder folder(*queue);
+            if (engine)
+                m_summary = engine(workflow, *m_tee);
+            else
+                m_summary = compiled ? m_executor->run(compiled, *m_tee)
+                                     : m_executor->run(workflow, *m_tee);
+        }
         if (incremental)
             incremental->finish();
         m_engineDone.store(true, std::memory_order_release);
@@ -612,7 +664,18 @@ void RunController::tick()
     } else {
         if (m_watchActive)
             showNextRound();
-        batch = m_queue ? m_queue->drain() : EventQueue::Batch{};
+        if (m_queue && !done) {
+            // While the run goes its folder (QueueFolder) may be folding:
+            // this pass does not wait for it, the next one comes shortly.
+            std::optional<EventQueue::Batch> taken = m_queue->tryDrain();
+            if (!taken) {
+                QTimer::singleShot(2, this, &RunController::tick);
+                return;
+            }
+            batch = std::move(*taken);
+        } else {
+            batch = m_queue ? m_queue->drain() : EventQueue::Batch{};
+        }
         if (batch.nodes.size() > kMinSlice && double(batch.nodes.size()) * m_nsPerUpdate > kSliceMs * 1e6) {
             // Draining it was this pass's work (the queue folds the
             // events in as it drains): the slices start on the next.

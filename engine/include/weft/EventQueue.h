@@ -80,6 +80,15 @@ public:
 
     // One consumer at a time (calls are serialised).
     Batch drain();
+    // Folds what has arrived into the batch the next drain() returns, on the
+    // calling thread (serialised with drain()); the number of events folded.
+    // A window's run folds on a thread of its own while it goes, so that
+    // the GUI thread's drain only takes the batch: folding a 10,000-instance
+    // fan-out's 30,000 events in one drain was 12-18 ms of the GUI thread.
+    std::size_t fold();
+    // drain(), unless a fold() is under way on another thread: then nothing,
+    // at once, rather than waiting for it (a GUI thread retries shortly).
+    std::optional<Batch> tryDrain();
 
     void runStarted(const RunStarted &event) override;
     void nodeStateChanged(const NodeStateChanged &event) override;
@@ -93,6 +102,7 @@ public:
 private:
     // The consumer's side: applies the mailbox's events to the pending batch.
     class Coalescer;
+    Batch drainLocked(); // with m_drainMutex held
     void collectRunStarted(const RunStarted &event);
     void collectOutput(const OutputChunk &event);
     NodeUpdate &slotFor(NodeIndex node, int instance);
