@@ -247,9 +247,10 @@ void TestEventQueue::foldsBetweenDrainsChangeNothing()
                 queue.attemptFinished(a);
             }
             if (i % 3 == 0) {
-                OutputChunk chunk;
+                const std::string text = "line " + std::to_string(i) + "\n";
+                OutputChunk chunk; // a view of `text`, copied by output()
                 chunk.node = node;
-                chunk.text = "line " + std::to_string(i) + "\n";
+                chunk.text = text;
                 queue.output(chunk);
             }
         }
