@@ -102,6 +102,18 @@ bool copyTree(const QString &from, const QString &to)
     return true;
 }
 
+// A `sleep` node placed on the canvas: a run that lasts as long as a check needs.
+Node sleepNode(const std::string &id, double seconds, Position at, std::vector<std::string> needs = {})
+{
+    Node node;
+    node.id = id;
+    node.type = "sleep";
+    node.params = {{"seconds", seconds}};
+    node.position = at;
+    node.needs = std::move(needs);
+    return node;
+}
+
 Node processNode(const std::string &id, const std::string &command,
                  std::vector<std::string> needs = {})
 {
@@ -863,20 +875,11 @@ void TestRun::timelineKeepsBackToBackBarsApart()
 // end repaints the whole canvas anyway.
 void TestRun::satisfiedEdgeShownCloseUpAndClearedByTheNextRun()
 {
-    Workflow workflow;
-    Node first;
-    first.id = "first";
-    first.type = "sleep";
-    first.params = {{"seconds", 0.4}};
-    first.position = Position{0, 0};
-    Node second = first;
-    second.id = "second";
-    second.needs = {"first"};
-    second.params = {{"seconds", 1.5}};
     // Far apart: at 100 % both boxes are out of sight and only the middle
     // of their edge is on screen.
-    second.position = Position{4000, 0};
-    workflow.nodes = {first, second};
+    Workflow workflow;
+    workflow.nodes = {sleepNode("first", 0.4, Position{0, 0}),
+                      sleepNode("second", 1.5, Position{4000, 0}, {"first"})};
     QVERIFY(openWorkflow(workflow));
     GraphView *view = m_window->view();
     view->setTransform(QTransform()); // 100 %
@@ -936,12 +939,7 @@ void TestRun::satisfiedEdgeShownCloseUpAndClearedByTheNextRun()
 void TestRun::runningCaptionOnlyCloserThanTheOverview()
 {
     Workflow workflow;
-    Node slow;
-    slow.id = "slow";
-    slow.type = "sleep";
-    slow.params = {{"seconds", 3}};
-    slow.position = Position{0, 0};
-    workflow.nodes = {slow};
+    workflow.nodes = {sleepNode("slow", 3, Position{0, 0})};
     QVERIFY(openWorkflow(workflow));
     GraphView *view = m_window->view();
     view->setTransform(QTransform::fromScale(0.1, 0.1));

@@ -119,7 +119,6 @@ void RunOverlayItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *op
 
 SatisfiedEdgesItem::SatisfiedEdgesItem(GraphScene *scene)
     : m_scene(scene)
-    , m_bounds(scene->sceneRect())
 {
     setAcceptedMouseButtons(Qt::NoButton);
     setFlag(ItemUsesExtendedStyleOption); // for exposedRect: paint only what is visible
@@ -134,6 +133,11 @@ QColor SatisfiedEdgesItem::updateColor()
     const QColor color = RunStateStyle::color(NodeState::Succeeded, QGuiApplication::palette());
     m_scene->setSatisfiedColor(color);
     return color;
+}
+
+QRectF SatisfiedEdgesItem::boundingRect() const
+{
+    return m_scene->sceneRect(); // fixed (GraphScene): never a geometry change
 }
 
 void SatisfiedEdgesItem::clear()

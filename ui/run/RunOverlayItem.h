@@ -66,7 +66,7 @@ public:
 
     // The scene's fixed rectangle: its lines may be anywhere in it, and a
     // bounding rectangle that grew with them was a geometry change per batch.
-    QRectF boundingRect() const override { return m_bounds; }
+    QRectF boundingRect() const override;
     // Nothing to point at: a click, a context menu or a tooltip finds the
     // edge or group under it, never this item.
     QPainterPath shape() const override { return {}; }
@@ -76,7 +76,6 @@ private:
     QColor updateColor(); // the succeeded colour, also the scene's for the overview
 
     GraphScene *m_scene;
-    QRectF m_bounds;
     QRectF m_added; // the area of edges added since the last commit()
 };
 
