@@ -23,11 +23,13 @@
 #include <QApplication>
 #include <QDir>
 #include <QFile>
+#include <QHeaderView>
 #include <QLabel>
 #include <QMessageBox>
 #include <QSpinBox>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTreeView>
 #include <QTreeWidget>
 
 using namespace weft;
@@ -45,7 +47,7 @@ private Q_SLOTS:
     void runAllRunsEverything();
     void historyListsAndComparesRuns();
     void hiddenHistoryIsReadWhenShown();
-    void largeRunRowsComeInSlices();
+    void largeRunListedWhole();
     void aRunOfTheFileElsewhereRefusesWithItsPid();
     void forgetStateRunsEverythingNext();
     void unsavedDocumentRunsWholeAndRecordsNothing();
@@ -220,13 +222,14 @@ void TestHistory::historyListsAndComparesRuns()
 
     // Double-clicking a node in the history shows it on the canvas.
     history->selectRuns({2});
-    QTreeWidgetItem *row = nullptr;
-    for (int i = 0; i < history->detailView()->topLevelItemCount(); ++i)
-        if (history->detailView()->topLevelItem(i)->text(0) == QStringLiteral("upper"))
-            row = history->detailView()->topLevelItem(i);
-    QVERIFY(row);
+    const QAbstractItemModel *units = history->detailView()->model();
+    QModelIndex row;
+    for (int i = 0; i < units->rowCount(); ++i)
+        if (units->index(i, 0).data().toString() == QStringLiteral("upper"))
+            row = units->index(i, 3); // any column of the row
+    QVERIFY(row.isValid());
     m_window->scene()->clearSelection();
-    Q_EMIT history->detailView()->itemDoubleClicked(row, 0);
+    Q_EMIT history->detailView()->doubleClicked(row);
     QCOMPARE(m_window->scene()->selectedNodeIds(), QStringList{QStringLiteral("upper")});
 
     // On screen, the dock lists a run that ends by itself: read on the
@@ -270,10 +273,11 @@ void TestHistory::hiddenHistoryIsReadWhenShown()
     QCOMPARE(runs->topLevelItem(0)->text(0), QStringLiteral("2"));
 }
 
-// 20,000 units in one run: the dock makes their rows a slice per pass of the
-// event loop instead of in one go, ends with all of them sorted by node, and
-// anything that reads the rows meanwhile gets all of them.
-void TestHistory::largeRunRowsComeInSlices()
+// 20,000 units in one run: the dock reads them on the thread pool, not in
+// the pass that lists the runs, lists all of them sorted by node in natural
+// order, sorts the other columns by their values, keeps the selected row
+// through a sort, and anything that reads the rows meanwhile gets all of them.
+void TestHistory::largeRunListedWhole()
 {
     const int nodes = 20000;
     const Workflow wf = test::noopWorkflow(nodes);
@@ -308,33 +312,42 @@ void TestHistory::largeRunRowsComeInSlices()
     }
 
     HistoryDock dock;
-    dock.showHistoryOf(file); // selects the newest run, read and listed on later passes
-    QVERIFY2(dock.pendingRows() != 0, "20,000 rows were made in the pass that listed the runs");
-    QTRY_VERIFY_WITH_TIMEOUT(dock.pendingRows() >= 0, 20000); // read: now its rows, in slices
-    QVERIFY2(dock.pendingRows() > 0, "20,000 rows were made in the pass that read them");
-    QTRY_COMPARE_WITH_TIMEOUT(dock.pendingRows(), 0, 20000);
-    QTreeWidget *rows = dock.detailView();
-    QCOMPARE(rows->topLevelItemCount(), nodes);
-    QVERIFY(rows->isSortingEnabled());
+    dock.showHistoryOf(file); // selects the newest run, read on the thread pool
+    QVERIFY2(dock.readingRun(), "20,000 units were read in the pass that listed the runs");
+    QTRY_VERIFY_WITH_TIMEOUT(!dock.readingRun(), 20000);
+    QTreeView *view = dock.detailView();
+    const QAbstractItemModel *rows = view->model();
+    QCOMPARE(rows->rowCount(), nodes);
+    QVERIFY(view->isSortingEnabled());
+    auto cell = [rows](int row, int column) { return rows->index(row, column).data().toString(); };
     // Natural order: n2 before n10, n19999 last (the locale's order of the
     // text would put n10 to n19 right after n1).
-    QCOMPARE(rows->topLevelItem(0)->text(0), QStringLiteral("n0"));
-    QCOMPARE(rows->topLevelItem(1)->text(0), QStringLiteral("n1"));
-    QCOMPARE(rows->topLevelItem(2)->text(0), QStringLiteral("n2"));
-    QCOMPARE(rows->topLevelItem(nodes - 1)->text(0), QStringLiteral("n19999"));
+    QCOMPARE(cell(0, 0), QStringLiteral("n0"));
+    QCOMPARE(cell(1, 0), QStringLiteral("n1"));
+    QCOMPARE(cell(2, 0), QStringLiteral("n2"));
+    QCOMPARE(cell(nodes - 1, 0), QStringLiteral("n19999"));
+    QCOMPARE(cell(5, 1), QStringLiteral("succeeded"));
+    QCOMPARE(rows->index(5, 0).data(Qt::UserRole + 2).toString(), QStringLiteral("n5"));
+    // The selected row stays selected through a sort, wherever it goes.
+    view->setCurrentIndex(rows->index(2, 0));
     // Durations sort as times, not as text ("1.0 s" is no shorter than "9 ms").
-    rows->sortByColumn(3, Qt::AscendingOrder);
-    QCOMPARE(rows->topLevelItem(0)->text(3), QString::fromStdString(formatSeconds(0.001)));
-    QCOMPARE(rows->topLevelItem(nodes - 1)->text(3), QString::fromStdString(formatSeconds(1.0)));
-    rows->sortByColumn(0, Qt::DescendingOrder);
-    QCOMPARE(rows->topLevelItem(0)->text(0), QStringLiteral("n19999"));
-    rows->sortByColumn(0, Qt::AscendingOrder);
+    view->sortByColumn(3, Qt::AscendingOrder);
+    QCOMPARE(cell(0, 3), QString::fromStdString(formatSeconds(0.001)));
+    QCOMPARE(cell(nodes - 1, 3), QString::fromStdString(formatSeconds(1.0)));
+    QCOMPARE(view->currentIndex().data().toString(), QStringLiteral("n2"));
+    view->sortByColumn(0, Qt::DescendingOrder);
+    QCOMPARE(cell(0, 0), QStringLiteral("n19999"));
+    QCOMPARE(view->currentIndex().data().toString(), QStringLiteral("n2"));
+    QCOMPARE(view->currentIndex().row(), nodes - 3);
 
-    // Read while slices are still due: every row is there.
+    // Read while the units are still on their way: every row is there.
     dock.selectNewest(0);
-    QVERIFY(dock.pendingRows() != 0);
+    QVERIFY(dock.readingRun());
     QCOMPARE(dock.detailText().count(QLatin1Char('\n')), nodes);
-    QCOMPARE(dock.pendingRows(), 0);
+    QVERIFY(!dock.readingRun());
+    // A new list starts in the natural order again.
+    QCOMPARE(view->header()->sortIndicatorSection(), 0);
+    QCOMPARE(cell(0, 0), QStringLiteral("n0"));
 }
 
 void TestHistory::aRunOfTheFileElsewhereRefusesWithItsPid()

@@ -6,16 +6,18 @@
 #include <weft/RunReport.h>
 #include <weft/StateStore.h>
 
+#include <QAbstractTableModel>
 #include <QCoreApplication>
 #include <QDateTime>
-#include <QElapsedTimer>
 #include <QFileInfo>
+#include <QGuiApplication>
 #include <QHeaderView>
 #include <QLabel>
 #include <QPointer>
 #include <QSplitter>
 #include <QThreadPool>
 #include <QTimer>
+#include <QTreeView>
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
@@ -23,6 +25,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <numeric>
 #include <set>
 #include <string_view>
 
@@ -101,55 +104,6 @@ bool naturalLess(std::string_view a, std::string_view b)
     return a.size() - i < b.size() - j;
 }
 
-// A row of a run's units. Sorting compares numbers, not the text shown
-// ("9" before "10", "300 ms" before "1.2 s"), and the node column its
-// natural order: Qt's default compares display text through the locale's
-// collation, which for 10,000 rows was most of the 8 ms (15-25 ms beside a
-// busy CPU) the window stalled for when the list of a run was finished.
-class UnitRow final : public QTreeWidgetItem
-{
-public:
-    static constexpr int Type = QTreeWidgetItem::UserType + 1;
-
-    UnitRow(const HistoryUnit &u, int order)
-        : QTreeWidgetItem(Type)
-        , m_order(order)
-        , m_attempts(u.attempts)
-        , m_duration(u.cached ? -1 : u.duration)
-        , m_exit(u.exitCode ? *u.exitCode : std::numeric_limits<int>::min())
-    {}
-
-    bool operator<(const QTreeWidgetItem &other) const override
-    {
-        // Only a UnitRow has these keys; its item type tells it apart
-        // without a dynamic_cast per comparison.
-        if (other.type() != Type)
-            return QTreeWidgetItem::operator<(other);
-        const auto *row = static_cast<const UnitRow *>(&other);
-        const int column = treeWidget() ? treeWidget()->sortColumn() : 0;
-        switch (column) {
-        case 0:
-            return m_order < row->m_order;
-        case 2:
-            return m_attempts < row->m_attempts;
-        case 3:
-            return m_duration < row->m_duration;
-        case 4:
-            if (m_exit != row->m_exit)
-                return m_exit < row->m_exit;
-            return text(4) < row->text(4); // signals by name
-        default:
-            return QTreeWidgetItem::operator<(other);
-        }
-    }
-
-private:
-    int m_order;    // in the natural order of unit names
-    int m_attempts;
-    double m_duration; // up to date: -1, before every duration
-    int m_exit;        // none: lowest
-};
-
 QString unitState(const HistoryUnit &u)
 {
     return u.cached ? QObject::tr("up to date") : QString::fromStdString(u.outcome);
@@ -174,6 +128,221 @@ NodeState stateOf(const std::string &outcome)
 }
 
 } // namespace
+
+// One run's units, formatted when a row is painted or read. Sorting
+// compares numbers, not the text shown ("9" before "10", "300 ms" before
+// "1.2 s"), and the node column by the natural order the units come in.
+class HistoryUnitsModel final : public QAbstractTableModel {
+public:
+    enum Column { Node, Outcome, Attempts, Duration, Exit, Why, ColumnCount };
+
+    using QAbstractTableModel::QAbstractTableModel;
+
+    // `units` in the natural order of their names (readUnits()).
+    void setUnits(std::vector<HistoryUnit> units)
+    {
+        beginResetModel();
+        m_units = std::move(units);
+        m_order.resize(m_units.size());
+        std::iota(m_order.begin(), m_order.end(), 0);
+        endResetModel();
+    }
+
+    int rowCount(const QModelIndex &parent = {}) const override
+    {
+        return parent.isValid() ? 0 : int(m_order.size());
+    }
+    int columnCount(const QModelIndex &parent = {}) const override
+    {
+        return parent.isValid() ? 0 : ColumnCount;
+    }
+
+    QVariant headerData(int section, Qt::Orientation orientation, int role) const override
+    {
+        if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+            return {};
+        switch (section) {
+        case Node:
+            return HistoryDock::tr("Node");
+        case Outcome:
+            return HistoryDock::tr("Outcome");
+        case Attempts:
+            return HistoryDock::tr("Attempts");
+        case Duration:
+            return HistoryDock::tr("Duration");
+        case Exit:
+            return HistoryDock::tr("Exit");
+        case Why:
+            return HistoryDock::tr("Why it ran");
+        default:
+            return {};
+        }
+    }
+
+    QVariant data(const QModelIndex &index, int role) const override
+    {
+        if (!index.isValid() || index.row() >= rowCount())
+            return {};
+        const HistoryUnit &u = m_units[std::size_t(m_order[std::size_t(index.row())])];
+        const int column = index.column();
+        switch (role) {
+        case Qt::DisplayRole:
+            return text(u, column);
+        case Qt::ToolTipRole:
+            return column == Why ? text(u, column) : QVariant();
+        case Qt::DecorationRole:
+            return column == Outcome ? QVariant(RunStateStyle::icon(stateOf(u.outcome)))
+                                     : QVariant();
+        case Qt::ForegroundRole:
+            // Up to date: muted, as the canvas draws such nodes.
+            return column == Outcome && u.cached
+                ? QVariant(QGuiApplication::palette().brush(QPalette::Disabled, QPalette::Text))
+                : QVariant();
+        case kNodeRole:
+            return nodeOf(u.unit);
+        default:
+            return {};
+        }
+    }
+
+    void sort(int column, Qt::SortOrder order) override
+    {
+        Q_EMIT layoutAboutToBeChanged({}, QAbstractItemModel::VerticalSortHint);
+        const QModelIndexList before = persistentIndexList();
+        std::vector<int> unitOf;
+        unitOf.reserve(std::size_t(before.size()));
+        for (const QModelIndex &index : before)
+            unitOf.push_back(m_order[std::size_t(index.row())]);
+        auto less = [this, column](int a, int b) {
+            return lessThan(m_units[std::size_t(a)], a, m_units[std::size_t(b)], b, column);
+        };
+        if (order == Qt::AscendingOrder)
+            std::stable_sort(m_order.begin(), m_order.end(), less);
+        else
+            std::stable_sort(
+                m_order.begin(), m_order.end(), [&less](int a, int b) { return less(b, a); });
+        std::vector<int> rowOf(m_order.size());
+        for (std::size_t row = 0; row < m_order.size(); ++row)
+            rowOf[std::size_t(m_order[row])] = int(row);
+        QModelIndexList after;
+        after.reserve(before.size());
+        for (qsizetype i = 0; i < before.size(); ++i)
+            after << index(rowOf[std::size_t(unitOf[std::size_t(i)])], before[i].column());
+        changePersistentIndexList(before, after);
+        Q_EMIT layoutChanged({}, QAbstractItemModel::VerticalSortHint);
+    }
+
+private:
+    static QString text(const HistoryUnit &u, int column)
+    {
+        switch (column) {
+        case Node:
+            return QString::fromStdString(u.unit);
+        case Outcome:
+            return unitState(u);
+        case Attempts:
+            return u.attempts > 0 ? QString::number(u.attempts) : QString();
+        case Duration:
+            return u.cached ? QString() : seconds(u.duration);
+        case Exit:
+            return u.exitCode ? QString::number(*u.exitCode) : QString::fromStdString(u.signal);
+        case Why:
+            return u.cached ? QString() : QString::fromStdString(u.why);
+        default:
+            return {};
+        }
+    }
+
+    // `a` and `b` are the units' places in the natural order.
+    static bool lessThan(const HistoryUnit &x, int a, const HistoryUnit &y, int b, int column)
+    {
+        switch (column) {
+        case Node:
+            return a < b;
+        case Attempts:
+            return x.attempts < y.attempts;
+        case Duration: // up to date: before every duration
+            return (x.cached ? -1 : x.duration) < (y.cached ? -1 : y.duration);
+        case Exit: { // none: lowest; signals by name
+            const int ex = x.exitCode ? *x.exitCode : std::numeric_limits<int>::min();
+            const int ey = y.exitCode ? *y.exitCode : std::numeric_limits<int>::min();
+            return ex != ey ? ex < ey : x.signal < y.signal;
+        }
+        default:
+            return text(x, column) < text(y, column);
+        }
+    }
+
+    std::vector<HistoryUnit> m_units;
+    std::vector<int> m_order; // row -> index in m_units
+};
+
+// The rows where two runs differ, largest duration change first, as
+// `weft-cli compare` lists them. Few rows: formatted when made.
+class HistoryComparisonModel final : public QAbstractTableModel {
+public:
+    struct Row {
+        QString cells[5]; // node, run A, run B, duration change, what changed
+        QString node;
+        double change = 0; // |duration change|, seconds
+    };
+
+    using QAbstractTableModel::QAbstractTableModel;
+
+    void setRuns(std::int64_t a, std::int64_t b, std::vector<Row> rows)
+    {
+        beginResetModel();
+        m_a = a;
+        m_b = b;
+        m_rows = std::move(rows);
+        endResetModel();
+    }
+
+    int rowCount(const QModelIndex &parent = {}) const override
+    {
+        return parent.isValid() ? 0 : int(m_rows.size());
+    }
+    int columnCount(const QModelIndex &parent = {}) const override
+    {
+        return parent.isValid() ? 0 : 5;
+    }
+
+    QVariant headerData(int section, Qt::Orientation orientation, int role) const override
+    {
+        if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+            return {};
+        switch (section) {
+        case 0:
+            return HistoryDock::tr("Node");
+        case 1:
+            return HistoryDock::tr("Run %1").arg(m_a);
+        case 2:
+            return HistoryDock::tr("Run %1").arg(m_b);
+        case 3:
+            return HistoryDock::tr("Duration change");
+        case 4:
+            return HistoryDock::tr("What changed");
+        default:
+            return {};
+        }
+    }
+
+    QVariant data(const QModelIndex &index, int role) const override
+    {
+        if (!index.isValid() || index.row() >= rowCount() || index.column() >= 5)
+            return {};
+        const Row &row = m_rows[std::size_t(index.row())];
+        if (role == Qt::DisplayRole || (role == Qt::ToolTipRole && index.column() == 4))
+            return row.cells[index.column()];
+        if (role == kNodeRole)
+            return row.node;
+        return {};
+    }
+
+private:
+    std::int64_t m_a = 0, m_b = 0;
+    std::vector<Row> m_rows;
+};
 
 HistoryDock::HistoryDock(QWidget *parent)
     : QDockWidget(tr("History"), parent)
@@ -214,11 +383,14 @@ HistoryDock::HistoryDock(QWidget *parent)
     m_detailHeader->setObjectName(QStringLiteral("historyDetailHeader"));
     m_detailHeader->setWordWrap(true);
     m_detailHeader->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_detail = new QTreeWidget;
+    m_detail = new QTreeView;
     m_detail->setObjectName(QStringLiteral("historyDetail"));
     m_detail->setRootIsDecorated(false);
     m_detail->setUniformRowHeights(true);
     m_detail->setAlternatingRowColors(true);
+    m_units = new HistoryUnitsModel(this);
+    m_comparison = new HistoryComparisonModel(this);
+    m_detail->setModel(m_units);
     m_detail->setSortingEnabled(true);
     m_detail->header()->setStretchLastSection(true);
     // Columns fit the rows on screen and 200 more, not 1,000: a 10,000-node
@@ -233,8 +405,8 @@ HistoryDock::HistoryDock(QWidget *parent)
     setWidget(body);
 
     connect(m_runs, &QTreeWidget::itemSelectionChanged, this, &HistoryDock::selectionChanged);
-    connect(m_detail, &QTreeWidget::itemDoubleClicked, this, [this](QTreeWidgetItem *item) {
-        const QString node = item->data(0, kNodeRole).toString();
+    connect(m_detail, &QTreeView::doubleClicked, this, [this](const QModelIndex &index) {
+        const QString node = index.data(kNodeRole).toString();
         if (!node.isEmpty())
             Q_EMIT nodeRequested(node);
     });
@@ -290,10 +462,7 @@ void HistoryDock::showRuns(const QString &workflowFile, RunsRead read)
     m_stale = false;
     QSignalBlocker blocker(m_runs);
     m_runs->clear();
-    dropPendingRows();
     clearDetail();
-    m_detail->setHeaderLabels({tr("Node"), tr("Outcome"), tr("Attempts"), tr("Duration"),
-                               tr("Exit"), tr("Why it ran")});
     m_detailHeader->clear();
     if (workflowFile.isEmpty()) {
         m_header->setText(tr("No history: save the workflow, and each run is recorded beside it."));
@@ -384,10 +553,6 @@ void HistoryDock::ensureFresh() const
         self->showHistoryOf(m_file);
     if (m_runToRead)
         self->readPendingRun();
-    if (m_pendingNext < m_pendingUnits.size())
-        self->addUnitRows(true);
-    else if (m_finishPending)
-        self->finishUnitRows();
 }
 
 int HistoryDock::runCount() const
@@ -425,11 +590,11 @@ QString HistoryDock::detailText() const
 {
     ensureFresh();
     QStringList lines{m_detailHeader->text()};
-    for (int i = 0; i < m_detail->topLevelItemCount(); ++i) {
-        const QTreeWidgetItem *item = m_detail->topLevelItem(i);
+    const QAbstractItemModel *model = m_detail->model();
+    for (int i = 0; i < model->rowCount(); ++i) {
         QStringList cells;
-        for (int c = 0; c < m_detail->columnCount(); ++c)
-            cells << item->text(c);
+        for (int c = 0; c < model->columnCount(); ++c)
+            cells << model->index(i, c).data().toString();
         lines << cells.join(QLatin1Char('\t'));
     }
     return lines.join(QLatin1Char('\n'));
@@ -442,7 +607,6 @@ void HistoryDock::selectionChanged()
     for (const QTreeWidgetItem *item : items)
         ids << item->data(RunId, kRunIdRole).toLongLong();
     std::sort(ids.begin(), ids.end());
-    dropPendingRows();
     clearDetail();
     if (ids.size() == 1) {
         // Read on a worker thread, not in this pass: after a run this pass
@@ -541,116 +705,31 @@ void HistoryDock::showUnits(UnitsRead read)
             .arg(r.ran)
             .arg(r.cached)
             .arg(seconds(r.criticalPathDuration), path.isEmpty() ? tr("none") : path));
-    m_detail->setSortingEnabled(false);
-    m_detail->setHeaderLabels(
-        {tr("Node"), tr("Outcome"), tr("Attempts"), tr("Duration"), tr("Exit"), tr("Why it ran")});
-    m_pendingUnits = std::move(read.units);
-    m_pendingNext = 0;
-    // The rows start on the next pass.
-    QTimer::singleShot(0, this, [this, generation = m_rowsGeneration] {
-        if (generation == m_rowsGeneration && m_pendingNext < m_pendingUnits.size())
-            addUnitRows(false);
-    });
-    if (m_pendingUnits.empty())
-        finishUnitRows();
-}
-
-void HistoryDock::addUnitRows(bool all)
-{
-    // Slices of about 5 ms, as the run's own drains (RunController); the
-    // rest waits for the next pass. A finished run's rows are not urgent.
-    QElapsedTimer spent;
-    spent.start();
-    QList<QTreeWidgetItem *> items;
-    while (m_pendingNext < m_pendingUnits.size()) {
-        if (!all && (items.size() & 255) == 0 && !items.isEmpty() && spent.elapsed() >= 5)
-            break;
-        const HistoryUnit &u = m_pendingUnits[m_pendingNext];
-        auto *item = new UnitRow(u, int(m_pendingNext++));
-        item->setText(0, QString::fromStdString(u.unit));
-        item->setData(0, kNodeRole, nodeOf(u.unit));
-        item->setText(1, unitState(u));
-        item->setIcon(1, RunStateStyle::icon(stateOf(u.outcome)));
-        item->setText(2, u.attempts > 0 ? QString::number(u.attempts) : QString());
-        item->setText(3, u.cached ? QString() : seconds(u.duration));
-        item->setText(4, u.exitCode ? QString::number(*u.exitCode)
-                                    : QString::fromStdString(u.signal));
-        item->setText(5, u.cached ? QString() : QString::fromStdString(u.why));
-        item->setToolTip(5, item->text(5));
-        if (u.cached)
-            item->setForeground(1, m_detail->palette().brush(QPalette::Disabled, QPalette::Text));
-        items << item;
-    }
-    m_detail->addTopLevelItems(items);
-    if (m_pendingNext < m_pendingUnits.size()) {
-        QTimer::singleShot(0, this, [this, generation = m_rowsGeneration] {
-            if (generation == m_rowsGeneration && m_pendingNext < m_pendingUnits.size())
-                addUnitRows(false);
-        });
-        return;
-    }
-    if (!all && m_pendingUnits.size() > 1000) {
-        // Sorting and sizing the columns (3-4 ms for 10,000 rows) get a pass
-        // of their own rather than lengthening the last slice's.
-        m_finishPending = true;
-        QTimer::singleShot(0, this, [this, generation = m_rowsGeneration] {
-            if (generation == m_rowsGeneration && m_finishPending)
-                finishUnitRows();
-        });
-        return;
-    }
-    finishUnitRows();
-}
-
-void HistoryDock::finishUnitRows()
-{
-    dropPendingRows();
-    // Enabling sorting sorts by the indicator, so the indicator goes to the
-    // node column first (sorting 10,000 rows twice was ~20 ms of the refresh
-    // after a run); the rows came in that order and compare by an int.
-    m_detail->header()->setSortIndicator(0, Qt::AscendingOrder);
-    m_detail->setSortingEnabled(true);
-    for (int c = 0; c < 5; ++c)
+    showUnitsModel();
+    m_units->setUnits(std::move(read.units)); // in the order the node column sorts by
+    for (int c = 0; c < HistoryUnitsModel::Why; ++c)
         m_detail->resizeColumnToContents(c);
 }
 
-// Deleting the 10,000 rows of a large run took 6 ms of the pass that lists
-// the runs again after every run (three times that beside a busy CPU): they
-// leave the tree at once, which is cheap, and are deleted a slice per pass.
+void HistoryDock::showUnitsModel()
+{
+    if (m_detail->model() != m_units) {
+        m_detail->setModel(m_units);
+        m_detail->header()->setStretchLastSection(true);
+    }
+    // Back to the natural order, with nothing in the model to sort, then
+    // sorting on: what a header click asks for is sorted from then on.
+    m_detail->header()->setSortIndicator(HistoryUnitsModel::Node, Qt::AscendingOrder);
+    m_detail->setSortingEnabled(true);
+}
+
 void HistoryDock::clearDetail()
 {
-    const bool queued = !m_oldRows.empty();
-    const QList<QTreeWidgetItem *> rows = m_detail->invisibleRootItem()->takeChildren();
-    m_oldRows.reserve(m_oldRows.size() + std::size_t(rows.size()));
-    for (QTreeWidgetItem *row : rows)
-        m_oldRows.emplace_back(row);
-    m_detail->clear();
-    if (!queued && !m_oldRows.empty())
-        QTimer::singleShot(0, this, &HistoryDock::deleteOldRows);
-}
-
-void HistoryDock::deleteOldRows()
-{
-    QElapsedTimer spent;
-    spent.start();
-    std::size_t n = 0;
-    while (!m_oldRows.empty()) {
-        m_oldRows.pop_back();
-        if ((++n & 255) == 0 && spent.elapsed() >= 3)
-            break;
-    }
-    if (!m_oldRows.empty())
-        QTimer::singleShot(0, this, &HistoryDock::deleteOldRows);
-}
-
-void HistoryDock::dropPendingRows()
-{
     ++m_rowsGeneration;
-    m_finishPending = false;
     m_runToRead.reset();
-    m_pendingUnits.clear();
-    m_pendingUnits.shrink_to_fit();
-    m_pendingNext = 0;
+    m_detail->setSortingEnabled(false);
+    m_units->setUnits({});
+    m_comparison->setRuns(0, 0, {});
 }
 
 void HistoryDock::showComparison(std::int64_t older, std::int64_t newer)
@@ -697,10 +776,7 @@ void HistoryDock::showComparison(std::int64_t older, std::int64_t newer)
         names.insert(name);
     for (const auto &[name, u] : after)
         names.insert(name);
-    m_detail->setSortingEnabled(false);
-    m_detail->setHeaderLabels({tr("Node"), tr("Run %1").arg(a->id), tr("Run %1").arg(b->id),
-                               tr("Duration change"), tr("What changed")});
-    QList<QTreeWidgetItem *> items;
+    std::vector<HistoryComparisonModel::Row> rows;
     for (const std::string &name : names) {
         const auto ia = before.find(name), ib = after.find(name);
         const HistoryUnit *ua = ia == before.end() ? nullptr : &ia->second;
@@ -715,29 +791,28 @@ void HistoryDock::showComparison(std::int64_t older, std::int64_t newer)
         const bool slower = std::fabs(db - da) > std::max(0.01, 0.1 * std::max(da, db));
         if (!changedState && !slower)
             continue;
-        auto *item = new QTreeWidgetItem;
-        item->setText(0, QString::fromStdString(name));
-        item->setData(0, kNodeRole, nodeOf(name));
-        item->setText(1, ua && !ua->cached ? tr("%1, %2").arg(sa, seconds(da)) : sa);
-        item->setText(2, ub && !ub->cached ? tr("%1, %2").arg(sb, seconds(db)) : sb);
-        item->setText(3, signedSeconds(db - da));
-        item->setData(3, Qt::UserRole, std::fabs(db - da));
-        item->setText(4, changedState ? (ub && !ub->why.empty() && !ub->cached
-                                             ? tr("%1 → %2: %3").arg(sa, sb,
-                                                                    QString::fromStdString(ub->why))
-                                             : tr("%1 → %2").arg(sa, sb))
-                                      : tr("duration"));
-        item->setToolTip(4, item->text(4));
-        items << item;
+        HistoryComparisonModel::Row row;
+        row.cells[0] = QString::fromStdString(name);
+        row.node = nodeOf(name);
+        row.cells[1] = ua && !ua->cached ? tr("%1, %2").arg(sa, seconds(da)) : sa;
+        row.cells[2] = ub && !ub->cached ? tr("%1, %2").arg(sb, seconds(db)) : sb;
+        row.cells[3] = signedSeconds(db - da);
+        row.change = std::fabs(db - da);
+        row.cells[4] = changedState ? (ub && !ub->why.empty() && !ub->cached
+                               ? tr("%1 → %2: %3").arg(sa, sb, QString::fromStdString(ub->why))
+                               : tr("%1 → %2").arg(sa, sb))
+                                    : tr("duration");
+        rows.push_back(std::move(row));
     }
     // Largest change first, as `weft-cli compare` lists them.
-    std::stable_sort(items.begin(), items.end(), [](QTreeWidgetItem *x, QTreeWidgetItem *y) {
-        return x->data(3, Qt::UserRole).toDouble() > y->data(3, Qt::UserRole).toDouble();
-    });
-    m_detail->addTopLevelItems(items);
-    if (items.isEmpty())
+    std::stable_sort(
+        rows.begin(), rows.end(), [](const auto &x, const auto &y) { return x.change > y.change; });
+    if (rows.empty())
         m_detailHeader->setText(m_detailHeader->text() + tr("\nNo node changed its ending or "
                                                              "its duration by more than 10 %."));
+    m_detail->setSortingEnabled(false);
+    m_comparison->setRuns(a->id, b->id, std::move(rows));
+    m_detail->setModel(m_comparison);
     for (int c = 0; c < 4; ++c)
         m_detail->resizeColumnToContents(c);
 }

@@ -11,7 +11,6 @@
 #include "weft/StateStore.h"
 
 #include <QDockWidget>
-#include <QTreeWidgetItem>
 #include <QString>
 
 #include <cstdint>
@@ -21,9 +20,13 @@
 
 class QLabel;
 class QPushButton;
+class QTreeView;
 class QTreeWidget;
 
 namespace weft::ui {
+
+class HistoryUnitsModel;
+class HistoryComparisonModel;
 
 class HistoryDock : public QDockWidget
 {
@@ -54,18 +57,15 @@ public:
         ensureFresh();
         return m_runs;
     }
-    QTreeWidget *detailView() const
+    // The selected run's units, or the comparison of two runs.
+    QTreeView *detailView() const
     {
         ensureFresh();
         return m_detail;
     }
     QString detailText() const;
-    // Rows of the selected run not made yet (made a slice per pass); -1
-    // while its units are still to be read.
-    int pendingRows() const
-    {
-        return m_runToRead ? -1 : int(m_pendingUnits.size() - m_pendingNext);
-    }
+    // True while the selected run's units are being read on the thread pool.
+    bool readingRun() const { return m_runToRead.has_value(); }
 
 Q_SIGNALS:
     // A unit of a run was double-clicked: its node id (an instance's node).
@@ -92,15 +92,8 @@ private:
     // What the dock shows is read when it is looked at: a refresh() while
     // hidden is done then.
     void ensureFresh() const;
-    // A run's node rows are made a slice at a time, one slice per pass of
-    // the event loop: 10,000 of them in one go were the window's longest
-    // stall after a large run (50-105 ms). Anything that reads the rows
-    // finishes them first (ensureFresh).
-    void addUnitRows(bool all);
-    void finishUnitRows();
-    void dropPendingRows();
-    void clearDetail();
-    void deleteOldRows();
+    void showUnitsModel(); // the detail lists a run's units, in their natural order
+    void clearDetail(); // also forgets a read on its way
     void readPendingRun();
 
     QString m_file;
@@ -109,14 +102,15 @@ private:
     QLabel *m_header = nullptr;
     QLabel *m_detailHeader = nullptr;
     QTreeWidget *m_runs = nullptr;
-    QTreeWidget *m_detail = nullptr;
+    // The detail is a view of models, not a QTreeWidget: a run's 10,000
+    // units were 10,000 items to make, sort and delete after every run,
+    // about 26 ms of the GUI thread in slices; a model formats only the rows
+    // on screen, and a new run's list replaces the old one in one reset.
+    QTreeView *m_detail = nullptr;
+    HistoryUnitsModel *m_units = nullptr;
+    HistoryComparisonModel *m_comparison = nullptr;
     std::optional<std::int64_t> m_runToRead; // selected, its units not read yet
-    std::vector<HistoryUnit> m_pendingUnits; // rows still to make, from m_pendingNext
-    std::size_t m_pendingNext = 0;
-    bool m_finishPending = false; // every row made; sorting them waits for a pass
-    // Rows taken out of m_detail, deleted a slice per pass (clearDetail()).
-    std::vector<std::unique_ptr<QTreeWidgetItem>> m_oldRows;
-    quint64 m_rowsGeneration = 0; // a scheduled slice of an older list does nothing
+    quint64 m_rowsGeneration = 0; // a read for an older selection is dropped
 };
 
 } // namespace weft::ui
