@@ -18,6 +18,10 @@
 // instances (issue 14), of `noop` and of the process `true`: one batch can
 // then carry thousands of instance updates.
 //
+// WEFT_BENCH_STALL_EVENTS=1 prints, after each run, the events the GUI
+// thread delivered during that run's longest stall, in order: what it was
+// made of, and the time between them (the thread waiting for a core, or work
+// outside any event, such as startRun() itself).
 // WEFT_BENCH_SLOW_EVENTS=ms also prints each event delivery on the GUI
 // thread slower than that (nested deliveries at a quarter of it per level),
 // which is how the stalls above are taken apart.
@@ -89,27 +93,75 @@ public:
         m_timer.setTimerType(Qt::PreciseTimer);
         m_timer.setInterval(1);
         QObject::connect(&m_timer, &QTimer::timeout, [this] {
-            const qint64 now = m_clock.nsecsElapsed();
-            m_maxGap = std::max(m_maxGap, now - m_last);
+            const Clock::time_point now = Clock::now();
+            if (now - m_last > m_maxGap) {
+                m_maxGap = now - m_last;
+                m_gapStart = m_last;
+            }
             m_last = now;
         });
     }
     void start()
     {
-        m_maxGap = 0;
-        m_last = 0;
-        m_clock.start();
+        m_maxGap = {};
+        m_last = Clock::now();
+        m_gapStart = m_last;
         m_timer.start();
     }
     void stop() { m_timer.stop(); }
-    double longestGapMs() const { return double(m_maxGap) / 1e6; }
+    double longestGapMs() const
+    {
+        return std::chrono::duration<double, std::milli>(m_maxGap).count();
+    }
+    Clock::time_point gapStart() const { return m_gapStart; }
+    Clock::time_point gapEnd() const { return m_gapStart + m_maxGap; }
 
 private:
     QTimer m_timer;
-    QElapsedTimer m_clock;
-    qint64 m_last = 0;
-    qint64 m_maxGap = 0;
+    Clock::time_point m_last {};
+    Clock::time_point m_gapStart {};
+    Clock::duration m_maxGap {};
 };
+
+// The GUI thread's top-level event deliveries while a run is watched
+// (WEFT_BENCH_STALL_EVENTS): filled by TimedApplication.
+struct EventRecord {
+    Clock::time_point start;
+    Clock::time_point end;
+    double cpuMs = 0;
+    int type = 0;
+    const char *className = nullptr;
+    QString name;
+};
+struct EventLog {
+    bool enabled = qEnvironmentVariableIntValue("WEFT_BENCH_STALL_EVENTS") > 0;
+    std::vector<EventRecord> events;
+};
+EventLog g_eventLog;
+
+// The events that overlap the probe's longest gap, one line each, with the
+// time before each that no event accounts for.
+void printStall(const LoopProbe &probe)
+{
+    if (!g_eventLog.enabled)
+        return;
+    auto ms
+        = [](Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); };
+    Clock::time_point at = probe.gapStart();
+    double cpu = 0;
+    for (const EventRecord &e : g_eventLog.events) {
+        if (e.end <= probe.gapStart() || e.start >= probe.gapEnd())
+            continue;
+        std::printf(
+            "    %+6.1f ms outside events, then %5.1f ms (cpu %4.1f): type %d to %s \"%s\"\n",
+            ms(e.start - at), ms(e.end - e.start), e.cpuMs, e.type, e.className,
+            qPrintable(e.name));
+        at = e.end;
+        cpu += e.cpuMs;
+    }
+    std::printf("    %+6.1f ms to the end of the stall; %.1f ms of GUI CPU in its events\n",
+        ms(probe.gapEnd() - at), cpu);
+}
 
 long vmHwmKiB()
 {
@@ -266,6 +318,7 @@ void BenchUiRun::runSeries(MainWindow &window, RunView *run, Watch &watch, int r
             watch.stamp.at = 0;
             watch.shown = {};
             QElapsedTimer wall;
+            g_eventLog.events.clear();
             probe.start();
             wall.start();
             QElapsedTimer startTimer;
@@ -290,6 +343,7 @@ void BenchUiRun::runSeries(MainWindow &window, RunView *run, Watch &watch, int r
                 static_cast<unsigned long long>(run->appliedBatches() - watch.batchesBefore),
                 static_cast<unsigned long long>(run->appliedNodeUpdates() - updatesBefore),
                 watch.stamp.events.load(), stalls.back(), latencyMs, watch.finalPaintMs);
+            printStall(probe);
             std::fflush(stdout);
             if (afterRun)
                 afterRun(r);
@@ -544,24 +598,32 @@ public:
             g_finalPaint.watch->finalPaintMs = paint.elapsed();
             return result;
         }
-        if (m_thresholdNs <= 0)
+        if (m_thresholdNs <= 0 && !g_eventLog.enabled)
             return QApplication::notify(receiver, event);
         ++m_depth;
         QElapsedTimer timer;
         timer.start();
         const qint64 cpuBefore = threadCpuNs();
         const int type = int(event->type());
+        // Read before delivery: the event may delete its receiver (DeferredDelete).
+        const char *className = receiver->metaObject()->className();
+        const QString name = receiver->objectName();
         const bool result = QApplication::notify(receiver, event);
         const qint64 ns = timer.nsecsElapsed();
         const qint64 cpuNs = threadCpuNs() - cpuBefore;
         --m_depth;
+        if (g_eventLog.enabled && m_depth == 0 && g_eventLog.events.size() < 100000) {
+            const Clock::time_point end = Clock::now();
+            g_eventLog.events.push_back({ end - std::chrono::nanoseconds(ns), end,
+                double(cpuNs) / 1e6, type, className, name });
+        }
+        if (m_thresholdNs <= 0)
+            return result;
         // The GUI thread's own CPU time beside the wall time: a stall with
         // little CPU in it is the thread waiting for a core, not working.
         if (ns > m_thresholdNs >> (2 * m_depth))
-            std::printf("  %*sslow event: %.1f ms (cpu %.1f), type %d, to %s \"%s\"\n",
-                        2 * m_depth, "", double(ns) / 1e6, double(cpuNs) / 1e6, type,
-                        receiver->metaObject()->className(),
-                        qPrintable(receiver->objectName()));
+            std::printf("  %*sslow event: %.1f ms (cpu %.1f), type %d, to %s \"%s\"\n", 2 * m_depth,
+                "", double(ns) / 1e6, double(cpuNs) / 1e6, type, className, qPrintable(name));
         return result;
     }
     qint64 m_thresholdNs = qEnvironmentVariableIntValue("WEFT_BENCH_SLOW_EVENTS") * 1000000LL;
