@@ -268,6 +268,11 @@ private:
             const int ey = y.exitCode ? *y.exitCode : std::numeric_limits<int>::min();
             return ex != ey ? ex < ey : x.signal < y.signal;
         }
+        case Why: { // as the bytes compare: no string made per comparison
+            const std::string_view wx = x.cached ? std::string_view() : std::string_view(x.why);
+            const std::string_view wy = y.cached ? std::string_view() : std::string_view(y.why);
+            return wx < wy;
+        }
         default:
             return text(x, column) < text(y, column);
         }
