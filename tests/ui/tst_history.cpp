@@ -219,6 +219,11 @@ void TestHistory::historyListsAndComparesRuns()
     QVERIFY2(detail.contains(QStringLiteral("Run 1")) && detail.contains(QStringLiteral("run 2")),
              qPrintable(detail));
     QVERIFY2(detail.contains(QStringLiteral("succeeded → up to date")), qPrintable(detail));
+    // Nothing selected after a comparison: an empty list with a run's columns.
+    history->selectRuns({});
+    QCOMPARE(history->detailView()->model()->rowCount(), 0);
+    QCOMPARE(history->detailView()->model()->headerData(1, Qt::Horizontal).toString(),
+             QStringLiteral("Outcome"));
 
     // Double-clicking a node in the history shows it on the canvas.
     history->selectRuns({2});

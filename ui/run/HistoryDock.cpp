@@ -732,9 +732,10 @@ void HistoryDock::clearDetail()
 {
     ++m_rowsGeneration;
     m_runToRead.reset();
-    m_detail->setSortingEnabled(false);
     m_units->setUnits({});
     m_comparison->setRuns(0, 0, {});
+    // Empty, it still shows a run's columns, not a comparison's "Run 0".
+    showUnitsModel();
 }
 
 void HistoryDock::showComparison(std::int64_t older, std::int64_t newer)
