@@ -76,10 +76,12 @@ CompiledWorkflow::select(const std::vector<std::string> &targets,
     ResolvedNeeds needs;
     needs.begin.reserve(keptOriginals.size() + 1);
     needs.begin.push_back(0);
+    needs.expands.reserve(keptOriginals.size());
     for (std::uint32_t i : keptOriginals) {
         for (NodeIndex p : m_graph->predecessors(i))
             needs.target.push_back(newIndex[p]);
         needs.begin.push_back(std::uint32_t(needs.target.size()));
+        needs.expands.push_back(m_graph->node(i).expands ? 1 : 0);
     }
     return std::shared_ptr<const CompiledWorkflow>(
         new CompiledWorkflow(std::move(subset), m_registry, std::move(needs)));

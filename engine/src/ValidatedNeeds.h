@@ -20,6 +20,11 @@ struct ResolvedNeeds
 {
     std::vector<std::uint32_t> begin; // size n + 1
     std::vector<std::uint32_t> target;
+    // Per node: some string of its params, outputs or inputs holds `${`
+    // (data::needsExpansion), as the validator found while it checked them;
+    // the compiler need not walk every string a second time. Empty: not
+    // known, and the compiler looks itself.
+    std::vector<char> expands;
 };
 
 // validateWorkflow(), also filling `needs` (meaningful only without errors).

@@ -355,7 +355,10 @@ public:
     {}
 
     // The resolved needs, once run() returned.
-    ResolvedNeeds takeNeeds() { return {std::move(m_graph.begin), std::move(m_graph.target)}; }
+    ResolvedNeeds takeNeeds()
+    {
+        return { std::move(m_graph.begin), std::move(m_graph.target), std::move(m_expands) };
+    }
 
     Diagnostics run()
     {
@@ -364,6 +367,7 @@ public:
         const IdTable ids(m_workflow);
         NeedResolver resolver(m_workflow, ids);
         resolveTypes();
+        m_expands.assign(m_workflow.nodes.size(), 0);
         m_graph.begin.reserve(m_workflow.nodes.size() + 1);
         for (std::uint32_t i = 0; i < m_workflow.nodes.size(); ++i)
             checkNode(i, ids, resolver);
@@ -594,6 +598,10 @@ private:
     void checkString(std::uint32_t i, const IdTable &ids, NeedResolver &resolver,
                      std::string_view text, const Place &place, Site site)
     {
+        // What data::needsExpansion() asks, answered on the way (a foreach
+        // reference is resolved by the scheduler, not expanded).
+        if (site != Site::ForEach && text.find("${") != std::string_view::npos)
+            m_expands[i] = 1;
         // Views into the text: a valid reference costs no allocation.
         ReferenceScanner scanner(text);
         ReferenceView ref;
@@ -946,6 +954,7 @@ private:
     const OperationRegistry &m_registry;
     NeedGraph m_graph;
     std::vector<const OperationType *> m_types; // per node; null when unknown
+    std::vector<char> m_expands; // per node: ResolvedNeeds::expands
     Diagnostics m_out;
     std::vector<std::string_view> m_typeNames;
     std::vector<std::string_view> m_idNames;

@@ -9,6 +9,7 @@
 #include "weft/Operation.h"
 #include "weft/WorkflowFile.h"
 
+#include "ValidatedNeeds.h"
 #include "data/Expansion.h"
 
 #include <QElapsedTimer>
@@ -98,9 +99,14 @@ void BenchReferences::loadValidateExpand()
             const std::size_t i = std::size_t(std::stoul(std::string(id.substr(5))));
             return &w.nodes[i].outputs;
         };
+        // Which nodes expand: what the validator found on its way, as the
+        // compiled run graph takes it (ResolvedNeeds::expands).
+        const std::vector<char> &expands = loaded.resolvedNeeds->expands;
+        QCOMPARE(expands.size(), w.nodes.size());
         expandedCount = 0;
-        for (const Node &node : w.nodes) {
-            if (!data::needsExpansion(node))
+        for (std::size_t i = 0; i < w.nodes.size(); ++i) {
+            const Node &node = w.nodes[i];
+            if (!expands[i])
                 continue;
             if (expand) {
                 const data::Expanded e = data::expandNode(node, process, outputsOf);

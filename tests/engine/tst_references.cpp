@@ -603,6 +603,46 @@ void TestReferences::needsExpansion()
     // A fan-out without references runs its node as written, per instance.
     node.foreach = ForEach{};
     QVERIFY(!data::needsExpansion(node));
+
+    // The compiled graph takes the answer from the validator, which saw
+    // every string already: the same answer, node by node, by every path
+    // that compiles (from a load, from a workflow, a selection of targets).
+    const std::string text = R"({"weft": 1, "nodes": [
+      {"id": "scan", "type": "process", "params": {"argv": ["ls", "$HOME", "a$b"]},
+       "outputs": {"files": ["a", "b"]}},
+      {"id": "argv", "type": "process", "params": {"argv": ["cc", "${scan.files}"]}},
+      {"id": "nested", "type": "process",
+       "params": {"command": "true", "env": {"A": "x", "B": "${scan.files}"}}},
+      {"id": "escape", "type": "process", "params": {"command": "echo $${HOME}"}, "needs": ["scan"]},
+      {"id": "out", "type": "noop", "outputs": {"o": ["x", "${scan.files}"]}},
+      {"id": "in", "type": "noop", "inputs": {"i": "${scan.files}"}},
+      {"id": "fan", "type": "noop", "foreach": "${scan.files}"},
+      {"id": "item", "type": "process", "foreach": ["p", "q"],
+       "params": {"argv": ["touch", "${item}"]}},
+      {"id": "plain", "type": "noop", "needs": ["fan"]}
+    ]})";
+    LoadResult loaded = parseWorkflow(text);
+    QVERIFY2(loaded.ok(), loaded.diagnostics.empty() ? "" : loaded.diagnostics[0].message.c_str());
+    const auto workflow = std::make_shared<const Workflow>(*loaded.workflow);
+    Diagnostics diagnostics;
+    const auto compiled = CompiledWorkflow::compile(workflow, diagnostics);
+    const auto fromLoad = CompiledWorkflow::fromLoad(std::move(loaded));
+    QVERIFY(compiled && fromLoad);
+    const std::vector<bool> expected { false, true, true, true, true, true, false, true, false };
+    QCOMPARE(workflow->nodes.size(), expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+        const std::string id = workflow->nodes[i].id;
+        QVERIFY2(data::needsExpansion(workflow->nodes[i]) == expected[i], id.c_str());
+        QVERIFY2(compiled->graph().node(NodeIndex(i)).expands == expected[i], id.c_str());
+        QVERIFY2(fromLoad->graph().node(NodeIndex(i)).expands == expected[i], id.c_str());
+    }
+    std::vector<std::string> unknown;
+    const auto selected = compiled->select({ "item", "argv" }, &unknown); // scan, argv, item
+    QVERIFY(selected && unknown.empty());
+    QCOMPARE(selected->workflow().nodes.size(), std::size_t(3));
+    QVERIFY(!selected->graph().node(0).expands);
+    QVERIFY(selected->graph().node(1).expands);
+    QVERIFY(selected->graph().node(2).expands);
 }
 
 void TestReferences::foreachRoundTrip()

@@ -59,7 +59,8 @@ RunGraph::RunGraph(const Workflow &workflow, const OperationRegistry &registry, 
         info.retries = n.retries > 0 ? n.retries : 0;
         info.hasOutputs = !n.outputs.empty();
         info.fanOut = n.foreach.has_value();
-        info.expands = data::needsExpansion(n);
+        info.expands
+            = needs.expands.size() == count ? needs.expands[i] != 0 : data::needsExpansion(n);
         m_hasFanOut = m_hasFanOut || info.fanOut;
         m_hasReferences = m_hasReferences || info.expands
                           || (n.foreach && n.foreach->kind == ForEach::Kind::Reference);
