@@ -290,6 +290,9 @@ private:
     void apply(const EventQueue::Batch &batch);
     void applyInstance(const EventQueue::NodeUpdate &update);
     void joinEngine();
+    // The engine thread's last step: closes the run's state database (if
+    // any) there, then says the thread is about to exit.
+    void closeStateOnEngineThread(IncrementalRun *incremental);
 
     std::shared_ptr<const Workflow> m_workflow = std::make_shared<const Workflow>();
     std::shared_ptr<const CompiledWorkflow> m_compiled; // set: run this, validated already
@@ -341,6 +344,9 @@ private:
     EventSink *m_extraSink = nullptr;
     std::thread m_thread;
     std::atomic<bool> m_engineDone{false};
+    std::atomic<bool> m_engineExited {
+        false
+    }; // the engine thread's last step is done: join() won't wait
     bool m_stopping = false;
 
     QTimer m_timer;
