@@ -353,6 +353,16 @@ void TestHistory::largeRunListedWhole()
     // A new list starts in the natural order again.
     QCOMPARE(view->header()->sortIndicatorSection(), 0);
     QCOMPARE(cell(0, 0), QStringLiteral("n0"));
+
+    // WEFT_HISTORY_SCREENSHOT=path.png also grabs this dock, longest first.
+    if (const QString target = qEnvironmentVariable("WEFT_HISTORY_SCREENSHOT"); !target.isEmpty()) {
+        dock.resize(900, 500);
+        dock.show();
+        view->sortByColumn(3, Qt::DescendingOrder);
+        QTest::qWait(100);
+        QVERIFY(dock.grab().save(
+            QString(target).replace(QStringLiteral(".png"), QStringLiteral("-large.png"))));
+    }
 }
 
 void TestHistory::aRunOfTheFileElsewhereRefusesWithItsPid()
