@@ -498,7 +498,15 @@ private Q_SLOTS:
         QVERIFY(near(shown, movedAb, satisfied));
         QCOMPARE(m_scene->satisfiedLines().size(), std::size_t(1));
         QCOMPARE(m_scene->satisfiedLines().front(), m_scene->edgeItem("a", "b")->overviewLine());
+        // A new run puts every box back to its colour before any run: each
+        // recoloured as its state is cleared, none read again at the frame.
+        const QColor failedColour = m_scene->nodeItem("c")->overviewColor();
         m_scene->clearVisualStates();
+        QVERIFY(m_scene->nodeItem("c")->overviewColor() != failedColour);
+        QCoreApplication::processEvents();
+        shown = frame();
+        for (const char *id : {"a", "b", "c"})
+            QVERIFY2(near(shown, centre(id), m_scene->nodeItem(id)->overviewColor()), id);
         m_view->setZoom(1.0);
     }
 

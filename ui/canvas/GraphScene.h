@@ -236,10 +236,9 @@ private:
                      std::size_t count, const QColor &color) const;
     // Every node's box with its colour (NodeItem::overviewSlot() indexes
     // it), read from the items again only after a change other than a run
-    // state; a run state change recolours its one box (m_recoloured: a
-    // batch of 10,000 reads 10,000 items' state through as many pointers,
-    // 1-2 ms of a frame). The runs, one per colour (selection last), are
-    // made from it after any change; they are what a frame scans.
+    // state; a run state change recolours its one box as it is made
+    // (recolourBox). The runs, one per colour (selection last), are made
+    // from it after any change; they are what a frame scans.
     struct BoxRun
     {
         QRgb color;
@@ -247,7 +246,6 @@ private:
     };
     mutable std::vector<BoxRun> m_boxRuns;
     mutable std::vector<std::pair<QRgb, QRectF>> m_boxSlots;
-    mutable std::vector<NodeItem *> m_recoloured;
     mutable bool m_boxSlotsDirty = true;
     mutable quint64 m_boxSlotsItems = 0; // itemsGeneration() they were read at
     void recolourBox(NodeItem *item);
