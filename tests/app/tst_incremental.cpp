@@ -17,6 +17,8 @@
 #include "CliRun.h"
 #include <QThread>
 
+#include "weft/StateStore.h"
+
 #include <nlohmann/json.hpp>
 
 #include <sqlite3.h>
@@ -707,12 +709,27 @@ private slots:
         QVERIFY2(text.out.startsWith("RUN"), text.out.constData());
         CliResult gone = cli(dir, {"compare", dir + "/flow.weft", QString::number(first), QString::number(second)});
         QCOMPARE(gone.exitCode, 2);
+        // Pruned in the same transaction: nothing of the oldest run is left.
+        sqlite3 *db = nullptr;
+        QCOMPARE(sqlite3_open((dir + "/.weft/state.db").toLocal8Bit().constData(), &db), SQLITE_OK);
+        for (const char *sql :
+            { "SELECT count(*) FROM run_packed WHERE run NOT IN (SELECT id FROM runs)",
+                "SELECT count(*) FROM run_cached WHERE run NOT IN (SELECT id FROM runs)",
+                "SELECT count(*) FROM run_units WHERE run NOT IN (SELECT id FROM runs)" }) {
+            sqlite3_stmt *s = nullptr;
+            QCOMPARE(sqlite3_prepare_v2(db, sql, -1, &s, nullptr), SQLITE_OK);
+            QCOMPARE(sqlite3_step(s), SQLITE_ROW);
+            QVERIFY2(sqlite3_column_int(s, 0) == 0, sql);
+            sqlite3_finalize(s);
+        }
+        sqlite3_close(db);
     }
 
     // Schema 1 kept an up-to-date unit as a run_units row of its own; schema
     // 2 keeps a run's up-to-date units in one run_cached row; schemas 1 to 3
     // kept each unit's fingerprint parts in its `units` row, schema 4 in
-    // `unit_parts`. A version 1 file is upgraded when it is opened: its runs
+    // `unit_parts`; schema 5 keeps the units that ran in one run_packed
+    // value. A version 1 file is upgraded when it is opened: its runs
     // read as before, its units are still up to date, and a change is still
     // explained from the parts it recorded.
     void version1HistoryStillReads()
@@ -734,18 +751,27 @@ private slots:
         const int second = count("SELECT run FROM run_cached");
         QCOMPARE(count("SELECT count(*) FROM run_units WHERE run = (SELECT run FROM run_cached)"), 0);
         // Back to what version 1 wrote: a row per up-to-date unit.
-        const std::string v1 = "INSERT INTO run_units(run, unit, outcome, attempts, duration_us, cached) "
-                               "SELECT " + std::to_string(second) + ", u, 'succeeded', 0, 0, 1 FROM "
-                               "(SELECT 'after' AS u UNION SELECT 'gen' UNION SELECT 'up');"
-                               "DROP TABLE run_cached; ALTER TABLE run_units DROP COLUMN cpu_us;"
-                               "ALTER TABLE run_units DROP COLUMN queued_us;"
-                               "CREATE TABLE units_3(workflow TEXT, unit TEXT, fingerprint BLOB, "
-                               "parts BLOB, outputs BLOB, PRIMARY KEY(workflow, unit)) WITHOUT ROWID;"
-                               "INSERT INTO units_3 SELECT u.workflow, u.unit, u.fingerprint, p.parts, "
-                               "u.outputs FROM units u JOIN unit_parts p USING(workflow, unit);"
-                               "DROP TABLE units; DROP TABLE unit_parts;"
-                               "ALTER TABLE units_3 RENAME TO units;"
-                               "PRAGMA user_version=1;";
+        const std::string v1
+            = "INSERT INTO run_units(run, unit, outcome, attempts, duration_us, cached) "
+              "SELECT "
+            + std::to_string(second)
+            + ", u, 'succeeded', 0, 0, 1 FROM "
+              "(SELECT 'after' AS u UNION SELECT 'gen' UNION SELECT 'up');"
+              // The first run's units as rows, as every Weft before schema 5 wrote them.
+              "INSERT INTO run_units(run, unit, outcome, attempts, start_us, duration_us, "
+              "exit_code, cached, why) SELECT (SELECT min(id) FROM runs), u, 'succeeded', 1, "
+              "0, 1000, 0, 0, 'never ran' FROM "
+              "(SELECT 'after' AS u UNION SELECT 'gen' UNION SELECT 'up');"
+              "DROP TABLE run_packed;"
+              "DROP TABLE run_cached; ALTER TABLE run_units DROP COLUMN cpu_us;"
+              "ALTER TABLE run_units DROP COLUMN queued_us;"
+              "CREATE TABLE units_3(workflow TEXT, unit TEXT, fingerprint BLOB, "
+              "parts BLOB, outputs BLOB, PRIMARY KEY(workflow, unit)) WITHOUT ROWID;"
+              "INSERT INTO units_3 SELECT u.workflow, u.unit, u.fingerprint, p.parts, "
+              "u.outputs FROM units u JOIN unit_parts p USING(workflow, unit);"
+              "DROP TABLE units; DROP TABLE unit_parts;"
+              "ALTER TABLE units_3 RENAME TO units;"
+              "PRAGMA user_version=1;";
         QCOMPARE(sqlite3_exec(db, v1.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
         sqlite3_close(db);
 
@@ -763,6 +789,100 @@ private slots:
 
         setWorkflow(dir, chain("cat src/*.txt > out/all.txt; echo >> out/all.txt"));
         QCOMPARE(why(run(dir), "gen"), QStringLiteral("params changed: command"));
+    }
+
+    // A run's units are one value in the history (run_packed, schema 5), not
+    // a row each: every field a reader shows comes back as it was recorded,
+    // in name order, merged with the up-to-date names (run_cached); a value
+    // damaged on disk loses the units after the damage, not the history.
+    void historyPacksEveryFieldOfARunsUnits()
+    {
+        Json wf = chain();
+        wf["nodes"].push_back(processNode("bad", "echo trying; exit 3"));
+        wf["nodes"].push_back(processNode("sig", "kill -TERM $$"));
+        const QString dir = workspace(wf);
+        writeFile(dir + "/src/a.txt", "alpha\n");
+        QCOMPARE(run(dir, { "-k" }).exitCode, 1);
+        QCOMPARE(run(dir, { "-k" }).exitCode, 1); // gen, up and after up to date
+
+        const std::string file = (dir + "/flow.weft").toStdString();
+        std::string error;
+        std::unique_ptr<weft::StateStore> store = weft::StateStore::open(file, error);
+        QVERIFY2(store, error.c_str());
+        const std::vector<weft::HistoryRun> runs = store->runs();
+        QCOMPARE(runs.size(), std::size_t(2));
+        const std::int64_t first = runs[1].id, second = runs[0].id;
+
+        std::map<std::string, weft::HistoryUnit> units;
+        std::vector<std::string> order;
+        for (weft::HistoryUnit &u : store->units(first)) {
+            order.push_back(u.unit);
+            units[u.unit] = std::move(u);
+        }
+        QCOMPARE(order, (std::vector<std::string> { "after", "bad", "gen", "sig", "up" }));
+        const weft::HistoryUnit &gen = units["gen"];
+        QCOMPARE(gen.outcome, std::string("succeeded"));
+        QCOMPARE(gen.attempts, 1);
+        QVERIFY(!gen.cached);
+        QVERIFY(gen.start >= 0);
+        QVERIFY(gen.duration > 0);
+        QCOMPARE(gen.exitCode, std::optional<int>(0));
+        QVERIFY(gen.signal.empty());
+        QCOMPARE(gen.why, std::string("never ran"));
+        QVERIFY(gen.cpu >= 0);
+        QCOMPARE(units["bad"].outcome, std::string("failed"));
+        QCOMPARE(units["bad"].exitCode, std::optional<int>(3));
+        QCOMPARE(units["bad"].why, std::string()); // declares no outputs: always runs
+        QCOMPARE(units["sig"].outcome, std::string("failed"));
+        QCOMPARE(units["sig"].exitCode, std::optional<int>());
+        QCOMPARE(units["sig"].signal, std::string("SIGTERM"));
+        // The predictor's reader: what ran and succeeded, with its times.
+        std::vector<std::string> succeeded;
+        store->succeededUnits(first, [&](const weft::StateStore::SucceededUnit &u) {
+            succeeded.emplace_back(u.unit);
+            QVERIFY(u.duration > 0 && u.start >= 0 && u.attempts == 1);
+        });
+        QCOMPARE(succeeded, (std::vector<std::string> { "after", "gen", "up" }));
+
+        order.clear();
+        for (const weft::HistoryUnit &u : store->units(second)) {
+            order.push_back(u.unit);
+            QCOMPARE(u.cached, u.unit != "bad" && u.unit != "sig");
+        }
+        QCOMPARE(order, (std::vector<std::string> { "after", "bad", "gen", "sig", "up" }));
+        store.reset();
+
+        sqlite3 *db = nullptr;
+        QCOMPARE(sqlite3_open((dir + "/.weft/state.db").toLocal8Bit().constData(), &db), SQLITE_OK);
+        auto count = [db](const std::string &sql) {
+            sqlite3_stmt *s = nullptr;
+            sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr);
+            const int n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
+            sqlite3_finalize(s);
+            return n;
+        };
+        QCOMPARE(count("SELECT count(*) FROM run_units"), 0);
+        QCOMPARE(count("SELECT count(*) FROM run_packed"), 2);
+        QCOMPARE(count("PRAGMA user_version"), 5);
+        // Cut the first run's value in the middle of its last unit ("up").
+        const std::string cut = "UPDATE run_packed SET units = substr(units, 1, length(units) - 3) "
+                                "WHERE run = "
+            + std::to_string(first);
+        QCOMPARE(sqlite3_exec(db, cut.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(db);
+
+        store = weft::StateStore::open(file, error);
+        QVERIFY2(store, error.c_str());
+        order.clear();
+        for (const weft::HistoryUnit &u : store->units(first))
+            order.push_back(u.unit);
+        QCOMPARE(order, (std::vector<std::string> { "after", "bad", "gen", "sig" }));
+        store.reset();
+        CliResult c = cli(dir,
+            { "compare", dir + "/flow.weft", QString::number(first), QString::number(second) });
+        QCOMPARE(c.exitCode, 0);
+        QVERIFY2(c.out.contains("gen: succeeded -> up to date"), c.out.constData());
+        QVERIFY2(c.out.contains("up: absent -> up to date"), c.out.constData());
     }
 
     // The history keeps a run's units in the byte order of their names, the

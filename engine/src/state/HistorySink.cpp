@@ -6,6 +6,7 @@
 // same transaction: a reader sees the run whole or not at all.
 
 #include "state/Database.h"
+#include "state/PackedUnits.h"
 
 #include "weft/Workflow.h"
 
@@ -195,13 +196,15 @@ private:
         run.run();
         const std::int64_t id = sqlite3_last_insert_rowid(m_store.db);
 
-        Statement unit(m_store.db,
-                       "INSERT INTO run_units(run, unit, outcome, attempts, start_us, "
-                       "duration_us, exit_code, signal, cached, why, cpu_us, queued_us) "
-                       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
-        std::string cachedNames; // up-to-date units with nothing else to say: one row
+        // Up-to-date units with nothing else to say are names only (run_cached);
+        // every other unit is packed into one value (run_packed, PackedUnits.h).
+        std::string cachedNames;
+        std::string packedUnits;
+        packedUnits.reserve(named.size() * 24);
         for (std::size_t k = 0; k < named.size(); ++k) {
             const auto &[name, row] = named[k];
+            if (k + 8 < named.size()) // in name order, the rows are all over the heap
+                __builtin_prefetch(named[k + 8].second);
             const Row &r = *row;
             if (r.cached && r.outcome == NodeState::Succeeded && r.attempts == 0 && r.start < 0
                 && r.duration == 0 && !r.exitCode && r.signal.empty() && r.cpu < 0
@@ -211,37 +214,28 @@ private:
                 cachedNames += '\0';
                 continue;
             }
-            // The name points into the workflow or instanceNames, the outcome
-            // at a literal: both outlive the row's insert.
-            unit.bind(1, id).bindStatic(2, name).bindStatic(3, toString(r.outcome));
-            unit.bind(4, std::int64_t(r.attempts));
-            if (r.start >= 0)
-                unit.bind(5, std::int64_t(r.start * 1e6));
-            else
-                unit.bindNull(5);
-            unit.bind(6, std::int64_t(r.duration * 1e6));
-            if (r.exitCode)
-                unit.bind(7, std::int64_t(*r.exitCode));
-            else
-                unit.bindNull(7);
-            if (!r.signal.empty())
-                unit.bind(8, r.signal);
-            else
-                unit.bindNull(8);
-            unit.bind(9, std::int64_t(r.cached ? 1 : 0));
-            if (const std::string &why = whys[k]; !why.empty())
-                unit.bind(10, why);
-            else
-                unit.bindNull(10);
-            if (r.cpu >= 0)
-                unit.bind(11, std::int64_t(r.cpu * 1e6));
-            else
-                unit.bindNull(11);
-            if (r.queued > 0)
-                unit.bind(12, std::int64_t(r.queued * 1e6));
-            else
-                unit.bindNull(12);
-            unit.run();
+            PackedUnit u;
+            u.unit = name;
+            u.outcome = toString(r.outcome);
+            u.cached = r.cached;
+            u.attempts = std::max(r.attempts, 0);
+            u.durationUs = std::int64_t(r.duration * 1e6);
+            u.hasStart = r.start >= 0;
+            u.startUs = u.hasStart ? std::int64_t(r.start * 1e6) : 0;
+            u.hasExitCode = r.exitCode.has_value();
+            u.exitCode = r.exitCode.value_or(0);
+            u.signal = r.signal;
+            u.why = whys[k];
+            u.hasCpu = r.cpu >= 0;
+            u.cpuUs = u.hasCpu ? std::int64_t(r.cpu * 1e6) : 0;
+            u.hasQueued = r.queued > 0;
+            u.queuedUs = u.hasQueued ? std::int64_t(r.queued * 1e6) : 0;
+            appendPackedUnit(packedUnits, u);
+        }
+        if (!packedUnits.empty()) {
+            Statement packed(m_store.db, "INSERT INTO run_packed(run, units) VALUES(?1, ?2)");
+            packed.bind(1, id).bindBlob(2, packedUnits);
+            packed.run();
         }
         if (!cachedNames.empty()) {
             Statement cached(m_store.db, "INSERT INTO run_cached(run, units) VALUES(?1, ?2)");
@@ -258,9 +252,11 @@ private:
             Statement dropUnits(m_store.db, "DELETE FROM run_units WHERE run = ?1");
             Statement dropRun(m_store.db, "DELETE FROM runs WHERE id = ?1");
             Statement dropCached(m_store.db, "DELETE FROM run_cached WHERE run = ?1");
+            Statement dropPacked(m_store.db, "DELETE FROM run_packed WHERE run = ?1");
             for (std::int64_t gone : ids) {
                 dropUnits.bind(1, gone).run();
                 dropCached.bind(1, gone).run();
+                dropPacked.bind(1, gone).run();
                 dropRun.bind(1, gone).run();
             }
         }
