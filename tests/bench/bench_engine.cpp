@@ -6,7 +6,8 @@
 //     continue_nodes with empty bodies of the same shape (goal: ratio <= 1.5);
 //  2. process throughput: a 2,000-node lattice of `true` against ninja and
 //     make running the same DAG (goal: Weft <= the better of them) and the
-//     posix_spawn floor, `jobs` bare spawns at a time (goal: <= 1.05x);
+//     posix_spawn floor, `jobs` bare spawns at a time (goal: <= 1.05x); best
+//     of WEFT_BENCH_ROUNDS (default 3) rounds that take turns;
 //  3. parallel speedup: two independent 1-second cpu nodes at -j1 and -j2
 //     (goal: >= 1.8 on 2 cores).
 
@@ -328,45 +329,54 @@ void BenchEngine::processThroughput()
         makefile.write(rules.data(), qint64(rules.size()));
     }
 
+    // Rounds taking turns, best of each: one sample of a few seconds moved
+    // by up to 15 % with what else the machine ran in those seconds.
+    const int rounds = qEnvironmentVariableIntValue("WEFT_BENCH_ROUNDS") > 0
+        ? qEnvironmentVariableIntValue("WEFT_BENCH_ROUNDS")
+        : 3;
     for (int jobs : {2, 4}) {
-        RunOptions o;
-        o.jobs = jobs;
-        o.baseDirectory = dir.path().toStdString();
-        Executor executor(o);
-        CountingSink sink;
-        const auto t0 = Clock::now();
-        const RunSummary summary = executor.run(wf, sink);
-        const double weft = secondsSince(t0);
-        QCOMPARE(int(summary.outcome), int(RunOutcome::Succeeded));
+        double weft = 1e300, ninjaSeconds = 1e300, makeSeconds = make.isEmpty() ? 0 : 1e300,
+               floor = 1e300;
+        for (int round = 0; round < rounds; ++round) {
+            RunOptions o;
+            o.jobs = jobs;
+            o.baseDirectory = dir.path().toStdString();
+            Executor executor(o);
+            CountingSink sink;
+            const auto t0 = Clock::now();
+            const RunSummary summary = executor.run(wf, sink);
+            weft = std::min(weft, secondsSince(t0));
+            QCOMPARE(int(summary.outcome), int(RunOutcome::Succeeded));
 
-        // `true` makes no outputs, so every ninja run runs every edge.
-        QFile::remove(QDir(dir.path()).filePath(".ninja_log"));
-        QProcess process;
-        process.setWorkingDirectory(dir.path());
-        process.setProcessChannelMode(QProcess::MergedChannels);
-        const auto n0 = Clock::now();
-        process.start(ninja, {"-j", QString::number(jobs), "-k", "0"});
-        QVERIFY(process.waitForFinished(600000));
-        const double ninjaSeconds = secondsSince(n0);
-        QCOMPARE(process.exitCode(), 0);
-        double makeSeconds = 0;
-        if (!make.isEmpty()) {
-            QProcess makeProcess;
-            makeProcess.setWorkingDirectory(dir.path());
-            makeProcess.setProcessChannelMode(QProcess::MergedChannels);
-            const auto m0 = Clock::now();
-            makeProcess.start(make, {"-s", "-j", QString::number(jobs)});
-            QVERIFY(makeProcess.waitForFinished(600000));
-            makeSeconds = secondsSince(m0);
-            QCOMPARE(makeProcess.exitCode(), 0);
+            // `true` makes no outputs, so every ninja run runs every edge.
+            QFile::remove(QDir(dir.path()).filePath(".ninja_log"));
+            QProcess process;
+            process.setWorkingDirectory(dir.path());
+            process.setProcessChannelMode(QProcess::MergedChannels);
+            const auto n0 = Clock::now();
+            process.start(ninja, { "-j", QString::number(jobs), "-k", "0" });
+            QVERIFY(process.waitForFinished(600000));
+            ninjaSeconds = std::min(ninjaSeconds, secondsSince(n0));
+            QCOMPARE(process.exitCode(), 0);
+            if (!make.isEmpty()) {
+                QProcess makeProcess;
+                makeProcess.setWorkingDirectory(dir.path());
+                makeProcess.setProcessChannelMode(QProcess::MergedChannels);
+                const auto m0 = Clock::now();
+                makeProcess.start(make, { "-s", "-j", QString::number(jobs) });
+                QVERIFY(makeProcess.waitForFinished(600000));
+                makeSeconds = std::min(makeSeconds, secondsSince(m0));
+                QCOMPARE(makeProcess.exitCode(), 0);
+            }
+            floor = std::min(floor, weft::test::bareSpawnSeconds(int(shape.preds.size()), jobs));
         }
-        const double floor = weft::test::bareSpawnSeconds(int(shape.preds.size()), jobs);
         const double best = makeSeconds > 0 ? std::min(ninjaSeconds, makeSeconds) : ninjaSeconds;
-        report("2000 `true` processes (lattice), -j" + std::to_string(jobs),
-               format("weft %.2f s  ninja %.2f s  make %.2f s  posix_spawn floor %.2f s  "
-                      "ratio to the better of ninja and make %.2f [goal <= 1.0], to the floor %.2f "
-                      "[goal <= 1.05]",
-                      weft, ninjaSeconds, makeSeconds, floor, weft / best, weft / floor));
+        report("2000 `true` processes (lattice), -j" + std::to_string(jobs) + ", best of "
+                + std::to_string(rounds),
+            format("weft %.2f s  ninja %.2f s  make %.2f s  posix_spawn floor %.2f s  "
+                   "ratio to the better of ninja and make %.2f [goal <= 1.0], to the floor %.2f "
+                   "[goal <= 1.05]",
+                weft, ninjaSeconds, makeSeconds, floor, weft / best, weft / floor));
     }
 }
 
