@@ -133,7 +133,7 @@ struct IncrementalSession::Impl
     StateStore::SessionOptions options;
 
     std::mutex mutex; // guards what follows
-    std::unordered_map<std::string, Recorded> recorded;
+    RecordIndex recorded;
     std::string recordedOutputs; // filled before the run, never changed during it
     std::unordered_map<std::string, FileEntry> files; // absolute path
     std::vector<std::string> dirtyFiles;
@@ -242,9 +242,17 @@ struct IncrementalSession::Impl
     void prepareAll()
     {
         const std::vector<Node> &nodes = preparedWorkflow->nodes;
+        // The records are looked up in node order: the slot of the node 16
+        // on is fetched now, and the record of the node 8 on, whose slot
+        // came in 8 nodes ago.
+        constexpr std::size_t kAhead = 8;
         for (std::size_t i = 0; i < nodes.size(); ++i) {
             if (stopPreparer.load(std::memory_order_relaxed))
                 return;
+            if (i + 2 * kAhead < nodes.size())
+                recorded.prefetchSlot(nodes[i + 2 * kAhead].id);
+            if (i + kAhead < nodes.size())
+                recorded.prefetchRecord(nodes[i + kAhead].id);
             const Node &node = nodes[i];
             Prepared &p = prepared[i];
             if (node.foreach || node.outputs.empty())
@@ -256,8 +264,7 @@ struct IncrementalSession::Impl
             }
             // Written before Ready is published, and read only by a check
             // that saw Ready: a check that claimed the node first never does.
-            if (auto it = recorded.find(node.id); it != recorded.end())
-                p.record = &it->second;
+            p.record = recorded.find(node.id);
             if (p.record)
                 p.statsMatch = statsMatch(node, *p.record, p.outputs, p.record->statsAhead != 1);
             std::uint8_t expected = Prepared::Untouched;
@@ -748,7 +755,7 @@ void readRecords(StateStore::Impl &store, Records &out)
             r.offset = out.outputs.size();
             r.size = outputs.size();
             out.outputs += outputs;
-            out.units.emplace(units.text(0), std::move(r));
+            out.units.add(units.text(0), r);
         }
         Statement files(store.db, "SELECT path, size, mtime, ctime, inode, digest FROM files");
         while (files.step()) {
@@ -839,8 +846,7 @@ bool IncrementalSession::upToDate(const IncrementalUnit &u)
         record = prepared->record;
     } else {
         std::lock_guard lock(d->mutex);
-        auto it = d->recorded.find(unit());
-        record = it == d->recorded.end() ? nullptr : &it->second; // never erased during the run
+        record = d->recorded.find(unit()); // never changed during the run
     }
     if (d->options.force) {
         reason = "--force";
