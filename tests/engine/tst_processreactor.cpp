@@ -40,6 +40,7 @@ struct Run
     std::vector<std::pair<double, std::string>> progress;
     std::optional<ProcessOutcome> outcome;
     int finishedCount = 0;
+    int startedCount = 0;
     int startedPid = 0;
     bool callbackAfterFinished = false;
     std::set<std::thread::id> callbackThreads;
@@ -50,6 +51,7 @@ struct Run
         callbacks.started = [this](int pid) {
             std::lock_guard lock(mutex);
             note();
+            ++startedCount;
             startedPid = pid;
         };
         callbacks.output = [this](OutputStream stream, std::string_view text) {
@@ -175,6 +177,9 @@ private slots:
     void grandchildrenGoneAfterCancel();
     void grandchildrenGoneAfterNormalExit();
     void daemonHoldingPipesDoesNotHang();
+    void briefWaitFinishesOnTheCallersThread();
+    void briefWaitHandsALongerProcessToTheReactor();
+    void briefWaitHandsHeldPipesToTheReactor();
     void timeout();
     void timeoutIgnoringSigterm();
     void commandNotFound_data();
@@ -434,6 +439,97 @@ void tst_ProcessReactor::daemonHoldingPipesDoesNotHang()
     QCOMPARE(pids.size(), std::size_t(2));
     QVERIFY(run.outcome->ok);
     QCOMPARE(run.out, std::string("done\n"));
+}
+
+// waitBriefly: a process that ends (and closes its pipes) within the brief
+// wait is finished by the thread that started it, before startProcess
+// returns, with everything the reactor would have told.
+void tst_ProcessReactor::briefWaitFinishesOnTheCallersThread()
+{
+    // /bin/sh, not the test child: a sanitizer-built child takes longer to
+    // start than the brief wait.
+    ProcessSpec spec;
+    spec.command = "echo one; echo 'warning 1' >&2; echo '::progress 50 half way'; "
+                   "echo '::output obj a b.o'; echo two; exit 3";
+    spec.waitBriefly = true;
+    // A loaded machine may take longer than the wait to run the child: the
+    // reactor then finishes it (the next test), and this one tries again.
+    for (int attempt = 0; attempt < 20; ++attempt) {
+        Run run;
+        m_reactor->startProcess(spec, run.callbacks());
+        bool finishedHere;
+        {
+            std::lock_guard lock(run.mutex);
+            finishedHere = run.finishedCount > 0;
+        }
+        if (!finishedHere) {
+            QVERIFY(run.wait());
+            continue;
+        }
+        QCOMPARE(run.startedCount, 1);
+        QCOMPARE(run.callbackThreads, std::set<std::thread::id> { std::this_thread::get_id() });
+        QVERIFY(!run.callbackAfterFinished);
+        const ProcessOutcome &outcome = *run.outcome;
+        QCOMPARE(outcome.pid, run.startedPid);
+        QCOMPARE(outcome.exitCode, std::optional<int>(3));
+        QCOMPARE(outcome.error, std::string("exited with status 3"));
+        QCOMPARE(run.out, std::string("one\ntwo\n"));
+        QCOMPARE(run.err, std::string("warning 1\n"));
+        QCOMPARE(outcome.stdoutTail, std::string("one\ntwo"));
+        QCOMPARE(outcome.stderrTail, std::string("warning 1"));
+        QCOMPARE(run.progress.size(), std::size_t(1));
+        QCOMPARE(run.progress[0].second, std::string("half way"));
+        QCOMPARE(outcome.outputs.size(), std::size_t(1));
+        QCOMPARE(outcome.outputs[0], (std::pair<std::string, std::string>("obj", "a b.o")));
+        QVERIFY(outcome.cpuSeconds >= 0);
+        return;
+    }
+    QSKIP("the child never ended within the brief wait on this machine");
+}
+
+// One still running after the brief wait goes on under the reactor: output
+// from before and after the hand-over, in order, and one finished.
+void tst_ProcessReactor::briefWaitHandsALongerProcessToTheReactor()
+{
+    Run run;
+    ProcessSpec spec
+        = childSpec({ "--stdout", "before", "--sleep", "0.2", "--stdout", "after", "--exit", "0" });
+    spec.waitBriefly = true;
+    m_reactor->startProcess(spec, run.callbacks());
+    {
+        std::lock_guard lock(run.mutex);
+        QCOMPARE(run.finishedCount, 0);
+        QCOMPARE(run.startedCount, 1);
+    }
+    QVERIFY(run.wait());
+    QVERIFY(run.outcome->ok);
+    QCOMPARE(run.out, std::string("before\nafter\n"));
+    QCOMPARE(run.startedCount, 1);
+    QCOMPARE(run.finishedCount, 1);
+    QVERIFY(!run.callbackAfterFinished);
+    // Started here, finished on the reactor thread.
+    QVERIFY(run.callbackThreads.count(std::this_thread::get_id()));
+    QCOMPARE(run.callbackThreads.size(), std::size_t(2));
+}
+
+// A main process that ends at once while its grandchildren hold the pipes:
+// not finished in the brief wait, the reactor kills the group and ends it.
+void tst_ProcessReactor::briefWaitHandsHeldPipesToTheReactor()
+{
+    const QString pidfile = m_dir->filePath("pids");
+    Run run;
+    ProcessSpec spec = childSpec({ "--pidfile", pidfile.toStdString(), "--spawn-grandchild", "30",
+        "--stdout", "bye", "--exit", "0" });
+    spec.waitBriefly = true;
+    m_reactor->startProcess(spec, run.callbacks());
+    QVERIFY(run.wait(10s));
+    QVERIFY(run.outcome->ok);
+    QCOMPARE(run.out, std::string("bye\n"));
+    QCOMPARE(run.startedCount, 1);
+    const std::vector<int> pids = readPids(pidfile);
+    QCOMPARE(pids.size(), std::size_t(2));
+    for (int pid : pids)
+        QTRY_VERIFY_WITH_TIMEOUT(!isRunning(pid), 5000);
 }
 
 void tst_ProcessReactor::timeout()

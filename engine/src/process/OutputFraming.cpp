@@ -15,11 +15,16 @@ using namespace reactor;
 
 void ProcessReactor::Impl::readPipe(Process &process, OutputStream stream)
 {
+    readPipeInto(process, stream, m_buffer.get());
+}
+
+void ProcessReactor::Impl::readPipeInto(Process &process, OutputStream stream, char *buffer)
+{
     int &fd = stream == OutputStream::Stdout ? process.child.stdoutFd : process.child.stderrFd;
     for (int round = 0; round < kReadsPerWakeup && fd >= 0; ++round) {
-        ssize_t n = ::read(fd, m_buffer.get(), kReadBufferSize);
+        ssize_t n = ::read(fd, buffer, kReadBufferSize);
         if (n > 0) {
-            deliver(process, stream, std::string_view(m_buffer.get(), std::size_t(n)));
+            deliver(process, stream, std::string_view(buffer, std::size_t(n)));
             continue;
         }
         if (n < 0 && errno == EINTR)

@@ -15,6 +15,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -116,11 +117,57 @@ ProcessReactor::Handle ProcessReactor::Impl::startProcess(ProcessSpec spec,
     if (spec.timeoutSeconds) {
         process->timeoutAt = Clock::now() + toDuration(*spec.timeoutSeconds);
     }
+    // A short local process is finished here, by the thread that started
+    // it; anything else (a cluster job, one that needs stdin written, one
+    // that may time out first, one still running) goes to the reactor.
+    if (spec.waitBriefly && process->child.jobId.empty() && process->child.pidfd >= 0
+        && spec.stdinData.empty()
+        && (!spec.timeoutSeconds || toDuration(*spec.timeoutSeconds) > kBriefWait)
+        && finishBriefly(*process, kBriefWait))
+        return handle;
 
     Command command(Command::StartProcess, handle);
     command.process = std::move(process);
     post(std::move(command));
     return handle;
+}
+
+// Waits up to `window` for `process` to exit and close its pipes, reading
+// what it writes meanwhile; then finishes it (reaped, its group killed,
+// callbacks called) and returns true. Otherwise it is left as it is, less
+// the output already delivered, for the reactor to take over.
+bool ProcessReactor::Impl::finishBriefly(Process &process, Clock::duration window)
+{
+    if (process.callbacks.started)
+        process.callbacks.started(process.child.pid);
+    process.startedSent = true;
+    thread_local const std::unique_ptr<char[]> buffer(new char[kReadBufferSize]);
+    const auto deadline = Clock::now() + window;
+    bool exited = false;
+    while (!exited || process.child.stdoutFd >= 0 || process.child.stderrFd >= 0) {
+        const auto left
+            = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - Clock::now());
+        if (left.count() <= 0)
+            return false;
+        pollfd fds[3] = { { exited ? -1 : process.child.pidfd, POLLIN, 0 },
+            { process.child.stdoutFd, POLLIN, 0 }, { process.child.stderrFd, POLLIN, 0 } };
+        const timespec timeout { 0, long(left.count() % 1'000'000'000) };
+        const int ready = ::ppoll(fds, 3, &timeout, nullptr);
+        if (ready < 0 && errno != EINTR)
+            return false;
+        if (ready <= 0)
+            continue;
+        exited = exited || fds[0].revents != 0;
+        if (fds[1].revents != 0)
+            readPipeInto(process, OutputStream::Stdout, buffer.get());
+        if (fds[2].revents != 0)
+            readPipeInto(process, OutputStream::Stderr, buffer.get());
+    }
+    reap(process, true); // pipes closed: nothing is scheduled, nothing registered
+    if (!process.reaped)
+        return false;
+    finish(process);
+    return true;
 }
 
 void ProcessReactor::Impl::registerProcess(std::unique_ptr<Process> owned)
@@ -148,7 +195,7 @@ void ProcessReactor::Impl::registerProcess(std::unique_ptr<Process> owned)
 
     if (process.callbacks.submitted && !process.child.jobId.empty())
         process.callbacks.submitted(process.child.jobId);
-    if (process.callbacks.started)
+    if (process.callbacks.started && !process.startedSent)
         process.callbacks.started(process.child.pid);
     if (!process.child.jobId.empty()) {
         m_byJob[process.child.jobId] = handle;
@@ -319,26 +366,33 @@ void ProcessReactor::Impl::maybeFinish(Handle handle)
     m_processes.erase(it);
     if (!owned->child.jobId.empty())
         m_byJob.erase(owned->child.jobId);
+    finish(*owned);
+}
+
+// Reaped, pipes closed, no longer the reactor's: the group let go of, the
+// outcome told.
+void ProcessReactor::Impl::finish(Process &process)
+{
     {
         // The group was SIGKILLed when the main process exited; once it is
         // empty its number may be reused by someone else's group, so stop
         // tracking it. Lingering zombies keep it tracked, and
         // survivingProcessGroups() looks closer.
         std::lock_guard lock(m_groupsMutex);
-        if (::kill(-owned->child.pgid, 0) != 0 && errno == ESRCH)
-            m_groups.erase(owned->child.pgid);
+        if (::kill(-process.child.pgid, 0) != 0 && errno == ESRCH)
+            m_groups.erase(process.child.pgid);
     }
-    ProcessOutcome outcome = outcomeOf(*owned);
-    m_launcher->finished(owned->child, outcome);
+    ProcessOutcome outcome = outcomeOf(process);
+    m_launcher->finished(process.child, outcome);
     // A job that ran and ended between two polls still started somewhere
     // (its host is known only once it ran).
-    if (!owned->child.jobId.empty() && !owned->jobStartedSent && !outcome.host.empty()) {
-        owned->jobStartedSent = true;
-        if (owned->callbacks.jobStarted)
-            owned->callbacks.jobStarted(outcome.host);
+    if (!process.child.jobId.empty() && !process.jobStartedSent && !outcome.host.empty()) {
+        process.jobStartedSent = true;
+        if (process.callbacks.jobStarted)
+            process.callbacks.jobStarted(outcome.host);
     }
-    if (owned->callbacks.finished)
-        owned->callbacks.finished(std::move(outcome));
+    if (process.callbacks.finished)
+        process.callbacks.finished(std::move(outcome));
 }
 
 std::vector<int> ProcessReactor::Impl::survivingProcessGroups() const

@@ -12,10 +12,12 @@
 //   may be called from any thread, concurrently, and from inside callbacks.
 // - Callbacks run on the reactor thread, one at a time, in order per handle:
 //   started, then output/progress, then finished, exactly once, and nothing
-//   after finished. The one exception: when nothing could be started
-//   (command not found, bad cwd, ...), finished runs on the caller's thread
-//   before startProcess returns; do not hold a lock that finished takes
-//   while calling startProcess.
+//   after finished. The exceptions run on the caller's thread before
+//   startProcess returns: finished when nothing could be started (command
+//   not found, bad cwd, ...), and, for a spec with waitBriefly, every
+//   callback of a local process that ended (and closed its pipes) within
+//   kBriefWait; do not hold a lock that a callback takes while calling
+//   startProcess.
 // - Callbacks must be quick and must not throw; they must not destroy the
 //   reactor. A string_view passed to one is valid only during the call.
 // - The destructor kills (SIGKILL) every group still alive, waits for them,
@@ -46,6 +48,10 @@ struct ProcessSpec : ProcessCommand
     std::optional<double> timeoutSeconds;
     // After a timeout: SIGTERM to the group, SIGKILL this much later.
     std::chrono::milliseconds killGrace{5000};
+    // The caller's thread has nothing else to do while this process runs
+    // (its job slot is the process's): startProcess may wait a moment
+    // (kBriefWait) for a local process to end, and finish it there.
+    bool waitBriefly = false;
 };
 
 struct ProcessOutcome

@@ -55,6 +55,11 @@ constexpr std::size_t kReadBufferSize = 64 * 1024;
 constexpr int kReadsPerWakeup = 4;
 constexpr auto kDrainLimit = std::chrono::milliseconds(1000);
 constexpr auto kPollWithoutPidfd = std::chrono::milliseconds(10);
+// How long a thread that started a process with waitBriefly waits for it to
+// end. The scheduler's threads would otherwise spin for about as long for
+// new work (oneTBB's wait, about 2 ms here), beside the child and slowing
+// it down, and the exit would take two thread wake-ups to be handled.
+constexpr auto kBriefWait = std::chrono::microseconds(2500);
 constexpr std::size_t kTailLines = 20;
 
 // epoll_event.data.u64: handle << 2 | source.
@@ -105,6 +110,7 @@ private:
         OutputTail stderrTail;
         std::uint64_t stdoutBytes = 0;
         std::vector<std::pair<std::string, std::string>> outputs; // ::output lines, in order
+        bool startedSent = false; // callbacks.started ran (on the caller's thread)
         bool reaped = false;
         bool statusLost = false;
         int waitStatus = 0;
@@ -150,13 +156,19 @@ private:
     void post(Command command);
     void addGroup(int pgid);
 
-    // Reactor thread only.
+    // The thread that started `process`, before it is registered.
+    bool finishBriefly(Process &process, reactor::Clock::duration window);
+    void finish(Process &process);
+
+    // Reactor thread only (readPipeInto and closePipe also before a
+    // process is registered, by the thread that started it).
     void run();
     void processCommands();
     void registerProcess(std::unique_ptr<Process> process);
     void cancelProcess(Process &process, std::chrono::milliseconds grace);
     void cancelTimer(Handle handle);
     void readPipe(Process &process, OutputStream stream);
+    void readPipeInto(Process &process, OutputStream stream, char *buffer);
     void closePipe(Process &process, OutputStream stream);
     void deliver(Process &process, OutputStream stream, std::string_view data);
     void onExit(Process &process);

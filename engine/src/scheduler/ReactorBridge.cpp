@@ -86,6 +86,10 @@ void Executor::Run::startProcessAttempt(Unit i, int attempt, ProcessCommand what
     if (const double timeout = m_graph->node(unitNode(i)).timeout; timeout > 0)
         spec.timeoutSeconds = timeout;
     spec.killGrace = m_options.killGrace;
+    // With a thread per job slot, the thread that starts a process has no
+    // other work while it runs: it may wait for a short one itself
+    // (ProcessReactor.h), where it would otherwise spin for work beside it.
+    spec.waitBriefly = m_threads >= m_jobs;
     if (onSlurm(unitNode(i))) {
         spec.slurm = slurmRequest(i);
         setJobId(i, {}); // until this attempt's job is submitted
