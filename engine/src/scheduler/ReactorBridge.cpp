@@ -89,7 +89,8 @@ void Executor::Run::startProcessAttempt(Unit i, int attempt, ProcessCommand what
     // With a thread per job slot, the thread that starts a process has no
     // other work while it runs: it may wait for a short one itself
     // (ProcessReactor.h), where it would otherwise spin for work beside it.
-    spec.waitBriefly = m_threads >= m_jobs;
+    // (A cluster job runs elsewhere: never.)
+    spec.waitBriefly = m_threads >= m_jobs && !onSlurm(unitNode(i));
     if (onSlurm(unitNode(i))) {
         spec.slurm = slurmRequest(i);
         setJobId(i, {}); // until this attempt's job is submitted
