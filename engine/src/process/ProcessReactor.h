@@ -4,8 +4,10 @@
 // One thread that owns every child process of a run and every timer: it
 // spawns (through a ProcessLauncher), reads stdout/stderr pipes, notices
 // exits (epoll + pidfd), enforces timeouts and escalates SIGTERM -> SIGKILL.
-// TBB workers never wait on a child or read a pipe: they call start*() and
-// get called back, on the reactor thread, when the work is done.
+// TBB workers do not wait on a child or read a pipe: they call start*() and
+// get called back, on the reactor thread, when the work is done; the one
+// exception is a short process started with waitBriefly, which the thread
+// that started it may wait for and finish (at most kBriefWait).
 //
 // Threading contract:
 // - startProcess, startTimer, cancel, cancelAll and survivingProcessGroups
