@@ -234,12 +234,12 @@ private:
         }
         if (!packedUnits.empty()) {
             Statement packed(m_store.db, "INSERT INTO run_packed(run, units) VALUES(?1, ?2)");
-            packed.bind(1, id).bindBlob(2, packedUnits);
+            packed.bind(1, id).bindStaticBlob(2, packedUnits);
             packed.run();
         }
         if (!cachedNames.empty()) {
             Statement cached(m_store.db, "INSERT INTO run_cached(run, units) VALUES(?1, ?2)");
-            cached.bind(1, id).bindBlob(2, cachedNames);
+            cached.bind(1, id).bindStaticBlob(2, cachedNames);
             cached.run();
         }
         if (m_keep > 0) {

@@ -56,9 +56,9 @@ Statement &Statement::bind(int i, std::string_view text)
     return *this;
 }
 
-Statement &Statement::bindStatic(int i, std::string_view text)
+Statement &Statement::bindStaticBlob(int i, std::string_view blob)
 {
-    sqlite3_bind_text(m_stmt, i, text.data(), int(text.size()), SQLITE_STATIC);
+    sqlite3_bind_blob(m_stmt, i, blob.data(), int(blob.size()), SQLITE_STATIC);
     return *this;
 }
 
