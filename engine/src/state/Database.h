@@ -121,7 +121,8 @@ bool forEachRecordedOutput(std::string_view blob, Visit &&visit)
 // node order, on the preparer thread: a node-based hash map took two cache
 // misses per look-up there (6 % of the run's CPU with building it), and a
 // flat index can be prefetched a few nodes ahead.
-class RecordIndex {
+class RecordIndex
+{
 public:
     void reserve(std::size_t count);
     // A second record of one name is ignored (the key is unique).
@@ -139,8 +140,9 @@ public:
     Entries::iterator end() { return m_entries.end(); }
 
 private:
-    struct Slot {
-        std::uint32_t tag = 0; // the hash's upper half
+    struct Slot
+    {
+        std::uint32_t tag = 0;   // the hash's upper half
         std::uint32_t entry = 0; // index + 1; 0: empty
     };
     static std::uint64_t hash(std::string_view unit);

@@ -29,7 +29,8 @@ constexpr unsigned char kPackedFormat = 1;
 
 // One unit as the history keeps it: times in whole microseconds, as the
 // run_units columns; an absent value as those columns' NULL.
-struct PackedUnit {
+struct PackedUnit
+{
     std::string_view unit;
     std::string_view outcome;
     bool cached = false;
