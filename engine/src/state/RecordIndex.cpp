@@ -28,7 +28,7 @@ void RecordIndex::rebuild(std::size_t slots)
         const std::uint64_t h = hash(m_entries[k].first);
         for (std::uint64_t at = h & m_mask;; at = (at + 1) & m_mask) {
             if (m_slots[at].entry == 0) {
-                m_slots[at] = { std::uint32_t(h >> 32), std::uint32_t(k + 1) };
+                m_slots[at] = {std::uint32_t(h >> 32), std::uint32_t(k + 1)};
                 break;
             }
         }
@@ -45,7 +45,7 @@ void RecordIndex::add(std::string_view unit, const Recorded &record)
         Slot &slot = m_slots[at];
         if (slot.entry == 0) {
             m_entries.emplace_back(unit, record);
-            slot = { tag, std::uint32_t(m_entries.size()) };
+            slot = {tag, std::uint32_t(m_entries.size())};
             return;
         }
         if (slot.tag == tag && m_entries[slot.entry - 1].first == unit)
