@@ -133,7 +133,6 @@ public:
     void prefetchSlot(std::string_view unit) const;
     void prefetchRecord(std::string_view unit) const;
     void clear();
-    std::size_t size() const { return m_entries.size(); }
 
     using Entries = std::vector<std::pair<std::string, Recorded>>;
     Entries::iterator begin() { return m_entries.begin(); }

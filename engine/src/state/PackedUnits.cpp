@@ -35,6 +35,37 @@ void appendString(std::string &out, std::string_view text)
     out += text;
 }
 
+bool readVarint(std::string_view blob, std::size_t &at, std::uint64_t &value)
+{
+    value = 0;
+    for (int shift = 0; shift < 64 && at < blob.size(); shift += 7) {
+        const auto byte = static_cast<unsigned char>(blob[at++]);
+        value |= std::uint64_t(byte & 0x7f) << shift;
+        if (!(byte & 0x80))
+            return true;
+    }
+    return false;
+}
+
+bool readSigned(std::string_view blob, std::size_t &at, std::int64_t &value)
+{
+    std::uint64_t raw = 0;
+    if (!readVarint(blob, at, raw))
+        return false;
+    value = std::int64_t(raw >> 1) ^ -std::int64_t(raw & 1);
+    return true;
+}
+
+bool readString(std::string_view blob, std::size_t &at, std::string_view &value)
+{
+    std::uint64_t size = 0;
+    if (!readVarint(blob, at, size) || size > blob.size() - at)
+        return false;
+    value = blob.substr(at, std::size_t(size));
+    at += std::size_t(size);
+    return true;
+}
+
 } // namespace
 
 void appendPackedUnit(std::string &blob, const PackedUnit &u)
@@ -82,37 +113,6 @@ HistoryUnit toHistoryUnit(const PackedUnit &u)
 }
 
 namespace packed {
-
-bool readVarint(std::string_view blob, std::size_t &at, std::uint64_t &value)
-{
-    value = 0;
-    for (int shift = 0; shift < 64 && at < blob.size(); shift += 7) {
-        const auto byte = static_cast<unsigned char>(blob[at++]);
-        value |= std::uint64_t(byte & 0x7f) << shift;
-        if (!(byte & 0x80))
-            return true;
-    }
-    return false;
-}
-
-bool readSigned(std::string_view blob, std::size_t &at, std::int64_t &value)
-{
-    std::uint64_t raw = 0;
-    if (!readVarint(blob, at, raw))
-        return false;
-    value = std::int64_t(raw >> 1) ^ -std::int64_t(raw & 1);
-    return true;
-}
-
-bool readString(std::string_view blob, std::size_t &at, std::string_view &value)
-{
-    std::uint64_t size = 0;
-    if (!readVarint(blob, at, size) || size > blob.size() - at)
-        return false;
-    value = blob.substr(at, std::size_t(size));
-    at += std::size_t(size);
-    return true;
-}
 
 bool readUnit(std::string_view blob, std::size_t &at, PackedUnit &u)
 {

@@ -62,11 +62,8 @@ HistoryUnit toHistoryUnit(const PackedUnit &u);
 
 namespace packed {
 
-// Reads from `at`; false (and `at` left anywhere) past the end or on a
-// malformed value.
-bool readVarint(std::string_view blob, std::size_t &at, std::uint64_t &value);
-bool readSigned(std::string_view blob, std::size_t &at, std::int64_t &value);
-bool readString(std::string_view blob, std::size_t &at, std::string_view &value);
+// Reads the unit at `at` and moves past it; false (and `at` left anywhere)
+// past the end or on a malformed value.
 bool readUnit(std::string_view blob, std::size_t &at, PackedUnit &u);
 
 } // namespace packed
