@@ -64,6 +64,22 @@ public:
     std::vector<NodeFinished> finished;
 };
 
+// Records each burst's bracket around the events in it, in one sequence
+// shared by several of them.
+class BurstRecorder final : public EventSink
+{
+public:
+    BurstRecorder(std::string name, std::vector<std::string> &log) : m_name(std::move(name)), m_log(log) {}
+    void burstBegins() override { m_log.push_back(m_name + " begins"); }
+    void nodeStateChanged(const NodeStateChanged &e) override { m_log.push_back(m_name + " state " + std::to_string(e.node)); }
+    void nodeFinished(const NodeFinished &e) override { m_log.push_back(m_name + " finished " + std::to_string(e.node)); }
+    void burstEnds() override { m_log.push_back(m_name + " ends"); }
+
+private:
+    std::string m_name;
+    std::vector<std::string> &m_log;
+};
+
 NodeStateChanged attemptEvent(NodeIndex node, int attempt)
 {
     NodeStateChanged e;
@@ -110,6 +126,29 @@ private slots:
 
     // The mailbox keeps events without text in a compact form and those
     // with text whole: either way a sink gets back every field.
+    // A sink that locks per event (the CLI's printer, the history) holds its
+    // lock for a whole burst instead: every delivery is bracketed, a tee
+    // brackets its sinks nested (the last to begin ends first), and an empty
+    // mailbox delivers no burst at all.
+    void deliveryBracketsEachBurst()
+    {
+        EventMailbox mailbox;
+        std::vector<std::string> log;
+        BurstRecorder a("a", log);
+        BurstRecorder b("b", log);
+        TeeSink tee({&a, &b});
+        QCOMPARE(mailbox.deliverTo(tee), std::size_t(0));
+        QVERIFY(log.empty());
+        mailbox.nodeStateChanged(attemptEvent(1, 1));
+        NodeFinished finished;
+        finished.node = 1;
+        mailbox.nodeFinished(finished);
+        QCOMPARE(mailbox.deliverTo(tee), std::size_t(2));
+        const std::vector<std::string> expected{"a begins",   "b begins",   "a state 1", "b state 1",
+                                                "a finished 1", "b finished 1", "b ends",    "a ends"};
+        QCOMPARE(log, expected);
+    }
+
     void mailboxKeepsEveryFieldWithOrWithoutText()
     {
         EventMailbox mailbox;

@@ -235,6 +235,13 @@ public:
     virtual void fanOutResolved(const FanOutResolved &) {}
     virtual void runFinished(const RunFinished &) {}
     virtual void triggerFired(const TriggerFired &) {} // watch mode, between runs
+    // A consumer that hands events over in bursts (EventMailbox::deliverTo)
+    // brackets each burst, on the thread that delivers it: a sink that
+    // takes a lock per event can take it once for the burst instead. A run
+    // of 90,000 small nodes delivers 270,000 events; locking twice for
+    // each was 4-5 ms of the 55 ms the CLI's delivering thread spent.
+    virtual void burstBegins() {}
+    virtual void burstEnds() {}
 };
 
 // Forwards every event to several sinks, in order.
@@ -251,6 +258,8 @@ public:
     void fanOutResolved(const FanOutResolved &e) override { for (auto *s : m_sinks) s->fanOutResolved(e); }
     void runFinished(const RunFinished &e) override { for (auto *s : m_sinks) s->runFinished(e); }
     void triggerFired(const TriggerFired &e) override { for (auto *s : m_sinks) s->triggerFired(e); }
+    void burstBegins() override { for (auto *s : m_sinks) s->burstBegins(); }
+    void burstEnds() override { for (auto it = m_sinks.rbegin(); it != m_sinks.rend(); ++it) (*it)->burstEnds(); }
 
 private:
     std::vector<EventSink *> m_sinks;

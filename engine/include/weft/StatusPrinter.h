@@ -53,6 +53,8 @@ public:
     void nodeFinished(const NodeFinished &e) override;
     void fanOutResolved(const FanOutResolved &e) override;
     void runFinished(const RunFinished &e) override;
+    void burstBegins() override; // holds the printer's lock until burstEnds()
+    void burstEnds() override;
 
 private:
     class Private;

@@ -323,6 +323,12 @@ std::size_t EventMailbox::deliverTo(EventSink &sink)
     }
     Record *const first = oldest;
     std::size_t count = 0;
+    struct Burst
+    {
+        EventSink &sink;
+        explicit Burst(EventSink &s) : sink(s) { sink.burstBegins(); }
+        ~Burst() { sink.burstEnds(); }
+    } burst(sink);
     for (Record *record = first; record; record = record->next) {
         std::visit(
             [&sink, this](auto &e) {

@@ -318,7 +318,10 @@ public:
     static constexpr std::size_t kBufferLimit = 64 * 1024;
 
     StatusPrinterOptions options;
-    std::mutex mutex;
+    // Recursive: a burst of events (burstBegins) holds it, and each event
+    // then takes it again for the cost of an owner check, not two atomic
+    // operations.
+    std::recursive_mutex mutex;
     std::string buffer; // plain mode: written at the next flush
     const Workflow *workflow = nullptr;
     bool inRun = false;
@@ -368,6 +371,16 @@ void StatusPrinter::printLine(std::string_view text)
     std::lock_guard lock(d->mutex);
     d->printAbove(text);
     d->flush();
+}
+
+void StatusPrinter::burstBegins()
+{
+    d->mutex.lock();
+}
+
+void StatusPrinter::burstEnds()
+{
+    d->mutex.unlock();
 }
 
 void StatusPrinter::runStarted(const RunStarted &e)

@@ -83,6 +83,9 @@ public:
             m_units.reserve(e.workflow->nodes.size());
     }
 
+    void burstBegins() override { m_mutex.lock(); }
+    void burstEnds() override { m_mutex.unlock(); }
+
     void nodeFinished(const NodeFinished &e) override
     {
         Row row{e.node, e.instance, e.outcome, e.attempts, e.start, e.duration, e.exitCode,
@@ -268,7 +271,7 @@ private:
     const IncrementalSession *m_session;
     int m_keep;
     double m_started;
-    std::mutex m_mutex;
+    std::recursive_mutex m_mutex; // held for a burst of events: see burstBegins()
     const Workflow *m_workflow = nullptr;
     std::vector<Row> m_units;
     std::future<std::vector<std::uint32_t>> m_order; // idOrder(), sorting ahead
