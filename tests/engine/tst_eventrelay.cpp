@@ -124,8 +124,6 @@ private slots:
         QCOMPARE(mailbox.deliverTo(recorder), std::size_t(0)); // nothing twice
     }
 
-    // The mailbox keeps events without text in a compact form and those
-    // with text whole: either way a sink gets back every field.
     // A sink that locks per event (the CLI's printer, the history) holds its
     // lock for a whole burst instead: every delivery is bracketed, a tee
     // brackets its sinks nested (the last to begin ends first), and an empty
@@ -149,6 +147,9 @@ private slots:
         QCOMPARE(log, expected);
     }
 
+    // The mailbox keeps events without text in a compact form and those
+    // with text whole: either way a sink gets back every field, also when a
+    // compact event follows one that had a field the next one lacks.
     void mailboxKeepsEveryFieldWithOrWithoutText()
     {
         EventMailbox mailbox;

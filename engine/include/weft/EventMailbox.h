@@ -66,6 +66,10 @@ private:
     std::atomic<Record *> m_free{nullptr};
     const std::uint64_t m_serial; // tells this mailbox's thread caches from another's
     std::atomic<std::size_t> m_outputBytes{0};
+    // The consumer's: compact records are expanded into these for delivery.
+    alignas(64) NodeStateChanged m_state; // off the producers' lines
+    AttemptFinished m_attempt;
+    NodeFinished m_finished;
 };
 
 } // namespace weft

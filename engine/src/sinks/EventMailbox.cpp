@@ -102,9 +102,11 @@ CompactFinished compact(const NodeFinished &e)
             e.exitCode.value_or(0), e.exitCode.has_value(), e.cached, e.outcome};
 }
 
-NodeStateChanged expand(const CompactState &c)
+// Each expand() fills `e`, a consumer's event whose other fields were never
+// set (sinks take events as const references): the same as a new one, with
+// no strings, lists and maps made and freed per event.
+const NodeStateChanged &expand(const CompactState &c, NodeStateChanged &e)
 {
-    NodeStateChanged e;
     e.t = c.t;
     e.node = c.node;
     e.instance = c.instance;
@@ -117,9 +119,8 @@ NodeStateChanged expand(const CompactState &c)
     return e;
 }
 
-AttemptFinished expand(const CompactAttempt &c)
+const AttemptFinished &expand(const CompactAttempt &c, AttemptFinished &e)
 {
-    AttemptFinished e;
     e.t = c.t;
     e.node = c.node;
     e.instance = c.instance;
@@ -135,15 +136,16 @@ AttemptFinished expand(const CompactAttempt &c)
     return e;
 }
 
-NodeFinished expand(const CompactFinished &c)
+const NodeFinished &expand(const CompactFinished &c, NodeFinished &e)
 {
-    NodeFinished e;
     e.t = c.t;
     e.node = c.node;
     e.instance = c.instance;
     e.outcome = c.outcome;
     if (c.hasExitCode)
         e.exitCode = c.exitCode;
+    else
+        e.exitCode.reset();
     e.duration = c.duration;
     e.start = c.start;
     e.attempts = c.attempts;
@@ -336,11 +338,11 @@ std::size_t EventMailbox::deliverTo(EventSink &sink)
                 if constexpr (std::is_same_v<Event, RunStarted>)
                     sink.runStarted(e);
                 else if constexpr (std::is_same_v<Event, CompactState>)
-                    sink.nodeStateChanged(expand(e));
+                    sink.nodeStateChanged(expand(e, m_state));
                 else if constexpr (std::is_same_v<Event, CompactAttempt>)
-                    sink.attemptFinished(expand(e));
+                    sink.attemptFinished(expand(e, m_attempt));
                 else if constexpr (std::is_same_v<Event, CompactFinished>)
-                    sink.nodeFinished(expand(e));
+                    sink.nodeFinished(expand(e, m_finished));
                 else if constexpr (std::is_same_v<Event, OwnedOutput>) {
                     m_outputBytes.fetch_sub(e.text.size(), std::memory_order_relaxed);
                     OutputChunk chunk{e.t, e.node, e.instance, e.stream, e.text};
