@@ -6,6 +6,7 @@
 
 #include "weft/Validator.h"
 
+#include "NameIndex.h"
 #include "ValidatedNeeds.h"
 
 #include "weft/Operation.h"
@@ -84,69 +85,38 @@ std::string nodePath(std::size_t index)
     return "/nodes/" + std::to_string(index);
 }
 
-// Node ids -> index, as an open-addressing table of (hash, index) pairs.
-// Validation is bound by memory latency, not arithmetic: a node-based
-// std::unordered_map costs an allocation per id and a pointer chase per
-// probe, and the editor runs this on every edit of workflows with 100,000
-// nodes. The stored hash settles almost every probe without touching the
-// id's characters.
+// Node ids -> index (NameIndex.h). Validation is bound by memory latency,
+// not arithmetic: a node-based std::unordered_map costs an allocation per id
+// and a pointer chase per probe, and the editor runs this on every edit of
+// workflows with 100,000 nodes.
 class IdTable
 {
+    auto idOf() const
+    {
+        return [this](std::uint32_t i) -> std::string_view { return m_workflow.nodes[i].id; };
+    }
+
 public:
     explicit IdTable(const Workflow &workflow)
         : m_workflow(workflow)
     {
         const std::size_t n = workflow.nodes.size();
-        std::size_t capacity = 16;
-        while (capacity < n * 2)
-            capacity *= 2;
-        m_slots.assign(capacity, Slot{0, kNone});
-        m_mask = capacity - 1;
+        m_index.reserve(n, idOf());
         m_first.resize(n);
         for (std::uint32_t i = 0; i < n; ++i)
-            m_first[i] = insert(workflow.nodes[i].id, i);
+            m_first[i] = m_index.insert(workflow.nodes[i].id, i, idOf());
     }
 
     // The index of the (first) node with this id, or kNone.
-    std::uint32_t find(std::string_view id) const
-    {
-        const std::size_t hash = std::hash<std::string_view>{}(id);
-        for (std::size_t slot = hash & m_mask;; slot = (slot + 1) & m_mask) {
-            const Slot &s = m_slots[slot];
-            if (s.index == kNone)
-                return kNone;
-            if (s.hash == std::uint32_t(hash) && m_workflow.nodes[s.index].id == id)
-                return s.index;
-        }
-    }
+    std::uint32_t find(std::string_view id) const { return m_index.find(id, idOf()); }
 
     // The first node that has node i's id: i itself unless the id repeats.
     std::uint32_t first(std::uint32_t i) const { return m_first[i]; }
 
 private:
-    struct Slot
-    {
-        std::uint32_t hash;
-        std::uint32_t index;
-    };
-
-    std::uint32_t insert(std::string_view id, std::uint32_t index)
-    {
-        const std::size_t hash = std::hash<std::string_view>{}(id);
-        for (std::size_t slot = hash & m_mask;; slot = (slot + 1) & m_mask) {
-            Slot &s = m_slots[slot];
-            if (s.index == kNone) {
-                s = {std::uint32_t(hash), index};
-                return index;
-            }
-            if (s.hash == std::uint32_t(hash) && m_workflow.nodes[s.index].id == id)
-                return s.index;
-        }
-    }
-
+    static_assert(detail::NameIndex::kNone == kNone);
     const Workflow &m_workflow;
-    std::vector<Slot> m_slots;
-    std::size_t m_mask = 0;
+    detail::NameIndex m_index;
     std::vector<std::uint32_t> m_first;
 };
 

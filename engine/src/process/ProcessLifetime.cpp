@@ -152,7 +152,8 @@ bool ProcessReactor::Impl::finishBriefly(Process &process, Clock::duration windo
         pollfd fds[3] = {{exited ? -1 : process.child.pidfd, POLLIN, 0},
                          {process.child.stdoutFd, POLLIN, 0},
                          {process.child.stderrFd, POLLIN, 0}};
-        const timespec timeout{0, long(left.count() % 1'000'000'000)};
+        const timespec timeout{time_t(left.count() / 1'000'000'000),
+                               long(left.count() % 1'000'000'000)};
         const int ready = ::ppoll(fds, 3, &timeout, nullptr);
         if (ready < 0 && errno != EINTR)
             return false;

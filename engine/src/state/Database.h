@@ -21,6 +21,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "NameIndex.h"
+
 namespace weft::state {
 
 struct DatabaseError : std::runtime_error
@@ -116,11 +118,11 @@ bool forEachRecordedOutput(std::string_view blob, Visit &&visit)
 }
 
 // The records of a workflow file's units by name, in the order they were
-// added (SQLite reads them in the key's byte order), with an open-addressing
-// index over them. A no-op run of 100,000 nodes looks each one up once, in
-// node order, on the preparer thread: a node-based hash map took two cache
-// misses per look-up there (6 % of the run's CPU with building it), and a
-// flat index can be prefetched a few nodes ahead.
+// added (SQLite reads them in the key's byte order), with a NameIndex over
+// them. A no-op run of 100,000 nodes looks each one up once, in node order,
+// on the preparer thread: a node-based hash map took two cache misses per
+// look-up there (6 % of the run's CPU with building it), and a flat index
+// can be prefetched a few nodes ahead.
 class RecordIndex
 {
 public:
@@ -130,7 +132,7 @@ public:
     const Recorded *find(std::string_view unit) const;
     // Look-ups in a known order: the slot of a name needed soon, then, a
     // few look-ups later, its record.
-    void prefetchSlot(std::string_view unit) const;
+    void prefetchSlot(std::string_view unit) const { m_index.prefetch(unit); }
     void prefetchRecord(std::string_view unit) const;
     void clear();
 
@@ -139,18 +141,13 @@ public:
     Entries::iterator end() { return m_entries.end(); }
 
 private:
-    struct Slot
+    auto unitOf() const
     {
-        std::uint32_t tag = 0;   // the hash's upper half
-        std::uint32_t entry = 0; // index + 1; 0: empty
-    };
-    static std::uint64_t hash(std::string_view unit);
-    void rebuild(std::size_t slots);
-    const Slot *firstSlot(std::uint64_t h) const { return &m_slots[h & m_mask]; }
+        return [this](std::uint32_t k) -> std::string_view { return m_entries[k].first; };
+    }
 
     Entries m_entries;
-    std::vector<Slot> m_slots; // a power of two, at most half full
-    std::uint64_t m_mask = 0;
+    detail::NameIndex m_index;
 };
 
 struct Records
