@@ -12,6 +12,7 @@
 
 #include "weft/Events.h"
 
+#include <functional>
 #include <span>
 #include <string>
 
@@ -43,6 +44,26 @@ public:
     virtual bool upToDate(const IncrementalUnit &unit) = 0;
     // The unit ran and succeeded: record it, once its outputs are hashed.
     virtual void succeeded(const IncrementalUnit &unit) = 0;
+
+    // Optional: every node of `workflow` at once, before any runs. The
+    // executor offers it when each node is a unit it would ask about (it
+    // declares outputs) and none is a fan-out or expands references; the
+    // call comes from inside the run's oneTBB arena, so it may use oneTBB's
+    // parallel algorithms. Each node is decided as if its needs were up to
+    // date, which they all are when every node is: that is how make and
+    // ninja decide a no-op before they schedule anything, and it spares a
+    // no-op run the flow graph and a chain of checks one after another.
+    // True: every node is up to date, and ends cached without upToDate()
+    // being asked. False: the run goes node by node, and what this call
+    // found may serve those calls (a node whose needs all turn out up to
+    // date). `unitOf(i)` is node i as upToDate() would get it.
+    virtual bool allUpToDate(const Workflow &workflow,
+                             const std::function<IncrementalUnit(NodeIndex)> &unitOf)
+    {
+        (void)workflow;
+        (void)unitOf;
+        return false;
+    }
 };
 
 } // namespace weft

@@ -153,6 +153,8 @@ public:
     ~IncrementalSession() override;
     bool upToDate(const IncrementalUnit &unit) override;
     void succeeded(const IncrementalUnit &unit) override;
+    bool allUpToDate(const Workflow &workflow,
+                     const std::function<IncrementalUnit(NodeIndex)> &unitOf) override;
     // Optional, before the run: on a thread of its own, looks up each node's
     // record and compares the stat of its declared outputs with the
     // record's, in node order, ahead of the run's checks, which then only

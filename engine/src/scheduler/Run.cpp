@@ -153,6 +153,8 @@ void Executor::Run::buildAndRun()
     m_handedOver.store(true, std::memory_order_release);
     arena.execute([this] {
         (void)m_handedOver.load(std::memory_order_acquire);
+        if (finishAllIfUpToDate())
+            return;
         // The graph attaches to the arena it is built in: every task it
         // spawns, also from the reactor thread, runs on this arena's workers.
         flow::graph g;

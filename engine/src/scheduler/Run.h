@@ -304,6 +304,11 @@ private:
     // UpToDate.cpp: only for units whose node declares outputs, and only
     // when the run has an IncrementalCheck.
     bool finishIfUpToDate(Unit u);
+    // Before the graph is built: when RunOptions::incremental finds every
+    // node up to date at once (IncrementalCheck::allUpToDate), each ends
+    // cached, in an order that keeps needs first, and no graph is built.
+    bool finishAllIfUpToDate();
+    void finishCached(Unit u); // its event and final state; the caller tells the successors
     void recordSucceeded(Unit u);
     IncrementalUnit incrementalUnit(Unit u) const;
 

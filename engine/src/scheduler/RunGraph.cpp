@@ -58,6 +58,7 @@ RunGraph::RunGraph(const Workflow &workflow, const OperationRegistry &registry, 
         }
         info.retries = n.retries > 0 ? n.retries : 0;
         info.hasOutputs = !n.outputs.empty();
+        m_allDeclareOutputs = m_allDeclareOutputs && info.hasOutputs;
         info.fanOut = n.foreach.has_value();
         info.expands
             = needs.expands.size() == count ? needs.expands[i] != 0 : data::needsExpansion(n);

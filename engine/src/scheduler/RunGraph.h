@@ -71,6 +71,8 @@ public:
     bool hasAsynchronousWork() const { return m_hasAsync; }
     bool hasFanOut() const { return m_hasFanOut; }
     bool hasReferences() const { return m_hasReferences; }
+    // Every node declares outputs (so an incremental run asks about each).
+    bool allDeclareOutputs() const { return m_allDeclareOutputs; }
     // Only reentrant in-process work without pools or retries: given as
     // many job slots as threads, no node ever waits or finishes after its
     // task returned.
@@ -91,6 +93,7 @@ private:
     bool m_nothingWaits = true;
     bool m_hasFanOut = false;
     bool m_hasReferences = false;
+    bool m_allDeclareOutputs = true;
 };
 
 } // namespace weft

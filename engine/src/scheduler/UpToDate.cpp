@@ -5,6 +5,12 @@
 // pool units, nor waits for them: a no-op run of a large workflow is the
 // checks alone. Expansion moves earlier for these units (the fingerprint is
 // over the params as they run); start() finds them expanded.
+//
+// When every node declares outputs and none is a fan-out or expands
+// references, the run first offers them all at once (finishAllIfUpToDate):
+// a no-op run of such a workflow then builds no flow graph and its checks
+// are shared by every thread, instead of a chain of needs deciding one
+// node after another.
 
 #include "scheduler/Run.h"
 
@@ -41,7 +47,15 @@ bool Executor::Run::finishIfUpToDate(Unit u)
     }
     if (!m_options.incremental->upToDate(incrementalUnit(u)))
         return false;
+    finishCached(u);
+    unitFinal(u, NodeState::Succeeded);
+    r.retired.store(true, std::memory_order_release);
+    return true;
+}
 
+void Executor::Run::finishCached(Unit u)
+{
+    NodeRuntime &r = rt(u);
     r.cached = true;
     NodeFinished finished;
     finished.t = now();
@@ -56,8 +70,42 @@ bool Executor::Run::finishIfUpToDate(Unit u)
             1, std::memory_order_relaxed);
     m_sink.nodeFinished(finished);
     r.state.store(NodeState::Succeeded, std::memory_order_release);
-    unitFinal(u, NodeState::Succeeded);
-    r.retired.store(true, std::memory_order_release);
+}
+
+bool Executor::Run::finishAllIfUpToDate()
+{
+    // A fan-out's items and a reference's values are known only as the run
+    // goes; a node without declared outputs always runs; a shuffled run's
+    // order is what it tests.
+    if (!m_options.incremental || !m_graph->allDeclareOutputs() || m_graph->hasFanOut()
+        || m_graph->hasReferences() || m_unfinishedNeeds || m_cancelled.load() != 0)
+        return false;
+    const bool all = m_options.incremental->allUpToDate(
+        *m_workflow, [this](NodeIndex i) { return incrementalUnit(makeUnit(i)); });
+    if (!all || m_cancelled.load() != 0)
+        return false; // (cancelled meanwhile: the graph ends every node cancelled)
+
+    // Needs first (Kahn's order), as the graph would have finished them:
+    // every sink may rely on a node's need having finished before it.
+    const NodeIndex count = NodeIndex(m_graph->size());
+    std::vector<NodeIndex> order;
+    order.reserve(count);
+    std::vector<std::uint32_t> unfinished(count);
+    for (NodeIndex i = 0; i < count; ++i) {
+        unfinished[i] = std::uint32_t(m_graph->predecessors(i).size());
+        if (unfinished[i] == 0)
+            order.push_back(i);
+    }
+    for (std::size_t k = 0; k < order.size(); ++k) {
+        for (NodeIndex s : m_graph->successors(order[k])) {
+            if (--unfinished[s] == 0)
+                order.push_back(s);
+        }
+    }
+    for (NodeIndex i : order) {
+        finishCached(makeUnit(i));
+        m_rt[i].retired.store(true, std::memory_order_release);
+    }
     return true;
 }
 

@@ -16,6 +16,12 @@
 // otherwise, and for fan-out instances and expanded nodes, the check stats
 // for itself.
 //
+// allUpToDate() does the preparer's work for every node at once, on all of
+// the run's threads, and makes each fingerprint with its needs' outputs as
+// found: when every node matches, the run ends them all cached without a
+// graph; otherwise a node whose fingerprint matched is up to date as soon
+// as its needs all were (`clean`), without being fingerprinted again.
+//
 // File hashes are cached by (path, size, mtime, ctime, inode) in
 // nanoseconds. ctime is in the key because it cannot be set back: content
 // rewritten with its mtime restored (touch -d, utimensat) is still noticed.
@@ -28,6 +34,9 @@
 
 #include "weft/SpareCore.h"
 #include "weft/Workflow.h"
+
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/parallel_for.h>
 
 #include <fcntl.h>
 #include <glob.h>
@@ -220,6 +229,10 @@ struct IncrementalSession::Impl
         // `outputs` is what upToDate() sums them to.
         bool statsMatch = false;
         Digest outputs{};
+        // Set by allUpToDate(): the fingerprint, made with its needs' outputs
+        // as `outputs` above found them, is the record's. Up to date once
+        // every need is (see `clean`).
+        bool fingerprintMatches = false;
     };
     static constexpr std::size_t kLead = 256;
     std::atomic<std::size_t> overtaken{0}; // the last node a check claimed before it was prepared
@@ -531,7 +544,9 @@ struct IncrementalSession::Impl
         return sha256(value.dump());
     }
 
-    Fingerprint fingerprint(const IncrementalUnit &u)
+    // `upstream(need, id, parts)` adds the part of one need's outputs.
+    template<typename Upstream>
+    Fingerprint fingerprint(const IncrementalUnit &u, Upstream &&upstream)
     {
         Fingerprint f;
         const Node &node = *u.node;
@@ -567,13 +582,20 @@ struct IncrementalSession::Impl
                 d = sha256("missing");
             f.parts.push_back({PartKind::Item, *u.item, d});
         }
+        for (NodeIndex need : u.needs)
+            upstream(need, u.workflow->nodes[need].id, f.parts);
+        return f;
+    }
+
+    // As the run found its needs' outputs.
+    Fingerprint fingerprint(const IncrementalUnit &u)
+    {
         std::unique_lock lock(mutex, std::defer_lock); // for a fan-out need only
-        for (NodeIndex need : u.needs) {
-            const std::string &id = u.workflow->nodes[need].id;
+        return fingerprint(u, [&](NodeIndex need, const std::string &id, std::vector<Part> &parts) {
             if (const Finished *slot = finishedSlot(u.workflow, need, kNoInstance);
                 slot && slot->set.load(std::memory_order_acquire)) {
-                f.parts.push_back({PartKind::Upstream, id, slot->outputs});
-                continue;
+                parts.push_back({PartKind::Upstream, id, slot->outputs});
+                return;
             }
             if (!lock.owns_lock())
                 lock.lock();
@@ -586,10 +608,9 @@ struct IncrementalSession::Impl
                 all.append(reinterpret_cast<const char *>(it->second.data()), 32);
             }
             if (!all.empty())
-                f.parts.push_back({PartKind::Upstream, id, sha256(all)});
+                parts.push_back({PartKind::Upstream, id, sha256(all)});
             // Otherwise it declares no outputs: ordered only, nothing to hash.
-        }
-        return f;
+        });
     }
 
     // The parts of one input pattern: the file's digest, or each match's.
@@ -830,6 +851,13 @@ std::unique_ptr<IncrementalSession> StateStore::beginRun(SessionOptions options)
 bool IncrementalSession::upToDate(const IncrementalUnit &u)
 {
     Impl::Prepared *prepared = d->options.force ? nullptr : d->preparedFor(u);
+    if (prepared && prepared->fingerprintMatches && d->needsClean(u)) {
+        // allUpToDate() made this fingerprint with the outputs its needs
+        // have now, from stats read before anything it depends on ran.
+        d->clean[u.index].store(true, std::memory_order_relaxed);
+        d->setOutputs(u, prepared->outputs);
+        return true;
+    }
     Fingerprint f = d->fingerprint(u);
     const Digest sum = f.sum();
     std::string name; // unitName(u), when needed
@@ -942,6 +970,86 @@ void IncrementalSession::succeeded(const IncrementalUnit &u)
     d->pending.erase(it);
     if (Clock::now() - d->lastCommit > std::chrono::milliseconds(200) || d->toWrite.size() >= 10000)
         d->commitLocked();
+}
+
+bool IncrementalSession::allUpToDate(const Workflow &workflow,
+                                     const std::function<IncrementalUnit(NodeIndex)> &unitOf)
+{
+    if (d->options.force || d->broken || (d->prepared && d->preparedWorkflow != &workflow))
+        return false; // (prepared for another workflow: no run mixes two)
+    // What the preparer found so far is kept; the rest is done here, on
+    // every thread of the run.
+    d->stopPreparing();
+    const std::size_t n = workflow.nodes.size();
+    if (!d->prepared) {
+        d->preparedWorkflow = &workflow;
+        d->prepared = std::make_unique<Impl::Prepared[]>(n);
+        d->clean = std::make_unique<std::atomic<bool>[]>(n); // all false
+    }
+    using Prepared = Impl::Prepared;
+    Impl &impl = *d;
+    // Not stopped at the first node found out of date: what the passes
+    // find serves the run's own checks, which then recompute only what
+    // depends on the nodes that run.
+    std::atomic<bool> outOfDate{false};
+    constexpr std::size_t kGrain = 512;
+    // First each node's record and the stats of its outputs (the passes'
+    // order does not matter: each node is decided on its own)...
+    oneapi::tbb::parallel_for(oneapi::tbb::blocked_range<std::size_t>(0, n, kGrain),
+                              [&](const oneapi::tbb::blocked_range<std::size_t> &range) {
+        bool stale = false;
+        for (std::size_t i = range.begin(); i != range.end(); ++i) {
+            const Node &node = workflow.nodes[i];
+            Prepared &p = impl.prepared[i];
+            if (node.foreach || node.outputs.empty()) {
+                stale = true; // decided as it runs, if at all
+                continue;
+            }
+            if (p.state.load(std::memory_order_acquire) == Prepared::Untouched) {
+                p.record = impl.recorded.find(node.id);
+                if (p.record)
+                    p.statsMatch = impl.statsMatch(node, *p.record, p.outputs, p.record->statsAhead != 1);
+                p.state.store(Prepared::Ready, std::memory_order_release);
+            }
+            stale = stale || !p.record || !p.statsMatch;
+        }
+        if (stale)
+            outOfDate.store(true, std::memory_order_relaxed);
+    });
+    // ...then each fingerprint, with its needs' outputs as they are now.
+    oneapi::tbb::parallel_for(oneapi::tbb::blocked_range<std::size_t>(0, n, kGrain),
+                              [&](const oneapi::tbb::blocked_range<std::size_t> &range) {
+        bool stale = false;
+        for (std::size_t i = range.begin(); i != range.end(); ++i) {
+            Prepared &p = impl.prepared[i];
+            if (!p.record || !p.statsMatch)
+                continue;
+            const IncrementalUnit u = unitOf(NodeIndex(i));
+            bool needsKnown = true;
+            const Fingerprint f = impl.fingerprint(
+                u, [&](NodeIndex need, const std::string &id, std::vector<Part> &parts) {
+                    const Prepared &q = impl.prepared[need];
+                    if (!q.record || !q.statsMatch)
+                        needsKnown = false; // it runs, or is decided as it runs
+                    else
+                        parts.push_back({PartKind::Upstream, id, q.outputs});
+                });
+            p.fingerprintMatches = needsKnown && f.sum() == p.record->fingerprint;
+            p.state.store(Prepared::Ready, std::memory_order_release); // publishes the flag
+            stale = stale || !p.fingerprintMatches;
+        }
+        if (stale)
+            outOfDate.store(true, std::memory_order_relaxed);
+    });
+    if (outOfDate.load(std::memory_order_relaxed))
+        return false;
+    for (std::size_t i = 0; i < n; ++i) {
+        d->clean[i].store(true, std::memory_order_relaxed);
+        Impl::Finished *slot = d->finishedSlot(&workflow, NodeIndex(i), kNoInstance);
+        slot->outputs = d->prepared[i].outputs;
+        slot->set.store(true, std::memory_order_release);
+    }
+    return true;
 }
 
 void IncrementalSession::prepare(const Workflow &workflow)
