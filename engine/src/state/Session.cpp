@@ -933,9 +933,14 @@ bool IncrementalSession::upToDate(const IncrementalUnit &u)
         d->setOutputs(u, outputs);
         return true;
     }
-    std::lock_guard lock(d->mutex);
-    d->pending[key] = std::move(f);
-    d->why[key] = reason;
+    {
+        std::lock_guard lock(d->mutex);
+        d->pending[key] = std::move(f);
+        d->why[key] = reason;
+    }
+    // Not under the mutex: the callback prints (the status printer's lock),
+    // and a printer delivering a burst holds that lock while the history
+    // asks why() (this mutex): the two orders would deadlock.
     if (d->options.explain)
         d->options.explain(unit(), reason);
     return false;
@@ -1022,14 +1027,17 @@ bool IncrementalSession::allUpToDate(const Workflow &workflow,
         bool stale = false;
         for (std::size_t i = range.begin(); i != range.end(); ++i) {
             Prepared &p = impl.prepared[i];
-            if (!p.record || !p.statsMatch)
+            if (p.state.load(std::memory_order_acquire) != Prepared::Ready || !p.record
+                || !p.statsMatch)
                 continue;
             const IncrementalUnit u = unitOf(NodeIndex(i));
             bool needsKnown = true;
             const Fingerprint f = impl.fingerprint(
                 u, [&](NodeIndex need, const std::string &id, std::vector<Part> &parts) {
                     const Prepared &q = impl.prepared[need];
-                    if (!q.record || !q.statsMatch)
+                    // Another thread may have prepared it: acquire what it wrote.
+                    if (q.state.load(std::memory_order_acquire) != Prepared::Ready || !q.record
+                        || !q.statsMatch)
                         needsKnown = false; // it runs, or is decided as it runs
                     else
                         parts.push_back({PartKind::Upstream, id, q.outputs});
@@ -1044,9 +1052,11 @@ bool IncrementalSession::allUpToDate(const Workflow &workflow,
     if (outOfDate.load(std::memory_order_relaxed))
         return false;
     for (std::size_t i = 0; i < n; ++i) {
+        const Prepared &p = d->prepared[i];
+        (void)p.state.load(std::memory_order_acquire); // written on another thread
         d->clean[i].store(true, std::memory_order_relaxed);
         Impl::Finished *slot = d->finishedSlot(&workflow, NodeIndex(i), kNoInstance);
-        slot->outputs = d->prepared[i].outputs;
+        slot->outputs = p.outputs;
         slot->set.store(true, std::memory_order_release);
     }
     return true;
