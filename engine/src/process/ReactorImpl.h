@@ -56,10 +56,17 @@ constexpr int kReadsPerWakeup = 4;
 constexpr auto kDrainLimit = std::chrono::milliseconds(1000);
 constexpr auto kPollWithoutPidfd = std::chrono::milliseconds(10);
 // How long a thread that started a process with waitBriefly waits for it to
-// end. The scheduler's threads would otherwise spin for about as long for
-// new work (oneTBB's wait, about 2 ms here), beside the child and slowing
-// it down, and the exit would take two thread wake-ups to be handled.
-constexpr auto kBriefWait = std::chrono::microseconds(2500);
+// end. The scheduler gives waitBriefly only when every job slot has a
+// thread of its own, so the thread has no other work meanwhile; handed to
+// the reactor, the exit would take two thread wake-ups (0.2-1.5 ms each on
+// a VM) and oneTBB's threads would spin for new work beside the child. It
+// was 2.5 ms, about oneTBB's own spin, but a `true` takes 2-4 ms on a busy
+// VM and most then went to the reactor: at 20 ms a 2,000-process lattice
+// at -j 2 ran 9 % faster (interleaved), 0.96-1.04x the posix_spawn floor.
+// The bound is how late a cancel reaches a process started meanwhile (the
+// executor cancels it by handle once startProcess returns) and how long a
+// retry timer may wait for a thread when every thread is waiting.
+constexpr auto kBriefWait = std::chrono::milliseconds(20);
 constexpr std::size_t kTailLines = 20;
 
 // epoll_event.data.u64: handle << 2 | source.
