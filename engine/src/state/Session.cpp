@@ -245,6 +245,15 @@ struct IncrementalSession::Impl
     // run is as good as one read now.
     std::unique_ptr<std::atomic<bool>[]> clean;
 
+    // A small workflow's checks are over before a thread would start.
+    static constexpr std::size_t kWorthAThread = 2000;
+
+    void startPreparer()
+    {
+        stopPreparer.store(false, std::memory_order_relaxed);
+        preparer = startOnSpareCore([this] { prepareAll(); });
+    }
+
     void stopPreparing()
     {
         stopPreparer.store(true, std::memory_order_relaxed);
@@ -306,6 +315,23 @@ struct IncrementalSession::Impl
             return false;
         for (NodeIndex need : u.needs) {
             if (!clean[need].load(std::memory_order_relaxed))
+                return false;
+        }
+        return true;
+    }
+
+    // Every need of `u` finished in this run with the outputs that
+    // allUpToDate() found for it, so the fingerprint it made for `u` holds.
+    bool needsAsPrepared(const IncrementalUnit &u)
+    {
+        if (!prepared || u.workflow != preparedWorkflow)
+            return false;
+        for (NodeIndex need : u.needs) {
+            const Prepared &q = prepared[need];
+            const Finished *slot = finishedSlot(u.workflow, need, kNoInstance);
+            if (q.state.load(std::memory_order_acquire) != Prepared::Ready || !q.record
+                || !q.statsMatch || !slot || !slot->set.load(std::memory_order_acquire)
+                || slot->outputs != q.outputs)
                 return false;
         }
         return true;
@@ -858,8 +884,15 @@ bool IncrementalSession::upToDate(const IncrementalUnit &u)
         d->setOutputs(u, prepared->outputs);
         return true;
     }
-    Fingerprint f = d->fingerprint(u);
-    const Digest sum = f.sum();
+    // A need ran but its outputs are what allUpToDate() found (it wrote the
+    // same bytes): the fingerprint made then is this one, if nothing else
+    // in it could have changed since (declared inputs are read again).
+    const bool fingerprintKnown = prepared && prepared->fingerprintMatches
+                                  && u.node->inputs.empty() && d->needsAsPrepared(u);
+    Fingerprint f;
+    if (!fingerprintKnown)
+        f = d->fingerprint(u);
+    const Digest sum = fingerprintKnown ? prepared->record->fingerprint : f.sum();
     std::string name; // unitName(u), when needed
     auto unit = [&]() -> const std::string & {
         if (name.empty())
@@ -933,6 +966,8 @@ bool IncrementalSession::upToDate(const IncrementalUnit &u)
         d->setOutputs(u, outputs);
         return true;
     }
+    if (fingerprintKnown)
+        f = d->fingerprint(u); // recorded if it runs and succeeds
     {
         std::lock_guard lock(d->mutex);
         d->pending[key] = std::move(f);
@@ -993,22 +1028,24 @@ bool IncrementalSession::allUpToDate(const Workflow &workflow,
     }
     using Prepared = Impl::Prepared;
     Impl &impl = *d;
-    // Not stopped at the first node found out of date: what the passes
-    // find serves the run's own checks, which then recompute only what
-    // depends on the nodes that run.
+    // Each pass stops at the first node found out of date: a run that will
+    // go node by node anyway should not wait for a whole pass first (the
+    // preparer thread, restarted, goes on where the first pass stopped, as
+    // it would have beside the checks).
     std::atomic<bool> outOfDate{false};
     constexpr std::size_t kGrain = 512;
     // First each node's record and the stats of its outputs (the passes'
     // order does not matter: each node is decided on its own)...
     oneapi::tbb::parallel_for(oneapi::tbb::blocked_range<std::size_t>(0, n, kGrain),
                               [&](const oneapi::tbb::blocked_range<std::size_t> &range) {
-        bool stale = false;
         for (std::size_t i = range.begin(); i != range.end(); ++i) {
+            if (outOfDate.load(std::memory_order_relaxed))
+                return;
             const Node &node = workflow.nodes[i];
             Prepared &p = impl.prepared[i];
             if (node.foreach || node.outputs.empty()) {
-                stale = true; // decided as it runs, if at all
-                continue;
+                outOfDate.store(true, std::memory_order_relaxed); // decided as it runs, if at all
+                return;
             }
             if (p.state.load(std::memory_order_acquire) == Prepared::Untouched) {
                 p.record = impl.recorded.find(node.id);
@@ -1016,20 +1053,23 @@ bool IncrementalSession::allUpToDate(const Workflow &workflow,
                     p.statsMatch = impl.statsMatch(node, *p.record, p.outputs, p.record->statsAhead != 1);
                 p.state.store(Prepared::Ready, std::memory_order_release);
             }
-            stale = stale || !p.record || !p.statsMatch;
+            if (!p.record || !p.statsMatch)
+                outOfDate.store(true, std::memory_order_relaxed);
         }
-        if (stale)
-            outOfDate.store(true, std::memory_order_relaxed);
     });
+    if (outOfDate.load(std::memory_order_relaxed)) {
+        if (n >= Impl::kWorthAThread)
+            d->startPreparer();
+        return false;
+    }
     // ...then each fingerprint, with its needs' outputs as they are now.
     oneapi::tbb::parallel_for(oneapi::tbb::blocked_range<std::size_t>(0, n, kGrain),
                               [&](const oneapi::tbb::blocked_range<std::size_t> &range) {
-        bool stale = false;
         for (std::size_t i = range.begin(); i != range.end(); ++i) {
+            if (outOfDate.load(std::memory_order_relaxed))
+                return;
             Prepared &p = impl.prepared[i];
-            if (p.state.load(std::memory_order_acquire) != Prepared::Ready || !p.record
-                || !p.statsMatch)
-                continue;
+            (void)p.state.load(std::memory_order_acquire); // prepared on another thread
             const IncrementalUnit u = unitOf(NodeIndex(i));
             bool needsKnown = true;
             const Fingerprint f = impl.fingerprint(
@@ -1044,10 +1084,9 @@ bool IncrementalSession::allUpToDate(const Workflow &workflow,
                 });
             p.fingerprintMatches = needsKnown && f.sum() == p.record->fingerprint;
             p.state.store(Prepared::Ready, std::memory_order_release); // publishes the flag
-            stale = stale || !p.fingerprintMatches;
+            if (!p.fingerprintMatches)
+                outOfDate.store(true, std::memory_order_relaxed);
         }
-        if (stale)
-            outOfDate.store(true, std::memory_order_relaxed);
     });
     if (outOfDate.load(std::memory_order_relaxed))
         return false;
@@ -1064,15 +1103,13 @@ bool IncrementalSession::allUpToDate(const Workflow &workflow,
 
 void IncrementalSession::prepare(const Workflow &workflow)
 {
-    // A small workflow's checks are over before a thread would start.
-    constexpr std::size_t kWorthAThread = 2000;
-    if (d->options.force || d->broken || d->prepared || workflow.nodes.size() < kWorthAThread)
+    if (d->options.force || d->broken || d->prepared || workflow.nodes.size() < Impl::kWorthAThread)
         return; // (forced or broken: everything runs, nothing to compare)
     const std::size_t n = workflow.nodes.size();
     d->preparedWorkflow = &workflow;
     d->prepared = std::make_unique<Impl::Prepared[]>(n);
     d->clean = std::make_unique<std::atomic<bool>[]>(n); // all false
-    d->preparer = startOnSpareCore([impl = d.get()] { impl->prepareAll(); });
+    d->startPreparer();
 }
 
 void IncrementalSession::finish()
