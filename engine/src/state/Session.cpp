@@ -19,8 +19,10 @@
 // allUpToDate() does the preparer's work for every node at once, on all of
 // the run's threads, and makes each fingerprint with its needs' outputs as
 // found: when every node matches, the run ends them all cached without a
-// graph; otherwise a node whose fingerprint matched is up to date as soon
-// as its needs all were (`clean`), without being fingerprinted again.
+// graph. Each pass stops at the first node out of date (the preparer then
+// goes on where the first one stopped); a node whose fingerprint matched
+// before that is up to date as soon as its needs all were (`clean`), or
+// reported the outputs the pass found, without being fingerprinted again.
 //
 // File hashes are cached by (path, size, mtime, ctime, inode) in
 // nanoseconds. ctime is in the key because it cannot be set back: content
