@@ -43,6 +43,7 @@ private Q_SLOTS:
     void init();
     void cleanup();
     void secondRunKeepsWhatIsUpToDate();
+    void everyNodeUpToDateEndsCachedAtOnce();
     void changedInputRerunsWithTheReason();
     void runAllRunsEverything();
     void historyListsAndComparesRuns();
@@ -155,6 +156,58 @@ void TestHistory::secondRunKeepsWhatIsUpToDate()
     QCOMPARE(int(visual(QStringLiteral("announce")).runState), int(RunState::Succeeded));
     QVERIFY2(view->statusLabel()->text().contains(QStringLiteral("2 up to date")),
              qPrintable(view->statusLabel()->text()));
+}
+
+// Every node declares outputs, listed dependants first: a run in which all
+// are up to date decides them at once, before any is scheduled
+// (IncrementalCheck::allUpToDate), and the window shows the same as for a
+// run that checked them one by one.
+void TestHistory::everyNodeUpToDateEndsCachedAtOnce()
+{
+    const QByteArray text = R"({
+  "weft": 1,
+  "nodes": [
+    { "id": "third", "type": "write", "needs": ["second"],
+      "params": { "path": "out/3.txt", "text": "3" }, "outputs": { "file": "out/3.txt" },
+      "position": [520, 0] },
+    { "id": "second", "type": "process", "needs": ["first"],
+      "params": { "command": "cat out/1.txt out/1.txt > out/2.txt" },
+      "outputs": { "file": "out/2.txt" }, "position": [260, 0] },
+    { "id": "first", "type": "write",
+      "params": { "path": "out/1.txt", "text": "1" }, "outputs": { "file": "out/1.txt" },
+      "position": [0, 0] }
+  ]
+})";
+    QDir().mkpath(path(QStringLiteral("out")));
+    QFile file(path(QStringLiteral("all.weft")));
+    QVERIFY(file.open(QIODevice::WriteOnly) && file.write(text) == text.size());
+    file.close();
+    QVERIFY(m_window->openFile(path(QStringLiteral("all.weft"))));
+    RunView *view = runView();
+    QVERIFY(runToEnd());
+    QCOMPARE(view->controller()->finished()->cached, std::size_t(0));
+    // Past the "racily clean" window, so that the records learn stats they
+    // can trust and the next run decides from stats alone.
+    QTest::qWait(300);
+    QVERIFY(runToEnd());
+    QVERIFY(runToEnd());
+    const RunController *controller = view->controller();
+    QCOMPARE(controller->finished()->cached, std::size_t(3));
+    QCOMPARE(int(controller->finished()->outcome), int(RunOutcome::Succeeded));
+    for (const QString &id : {QStringLiteral("first"), QStringLiteral("second"), QStringLiteral("third")}) {
+        const NodeVisualState state = visual(id);
+        QCOMPARE(int(state.runState), int(RunState::Succeeded));
+        QVERIFY2(state.cached, qPrintable(id));
+        QVERIFY2(tooltip(id).startsWith(QStringLiteral("Up to date")), qPrintable(tooltip(id)));
+    }
+    QVERIFY2(view->statusLabel()->text().contains(QStringLiteral("3 up to date")),
+             qPrintable(view->statusLabel()->text()));
+    QFile second(path(QStringLiteral("out/2.txt")));
+    QVERIFY(second.open(QIODevice::ReadOnly));
+    QCOMPARE(second.readAll(), QByteArray("11"));
+    if (const QString shot = qEnvironmentVariable("WEFT_HISTORY_SCREENSHOT"); !shot.isEmpty())
+        QVERIFY(m_window->grab().save(QString(shot).replace(QStringLiteral(".png"),
+                                                             QStringLiteral("-all-cached.png"))));
 }
 
 void TestHistory::changedInputRerunsWithTheReason()

@@ -537,9 +537,18 @@ void TimelineView::paintEvent(QPaintEvent *)
     }
     if (m_bars.empty()) {
         p.setPen(muted);
-        p.drawText(chart, Qt::AlignCenter,
-                   tr("Run the workflow (F5) to see its timeline: a bar per node attempt, "
-                      "one lane per job slot."));
+        // A run that found everything up to date has no bars: say so, not
+        // what one says before any run.
+        const std::optional<RunFinished> &finished = m_controller->finished();
+        const std::size_t upToDate = finished ? finished->cached : 0;
+        p.drawText(chart, Qt::AlignCenter | Qt::TextWordWrap,
+                   !m_controller->isRunning() && upToDate > 0
+                       ? (upToDate == 1 ? tr("Nothing ran: 1 node was up to date.")
+                                        : tr("Nothing ran: %1 nodes were up to date.").arg(upToDate))
+                             + QLatin1Char(' ')
+                             + tr("Run All (Ctrl+Shift+F5) runs everything again.")
+                       : tr("Run the workflow (F5) to see its timeline: a bar per node attempt, "
+                            "one lane per job slot."));
     }
 }
 
