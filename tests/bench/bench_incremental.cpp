@@ -107,6 +107,72 @@ int ranCount(const QByteArray &jsonl, const std::string &fanOut)
     return ran;
 }
 
+// Ninja's no-op and weft-cli's, taking turns, so that the machine's drift
+// (its speed swings by a quarter within minutes) falls on both alike; best
+// and median. A no-op run is 7-20 ms and a shared VM's noise is
+// milliseconds: 41 turns (about 1.5 s) keep the two figures from moving by
+// a tenth between runs of this benchmark, as they did with 15.
+struct NoopTurns
+{
+    static constexpr int kTurns = 41;
+    double ninjaBest = 0, weftBest = 0, ninjaMedian = 0, weftMedian = 0;
+
+    NoopTurns(const QString &ninja, const QString &ninjaDir, const QStringList &weftRun,
+              const QString &weftDir)
+    {
+        std::vector<double> n, w;
+        for (int round = 0; round < kTurns; ++round) {
+            n.push_back(timed(ninja, {"-j", "2"}, ninjaDir).seconds);
+            w.push_back(cli(weftRun, weftDir).seconds);
+        }
+        std::sort(n.begin(), n.end());
+        std::sort(w.begin(), w.end());
+        ninjaBest = n.front();
+        weftBest = w.front();
+        ninjaMedian = n[n.size() / 2];
+        weftMedian = w[w.size() / 2];
+    }
+
+    void print(const Timed &ninjaFull, const Timed &weftFull) const
+    {
+        std::printf("  full build        ninja %8.3f s   weft %8.3f s   (%.2fx)\n", ninjaFull.seconds,
+                    weftFull.seconds, weftFull.seconds / ninjaFull.seconds);
+        std::printf("  no-op, best       ninja %8.4f s   weft %8.4f s   (%.2fx; goal <= 2x)\n", ninjaBest,
+                    weftBest, weftBest / ninjaBest);
+        std::printf("  no-op, median     ninja %8.4f s   weft %8.4f s   (%.2fx; %d runs each, taking turns)\n",
+                    ninjaMedian, weftMedian, weftMedian / ninjaMedian, kTurns);
+    }
+};
+
+// Rebuilds after an edit: the same edit of `file` on both sides, then each
+// rebuilds, taking turns; best of the rounds, and how many units weft-cli
+// re-ran in the last one (fan-out nodes themselves left out).
+struct TouchTurns
+{
+    double ninjaBest = 1e99, weftBest = 1e99;
+    int ran = -1;
+    bool failed = false;
+
+    void turn(const QString &ninja, const QString &ninjaDir, const QString &weftDir,
+              const QString &weftFile, const QString &file, const QByteArray &edit)
+    {
+        writeFile(ninjaDir + "/" + file, edit);
+        writeFile(weftDir + "/" + file, edit);
+        ninjaBest = std::min(ninjaBest, timed(ninja, {"-j", "2"}, ninjaDir).seconds);
+        const Timed w = cli({"run", weftFile, "-j", "2", "--events", "jsonl"}, weftDir);
+        failed = failed || w.exitCode != 0;
+        weftBest = std::min(weftBest, w.seconds);
+        ran = ranCount(w.out, "compile");
+    }
+
+    void print(const char *label, const char *expected) const
+    {
+        std::printf("  %-17s ninja %8.3f s   weft %8.3f s   (%.2fx; goal <= 1.2x), weft re-ran %d units "
+                    "(expected %s)\n",
+                    label, ninjaBest, weftBest, weftBest / ninjaBest, ran, expected);
+    }
+};
+
 } // namespace
 
 class BenchIncremental : public QObject
@@ -299,49 +365,19 @@ private slots:
         const Timed wFull = cli(wrun, wd);
         QCOMPARE(nFull.exitCode, 0);
         QCOMPARE(wFull.exitCode, 0);
-        // Taking turns, so that the machine's drift (its speed swings by a
-        // quarter within minutes) falls on both alike; best and median. A
-        // no-op run is 7-20 ms and a shared VM's noise is milliseconds:
-        // 41 turns (about 1.5 s) keep the two figures from moving by a
-        // tenth between runs of this benchmark, as they did with 15.
-        constexpr int kTurns = 41;
-        std::vector<double> nTimes, wTimes;
-        for (int round = 0; round < kTurns; ++round) {
-            nTimes.push_back(timed(ninja, {"-j", "2"}, nd).seconds);
-            wTimes.push_back(cli(wrun, wd).seconds);
-        }
-        auto median = [](std::vector<double> v) {
-            std::sort(v.begin(), v.end());
-            return v[v.size() / 2];
-        };
-        const double nNoop = *std::min_element(nTimes.begin(), nTimes.end());
-        const double wNoop = *std::min_element(wTimes.begin(), wTimes.end());
-        const double nMedian = median(nTimes), wMedian = median(wTimes);
+        const NoopTurns noop(ninja, nd, wrun, wd);
 
-        double nTouch = 1e99, wTouch = 1e99;
-        int ran = -1;
-        for (int round = 0; round < 3; ++round) {
-            // The same edit on both sides, then each rebuilds; interleaved.
-            const QByteArray edit = "#include \"common.h\"\nint f7(int x) { return twice(x) + " + QByteArray::number(round) + "; }\n";
-            writeFile(nd + "/src/f7.c", edit);
-            writeFile(wd + "/src/f7.c", edit);
-            nTouch = std::min(nTouch, timed(ninja, {"-j", "2"}, nd).seconds);
-            const Timed w = cli({"run", wfile, "-j", "2", "--events", "jsonl"}, wd);
-            QCOMPARE(w.exitCode, 0);
-            wTouch = std::min(wTouch, w.seconds);
-            ran = ranCount(w.out, "compile");
-        }
+        TouchTurns touch;
+        for (int round = 0; round < 3; ++round)
+            touch.turn(ninja, nd, wd, wfile, "src/f7.c",
+                       "#include \"common.h\"\nint f7(int x) { return twice(x) + " + QByteArray::number(round)
+                           + "; }\n");
+        QVERIFY(!touch.failed);
         std::printf("\nC tree of %d files + main.c, -j 2, ninja vs weft-cli:\n", files);
-        std::printf("  full build        ninja %8.3f s   weft %8.3f s   (%.2fx)\n", nFull.seconds, wFull.seconds,
-                    wFull.seconds / nFull.seconds);
-        std::printf("  no-op, best       ninja %8.4f s   weft %8.4f s   (%.2fx; goal <= 2x)\n", nNoop, wNoop, wNoop / nNoop);
-        std::printf("  no-op, median     ninja %8.4f s   weft %8.4f s   (%.2fx; %d runs each, taking turns)\n",
-                    nMedian, wMedian, wMedian / nMedian, kTurns);
-        std::printf("  touch one source  ninja %8.3f s   weft %8.3f s   (%.2fx; goal <= 1.2x), weft re-ran %d units "
-                    "(expected 2: the instance of f7.c and link)\n",
-                    nTouch, wTouch, wTouch / nTouch, ran);
+        noop.print(nFull, wFull);
+        touch.print("touch one source", "2: the instance of f7.c and link");
         std::fflush(stdout);
-        QCOMPARE(ran, 2);
+        QCOMPARE(touch.ran, 2);
     }
 
     // A real C library's compile DAG: WEFT_BENCH_C_LIBRARY names a Lua 5.4
@@ -437,47 +473,23 @@ private slots:
         QTest::qWait(300); // past the "racily clean" window: the records learn stats they trust
         QCOMPARE(cli(wrun, wd).exitCode, 0);
 
-        constexpr int kTurns = 41;
-        std::vector<double> nTimes, wTimes;
-        for (int round = 0; round < kTurns; ++round) {
-            nTimes.push_back(timed(ninja, {"-j", "2"}, nd).seconds);
-            wTimes.push_back(cli(wrun, wd).seconds);
-        }
-        auto median = [](std::vector<double> v) {
-            std::sort(v.begin(), v.end());
-            return v[v.size() / 2];
-        };
-        const double nNoop = *std::min_element(nTimes.begin(), nTimes.end());
-        const double wNoop = *std::min_element(wTimes.begin(), wTimes.end());
-        double nTouch = 1e99, wTouch = 1e99;
-        int ran = -1;
+        const NoopTurns noop(ninja, nd, wrun, wd);
         QFile original(nd + "/src/lgc.c");
         QVERIFY(original.open(QIODevice::ReadOnly));
         const QByteArray lgc = original.readAll();
-        for (int round = 0; round < 5; ++round) {
-            // A change that changes the object (a comment would not: the
-            // archive and links would then be up to date, early cutoff).
-            const QByteArray edit = lgc + "\nint weft_bench_edit(void) { return " + QByteArray::number(round) + "; }\n";
-            writeFile(nd + "/src/lgc.c", edit);
-            writeFile(wd + "/src/lgc.c", edit);
-            nTouch = std::min(nTouch, timed(ninja, {"-j", "2"}, nd).seconds);
-            const Timed w = cli({"run", wfile, "-j", "2", "--events", "jsonl"}, wd);
-            QCOMPARE(w.exitCode, 0);
-            wTouch = std::min(wTouch, w.seconds);
-            ran = ranCount(w.out, "compile");
-        }
+        TouchTurns touch;
+        // A change that changes the object (a comment would not: the archive
+        // and links would then be up to date, early cutoff).
+        for (int round = 0; round < 5; ++round)
+            touch.turn(ninja, nd, wd, wfile, "src/lgc.c",
+                       lgc + "\nint weft_bench_edit(void) { return " + QByteArray::number(round) + "; }\n");
+        QVERIFY(!touch.failed);
         std::printf("\nLua 5.4 (%s), 32 compiles + archive + lua + luac, -j 2, ninja vs weft-cli:\n",
                     qPrintable(source));
-        std::printf("  full build        ninja %8.3f s   weft %8.3f s   (%.2fx)\n", nFull.seconds, wFull.seconds,
-                    wFull.seconds / nFull.seconds);
-        std::printf("  no-op, best       ninja %8.4f s   weft %8.4f s   (%.2fx; goal <= 2x)\n", nNoop, wNoop, wNoop / nNoop);
-        std::printf("  no-op, median     ninja %8.4f s   weft %8.4f s   (%.2fx; %d runs each, taking turns)\n",
-                    median(nTimes), median(wTimes), median(wTimes) / median(nTimes), kTurns);
-        std::printf("  lgc.c changed     ninja %8.3f s   weft %8.3f s   (%.2fx; goal <= 1.2x), weft re-ran %d units "
-                    "(expected 4: the instance of lgc.c, the archive, the two links)\n",
-                    nTouch, wTouch, wTouch / nTouch, ran);
+        noop.print(nFull, wFull);
+        touch.print("lgc.c changed", "4: the instance of lgc.c, the archive, the two links");
         std::fflush(stdout);
-        QCOMPARE(ran, 4);
+        QCOMPARE(touch.ran, 4);
     }
 };
 
