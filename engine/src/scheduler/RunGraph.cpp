@@ -111,4 +111,24 @@ RunGraph::RunGraph(const Workflow &workflow, const OperationRegistry &registry, 
     }
 }
 
+std::vector<NodeIndex> RunGraph::topologicalOrder() const
+{
+    const auto count = NodeIndex(size());
+    std::vector<NodeIndex> order;
+    order.reserve(count);
+    std::vector<std::uint32_t> unfinished(count);
+    for (NodeIndex i = 0; i < count; ++i) {
+        unfinished[i] = std::uint32_t(predecessors(i).size());
+        if (unfinished[i] == 0)
+            order.push_back(i);
+    }
+    for (std::size_t k = 0; k < order.size(); ++k) {
+        for (NodeIndex s : successors(order[k])) {
+            if (--unfinished[s] == 0)
+                order.push_back(s);
+        }
+    }
+    return order;
+}
+
 } // namespace weft

@@ -65,6 +65,10 @@ public:
                 m_demands.data() + m_demandOffsets[i + 1]};
     }
 
+    // Every node after all of its predecessors (Kahn's order: ready nodes
+    // in index order, then what each one made ready).
+    std::vector<NodeIndex> topologicalOrder() const;
+
     const std::vector<std::string> &poolNames() const { return m_poolNames; }
     const std::vector<std::int64_t> &poolSizes() const { return m_poolSizes; }
     const std::vector<std::string> &exclusiveTypes() const { return m_exclusiveTypes; }

@@ -85,23 +85,9 @@ bool Executor::Run::finishAllIfUpToDate()
     if (!all || m_cancelled.load() != 0)
         return false; // (cancelled meanwhile: the graph ends every node cancelled)
 
-    // Needs first (Kahn's order), as the graph would have finished them:
-    // every sink may rely on a node's need having finished before it.
-    const NodeIndex count = NodeIndex(m_graph->size());
-    std::vector<NodeIndex> order;
-    order.reserve(count);
-    std::vector<std::uint32_t> unfinished(count);
-    for (NodeIndex i = 0; i < count; ++i) {
-        unfinished[i] = std::uint32_t(m_graph->predecessors(i).size());
-        if (unfinished[i] == 0)
-            order.push_back(i);
-    }
-    for (std::size_t k = 0; k < order.size(); ++k) {
-        for (NodeIndex s : m_graph->successors(order[k])) {
-            if (--unfinished[s] == 0)
-                order.push_back(s);
-        }
-    }
+    // Needs first, as the graph would have finished them: every sink may
+    // rely on a node's need having finished before it.
+    const std::vector<NodeIndex> order = m_graph->topologicalOrder();
     for (NodeIndex i : order) {
         finishCached(makeUnit(i));
         m_rt[i].retired.store(true, std::memory_order_release);
