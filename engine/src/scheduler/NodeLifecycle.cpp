@@ -53,6 +53,17 @@ void Executor::Run::onReady(NodeIndex i)
     admit(i, true);
 }
 
+void Executor::Run::runChain(NodeIndex first)
+{
+    Chain chain{this, first, true};
+    Chain *outer = std::exchange(t_chain, &chain);
+    while (chain.hasNext) {
+        chain.hasNext = false;
+        onReady(chain.next);
+    }
+    t_chain = outer;
+}
+
 void Executor::Run::admit(Unit i, bool onWorker)
 {
     if (m_completesInBody) {
@@ -223,7 +234,7 @@ void Executor::Run::finishUnrun(Unit i, NodeState outcome, std::int64_t cause, s
         finished.causeNode = unitName(Unit(cause));
     m_sink.nodeFinished(finished);
     rt.state.store(outcome, std::memory_order_release);
-    if (m_nodes)
+    if (graphLive())
         unitFinal(i, outcome);
     rt.retired.store(true, std::memory_order_release);
 }
@@ -307,8 +318,31 @@ void Executor::Run::unitFinal(Unit u, NodeState outcome)
 
 void Executor::Run::notifySuccessors(NodeIndex i)
 {
-    if (m_completesInBody)
-        return; // the node's body is returning: its edges carry the message
+    if (m_completesInBody) {
+        // The last successor made ready runs next on this thread, as oneTBB
+        // bypasses to the last task a broadcast made; the others go to the
+        // ready node, from where idle threads steal them.
+        Chain *chain = t_chain && t_chain->run == this && !t_chain->hasNext ? t_chain : nullptr;
+        bool held = false;
+        NodeIndex last = 0;
+        for (NodeIndex s : m_graph->successors(i)) {
+            if (m_needsLeft[s].fetch_sub(1, std::memory_order_acq_rel) != 1)
+                continue;
+            if (held)
+                m_ready->try_put(last);
+            held = true;
+            last = s;
+        }
+        if (!held)
+            return;
+        if (chain) {
+            chain->next = last;
+            chain->hasNext = true;
+        } else {
+            m_ready->try_put(last);
+        }
+        return;
+    }
     if (m_unfinishedNeeds) {
         int ready = 0;
         for (NodeIndex s : m_graph->successors(i))

@@ -174,21 +174,40 @@ void Executor::Run::buildAndRun()
         });
 
         const NodeIndex count = NodeIndex(m_graph->size());
-        for (NodeIndex i = 0; i < count; ++i) {
-            // With edges, make_edge() registers each predecessor.
-            const int manual = m_completesInBody ? 0 : int(m_graph->predecessors(i).size());
-            nodes.emplace_back(g, manual, [this, i](const flow::continue_msg &) {
-                onReady(i);
-                if (m_unfinishedNeeds)
-                    arrivedReady();
+        if (m_completesInBody) {
+            // No node per workflow node: see "How a node tells its
+            // successors" in Run.h.
+            m_needsLeft.reset(new std::atomic<int>[count]);
+            for (NodeIndex i = 0; i < count; ++i)
+                m_needsLeft[i].store(int(m_graph->predecessors(i).size()), std::memory_order_relaxed);
+            ReadyNode ready(g, flow::unlimited, [this](NodeIndex i) {
+                runChain(i);
                 return flow::continue_msg();
             });
-        }
-        if (m_completesInBody) {
+            m_flowGraph = &g;
+            m_async = &async;
+            m_runners = &runners;
+            m_ready = &ready;
+            m_published.store(true, std::memory_order_release);
             for (NodeIndex i = 0; i < count; ++i) {
-                for (NodeIndex s : m_graph->successors(i))
-                    flow::make_edge(nodes[i], nodes[s]);
+                if (m_graph->predecessors(i).empty())
+                    ready.try_put(i);
             }
+            g.wait_for_all();
+            m_ready = nullptr;
+            m_async = nullptr;
+            m_runners = nullptr;
+            m_flowGraph = nullptr;
+            return;
+        }
+        for (NodeIndex i = 0; i < count; ++i) {
+            nodes.emplace_back(g, int(m_graph->predecessors(i).size()),
+                               [this, i](const flow::continue_msg &) {
+                                   onReady(i);
+                                   if (m_unfinishedNeeds)
+                                       arrivedReady();
+                                   return flow::continue_msg();
+                               });
         }
         m_flowGraph = &g;
         m_nodes = &nodes;

@@ -29,12 +29,16 @@
 // - How a node tells its successors it is final depends on the run. When
 //   every node is in-process work that can never wait (no processes, timers,
 //   pools, exclusive types or retries, and no more threads than job slots),
-//   each node is final when its body returns, so real edges carry the
-//   message and oneTBB runs one ready successor next on the same thread
-//   (task bypass), exactly as in a hand-built graph. Otherwise a node may
+//   each node is final before its body returns. Such a run builds no node
+//   per workflow node at all: per node an atomic count of unfinished needs,
+//   and one function_node that runs a ready node. A finishing node runs the
+//   last successor it made ready next, on the same thread, in the same task
+//   (runChain(): what oneTBB's task bypass does through real edges, without
+//   building 2 x edges successor lists first), and hands the others to the
+//   function_node, where the other threads steal them. Otherwise a node may
 //   finish long after its body returned (a process, a wait for a pool), so
-//   completion is signalled by hand with try_put() to each successor, and
-//   the nodes are built with their predecessor counts instead of edges.
+//   completion is signalled by hand with try_put() to each successor's
+//   continue_node, built with its predecessor count.
 // - Admission (scheduler/Admission.h) hands out job slots lock-free; nodes
 //   that cannot start wait in a FIFO queue holding no thread. Whoever releases
 //   a slot or pool units dispatches the waiters that now fit into the one
@@ -109,6 +113,16 @@ struct LastEnd
 // directly, without the wrapper call an extern thread_local would cost.
 inline thread_local LastEnd t_lastEnd;  // set when an in-process node ends
 inline thread_local LastEnd t_previous; // t_lastEnd as the current body found it
+
+// The chain a ready-node body is running (Run::runChain()): the successor a
+// finishing node made ready that this thread runs next. Null outside one.
+struct Chain
+{
+    const void *run = nullptr; // the Run whose body this is
+    NodeIndex next = 0;
+    bool hasNext = false;
+};
+inline thread_local Chain *t_chain = nullptr;
 inline std::atomic<std::uint64_t> g_runSerial{0};
 
 struct AttemptResult
@@ -231,6 +245,7 @@ private:
     using Wakeup = detail::Wakeup;
     using FanOut = detail::FanOut;
     using ContinueNode = detail::flow::continue_node<detail::flow::continue_msg>;
+    using ReadyNode = detail::flow::function_node<NodeIndex, detail::flow::continue_msg>;
     using AsyncNode = detail::flow::async_node<Unit, Wakeup>;
     using RunnerNode = detail::flow::function_node<detail::RunnerStart, detail::flow::continue_msg>;
     using Gateway = AsyncNode::gateway_type;
@@ -336,6 +351,10 @@ private:
     // Node `i` is final: its successors (or, for an instance, its fan-out) hear of it.
     void unitFinal(Unit u, NodeState outcome);
     void notifySuccessors(NodeIndex i);
+    // Runs ready node `first`, then each successor the last one chained.
+    void runChain(NodeIndex first);
+    // The graph's nodes exist: a final node tells its successors.
+    bool graphLive() const { return m_nodes || m_ready; }
     void stopAfter(Unit failed);
 
     RunOptions m_options;
@@ -348,7 +367,7 @@ private:
     FailurePolicy m_policy = FailurePolicy::Stop;
     int m_jobs = 1;
     int m_threads = 1;
-    bool m_completesInBody = false; // successors are told through edges: see above
+    bool m_completesInBody = false; // successors run chained or through m_ready: see above
     const std::uint64_t m_serial = ++detail::g_runSerial; // tells this run's LastEnd from an earlier one's
 
     std::unique_ptr<NodeRuntime[]> m_rt; // allocated first: cancel() may touch it at any time
@@ -380,6 +399,10 @@ private:
 
     detail::flow::graph *m_flowGraph = nullptr;
     std::deque<ContinueNode> *m_nodes = nullptr;
+    // Runs that complete in bodies: per node, its needs not final yet, and
+    // the one node that runs whichever node they make ready.
+    std::unique_ptr<std::atomic<int>[]> m_needsLeft;
+    ReadyNode *m_ready = nullptr;
     AsyncNode *m_async = nullptr;
     RunnerNode *m_runners = nullptr;
 };
