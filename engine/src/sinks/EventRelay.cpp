@@ -49,10 +49,22 @@ void EventRelay::deliver()
 
 void EventRelay::loop()
 {
+    // A delivery this large means the run makes events faster than the
+    // relay delivers them: it goes on at once instead of sleeping. A run of
+    // small in-process nodes at -j 1 leaves the other core idle, and what
+    // the relay has not delivered when the graph ends, the run's last event
+    // delivers on the run's thread, after it (90,000 noop nodes, 360,000
+    // events: 5-10 ms less per run).
+    constexpr std::size_t kBehind = 512;
+    std::size_t delivered = 0;
     std::unique_lock lock(m_stopMutex);
-    while (!m_stopped.wait_for(lock, m_interval, [this] { return m_stop; })) {
+    while (!(delivered >= kBehind ? m_stop
+                                  : m_stopped.wait_for(lock, m_interval, [this] { return m_stop; }))) {
         lock.unlock();
-        deliver();
+        {
+            std::lock_guard deliverLock(m_deliverMutex);
+            delivered = m_mailbox.deliverTo(m_downstream);
+        }
         if (m_tick)
             m_tick();
         lock.lock();
