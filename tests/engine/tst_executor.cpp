@@ -69,6 +69,7 @@ private slots:
     void sameFinalStatesAtAnyJobs();
     void inProcessOnlyRun_data() { addJobsRows(); }
     void inProcessOnlyRun();
+    void noopGatesDoNotHoldBackWork();
     void cancelMidRun_data() { addJobsRows(); }
     void cancelMidRun();
     void killIgnoresGrace();
@@ -288,6 +289,42 @@ void TestExecutor::sameFinalStatesAtAnyJobs()
 // A run of in-process work only: nodes finish in their bodies and oneTBB
 // edges release the successors (see Executor.cpp). Failures, skips, the
 // stop policy and the start-after-needs order must be those of any run.
+// A noop runs on the thread that made it ready, never handed to another
+// (Run.h): that must not keep the work behind it on that thread too. Four
+// noop gates, each before a cpu node, at -j 2: the cpu nodes run two at once.
+void TestExecutor::noopGatesDoNotHoldBackWork()
+{
+    Workflow wf;
+    wf.nodes.push_back(makeNode("root", "noop", {}));
+    std::vector<std::string> cpus;
+    for (int i = 0; i < 4; ++i) {
+        const std::string gate = "gate" + std::to_string(i), cpu = "cpu" + std::to_string(i);
+        wf.nodes.push_back(makeNode(gate, "noop", {}, {"root"}));
+        wf.nodes.push_back(makeNode(cpu, "cpu", {{"seconds", 0.2}}, {gate}));
+        cpus.push_back(cpu);
+    }
+    wf.nodes.push_back(makeNode("end", "noop", {}, cpus));
+    RecordingSink sink;
+    Executor executor(options(2));
+    const RunSummary summary = executor.run(wf, sink);
+    QCOMPARE(str(summary.outcome), str(RunOutcome::Succeeded));
+    QVERIFY2(sink.contractViolation(wf).isEmpty(), qPrintable(sink.contractViolation(wf)));
+    const auto finals = sink.finals();
+    std::vector<std::pair<double, double>> spans;
+    for (std::size_t i = 0; i < wf.nodes.size(); ++i) {
+        if (wf.nodes[i].type == "cpu")
+            spans.emplace_back(finals.at(NodeIndex(i)).start,
+                               finals.at(NodeIndex(i)).start + finals.at(NodeIndex(i)).duration);
+    }
+    QCOMPARE(spans.size(), std::size_t(4));
+    int overlapping = 0;
+    for (std::size_t a = 0; a < spans.size(); ++a) {
+        for (std::size_t b = a + 1; b < spans.size(); ++b)
+            overlapping += spans[a].first < spans[b].second && spans[b].first < spans[a].second;
+    }
+    QVERIFY2(overlapping >= 2, qPrintable(QString("%1 overlapping pairs of cpu nodes").arg(overlapping)));
+}
+
 void TestExecutor::inProcessOnlyRun()
 {
     QFETCH(int, jobs);

@@ -55,11 +55,14 @@ void Executor::Run::onReady(NodeIndex i)
 
 void Executor::Run::runChain(NodeIndex first)
 {
-    Chain chain{this, first, true};
+    Chain chain{this, {}};
     Chain *outer = std::exchange(t_chain, &chain);
-    while (chain.hasNext) {
-        chain.hasNext = false;
-        onReady(chain.next);
+    for (NodeIndex next = first;;) {
+        onReady(next);
+        if (chain.pending.empty())
+            break;
+        next = chain.pending.back();
+        chain.pending.pop_back();
     }
     t_chain = outer;
 }
@@ -320,14 +323,19 @@ void Executor::Run::notifySuccessors(NodeIndex i)
 {
     if (m_completesInBody) {
         // The last successor made ready runs next on this thread, as oneTBB
-        // bypasses to the last task a broadcast made; the others go to the
-        // ready node, from where idle threads steal them.
-        Chain *chain = t_chain && t_chain->run == this && !t_chain->hasNext ? t_chain : nullptr;
+        // bypasses to the last task a broadcast made, unless nodes wait here
+        // already; the others go to the ready node, from where idle threads
+        // steal them. Instant ones stay here (see Run.h).
+        Chain *chain = t_chain && t_chain->run == this ? t_chain : nullptr;
         bool held = false;
         NodeIndex last = 0;
         for (NodeIndex s : m_graph->successors(i)) {
             if (m_needsLeft[s].fetch_sub(1, std::memory_order_acq_rel) != 1)
                 continue;
+            if (chain && m_graph->node(s).instant) {
+                chain->pending.push_back(s);
+                continue;
+            }
             if (held)
                 m_ready->try_put(last);
             held = true;
@@ -335,12 +343,10 @@ void Executor::Run::notifySuccessors(NodeIndex i)
         }
         if (!held)
             return;
-        if (chain) {
-            chain->next = last;
-            chain->hasNext = true;
-        } else {
+        if (chain && chain->pending.empty())
+            chain->pending.push_back(last);
+        else
             m_ready->try_put(last);
-        }
         return;
     }
     if (m_unfinishedNeeds) {

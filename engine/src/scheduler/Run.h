@@ -35,7 +35,13 @@
 //   last successor it made ready next, on the same thread, in the same task
 //   (runChain(): what oneTBB's task bypass does through real edges, without
 //   building 2 x edges successor lists first), and hands the others to the
-//   function_node, where the other threads steal them. Otherwise a node may
+//   function_node, where the other threads steal them. A successor whose
+//   operation declares that it holds no worker (noop: it finishes at once)
+//   is never handed over: a steal costs more than running it, and a second
+//   thread taking turns at nodes that do nothing made -j 2 slower than -j 1.
+//   It runs on this thread, and a node that may take long runs here next
+//   only when none waits here behind it, so nothing stealable is held back
+//   behind a long one. Otherwise a node may
 //   finish long after its body returned (a process, a wait for a pool), so
 //   completion is signalled by hand with try_put() to each successor's
 //   continue_node, built with its predecessor count.
@@ -90,6 +96,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace weft {
 
@@ -114,13 +121,12 @@ struct LastEnd
 inline thread_local LastEnd t_lastEnd;  // set when an in-process node ends
 inline thread_local LastEnd t_previous; // t_lastEnd as the current body found it
 
-// The chain a ready-node body is running (Run::runChain()): the successor a
-// finishing node made ready that this thread runs next. Null outside one.
+// The chain a ready-node body is running (Run::runChain()): the ready nodes
+// this thread runs next, the last first. Null outside one.
 struct Chain
 {
     const void *run = nullptr; // the Run whose body this is
-    NodeIndex next = 0;
-    bool hasNext = false;
+    std::vector<NodeIndex> pending;
 };
 inline thread_local Chain *t_chain = nullptr;
 inline std::atomic<std::uint64_t> g_runSerial{0};

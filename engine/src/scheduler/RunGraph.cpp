@@ -57,6 +57,8 @@ RunGraph::RunGraph(const Workflow &workflow, const OperationRegistry &registry, 
             info.site = ExecutionSite::ChildProcess;
         }
         info.retries = n.retries > 0 ? n.retries : 0;
+        info.instant = info.site == ExecutionSite::WorkerThread
+                       && !info.type->semantics.blocksWorker && !n.foreach;
         info.hasOutputs = !n.outputs.empty();
         m_allDeclareOutputs = m_allDeclareOutputs && info.hasOutputs;
         info.fanOut = n.foreach.has_value();
