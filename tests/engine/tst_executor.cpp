@@ -322,7 +322,8 @@ void TestExecutor::noopGatesDoNotHoldBackWork()
         for (std::size_t b = a + 1; b < spans.size(); ++b)
             overlapping += spans[a].first < spans[b].second && spans[b].first < spans[a].second;
     }
-    QVERIFY2(overlapping >= 2, qPrintable(QString("%1 overlapping pairs of cpu nodes").arg(overlapping)));
+    QVERIFY2(overlapping >= 2,
+             qPrintable(QString("%1 overlapping pairs of cpu nodes").arg(overlapping)));
 }
 
 void TestExecutor::inProcessOnlyRun()

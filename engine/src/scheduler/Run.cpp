@@ -179,7 +179,8 @@ void Executor::Run::buildAndRun()
             // successors" in Run.h.
             m_needsLeft.reset(new std::atomic<int>[count]);
             for (NodeIndex i = 0; i < count; ++i)
-                m_needsLeft[i].store(int(m_graph->predecessors(i).size()), std::memory_order_relaxed);
+                m_needsLeft[i].store(int(m_graph->predecessors(i).size()),
+                                     std::memory_order_relaxed);
             ReadyNode ready(g, flow::unlimited, [this](NodeIndex i) {
                 runChain(i);
                 return flow::continue_msg();

@@ -58,8 +58,8 @@ void EventRelay::loop()
     constexpr std::size_t kBehind = 512;
     std::size_t delivered = 0;
     std::unique_lock lock(m_stopMutex);
-    while (!(delivered >= kBehind ? m_stop
-                                  : m_stopped.wait_for(lock, m_interval, [this] { return m_stop; }))) {
+    auto stopped = [this] { return m_stop; };
+    while (!(delivered >= kBehind ? m_stop : m_stopped.wait_for(lock, m_interval, stopped))) {
         lock.unlock();
         {
             std::lock_guard deliverLock(m_deliverMutex);
