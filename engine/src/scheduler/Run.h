@@ -34,10 +34,11 @@
 //   and one function_node that runs a ready node. A finishing node runs the
 //   last successor it made ready next, on the same thread, in the same task
 //   (runChain(): what oneTBB's task bypass does through real edges, without
-//   building 2 x edges successor lists first), and hands the others to the
+//   building an edge per need first), and hands the others to the
 //   function_node, where the other threads steal them. A successor whose
-//   operation declares that it holds no worker (noop: it finishes at once)
-//   is never handed over: a steal costs more than running it, and a second
+//   operation declares that it holds no worker (noop: it finishes at once),
+//   and that has no up-to-date check or expansion to do first, is never
+//   handed over: a steal costs more than running it, and a second
 //   thread taking turns at nodes that do nothing made -j 2 slower than -j 1.
 //   It runs on this thread, and a node that may take long runs here next
 //   only when none waits here behind it, so nothing stealable is held back
@@ -357,7 +358,8 @@ private:
     // Node `i` is final: its successors (or, for an instance, its fan-out) hear of it.
     void unitFinal(Unit u, NodeState outcome);
     void notifySuccessors(NodeIndex i);
-    // Runs ready node `first`, then each successor the last one chained.
+    // The ready node's body: runs `first`, then every node the chain keeps
+    // for this thread (Chain::pending) until none is left.
     void runChain(NodeIndex first);
     // The graph's nodes exist: a final node tells its successors.
     bool graphLive() const { return m_nodes || m_ready; }

@@ -57,13 +57,16 @@ RunGraph::RunGraph(const Workflow &workflow, const OperationRegistry &registry, 
             info.site = ExecutionSite::ChildProcess;
         }
         info.retries = n.retries > 0 ? n.retries : 0;
-        info.instant = info.site == ExecutionSite::WorkerThread
-                       && !info.type->semantics.blocksWorker && !n.foreach;
         info.hasOutputs = !n.outputs.empty();
         m_allDeclareOutputs = m_allDeclareOutputs && info.hasOutputs;
         info.fanOut = n.foreach.has_value();
         info.expands
             = needs.expands.size() == count ? needs.expands[i] != 0 : data::needsExpansion(n);
+        // Declared outputs or inputs mean an up-to-date check first (stats,
+        // perhaps hashes), and references an expansion: work, however small.
+        info.instant = info.site == ExecutionSite::WorkerThread
+                       && !info.type->semantics.blocksWorker && !info.fanOut && !info.hasOutputs
+                       && n.inputs.empty() && !info.expands;
         m_hasFanOut = m_hasFanOut || info.fanOut;
         m_hasReferences = m_hasReferences || info.expands
                           || (n.foreach && n.foreach->kind == ForEach::Kind::Reference);

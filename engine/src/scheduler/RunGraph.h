@@ -41,8 +41,9 @@ public:
         bool expands = false;    // its strings hold references: expanded before it starts
         bool referenced = false; // another node refers to its outputs: the run keeps them
         bool isolated = false;   // "isolation": "process": a worker operation run as weft-op
-        // In-process and declared to hold no worker (noop): finishes at once,
-        // not worth another thread's steal (Run.h).
+        // In-process, declared to hold no worker (noop), with nothing to
+        // check or expand first: finishes at once, not worth another thread's
+        // steal (Run.h).
         bool instant = false;
         int retries = 0;
         double timeout = 0;      // seconds; 0: none
