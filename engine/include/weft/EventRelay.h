@@ -44,8 +44,9 @@ public:
     // Between runs: delivered (after what came before) before it returns.
     void triggerFired(const TriggerFired &event) override;
 
-    // Delivers what has arrived, now, on the calling thread.
-    void deliver();
+    // Delivers what has arrived, now, on the calling thread; returns how
+    // many events that was.
+    std::size_t deliver();
 
 private:
     void loop();

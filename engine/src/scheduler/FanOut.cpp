@@ -153,7 +153,7 @@ void Executor::Run::startFanOut(NodeIndex i)
             continue;
         WaitReason reason = WaitReason::JobSlot;
         std::string detail;
-        if (m_unfinishedNeeds) {
+        if (m_shuffled) {
             detail = "shuffled: starts in the seeded order"; // every instance waits for its turn
         } else if (!full || m_graph->node(i).needsLock) {
             // With pools or an exclusive type every instance asks: the reason
@@ -169,7 +169,7 @@ void Executor::Run::startFanOut(NodeIndex i)
         stamp(waiting, u);
         waiting.state = NodeState::Waiting;
         waiting.reason = reason;
-        waiting.detail = reason == WaitReason::JobSlot && !m_unfinishedNeeds ? "no free job slot"
+        waiting.detail = reason == WaitReason::JobSlot && !m_shuffled ? "no free job slot"
                                                                               : std::move(detail);
         m_sink.nodeStateChanged(waiting);
         queued.push_back(u);
@@ -202,7 +202,7 @@ bool Executor::Run::startRunners(NodeIndex i, FanOut &fan)
     // An incremental run checks every instance before admission (UpToDate.cpp):
     // one that is up to date must not wait for a runner's slot.
     if (info.site != ExecutionSite::WorkerThread || info.needsLock || info.retries > 0
-        || info.isolated || (info.hasOutputs && m_options.incremental) || m_unfinishedNeeds
+        || info.isolated || (info.hasOutputs && m_options.incremental) || m_shuffled
         || m_admission->hasWaiters())
         return false;
     const Unit ticket = makeUnit(i, kRunnerTicket);

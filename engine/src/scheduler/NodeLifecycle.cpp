@@ -77,7 +77,7 @@ void Executor::Run::admit(Unit i, bool onWorker)
     }
     WaitReason reason = WaitReason::JobSlot;
     std::string detail;
-    if (!m_unfinishedNeeds) {
+    if (!m_shuffled) {
         const int slot = m_admission->tryAdmit(i, reason, detail);
         if (slot >= 0) {
             begin(i, slot, onWorker);
@@ -92,7 +92,7 @@ void Executor::Run::admit(Unit i, bool onWorker)
     waiting.state = NodeState::Waiting;
     waiting.attempt = rt(i).attempt.load(std::memory_order_relaxed);
     waiting.reason = reason;
-    waiting.detail = reason == WaitReason::JobSlot && !m_unfinishedNeeds ? "no free job slot"
+    waiting.detail = reason == WaitReason::JobSlot && !m_shuffled ? "no free job slot"
                                                                           : std::move(detail);
     m_sink.nodeStateChanged(waiting);
 
@@ -213,7 +213,7 @@ void Executor::Run::finishRan(Unit i, NodeState outcome, AttemptResult *last,
     rt.lastFailure.reset();
     // Shuffled, the slot is given back after the successors are known to be
     // ready, so that the next grant chooses among them too.
-    const bool releaseFirst = !m_unfinishedNeeds;
+    const bool releaseFirst = !m_shuffled;
     if (holdsSlot && releaseFirst)
         releaseSlot(i);
     if (outcome == NodeState::Failed && m_stopCause.load() == std::int64_t(i))
@@ -330,7 +330,7 @@ void Executor::Run::notifySuccessors(NodeIndex i)
         bool held = false;
         NodeIndex last = 0;
         for (NodeIndex s : m_graph->successors(i)) {
-            if (m_needsLeft[s].fetch_sub(1, std::memory_order_acq_rel) != 1)
+            if (m_unfinishedNeeds[s].fetch_sub(1, std::memory_order_acq_rel) != 1)
                 continue;
             if (chain && m_graph->node(s).instant) {
                 chain->pending.push_back(s);
@@ -349,7 +349,7 @@ void Executor::Run::notifySuccessors(NodeIndex i)
             m_ready->try_put(last);
         return;
     }
-    if (m_unfinishedNeeds) {
+    if (m_shuffled) {
         int ready = 0;
         for (NodeIndex s : m_graph->successors(i))
             ready += m_unfinishedNeeds[s].fetch_sub(1, std::memory_order_acq_rel) == 1 ? 1 : 0;

@@ -83,8 +83,10 @@ RunSummary Executor::Run::execute()
     m_threads = threadsFor(m_options, wf);
     m_admission = std::make_unique<Admission>(*m_graph, m_jobs);
     m_completesInBody = m_threads <= m_jobs && m_graph->nothingEverWaits() && !m_options.shuffle;
-    if (m_options.shuffle) {
+    m_shuffled = m_options.shuffle.has_value();
+    if (m_shuffled)
         m_admission->shuffle(*m_options.shuffle);
+    if (m_shuffled || m_completesInBody) {
         m_unfinishedNeeds.reset(new std::atomic<int>[m_graph->size()]);
         for (NodeIndex i = 0; i < NodeIndex(m_graph->size()); ++i)
             m_unfinishedNeeds[i].store(int(m_graph->predecessors(i).size()), std::memory_order_relaxed);
@@ -177,10 +179,6 @@ void Executor::Run::buildAndRun()
         if (m_completesInBody) {
             // No node per workflow node: see "How a node tells its
             // successors" in Run.h.
-            m_needsLeft.reset(new std::atomic<int>[count]);
-            for (NodeIndex i = 0; i < count; ++i)
-                m_needsLeft[i].store(int(m_graph->predecessors(i).size()),
-                                     std::memory_order_relaxed);
             ReadyNode ready(g, flow::unlimited, [this](NodeIndex i) {
                 runChain(i);
                 return flow::continue_msg();
@@ -205,7 +203,7 @@ void Executor::Run::buildAndRun()
             nodes.emplace_back(g, int(m_graph->predecessors(i).size()),
                                [this, i](const flow::continue_msg &) {
                                    onReady(i);
-                                   if (m_unfinishedNeeds)
+                                   if (m_shuffled)
                                        arrivedReady();
                                    return flow::continue_msg();
                                });
@@ -215,7 +213,7 @@ void Executor::Run::buildAndRun()
         m_async = &async;
         m_runners = &runners;
         m_published.store(true, std::memory_order_release);
-        if (m_unfinishedNeeds) {
+        if (m_shuffled) {
             int roots = 0;
             for (NodeIndex i = 0; i < count; ++i)
                 roots += m_graph->predecessors(i).empty() ? 1 : 0;

@@ -400,16 +400,17 @@ private:
     // Per node, its instances once its items are known; null without fan-out.
     std::unique_ptr<std::atomic<detail::FanOut *>[]> m_fanOuts;
     std::unordered_map<std::string_view, NodeIndex> m_indexOf; // filled when nodes hold references
-    // Shuffled runs only (RunOptions::shuffle): per node, the needs not final
-    // yet, so that a finishing node tells Admission how many became ready.
+    // RunOptions::shuffle is set: ready units wait for their seeded turn.
+    bool m_shuffled = false;
+    // Per node, its needs not final yet: shuffled, so that a finishing node
+    // tells Admission how many became ready; where nodes complete in their
+    // bodies, to know which successor is ready. Null in other runs.
     std::unique_ptr<std::atomic<int>[]> m_unfinishedNeeds;
     void arrivedReady();
 
     detail::flow::graph *m_flowGraph = nullptr;
     std::deque<ContinueNode> *m_nodes = nullptr;
-    // Runs that complete in bodies: per node, its needs not final yet, and
-    // the one node that runs whichever node they make ready.
-    std::unique_ptr<std::atomic<int>[]> m_needsLeft;
+    // Runs that complete in bodies: the one node that runs a ready node.
     ReadyNode *m_ready = nullptr;
     AsyncNode *m_async = nullptr;
     RunnerNode *m_runners = nullptr;

@@ -78,7 +78,7 @@ bool Executor::Run::finishAllIfUpToDate()
     // goes; a node without declared outputs always runs; a shuffled run's
     // order is what it tests.
     if (!m_options.incremental || !m_graph->allDeclareOutputs() || m_graph->hasFanOut()
-        || m_graph->hasReferences() || m_unfinishedNeeds || m_cancelled.load() != 0)
+        || m_graph->hasReferences() || m_shuffled || m_cancelled.load() != 0)
         return false;
     const bool all = m_options.incremental->allUpToDate(
         *m_workflow, [this](NodeIndex i) { return incrementalUnit(makeUnit(i)); });
