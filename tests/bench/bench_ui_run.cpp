@@ -607,7 +607,13 @@ public:
         const int type = int(event->type());
         // Read before delivery: the event may delete its receiver (DeferredDelete).
         const char *className = receiver->metaObject()->className();
-        const QString name = receiver->objectName();
+        QString name = receiver->objectName();
+        // An unnamed receiver is told apart by its parent ("in GraphView canvas").
+        if (name.isEmpty() && receiver->parent()) {
+            const QObject *parent = receiver->parent();
+            name = QStringLiteral("in %1 %2").arg(
+                QLatin1String(parent->metaObject()->className()), parent->objectName());
+        }
         const bool result = QApplication::notify(receiver, event);
         const qint64 ns = timer.nsecsElapsed();
         const qint64 cpuNs = threadCpuNs() - cpuBefore;
