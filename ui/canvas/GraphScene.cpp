@@ -321,6 +321,23 @@ void GraphScene::drawOverviewSatisfied(QPainter *painter, const QRectF &sceneRec
         drawLinesIn(painter, sceneRect, lines.data() + from, lines.size() - from, m_satisfiedColor);
 }
 
+namespace {
+
+// `box` in the viewport, its edges rounded to whole pixels as an aliased fill
+// of the scene box would round them, and never thinner than a pixel: at the
+// smallest zoom a box is a dot, not nothing.
+QRect viewportBox(const QTransform &transform, const QRectF &box)
+{
+    const QRectF mapped = transform.mapRect(box);
+    const int left = qRound(mapped.left());
+    const int top = qRound(mapped.top());
+    const int right = std::max(left + 1, qRound(mapped.right()));
+    const int bottom = std::max(top + 1, qRound(mapped.bottom()));
+    return QRect(QPoint(left, top), QPoint(right - 1, bottom - 1));
+}
+
+} // namespace
+
 void GraphScene::drawOverviewNodes(QPainter *painter, const QRectF &sceneRect) const
 {
     if (!m_overview)
@@ -341,6 +358,11 @@ void GraphScene::drawOverviewNodes(QPainter *painter, const QRectF &sceneRect) c
         m_boxSlotsItems = m_itemsGeneration;
         m_boxesDirty = true;
     }
+    const QTransform transform = painter->worldTransform();
+    if (transform != m_boxTransform) {
+        m_boxTransform = transform;
+        m_boxesDirty = true;
+    }
     if (m_boxesDirty) {
         // A few colours (groups, run states, selection): one run of boxes
         // per colour, each drawn with one brush (sorting 10,000 boxes by
@@ -357,7 +379,7 @@ void GraphScene::drawOverviewNodes(QPainter *painter, const QRectF &sceneRect) c
                 if (last == m_boxRuns.size())
                     m_boxRuns.push_back(BoxRun{color, {}});
             }
-            m_boxRuns[last].boxes.push_back(box);
+            m_boxRuns[last].boxes.push_back(viewportBox(transform, box));
         }
         // Colours no node has any more go; selected boxes are drawn last, over
         // their neighbours.
@@ -369,13 +391,16 @@ void GraphScene::drawOverviewNodes(QPainter *painter, const QRectF &sceneRect) c
                               [selection](const BoxRun &run) { return run.color != selection; });
         m_boxesDirty = false;
     }
+    // Whole pixels past the exposed area's edges: a box cut by it is drawn.
+    const QRect exposed = transform.mapRect(sceneRect).toAlignedRect();
     painter->save();
+    painter->resetTransform();
     painter->setRenderHint(QPainter::Antialiasing, false);
     painter->setPen(Qt::NoPen);
     for (const BoxRun &run : m_boxRuns) {
         m_visibleBoxes.clear();
-        for (const QRectF &box : run.boxes) {
-            if (box.intersects(sceneRect))
+        for (const QRect &box : run.boxes) {
+            if (box.intersects(exposed))
                 m_visibleBoxes.push_back(box);
         }
         painter->setBrush(QColor::fromRgba(run.color));
