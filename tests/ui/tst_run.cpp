@@ -925,10 +925,14 @@ void TestRun::satisfiedEdgeShownCloseUpAndClearedByTheNextRun()
     // pointer: a right click there still finds the edge (its menu).
     QVERIFY(qgraphicsitem_cast<EdgeItem *>(m_window->scene()->itemAt(middle, QTransform())));
 
-    // The next run: while `first` sleeps, its edge is not satisfied yet.
+    // The next run: while `first` sleeps, its edge is not satisfied yet,
+    // and `second` waits for it, no longer shown as the last run left it.
+    QCOMPARE(int(b->visualState().runState),
+             int(RunStateStyle::toRunState(NodeState::Succeeded)));
     QVERIFY(run->startRun());
     QTRY_COMPARE_WITH_TIMEOUT(int(a->visualState().runState), running, 10000);
     QCOMPARE(satisfiedPixels(), 0);
+    QCOMPARE(int(b->visualState().runState), int(RunStateStyle::toRunState(NodeState::Pending)));
     QTRY_VERIFY_WITH_TIMEOUT(!run->controller()->isRunning(), 30000);
 }
 
