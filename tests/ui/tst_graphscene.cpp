@@ -22,6 +22,7 @@
 #include <QNativeGestureEvent>
 #include <QPinchGesture>
 #include <QPointingDevice>
+#include <QScreen>
 #include <QScrollBar>
 #include <QToolTip>
 #include <QWheelEvent>
@@ -507,6 +508,95 @@ private Q_SLOTS:
         shown = frame();
         for (const char *id : {"a", "b", "c"})
             QVERIFY2(near(shown, centre(id), m_scene->nodeItem(id)->overviewColor()), id);
+        m_view->setZoom(1.0);
+    }
+
+    // A run's batch recolours some boxes and satisfies some edges; the
+    // overview then repaints only that area. What the window shows (the
+    // backing store, composed frame by frame) must be what a frame drawn
+    // whole shows: no box left in its old colour, no satisfied edge cut off
+    // at the edge of the area.
+    void overviewRepaintsOnlyWhatChanged()
+    {
+        Workflow grid;
+        constexpr int kColumns = 12, kRows = 8;
+        auto id = [](int c, int r) { return "n" + std::to_string(c) + "_" + std::to_string(r); };
+        for (int c = 0; c < kColumns; ++c) {
+            for (int r = 0; r < kRows; ++r) {
+                Node n;
+                n.id = id(c, r);
+                n.type = "noop";
+                if (c > 0) // crossing edges too: each needs two of the column before
+                    n.needs = {id(c - 1, r), id(c - 1, (r + 3) % kRows)};
+                n.position = Position{c * 320.0, r * 140.0};
+                grid.nodes.push_back(n);
+            }
+        }
+        m_doc->reset(grid, {});
+        m_view->setZoom(0.2);
+        m_view->centerOn(QPointF(kColumns * 160.0, kRows * 70.0));
+        QTRY_VERIFY(m_view->hasEdgeLayer());
+        QWidget *viewport = m_view->viewport();
+        QList<QRect> painted;
+        struct PaintSpy : QObject
+        {
+            QList<QRect> *painted = nullptr;
+            bool eventFilter(QObject *, QEvent *event) override
+            {
+                if (event->type() == QEvent::Paint)
+                    painted->append(static_cast<QPaintEvent *>(event)->region().boundingRect());
+                return false;
+            }
+        } spy;
+        spy.painted = &painted;
+        viewport->installEventFilter(&spy);
+        viewport->repaint();
+        auto shown = [&] {
+            const QPoint at = viewport->mapTo(viewport->window(), QPoint());
+            return m_view->screen()
+                ->grabWindow(viewport->window()->winId(), at.x(), at.y(), viewport->width(),
+                             viewport->height())
+                .toImage()
+                .convertToFormat(QImage::Format_RGB32);
+        };
+        auto whole = [&] { return viewport->grab().toImage().convertToFormat(QImage::Format_RGB32); };
+        QCOMPARE(shown(), whole());
+
+        NodeVisualState running, succeeded;
+        running.runState = RunState::Running;
+        succeeded.runState = RunState::Succeeded;
+        // The last batch starts nothing after it: its satisfied edges reach
+        // past every box it recolours.
+        for (int column : {4, 5, 8}) {
+            painted.clear();
+            {
+                const GraphScene::StateBatch batch(m_scene.get());
+                for (int r = 0; r < kRows; ++r) {
+                    NodeItem *done = m_scene->nodeItem(QString::fromStdString(id(column, r)));
+                    m_scene->setNodeVisualState(done, succeeded);
+                    m_scene->addSatisfied(done);
+                    if (column != 8) {
+                        m_scene->setNodeVisualState(
+                            m_scene->nodeItem(QString::fromStdString(id(column + 1, r))), running);
+                    }
+                }
+            }
+            QTRY_VERIFY(!painted.isEmpty());
+            // Only the columns that changed, and the edges out of them.
+            QVERIFY2(painted.back().width() < viewport->width() / 2,
+                     qPrintable(QStringLiteral("%1 of %2 px")
+                                    .arg(painted.back().width())
+                                    .arg(viewport->width())));
+            QCOMPARE(shown(), whole());
+        }
+        // Every box of a new run back to pending: the whole canvas.
+        painted.clear();
+        m_scene->clearVisualStates();
+        m_scene->clearSatisfied();
+        QTRY_VERIFY(!painted.isEmpty());
+        QCOMPARE(painted.back(), viewport->rect());
+        QCOMPARE(shown(), whole());
+        viewport->removeEventFilter(&spy);
         m_view->setZoom(1.0);
     }
 

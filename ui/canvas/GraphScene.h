@@ -214,8 +214,14 @@ private:
     int m_stateBatches = 0;        // open StateBatch scopes
     bool m_batchedChanges = false; // a state changed inside them
     void closeStateBatch();
-    void repaintOverview(); // now, or when the open state batch closes
+    // Now, or when the open state batch closes. `area` (scene) is all that
+    // changed; null: everything may have.
+    void repaintOverview(const QRectF &area = QRectF());
     void queueOverviewUpdate();
+    // What the queued overview repaint covers: the union of the areas given
+    // since the last one, or everything.
+    QRectF m_overviewDamage;
+    bool m_overviewDamageAll = false;
     // Every edge's overview line, rebuilt only after geometry changed: one
     // contiguous array is scanned in a fraction of the time that walking
     // 10,000 nodes' edge lists takes. The others are reused between frames:
