@@ -281,30 +281,46 @@ void GraphScene::setSatisfiedColor(const QColor &color)
     repaintOverview(); // the lines only: the boxes are as they were
 }
 
+void GraphScene::updateOutLines() const
+{
+    if (m_outLinesGeometry == m_geometryGeneration && m_outLinesItems == m_itemsGeneration)
+        return;
+    m_outLines.clear();
+    m_outLines.reserve(std::size_t(m_edgeCount));
+    for (NodeItem *node : std::as_const(m_nodes)) {
+        const std::size_t begin = m_outLines.size();
+        for (const EdgeItem *edge : node->edges()) {
+            if (edge->from() == node)
+                m_outLines.push_back(edge->overviewLine());
+        }
+        node->setOutLines(int(begin), int(m_outLines.size() - begin));
+    }
+    m_outLinesGeometry = m_geometryGeneration;
+    m_outLinesItems = m_itemsGeneration;
+}
+
 void GraphScene::addSatisfied(NodeItem *item)
 {
     if (!item)
         return;
-    bool any = false;
-    const bool linesCurrent = m_satisfiedLinesGeometry == m_geometryGeneration;
-    for (const EdgeItem *edge : item->edges()) {
-        if (edge->from() != item)
-            continue;
-        any = true;
-        if (linesCurrent) {
-            const QLineF line = edge->overviewLine();
-            m_satisfiedLines.push_back(line);
-            // The view adds the line to its edge layer at the next frame,
-            // which must show where it goes. That frame is the one the node's
-            // own recolour asks for: a repaint of its own here was a second
-            // frame for every batch of a run. Widened by a unit, as Qt drops
-            // an empty area, and a level line's is.
-            if (m_overview)
-                m_overviewDamage |= QRectF(line.p1(), line.p2()).normalized().adjusted(-1, -1, 1, 1);
-        }
-    }
-    if (any)
-        m_satisfiedNodes.append(item->id());
+    updateOutLines();
+    const int count = item->outLinesCount();
+    if (count == 0)
+        return;
+    m_satisfiedNodes.append(item->id());
+    if (m_satisfiedLinesGeometry != m_geometryGeneration)
+        return; // satisfiedLines() makes them all again from the ids
+    const QLineF *lines = m_outLines.data() + item->outLinesBegin();
+    m_satisfiedLines.insert(m_satisfiedLines.end(), lines, lines + count);
+    if (!m_overview)
+        return;
+    // The view adds the lines to its edge layer at the next frame, which
+    // must show where they go. That frame is the one the node's own recolour
+    // asks for: a repaint of its own here was a second frame for every batch
+    // of a run. Widened by a unit, as Qt drops an empty area, and a level
+    // line's is.
+    for (int i = 0; i < count; ++i)
+        m_overviewDamage |= QRectF(lines[i].p1(), lines[i].p2()).normalized().adjusted(-1, -1, 1, 1);
 }
 
 void GraphScene::clearSatisfied()
@@ -320,15 +336,14 @@ void GraphScene::clearSatisfied()
 const std::vector<QLineF> &GraphScene::satisfiedLines() const
 {
     if (m_satisfiedLinesGeometry != m_geometryGeneration) {
+        updateOutLines();
         m_satisfiedLines.clear();
         for (const QString &id : m_satisfiedNodes) {
             const NodeItem *item = m_nodes.value(id);
             if (!item)
                 continue;
-            for (const EdgeItem *edge : item->edges()) {
-                if (edge->from() == item)
-                    m_satisfiedLines.push_back(edge->overviewLine());
-            }
+            const QLineF *lines = m_outLines.data() + item->outLinesBegin();
+            m_satisfiedLines.insert(m_satisfiedLines.end(), lines, lines + item->outLinesCount());
         }
         m_satisfiedLinesGeometry = m_geometryGeneration;
     }

@@ -109,6 +109,15 @@ public:
     // Where the scene keeps this node's overview box (GraphScene); -1: none.
     int overviewSlot() const { return m_overviewSlot; }
     void setOverviewSlot(int slot) { m_overviewSlot = slot; }
+    // Where the lines of the edges leaving this node start in the scene's
+    // table of them (GraphScene::updateOutLines), and how many there are.
+    int outLinesBegin() const { return m_outLinesBegin; }
+    int outLinesCount() const { return m_outLinesCount; }
+    void setOutLines(int begin, int count)
+    {
+        m_outLinesBegin = begin;
+        m_outLinesCount = count;
+    }
 
 protected:
     QVariant itemChange(GraphicsItemChange change, const QVariant &value) override;
@@ -154,6 +163,8 @@ private:
     Port m_highlightedPort = Port::None;
     QList<EdgeItem *> m_edges;
     int m_overviewSlot = -1;
+    int m_outLinesBegin = 0;
+    int m_outLinesCount = 0;
 };
 
 } // namespace weft::ui
