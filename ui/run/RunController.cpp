@@ -247,6 +247,9 @@ void RunController::resetRunState()
     }
     const auto &nodes = m_workflow->nodes;
     m_nodes.assign(nodes.size(), NodeRun{});
+    // At least an attempt a node: growing by doubling moved every attempt
+    // so far, over and over, on the GUI thread.
+    m_attempts.reserve(nodes.size());
     m_indexBuilt = false;
     for (std::size_t i = 0; i < nodes.size(); ++i)
         m_nodes[i].maxAttempts = 1 + std::max(0, nodes[i].retries);
@@ -736,7 +739,9 @@ void RunController::tick()
         ++m_batches;
         Q_EMIT batchApplied(batch);
         const std::size_t updates = batch.nodes.size();
-        batch = EventQueue::Batch{}; // freeing it is part of the cost
+        // Freed on the pool: a batch of thousands of updates, each with its
+        // optional events and their strings, is as many frees.
+        freeOnPool(std::exchange(batch, EventQueue::Batch{}));
         if ((!sliced || m_slicing) && updates >= kMinSlice) { // a last slice also redraws
             // Wall time, so a GUI thread sharing its core gets smaller slices.
             const double ns = double(cost.nsecsElapsed()) / double(updates);
