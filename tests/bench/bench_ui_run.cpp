@@ -399,11 +399,18 @@ void BenchUiRun::runSeries(MainWindow &window, RunView *run, Watch &watch, int r
 // the next paint of the canvas shows it (FinalPaintProbe).
 static void watchFinalPaint(QObject *context, MainWindow &window, RunView *run, Watch &watch)
 {
-    QObject::connect(run, &RunView::runShown, context, [&window, &watch] {
+    QObject::connect(run, &RunView::runShown, context, [context, &window, &watch] {
         g_finalPaint.watch = &watch;
         g_finalPaint.viewport = window.view()->viewport();
         g_finalPaint.armed = true;
-        window.view()->viewport()->update(); // in case nothing on it changed
+        // Only if the window paints nothing of its own (nothing on the
+        // canvas changed at the end): an update of the whole viewport here
+        // made every run's last frame a full one, where the window repaints
+        // only the area its last batch changed.
+        QTimer::singleShot(200, context, [&window] {
+            if (g_finalPaint.armed)
+                window.view()->viewport()->update();
+        });
     });
 }
 
