@@ -546,6 +546,7 @@ bool RunView::startRun(const QStringList &targets, bool force, bool watch)
 
     QString error;
     const std::size_t nodeCount = workflow->nodes.size();
+    const std::shared_ptr<const Workflow> running = workflow;
     m_subflows.reset(*workflow);
     const bool started = compiled ? m_controller->start(std::move(compiled), options, &error)
                                   : m_controller->start(std::move(workflow), options, &error);
@@ -568,7 +569,13 @@ bool RunView::startRun(const QStringList &targets, bool force, bool watch)
         m_logDock->addNote(tr("[untitled workflow: running in %1; save it to run beside the file]")
                                .arg(m_baseDirectory));
     // Every node of the run starts pending; pushed to the canvas in slices.
-    m_itemKnown.clear(); // another copy of the workflow: other indices
+    // Another workflow has other indices; the same snapshot again (a run
+    // after a run, nothing edited between) keeps the items looked up for it:
+    // 10,000 lookups by id were 2 ms of the GUI thread each run.
+    if (m_itemsWorkflow != running) {
+        m_itemKnown.clear();
+        m_itemsWorkflow = running;
+    }
     m_dirty.clear();
     m_dirtyDone = 0;
     m_isDirty.assign(nodeCount, 1);

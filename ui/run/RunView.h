@@ -208,6 +208,9 @@ private:
     std::vector<NodeItem *> m_itemOf; // node index -> item, see itemFor()
     std::vector<char> m_itemKnown;
     quint64 m_itemsGeneration = 0;
+    // The snapshot whose node indices m_itemOf follows: a run of the same
+    // one (the document unchanged since) keeps them.
+    std::shared_ptr<const Workflow> m_itemsWorkflow;
     bool m_historyDue = false;   // the history dock refreshes at runShown
     bool m_canvasHeld = false;   // the scene's repaints wait for the push to end
     bool m_pushQueued = false;   // pushCanvas() runs on the next pass
