@@ -44,6 +44,7 @@
 #include <QFileInfo>
 #include <QPlainTextEdit>
 #include <QProcess>
+#include <QScreen>
 #include <QTextDocument>
 #include <QTemporaryDir>
 #include <QTest>
@@ -459,11 +460,19 @@ void BenchUiRun::tenThousandNodes()
 
     // WEFT_BENCH_SHOTS=dir also keeps a picture of the window mid-run, after
     // the second batch (the grab stalls the loop: figures are not comparable).
+    // Each picture twice: drawn afresh (QWidget::grab), and as the window
+    // shows it (the screen's grab of what was painted so far, frame by
+    // frame: "-shown"), which is where a repaint that missed an area shows.
     const QString shots = qEnvironmentVariable("WEFT_BENCH_SHOTS");
+    auto keep = [&window, &shots](const QString &name) {
+        window.grab().save(shots + QStringLiteral("/%1.png").arg(name));
+        window.screen()->grabWindow(window.winId()).save(
+            shots + QStringLiteral("/%1-shown.png").arg(name));
+    };
     if (!shots.isEmpty()) {
         connect(run->controller(), &RunController::batchApplied, this, [&] {
             if (run->appliedBatches() == watch.batchesBefore + 2)
-                window.grab().save(shots + QStringLiteral("/run-mid.png"));
+                keep(QStringLiteral("run-mid"));
         });
     }
 
@@ -476,10 +485,11 @@ void BenchUiRun::tenThousandNodes()
         if (shots.isEmpty() || r != 0)
             return;
         QTest::qWait(50); // the status bar lays out its new text
-        window.grab().save(shots + QStringLiteral("/run-finished.png"));
+        keep(QStringLiteral("run-finished"));
         window.view()->setZoom(1.0);
         window.view()->centerOnNode(QStringLiteral("n50_50"));
-        window.grab().save(shots + QStringLiteral("/run-finished-100.png"));
+        QTest::qWait(50); // painted, for the screen's grab
+        keep(QStringLiteral("run-finished-100"));
         frame();
     });
     std::printf("peak memory after all runs (VmHWM): %.1f MiB\n", double(vmHwmKiB()) / 1024.0);
