@@ -37,6 +37,7 @@ OperationType processType()
     t.semantics = {ExecutionSite::ChildProcess, false, true, true, {"processes", "files (per command)"}};
     t.reportsAnyOutput = true;
     t.launch = launchProcess;
+    t.launchExpands = true;
     t.check = [](const nlohmann::json &params, std::vector<Diagnostic> &out) {
         const bool hasCommand = params.contains("command");
         const bool hasArgv = params.contains("argv");

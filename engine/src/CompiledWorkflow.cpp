@@ -81,7 +81,9 @@ CompiledWorkflow::select(const std::vector<std::string> &targets,
         for (NodeIndex p : m_graph->predecessors(i))
             needs.target.push_back(newIndex[p]);
         needs.begin.push_back(std::uint32_t(needs.target.size()));
-        needs.expands.push_back(m_graph->node(i).expands ? 1 : 0);
+        const RunGraph::NodeInfo &info = m_graph->node(i);
+        needs.expands.push_back(char((info.expands ? ResolvedNeeds::kExpands : 0)
+                                     | (info.expandsOwnValues ? ResolvedNeeds::kExpandsOwnValues : 0)));
     }
     return std::shared_ptr<const CompiledWorkflow>(
         new CompiledWorkflow(std::move(subset), m_registry, std::move(needs)));

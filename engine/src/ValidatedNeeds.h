@@ -21,9 +21,13 @@ struct ResolvedNeeds
     std::vector<std::uint32_t> begin; // size n + 1
     std::vector<std::uint32_t> target;
     // Per node: some string of its params, outputs or inputs holds `${`
-    // (data::needsExpansion), as the validator found while it checked them;
-    // the compiler need not walk every string a second time. Empty: not
-    // known, and the compiler looks itself.
+    // (data::needsExpansion: kExpands), and of its outputs or inputs
+    // (data::ownValuesNeedExpansion: kExpandsOwnValues as well), as the
+    // validator found while it checked them; the compiler need not walk
+    // every string a second time. Empty: not known, and the compiler looks
+    // itself.
+    static constexpr char kExpands = 1;
+    static constexpr char kExpandsOwnValues = 2;
     std::vector<char> expands;
 };
 

@@ -596,7 +596,9 @@ private:
         // What data::needsExpansion() asks, answered on the way (a foreach
         // reference is resolved by the scheduler, not expanded).
         if (site != Site::ForEach && text.find("${") != std::string_view::npos)
-            m_expands[i] = 1;
+            m_expands[i] |= site == Site::Params
+                                ? ResolvedNeeds::kExpands
+                                : ResolvedNeeds::kExpands | ResolvedNeeds::kExpandsOwnValues;
         // Views into the text: a valid reference costs no allocation.
         ReferenceScanner scanner(text);
         ReferenceView ref;

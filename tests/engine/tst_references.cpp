@@ -87,6 +87,7 @@ private slots:
     void expandItemAndIndex();
     void expandOutputsAndSelf();
     void expandErrors();
+    void launchExpandsAsTheExpandedNode();
     void shellQuoteRules();
     void needsExpansion();
     void foreachRoundTrip();
@@ -577,6 +578,97 @@ void TestReferences::expandErrors()
     n.params = {{"p", "${self.nope}"}};
     QCOMPARE(errorOf(n),
              std::string("params/p: ${self.nope}: the node declares no input or output named nope"));
+}
+
+// A process node whose references are in its params only is not copied to
+// expand them: its launch plan reads its strings through ParamStrings
+// (data::launchExpanded). What it starts must be exactly what the expanded
+// copy of the node would start, and a reference that cannot be expanded
+// must fail with the same message.
+void TestReferences::launchExpandsAsTheExpandedNode()
+{
+    const NamedValues scan = scanOutputs();
+    NamedValues evil;
+    evil.emplace("v", StringOrList(std::vector<std::string>{"a b; rm -rf x", "it's", "$(id)",
+                                                            "a\nb", "-rf", ""}));
+    const data::OutputsOf outputsOf = [&](std::string_view id) -> const NamedValues * {
+        return id == "scan" ? &scan : id == "p" ? &evil : nullptr;
+    };
+    const OperationType *process = OperationRegistry::builtin().find("process");
+    QVERIFY(process->launchExpands);
+    const std::filesystem::path base = "/work/project";
+    const std::string item = "src/lib/a b.tar.gz";
+
+    std::vector<Node> nodes;
+    auto add = [&](nlohmann::json params) {
+        Node n;
+        n.id = "n" + std::to_string(nodes.size());
+        n.type = "process";
+        n.params = std::move(params);
+        n.outputs.emplace("obj", StringOrList(std::string("out/x.o")));
+        n.inputs.emplace("src", StringOrList(std::vector<std::string>{"a.c", "b c.c"}));
+        nodes.push_back(std::move(n));
+    };
+    add({{"argv", {"cc", "-o", "app", "${scan.files}", "${scan.single}", "${scan.one}",
+                   "-I${scan.files}", "$${scan.files}", 7, "${p.v}"}},
+         {"env", {{"FILES", "${scan.files}"}, {"ONE", "${scan.one}"}, {"PLAIN", "x"}}}});
+    add({{"command", "echo ${p.v} && printf '%s\\n' ${scan.files} $${HOME}"},
+         {"cwd", "work/${scan.one}"}});
+    add({{"argv", {"${item}", "${item.name}", "${item.stem}", "${index}", "${self.src}",
+                   "-o", "${self.obj}", "out/${item.stem}-${index}.o"}}});
+    add({{"command", "cc ${self.src} -o ${self.obj} # ${item} ${index}"}});
+    // Errors: a missing output, a missing own value, one in env, one in cwd.
+    add({{"argv", {"cc", "${scan.objs}"}}});
+    add({{"command", "x ${self.nope}"}});
+    add({{"argv", {"true"}}, {"env", {{"a/b", "x ${gone.files}"}}}});
+    add({{"command", "true"}, {"cwd", "${gone.dir}"}});
+
+    for (const Node &node : nodes) {
+        for (const data::InstanceItem instance : {data::InstanceItem{}, data::InstanceItem{&item, 12}}) {
+            const data::Expanded whole = data::expandNode(node, process, outputsOf, instance);
+            const data::ExpandedLaunch planned =
+                data::launchExpanded(*process, node, base, outputsOf, instance);
+            const QByteArray where = QByteArray::fromStdString(
+                node.id + (instance.item ? " as an instance" : "") + ": " + whole.error);
+            if (!whole.node) {
+                QVERIFY2(!whole.error.empty(), where);
+                QCOMPARE(planned.error, whole.error);
+                continue;
+            }
+            QVERIFY2(planned.error.empty(), (where + planned.error.c_str()).constData());
+            const Launch expected = process->launch(LaunchContext{*whole.node, base});
+            const ProcessCommand &a = planned.launch.process;
+            const ProcessCommand &b = expected.process;
+            QVERIFY2(a.argv == b.argv, where);
+            QCOMPARE(a.command, b.command);
+            QCOMPARE(a.cwd, b.cwd);
+            QCOMPARE(a.cwdDisplay, b.cwdDisplay);
+            QVERIFY2(a.env == b.env, where);
+            QCOMPARE(planned.launch.error, expected.error);
+        }
+    }
+    // Spot checks of the forms, so that the two cannot agree on a wrong answer.
+    const data::ExpandedLaunch first = data::launchExpanded(*process, nodes[0], base, outputsOf);
+    QCOMPARE(first.launch.process.argv,
+             (std::vector<std::string>{"cc", "-o", "app", "src/a b.c", "src/it's.c", "lone", "only",
+                                       "-Isrc/a b.c src/it's.c", "${scan.files}", "7",
+                                       "a b; rm -rf x", "it's", "$(id)", "a\nb", "-rf", ""}));
+    QCOMPARE(first.launch.process.env.at("FILES"), std::string("src/a b.c src/it's.c"));
+    const data::ExpandedLaunch second = data::launchExpanded(*process, nodes[1], base, outputsOf);
+    QCOMPARE(second.launch.process.command,
+             std::string("echo 'a b; rm -rf x' 'it'\\''s' '$(id)' 'a\nb' -rf '' && printf '%s\\n' "
+                         "'src/a b.c' 'src/it'\\''s.c' ${HOME}"));
+    QCOMPARE(second.launch.process.cwd, std::filesystem::path("/work/project/work/only"));
+    QCOMPARE(second.launch.process.cwdDisplay, std::string("work/only"));
+    const data::ExpandedLaunch third =
+        data::launchExpanded(*process, nodes[2], base, outputsOf, {&item, 12});
+    QCOMPARE(third.launch.process.argv,
+             (std::vector<std::string>{"src/lib/a b.tar.gz", "a b.tar.gz", "a b.tar", "12", "a.c",
+                                       "b c.c", "-o", "out/x.o", "out/a b.tar-12.o"}));
+    QCOMPARE(data::launchExpanded(*process, nodes[4], base, outputsOf).error,
+             std::string("params/argv/1: ${scan.objs}: scan reported no output named objs"));
+    QCOMPARE(data::launchExpanded(*process, nodes[7], base, outputsOf).error,
+             std::string("params/cwd: ${gone.dir}: gone reported no output named dir"));
 }
 
 void TestReferences::shellQuoteRules()

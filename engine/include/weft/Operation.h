@@ -142,10 +142,59 @@ struct Launch
     std::string error;      // set: nothing can start, and the attempt fails with this
 };
 
+// Where a string sits in a node's params, for a message about it:
+// element("argv", 2) is params/argv/2, member("env", "HOME") params/env/HOME.
+struct ParamPlace
+{
+    enum class Kind : std::uint8_t { Whole, Element, Member };
+    std::string_view param;
+    Kind kind = Kind::Whole;
+    std::size_t index = 0;   // Kind::Element
+    std::string_view member; // Kind::Member
+
+    static ParamPlace whole(std::string_view param) { return {param, Kind::Whole, 0, {}}; }
+    static ParamPlace element(std::string_view param, std::size_t index)
+    {
+        return {param, Kind::Element, index, {}};
+    }
+    static ParamPlace memberOf(std::string_view param, std::string_view member)
+    {
+        return {param, Kind::Member, 0, member};
+    }
+};
+
+// The strings of a node's params as one attempt receives them: references
+// expanded (DESIGN.md, "Outputs and references"). A launch plan that reads
+// its strings through it builds the attempt from the node as written, with
+// no expanded copy of the node in between.
+class ParamStrings
+{
+public:
+    // Appends list element `text` to `out`: one element, or one per value
+    // where `text` is exactly one reference to a list.
+    virtual bool appendElement(std::vector<std::string> &out, const std::string &text,
+                               const ParamPlace &place) = 0;
+    // `text` expanded into `out` (empty): a list's values joined with single
+    // spaces, or in a shell command line (`shellCommand`) each one
+    // shell-quoted.
+    virtual bool expand(std::string &out, const std::string &text, const ParamPlace &place,
+                        bool shellCommand) = 0;
+    // After either returned false: the reference and where it is, as
+    // "params/argv/2: ${scan.files}: scan reported no output named files".
+    virtual std::string &error() = 0;
+
+protected:
+    ~ParamStrings() = default;
+};
+
 struct LaunchContext
 {
     const Node &node;
     const std::filesystem::path &baseDirectory; // absolute: the default cwd, relative paths
+    // Set when the node's params hold references and the type reads them
+    // through it (OperationType::launchExpands): every string parameter is
+    // read through it. Null: the params as written are what runs.
+    ParamStrings *strings = nullptr;
 };
 
 using LaunchPlan = std::function<Launch(const LaunchContext &)>;
@@ -172,6 +221,10 @@ struct OperationType
     ParamCheck check;   // optional
     InProcessRun run;   // for ExecutionSite::WorkerThread: runs on a worker
     LaunchPlan launch;  // for ExecutionSite::ChildProcess and Timer: what to start
+    // `launch` reads every string parameter through LaunchContext::strings,
+    // so a node whose references are in its params only is never copied to
+    // expand them: its attempt is built from the node as written.
+    bool launchExpands = false;
 
     const ParamDecl *param(std::string_view name) const;
 };

@@ -245,7 +245,6 @@ public:
         }
     }
 
-private:
     // Appends array element `text`, expanded, to `items`: an element that
     // is exactly one reference to a list becomes one element per value
     // (`["cc", "-o", "app", "${compile.obj}"]`).
@@ -275,6 +274,17 @@ private:
         return true;
     }
 
+    // `text` (a string, not an array element) expanded into `out`.
+    bool expandString(std::string &out, const std::string &text, Mode mode, const Place &place)
+    {
+        if (!hasDollar(text)) {
+            out = text;
+            return true;
+        }
+        return appendExpanded(out, text, mode, place);
+    }
+
+private:
     // The value when `text` is exactly one reference, else null; `failed`
     // (and m_error) set when it is one that cannot be resolved or written.
     const StringOrList *wholeReference(std::string_view text, const Place &place, bool &failed)
@@ -413,12 +423,87 @@ private:
     std::string m_error;
 };
 
+// ParamStrings over an Expander, for a launch plan reading the node as
+// written. Lives on the stack of launchExpanded(): nothing to allocate.
+class LaunchStrings final : public ParamStrings
+{
+public:
+    LaunchStrings(const Node &node, const OutputsOf &outputsOf, InstanceItem instance)
+        : m_expander(outputsOf, instance)
+    {
+        m_expander.setSelf(&node.outputs, &node.inputs);
+    }
+
+    bool appendElement(std::vector<std::string> &out, const std::string &text,
+                       const ParamPlace &place) override
+    {
+        return at(place, [&](const Place &where) {
+            return m_expander.appendElement(out, text, where);
+        });
+    }
+
+    bool expand(std::string &out, const std::string &text, const ParamPlace &place,
+                bool shellCommand) override
+    {
+        return at(place, [&](const Place &where) {
+            return m_expander.expandString(out, text, shellCommand ? Mode::Command : Mode::Plain,
+                                           where);
+        });
+    }
+
+    std::string &error() override { return m_expander.error(); }
+
+    bool failed() const { return m_failed; }
+
+private:
+    template<typename Fn>
+    bool at(const ParamPlace &place, Fn &&fn)
+    {
+        const Place param{&m_params, place.param};
+        bool ok = true;
+        switch (place.kind) {
+        case ParamPlace::Kind::Whole:
+            ok = fn(param);
+            break;
+        case ParamPlace::Kind::Element:
+            ok = fn(Place{&param, {}, place.index, true});
+            break;
+        case ParamPlace::Kind::Member:
+            ok = fn(Place{&param, place.member});
+            break;
+        }
+        m_failed = m_failed || !ok;
+        return ok;
+    }
+
+    Expander m_expander;
+    const Place m_params{nullptr, "params"};
+    bool m_failed = false;
+};
+
 } // namespace
 
 bool needsExpansion(const Node &node)
 {
-    return jsonNeedsExpansion(node.params) || valuesNeedExpansion(node.outputs)
-           || valuesNeedExpansion(node.inputs);
+    return jsonNeedsExpansion(node.params) || ownValuesNeedExpansion(node);
+}
+
+bool ownValuesNeedExpansion(const Node &node)
+{
+    return valuesNeedExpansion(node.outputs) || valuesNeedExpansion(node.inputs);
+}
+
+ExpandedLaunch launchExpanded(const OperationType &type, const Node &node,
+                              const std::filesystem::path &baseDirectory,
+                              const OutputsOf &outputsOf, InstanceItem instance)
+{
+    LaunchStrings strings(node, outputsOf, instance);
+    ExpandedLaunch result{type.launch(LaunchContext{node, baseDirectory, &strings}), {}};
+    if (strings.failed()) {
+        result.error = std::move(strings.error());
+        result.launch = Launch();
+    }
+    return result;
 }
 
 // Every field but those expansion builds (params, outputs, inputs) and

@@ -12,6 +12,7 @@
 // The scheduler calls it just before an attempt starts, through the
 // operation-agnostic interface below; it never reads a parameter itself.
 
+#include "weft/Operation.h"
 #include "weft/StringOrList.h"
 #include "weft/Workflow.h"
 
@@ -31,6 +32,10 @@ namespace data {
 // params, outputs or inputs holds `${` or `$${`. The instances of a
 // `foreach` node without one run the node as written: nothing to copy.
 bool needsExpansion(const Node &node);
+
+// True when some string of the node's own outputs or inputs holds `${` or
+// `$${`: then what runs needs them expanded too, not only its params.
+bool ownValuesNeedExpansion(const Node &node);
 
 // The outputs of a finished node, by id (a fan-out node's are the lists of
 // its instances' values in index order); null when it has none to give.
@@ -60,6 +65,23 @@ void copyForExpansion(const Node &node, Node &out);
 // shell commands; null treats none as one.
 Expanded expandNode(const Node &node, const OperationType *type, const OutputsOf &outputsOf,
                     InstanceItem instance = {});
+
+struct ExpandedLaunch
+{
+    Launch launch;
+    // Set: a reference could not be expanded (as Expanded::error); nothing
+    // can start. Any other reason the plan gives is in launch.error.
+    std::string error;
+};
+
+// What `type` starts for `node` (OperationType::launchExpands), its params'
+// references expanded as the plan reads them: no expanded copy of the node
+// is made, which was most of what a reference cost a process node. The
+// node's own outputs and inputs must hold none (ownValuesNeedExpansion()):
+// ${self.NAME} reads them as written.
+ExpandedLaunch launchExpanded(const OperationType &type, const Node &node,
+                              const std::filesystem::path &baseDirectory,
+                              const OutputsOf &outputsOf, InstanceItem instance = {});
 
 // `value` quoted for /bin/sh so that it reaches the program as one word,
 // byte for byte: 'a b; rm -rf x' -> 'a b; rm -rf x' in single quotes, with

@@ -67,6 +67,32 @@ bool Executor::Run::expand(Unit u, std::string &error)
     return true;
 }
 
+bool Executor::Run::planLaunch(Unit u, std::string &error)
+{
+    const NodeIndex i = unitNode(u);
+    data::InstanceItem item;
+    if (const int k = unitInstance(u); k >= 0) {
+        const FanOut *fan = m_fanOuts[i].load(std::memory_order_acquire);
+        item = {&fan->items[std::size_t(k)], std::size_t(k)};
+    }
+    try {
+        data::ExpandedLaunch planned = data::launchExpanded(
+            *m_graph->node(i).type, node(i), m_base,
+            [this](std::string_view id) { return keptOutputs(id); }, item);
+        if (!planned.error.empty()) {
+            error = std::move(planned.error);
+            return false;
+        }
+        rt(u).planned = std::make_unique<Launch>(std::move(planned.launch));
+    } catch (const std::exception &e) {
+        // As startAsync() reports a plan that throws: an attempt that cannot start.
+        auto failed = std::make_unique<Launch>();
+        failed->error = std::string("cannot start: ") + e.what();
+        rt(u).planned = std::move(failed);
+    }
+    return true;
+}
+
 void Executor::Run::forEachInstance(const std::function<void(NodeRuntime &)> &visit)
 {
     if (!m_fanOuts)

@@ -131,9 +131,10 @@ void Executor::Run::start(Unit i)
             finishHalted(i);
         return;
     }
-    if (m_graph->node(unitNode(i)).expands && !r.expanded) {
+    const RunGraph::NodeInfo &info = m_graph->node(unitNode(i));
+    if (info.expands && !r.expanded && !r.planned) {
         std::string error;
-        if (!expand(i, error)) {
+        if (!(info.launchExpands ? planLaunch(i, error) : expand(i, error))) {
             // Nothing can start: one attempt that fails with the reason.
             const int attempt = beginAttempt(i);
             emitRunning(i, attempt);

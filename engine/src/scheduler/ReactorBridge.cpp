@@ -36,7 +36,9 @@ void Executor::Run::startAsync(Unit i)
 
     Launch launch;
     try {
-        if (info.isolated)
+        if (const std::unique_ptr<Launch> &planned = rt(i).planned)
+            launch = *planned; // planned when the unit started, its references expanded
+        else if (info.isolated)
             launch = isolation::launch(*info.type, LaunchContext{nodeFor(i), m_base});
         else
             launch = info.type->launch ? info.type->launch(LaunchContext{nodeFor(i), m_base})

@@ -182,6 +182,9 @@ struct NodeRuntime
     // The node as this unit runs it, references expanded (data/Expansion.h);
     // null when it has none.
     std::unique_ptr<Node> expanded;
+    // Instead, for a node whose launch plan expands them itself
+    // (RunGraph::NodeInfo::launchExpands): what every attempt starts.
+    std::unique_ptr<Launch> planned;
     // Its outputs, kept after it succeeded when a later node refers to them
     // (RunGraph::NodeInfo::referenced) or it is a fan-out instance.
     std::unique_ptr<NamedValues> kept;
@@ -343,6 +346,9 @@ private:
     // Expands `u`'s references before its first attempt; false (with the
     // error) when a referenced value is missing.
     bool expand(Unit u, std::string &error);
+    // The same for a node whose launch plan expands them itself: plans its
+    // launch once, for every attempt.
+    bool planLaunch(Unit u, std::string &error);
     const NamedValues *keptOutputs(std::string_view nodeId) const;
     void forEachInstance(const std::function<void(NodeRuntime &)> &visit);
 

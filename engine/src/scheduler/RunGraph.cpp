@@ -60,8 +60,14 @@ RunGraph::RunGraph(const Workflow &workflow, const OperationRegistry &registry, 
         info.hasOutputs = !n.outputs.empty();
         m_allDeclareOutputs = m_allDeclareOutputs && info.hasOutputs;
         info.fanOut = n.foreach.has_value();
-        info.expands
-            = needs.expands.size() == count ? needs.expands[i] != 0 : data::needsExpansion(n);
+        const bool known = needs.expands.size() == count;
+        info.expands = known ? needs.expands[i] != 0 : data::needsExpansion(n);
+        info.expandsOwnValues
+            = info.expands
+              && (known ? (needs.expands[i] & ResolvedNeeds::kExpandsOwnValues) != 0
+                        : data::ownValuesNeedExpansion(n));
+        info.launchExpands = info.expands && !info.expandsOwnValues && !info.isolated
+                             && info.type->launchExpands && info.type->launch;
         // Declared outputs or inputs mean an up-to-date check first (stats,
         // perhaps hashes), and references an expansion: work, however small.
         info.instant = info.site == ExecutionSite::WorkerThread
