@@ -391,7 +391,7 @@ private:
     void checkNode(std::uint32_t i, const IdTable &ids, NeedResolver &resolver)
     {
         const Node &node = m_workflow.nodes[i];
-        prefetchReferences(node, ids);
+        collectReferences(i, ids);
         const std::string path = nodePath(i);
         const std::string &id = node.id;
 
@@ -508,51 +508,103 @@ private:
 
     enum class Site : std::uint8_t { Params, Outputs, Inputs, ForEach };
 
-    // A reference's look-up reads one slot of the id index: on a large
-    // workflow a cache miss each, a third of what references cost the
-    // validator. The slots are asked for before the node's other checks,
-    // which then run while they come in.
-    static void prefetchReferences(const Node &node, const IdTable &ids)
+    // A reference, or the syntax error that ends a string's references,
+    // as collectReferences() found it.
+    struct FoundReference
     {
-        auto visit = [&](std::string_view text, const Place &) {
+        std::string_view text; // the whole string it is in
+        ReferenceView ref;
+        Site site = Site::Params;
+        std::optional<ReferenceError> error; // set: a malformed string, not a reference
+    };
+
+    // The place of a string in node i, made only for a message: found again
+    // by where its text lies, as the first walk kept no paths.
+    struct PlaceOfText
+    {
+        const Checker &checker;
+        std::uint32_t node;
+        const std::string &nodeBase;
+        const FoundReference &found;
+
+        std::string text() const
+        {
+            const Node &n = checker.m_workflow.nodes[node];
+            const Place root{nullptr, nodeBase, 0, false, true};
+            std::string path;
+            auto look = [&](std::string_view text, const Place &place) {
+                if (path.empty() && text.data() == found.text.data())
+                    path = place.text();
+            };
+            switch (found.site) {
+            case Site::Params:
+                forEachJsonString(n.params, Place{&root, "params"}, look);
+                break;
+            case Site::Outputs:
+                forEachValueString(n.outputs, Place{&root, "outputs"}, look);
+                break;
+            case Site::Inputs:
+                forEachValueString(n.inputs, Place{&root, "inputs"}, look);
+                break;
+            case Site::ForEach:
+                break;
+            }
+            return path;
+        }
+    };
+
+    // Node i's references in its params, outputs and inputs, in the order
+    // they are checked and reported. Found before the node's other checks:
+    // a reference's look-up reads one slot of the id index, on a large
+    // workflow a cache miss each (a third of what references cost the
+    // validator), so each slot is asked for here and comes in while the
+    // other checks run.
+    void collectReferences(std::uint32_t i, const IdTable &ids)
+    {
+        m_found.clear();
+        const Node &node = m_workflow.nodes[i];
+        auto visit = [&](std::string_view text, Site site) {
+            // What data::needsExpansion() asks, answered on the way.
+            if (text.find("${") != std::string_view::npos)
+                m_expands[i] |= site == Site::Params
+                                    ? ResolvedNeeds::kExpands
+                                    : ResolvedNeeds::kExpands | ResolvedNeeds::kExpandsOwnValues;
+            // Views into the text: a valid reference costs no allocation.
             ReferenceScanner scanner(text);
             ReferenceView ref;
             while (scanner.next(ref)) {
                 if (ref.kind == Reference::Kind::Output)
                     ids.prefetch(ref.node);
+                m_found.push_back({text, ref, site, std::nullopt});
             }
+            if (const std::optional<ReferenceError> &error = scanner.error())
+                m_found.push_back({text, {}, site, error});
         };
         const Place root{nullptr, {}, 0, false, true};
         if (node.params.is_object())
-            forEachJsonString(node.params, root, visit);
-        forEachValueString(node.outputs, root, visit);
-        forEachValueString(node.inputs, root, visit);
+            forEachJsonString(node.params, root,
+                              [&](std::string_view text, const Place &) { visit(text, Site::Params); });
+        forEachValueString(node.outputs, root,
+                           [&](std::string_view text, const Place &) { visit(text, Site::Outputs); });
+        forEachValueString(node.inputs, root,
+                           [&](std::string_view text, const Place &) { visit(text, Site::Inputs); });
     }
 
     void checkReferences(std::uint32_t i, const IdTable &ids, NeedResolver &resolver,
                          const std::string &nodeBase)
     {
         const Node &node = m_workflow.nodes[i];
-        const Place root{nullptr, nodeBase, 0, false, true};
-        auto visit = [&](std::string_view text, const Place &place, Site site) {
-            checkString(i, ids, resolver, text, place, site);
-        };
-        if (node.params.is_object()) {
-            const Place params{&root, "params"};
-            forEachJsonString(node.params, params, [&](std::string_view text, const Place &place) {
-                visit(text, place, Site::Params);
-            });
+        for (const FoundReference &found : m_found) {
+            const PlaceOfText place{*this, i, nodeBase, found};
+            if (found.error)
+                add(place.text(), found.error->message, node.id, int(found.error->offset));
+            else
+                checkReference(i, ids, resolver, found.text, found.ref, place, found.site);
         }
-        forEachValueString(node.outputs, Place{&root, "outputs"},
-                           [&](std::string_view text, const Place &place) {
-                               visit(text, place, Site::Outputs);
-                           });
-        forEachValueString(node.inputs, Place{&root, "inputs"},
-                           [&](std::string_view text, const Place &place) {
-                               visit(text, place, Site::Inputs);
-                           });
-        if (node.foreach)
+        if (node.foreach) {
+            const Place root{nullptr, nodeBase, 0, false, true};
             checkForEach(i, ids, resolver, *node.foreach, Place{&root, "foreach"});
+        }
     }
 
     template<typename Visit>
@@ -590,26 +642,10 @@ private:
         }
     }
 
-    void checkString(std::uint32_t i, const IdTable &ids, NeedResolver &resolver,
-                     std::string_view text, const Place &place, Site site)
-    {
-        // What data::needsExpansion() asks, answered on the way (a foreach
-        // reference is resolved by the scheduler, not expanded).
-        if (site != Site::ForEach && text.find("${") != std::string_view::npos)
-            m_expands[i] |= site == Site::Params
-                                ? ResolvedNeeds::kExpands
-                                : ResolvedNeeds::kExpands | ResolvedNeeds::kExpandsOwnValues;
-        // Views into the text: a valid reference costs no allocation.
-        ReferenceScanner scanner(text);
-        ReferenceView ref;
-        while (scanner.next(ref))
-            checkReference(i, ids, resolver, text, ref, place, site);
-        if (const std::optional<ReferenceError> &error = scanner.error())
-            add(place.text(), error->message, m_workflow.nodes[i].id, int(error->offset));
-    }
-
+    // `place` has text(): a Place, or a PlaceOfText.
+    template<typename AnyPlace>
     void checkReference(std::uint32_t i, const IdTable &ids, NeedResolver &resolver,
-                        std::string_view text, const ReferenceView &ref, const Place &place,
+                        std::string_view text, const ReferenceView &ref, const AnyPlace &place,
                         Site site)
     {
         const Node &node = m_workflow.nodes[i];
@@ -651,9 +687,10 @@ private:
     // ${NODE.NAME}: NODE exists, is not this node, and has NAME: declared
     // in its `outputs`, documented by its type, or possibly reported at run
     // time by a type that reports any name. Each one implies a need.
+    template<typename AnyPlace>
     void checkOutputReference(std::uint32_t i, const IdTable &ids, NeedResolver &resolver,
-                              const ReferenceView &ref, std::string_view written, const Place &place,
-                              Site site)
+                              const ReferenceView &ref, std::string_view written,
+                              const AnyPlace &place, Site site)
     {
         const Node &node = m_workflow.nodes[i];
         auto fail = [&](const std::string &why) {
@@ -952,6 +989,7 @@ private:
     NeedGraph m_graph;
     std::vector<const OperationType *> m_types; // per node; null when unknown
     std::vector<char> m_expands; // per node: ResolvedNeeds::expands
+    std::vector<FoundReference> m_found; // the node being checked: collectReferences()
     Diagnostics m_out;
     std::vector<std::string_view> m_typeNames;
     std::vector<std::string_view> m_idNames;
