@@ -617,6 +617,11 @@ void TestReferences::launchExpandsAsTheExpandedNode()
     add({{"argv", {"${item}", "${item.name}", "${item.stem}", "${index}", "${self.src}",
                    "-o", "${self.obj}", "out/${item.stem}-${index}.o"}}});
     add({{"command", "cc ${self.src} -o ${self.obj} # ${item} ${index}"}});
+    // Own outputs and inputs with references, read through ${self.NAME}.
+    add({{"argv", {"cc", "-c", "${self.src}", "-o", "${self.obj}"}}});
+    nodes.back().outputs["obj"] = StringOrList(std::string("out/${item.stem}-${index}.o"));
+    nodes.back().outputs.emplace("all", StringOrList(std::string("${scan.files}")));
+    nodes.back().inputs["src"] = StringOrList(std::vector<std::string>{"${item}", "${scan.one}"});
     // Errors: a missing output, a missing own value, one in env, one in cwd.
     add({{"argv", {"cc", "${scan.objs}"}}});
     add({{"command", "x ${self.nope}"}});
@@ -626,8 +631,9 @@ void TestReferences::launchExpandsAsTheExpandedNode()
     for (const Node &node : nodes) {
         for (const data::InstanceItem instance : {data::InstanceItem{}, data::InstanceItem{&item, 12}}) {
             const data::Expanded whole = data::expandNode(node, process, outputsOf, instance);
+            const bool ownValues = data::ownValuesNeedExpansion(node);
             const data::ExpandedLaunch planned =
-                data::launchExpanded(*process, node, base, outputsOf, instance);
+                data::launchExpanded(*process, node, base, outputsOf, instance, ownValues);
             const QByteArray where = QByteArray::fromStdString(
                 node.id + (instance.item ? " as an instance" : "") + ": " + whole.error);
             if (!whole.node) {
@@ -645,6 +651,9 @@ void TestReferences::launchExpandsAsTheExpandedNode()
             QCOMPARE(a.cwdDisplay, b.cwdDisplay);
             QVERIFY2(a.env == b.env, where);
             QCOMPARE(planned.launch.error, expected.error);
+            QCOMPARE(bool(planned.outputs), ownValues);
+            if (ownValues)
+                QVERIFY2(*planned.outputs == whole.node->outputs, where);
         }
     }
     // Spot checks of the forms, so that the two cannot agree on a wrong answer.
@@ -665,9 +674,19 @@ void TestReferences::launchExpandsAsTheExpandedNode()
     QCOMPARE(third.launch.process.argv,
              (std::vector<std::string>{"src/lib/a b.tar.gz", "a b.tar.gz", "a b.tar", "12", "a.c",
                                        "b c.c", "-o", "out/x.o", "out/a b.tar-12.o"}));
-    QCOMPARE(data::launchExpanded(*process, nodes[4], base, outputsOf).error,
+    const data::ExpandedLaunch fourth =
+        data::launchExpanded(*process, nodes[4], base, outputsOf, {&item, 3}, true);
+    QCOMPARE(fourth.launch.process.argv,
+             (std::vector<std::string>{"cc", "-c", "src/lib/a b.tar.gz", "only", "-o",
+                                       "out/a b.tar-3.o"}));
+    QCOMPARE(fourth.outputs->at("all"),
+             StringOrList(std::vector<std::string>{"src/a b.c", "src/it's.c"}));
+    // Without an instance there is no item: the outputs fail first, as they would whole.
+    QCOMPARE(data::launchExpanded(*process, nodes[4], base, outputsOf, {}, true).error,
+             std::string("outputs/obj: ${item.stem}: the node has no \"foreach\", so there is no item"));
+    QCOMPARE(data::launchExpanded(*process, nodes[5], base, outputsOf).error,
              std::string("params/argv/1: ${scan.objs}: scan reported no output named objs"));
-    QCOMPARE(data::launchExpanded(*process, nodes[7], base, outputsOf).error,
+    QCOMPARE(data::launchExpanded(*process, nodes[8], base, outputsOf).error,
              std::string("params/cwd: ${gone.dir}: gone reported no output named dir"));
 }
 

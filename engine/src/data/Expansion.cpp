@@ -428,11 +428,11 @@ private:
 class LaunchStrings final : public ParamStrings
 {
 public:
-    LaunchStrings(const Node &node, const OutputsOf &outputsOf, InstanceItem instance)
+    LaunchStrings(const OutputsOf &outputsOf, InstanceItem instance)
         : m_expander(outputsOf, instance)
-    {
-        m_expander.setSelf(&node.outputs, &node.inputs);
-    }
+    {}
+
+    Expander &expander() { return m_expander; }
 
     bool appendElement(std::vector<std::string> &out, const std::string &text,
                        const ParamPlace &place) override
@@ -495,13 +495,27 @@ bool ownValuesNeedExpansion(const Node &node)
 
 ExpandedLaunch launchExpanded(const OperationType &type, const Node &node,
                               const std::filesystem::path &baseDirectory,
-                              const OutputsOf &outputsOf, InstanceItem instance)
+                              const OutputsOf &outputsOf, InstanceItem instance, bool ownValues)
 {
-    LaunchStrings strings(node, outputsOf, instance);
-    ExpandedLaunch result{type.launch(LaunchContext{node, baseDirectory, &strings}), {}};
+    LaunchStrings strings(outputsOf, instance);
+    Expander &expander = strings.expander();
+    std::unique_ptr<NamedValues> outputs;
+    NamedValues inputs;
+    if (ownValues) {
+        outputs = std::make_unique<NamedValues>();
+        if (!expander.buildValues(node.outputs, *outputs, Place{nullptr, "outputs"})
+            || !expander.buildValues(node.inputs, inputs, Place{nullptr, "inputs"}))
+            return {Launch(), nullptr, std::move(expander.error())};
+        expander.setSelf(outputs.get(), &inputs);
+    } else {
+        expander.setSelf(&node.outputs, &node.inputs);
+    }
+    ExpandedLaunch result{type.launch(LaunchContext{node, baseDirectory, &strings}),
+                          std::move(outputs), {}};
     if (strings.failed()) {
         result.error = std::move(strings.error());
         result.launch = Launch();
+        result.outputs.reset();
     }
     return result;
 }

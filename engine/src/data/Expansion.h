@@ -69,6 +69,9 @@ Expanded expandNode(const Node &node, const OperationType *type, const OutputsOf
 struct ExpandedLaunch
 {
     Launch launch;
+    // The node's outputs expanded, when it was asked to expand its own
+    // values: what the unit declares it produces.
+    std::unique_ptr<NamedValues> outputs;
     // Set: a reference could not be expanded (as Expanded::error); nothing
     // can start. Any other reason the plan gives is in launch.error.
     std::string error;
@@ -76,12 +79,14 @@ struct ExpandedLaunch
 
 // What `type` starts for `node` (OperationType::launchExpands), its params'
 // references expanded as the plan reads them: no expanded copy of the node
-// is made, which was most of what a reference cost a process node. The
-// node's own outputs and inputs must hold none (ownValuesNeedExpansion()):
-// ${self.NAME} reads them as written.
+// is made, which was most of what a reference cost a process node. With
+// `ownValues` (ownValuesNeedExpansion()), the node's outputs and inputs are
+// expanded first, as ${self.NAME} reads them, and the outputs kept;
+// without, they are read as written.
 ExpandedLaunch launchExpanded(const OperationType &type, const Node &node,
                               const std::filesystem::path &baseDirectory,
-                              const OutputsOf &outputsOf, InstanceItem instance = {});
+                              const OutputsOf &outputsOf, InstanceItem instance = {},
+                              bool ownValues = false);
 
 // `value` quoted for /bin/sh so that it reaches the program as one word,
 // byte for byte: 'a b; rm -rf x' -> 'a b; rm -rf x' in single quotes, with

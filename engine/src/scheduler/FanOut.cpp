@@ -76,14 +76,16 @@ bool Executor::Run::planLaunch(Unit u, std::string &error)
         item = {&fan->items[std::size_t(k)], std::size_t(k)};
     }
     try {
+        const RunGraph::NodeInfo &info = m_graph->node(i);
         data::ExpandedLaunch planned = data::launchExpanded(
-            *m_graph->node(i).type, node(i), m_base,
-            [this](std::string_view id) { return keptOutputs(id); }, item);
+            *info.type, node(i), m_base, [this](std::string_view id) { return keptOutputs(id); },
+            item, info.expandsOwnValues);
         if (!planned.error.empty()) {
             error = std::move(planned.error);
             return false;
         }
         rt(u).planned = std::make_unique<Launch>(std::move(planned.launch));
+        rt(u).plannedOutputs = std::move(planned.outputs);
     } catch (const std::exception &e) {
         // As startAsync() reports a plan that throws: an attempt that cannot start.
         auto failed = std::make_unique<Launch>();

@@ -133,8 +133,11 @@ void Executor::Run::start(Unit i)
     }
     const RunGraph::NodeInfo &info = m_graph->node(unitNode(i));
     if (info.expands && !r.expanded && !r.planned) {
+        // An incremental run fingerprints the node expanded whole
+        // (UpToDate.cpp), and usually has expanded it by now.
+        const bool plan = info.launchExpands && !(m_options.incremental && info.hasOutputs);
         std::string error;
-        if (!(info.launchExpands ? planLaunch(i, error) : expand(i, error))) {
+        if (!(plan ? planLaunch(i, error) : expand(i, error))) {
             // Nothing can start: one attempt that fails with the reason.
             const int attempt = beginAttempt(i);
             emitRunning(i, attempt);
@@ -197,7 +200,7 @@ void Executor::Run::finishRan(Unit i, NodeState outcome, AttemptResult *last,
         // The declaration is what the incremental check and references rely
         // on, so a reported value of the same name does not override it.
         if (info.hasOutputs) {
-            for (const auto &[name, value] : nodeFor(i).outputs)
+            for (const auto &[name, value] : declaredOutputs(i))
                 finished.outputs.insert_or_assign(name, value);
         }
         // Kept before the final state is published: a successor that

@@ -183,8 +183,10 @@ struct NodeRuntime
     // null when it has none.
     std::unique_ptr<Node> expanded;
     // Instead, for a node whose launch plan expands them itself
-    // (RunGraph::NodeInfo::launchExpands): what every attempt starts.
+    // (RunGraph::NodeInfo::launchExpands): what every attempt starts, and
+    // its outputs expanded when they hold references (null: as written).
     std::unique_ptr<Launch> planned;
+    std::unique_ptr<NamedValues> plannedOutputs;
     // Its outputs, kept after it succeeded when a later node refers to them
     // (RunGraph::NodeInfo::referenced) or it is a fan-out instance.
     std::unique_ptr<NamedValues> kept;
@@ -274,11 +276,18 @@ private:
                      : m_fanOuts[unitNode(u)].load(std::memory_order_acquire)->rt[k];
     }
     const NodeRuntime &rt(Unit u) const { return const_cast<Run *>(this)->rt(u); }
-    // What an operation sees of unit `u`: its references expanded.
+    // What an operation sees of unit `u`: its references expanded. Not for
+    // a unit with a planned launch, whose node is never expanded whole.
     const Node &nodeFor(Unit u) const
     {
         const NodeRuntime &r = rt(u);
         return r.expanded ? *r.expanded : node(unitNode(u));
+    }
+    // The outputs unit `u` declares, its references expanded.
+    const NamedValues &declaredOutputs(Unit u) const
+    {
+        const NodeRuntime &r = rt(u);
+        return r.plannedOutputs ? *r.plannedOutputs : nodeFor(u).outputs;
     }
     std::string unitName(Unit u) const; // "compile" or "compile[3]"
     template<typename Event>

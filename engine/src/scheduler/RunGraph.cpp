@@ -66,8 +66,8 @@ RunGraph::RunGraph(const Workflow &workflow, const OperationRegistry &registry, 
             = info.expands
               && (known ? (needs.expands[i] & ResolvedNeeds::kExpandsOwnValues) != 0
                         : data::ownValuesNeedExpansion(n));
-        info.launchExpands = info.expands && !info.expandsOwnValues && !info.isolated
-                             && info.type->launchExpands && info.type->launch;
+        info.launchExpands
+            = info.expands && !info.isolated && info.type->launchExpands && info.type->launch;
         // Declared outputs or inputs mean an up-to-date check first (stats,
         // perhaps hashes), and references an expansion: work, however small.
         info.instant = info.site == ExecutionSite::WorkerThread

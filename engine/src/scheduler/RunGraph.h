@@ -40,8 +40,8 @@ public:
         bool fanOut = false;     // `foreach`: runs as instances, and is their aggregate
         bool expands = false;    // its strings hold references: expanded before it starts
         bool expandsOwnValues = false; // ...some in its outputs or inputs
-        // References in its params only, and a type whose launch plan reads
-        // them itself (OperationType::launchExpands): its launch is planned
+        // A type whose launch plan reads its strings itself
+        // (OperationType::launchExpands), not isolated: its launch is planned
         // from the node as written, no expanded copy made.
         bool launchExpands = false;
         bool referenced = false; // another node refers to its outputs: the run keeps them

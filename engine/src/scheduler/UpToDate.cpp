@@ -62,7 +62,7 @@ void Executor::Run::finishCached(Unit u)
     stamp(finished, u);
     finished.outcome = NodeState::Succeeded;
     finished.cached = true;
-    finished.outputs = nodeFor(u).outputs;
+    finished.outputs = declaredOutputs(u);
     if (m_graph->node(unitNode(u)).referenced || unitInstance(u) != kNoInstance)
         r.kept = std::make_unique<NamedValues>(finished.outputs);
     if (unitInstance(u) != kNoInstance)
