@@ -667,7 +667,7 @@ void TestReferences::launchExpandsAsTheExpandedNode()
     QCOMPARE(second.launch.process.command,
              std::string("echo 'a b; rm -rf x' 'it'\\''s' '$(id)' 'a\nb' -rf '' && printf '%s\\n' "
                          "'src/a b.c' 'src/it'\\''s.c' ${HOME}"));
-    QCOMPARE(second.launch.process.cwd, std::filesystem::path("/work/project/work/only"));
+    QCOMPARE(second.launch.process.cwd, std::string("/work/project/work/only"));
     QCOMPARE(second.launch.process.cwdDisplay, std::string("work/only"));
     const data::ExpandedLaunch third =
         data::launchExpanded(*process, nodes[2], base, outputsOf, {&item, 12});

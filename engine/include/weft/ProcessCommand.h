@@ -26,7 +26,10 @@ struct ProcessCommand
     // A command without shell syntax is split and executed directly.
     std::vector<std::string> argv;
     std::string command;
-    std::filesystem::path cwd;              // absolute
+    // Absolute. Text, not a std::filesystem::path: a path copies its
+    // components into an array of their own, and every process start
+    // copied it twice (into the command, then out as text for chdir).
+    std::string cwd;
     std::map<std::string, std::string> env; // added to the inherited environment
     // The cwd as the user wrote it ("work"), for messages; empty: cwd itself.
     std::string cwdDisplay;

@@ -193,7 +193,7 @@ Launch launch(const OperationType &type, const LaunchContext &context)
             request["memory"] = *bytes;
     }
     result.process.argv = {helper};
-    result.process.cwd = context.baseDirectory;
+    result.process.cwd = context.baseDirectory.native();
     result.process.stdinData = request.dump();
     return result;
 }

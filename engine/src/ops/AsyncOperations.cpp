@@ -52,11 +52,11 @@ Launch launchProcess(const LaunchContext &context)
     } else {
         process.command = params.value("command", std::string());
     }
-    process.cwd = context.baseDirectory;
+    process.cwd = context.baseDirectory.native();
     if (const auto it = params.find("cwd"); it != params.end() && it->is_string()) {
         if (!read(process.cwdDisplay, *it, ParamPlace::whole("cwd"), false))
             return launch;
-        process.cwd = (context.baseDirectory / process.cwdDisplay).lexically_normal();
+        process.cwd = (context.baseDirectory / process.cwdDisplay).lexically_normal().native();
     }
     if (const auto it = params.find("env"); it != params.end() && it->is_object()) {
         for (const auto &[key, value] : it->get_ref<const nlohmann::json::object_t &>()) {

@@ -86,7 +86,7 @@ bool isExecutableFile(const std::string &path, int &error)
 
 std::string describeSpawnError(int error, const std::string &program, const ProcessCommand &spec)
 {
-    const std::string cwdName = spec.cwdDisplay.empty() ? spec.cwd.string() : spec.cwdDisplay;
+    const std::string &cwdName = spec.cwdDisplay.empty() ? spec.cwd : spec.cwdDisplay;
     if (!spec.cwd.empty() && (error == ENOENT || error == EACCES || error == ENOTDIR)) {
         struct stat st;
         if (::stat(spec.cwd.c_str(), &st) != 0) {
@@ -213,7 +213,7 @@ LaunchResult PosixProcessLauncher::launch(const std::vector<std::string> &argv,
         return result;
     }
     const std::string &name = argv.front();
-    const std::string cwd = spec.cwd.string();
+    const std::string &cwd = spec.cwd;
 
     // Environment: the inherited one unless spec.env adds to it.
     std::vector<std::string> envStorage;

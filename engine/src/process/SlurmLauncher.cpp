@@ -421,7 +421,7 @@ LaunchResult SlurmLauncher::launch(const std::vector<std::string> &argv, const P
 
     std::string script = kWrapperHead;
     script += "my $dir = " + perlQuote(dir.string()) + ";\n";
-    script += "my $cwd = " + perlQuote(what.cwd.string()) + ";\n";
+    script += "my $cwd = " + perlQuote(what.cwd) + ";\n";
     script += "my @argv = (";
     for (std::size_t k = 0; k < argv.size(); ++k)
         script += (k ? ", " : "") + perlQuote(argv[k]);
@@ -441,7 +441,7 @@ LaunchResult SlurmLauncher::launch(const std::vector<std::string> &argv, const P
 
     std::vector<std::string> sbatch = {"sbatch", "--parsable", "--output=" + (dir / "out").string(),
                                        "--error=" + (dir / "err").string(),
-                                       "--chdir=" + what.cwd.string()};
+                                       "--chdir=" + what.cwd};
     const std::vector<std::string> options = sbatchOptions(*what.slurm);
     sbatch.insert(sbatch.end(), options.begin(), options.end());
     sbatch.push_back(wrapper.string());
@@ -471,7 +471,7 @@ LaunchResult SlurmLauncher::launch(const std::vector<std::string> &argv, const P
     }
 
     ProcessCommand monitor;
-    monitor.cwd = dir;
+    monitor.cwd = dir.string();
     result = m_local.launch({"perl", m_monitor.string(), dir.string(), jobId}, monitor);
     if (!result.ok()) {
         runTool(m_local, {"scancel", "--quiet", jobId});
