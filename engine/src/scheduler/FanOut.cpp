@@ -48,17 +48,21 @@ const NamedValues *Executor::Run::keptOutputs(std::string_view nodeId) const
     return m_rt[it->second].kept.get();
 }
 
+data::InstanceItem Executor::Run::instanceItem(Unit u) const
+{
+    const int k = unitInstance(u);
+    if (k < 0)
+        return {};
+    const FanOut *fan = m_fanOuts[unitNode(u)].load(std::memory_order_acquire);
+    return {&fan->items[std::size_t(k)], std::size_t(k)};
+}
+
 bool Executor::Run::expand(Unit u, std::string &error)
 {
     const NodeIndex i = unitNode(u);
-    data::InstanceItem item;
-    if (const int k = unitInstance(u); k >= 0) {
-        const FanOut *fan = m_fanOuts[i].load(std::memory_order_acquire);
-        item = {&fan->items[std::size_t(k)], std::size_t(k)};
-    }
     data::Expanded expanded = data::expandNode(
         node(i), m_graph->node(i).type,
-        [this](std::string_view id) { return keptOutputs(id); }, item);
+        [this](std::string_view id) { return keptOutputs(id); }, instanceItem(u));
     if (!expanded.node) {
         error = std::move(expanded.error);
         return false;
@@ -70,16 +74,11 @@ bool Executor::Run::expand(Unit u, std::string &error)
 bool Executor::Run::planLaunch(Unit u, std::string &error)
 {
     const NodeIndex i = unitNode(u);
-    data::InstanceItem item;
-    if (const int k = unitInstance(u); k >= 0) {
-        const FanOut *fan = m_fanOuts[i].load(std::memory_order_acquire);
-        item = {&fan->items[std::size_t(k)], std::size_t(k)};
-    }
     try {
         const RunGraph::NodeInfo &info = m_graph->node(i);
         data::ExpandedLaunch planned = data::launchExpanded(
             *info.type, node(i), m_base, [this](std::string_view id) { return keptOutputs(id); },
-            item, info.expandsOwnValues);
+            instanceItem(u), info.expandsOwnValues);
         if (!planned.error.empty()) {
             error = std::move(planned.error);
             return false;

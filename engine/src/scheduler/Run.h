@@ -81,6 +81,7 @@
 #include "weft/Operation.h"
 #include "weft/Workflow.h"
 
+#include "data/Expansion.h"
 #include "process/ProcessReactor.h"
 #include "scheduler/Admission.h"
 #include "scheduler/RunGraph.h"
@@ -358,6 +359,8 @@ private:
     // The same for a node whose launch plan expands them itself: plans its
     // launch once, for every attempt.
     bool planLaunch(Unit u, std::string &error);
+    // The item and index of `u` when it is a fan-out instance.
+    data::InstanceItem instanceItem(Unit u) const;
     const NamedValues *keptOutputs(std::string_view nodeId) const;
     void forEachInstance(const std::function<void(NodeRuntime &)> &visit);
 
