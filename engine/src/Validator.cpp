@@ -180,8 +180,15 @@ struct NeedGraph
     std::vector<std::uint32_t> target;
     std::vector<std::uint32_t> needIndex;
 
+    // Every need so far names a node written before the one that needs
+    // it: the file's order is then an order to run in, and there is no
+    // cycle to look for (most files are written that way).
+    bool allEarlier = true;
+
     void add(std::uint32_t to, std::size_t j)
     {
+        // The row being filled is node begin.size() - 1's.
+        allEarlier = allEarlier && to + 1 < begin.size();
         target.push_back(to);
         needIndex.push_back(std::uint32_t(j));
     }
@@ -950,6 +957,8 @@ private:
 
     void checkCycles()
     {
+        if (m_graph.allEarlier)
+            return;
         for (const Cycle &cycle : findCycles(m_graph, false)) {
             const Node &node = m_workflow.nodes[cycle.closingNode];
             if (cycle.closingNeed == kImpliedNeed) {
@@ -1020,8 +1029,10 @@ Diagnostics validateWorkflow(const Workflow &workflow, const OperationRegistry &
 std::vector<std::string> findCycle(const Workflow &workflow)
 {
     const NeedGraph graph = buildNeedGraph(workflow, IdTable(workflow));
-    const std::vector<Cycle> cycles = findCycles(graph, true);
     std::vector<std::string> result;
+    if (graph.allEarlier)
+        return result;
+    const std::vector<Cycle> cycles = findCycles(graph, true);
     if (cycles.empty())
         return result;
     result.reserve(cycles.front().nodes.size());
