@@ -299,6 +299,27 @@ private slots:
         QCOMPARE(r.exitCode, 1);
     }
 
+    // A unit whose launch was planned with its references expanded starts
+    // the same command on every attempt: the last one, which takes the plan
+    // instead of a copy, too.
+    void plannedLaunchOnEveryAttempt()
+    {
+        const QString dir = workspace(fixture("retry-planned.weft"));
+        const CliResult r = runCli(dir);
+        QVERIFY2(!r.crashed && r.exitCode == 0, r.err.constData());
+        const auto f = finishedByNode(r.events);
+        for (const char *unit : {"third[0]", "third[1]"}) {
+            QCOMPARE(f.at(unit)["outcome"].get<std::string>(), std::string("succeeded"));
+            QCOMPARE(f.at(unit)["attempts"].get<int>(), 3);
+        }
+        // Each attempt ran with its own item, as one argument.
+        for (const char *item : {"/count-a b", "/count-c"}) {
+            QFile count(dir + item);
+            QVERIFY2(count.open(QIODevice::ReadOnly), item);
+            QCOMPARE(count.readAll(), QByteArray("3\n"));
+        }
+    }
+
     // An empty fan-out succeeds, and a reference to it is an empty list.
     void emptyFanOutSucceeds()
     {

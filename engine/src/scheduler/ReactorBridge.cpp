@@ -36,13 +36,19 @@ void Executor::Run::startAsync(Unit i)
 
     Launch launch;
     try {
-        if (const std::unique_ptr<Launch> &planned = rt(i).planned)
-            launch = *planned; // planned when the unit started, its references expanded
-        else if (info.isolated)
+        if (const std::unique_ptr<Launch> &planned = rt(i).planned) {
+            // Planned when the unit started, its references expanded: the
+            // last attempt it may make takes it, an earlier one a copy.
+            if (attempt > info.retries)
+                launch = std::move(*planned);
+            else
+                launch = *planned;
+        } else if (info.isolated) {
             launch = isolation::launch(*info.type, LaunchContext{nodeFor(i), m_base});
-        else
+        } else {
             launch = info.type->launch ? info.type->launch(LaunchContext{nodeFor(i), m_base})
                                        : describeNoLaunch(*info.type);
+        }
     } catch (const std::exception &e) {
         launch.error = std::string("cannot start: ") + e.what();
     }
