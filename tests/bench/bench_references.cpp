@@ -7,8 +7,8 @@
 // as it plans the node's launch (OperationType::launchExpands), so that is
 // what the target line times, argv and command lines built; the expanded
 // copy of the whole node, which an in-process operation's node still gets,
-// and so does a node that an incremental run checks (its fingerprint is
-// over the params expanded as JSON), is printed beside it. Best of 7 each, taking turns; prints the figures,
+// is printed beside it. (An incremental run fingerprints a planned node
+// through the expander too: IncrementalUnit::params.) Best of 7 each, taking turns; prints the figures,
 // asserts correctness only, never timing.
 
 #include "weft/Operation.h"

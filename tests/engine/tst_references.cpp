@@ -14,6 +14,7 @@
 
 #include "data/Expansion.h"
 #include "scheduler/RunGraph.h"
+#include "state/Fingerprint.h"
 
 #include <QFile>
 #include <QProcess>
@@ -617,6 +618,9 @@ void TestReferences::launchExpandsAsTheExpandedNode()
     add({{"argv", {"${item}", "${item.name}", "${item.stem}", "${index}", "${self.src}",
                    "-o", "${self.obj}", "out/${item.stem}-${index}.o"}}});
     add({{"command", "cc ${self.src} -o ${self.obj} # ${item} ${index}"}});
+    // Values that JSON escapes: the fingerprint serializes them.
+    add({{"argv", {"printf", "%s\\n", "\"${scan.one}\"", "tab\there", "${p.v}"}},
+         {"cwd", "dir \"${scan.one}\""}});
     // Own outputs and inputs with references, read through ${self.NAME}.
     add({{"argv", {"cc", "-c", "${self.src}", "-o", "${self.obj}"}}});
     nodes.back().outputs["obj"] = StringOrList(std::string("out/${item.stem}-${index}.o"));
@@ -652,8 +656,29 @@ void TestReferences::launchExpandsAsTheExpandedNode()
             QVERIFY2(a.env == b.env, where);
             QCOMPARE(planned.launch.error, expected.error);
             QCOMPARE(bool(planned.outputs), ownValues);
-            if (ownValues)
+            if (ownValues) {
                 QVERIFY2(*planned.outputs == whole.node->outputs, where);
+                QVERIFY2(*planned.inputs == whole.node->inputs, where);
+            }
+
+            // An incremental run's fingerprint of such a unit reads its
+            // params through the expander: the same digests, key by key, as
+            // those of the expanded copy's params (so a state recorded
+            // either way stays up to date).
+            std::vector<std::pair<std::string, state::Digest>> streamed;
+            std::string error;
+            QVERIFY(data::visitExpandedParams(
+                node, process, outputsOf, instance,
+                planned.outputs ? *planned.outputs : node.outputs,
+                planned.inputs ? *planned.inputs : node.inputs,
+                [&](const std::string &key, const ExpandedParam &value) {
+                    streamed.emplace_back(key, state::expandedParamDigest(value));
+                },
+                error));
+            std::vector<std::pair<std::string, state::Digest>> digests;
+            for (const auto &[key, value] : whole.node->params.items())
+                digests.emplace_back(key, state::paramDigest(value));
+            QVERIFY2(streamed == digests, where);
         }
     }
     // Spot checks of the forms, so that the two cannot agree on a wrong answer.
@@ -674,19 +699,24 @@ void TestReferences::launchExpandsAsTheExpandedNode()
     QCOMPARE(third.launch.process.argv,
              (std::vector<std::string>{"src/lib/a b.tar.gz", "a b.tar.gz", "a b.tar", "12", "a.c",
                                        "b c.c", "-o", "out/x.o", "out/a b.tar-12.o"}));
+    // The fourth node's values are written as JSON escapes them.
+    const data::ExpandedLaunch escaped = data::launchExpanded(*process, nodes[4], base, outputsOf);
+    QCOMPARE(escaped.launch.process.argv[2], std::string("\"only\""));
+    QCOMPARE(escaped.launch.process.argv[4], std::string("a b; rm -rf x"));
+    QCOMPARE(escaped.launch.process.cwdDisplay, std::string("dir \"only\""));
     const data::ExpandedLaunch fourth =
-        data::launchExpanded(*process, nodes[4], base, outputsOf, {&item, 3}, true);
+        data::launchExpanded(*process, nodes[5], base, outputsOf, {&item, 3}, true);
     QCOMPARE(fourth.launch.process.argv,
              (std::vector<std::string>{"cc", "-c", "src/lib/a b.tar.gz", "only", "-o",
                                        "out/a b.tar-3.o"}));
     QCOMPARE(fourth.outputs->at("all"),
              StringOrList(std::vector<std::string>{"src/a b.c", "src/it's.c"}));
     // Without an instance there is no item: the outputs fail first, as they would whole.
-    QCOMPARE(data::launchExpanded(*process, nodes[4], base, outputsOf, {}, true).error,
+    QCOMPARE(data::launchExpanded(*process, nodes[5], base, outputsOf, {}, true).error,
              std::string("outputs/obj: ${item.stem}: the node has no \"foreach\", so there is no item"));
-    QCOMPARE(data::launchExpanded(*process, nodes[5], base, outputsOf).error,
+    QCOMPARE(data::launchExpanded(*process, nodes[6], base, outputsOf).error,
              std::string("params/argv/1: ${scan.objs}: scan reported no output named objs"));
-    QCOMPARE(data::launchExpanded(*process, nodes[8], base, outputsOf).error,
+    QCOMPARE(data::launchExpanded(*process, nodes[9], base, outputsOf).error,
              std::string("params/cwd: ${gone.dir}: gone reported no output named dir"));
 }
 

@@ -11,25 +11,53 @@
 // run of them costs nothing here.
 
 #include "weft/Events.h"
+#include "weft/StringOrList.h"
+
+#include <nlohmann/json.hpp>
 
 #include <functional>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace weft {
 
 struct Node;
 struct Workflow;
 
+// One param of a unit as it runs, its references expanded, for its
+// fingerprint: what the param's JSON would be, without building it.
+struct ExpandedParam
+{
+    enum class Kind : std::uint8_t { Text, Items, Json };
+    Kind kind = Kind::Json;
+    const std::string *text = nullptr;               // Kind::Text: a string
+    const std::vector<std::string> *items = nullptr; // Kind::Items: a list of strings
+    const nlohmann::json *json = nullptr;            // Kind::Json: anything else
+};
+
+// Calls `visit(key, value)` for each param of the unit as it runs, in key order.
+using ExpandedParams =
+    std::function<void(const std::function<void(const std::string &, const ExpandedParam &)> &)>;
+
 struct IncrementalUnit
 {
     const Workflow *workflow = nullptr;
-    const Node *node = nullptr; // as this unit runs it: references expanded
+    // As this unit runs it, references expanded; or, when `params` is set,
+    // the node as written (a unit whose launch is planned is never expanded
+    // whole), and `params`, `outputs` and `inputs` are what it runs with.
+    const Node *node = nullptr;
+    ExpandedParams params;
+    const NamedValues *outputs = nullptr; // with `params`; null: node->outputs
+    const NamedValues *inputs = nullptr;  // with `params`; null: node->inputs
     NodeIndex index = 0;
     int instance = kNoInstance;
     const std::string *item = nullptr; // fan-out instance: its item
     bool itemIsFile = false;           // the item came from a glob: a file the instance reads
     std::span<const NodeIndex> needs;  // written and implied by references
+
+    const NamedValues &runOutputs() const;
+    const NamedValues &runInputs() const;
 };
 
 // Called from worker threads, concurrently for different units; calls about

@@ -500,24 +500,90 @@ ExpandedLaunch launchExpanded(const OperationType &type, const Node &node,
     LaunchStrings strings(outputsOf, instance);
     Expander &expander = strings.expander();
     std::unique_ptr<NamedValues> outputs;
-    NamedValues inputs;
+    std::unique_ptr<NamedValues> inputs;
     if (ownValues) {
         outputs = std::make_unique<NamedValues>();
+        inputs = std::make_unique<NamedValues>();
         if (!expander.buildValues(node.outputs, *outputs, Place{nullptr, "outputs"})
-            || !expander.buildValues(node.inputs, inputs, Place{nullptr, "inputs"}))
-            return {Launch(), nullptr, std::move(expander.error())};
-        expander.setSelf(outputs.get(), &inputs);
+            || !expander.buildValues(node.inputs, *inputs, Place{nullptr, "inputs"}))
+            return {Launch(), nullptr, nullptr, std::move(expander.error())};
+        expander.setSelf(outputs.get(), inputs.get());
     } else {
         expander.setSelf(&node.outputs, &node.inputs);
     }
     ExpandedLaunch result{type.launch(LaunchContext{node, baseDirectory, &strings}),
-                          std::move(outputs), {}};
+                          std::move(outputs), std::move(inputs), {}};
     if (strings.failed()) {
         result.error = std::move(strings.error());
         result.launch = Launch();
         result.outputs.reset();
+        result.inputs.reset();
     }
     return result;
+}
+
+bool visitExpandedParams(
+    const Node &node, const OperationType *type, const OutputsOf &outputsOf,
+    InstanceItem instance, const NamedValues &selfOutputs, const NamedValues &selfInputs,
+    const std::function<void(const std::string &, const ExpandedParam &)> &visit,
+    std::string &error)
+{
+    if (!node.params.is_object()) {
+        ExpandedParam whole;
+        whole.json = &node.params;
+        visit(std::string(), whole);
+        return true;
+    }
+    Expander expander(outputsOf, instance);
+    expander.setSelf(&selfOutputs, &selfInputs);
+    const Place params{nullptr, "params"};
+    // Reused from param to param and from unit to unit on this thread.
+    thread_local std::string text;
+    thread_local std::vector<std::string> items;
+    for (const auto &[key, value] : node.params.get_ref<const nlohmann::json::object_t &>()) {
+        const Place place{&params, key};
+        ExpandedParam param;
+        if (value.is_string()) {
+            const ParamDecl *decl = type ? type->param(key) : nullptr;
+            const Mode mode = decl && decl->kind == ParamKind::Command ? Mode::Command : Mode::Plain;
+            text.clear();
+            if (!expander.expandString(text, value.get_ref<const std::string &>(), mode, place)) {
+                error = std::move(expander.error());
+                return false;
+            }
+            param.kind = ExpandedParam::Kind::Text;
+            param.text = &text;
+            visit(key, param);
+            continue;
+        }
+        bool strings = value.is_array();
+        for (std::size_t k = 0; strings && k < value.size(); ++k)
+            strings = value[k].is_string();
+        if (strings) {
+            items.clear();
+            for (std::size_t k = 0; k < value.size(); ++k) {
+                if (!expander.appendElement(items, value[k].get_ref<const std::string &>(),
+                                            Place{&place, {}, k, true})) {
+                    error = std::move(expander.error());
+                    return false;
+                }
+            }
+            param.kind = ExpandedParam::Kind::Items;
+            param.items = &items;
+            visit(key, param);
+            continue;
+        }
+        // Objects (env) and mixed lists, rare: built expanded, as a whole
+        // expanded node holds them.
+        nlohmann::json built;
+        if (!expander.buildJson(value, built, Mode::Plain, place)) {
+            error = std::move(expander.error());
+            return false;
+        }
+        param.json = &built;
+        visit(key, param);
+    }
+    return true;
 }
 
 // Every field but those expansion builds (params, outputs, inputs) and

@@ -12,6 +12,7 @@
 // The scheduler calls it just before an attempt starts, through the
 // operation-agnostic interface below; it never reads a parameter itself.
 
+#include "weft/Incremental.h"
 #include "weft/Operation.h"
 #include "weft/StringOrList.h"
 #include "weft/Workflow.h"
@@ -69,9 +70,10 @@ Expanded expandNode(const Node &node, const OperationType *type, const OutputsOf
 struct ExpandedLaunch
 {
     Launch launch;
-    // The node's outputs expanded, when it was asked to expand its own
-    // values: what the unit declares it produces.
+    // The node's outputs and inputs expanded, when it was asked to expand
+    // its own values: what the unit declares it produces and reads.
     std::unique_ptr<NamedValues> outputs;
+    std::unique_ptr<NamedValues> inputs;
     // Set: a reference could not be expanded (as Expanded::error); nothing
     // can start. Any other reason the plan gives is in launch.error.
     std::string error;
@@ -87,6 +89,17 @@ ExpandedLaunch launchExpanded(const OperationType &type, const Node &node,
                               const std::filesystem::path &baseDirectory,
                               const OutputsOf &outputsOf, InstanceItem instance = {},
                               bool ownValues = false);
+
+// Each of `node`'s params as it runs, for its fingerprint, without building
+// the expanded node (weft/Incremental.h): a string, or a list of strings
+// (lists spliced), as its expanded text; anything else built expanded.
+// `self`: the node's outputs and inputs as it runs. False, with `error`,
+// when a reference cannot be expanded.
+bool visitExpandedParams(
+    const Node &node, const OperationType *type, const OutputsOf &outputsOf,
+    InstanceItem instance, const NamedValues &selfOutputs, const NamedValues &selfInputs,
+    const std::function<void(const std::string &, const ExpandedParam &)> &visit,
+    std::string &error);
 
 // `value` quoted for /bin/sh so that it reaches the program as one word,
 // byte for byte: 'a b; rm -rf x' -> 'a b; rm -rf x' in single quotes, with

@@ -85,6 +85,7 @@ bool Executor::Run::planLaunch(Unit u, std::string &error)
         }
         rt(u).planned = std::make_unique<Launch>(std::move(planned.launch));
         rt(u).plannedOutputs = std::move(planned.outputs);
+        rt(u).plannedInputs = std::move(planned.inputs);
     } catch (const std::exception &e) {
         // As startAsync() reports a plan that throws: an attempt that cannot start.
         auto failed = std::make_unique<Launch>();

@@ -133,11 +133,8 @@ void Executor::Run::start(Unit i)
     }
     const RunGraph::NodeInfo &info = m_graph->node(unitNode(i));
     if (info.expands && !r.expanded && !r.planned) {
-        // An incremental run fingerprints the node expanded whole
-        // (UpToDate.cpp), and usually has expanded it by now.
-        const bool plan = info.launchExpands && !(m_options.incremental && info.hasOutputs);
         std::string error;
-        if (!(plan ? planLaunch(i, error) : expand(i, error))) {
+        if (!(info.launchExpands ? planLaunch(i, error) : expand(i, error))) {
             // Nothing can start: one attempt that fails with the reason.
             const int attempt = beginAttempt(i);
             emitRunning(i, attempt);

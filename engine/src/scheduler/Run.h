@@ -185,9 +185,11 @@ struct NodeRuntime
     std::unique_ptr<Node> expanded;
     // Instead, for a node whose launch plan expands them itself
     // (RunGraph::NodeInfo::launchExpands): what every attempt starts, and
-    // its outputs expanded when they hold references (null: as written).
+    // its outputs and inputs expanded when they hold references (null: as
+    // written).
     std::unique_ptr<Launch> planned;
     std::unique_ptr<NamedValues> plannedOutputs;
+    std::unique_ptr<NamedValues> plannedInputs;
     // Its outputs, kept after it succeeded when a later node refers to them
     // (RunGraph::NodeInfo::referenced) or it is a fan-out instance.
     std::unique_ptr<NamedValues> kept;

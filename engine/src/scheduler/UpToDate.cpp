@@ -4,7 +4,10 @@
 // before admission, so that an up-to-date unit never takes a job slot or
 // pool units, nor waits for them: a no-op run of a large workflow is the
 // checks alone. Expansion moves earlier for these units (the fingerprint is
-// over the params as they run); start() finds them expanded.
+// over the params as they run); start() finds them expanded. A unit whose
+// launch is planned (RunGraph::NodeInfo::launchExpands) is not expanded
+// whole for it: the check reads its params through the expander
+// (IncrementalUnit::params), the same digests as of the expanded copy.
 //
 // When every node declares outputs and none is a fan-out or expands
 // references, the run first offers them all at once (finishAllIfUpToDate):
@@ -25,7 +28,26 @@ IncrementalUnit Executor::Run::incrementalUnit(Unit u) const
     const NodeIndex i = unitNode(u);
     IncrementalUnit unit;
     unit.workflow = m_workflow.get();
-    unit.node = &nodeFor(u);
+    const NodeRuntime &r = rt(u);
+    if (r.planned) {
+        // Never expanded whole: the fingerprint reads the params as they
+        // run through the expander, and the own values planned with them.
+        unit.node = &node(i);
+        unit.outputs = r.plannedOutputs.get();
+        unit.inputs = r.plannedInputs.get();
+        unit.params = [this, u, &r](const std::function<void(const std::string &,
+                                                              const ExpandedParam &)> &visit) {
+            const Node &written = node(unitNode(u));
+            std::string error; // the launch was planned: every reference expands
+            data::visitExpandedParams(
+                written, m_graph->node(unitNode(u)).type,
+                [this](std::string_view id) { return keptOutputs(id); }, instanceItem(u),
+                r.plannedOutputs ? *r.plannedOutputs : written.outputs,
+                r.plannedInputs ? *r.plannedInputs : written.inputs, visit, error);
+        };
+    } else {
+        unit.node = &nodeFor(u);
+    }
     unit.index = i;
     unit.instance = unitInstance(u);
     if (unit.instance >= 0) {
@@ -40,10 +62,13 @@ IncrementalUnit Executor::Run::incrementalUnit(Unit u) const
 bool Executor::Run::finishIfUpToDate(Unit u)
 {
     NodeRuntime &r = rt(u);
-    if (m_graph->node(unitNode(u)).expands && !r.expanded) {
+    const RunGraph::NodeInfo &info = m_graph->node(unitNode(u));
+    if (info.expands && !r.expanded && !r.planned) {
+        // start() finds it done; on an error it tries again and fails the
+        // unit with it.
         std::string error;
-        if (!expand(u, error))
-            return false; // start() expands again and fails the unit with the error
+        if (!(info.launchExpands ? planLaunch(u, error) : expand(u, error)))
+            return false;
     }
     if (!m_options.incremental->upToDate(incrementalUnit(u)))
         return false;

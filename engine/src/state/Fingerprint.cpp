@@ -228,4 +228,88 @@ std::string firstDifference(const Fingerprint &recorded, const Fingerprint &now)
     return {};
 }
 
+// A string that nlohmann's dump() writes as it is, in double quotes:
+// printable ASCII, neither '"' nor '\\'.
+static bool dumpsVerbatim(const std::string &text)
+{
+    for (const char c : text) {
+        if (c < 0x20 || c > 0x7e || c == '"' || c == '\\')
+            return false;
+    }
+    return true;
+}
+
+// SHA-256 of value.dump(), the param's canonical JSON, and the same
+// bytes: a string, or an array of strings, that dumps verbatim is hashed
+// in pieces instead of being serialized first (an allocation, a
+// serializer and a locale look-up per param per check).
+Digest paramDigest(const nlohmann::json &value)
+{
+    if (value.is_string()) {
+        const std::string &text = value.get_ref<const std::string &>();
+        if (!dumpsVerbatim(text))
+            return sha256(value.dump());
+        Sha256 h;
+        h.add("\"", 1);
+        h.add(text);
+        h.add("\"", 1);
+        return h.finish();
+    }
+    if (value.is_array()) {
+        const auto &items = value.get_ref<const nlohmann::json::array_t &>();
+        for (const nlohmann::json &item : items) {
+            if (!item.is_string() || !dumpsVerbatim(item.get_ref<const std::string &>()))
+                return sha256(value.dump());
+        }
+        Sha256 h;
+        h.add("[", 1);
+        for (std::size_t k = 0; k < items.size(); ++k) {
+            h.add(k ? ",\"" : "\"", k ? 2 : 1);
+            h.add(items[k].get_ref<const std::string &>());
+            h.add("\"", 1);
+        }
+        h.add("]", 1);
+        return h.finish();
+    }
+    return sha256(value.dump());
+}
+
+// paramDigest() of the JSON a param expands to, from its expanded text:
+// a string and a list of strings are the same bytes in pieces, or
+// serialized as that JSON when a character needs escaping.
+Digest expandedParamDigest(const ExpandedParam &value)
+{
+    switch (value.kind) {
+    case ExpandedParam::Kind::Text:
+        if (!dumpsVerbatim(*value.text))
+            return sha256(nlohmann::json(*value.text).dump());
+        {
+            Sha256 h;
+            h.add("\"", 1);
+            h.add(*value.text);
+            h.add("\"", 1);
+            return h.finish();
+        }
+    case ExpandedParam::Kind::Items: {
+        const std::vector<std::string> &items = *value.items;
+        for (const std::string &item : items) {
+            if (!dumpsVerbatim(item))
+                return sha256(nlohmann::json(items).dump());
+        }
+        Sha256 h;
+        h.add("[", 1);
+        for (std::size_t k = 0; k < items.size(); ++k) {
+            h.add(k ? ",\"" : "\"", k ? 2 : 1);
+            h.add(items[k]);
+            h.add("\"", 1);
+        }
+        h.add("]", 1);
+        return h.finish();
+    }
+    case ExpandedParam::Kind::Json:
+        break;
+    }
+    return paramDigest(*value.json);
+}
+
 } // namespace weft::state

@@ -9,6 +9,9 @@
 // in order. Kept as parts, not only as the sum, so that --explain can name
 // the first part that changed (which key, which file, which upstream).
 
+#include "weft/Incremental.h"
+
+#include <nlohmann/json.hpp>
 #include <openssl/sha.h>
 
 #include <array>
@@ -47,6 +50,12 @@ private:
 // False when the file cannot be read (missing, a directory, no permission).
 bool sha256File(const std::filesystem::path &path, Digest &out);
 std::string hex(const Digest &digest);
+
+// A param's part of a fingerprint: SHA-256 of its canonical JSON.
+Digest paramDigest(const nlohmann::json &value);
+// The same for a param as a unit runs it, given as its expanded text
+// (weft/Incremental.h): equal to paramDigest() of the JSON it expands to.
+Digest expandedParamDigest(const ExpandedParam &value);
 
 enum class PartKind : char {
     Type = 't',

@@ -66,6 +66,20 @@ std::uint64_t keyOf(NodeIndex node, int instance)
     return (std::uint64_t(std::uint32_t(instance + 1)) << 32) | node;
 }
 
+} // namespace
+
+const NamedValues &IncrementalUnit::runOutputs() const
+{
+    return outputs ? *outputs : node->outputs;
+}
+
+const NamedValues &IncrementalUnit::runInputs() const
+{
+    return inputs ? *inputs : node->inputs;
+}
+
+namespace {
+
 std::string unitName(const IncrementalUnit &u)
 {
     const std::string &id = u.workflow->nodes[u.index].id;
@@ -301,7 +315,7 @@ struct IncrementalSession::Impl
     // cannot be used (an instance, an expanded node, asked twice).
     Prepared *preparedFor(const IncrementalUnit &u)
     {
-        if (!prepared || u.instance >= 0 || u.workflow != preparedWorkflow
+        if (!prepared || u.instance >= 0 || u.workflow != preparedWorkflow || u.params
             || u.node != &preparedWorkflow->nodes[u.index])
             return nullptr;
         Prepared &p = prepared[u.index];
@@ -506,17 +520,25 @@ struct IncrementalSession::Impl
 
     // The parts that depend on the node alone, first in every fingerprint:
     // its type, params and declared output paths.
-    static void staticParts(const Node &node, std::vector<Part> &parts)
+    static void staticParts(const IncrementalUnit &u, std::vector<Part> &parts)
     {
-        parts.reserve(1 + node.params.size() + node.outputs.size() + node.inputs.size());
+        const Node &node = *u.node;
+        const NamedValues &outputs = u.runOutputs();
+        parts.reserve(1 + node.params.size() + outputs.size() + u.runInputs().size());
         parts.push_back({PartKind::Type, {}, typeDigest(node.type)});
-        if (node.params.is_object()) {
+        if (u.params) {
+            // Not expanded whole: each param's digest from its expanded text,
+            // the same bytes as the expanded JSON's (expandedParamDigest).
+            u.params([&](const std::string &key, const ExpandedParam &value) {
+                parts.push_back({PartKind::Param, key, expandedParamDigest(value)});
+            });
+        } else if (node.params.is_object()) {
             for (const auto &[key, value] : node.params.get_ref<const nlohmann::json::object_t &>())
                 parts.push_back({PartKind::Param, key, paramDigest(value)});
         } else {
             parts.push_back({PartKind::Param, {}, sha256(node.params.dump())});
         }
-        for (const auto &[name, value] : node.outputs) {
+        for (const auto &[name, value] : outputs) {
             Sha256 all;
             for (const std::string &item : value.items) {
                 all.add(item);
@@ -526,60 +548,13 @@ struct IncrementalSession::Impl
         }
     }
 
-    // A string that nlohmann's dump() writes as it is, in double quotes:
-    // printable ASCII, neither '"' nor '\\'.
-    static bool dumpsVerbatim(const std::string &text)
-    {
-        for (const char c : text) {
-            if (c < 0x20 || c > 0x7e || c == '"' || c == '\\')
-                return false;
-        }
-        return true;
-    }
-
-    // SHA-256 of value.dump(), the param's canonical JSON, and the same
-    // bytes: a string, or an array of strings, that dumps verbatim is hashed
-    // in pieces instead of being serialized first (an allocation, a
-    // serializer and a locale look-up per param per check).
-    static Digest paramDigest(const nlohmann::json &value)
-    {
-        if (value.is_string()) {
-            const std::string &text = value.get_ref<const std::string &>();
-            if (!dumpsVerbatim(text))
-                return sha256(value.dump());
-            Sha256 h;
-            h.add("\"", 1);
-            h.add(text);
-            h.add("\"", 1);
-            return h.finish();
-        }
-        if (value.is_array()) {
-            const auto &items = value.get_ref<const nlohmann::json::array_t &>();
-            for (const nlohmann::json &item : items) {
-                if (!item.is_string() || !dumpsVerbatim(item.get_ref<const std::string &>()))
-                    return sha256(value.dump());
-            }
-            Sha256 h;
-            h.add("[", 1);
-            for (std::size_t k = 0; k < items.size(); ++k) {
-                h.add(k ? ",\"" : "\"", k ? 2 : 1);
-                h.add(items[k].get_ref<const std::string &>());
-                h.add("\"", 1);
-            }
-            h.add("]", 1);
-            return h.finish();
-        }
-        return sha256(value.dump());
-    }
-
     // `upstream(need, id, parts)` adds the part of one need's outputs.
     template<typename Upstream>
     Fingerprint fingerprint(const IncrementalUnit &u, Upstream &&upstream)
     {
         Fingerprint f;
-        const Node &node = *u.node;
-        staticParts(node, f.parts);
-        for (const auto &[name, value] : node.inputs) {
+        staticParts(u, f.parts);
+        for (const auto &[name, value] : u.runInputs()) {
             for (const std::string &pattern : value.items) {
                 if (u.instance < 0) {
                     inputParts(pattern, f.parts);
@@ -890,7 +865,7 @@ bool IncrementalSession::upToDate(const IncrementalUnit &u)
     // same bytes): the fingerprint made then is this one, if nothing else
     // in it could have changed since (declared inputs are read again).
     const bool fingerprintKnown = prepared && prepared->fingerprintMatches
-                                  && u.node->inputs.empty() && d->needsAsPrepared(u);
+                                  && u.runInputs().empty() && d->needsAsPrepared(u);
     Fingerprint f;
     if (!fingerprintKnown)
         f = d->fingerprint(u);
@@ -923,7 +898,7 @@ bool IncrementalSession::upToDate(const IncrementalUnit &u)
         std::string all;
         std::string restated; // the record's outputs with the stats read now
         bool stale = false;   // some stat differed from the record's (the file was hashed)
-        for (const auto &[outputName, value] : u.node->outputs) {
+        for (const auto &[outputName, value] : u.runOutputs()) {
             for (const std::string &path : value.items) {
                 const char *entry = d->recordedEntry(*record, path);
                 Digest digest{};
@@ -989,7 +964,7 @@ void IncrementalSession::succeeded(const IncrementalUnit &u)
     std::string outputs; // path NUL digest, as upToDate() sums them
     std::string record;  // path NUL digest stat, for the database
     bool missing = false;
-    for (const auto &[name, value] : u.node->outputs) {
+    for (const auto &[name, value] : u.runOutputs()) {
         for (const std::string &path : value.items) {
             Digest digest{};
             FileEntry stat;
