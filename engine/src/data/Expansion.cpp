@@ -247,8 +247,12 @@ public:
 
     // Appends array element `text`, expanded, to `items`: an element that
     // is exactly one reference to a list becomes one element per value
-    // (`["cc", "-o", "app", "${compile.obj}"]`).
+    // (`["cc", "-o", "app", "${compile.obj}"]`). Inlined into each caller
+    // by force: once the fingerprint's walk called it too, GCC stopped
+    // inlining it into a launch plan's, and planning 100,000 launches went
+    // from 15.5-16 to 17.4-18 ms.
     template<typename Items>
+    [[gnu::always_inline]]
     bool appendElement(Items &items, const std::string &text, const Place &place)
     {
         if (!hasDollar(text)) {
