@@ -540,6 +540,10 @@ bool visitExpandedParams(
     }
     Expander expander(outputsOf, instance);
     expander.setSelf(&selfOutputs, &selfInputs);
+    auto failed = [&] {
+        error = std::move(expander.error());
+        return false;
+    };
     const Place params{nullptr, "params"};
     // Reused from param to param and from unit to unit on this thread.
     thread_local std::string text;
@@ -551,10 +555,8 @@ bool visitExpandedParams(
             const ParamDecl *decl = type ? type->param(key) : nullptr;
             const Mode mode = decl && decl->kind == ParamKind::Command ? Mode::Command : Mode::Plain;
             text.clear();
-            if (!expander.expandString(text, value.get_ref<const std::string &>(), mode, place)) {
-                error = std::move(expander.error());
-                return false;
-            }
+            if (!expander.expandString(text, value.get_ref<const std::string &>(), mode, place))
+                return failed();
             param.kind = ExpandedParam::Kind::Text;
             param.text = &text;
             visit(key, param);
@@ -567,10 +569,8 @@ bool visitExpandedParams(
             items.clear();
             for (std::size_t k = 0; k < value.size(); ++k) {
                 if (!expander.appendElement(items, value[k].get_ref<const std::string &>(),
-                                            Place{&place, {}, k, true})) {
-                    error = std::move(expander.error());
-                    return false;
-                }
+                                            Place{&place, {}, k, true}))
+                    return failed();
             }
             param.kind = ExpandedParam::Kind::Items;
             param.items = &items;
@@ -580,10 +580,8 @@ bool visitExpandedParams(
         // Objects (env) and mixed lists, rare: built expanded, as a whole
         // expanded node holds them.
         nlohmann::json built;
-        if (!expander.buildJson(value, built, Mode::Plain, place)) {
-            error = std::move(expander.error());
-            return false;
-        }
+        if (!expander.buildJson(value, built, Mode::Plain, place))
+            return failed();
         param.json = &built;
         visit(key, param);
     }
