@@ -222,8 +222,9 @@ struct OperationType
     InProcessRun run;   // for ExecutionSite::WorkerThread: runs on a worker
     LaunchPlan launch;  // for ExecutionSite::ChildProcess and Timer: what to start
     // `launch` reads every string parameter through LaunchContext::strings,
-    // so a node whose references are in its params only is never copied to
-    // expand them: its attempt is built from the node as written.
+    // so a node of this type (not isolated) is never copied to expand its
+    // references: its attempt is built from the node as written, its own
+    // outputs and inputs expanded beside it.
     bool launchExpands = false;
 
     const ParamDecl *param(std::string_view name) const;
