@@ -142,6 +142,14 @@ void appendShellQuoted(std::string &out, std::string_view value)
     out += '\'';
 }
 
+// How a top-level param's string expands: a shell command line
+// (ParamKind::Command) quotes every value.
+Mode modeOf(const OperationType *type, std::string_view key)
+{
+    const ParamDecl *decl = type ? type->param(key) : nullptr;
+    return decl && decl->kind == ParamKind::Command ? Mode::Command : Mode::Plain;
+}
+
 class Expander
 {
 public:
@@ -552,8 +560,7 @@ bool visitExpandedParams(
         const Place place{&params, key};
         ExpandedParam param;
         if (value.is_string()) {
-            const ParamDecl *decl = type ? type->param(key) : nullptr;
-            const Mode mode = decl && decl->kind == ParamKind::Command ? Mode::Command : Mode::Plain;
+            const Mode mode = modeOf(type, key);
             text.clear();
             if (!expander.expandString(text, value.get_ref<const std::string &>(), mode, place))
                 return failed();
@@ -631,8 +638,7 @@ Expanded expandNode(const Node &node, const OperationType *type, const OutputsOf
         // Node starts with an empty object: filled in place, in key order.
         auto &members = out.params.get_ref<nlohmann::json::object_t &>();
         for (const auto &[key, value] : node.params.get_ref<const nlohmann::json::object_t &>()) {
-            const ParamDecl *decl = type ? type->param(key) : nullptr;
-            const Mode mode = decl && decl->kind == ParamKind::Command ? Mode::Command : Mode::Plain;
+            const Mode mode = modeOf(type, key);
             nlohmann::json &member = members.emplace_hint(members.end(), key, nullptr)->second;
             if (!expander.buildJson(value, member, mode, Place{&params, key})) {
                 result.error = std::move(expander.error());

@@ -35,8 +35,10 @@ IncrementalUnit Executor::Run::incrementalUnit(Unit u) const
         unit.node = &node(i);
         unit.outputs = r.plannedOutputs.get();
         unit.inputs = r.plannedInputs.get();
-        unit.params = [this, u, &r](const std::function<void(const std::string &,
-                                                              const ExpandedParam &)> &visit) {
+        // Two words captured: std::function keeps them without allocating.
+        unit.params = [this, u](const std::function<void(const std::string &,
+                                                         const ExpandedParam &)> &visit) {
+            const NodeRuntime &r = rt(u);
             const Node &written = node(unitNode(u));
             std::string error; // the launch was planned: every reference expands
             data::visitExpandedParams(

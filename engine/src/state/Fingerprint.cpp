@@ -239,6 +239,32 @@ static bool dumpsVerbatim(const std::string &text)
     return true;
 }
 
+// The JSON of a string that dumps verbatim, "text", hashed in pieces.
+static Digest quotedDigest(const std::string &text)
+{
+    Sha256 h;
+    h.add("\"", 1);
+    h.add(text);
+    h.add("\"", 1);
+    return h.finish();
+}
+
+// The JSON of `count` strings that dump verbatim, ["a","b"], hashed in
+// pieces; at(k) is string k.
+template<typename At>
+static Digest listDigest(std::size_t count, At &&at)
+{
+    Sha256 h;
+    h.add("[", 1);
+    for (std::size_t k = 0; k < count; ++k) {
+        h.add(k ? ",\"" : "\"", k ? 2 : 1);
+        h.add(at(k));
+        h.add("\"", 1);
+    }
+    h.add("]", 1);
+    return h.finish();
+}
+
 // SHA-256 of value.dump(), the param's canonical JSON, and the same
 // bytes: a string, or an array of strings, that dumps verbatim is hashed
 // in pieces instead of being serialized first (an allocation, a
@@ -247,13 +273,7 @@ Digest paramDigest(const nlohmann::json &value)
 {
     if (value.is_string()) {
         const std::string &text = value.get_ref<const std::string &>();
-        if (!dumpsVerbatim(text))
-            return sha256(value.dump());
-        Sha256 h;
-        h.add("\"", 1);
-        h.add(text);
-        h.add("\"", 1);
-        return h.finish();
+        return dumpsVerbatim(text) ? quotedDigest(text) : sha256(value.dump());
     }
     if (value.is_array()) {
         const auto &items = value.get_ref<const nlohmann::json::array_t &>();
@@ -261,15 +281,9 @@ Digest paramDigest(const nlohmann::json &value)
             if (!item.is_string() || !dumpsVerbatim(item.get_ref<const std::string &>()))
                 return sha256(value.dump());
         }
-        Sha256 h;
-        h.add("[", 1);
-        for (std::size_t k = 0; k < items.size(); ++k) {
-            h.add(k ? ",\"" : "\"", k ? 2 : 1);
-            h.add(items[k].get_ref<const std::string &>());
-            h.add("\"", 1);
-        }
-        h.add("]", 1);
-        return h.finish();
+        return listDigest(items.size(), [&](std::size_t k) -> const std::string & {
+            return items[k].get_ref<const std::string &>();
+        });
     }
     return sha256(value.dump());
 }
@@ -281,30 +295,16 @@ Digest expandedParamDigest(const ExpandedParam &value)
 {
     switch (value.kind) {
     case ExpandedParam::Kind::Text:
-        if (!dumpsVerbatim(*value.text))
-            return sha256(nlohmann::json(*value.text).dump());
-        {
-            Sha256 h;
-            h.add("\"", 1);
-            h.add(*value.text);
-            h.add("\"", 1);
-            return h.finish();
-        }
+        return dumpsVerbatim(*value.text) ? quotedDigest(*value.text)
+                                          : sha256(nlohmann::json(*value.text).dump());
     case ExpandedParam::Kind::Items: {
         const std::vector<std::string> &items = *value.items;
         for (const std::string &item : items) {
             if (!dumpsVerbatim(item))
                 return sha256(nlohmann::json(items).dump());
         }
-        Sha256 h;
-        h.add("[", 1);
-        for (std::size_t k = 0; k < items.size(); ++k) {
-            h.add(k ? ",\"" : "\"", k ? 2 : 1);
-            h.add(items[k]);
-            h.add("\"", 1);
-        }
-        h.add("]", 1);
-        return h.finish();
+        return listDigest(items.size(),
+                          [&](std::size_t k) -> const std::string & { return items[k]; });
     }
     case ExpandedParam::Kind::Json:
         break;
